@@ -17,7 +17,9 @@
 // fraction only when it is non-zero, without trailing zeros: "0", "12.5",
 // "-0.000001". Parse accepts optional sign, digits with an optional '.',
 // an optional exponent ("1e-8", "2.5E+3"), and at most kScale fraction
-// digits after applying the exponent; anything else throws.
+// digits after applying the exponent (zeros beyond them are accepted, as
+// in "1.50000000000000000000", since the value stays exact); anything else
+// throws.
 #pragma once
 
 #include <compare>
@@ -40,7 +42,9 @@ enum class RoundingMode {
 
 class Decimal {
  public:
-  using Rep = __int128;
+  // __extension__: __int128 is a GCC/Clang extension; this keeps -Wpedantic
+  // quiet in every file that includes this header.
+  __extension__ using Rep = __int128;
   static constexpr int kScale = 18;
 
   // Zero.

@@ -35,7 +35,9 @@ struct Order {
   OrderStatus status = OrderStatus::kNew;
   Decimal filled_quantity;                     // maintained by the store
   std::optional<Decimal> average_fill_price;   // maintained by the store
-  std::string reason;  // reject or cancel reason
+  std::string reason;       // reject or cancel reason
+  std::string exit_reason;  // if this order closes a position: the trade's
+                            // exit reason ("signal", "stop_loss", ...)
   RunMode mode = RunMode::kPaper;
   bool is_test = false;
   Timestamp created_at;

@@ -1,0 +1,2 @@
+// The tradestore command-line tool (being written).
+int main() { return 0; }

@@ -1,0 +1,120 @@
+// Backend-neutral SQL access: Connection, Statement, Transaction.
+//
+// SQL text is written once for both dialects: '?' placeholders (the
+// PostgreSQL driver numbers them $1, $2, ...), schema-qualified table names
+// ("trading.orders", "market.candles"; the SQLite driver maps each schema to
+// the database file that holds it), INSERT ... RETURNING and
+// INSERT ... ON CONFLICT, which both dialects support.
+//
+// Typed values cross the boundary through typed Bind/Get calls so that each
+// driver picks its own exact encoding: Decimal is canonical TEXT on SQLite
+// and NUMERIC on PostgreSQL; Timestamp is INTEGER microseconds on SQLite and
+// timestamptz on PostgreSQL.
+//
+// Not thread-safe: one Connection per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tradestore/decimal.h"
+#include "tradestore/timestamp.h"
+
+namespace tradestore::sql {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// A prepared statement owned by its Connection's cache. Parameters are
+// 1-based; columns are 0-based.
+class Statement {
+ public:
+  virtual ~Statement() = default;
+
+  virtual Statement& BindNull(int index) = 0;
+  virtual Statement& Bind(int index, std::int64_t value) = 0;
+  virtual Statement& Bind(int index, double value) = 0;
+  virtual Statement& Bind(int index, std::string_view value) = 0;
+  virtual Statement& Bind(int index, const Decimal& value) = 0;
+  virtual Statement& Bind(int index, Timestamp value) = 0;
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<std::int64_t>(value)); }
+  Statement& Bind(int index, bool value) { return Bind(index, std::int64_t{value ? 1 : 0}); }
+  Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
+  Statement& Bind(int index, const std::string& value) {
+    return Bind(index, std::string_view(value));
+  }
+  template <typename T>
+  Statement& Bind(int index, const std::optional<T>& value) {
+    return value ? Bind(index, *value) : BindNull(index);
+  }
+
+  // Advances to the next result row; false when done. Throws Error.
+  virtual bool Step() = 0;
+  // Runs to completion and returns the number of rows changed.
+  virtual std::int64_t Execute() = 0;
+  // Clears the result so the statement can run again; keeps bindings.
+  virtual void Reset() = 0;
+
+  virtual bool IsNull(int column) const = 0;
+  virtual std::int64_t GetInt64(int column) const = 0;
+  virtual double GetDouble(int column) const = 0;
+  virtual std::string GetText(int column) const = 0;
+  virtual Decimal GetDecimal(int column) const = 0;
+  virtual Timestamp GetTimestamp(int column) const = 0;
+  bool GetBool(int column) const { return GetInt64(column) != 0; }
+  std::optional<std::int64_t> GetOptionalInt64(int column) const {
+    return IsNull(column) ? std::nullopt : std::optional(GetInt64(column));
+  }
+  std::optional<Decimal> GetOptionalDecimal(int column) const {
+    return IsNull(column) ? std::nullopt : std::optional(GetDecimal(column));
+  }
+  std::optional<double> GetOptionalDouble(int column) const {
+    return IsNull(column) ? std::nullopt : std::optional(GetDouble(column));
+  }
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual Dialect dialect() const = 0;
+  // Returns the cached prepared statement for `sql`, reset and ready to
+  // bind. The reference stays valid for the connection's lifetime; do not
+  // use the same statement text re-entrantly while iterating its rows.
+  virtual Statement& Prepare(std::string_view sql) = 0;
+  // Runs one or more statements without parameters (DDL, pragmas).
+  virtual void ExecuteScript(std::string_view sql) = 0;
+
+  // Transaction control; prefer the RAII Transaction below. Nested Begin
+  // calls become savepoints, so a repository's own unit of work joins a
+  // caller's transaction and commits with it.
+  virtual void Begin() = 0;
+  virtual void Commit() = 0;
+  virtual void Rollback() noexcept = 0;
+  virtual int transaction_depth() const = 0;
+};
+
+// Begins in the constructor; rolls back in the destructor unless Commit()
+// was called. Non-copyable, non-movable.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection) : connection_(connection) { connection_.Begin(); }
+  ~Transaction() {
+    if (!done_) connection_.Rollback();
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void Commit() {
+    connection_.Commit();
+    done_ = true;
+  }
+
+ private:
+  Connection& connection_;
+  bool done_ = false;
+};
+
+}  // namespace tradestore::sql

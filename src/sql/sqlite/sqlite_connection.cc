@@ -1,0 +1,271 @@
+#include "sql/sqlite/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "tradestore/error.h"
+
+namespace tradestore::sql {
+namespace {
+
+// Translates a SQLite result code into a typed Error, keeping the extended
+// code's name and whether retrying the unit of work can help.
+[[noreturn]] void Throw(sqlite3* db, int rc, std::string_view context) {
+  const int ext = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  std::string message(context);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const char* name = sqlite3_errstr(ext);
+  std::string code = "SQLITE_" + std::to_string(ext) + " (" + (name ? name : "") + ")";
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw Error(ErrorKind::kUnavailable, message, code, /*retryable=*/true);
+    case SQLITE_CONSTRAINT:
+      if (ext == SQLITE_CONSTRAINT_CHECK || ext == SQLITE_CONSTRAINT_NOTNULL) {
+        throw Error(ErrorKind::kInvalidArgument, message, code);
+      }
+      throw Error(ErrorKind::kConflict, message, code);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      throw Error(ErrorKind::kStorage, message, code);
+    default:
+      throw Error(ErrorKind::kInternal, message, code);
+  }
+}
+
+constexpr std::array<std::string_view, 5> kSchemas = {"trading", "market", "analytics", "config",
+                                                      "audit"};
+
+bool IsIdentChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+class SqliteStatement final : public Statement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+
+  Statement& BindNull(int index) override {
+    Check(sqlite3_bind_null(stmt_, index));
+    return *this;
+  }
+  Statement& Bind(int index, std::int64_t value) override {
+    Check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+  Statement& Bind(int index, double value) override {
+    Check(sqlite3_bind_double(stmt_, index, value));
+    return *this;
+  }
+  Statement& Bind(int index, std::string_view value) override {
+    Check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                            SQLITE_TRANSIENT));
+    return *this;
+  }
+  Statement& Bind(int index, const Decimal& value) override {
+    return Bind(index, std::string_view(value.ToString()));
+  }
+  Statement& Bind(int index, Timestamp value) override { return Bind(index, value.micros()); }
+
+  bool Step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    sqlite3_reset(stmt_);
+    Throw(db_, rc, sqlite3_sql(stmt_));
+  }
+  std::int64_t Execute() override {
+    while (Step()) {
+    }
+    return sqlite3_changes64(db_);
+  }
+  void Reset() override { sqlite3_reset(stmt_); }
+  void ResetAndClear() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  std::int64_t GetInt64(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  double GetDouble(int column) const override { return sqlite3_column_double(stmt_, column); }
+  std::string GetText(int column) const override {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    if (text == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(text),
+                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  Decimal GetDecimal(int column) const override {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_INTEGER) {
+      return Decimal::FromInt(sqlite3_column_int64(stmt_, column));
+    }
+    return Decimal::Parse(GetText(column));
+  }
+  Timestamp GetTimestamp(int column) const override { return Timestamp(GetInt64(column)); }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK) Throw(db_, rc, "bind");
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
+    cache_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Statement& Prepare(std::string_view sql) override {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      it->second->ResetAndClear();
+      return *it->second;
+    }
+    const std::string text = StripSchemas(sql);
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) Throw(db_, rc, "prepare: " + text);
+    auto statement = std::make_unique<SqliteStatement>(db_, stmt);
+    auto& ref = *statement;
+    cache_.emplace(std::string(sql), std::move(statement));
+    return ref;
+  }
+
+  void ExecuteScript(std::string_view sql) override {
+    const std::string text = StripSchemas(sql);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : "";
+      sqlite3_free(err);
+      Throw(db_, rc, "exec: " + msg);
+    }
+  }
+
+  // The outermost level is BEGIN IMMEDIATE: the write lock is taken up front
+  // so that a read-then-write unit of work never fails half-way with
+  // SQLITE_BUSY on the upgrade; the busy timeout waits for other writers.
+  void Begin() override {
+    if (depth_ == 0) {
+      ExecuteScript("BEGIN IMMEDIATE");
+    } else {
+      ExecuteScript("SAVEPOINT sp" + std::to_string(depth_));
+    }
+    ++depth_;
+  }
+  void Commit() override {
+    if (depth_ == 0) throw Error(ErrorKind::kInternal, "commit without a transaction");
+    if (depth_ == 1) {
+      ExecuteScript("COMMIT");
+    } else {
+      ExecuteScript("RELEASE sp" + std::to_string(depth_ - 1));
+    }
+    --depth_;
+  }
+  void Rollback() noexcept override {
+    if (depth_ == 0) return;
+    --depth_;
+    std::string sql = depth_ == 0 ? std::string("ROLLBACK")
+                                  : "ROLLBACK TO sp" + std::to_string(depth_) + "; RELEASE sp" +
+                                        std::to_string(depth_);
+    sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+  int transaction_depth() const override { return depth_; }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+std::string StripSchemas(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+      ++i;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      ++i;
+      continue;
+    }
+    if (IsIdentChar(c) && (i == 0 || !IsIdentChar(sql[i - 1]))) {
+      bool stripped = false;
+      for (std::string_view schema : kSchemas) {
+        if (sql.substr(i, schema.size()) == schema && i + schema.size() < sql.size() &&
+            sql[i + schema.size()] == '.') {
+          i += schema.size() + 1;
+          stripped = true;
+          break;
+        }
+      }
+      if (stripped) continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOptions& options) {
+  sqlite3* db = nullptr;
+  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
+                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open SQLite database '" + path + "'";
+    if (db != nullptr) {
+      msg += ": ";
+      msg += sqlite3_errmsg(db);
+      sqlite3_close_v2(db);
+    }
+    throw Error(ErrorKind::kStorage, msg, "SQLITE_" + std::to_string(rc));
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  auto conn = std::make_unique<SqliteConnection>(db);
+  const std::string sync = options.synchronous;
+  if (sync != "NORMAL" && sync != "FULL" && sync != "OFF" && sync != "EXTRA") {
+    throw InvalidArgument("synchronous must be NORMAL or FULL, got '" + sync + "'");
+  }
+  try {
+    // Reading the header proves the file is a database before we change it.
+    conn->ExecuteScript("PRAGMA schema_version");
+    if (!options.read_only && path != ":memory:") conn->ExecuteScript("PRAGMA journal_mode=WAL");
+    conn->ExecuteScript("PRAGMA synchronous=" + sync + "; PRAGMA foreign_keys=ON");
+  } catch (const Error& e) {
+    throw Error(e.kind(), "'" + path + "': " + e.what(), e.native_code(), e.retryable());
+  }
+  return conn;
+}
+
+}  // namespace tradestore::sql

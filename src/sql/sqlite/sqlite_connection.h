@@ -1,0 +1,29 @@
+// The SQLite driver.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql/connection.h"
+
+namespace tradestore::sql {
+
+struct SqliteOptions {
+  // "NORMAL" (default: durable at checkpoints, never corrupt in WAL mode)
+  // or "FULL" (fsync at every commit).
+  std::string synchronous = "NORMAL";
+  int busy_timeout_ms = 5000;
+  bool read_only = false;
+};
+
+// Opens (creating if needed) the database file at `path` with WAL, the
+// synchronous mode, foreign keys on and the busy timeout. ":memory:" opens a
+// private in-memory database. Throws Error(kStorage) if it cannot be opened.
+std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOptions& options);
+
+// Rewrites "schema.table" to "table" for the five schema names
+// (trading, market, analytics, config, audit) outside string literals.
+std::string StripSchemas(std::string_view sql);
+
+}  // namespace tradestore::sql

@@ -1,0 +1,204 @@
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "sql/migrations.h"
+#include "sql/sqlite/sqlite_connection.h"
+#include "store/store_impl.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
+
+namespace tradestore {
+namespace detail {
+namespace {
+
+constexpr const char* kDatabaseNames[] = {"trading", "market", "analytics"};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Splits "sqlite:PATH?k=v&k=v" into its parts.
+struct ParsedUrl {
+  std::string path;
+  sql::SqliteOptions options;
+};
+
+ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
+  ParsedUrl parsed;
+  std::string_view rest = url.substr(std::string_view("sqlite:").size());
+  if (rest.starts_with("//")) rest.remove_prefix(2);  // sqlite://path
+  std::string_view query;
+  if (const auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (rest.empty()) throw InvalidArgument("store URL '" + std::string(url) + "' has no path");
+  parsed.path = std::string(rest);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const std::string key(pair.substr(0, eq));
+    const std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (key == "synchronous") {
+      parsed.options.synchronous = Lower(value);
+      for (char& c : parsed.options.synchronous) c = static_cast<char>(std::toupper(c));
+      if (parsed.options.synchronous != "NORMAL" && parsed.options.synchronous != "FULL") {
+        throw InvalidArgument("store URL '" + std::string(url) +
+                              "': synchronous must be normal or full, got '" + value + "'");
+      }
+    } else if (key == "busy_timeout_ms") {
+      try {
+        std::size_t used = 0;
+        parsed.options.busy_timeout_ms = std::stoi(value, &used);
+        if (used != value.size() || parsed.options.busy_timeout_ms < 0) throw std::exception();
+      } catch (const std::exception&) {
+        throw InvalidArgument("store URL '" + std::string(url) +
+                              "': busy_timeout_ms must be a non-negative integer, got '" + value +
+                              "'");
+      }
+    } else {
+      throw InvalidArgument("store URL '" + std::string(url) + "': unknown parameter '" + key +
+                            "'");
+    }
+  }
+  if (overrides.synchronous) parsed.options.synchronous = *overrides.synchronous;
+  if (overrides.busy_timeout_ms) parsed.options.busy_timeout_ms = *overrides.busy_timeout_ms;
+  return parsed;
+}
+
+}  // namespace
+
+void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
+  url_ = std::string(url);
+  if (url.starts_with("postgresql:") || url.starts_with("postgres:")) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "store URL '" + url_ +
+                    "': the PostgreSQL backend is not built into this tradestore yet; use "
+                    "sqlite:PATH");
+  }
+  if (!url.starts_with("sqlite:")) {
+    throw InvalidArgument("store URL '" + url_ +
+                          "' must start with sqlite: (e.g. sqlite:tradestore-data)");
+  }
+  ParsedUrl parsed = ParseSqliteUrl(url, options);
+  namespace fs = std::filesystem;
+  const std::string& path = parsed.path;
+  if (path == ":memory:") {
+    single_file_ = true;
+  } else {
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (fs::exists(status)) {
+      single_file_ = !fs::is_directory(status);
+    } else {
+      const std::string lower = Lower(path);
+      single_file_ =
+          EndsWith(lower, ".db") || EndsWith(lower, ".sqlite") || EndsWith(lower, ".sqlite3");
+      if (!single_file_) {
+        fs::create_directories(path, ec);
+        if (ec) {
+          throw Error(ErrorKind::kStorage,
+                      "cannot create store directory '" + path + "': " + ec.message());
+        }
+      }
+    }
+  }
+  if (single_file_) {
+    paths_[0] = paths_[1] = paths_[2] = path == ":memory:" ? "" : path;
+    connections_[0] = sql::OpenSqlite(path, parsed.options);
+  } else {
+    for (int i = 0; i < 3; ++i) {
+      paths_[i] = (fs::path(path) / (std::string(kDatabaseNames[i]) + ".db")).string();
+      connections_[i] = sql::OpenSqlite(paths_[i], parsed.options);
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    sql::Migrate(connection(static_cast<Database>(i)), "sqlite", kDatabaseNames[i]);
+  }
+  WireRepositories();
+}
+
+sql::Connection& StoreImpl::connection(Database db) {
+  if (single_file_) return *connections_[0];
+  return *connections_[static_cast<int>(db)];
+}
+
+std::string StoreImpl::path(Database db) const { return paths_[static_cast<int>(db)]; }
+
+void StoreImpl::WireRepositories() {
+  instruments.impl_ = this;
+  candles.impl_ = this;
+  bots.impl_ = this;
+  accounts.impl_ = this;
+  ledger.impl_ = this;
+  signals.impl_ = this;
+  orders.impl_ = this;
+  positions.impl_ = this;
+  trades.impl_ = this;
+  portfolio.impl_ = this;
+}
+
+}  // namespace detail
+
+UnitOfWork::~UnitOfWork() {
+  if (!done_ && connection_ != nullptr) static_cast<sql::Connection*>(connection_)->Rollback();
+}
+UnitOfWork::UnitOfWork(UnitOfWork&& other) noexcept
+    : connection_(other.connection_), done_(other.done_) {
+  other.connection_ = nullptr;
+}
+void UnitOfWork::Commit() {
+  if (done_ || connection_ == nullptr) throw Error(ErrorKind::kInternal, "unit of work already ended");
+  static_cast<sql::Connection*>(connection_)->Commit();
+  done_ = true;
+}
+
+Store Store::Open(std::string_view url, const StoreOptions& options) {
+  auto impl = std::make_unique<detail::StoreImpl>();
+  impl->Open(url, options);
+  return Store(std::move(impl));
+}
+
+std::string Store::DefaultUrl() {
+  const char* env = std::getenv("TRADESTORE_URL");
+  if (env != nullptr && *env != '\0') return env;
+  return "sqlite:tradestore-data";
+}
+
+Store::Store(std::unique_ptr<detail::StoreImpl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+const std::string& Store::url() const { return impl_->url(); }
+InstrumentRepository& Store::instruments() { return impl_->instruments; }
+CandleRepository& Store::candles() { return impl_->candles; }
+BotRepository& Store::bots() { return impl_->bots; }
+AccountRepository& Store::accounts() { return impl_->accounts; }
+LedgerRepository& Store::ledger() { return impl_->ledger; }
+SignalRepository& Store::signals() { return impl_->signals; }
+OrderRepository& Store::orders() { return impl_->orders; }
+PositionRepository& Store::positions() { return impl_->positions; }
+TradeRepository& Store::trades() { return impl_->trades; }
+PortfolioRepository& Store::portfolio() { return impl_->portfolio; }
+
+UnitOfWork Store::BeginTrading() {
+  auto& c = impl_->connection(detail::Database::kTrading);
+  c.Begin();
+  return UnitOfWork(&c);
+}
+UnitOfWork Store::BeginMarket() {
+  auto& c = impl_->connection(detail::Database::kMarket);
+  c.Begin();
+  return UnitOfWork(&c);
+}
+
+}  // namespace tradestore

@@ -1,0 +1,53 @@
+// Internals of the Store shared by the repositories and by tradestore's own
+// higher layers (ops). Not part of the public API.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql/connection.h"
+#include "tradestore/store.h"
+
+namespace tradestore::detail {
+
+// Which database an aggregate lives in.
+enum class Database { kTrading, kMarket, kAnalytics };
+
+class StoreImpl {
+ public:
+  StoreImpl() = default;
+  StoreImpl(const StoreImpl&) = delete;
+  StoreImpl& operator=(const StoreImpl&) = delete;
+
+  // Opens the connections and migrates them; see Store::Open.
+  void Open(std::string_view url, const StoreOptions& options);
+
+  sql::Connection& connection(Database db);
+  sql::Dialect dialect() const { return sql::Dialect::kSqlite; }
+  const std::string& url() const { return url_; }
+  // For SQLite: the file behind each database ("" for in-memory).
+  std::string path(Database db) const;
+  bool single_file() const { return single_file_; }
+
+  InstrumentRepository instruments;
+  CandleRepository candles;
+  BotRepository bots;
+  AccountRepository accounts;
+  LedgerRepository ledger;
+  SignalRepository signals;
+  OrderRepository orders;
+  PositionRepository positions;
+  TradeRepository trades;
+  PortfolioRepository portfolio;
+
+ private:
+  void WireRepositories();
+  std::string url_;
+  bool single_file_ = false;
+  std::string paths_[3];
+  std::unique_ptr<sql::Connection> connections_[3];
+};
+
+
+}  // namespace tradestore::detail
