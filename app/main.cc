@@ -1,2 +1,75 @@
-// The tradestore command-line tool (being written).
-int main() { return 0; }
+// tradestore: the command-line tool. Exit codes: 0 success; 2 bad input
+// (including usage errors); 3 not found; 4 conflict; 5 unavailable (busy);
+// 6 storage failure; 70 internal error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "commands.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
+
+namespace tradestore::cli {
+
+std::string GlobalOptions::ResolvedUrl() const {
+  return store_url.empty() ? Store::DefaultUrl() : store_url;
+}
+
+void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json) {
+  sub.add_option("--store", global.store_url,
+                 "Store URL: sqlite:DIR or sqlite:FILE.db (default: $TRADESTORE_URL, else "
+                 "sqlite:tradestore-data)");
+  if (with_json) sub.add_flag("--json", global.json, "Print results as JSON");
+}
+
+ProgressBar::ProgressBar(std::string label)
+    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
+
+ProgressBar::~ProgressBar() {
+  if (enabled_ && last_percent_ >= 0) std::fputs("\n", stderr);
+}
+
+void ProgressBar::Update(std::uint64_t done, std::uint64_t total) {
+  if (!enabled_ || total == 0) return;
+  const int percent = static_cast<int>(done * 100 / total);
+  if (percent == last_percent_) return;
+  last_percent_ = percent;
+  constexpr int kWidth = 40;
+  const int filled = percent * kWidth / 100;
+  std::fprintf(stderr, "\r%s [%s%s] %3d%%", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, ' ').c_str(), percent);
+  std::fflush(stderr);
+}
+
+}  // namespace tradestore::cli
+
+int main(int argc, char** argv) {
+  using namespace tradestore;
+  CLI::App app{"tradestore: the persistence and analytics core of a trading system"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tradestore 0.1.0");
+  cli::GlobalOptions global;
+  std::function<int()> run;
+  cli::AddImportCommand(app, global, run);
+  cli::AddBacktestCommand(app, global, run);
+  cli::AddReportCommand(app, global, run);
+  cli::AddInstrumentsCommand(app, global, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : ExitCode(ErrorKind::kInvalidArgument);
+  }
+  try {
+    return run ? run() : 0;
+  } catch (const Error& e) {
+    std::cerr << "tradestore: " << ToString(e.kind()) << ": " << e.what();
+    if (!e.native_code().empty()) std::cerr << " [" << e.native_code() << "]";
+    std::cerr << "\n";
+    return ExitCode(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "tradestore: internal: " << e.what() << "\n";
+    return ExitCode(ErrorKind::kInternal);
+  }
+}

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <compare>
+#include <iosfwd>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -107,6 +108,9 @@ class Decimal {
   constexpr explicit Decimal(Rep units) noexcept : units_(units) {}
   Rep units_ = 0;
 };
+
+// Writes the canonical text (for logs and test failure messages).
+std::ostream& operator<<(std::ostream& out, const Decimal& value);
 
 // Shorthand for Decimal::Parse in tests and examples: "1.25"_d.
 namespace literals {

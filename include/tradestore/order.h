@@ -38,6 +38,8 @@ struct Order {
   std::string reason;       // reject or cancel reason
   std::string exit_reason;  // if this order closes a position: the trade's
                             // exit reason ("signal", "stop_loss", ...)
+  std::optional<Timestamp> triggered_at;  // when a stop or stop-limit order's
+                                          // stop price was reached
   RunMode mode = RunMode::kPaper;
   bool is_test = false;
   Timestamp created_at;

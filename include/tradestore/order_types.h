@@ -25,7 +25,7 @@ enum class OrderStatus {
 // Allowed transitions (from, to). Anything not listed is refused. A fill
 // moves accepted or partially filled orders to partially filled or filled;
 // an order can be rejected only before it is accepted.
-inline constexpr std::array<std::pair<OrderStatus, OrderStatus>, 13>
+inline constexpr std::array<std::pair<OrderStatus, OrderStatus>, 12>
     kOrderStatusTransitions = {{
         {OrderStatus::kNew, OrderStatus::kAccepted},
         {OrderStatus::kNew, OrderStatus::kRejected},
@@ -39,7 +39,6 @@ inline constexpr std::array<std::pair<OrderStatus, OrderStatus>, 13>
         {OrderStatus::kPartiallyFilled, OrderStatus::kCancelled},
         {OrderStatus::kPartiallyFilled, OrderStatus::kExpired},
         {OrderStatus::kNew, OrderStatus::kExpired},
-        {OrderStatus::kAccepted, OrderStatus::kRejected},
     }};
 
 // Whether kOrderStatusTransitions lists (from, to).

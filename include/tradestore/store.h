@@ -239,6 +239,10 @@ class OrderRepository {
   // order id and both states if kOrderStatusTransitions does not allow it.
   Order Transition(BotId bot, OrderId id, OrderStatus to, Timestamp time,
                    std::string_view reason = {});
+  // Records that a stop or stop-limit order's stop price was reached (kept
+  // once; later calls return the order unchanged). Throws kConflict for
+  // other order types or terminal orders.
+  Order MarkTriggered(BotId bot, OrderId id, Timestamp time);
   Order Get(BotId bot, OrderId id);  // throws kNotFound
   std::optional<Order> FindByClientId(BotId bot, std::string_view client_order_id);
   // Orders not in a terminal status, oldest first.

@@ -9,9 +9,11 @@ namespace {
 
 constexpr std::string_view kCreateTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER PRIMARY KEY,"
+    " database TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
     " name TEXT NOT NULL,"
-    " applied_at BIGINT NOT NULL)";
+    " applied_at BIGINT NOT NULL,"
+    " PRIMARY KEY (database, version))";
 
 bool HasMigrationsTable(Connection& c) {
   auto& st = c.Prepare(c.dialect() == Dialect::kSqlite
@@ -24,9 +26,11 @@ bool HasMigrationsTable(Connection& c) {
   return found;
 }
 
-int AppliedVersion(Connection& c) {
+int AppliedVersion(Connection& c, std::string_view database) {
   if (!HasMigrationsTable(c)) return 0;
-  auto& st = c.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  auto& st =
+      c.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE database = ?");
+  st.Bind(1, database);
   st.Step();
   const int v = static_cast<int>(st.GetInt64(0));
   st.Reset();
@@ -47,7 +51,7 @@ std::vector<EmbeddedMigration> MigrationsFor(std::string_view dialect, std::stri
 MigrationStatus GetMigrationStatus(Connection& connection, std::string_view dialect,
                                    std::string_view database) {
   MigrationStatus status;
-  status.current_version = AppliedVersion(connection);
+  status.current_version = AppliedVersion(connection, database);
   for (const auto& m : MigrationsFor(dialect, database)) {
     status.latest_version = std::max(status.latest_version, m.version);
     if (m.version > status.current_version) status.pending.push_back(m.version);
@@ -71,10 +75,14 @@ std::vector<int> Migrate(Connection& connection, std::string_view dialect,
     Transaction tx(connection);
     connection.ExecuteScript(kCreateTable);
     connection.ExecuteScript(m.sql);
-    connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-        .Bind(1, m.version)
-        .Bind(2, m.name)
-        .Bind(3, Timestamp::Now().micros())
+    connection
+        .Prepare(
+            "INSERT INTO schema_migrations (database, version, name, applied_at) VALUES (?, ?, "
+            "?, ?)")
+        .Bind(1, database)
+        .Bind(2, m.version)
+        .Bind(3, m.name)
+        .Bind(4, Timestamp::Now().micros())
         .Execute();
     tx.Commit();
     applied.push_back(m.version);

@@ -21,7 +21,7 @@ constexpr std::string_view kOrderColumns =
     "id, bot_id, account_id, instrument_id, client_order_id, venue_order_id, signal_id, "
     "strategy, side, type, time_in_force, quantity, limit_price, stop_price, status, "
     "filled_quantity, average_fill_price, reason, exit_reason, mode, is_test, created_at, "
-    "updated_at";
+    "updated_at, triggered_at";
 
 Order ReadOrder(const sql::Statement& st) {
   Order o;
@@ -48,6 +48,7 @@ Order ReadOrder(const sql::Statement& st) {
   o.is_test = st.GetBool(20);
   o.created_at = st.GetTimestamp(21);
   o.updated_at = st.GetTimestamp(22);
+  if (!st.IsNull(23)) o.triggered_at = st.GetTimestamp(23);
   return o;
 }
 
@@ -258,6 +259,7 @@ Order OrderRepository::Create(const Order& order) {
   out.status = OrderStatus::kNew;
   out.filled_quantity = Decimal();
   out.average_fill_price.reset();
+  out.triggered_at.reset();
   if (FindByClientId(out.bot_id, out.client_order_id)) {
     throw Conflict("order with client_order_id '" + out.client_order_id + "' already exists");
   }
@@ -323,6 +325,32 @@ Order OrderRepository::Get(BotId bot, OrderId id) {
   Order out = ReadOrder(st);
   st.Reset();
   return out;
+}
+
+Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
+  auto& c = impl_->connection(Database::kTrading);
+  sql::Transaction tx(c);
+  Order o = Get(bot, id);
+  if (o.type != OrderType::kStop && o.type != OrderType::kStopLimit) {
+    throw Conflict(OrderName(o) + " is a " + std::string(ToString(o.type)) +
+                   " order and has no stop to trigger");
+  }
+  if (IsTerminal(o.status)) {
+    throw Conflict(OrderName(o) + " is " + std::string(ToString(o.status)) +
+                   " and cannot be triggered");
+  }
+  if (o.triggered_at) return o;
+  o.triggered_at = time;
+  o.updated_at = time;
+  c.Prepare("UPDATE trading.orders SET triggered_at = ?, updated_at = ? WHERE bot_id = ? AND "
+            "id = ?")
+      .Bind(1, time)
+      .Bind(2, time)
+      .Bind(3, bot)
+      .Bind(4, id)
+      .Execute();
+  tx.Commit();
+  return o;
 }
 
 std::optional<Order> OrderRepository::FindByClientId(BotId bot, std::string_view client_order_id) {

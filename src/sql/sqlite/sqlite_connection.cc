@@ -68,8 +68,9 @@ class SqliteStatement final : public Statement {
     return *this;
   }
   Statement& Bind(int index, std::string_view value) override {
-    Check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                            SQLITE_TRANSIENT));
+    // An empty view may have a null data(), which SQLite would store as NULL.
+    const char* data = value.data() != nullptr ? value.data() : "";
+    Check(sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
   }
   Statement& Bind(int index, const Decimal& value) override {

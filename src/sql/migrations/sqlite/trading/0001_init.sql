@@ -72,6 +72,7 @@ CREATE TABLE orders (
   average_fill_price TEXT,
   reason TEXT NOT NULL DEFAULT '',
   exit_reason TEXT NOT NULL DEFAULT '',
+  triggered_at INTEGER,                  -- stop price reached (stop, stop_limit)
   mode TEXT NOT NULL,
   is_test INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,

@@ -1,0 +1,41 @@
+// The tradestore CLI's subcommands. Each registers its options on a CLI11
+// app and runs through the public library API only (no SQL here).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace tradestore::cli {
+
+// Options every subcommand shares.
+struct GlobalOptions {
+  std::string store_url;  // --store, else $TRADESTORE_URL, else sqlite:tradestore-data
+  bool json = false;      // --json: machine-readable output on stdout
+  std::string ResolvedUrl() const;
+};
+
+// Each Add* function registers a subcommand on `app` and sets `run` to the
+// action to perform when that subcommand was chosen.
+void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+
+// Adds --store and --json to a subcommand.
+void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);
+
+// Draws a progress bar on stderr when it is a terminal; silent otherwise.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label);
+  ~ProgressBar();
+  void Update(std::uint64_t done, std::uint64_t total);
+
+ private:
+  std::string label_;
+  bool enabled_;
+  int last_percent_ = -1;
+};
+
+}  // namespace tradestore::cli

@@ -1,0 +1,147 @@
+// tradestore import candles FILE --symbol S --timeframe TF [...]
+// tradestore instruments
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "tradestore/candle_import.h"
+#include "tradestore/store.h"
+
+namespace tradestore::cli {
+
+void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
+  auto* import = app.add_subcommand("import", "Import data into the store");
+  import->require_subcommand(1);
+  auto* candles = import->add_subcommand("candles", "Import an OHLCV candle file (CSV or JSON)");
+  struct Args {
+    std::string file, symbol, venue, timeframe, format, column_prefix, base, quote;
+    double price_divisor = 1;
+    int price_precision = -1, size_precision = -1;
+    bool bar_end_times = false, allow_missing_volume = false;
+  };
+  auto args = std::make_shared<Args>();
+  candles->add_option("FILE", args->file, "The candle file")->required();
+  candles->add_option("--symbol", args->symbol, "Instrument symbol, e.g. BTCUSDC")->required();
+  candles->add_option("--timeframe", args->timeframe, "1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w")
+      ->required();
+  candles->add_option("--venue", args->venue, "Venue, e.g. kraken (default: none)");
+  candles->add_option("--format", args->format,
+                      "Layout, skipping detection: " + fmt::format("{}", fmt::join(CandleLayouts(), ", ")));
+  candles->add_option("--price-divisor", args->price_divisor,
+                      "Divide every price by this (10000 for Lean equity files)");
+  candles->add_option("--column-prefix", args->column_prefix,
+                      "Asset of a wide multi-asset file, e.g. BTC for BTC:open");
+  candles->add_flag("--bar-end-times", args->bar_end_times,
+                    "The file stamps bars with their end time; shift to the open time");
+  candles->add_flag("--allow-missing-volume", args->allow_missing_volume,
+                    "Read a missing volume as 0 instead of rejecting the row");
+  candles->add_option("--base", args->base, "Base asset (default: from the symbol)");
+  candles->add_option("--quote", args->quote, "Quote asset (default: from the symbol)");
+  candles->add_option("--price-precision", args->price_precision, "Price decimals (default 8)");
+  candles->add_option("--size-precision", args->size_precision, "Size decimals (default 8)");
+  AddCommonOptions(*candles, global);
+  AddCommonOptions(*import, global, false);
+  candles->callback([&global, &run, args] {
+    run = [&global, args]() {
+      CandleImportOptions o;
+      o.symbol = args->symbol;
+      o.venue = args->venue;
+      o.timeframe = ParseTimeframe(args->timeframe);
+      if (!args->format.empty()) o.format = args->format;
+      o.price_divisor = args->price_divisor;
+      o.column_prefix = args->column_prefix;
+      if (args->bar_end_times) o.time_offset = -Duration(o.timeframe);
+      o.allow_missing_volume = args->allow_missing_volume;
+      if (!args->base.empty()) o.base_asset = args->base;
+      if (!args->quote.empty()) o.quote_asset = args->quote;
+      if (args->price_precision >= 0) o.price_precision = args->price_precision;
+      if (args->size_precision >= 0) o.size_precision = args->size_precision;
+      ProgressBar bar("importing " + args->file);
+      o.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.Update(done, total); };
+      Store store = Store::Open(global.ResolvedUrl());
+      CandleImportSummary s = ImportCandles(store, args->file, o);
+      const auto iso = [](const std::optional<Timestamp>& t) {
+        return t ? t->ToIso() : std::string();
+      };
+      if (global.json) {
+        nlohmann::json j = {{"file", s.file},
+                            {"layout", s.layout},
+                            {"symbol", s.instrument.symbol},
+                            {"venue", s.instrument.venue},
+                            {"instrument_id", s.instrument.id},
+                            {"timeframe", std::string(ToString(o.timeframe))},
+                            {"rows_read", s.rows_read},
+                            {"rows_rejected", s.rows_rejected},
+                            {"rows_in_store", s.rows_in_store},
+                            {"first", s.first ? nlohmann::json(iso(s.first)) : nlohmann::json()},
+                            {"last", s.last ? nlohmann::json(iso(s.last)) : nlohmann::json()},
+                            {"newest_first", s.newest_first},
+                            {"seconds", s.seconds}};
+        std::cout << j.dump(2) << "\n";
+      } else {
+        std::cout << fmt::format(
+            "Imported {} ({} layout{})\n"
+            "  instrument     {} on {} (id {}), timeframe {}\n"
+            "  rows read      {}\n"
+            "  rows rejected  {}\n"
+            "  time range     {} .. {}\n"
+            "  candles stored {} for this instrument and timeframe\n"
+            "  took           {:.3f} s ({:.0f} rows/s)\n",
+            s.file, s.layout, s.newest_first ? ", newest first" : "", s.instrument.symbol,
+            s.instrument.venue.empty() ? "-" : s.instrument.venue, s.instrument.id,
+            ToString(o.timeframe), s.rows_read, s.rows_rejected, iso(s.first), iso(s.last),
+            s.rows_in_store, s.seconds, s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
+      }
+      return 0;
+    };
+  });
+}
+
+void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = app.add_subcommand("instruments", "List instruments and their candle ranges");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run] {
+    run = [&global]() {
+      Store store = Store::Open(global.ResolvedUrl());
+      nlohmann::json out = nlohmann::json::array();
+      for (const Instrument& i : store.instruments().List()) {
+        nlohmann::json tfs = nlohmann::json::object();
+        for (Timeframe tf : kAllTimeframes) {
+          CandleRangeInfo info = store.candles().Info(i.id, tf);
+          if (info.count == 0) continue;
+          tfs[std::string(ToString(tf))] = {
+              {"count", info.count}, {"first", info.first->ToIso()}, {"last", info.last->ToIso()}};
+        }
+        out.push_back({{"id", i.id},
+                       {"venue", i.venue},
+                       {"symbol", i.symbol},
+                       {"base_asset", i.base_asset},
+                       {"quote_asset", i.quote_asset},
+                       {"price_precision", i.price_precision},
+                       {"size_precision", i.size_precision},
+                       {"candles", tfs}});
+      }
+      if (global.json) {
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
+      for (const auto& i : out) {
+        std::cout << fmt::format("{:>4}  {:<12} {:<10} {}/{}\n", i["id"].get<std::int64_t>(),
+                                 i["symbol"].get<std::string>(), i["venue"].get<std::string>(),
+                                 i["base_asset"].get<std::string>(),
+                                 i["quote_asset"].get<std::string>());
+        for (const auto& [tf, info] : i["candles"].items()) {
+          std::cout << fmt::format("        {:<4} {:>8} candles  {} .. {}\n", tf,
+                                   info["count"].get<std::int64_t>(),
+                                   info["first"].get<std::string>(),
+                                   info["last"].get<std::string>());
+        }
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace tradestore::cli

@@ -1,0 +1,70 @@
+// Candle import: a file of OHLCV candles into the market store, streamed,
+// validated row by row, committed whole or not at all.
+//
+// File layouts, time parsing and the validation rules are documented in
+// docs/candle-import.md (and src/io/candle_reader.h). The first invalid row
+// stops the import with Error(kInvalidArgument) "FILE:LINE: field 'NAME'
+// value 'VALUE': REASON" and nothing is written.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tradestore/instrument.h"
+#include "tradestore/store.h"
+#include "tradestore/timeframe.h"
+
+namespace tradestore {
+
+struct CandleImportOptions {
+  std::string symbol;  // required, e.g. "BTCUSDC"
+  std::string venue;   // e.g. "kraken"; "" allowed
+  Timeframe timeframe = Timeframe::k1m;
+  std::optional<std::string> format;  // a layout name to skip detection
+  double price_divisor = 1;           // e.g. 10000 for Lean equity deci-cents
+  std::string column_prefix;          // wide layouts: the asset, e.g. "BTC"
+  Micros time_offset = 0;             // added to every time (bar-end stamps)
+  bool allow_missing_volume = false;  // missing volume reads as 0
+  // Instrument fields used when the instrument is created (an existing one
+  // keeps its own unless these are set). Base and quote default to a split of
+  // the symbol at a known quote suffix (USDC, USDT, USD, EUR, BTC, ETH, ...).
+  std::optional<std::string> base_asset;
+  std::optional<std::string> quote_asset;
+  std::optional<int> price_precision;  // default 8
+  std::optional<int> size_precision;   // default 8
+  // Called every few thousand rows with (bytes read, file size).
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+};
+
+struct CandleImportSummary {
+  std::string file;
+  std::string layout;               // the detected or forced layout name
+  Instrument instrument;            // with its id
+  std::int64_t rows_read = 0;       // candles read from the file
+  std::int64_t rows_rejected = 0;   // always 0 on success: a bad row aborts
+  std::int64_t rows_in_store = 0;   // candles of this instrument and timeframe after
+  std::optional<Timestamp> first;   // earliest candle time in the file
+  std::optional<Timestamp> last;    // latest candle time in the file
+  bool newest_first = false;        // the file was in descending time order
+  double seconds = 0;               // wall time of the import
+};
+
+// Imports `path` into `store`. Throws Error(kNotFound) if the file cannot be
+// opened, Error(kInvalidArgument) for an undetectable layout, bad options or
+// the first invalid row (the store is then unchanged), and storage errors
+// as Store does.
+CandleImportSummary ImportCandles(Store& store, const std::string& path,
+                                  const CandleImportOptions& options);
+
+// Known layout names for CandleImportOptions::format.
+std::vector<std::string> CandleLayouts();
+
+// Splits a symbol at a known quote-asset suffix: "BTCUSDC" -> {"BTC",
+// "USDC"}, "BTC/USD" or "BTC-USD" -> {"BTC", "USD"}; {symbol, ""} when none
+// matches.
+std::pair<std::string, std::string> SplitSymbol(const std::string& symbol);
+
+}  // namespace tradestore

@@ -1,0 +1,82 @@
+// Names of the small enums declared in bot.h, ledger.h and fill.h.
+#include <string>
+
+#include "tradestore/bot.h"
+#include "tradestore/error.h"
+#include "tradestore/fill.h"
+#include "tradestore/ledger.h"
+
+namespace tradestore {
+namespace {
+
+[[noreturn]] void ThrowUnknown(const char* what, std::string_view text) {
+  throw InvalidArgument(std::string("unknown ") + what + " \"" + std::string(text.substr(0, 80)) +
+                        "\"");
+}
+
+}  // namespace
+
+std::string_view ToString(RunMode m) noexcept {
+  switch (m) {
+    case RunMode::kLive:
+      return "live";
+    case RunMode::kPaper:
+      return "paper";
+    case RunMode::kBacktest:
+      return "backtest";
+  }
+  return "unknown";
+}
+
+RunMode ParseRunMode(std::string_view text) {
+  for (RunMode v : {RunMode::kLive, RunMode::kPaper, RunMode::kBacktest}) {
+    if (text == ToString(v)) return v;
+  }
+  ThrowUnknown("run mode", text);
+}
+
+std::string_view ToString(LedgerEntryType t) noexcept {
+  switch (t) {
+    case LedgerEntryType::kDeposit:
+      return "deposit";
+    case LedgerEntryType::kWithdrawal:
+      return "withdrawal";
+    case LedgerEntryType::kFee:
+      return "fee";
+    case LedgerEntryType::kRealizedPnl:
+      return "realized_pnl";
+    case LedgerEntryType::kTransfer:
+      return "transfer";
+    case LedgerEntryType::kAdjustment:
+      return "adjustment";
+  }
+  return "unknown";
+}
+
+LedgerEntryType ParseLedgerEntryType(std::string_view text) {
+  for (LedgerEntryType v :
+       {LedgerEntryType::kDeposit, LedgerEntryType::kWithdrawal, LedgerEntryType::kFee,
+        LedgerEntryType::kRealizedPnl, LedgerEntryType::kTransfer, LedgerEntryType::kAdjustment}) {
+    if (text == ToString(v)) return v;
+  }
+  ThrowUnknown("ledger entry type", text);
+}
+
+std::string_view ToString(Liquidity l) noexcept {
+  switch (l) {
+    case Liquidity::kMaker:
+      return "maker";
+    case Liquidity::kTaker:
+      return "taker";
+  }
+  return "unknown";
+}
+
+Liquidity ParseLiquidity(std::string_view text) {
+  for (Liquidity v : {Liquidity::kMaker, Liquidity::kTaker}) {
+    if (text == ToString(v)) return v;
+  }
+  ThrowUnknown("liquidity", text);
+}
+
+}  // namespace tradestore
