@@ -31,8 +31,10 @@ echo "== report =="
 echo
 echo "== the store, read by the sqlite3 shell =="
 sqlite3 -header -column "$store_dir/trading.db" \
-  "SELECT side, entry_time / 1000000 AS entry_unix, entry_price, exit_price, quantity, net_pnl,
-          exit_reason FROM trades ORDER BY id DESC LIMIT 5"
+  "SELECT id, side, strftime('%Y-%m-%dT%H:%MZ', entry_time / 1000000, 'unixepoch') AS entry,
+          strftime('%Y-%m-%dT%H:%MZ', exit_time / 1000000, 'unixepoch') AS exit,
+          entry_price, exit_price, quantity, printf('%.2f', net_pnl) AS net_pnl, exit_reason
+     FROM trades ORDER BY id DESC LIMIT 5"
 echo
 echo "Store: $store_dir (trading.db, market.db, analytics.db). Try:"
 echo "  $ts report --store sqlite:$store_dir --json"
