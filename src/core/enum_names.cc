@@ -1,4 +1,6 @@
 // Names of the small enums declared in bot.h, ledger.h and fill.h.
+#include "core/enum_names.h"
+
 #include <string>
 
 #include "tradestore/bot.h"
@@ -7,15 +9,6 @@
 #include "tradestore/ledger.h"
 
 namespace tradestore {
-namespace {
-
-[[noreturn]] void ThrowUnknown(const char* what, std::string_view text) {
-  throw InvalidArgument(std::string("unknown ") + what + " \"" + std::string(text.substr(0, 80)) +
-                        "\"");
-}
-
-}  // namespace
-
 std::string_view ToString(RunMode m) noexcept {
   switch (m) {
     case RunMode::kLive:
@@ -29,10 +22,8 @@ std::string_view ToString(RunMode m) noexcept {
 }
 
 RunMode ParseRunMode(std::string_view text) {
-  for (RunMode v : {RunMode::kLive, RunMode::kPaper, RunMode::kBacktest}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("run mode", text);
+  return internal::ParseEnumName<RunMode>(
+      text, {RunMode::kLive, RunMode::kPaper, RunMode::kBacktest}, "run mode");
 }
 
 std::string_view ToString(LedgerEntryType t) noexcept {
@@ -54,12 +45,11 @@ std::string_view ToString(LedgerEntryType t) noexcept {
 }
 
 LedgerEntryType ParseLedgerEntryType(std::string_view text) {
-  for (LedgerEntryType v :
-       {LedgerEntryType::kDeposit, LedgerEntryType::kWithdrawal, LedgerEntryType::kFee,
-        LedgerEntryType::kRealizedPnl, LedgerEntryType::kTransfer, LedgerEntryType::kAdjustment}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("ledger entry type", text);
+  return internal::ParseEnumName<LedgerEntryType>(
+      text,
+      {LedgerEntryType::kDeposit, LedgerEntryType::kWithdrawal, LedgerEntryType::kFee,
+       LedgerEntryType::kRealizedPnl, LedgerEntryType::kTransfer, LedgerEntryType::kAdjustment},
+      "ledger entry type");
 }
 
 std::string_view ToString(Liquidity l) noexcept {
@@ -73,10 +63,8 @@ std::string_view ToString(Liquidity l) noexcept {
 }
 
 Liquidity ParseLiquidity(std::string_view text) {
-  for (Liquidity v : {Liquidity::kMaker, Liquidity::kTaker}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("liquidity", text);
+  return internal::ParseEnumName<Liquidity>(text, {Liquidity::kMaker, Liquidity::kTaker},
+                                            "liquidity");
 }
 
 }  // namespace tradestore

@@ -2,18 +2,10 @@
 
 #include <string>
 
+#include "core/enum_names.h"
 #include "tradestore/error.h"
 
 namespace tradestore {
-namespace {
-
-[[noreturn]] void ThrowUnknown(const char* what, std::string_view text) {
-  throw InvalidArgument(std::string("unknown ") + what + " \"" + std::string(text.substr(0, 80)) +
-                        "\"");
-}
-
-}  // namespace
-
 std::string_view ToString(Side v) noexcept {
   switch (v) {
     case Side::kBuy:
@@ -73,35 +65,28 @@ std::string_view ToString(OrderStatus v) noexcept {
 }
 
 Side ParseSide(std::string_view text) {
-  for (Side v : {Side::kBuy, Side::kSell}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("order side", text);
+  return internal::ParseEnumName<Side>(text, {Side::kBuy, Side::kSell}, "order side");
 }
 
 OrderType ParseOrderType(std::string_view text) {
-  for (OrderType v :
-       {OrderType::kMarket, OrderType::kLimit, OrderType::kStop, OrderType::kStopLimit}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("order type", text);
+  return internal::ParseEnumName<OrderType>(
+      text, {OrderType::kMarket, OrderType::kLimit, OrderType::kStop, OrderType::kStopLimit},
+      "order type");
 }
 
 TimeInForce ParseTimeInForce(std::string_view text) {
-  for (TimeInForce v :
-       {TimeInForce::kGtc, TimeInForce::kIoc, TimeInForce::kFok, TimeInForce::kDay}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("time in force", text);
+  return internal::ParseEnumName<TimeInForce>(
+      text, {TimeInForce::kGtc, TimeInForce::kIoc, TimeInForce::kFok, TimeInForce::kDay},
+      "time in force");
 }
 
 OrderStatus ParseOrderStatus(std::string_view text) {
-  for (OrderStatus v : {OrderStatus::kNew, OrderStatus::kAccepted, OrderStatus::kPartiallyFilled,
-                        OrderStatus::kFilled, OrderStatus::kCancelled, OrderStatus::kRejected,
-                        OrderStatus::kExpired}) {
-    if (text == ToString(v)) return v;
-  }
-  ThrowUnknown("order status", text);
+  return internal::ParseEnumName<OrderStatus>(
+      text,
+      {OrderStatus::kNew, OrderStatus::kAccepted, OrderStatus::kPartiallyFilled,
+       OrderStatus::kFilled, OrderStatus::kCancelled, OrderStatus::kRejected,
+       OrderStatus::kExpired},
+      "order status");
 }
 
 }  // namespace tradestore
