@@ -38,7 +38,8 @@ class PaperBroker {
   // unset). Throws what OrderRepository::Create throws.
   Order Submit(Order order);
 
-  // Cancels a working order. Throws Error(kConflict) if it is terminal.
+  // Cancels a working order. Throws Error(kConflict) if it is terminal and
+  // Error(kNotFound) if it is not an order of this broker's bot and account.
   Order Cancel(OrderId id, Timestamp time, std::string_view reason = "cancelled by user");
 
   // Processes one candle of `instrument`: expires orders whose time in force

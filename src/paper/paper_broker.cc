@@ -28,6 +28,10 @@ Order PaperBroker::Submit(Order order) {
 }
 
 Order PaperBroker::Cancel(OrderId id, Timestamp time, std::string_view reason) {
+  if (store_.orders().Get(bot_, id).account_id != account_) {
+    throw NotFound("order " + std::to_string(id) + " is not an order of this broker's account " +
+                   std::to_string(account_));
+  }
   return store_.orders().Transition(bot_, id, OrderStatus::kCancelled, time, reason);
 }
 
@@ -39,11 +43,14 @@ std::vector<FillOutcome> PaperBroker::OnCandle(const Instrument& instrument, Tim
   UnitOfWork uow = store_.BeginTrading();
   for (Order order : store_.orders().ListOpen(bot_)) {
     if (order.account_id != account_ || order.instrument_id != instrument.id) continue;
-    if (order.created_at > open) continue;  // works from the next candle on
+    if (order.created_at > open) continue;            // works from the next candle on
     if (order.status == OrderStatus::kNew) continue;  // not accepted: not working
-    // Whether an earlier candle already opened after the order's creation.
-    const bool seen_before = order.created_at <= open - Duration(timeframe);
-    if (ShouldExpire(order, open, seen_before)) {
+    // Before matching, a still-working order has never been matched: every
+    // order matched on a candle is expired at that candle's end if its time
+    // in force ran out (below), in the same unit of work. So an IOC/FOK order
+    // gets this candle even if earlier candles are missing (a data gap, a
+    // closed market): it is the first candle after its submission.
+    if (ShouldExpire(order, open, /*had_fill_opportunity=*/false)) {
       store_.orders().Transition(bot_, order.id, OrderStatus::kExpired, open,
                                  "time in force " + std::string(ToString(order.time_in_force)));
       continue;
