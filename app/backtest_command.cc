@@ -86,6 +86,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
                                                  : Decimal::Parse(a.maker_fee_bps);
   config.slippage_bps = Decimal::Parse(a.slippage_bps);
   config.max_volume_participation = a.participation;
+  // Fees are charged in whole units of the quote currency's price precision.
+  config.fee_decimals = instrument->price_precision;
 
   // Set-up: the bot, its account and the starting cash, as one unit of work.
   UnitOfWork setup = store.BeginTrading();

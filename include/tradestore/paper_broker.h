@@ -21,6 +21,9 @@ struct PaperConfig {
   // Fraction of a candle's volume that one order may take on that candle,
   // in [0, 1]; 0 = unlimited. Values below 1 produce partial fills.
   double max_volume_participation = 0;
+  // Decimal places each fee is rounded to (half-even), as a venue charges in
+  // its currency's unit; -1 keeps the exact fee (18 places).
+  int fee_decimals = -1;
 };
 
 class PaperBroker {

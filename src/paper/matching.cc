@@ -150,6 +150,10 @@ void ValidateConfig(const PaperConfig& config) {
     throw InvalidArgument("paper config: slippage_bps must be in [0, 10000), got " +
                           config.slippage_bps.ToString());
   }
+  if (config.fee_decimals < -1 || config.fee_decimals > Decimal::kScale) {
+    throw InvalidArgument("paper config: fee_decimals must be -1 or 0..18, got " +
+                          std::to_string(config.fee_decimals));
+  }
   if (config.maker_fee_bps.Abs() >= max_bps) {
     throw InvalidArgument("paper config: maker_fee_bps must be in (-10000, 10000), got " +
                           config.maker_fee_bps.ToString());
@@ -250,6 +254,7 @@ MatchResult MatchOrder(const Order& order, bool stop_triggered, const Candle& ca
   fill.liquidity = quote->liquidity;
   fill.fee = Fee(fill.price, quantity,
                  fill.liquidity == Liquidity::kMaker ? config.maker_fee_bps : config.taker_fee_bps);
+  if (config.fee_decimals >= 0) fill.fee = fill.fee.Round(config.fee_decimals);
   result.fill = fill;
   return result;
 }

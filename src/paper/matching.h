@@ -57,7 +57,8 @@
 // included. FOK orders fill their whole remaining quantity or nothing.
 //
 // Fee. price * quantity * bps / 10000, maker_fee_bps or taker_fee_bps by
-// liquidity, exact Decimal rounded half-even to Decimal::kScale. A negative
+// liquidity, exact Decimal rounded half-even to Decimal::kScale, or to
+// config.fee_decimals places when that is >= 0. A negative
 // bps rate is a rebate (negative fee), as in Fill::fee.
 //
 // Time in force (ShouldExpire): GTC never expires; IOC and FOK get exactly

@@ -583,3 +583,36 @@ TEST(MatchOrderTest, RejectsInvalidConfig) {
 
 }  // namespace
 }  // namespace tradestore::paper
+
+namespace tradestore::paper {
+namespace {
+
+TEST(MatchingFeeDecimals, FeeIsRoundedHalfEvenToTheConfiguredPlaces) {
+  Instrument instrument;
+  instrument.id = 1;
+  instrument.symbol = "BTCUSDC";
+  instrument.price_precision = 2;
+  instrument.size_precision = 8;
+  Order order;
+  order.id = 1;
+  order.instrument_id = 1;
+  order.side = Side::kBuy;
+  order.type = OrderType::kMarket;
+  order.status = OrderStatus::kAccepted;
+  order.quantity = Decimal::Parse("0.123");
+  order.created_at = Timestamp::FromSeconds(0);
+  Candle candle{Timestamp::FromSeconds(60), 100.05, 101, 99, 100.5, 10, -1};
+  PaperConfig config;
+  config.taker_fee_bps = Decimal::Parse("10");
+  MatchResult exact = MatchOrder(order, false, candle, instrument, config);
+  ASSERT_TRUE(exact.fill.has_value());
+  EXPECT_EQ(exact.fill->fee.ToString(), "0.01230615");  // 100.05 * 0.123 * 0.001
+  config.fee_decimals = 2;
+  MatchResult rounded = MatchOrder(order, false, candle, instrument, config);
+  EXPECT_EQ(rounded.fill->fee.ToString(), "0.01");
+  config.fee_decimals = 19;
+  EXPECT_THROW(MatchOrder(order, false, candle, instrument, config), Error);
+}
+
+}  // namespace
+}  // namespace tradestore::paper
