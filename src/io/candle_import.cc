@@ -2,11 +2,102 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "io/candle_reader.h"
 #include "tradestore/error.h"
 
 namespace tradestore {
+namespace {
+
+// Parses a candle file on a second thread while the caller's thread writes
+// the rows, so that parsing and validation overlap the SQLite inserts. Rows
+// come in batches, in file order; the first error the reader throws is
+// rethrown by Next() at that row's position, as the reader itself would.
+// The reader is used only by the worker until it ends; the store and the
+// progress callback stay on the caller's thread.
+class PrefetchingReader {
+ public:
+  struct Batch {
+    std::vector<io::CandleRow> rows;
+    // (index in rows, bytes read then) for rows whose running count is a
+    // multiple of 4096: where the progress callback is due.
+    std::vector<std::pair<std::size_t, std::uint64_t>> progress;
+    std::exception_ptr error;  // after the rows, when reading failed
+    bool last = false;
+  };
+
+  explicit PrefetchingReader(io::CandleFileReader& reader, bool want_progress)
+      : reader_(reader), want_progress_(want_progress), worker_([this] { Work(); }) {}
+  ~PrefetchingReader() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+  PrefetchingReader(const PrefetchingReader&) = delete;
+  PrefetchingReader& operator=(const PrefetchingReader&) = delete;
+
+  // The next batch; its `last` is set at the end of the file.
+  Batch Next() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !ready_.empty(); });
+    Batch b = std::move(ready_.front());
+    ready_.pop_front();
+    changed_.notify_all();
+    return b;
+  }
+
+ private:
+  static constexpr std::size_t kBatchRows = 2048;
+  static constexpr std::size_t kMaxBatches = 4;  // bounds the memory ahead
+
+  void Work() {
+    bool done = false;
+    while (!done) {
+      Batch b;
+      b.rows.reserve(kBatchRows);
+      try {
+        io::CandleRow row;
+        while (b.rows.size() < kBatchRows) {
+          if (!reader_.Next(row)) {
+            b.last = done = true;
+            break;
+          }
+          b.rows.push_back(row);
+          if (want_progress_ && (reader_.rows_read() & 4095) == 0) {
+            b.progress.emplace_back(b.rows.size() - 1, reader_.bytes_read());
+          }
+        }
+      } catch (...) {
+        b.error = std::current_exception();
+        b.last = done = true;
+      }
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return stop_ || ready_.size() < kMaxBatches; });
+      if (stop_) return;
+      ready_.push_back(std::move(b));
+      changed_.notify_all();
+    }
+  }
+
+  io::CandleFileReader& reader_;
+  const bool want_progress_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;
+  bool stop_ = false;
+  std::thread worker_;  // last: starts once the members above exist
+};
+
+}  // namespace
 
 std::vector<std::string> CandleLayouts() { return io::KnownCandleLayouts(); }
 
@@ -64,15 +155,38 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   if (changed) instrument = store.instruments().Upsert(instrument);
   summary.instrument = instrument;
 
+  // Whether the series had candles before: if not, its count afterwards is
+  // the number of distinct times read, known without counting the rows. The
+  // reader keeps one direction, so equal times can only be consecutive.
+  bool series_existed = false;
+  store.candles().ForEach(instrument.id, options.timeframe, {}, [&](const Candle&) {
+    series_existed = true;
+    return false;
+  });
+  std::int64_t repeated_times = 0;
+  std::optional<Timestamp> previous;
+
   CandleWriter writer = store.candles().OpenWriter(instrument.id, options.timeframe);
-  io::CandleRow row;
-  while (reader.Next(row)) {
-    writer.Add(row.candle);
-    const Timestamp t = row.candle.open_time;
-    if (!summary.first || t < *summary.first) summary.first = t;
-    if (!summary.last || t > *summary.last) summary.last = t;
-    if (options.progress && (reader.rows_read() & 4095) == 0) {
-      options.progress(reader.bytes_read(), reader.file_size());
+  {
+    PrefetchingReader rows(reader, static_cast<bool>(options.progress));
+    for (bool last = false; !last;) {
+      PrefetchingReader::Batch batch = rows.Next();
+      auto progress = batch.progress.begin();
+      for (std::size_t i = 0; i < batch.rows.size(); ++i) {
+        const io::CandleRow& row = batch.rows[i];
+        writer.Add(row.candle);
+        const Timestamp t = row.candle.open_time;
+        if (previous && t == *previous) ++repeated_times;
+        previous = t;
+        if (!summary.first || t < *summary.first) summary.first = t;
+        if (!summary.last || t > *summary.last) summary.last = t;
+        if (progress != batch.progress.end() && progress->first == i) {
+          options.progress(progress->second, reader.file_size());
+          ++progress;
+        }
+      }
+      if (batch.error) std::rethrow_exception(batch.error);
+      last = batch.last;
     }
   }
   writer.Commit();
@@ -80,7 +194,9 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   if (options.progress) options.progress(reader.file_size(), reader.file_size());
   summary.rows_read = reader.rows_read();
   summary.newest_first = reader.order() == io::CandleOrder::kDescending;
-  summary.rows_in_store = store.candles().Info(instrument.id, options.timeframe).count;
+  summary.rows_in_store = series_existed
+                              ? store.candles().Info(instrument.id, options.timeframe).count
+                              : reader.rows_read() - repeated_times;
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

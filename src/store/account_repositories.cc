@@ -1,6 +1,7 @@
 // Bots, accounts, balances, the ledger, signals and portfolio snapshots.
 #include <string>
 
+#include "store/ledger_internal.h"
 #include "store/query_util.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
@@ -87,8 +88,9 @@ Bot BotRepository::Create(const Bot& bot) {
   if (bot.name.empty()) throw InvalidArgument("bot: field 'name' is empty");
   if (FindByName(bot.name)) throw Conflict("bot '" + bot.name + "' already exists");
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("INSERT INTO trading.bots (name, version, strategy, mode, is_test, "
-                          "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+                 .Prepare(
+                     "INSERT INTO trading.bots (name, version, strategy, mode, is_test, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
   Bot out = bot;
   if (out.created_at == Timestamp()) out.created_at = Timestamp::Now();
   st.Bind(1, out.name).Bind(2, out.version).Bind(3, out.strategy).Bind(4, ToString(out.mode));
@@ -105,8 +107,9 @@ Bot BotRepository::GetOrCreate(const Bot& bot) {
 }
 
 std::optional<Bot> BotRepository::FindByName(std::string_view name) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kBotColumns) + " FROM trading.bots WHERE name = ?");
+  auto& st =
+      impl_->connection(Database::kTrading)
+          .Prepare("SELECT " + std::string(kBotColumns) + " FROM trading.bots WHERE name = ?");
   st.Bind(1, name);
   std::optional<Bot> out;
   if (st.Step()) out = ReadBot(st);
@@ -155,8 +158,9 @@ Account AccountRepository::Create(BotId bot, std::string_view name) {
 
 Account AccountRepository::GetOrCreate(BotId bot, std::string_view name) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT id, bot_id, name, created_at FROM trading.accounts WHERE "
-                          "bot_id = ? AND name = ?");
+                 .Prepare(
+                     "SELECT id, bot_id, name, created_at FROM trading.accounts WHERE "
+                     "bot_id = ? AND name = ?");
   st.Bind(1, bot).Bind(2, name);
   if (st.Step()) {
     Account out = ReadAccount(st);
@@ -168,8 +172,9 @@ Account AccountRepository::GetOrCreate(BotId bot, std::string_view name) {
 
 Account AccountRepository::Get(BotId bot, AccountId id) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT id, bot_id, name, created_at FROM trading.accounts WHERE "
-                          "bot_id = ? AND id = ?");
+                 .Prepare(
+                     "SELECT id, bot_id, name, created_at FROM trading.accounts WHERE "
+                     "bot_id = ? AND id = ?");
   st.Bind(1, bot).Bind(2, id);
   if (!st.Step()) {
     throw NotFound("account " + std::to_string(id) + " of bot " + std::to_string(bot) +
@@ -182,8 +187,9 @@ Account AccountRepository::Get(BotId bot, AccountId id) {
 
 std::vector<Account> AccountRepository::List(BotId bot) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT id, bot_id, name, created_at FROM trading.accounts WHERE "
-                          "bot_id = ? ORDER BY id");
+                 .Prepare(
+                     "SELECT id, bot_id, name, created_at FROM trading.accounts WHERE "
+                     "bot_id = ? ORDER BY id");
   st.Bind(1, bot);
   std::vector<Account> out;
   while (st.Step()) out.push_back(ReadAccount(st));
@@ -192,8 +198,9 @@ std::vector<Account> AccountRepository::List(BotId bot) {
 
 std::vector<Balance> AccountRepository::Balances(BotId bot, AccountId account) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT account_id, currency, amount, updated_at FROM trading.balances "
-                          "WHERE bot_id = ? AND account_id = ? ORDER BY currency");
+                 .Prepare(
+                     "SELECT account_id, currency, amount, updated_at FROM trading.balances "
+                     "WHERE bot_id = ? AND account_id = ? ORDER BY currency");
   st.Bind(1, bot).Bind(2, account);
   std::vector<tradestore::Balance> out;
   while (st.Step()) {
@@ -204,8 +211,9 @@ std::vector<Balance> AccountRepository::Balances(BotId bot, AccountId account) {
 
 Decimal AccountRepository::BalanceOf(BotId bot, AccountId account, std::string_view currency) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT amount FROM trading.balances WHERE bot_id = ? AND "
-                          "account_id = ? AND currency = ?");
+                 .Prepare(
+                     "SELECT amount FROM trading.balances WHERE bot_id = ? AND "
+                     "account_id = ? AND currency = ?");
   st.Bind(1, bot).Bind(2, account).Bind(3, currency);
   Decimal out;
   if (st.Step()) out = st.GetDecimal(0);
@@ -215,23 +223,30 @@ Decimal AccountRepository::BalanceOf(BotId bot, AccountId account, std::string_v
 
 // ---- ledger ----------------------------------------------------------------
 
-LedgerEntry LedgerRepository::Post(const LedgerEntry& entry) {
-  const std::string where = "ledger entry (" + std::string(ToString(entry.type)) + " " +
-                            entry.amount.ToString() + " " + entry.currency + ")";
-  if (entry.currency.empty()) throw InvalidArgument(where + ": field 'currency' is empty");
-  if (entry.amount.IsZero()) throw InvalidArgument(where + ": field 'amount' is zero");
+namespace detail {
+
+void ValidateLedgerEntry(const LedgerEntry& entry) {
+  // The message's prefix is built only when there is something to report.
+  auto fail = [&entry](std::string_view reason) {
+    throw InvalidArgument("ledger entry (" + std::string(ToString(entry.type)) + " " +
+                          entry.amount.ToString() + " " + entry.currency + ")" +
+                          std::string(reason));
+  };
+  if (entry.currency.empty()) fail(": field 'currency' is empty");
+  if (entry.amount.IsZero()) fail(": field 'amount' is zero");
   if (entry.type == LedgerEntryType::kDeposit && entry.amount.IsNegative()) {
-    throw InvalidArgument(where + ": a deposit must be positive");
+    fail(": a deposit must be positive");
   }
   if (entry.type == LedgerEntryType::kWithdrawal && entry.amount.IsPositive()) {
-    throw InvalidArgument(where + ": a withdrawal must be negative");
+    fail(": a withdrawal must be negative");
   }
-  auto& c = impl_->connection(Database::kTrading);
-  sql::Transaction tx(c);
-  impl_->accounts.Get(entry.bot_id, entry.account_id);
+}
+
+LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) {
+  auto& c = impl.connection(Database::kTrading);
   const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
   const Decimal balance =
-      impl_->accounts.BalanceOf(entry.bot_id, entry.account_id, entry.currency) + entry.amount;
+      impl.accounts.BalanceOf(entry.bot_id, entry.account_id, entry.currency) + entry.amount;
   auto& upsert = c.Prepare(
       "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at) "
       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET "
@@ -251,6 +266,17 @@ LedgerEntry LedgerRepository::Post(const LedgerEntry& entry) {
   out.time = time;
   out.balance_after = balance;
   st.Reset();
+  return out;
+}
+
+}  // namespace detail
+
+LedgerEntry LedgerRepository::Post(const LedgerEntry& entry) {
+  detail::ValidateLedgerEntry(entry);
+  auto& c = impl_->connection(Database::kTrading);
+  sql::Transaction tx(c);
+  impl_->accounts.Get(entry.bot_id, entry.account_id);
+  LedgerEntry out = detail::PostValidatedLedgerEntry(*impl_, entry);
   tx.Commit();
   return out;
 }
@@ -274,8 +300,9 @@ Decimal LedgerRepository::SumEntries(BotId bot, AccountId account, std::string_v
   if (currency.empty()) throw InvalidArgument("SumEntries: field 'currency' is empty");
   // Text decimals are summed exactly here, not by SQL's floating-point SUM.
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT amount FROM trading.ledger_entries WHERE bot_id = ? AND "
-                          "account_id = ? AND currency = ?");
+                 .Prepare(
+                     "SELECT amount FROM trading.ledger_entries WHERE bot_id = ? AND "
+                     "account_id = ? AND currency = ?");
   st.Bind(1, bot).Bind(2, account).Bind(3, currency);
   Decimal sum;
   while (st.Step()) sum += st.GetDecimal(0);
@@ -287,9 +314,10 @@ Decimal LedgerRepository::SumEntries(BotId bot, AccountId account, std::string_v
 Signal SignalRepository::Record(const Signal& signal) {
   if (signal.strategy.empty()) throw InvalidArgument("signal: field 'strategy' is empty");
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("INSERT INTO trading.signals (bot_id, instrument_id, strategy, time, "
-                          "side, strength, price, acted_on, note, mode, is_test) VALUES "
-                          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                 .Prepare(
+                     "INSERT INTO trading.signals (bot_id, instrument_id, strategy, time, "
+                     "side, strength, price, acted_on, note, mode, is_test) VALUES "
+                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   st.Bind(1, signal.bot_id).Bind(2, signal.instrument_id).Bind(3, signal.strategy);
   st.Bind(4, signal.time).Bind(5, ToString(signal.side)).Bind(6, signal.strength);
   st.Bind(7, signal.price).Bind(8, signal.acted_on).Bind(9, signal.note);
@@ -340,11 +368,12 @@ std::vector<Signal> SignalRepository::List(BotId bot, const TimeRange& range) {
 
 void PortfolioRepository::Record(const PortfolioSnapshot& s) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("INSERT INTO trading.portfolio_snapshots (bot_id, account_id, time, "
-                          "equity, cash, unrealized_pnl, open_positions) VALUES "
-                          "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, time) DO UPDATE "
-                          "SET equity = excluded.equity, cash = excluded.cash, unrealized_pnl = "
-                          "excluded.unrealized_pnl, open_positions = excluded.open_positions");
+                 .Prepare(
+                     "INSERT INTO trading.portfolio_snapshots (bot_id, account_id, time, "
+                     "equity, cash, unrealized_pnl, open_positions) VALUES "
+                     "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, time) DO UPDATE "
+                     "SET equity = excluded.equity, cash = excluded.cash, unrealized_pnl = "
+                     "excluded.unrealized_pnl, open_positions = excluded.open_positions");
   st.Bind(1, s.bot_id).Bind(2, s.account_id).Bind(3, s.time).Bind(4, s.equity).Bind(5, s.cash);
   st.Bind(6, s.unrealized_pnl).Bind(7, s.open_positions).Execute();
 }
@@ -352,10 +381,11 @@ void PortfolioRepository::Record(const PortfolioSnapshot& s) {
 std::vector<PortfolioSnapshot> PortfolioRepository::Curve(BotId bot, AccountId account,
                                                           const TimeRange& range) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT bot_id, account_id, time, equity, cash, unrealized_pnl, "
-                          "open_positions FROM trading.portfolio_snapshots WHERE bot_id = ? AND "
-                          "account_id = ?" +
-                          RangeSql("time", range) + " ORDER BY time");
+                 .Prepare(
+                     "SELECT bot_id, account_id, time, equity, cash, unrealized_pnl, "
+                     "open_positions FROM trading.portfolio_snapshots WHERE bot_id = ? AND "
+                     "account_id = ?" +
+                     RangeSql("time", range) + " ORDER BY time");
   st.Bind(1, bot).Bind(2, account);
   BindRange(st, 3, range);
   std::vector<PortfolioSnapshot> out;

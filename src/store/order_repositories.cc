@@ -4,6 +4,7 @@
 #include <random>
 #include <string>
 
+#include "store/ledger_internal.h"
 #include "store/query_util.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
@@ -164,9 +165,10 @@ PositionRow ReadPositionRow(const sql::Statement& st) {
 
 std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, AccountId account,
                                            InstrumentId instrument) {
-  auto& st = c.Prepare("SELECT " + std::string(kPositionColumns) +
-                       " FROM trading.positions WHERE bot_id = ? AND account_id = ? AND "
-                       "instrument_id = ?");
+  static const std::string kSql = "SELECT " + std::string(kPositionColumns) +
+                                  " FROM trading.positions WHERE bot_id = ? AND account_id = ? "
+                                  "AND instrument_id = ?";
+  auto& st = c.Prepare(kSql);
   st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
   std::optional<PositionRow> out;
   if (st.Step()) out = ReadPositionRow(st);
@@ -176,7 +178,7 @@ std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, Accoun
 
 void SavePositionRow(sql::Connection& c, const PositionRow& r) {
   const Position& p = r.position;
-  auto& st = c.Prepare(
+  static const std::string kSql =
       "INSERT INTO trading.positions (" + std::string(kPositionColumns) +
       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (bot_id, account_id, instrument_id) DO UPDATE SET "
@@ -187,7 +189,8 @@ void SavePositionRow(sql::Connection& c, const PositionRow& r) {
       "trade_exit_notional = excluded.trade_exit_notional, trade_gross_pnl = "
       "excluded.trade_gross_pnl, trade_fees = excluded.trade_fees, trade_high = "
       "excluded.trade_high, trade_low = excluded.trade_low, trade_signal_id = "
-      "excluded.trade_signal_id, trade_strategy = excluded.trade_strategy");
+      "excluded.trade_signal_id, trade_strategy = excluded.trade_strategy";
+  auto& st = c.Prepare(kSql);
   st.Bind(1, p.bot_id).Bind(2, p.account_id).Bind(3, p.instrument_id).Bind(4, p.quantity);
   st.Bind(5, p.average_entry_price).Bind(6, p.realized_pnl).Bind(7, p.fees);
   st.Bind(8, p.opened_at).Bind(9, p.updated_at).Bind(10, r.trade_max_quantity);
@@ -229,24 +232,25 @@ void InsertOrderEvent(sql::Connection& c, const Order& o, std::optional<OrderSta
 // ---- orders ----------------------------------------------------------------
 
 Order OrderRepository::Create(const Order& order) {
-  const std::string what = "order " + order.client_order_id;
+  // Error messages are built only when there is something to report.
+  auto what = [&order] { return "order " + order.client_order_id; };
   if (!order.quantity.IsPositive()) {
-    throw InvalidArgument(what + ": field 'quantity' value '" + order.quantity.ToString() +
+    throw InvalidArgument(what() + ": field 'quantity' value '" + order.quantity.ToString() +
                           "' must be positive");
   }
   const bool needs_limit = order.type == OrderType::kLimit || order.type == OrderType::kStopLimit;
   const bool needs_stop = order.type == OrderType::kStop || order.type == OrderType::kStopLimit;
   if (needs_limit != order.limit_price.has_value()) {
-    throw InvalidArgument(what + ": a " + std::string(ToString(order.type)) + " order " +
+    throw InvalidArgument(what() + ": a " + std::string(ToString(order.type)) + " order " +
                           (needs_limit ? "needs" : "takes no") + " limit_price");
   }
   if (needs_stop != order.stop_price.has_value()) {
-    throw InvalidArgument(what + ": a " + std::string(ToString(order.type)) + " order " +
+    throw InvalidArgument(what() + ": a " + std::string(ToString(order.type)) + " order " +
                           (needs_stop ? "needs" : "takes no") + " stop_price");
   }
   for (const auto& price : {order.limit_price, order.stop_price}) {
     if (price && !price->IsPositive()) {
-      throw InvalidArgument(what + ": prices must be positive, got '" + price->ToString() + "'");
+      throw InvalidArgument(what() + ": prices must be positive, got '" + price->ToString() + "'");
     }
   }
   auto& c = impl_->connection(Database::kTrading);
@@ -260,15 +264,15 @@ Order OrderRepository::Create(const Order& order) {
   out.filled_quantity = Decimal();
   out.average_fill_price.reset();
   out.triggered_at.reset();
-  if (FindByClientId(out.bot_id, out.client_order_id)) {
-    throw Conflict("order with client_order_id '" + out.client_order_id + "' already exists");
-  }
+  // A taken client_order_id inserts nothing and returns no id: the unique
+  // key answers in the same step instead of a SELECT before the INSERT.
   auto& st = c.Prepare(
       "INSERT INTO trading.orders (bot_id, account_id, instrument_id, client_order_id, "
       "venue_order_id, signal_id, strategy, side, type, time_in_force, quantity, limit_price, "
       "stop_price, status, filled_quantity, average_fill_price, reason, exit_reason, mode, "
       "is_test, created_at, updated_at) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id");
   st.Bind(1, out.bot_id).Bind(2, out.account_id).Bind(3, out.instrument_id);
   st.Bind(4, out.client_order_id).Bind(5, out.venue_order_id).Bind(6, out.signal_id);
   st.Bind(7, out.strategy).Bind(8, ToString(out.side)).Bind(9, ToString(out.type));
@@ -277,7 +281,10 @@ Order OrderRepository::Create(const Order& order) {
   st.Bind(16, out.average_fill_price).Bind(17, out.reason).Bind(18, out.exit_reason);
   st.Bind(19, ToString(out.mode)).Bind(20, out.is_test).Bind(21, out.created_at);
   st.Bind(22, out.updated_at);
-  st.Step();
+  if (!st.Step()) {
+    st.Reset();
+    throw Conflict("order with client_order_id '" + out.client_order_id + "' already exists");
+  }
   out.id = st.GetInt64(0);
   st.Reset();
   InsertOrderEvent(c, out, std::nullopt, OrderStatus::kNew, out.created_at, "created");
@@ -297,11 +304,12 @@ Order OrderRepository::Transition(BotId bot, OrderId id, OrderStatus to, Timesta
   const OrderStatus from = o.status;
   o.status = to;
   o.updated_at = time;
-  const bool keeps_reason = to == OrderStatus::kCancelled || to == OrderStatus::kRejected ||
-                            to == OrderStatus::kExpired;
+  const bool keeps_reason =
+      to == OrderStatus::kCancelled || to == OrderStatus::kRejected || to == OrderStatus::kExpired;
   if (keeps_reason) o.reason = std::string(reason);
-  c.Prepare("UPDATE trading.orders SET status = ?, updated_at = ?, reason = ? WHERE bot_id = ? "
-            "AND id = ?")
+  c.Prepare(
+       "UPDATE trading.orders SET status = ?, updated_at = ?, reason = ? WHERE bot_id = ? "
+       "AND id = ?")
       .Bind(1, ToString(to))
       .Bind(2, time)
       .Bind(3, o.reason)
@@ -314,9 +322,9 @@ Order OrderRepository::Transition(BotId bot, OrderId id, OrderStatus to, Timesta
 }
 
 Order OrderRepository::Get(BotId bot, OrderId id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kOrderColumns) +
-                          " FROM trading.orders WHERE bot_id = ? AND id = ?");
+  static const std::string kSql =
+      "SELECT " + std::string(kOrderColumns) + " FROM trading.orders WHERE bot_id = ? AND id = ?";
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
   st.Bind(1, bot).Bind(2, id);
   if (!st.Step()) {
     throw NotFound("order " + std::to_string(id) + " of bot " + std::to_string(bot) +
@@ -342,8 +350,9 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
   if (o.triggered_at) return o;
   o.triggered_at = time;
   o.updated_at = time;
-  c.Prepare("UPDATE trading.orders SET triggered_at = ?, updated_at = ? WHERE bot_id = ? AND "
-            "id = ?")
+  c.Prepare(
+       "UPDATE trading.orders SET triggered_at = ?, updated_at = ? WHERE bot_id = ? AND "
+       "id = ?")
       .Bind(1, time)
       .Bind(2, time)
       .Bind(3, bot)
@@ -354,9 +363,9 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
 }
 
 std::optional<Order> OrderRepository::FindByClientId(BotId bot, std::string_view client_order_id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kOrderColumns) +
-                          " FROM trading.orders WHERE bot_id = ? AND client_order_id = ?");
+  static const std::string kSql = "SELECT " + std::string(kOrderColumns) +
+                                  " FROM trading.orders WHERE bot_id = ? AND client_order_id = ?";
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
   st.Bind(1, bot).Bind(2, client_order_id);
   std::optional<Order> out;
   if (st.Step()) out = ReadOrder(st);
@@ -378,8 +387,8 @@ std::vector<Order> OrderRepository::ListOpen(BotId bot) {
 std::vector<Order> OrderRepository::List(BotId bot, const TimeRange& range) {
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare("SELECT " + std::string(kOrderColumns) +
-                          " FROM trading.orders WHERE bot_id = ?" +
-                          RangeSql("created_at", range) + " ORDER BY id");
+                          " FROM trading.orders WHERE bot_id = ?" + RangeSql("created_at", range) +
+                          " ORDER BY id");
   st.Bind(1, bot);
   BindRange(st, 2, range);
   std::vector<Order> out;
@@ -389,8 +398,9 @@ std::vector<Order> OrderRepository::List(BotId bot, const TimeRange& range) {
 
 std::vector<OrderEvent> OrderRepository::Events(BotId bot, OrderId id) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT id, bot_id, order_id, time, from_status, to_status, reason "
-                          "FROM trading.order_events WHERE bot_id = ? AND order_id = ? ORDER BY id");
+                 .Prepare(
+                     "SELECT id, bot_id, order_id, time, from_status, to_status, reason "
+                     "FROM trading.order_events WHERE bot_id = ? AND order_id = ? ORDER BY id");
   st.Bind(1, bot).Bind(2, id);
   std::vector<OrderEvent> out;
   while (st.Step()) {
@@ -410,32 +420,44 @@ std::vector<OrderEvent> OrderRepository::Events(BotId bot, OrderId id) {
 // ---- fills -----------------------------------------------------------------
 
 FillOutcome OrderRepository::RecordFill(const Fill& fill) {
-  const std::string what = "fill '" + fill.venue_fill_id + "' of order " +
-                           std::to_string(fill.order_id);
-  if (fill.venue_fill_id.empty()) throw InvalidArgument(what + ": field 'venue_fill_id' is empty");
+  // Error messages are built only when there is something to report.
+  auto what = [&fill] {
+    return "fill '" + fill.venue_fill_id + "' of order " + std::to_string(fill.order_id);
+  };
+  if (fill.venue_fill_id.empty()) {
+    throw InvalidArgument(what() + ": field 'venue_fill_id' is empty");
+  }
   if (!fill.quantity.IsPositive()) {
-    throw InvalidArgument(what + ": field 'quantity' value '" + fill.quantity.ToString() +
+    throw InvalidArgument(what() + ": field 'quantity' value '" + fill.quantity.ToString() +
                           "' must be positive");
   }
   if (!fill.price.IsPositive()) {
-    throw InvalidArgument(what + ": field 'price' value '" + fill.price.ToString() +
+    throw InvalidArgument(what() + ": field 'price' value '" + fill.price.ToString() +
                           "' must be positive");
   }
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
   FillOutcome out;
+  // The ledger postings join this unit of work directly: it already has
+  // its own savepoint, and the order's foreign key proves the account.
+  auto PostLedgerEntry = [this](const LedgerEntry& e) {
+    detail::ValidateLedgerEntry(e);
+    return detail::PostValidatedLedgerEntry(*impl_, e);
+  };
 
   // A repeated report of a recorded fill changes nothing.
-  auto& dup = c.Prepare("SELECT " + std::string(kFillColumns) +
-                        " FROM trading.fills WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?");
+  static const std::string kDuplicateSql =
+      "SELECT " + std::string(kFillColumns) +
+      " FROM trading.fills WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?";
+  auto& dup = c.Prepare(kDuplicateSql);
   dup.Bind(1, fill.bot_id).Bind(2, fill.venue).Bind(3, fill.venue_fill_id);
   if (dup.Step()) {
     out.duplicate = true;
     out.fill = ReadFill(dup);
     dup.Reset();
     out.order = Get(out.fill.bot_id, out.fill.order_id);
-    if (auto row = LoadPositionRow(c, out.order.bot_id, out.order.account_id,
-                                   out.order.instrument_id)) {
+    if (auto row =
+            LoadPositionRow(c, out.order.bot_id, out.order.account_id, out.order.instrument_id)) {
       out.position = row->position;
     }
     tx.Commit();
@@ -445,11 +467,11 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
 
   Order order = Get(fill.bot_id, fill.order_id);
   if (order.status != OrderStatus::kAccepted && order.status != OrderStatus::kPartiallyFilled) {
-    throw Conflict(what + ": " + OrderName(order) + " is " + std::string(ToString(order.status)) +
+    throw Conflict(what() + ": " + OrderName(order) + " is " + std::string(ToString(order.status)) +
                    " and cannot be filled");
   }
   if (fill.quantity > order.remaining_quantity()) {
-    throw Conflict(what + ": quantity " + fill.quantity.ToString() + " exceeds the remaining " +
+    throw Conflict(what() + ": quantity " + fill.quantity.ToString() + " exceeds the remaining " +
                    order.remaining_quantity().ToString() + " of " + OrderName(order));
   }
   const Instrument instrument = impl_->instruments.Get(order.instrument_id);
@@ -462,10 +484,11 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
   f.account_id = order.account_id;
   f.side = order.side;
   if (f.fee_currency.empty()) f.fee_currency = instrument.quote_asset;
-  auto& ins = c.Prepare("INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
-                        "venue, venue_fill_id, side, quantity, price, fee, fee_currency, "
-                        "liquidity, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        "RETURNING id");
+  auto& ins = c.Prepare(
+      "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
+      "venue, venue_fill_id, side, quantity, price, fee, fee_currency, "
+      "liquidity, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "RETURNING id");
   ins.Bind(1, f.bot_id).Bind(2, f.order_id).Bind(3, f.account_id).Bind(4, f.instrument_id);
   ins.Bind(5, f.venue).Bind(6, f.venue_fill_id).Bind(7, ToString(f.side)).Bind(8, f.quantity);
   ins.Bind(9, f.price).Bind(10, f.fee).Bind(11, f.fee_currency).Bind(12, ToString(f.liquidity));
@@ -477,15 +500,17 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
 
   // The order: filled quantity, average price, status and its event.
   const Decimal new_filled = order.filled_quantity + f.quantity;
-  const Decimal notional =
-      order.average_fill_price.value_or(Decimal()).Mul(order.filled_quantity) + f.price.Mul(f.quantity);
+  const Decimal notional = order.average_fill_price.value_or(Decimal()).Mul(order.filled_quantity) +
+                           f.price.Mul(f.quantity);
   order.average_fill_price = notional.Div(new_filled, RoundingMode::kHalfEven);
   order.filled_quantity = new_filled;
   const OrderStatus from = order.status;
-  order.status = new_filled == order.quantity ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
+  order.status =
+      new_filled == order.quantity ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
   order.updated_at = time;
-  c.Prepare("UPDATE trading.orders SET filled_quantity = ?, average_fill_price = ?, status = ?, "
-            "updated_at = ? WHERE bot_id = ? AND id = ?")
+  c.Prepare(
+       "UPDATE trading.orders SET filled_quantity = ?, average_fill_price = ?, status = ?, "
+       "updated_at = ? WHERE bot_id = ? AND id = ?")
       .Bind(1, order.filled_quantity)
       .Bind(2, order.average_fill_price)
       .Bind(3, ToString(order.status))
@@ -598,7 +623,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     e.order_id = order.id;
     e.fill_id = f.id;
     e.description = "fee of fill " + f.venue_fill_id;
-    out.ledger_entries.push_back(impl_->ledger.Post(e));
+    out.ledger_entries.push_back(PostLedgerEntry(e));
   }
   if (!change.realized_pnl.IsZero()) {
     LedgerEntry e;
@@ -612,7 +637,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     e.fill_id = f.id;
     if (closed) e.trade_id = closed->id;
     e.description = "realized P&L of fill " + f.venue_fill_id;
-    out.ledger_entries.push_back(impl_->ledger.Post(e));
+    out.ledger_entries.push_back(PostLedgerEntry(e));
   }
   tx.Commit();
   return out;
@@ -629,10 +654,10 @@ std::vector<Fill> OrderRepository::Fills(BotId bot, OrderId id) {
 }
 
 std::vector<Fill> OrderRepository::ListFills(BotId bot, const TimeRange& range) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kFillColumns) +
-                          " FROM trading.fills WHERE bot_id = ?" + RangeSql("time", range) +
-                          " ORDER BY id");
+  auto& st =
+      impl_->connection(Database::kTrading)
+          .Prepare("SELECT " + std::string(kFillColumns) + " FROM trading.fills WHERE bot_id = ?" +
+                   RangeSql("time", range) + " ORDER BY id");
   st.Bind(1, bot);
   BindRange(st, 2, range);
   std::vector<Fill> out;
@@ -675,8 +700,9 @@ void PositionRepository::Mark(BotId bot, AccountId account, InstrumentId instrum
   if (!row || row->position.is_flat()) return;  // rolls back the empty unit of work
   row->SeePrice(high);
   row->SeePrice(low);
-  c.Prepare("UPDATE trading.positions SET trade_high = ?, trade_low = ? WHERE bot_id = ? AND "
-            "account_id = ? AND instrument_id = ?")
+  c.Prepare(
+       "UPDATE trading.positions SET trade_high = ?, trade_low = ? WHERE bot_id = ? AND "
+       "account_id = ? AND instrument_id = ?")
       .Bind(1, row->trade_high)
       .Bind(2, row->trade_low)
       .Bind(3, bot)

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sql/migrations.h"
+#include "sql/postgres/pg_connection.h"
 #include "sql/sqlite/sqlite_connection.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
@@ -78,15 +79,19 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
 
 void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
   url_ = std::string(url);
-  if (url.starts_with("postgresql:") || url.starts_with("postgres:")) {
-    throw Error(ErrorKind::kInvalidArgument,
-                "store URL '" + url_ +
-                    "': the PostgreSQL backend is not built into this tradestore yet; use "
-                    "sqlite:PATH");
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    // One connection serves the three databases (one PostgreSQL database
+    // with real schemas); a connection pool comes later.
+    dialect_ = sql::Dialect::kPostgres;
+    connections_[0] = sql::OpenPostgres(url_);
+    sql::Migrate(*connections_[0], "postgres", "all");
+    WireRepositories();
+    return;
   }
   if (!url.starts_with("sqlite:")) {
     throw InvalidArgument("store URL '" + url_ +
-                          "' must start with sqlite: (e.g. sqlite:tradestore-data)");
+                          "' must start with sqlite: or postgresql:// (e.g. "
+                          "sqlite:tradestore-data)");
   }
   ParsedUrl parsed = ParseSqliteUrl(url, options);
   namespace fs = std::filesystem;
@@ -117,7 +122,11 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
   } else {
     for (int i = 0; i < 3; ++i) {
       paths_[i] = (fs::path(path) / (std::string(kDatabaseNames[i]) + ".db")).string();
-      connections_[i] = sql::OpenSqlite(paths_[i], parsed.options);
+      sql::SqliteOptions db_options = parsed.options;
+      // A fill nests savepoints in the caller's unit of work; keep their
+      // journals off the disk (see SqliteOptions::temp_store_memory).
+      db_options.temp_store_memory = i == static_cast<int>(Database::kTrading);
+      connections_[i] = sql::OpenSqlite(paths_[i], db_options);
     }
   }
   for (int i = 0; i < 3; ++i) {
@@ -127,7 +136,7 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
 }
 
 sql::Connection& StoreImpl::connection(Database db) {
-  if (single_file_) return *connections_[0];
+  if (single_file_ || dialect_ == sql::Dialect::kPostgres) return *connections_[0];
   return *connections_[static_cast<int>(db)];
 }
 

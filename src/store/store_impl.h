@@ -24,9 +24,10 @@ class StoreImpl {
   void Open(std::string_view url, const StoreOptions& options);
 
   sql::Connection& connection(Database db);
-  sql::Dialect dialect() const { return sql::Dialect::kSqlite; }
+  sql::Dialect dialect() const { return dialect_; }
   const std::string& url() const { return url_; }
-  // For SQLite: the file behind each database ("" for in-memory).
+  // For SQLite: the file behind each database ("" for in-memory; "" for
+  // PostgreSQL, whose one connection serves all three).
   std::string path(Database db) const;
   bool single_file() const { return single_file_; }
 
@@ -44,6 +45,7 @@ class StoreImpl {
  private:
   void WireRepositories();
   std::string url_;
+  sql::Dialect dialect_ = sql::Dialect::kSqlite;
   bool single_file_ = false;
   std::string paths_[3];
   std::unique_ptr<sql::Connection> connections_[3];

@@ -16,9 +16,10 @@ constexpr std::array<OrderStatus, 7> kAllStatuses = {
     OrderStatus::kFilled,    OrderStatus::kCancelled, OrderStatus::kRejected,
     OrderStatus::kExpired};
 
-class Execution : public ::testing::Test {
+// Runs on every backend; each test gets a fresh, empty store.
+class Execution : public ::testing::TestWithParam<testing::Backend> {
  protected:
-  Execution() : s_("sqlite::memory:") {}
+  Execution() : s_(testing::FreshStoreUrl(GetParam())) {}
 
   Order NewOrder(Side side, const char* qty, const std::string& exit_reason = "") {
     Order o;
@@ -57,7 +58,7 @@ class Execution : public ::testing::Test {
   int fill_seq_ = 0;
 };
 
-TEST_F(Execution, LongRoundTripRealizesPnlAndFeesIntoTheLedger) {
+TEST_P(Execution, LongRoundTripRealizesPnlAndFeesIntoTheLedger) {
   Deal(Side::kBuy, "2", "100", "0.2");
   Deal(Side::kBuy, "1", "103", "0.103");  // average entry 101
   s_.store.positions().Mark(s_.bot.id, s_.account.id, s_.instrument.id, "112"_d, "95"_d);
@@ -89,7 +90,7 @@ TEST_F(Execution, LongRoundTripRealizesPnlAndFeesIntoTheLedger) {
   EXPECT_EQ(trades[0].duration(), 9 * kMicrosPerMinute);  // entry fill at tick 3, exit at 12
 }
 
-TEST_F(Execution, ShortTradeAndFlip) {
+TEST_P(Execution, ShortTradeAndFlip) {
   Deal(Side::kSell, "2", "50");
   FillOutcome flip = Deal(Side::kBuy, "3", "45", "0.3");  // closes the short, opens 1 long
   ASSERT_TRUE(flip.closed_trade.has_value());
@@ -109,7 +110,7 @@ TEST_F(Execution, ShortTradeAndFlip) {
   EXPECT_EQ(s_.store.trades().List().size(), 2u);
 }
 
-TEST_F(Execution, DuplicateFillIsRecordedOnce) {
+TEST_P(Execution, DuplicateFillIsRecordedOnce) {
   Order o = NewOrder(Side::kBuy, "2");
   Fill f;
   f.bot_id = s_.bot.id;
@@ -133,7 +134,7 @@ TEST_F(Execution, DuplicateFillIsRecordedOnce) {
   EXPECT_EQ(s_.store.positions().Get(s_.bot.id, s_.account.id, s_.instrument.id)->quantity, "1"_d);
 }
 
-TEST_F(Execution, FillOnCancelledOrderIsRefusedAndChangesNothing) {
+TEST_P(Execution, FillOnCancelledOrderIsRefusedAndChangesNothing) {
   Order o = NewOrder(Side::kBuy, "1");
   s_.store.orders().Transition(s_.bot.id, o.id, OrderStatus::kCancelled, Next(), "user");
   try {
@@ -150,7 +151,7 @@ TEST_F(Execution, FillOnCancelledOrderIsRefusedAndChangesNothing) {
   EXPECT_TRUE(s_.store.ledger().Entries(s_.bot.id, s_.account.id).empty());
 }
 
-TEST_F(Execution, OverfillIsRefused) {
+TEST_P(Execution, OverfillIsRefused) {
   Order o = NewOrder(Side::kBuy, "1");
   FillIt(o, "0.6", "100");
   EXPECT_THROW(FillIt(o, "0.6", "100"), Error);
@@ -166,7 +167,7 @@ TEST_F(Execution, OverfillIsRefused) {
   EXPECT_EQ(events[3].to_status, OrderStatus::kFilled);
 }
 
-TEST_F(Execution, OrderValidation) {
+TEST_P(Execution, OrderValidation) {
   Order o;
   o.bot_id = s_.bot.id;
   o.account_id = s_.account.id;
@@ -190,7 +191,7 @@ TEST_F(Execution, OrderValidation) {
   EXPECT_EQ(s_.store.orders().List(s_.bot.id).size(), 1u);
 }
 
-TEST_F(Execution, RepositoryEnforcesEveryTransition) {
+TEST_P(Execution, RepositoryEnforcesEveryTransition) {
   for (OrderStatus from : kAllStatuses) {
     for (OrderStatus to : kAllStatuses) {
       if (to == OrderStatus::kPartiallyFilled || to == OrderStatus::kFilled) continue;  // by fills
@@ -229,6 +230,8 @@ TEST_F(Execution, RepositoryEnforcesEveryTransition) {
     }
   }
 }
+
+TRADESTORE_ON_BOTH_BACKENDS(Execution);
 
 }  // namespace
 }  // namespace tradestore

@@ -12,6 +12,8 @@ namespace tradestore {
 namespace {
 
 using literals::operator""_d;
+using testing::Backend;
+using testing::FreshStoreUrl;
 using testing::Seeded;
 using testing::TempDir;
 
@@ -49,6 +51,9 @@ TEST(StoreOpen, SingleFileStore) {
 TEST(StoreOpen, RejectsBadUrls) {
   EXPECT_EQ(KindOf([] { Store::Open("mysql://x"); }), ErrorKind::kInvalidArgument);
   EXPECT_EQ(KindOf([] { Store::Open("sqlite:"); }), ErrorKind::kInvalidArgument);
+  // PostgreSQL takes URLs only, not key=value pairs after the scheme.
+  EXPECT_EQ(KindOf([] { Store::Open("postgresql:host=/tmp dbname=x"); }),
+            ErrorKind::kInvalidArgument);
   EXPECT_EQ(KindOf([] { Store::Open("sqlite::memory:?synchronous=sometimes"); }),
             ErrorKind::kInvalidArgument);
   EXPECT_EQ(KindOf([] { Store::Open("sqlite::memory:?colour=blue"); }),
@@ -89,8 +94,20 @@ TEST(StoreOpen, RefusesAStoreFromANewerVersion) {
   }
 }
 
-TEST(Instruments, UpsertIsIdempotentOnVenueAndSymbol) {
-  Seeded s("sqlite::memory:");
+// The repository tests run on every backend (TRADESTORE_ON_BOTH_BACKENDS
+// below); each test gets a fresh, empty store.
+class OnBackend : public ::testing::TestWithParam<Backend> {
+ protected:
+  std::string FreshUrl() const { return FreshStoreUrl(GetParam()); }
+};
+class Instruments : public OnBackend {};
+class Candles : public OnBackend {};
+class Ledger : public OnBackend {};
+class UnitOfWorkTest : public OnBackend {};
+class Bots : public OnBackend {};
+
+TEST_P(Instruments, UpsertIsIdempotentOnVenueAndSymbol) {
+  Seeded s(FreshUrl());
   Instrument again = s.instrument;
   again.id = 0;
   again.price_precision = 3;
@@ -104,8 +121,8 @@ TEST(Instruments, UpsertIsIdempotentOnVenueAndSymbol) {
   EXPECT_EQ(KindOf([&] { s.store.instruments().Get(12345); }), ErrorKind::kNotFound);
 }
 
-TEST(Candles, UpsertReplacesDuplicatesAndRangeIsOrdered) {
-  Seeded s("sqlite::memory:");
+TEST_P(Candles, UpsertReplacesDuplicatesAndRangeIsOrdered) {
+  Seeded s(FreshUrl());
   const Timestamp t0 = Timestamp::Parse("2023-01-01T00:00:00Z");
   std::vector<Candle> candles;
   for (int i = 2; i >= 0; --i) {  // newest first on purpose
@@ -132,8 +149,8 @@ TEST(Candles, UpsertReplacesDuplicatesAndRangeIsOrdered) {
   EXPECT_EQ(s.store.candles().Range(s.instrument.id, Timeframe::k1d).size(), 0u);
 }
 
-TEST(Candles, WriterWithoutCommitLeavesNothing) {
-  Seeded s("sqlite::memory:");
+TEST_P(Candles, WriterWithoutCommitLeavesNothing) {
+  Seeded s(FreshUrl());
   {
     CandleWriter w = s.store.candles().OpenWriter(s.instrument.id, Timeframe::k1m);
     w.Add({Timestamp::FromSeconds(60), 1, 2, 0.5, 1.5, 10, -1});
@@ -142,8 +159,8 @@ TEST(Candles, WriterWithoutCommitLeavesNothing) {
   EXPECT_EQ(s.store.candles().Info(s.instrument.id, Timeframe::k1m).count, 0);
 }
 
-TEST(Ledger, BalanceEqualsSumOfEntries) {
-  Seeded s("sqlite::memory:");
+TEST_P(Ledger, BalanceEqualsSumOfEntries) {
+  Seeded s(FreshUrl());
   auto post = [&](LedgerEntryType type, const char* amount, const char* currency = "USDC") {
     LedgerEntry e;
     e.bot_id = s.bot.id;
@@ -168,8 +185,8 @@ TEST(Ledger, BalanceEqualsSumOfEntries) {
   EXPECT_EQ(s.store.ledger().Entries(s.bot.id, s.account.id, "USDC").size(), 5u);
 }
 
-TEST(Ledger, RefusesBadEntriesAndChangesNothing) {
-  Seeded s("sqlite::memory:");
+TEST_P(Ledger, RefusesBadEntriesAndChangesNothing) {
+  Seeded s(FreshUrl());
   LedgerEntry e;
   e.bot_id = s.bot.id;
   e.account_id = s.account.id;
@@ -190,8 +207,8 @@ TEST(Ledger, RefusesBadEntriesAndChangesNothing) {
   EXPECT_TRUE(s.store.accounts().Balances(s.bot.id, s.account.id).empty());
 }
 
-TEST(UnitOfWork, RollsBackUnlessCommitted) {
-  Seeded s("sqlite::memory:");
+TEST_P(UnitOfWorkTest, RollsBackUnlessCommitted) {
+  Seeded s(FreshUrl());
   LedgerEntry e;
   e.bot_id = s.bot.id;
   e.account_id = s.account.id;
@@ -211,8 +228,8 @@ TEST(UnitOfWork, RollsBackUnlessCommitted) {
   EXPECT_EQ(s.store.accounts().BalanceOf(s.bot.id, s.account.id, "USDC"), "100"_d);
 }
 
-TEST(Bots, NamesAreUniqueAndTestBotsHidden) {
-  Seeded s("sqlite::memory:");
+TEST_P(Bots, NamesAreUniqueAndTestBotsHidden) {
+  Seeded s(FreshUrl());
   Bot dup;
   dup.name = "bot-a";
   EXPECT_EQ(KindOf([&] { s.store.bots().Create(dup); }), ErrorKind::kConflict);
@@ -225,6 +242,12 @@ TEST(Bots, NamesAreUniqueAndTestBotsHidden) {
   EXPECT_EQ(s.store.bots().GetOrCreate(dup).id, s.bot.id);
   EXPECT_EQ(KindOf([&] { s.store.accounts().Create(s.bot.id, "main"); }), ErrorKind::kConflict);
 }
+
+TRADESTORE_ON_BOTH_BACKENDS(Instruments);
+TRADESTORE_ON_BOTH_BACKENDS(Candles);
+TRADESTORE_ON_BOTH_BACKENDS(Ledger);
+TRADESTORE_ON_BOTH_BACKENDS(UnitOfWorkTest);
+TRADESTORE_ON_BOTH_BACKENDS(Bots);
 
 }  // namespace
 }  // namespace tradestore

@@ -1,13 +1,43 @@
-// Helpers for store tests: a temporary directory and a seeded store.
+// Helpers for store tests: a temporary directory, the backends every
+// repository test runs on, and a seeded store.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
+#include <ostream>
 #include <random>
 #include <string>
 
+#include "support/pg_harness.h"
 #include "tradestore/store.h"
 
 namespace tradestore::testing {
+
+// The backends of the conformance tests: the same test, the same results.
+enum class Backend { kSqlite, kPostgres };
+
+inline const char* ToString(Backend backend) {
+  return backend == Backend::kSqlite ? "sqlite" : "postgres";
+}
+// gtest prints the parameter in test names and messages.
+inline void PrintTo(Backend backend, std::ostream* os) { *os << ToString(backend); }
+inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return ToString(info.param);
+}
+
+// A URL of a fresh, empty store: a private in-memory SQLite store, or a
+// new database on the test PostgreSQL server.
+inline std::string FreshStoreUrl(Backend backend) {
+  return backend == Backend::kSqlite ? "sqlite::memory:" : PgServer::Get().CreateDatabase();
+}
+
+// Instantiates a value-parameterized suite over both backends.
+#define TRADESTORE_ON_BOTH_BACKENDS(suite)                                               \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                              \
+                           ::testing::Values(::tradestore::testing::Backend::kSqlite,    \
+                                             ::tradestore::testing::Backend::kPostgres), \
+                           ::tradestore::testing::BackendName)
 
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {

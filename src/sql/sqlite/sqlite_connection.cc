@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "tradestore/error.h"
 
@@ -123,10 +124,28 @@ class SqliteStatement final : public Statement {
   sqlite3_stmt* stmt_;
 };
 
+// Hash and equality that let the statement cache be searched with a
+// string_view, without building a std::string key per call.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+struct SqlEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
+    last_ = nullptr;
+    for (auto& level : savepoints_) {
+      sqlite3_finalize(level.begin);
+      sqlite3_finalize(level.release);
+    }
     cache_.clear();
     sqlite3_close_v2(db_);
   }
@@ -134,21 +153,25 @@ class SqliteConnection final : public Connection {
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   Statement& Prepare(std::string_view sql) override {
-    auto it = cache_.find(std::string(sql));
-    if (it != cache_.end()) {
-      it->second->ResetAndClear();
-      return *it->second;
+    // Streaming writers prepare the same text again and again: compare with
+    // the last statement's text before hashing.
+    if (last_ != nullptr && last_->first == sql) {
+      last_->second->ResetAndClear();
+      return *last_->second;
     }
-    const std::string text = StripSchemas(sql);
-    sqlite3_stmt* stmt = nullptr;
-    const int rc =
-        sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
-                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) Throw(db_, rc, "prepare: " + text);
-    auto statement = std::make_unique<SqliteStatement>(db_, stmt);
-    auto& ref = *statement;
-    cache_.emplace(std::string(sql), std::move(statement));
-    return ref;
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      const std::string text = StripSchemas(sql);
+      sqlite3_stmt* stmt = nullptr;
+      const int rc = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) Throw(db_, rc, "prepare: " + text);
+      it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(db_, stmt)).first;
+    } else {
+      it->second->ResetAndClear();
+    }
+    last_ = &*it;
+    return *it->second;
   }
 
   void ExecuteScript(std::string_view sql) override {
@@ -165,21 +188,15 @@ class SqliteConnection final : public Connection {
   // The outermost level is BEGIN IMMEDIATE: the write lock is taken up front
   // so that a read-then-write unit of work never fails half-way with
   // SQLITE_BUSY on the upgrade; the busy timeout waits for other writers.
+  // The statements are prepared once per nesting level and reused: every
+  // repository call inside a unit of work opens and releases a savepoint.
   void Begin() override {
-    if (depth_ == 0) {
-      ExecuteScript("BEGIN IMMEDIATE");
-    } else {
-      ExecuteScript("SAVEPOINT sp" + std::to_string(depth_));
-    }
+    Run(Level(depth_).begin);
     ++depth_;
   }
   void Commit() override {
     if (depth_ == 0) throw Error(ErrorKind::kInternal, "commit without a transaction");
-    if (depth_ == 1) {
-      ExecuteScript("COMMIT");
-    } else {
-      ExecuteScript("RELEASE sp" + std::to_string(depth_ - 1));
-    }
+    Run(Level(depth_ - 1).release);
     --depth_;
   }
   void Rollback() noexcept override {
@@ -193,8 +210,48 @@ class SqliteConnection final : public Connection {
   int transaction_depth() const override { return depth_; }
 
  private:
+  using Cache =
+      std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, SqlHash, SqlEqual>;
+
+  // Level 0: BEGIN IMMEDIATE / COMMIT; level n: SAVEPOINT spN / RELEASE spN.
+  struct TransactionLevel {
+    sqlite3_stmt* begin = nullptr;
+    sqlite3_stmt* release = nullptr;
+  };
+
+  TransactionLevel& Level(int depth) {
+    while (static_cast<int>(savepoints_.size()) <= depth) {
+      const int n = static_cast<int>(savepoints_.size());
+      TransactionLevel level;
+      level.begin = PrepareRaw(n == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT sp" + std::to_string(n));
+      level.release = PrepareRaw(n == 0 ? "COMMIT" : "RELEASE sp" + std::to_string(n));
+      savepoints_.push_back(level);
+    }
+    return savepoints_[depth];
+  }
+
+  sqlite3_stmt* PrepareRaw(const std::string& text) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) Throw(db_, rc, "prepare: " + text);
+    return stmt;
+  }
+
+  // Runs a statement without parameters or rows, as ExecuteScript would.
+  void Run(sqlite3_stmt* stmt) {
+    const int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      // The same message ExecuteScript gives.
+      Throw(db_, rc, std::string("exec: ") + sqlite3_errmsg(db_));
+    }
+  }
+
   sqlite3* db_;
-  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+  Cache cache_;
+  Cache::value_type* last_ = nullptr;  // the last statement Prepare returned
+  std::vector<TransactionLevel> savepoints_;
   int depth_ = 0;
 };
 
@@ -238,9 +295,9 @@ std::string StripSchemas(std::string_view sql) {
 
 std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOptions& options) {
   sqlite3* db = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open SQLite database '" + path + "'";
@@ -263,6 +320,7 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
     conn->ExecuteScript("PRAGMA schema_version");
     if (!options.read_only && path != ":memory:") conn->ExecuteScript("PRAGMA journal_mode=WAL");
     conn->ExecuteScript("PRAGMA synchronous=" + sync + "; PRAGMA foreign_keys=ON");
+    if (options.temp_store_memory) conn->ExecuteScript("PRAGMA temp_store=MEMORY");
   } catch (const Error& e) {
     throw Error(e.kind(), "'" + path + "': " + e.what(), e.native_code(), e.retryable());
   }

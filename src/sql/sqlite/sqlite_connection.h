@@ -15,6 +15,12 @@ struct SqliteOptions {
   std::string synchronous = "NORMAL";
   int busy_timeout_ms = 5000;
   bool read_only = false;
+  // PRAGMA temp_store=MEMORY: savepoint (statement) journals stay in memory
+  // instead of spilling to a temporary file past 64 KiB. Right for a
+  // database of small units of work (trading.db: one fill touches ~20
+  // pages); wrong for bulk upserts inside a savepoint (market.db), whose
+  // journal can grow as large as the data they rewrite.
+  bool temp_store_memory = false;
 };
 
 // Opens (creating if needed) the database file at `path` with WAL, the

@@ -1,0 +1,830 @@
+// Throughput of tradestore's two hot write paths, each beside a plain loop on
+// the sqlite3 C API that does the same inserts in the same run:
+//
+//   1. candle import: ImportCandles() of a CSV file into a fresh directory
+//      store, versus a raw loop inserting the same candles (parsed into
+//      memory before the clock starts) into an identical candles table with
+//      the same pragmas, in one transaction, with one prepared statement;
+//   2. fills: one unit of work per fill through the public API
+//      (OrderRepository::Create, Transition to accepted, RecordFill), versus
+//      a raw loop issuing the same INSERT and UPDATE statements against the
+//      same schema inside one BEGIN IMMEDIATE..COMMIT per fill, with the
+//      same synchronous setting.
+//
+// Prints a table "workload | tradestore | raw sqlite3 | ratio | target | ok?":
+// the rates are medians over several repetitions; the ratio is the median of
+// the per-repetition ratios (each pair runs back to back, alternating which
+// goes first), which is steadier than a ratio of medians on a busy machine.
+// See docs/benchmarks.md.
+//
+// Usage: tradestore_bench [--candles FILE] [--dir DIR] [--reps N]
+//                         [--fills N] [--full-fills N] [--no-full]
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tradestore/candle_import.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tradestore::Decimal;
+using tradestore::Timestamp;
+
+#ifndef TRADESTORE_BENCH_CANDLES
+#define TRADESTORE_BENCH_CANDLES ""
+#endif
+#ifndef TRADESTORE_SOURCE_DIR
+#define TRADESTORE_SOURCE_DIR "."
+#endif
+
+struct Options {
+  std::string candles = TRADESTORE_BENCH_CANDLES;
+  std::string dir;
+  int reps = 7;
+  int fills = 3000;
+  int full_fills = 200;
+  bool full = true;
+  // "import" or "fills": run one workload; "fills-ours" or "fills-raw": one
+  // side of it, unchecked (for profiling).
+  std::string only;
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- a minimal raw sqlite3 helper -------------------------------------------
+
+void Check(sqlite3* db, int rc, std::string_view what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+  }
+}
+
+void Exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "?";
+    sqlite3_free(err);
+    throw std::runtime_error("exec: " + msg);
+  }
+}
+
+// Opens `path` with the pragmas tradestore's driver sets.
+sqlite3* OpenRaw(const std::string& path, std::string_view synchronous) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Check(db, rc, "open");
+  sqlite3_busy_timeout(db, 5000);
+  Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + std::string(synchronous) +
+               "; PRAGMA foreign_keys=ON");
+  return db;
+}
+
+sqlite3_stmt* PrepareRaw(sqlite3* db, std::string_view sql) {
+  sqlite3_stmt* st = nullptr;
+  Check(db,
+        sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &st, nullptr),
+        sql);
+  return st;
+}
+
+void BindText(sqlite3_stmt* st, int i, std::string_view v) {
+  sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+void Run(sqlite3* db, sqlite3_stmt* st) {
+  const int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    throw std::runtime_error(std::string("step: ") + sqlite3_errmsg(db) + " in " + sqlite3_sql(st));
+  }
+  sqlite3_reset(st);
+}
+
+std::int64_t CountRows(sqlite3* db, const std::string& table) {
+  sqlite3_stmt* st = PrepareRaw(db, "SELECT COUNT(*) FROM " + table);
+  sqlite3_step(st);
+  const std::int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
+std::string QueryText(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = PrepareRaw(db, sql);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::string Migration(std::string_view database) {
+  return ReadFile(std::string(TRADESTORE_SOURCE_DIR) + "/src/sql/migrations/sqlite/" +
+                  std::string(database) + "/0001_init.sql");
+}
+
+// A fresh, empty directory under the work directory.
+class Scratch {
+ public:
+  explicit Scratch(const std::string& root) : root_(root) { fs::create_directories(root_); }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  std::string Fresh(const std::string& name) {
+    const fs::path p = root_ / (name + "-" + std::to_string(next_++));
+    fs::remove_all(p);
+    fs::create_directories(p);
+    return p.string();
+  }
+
+ private:
+  fs::path root_;
+  int next_ = 0;
+};
+
+// ---- 1. candle import -------------------------------------------------------
+
+struct RawCandle {
+  std::int64_t open_time;
+  double open, high, low, close, volume;
+};
+
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// The trivial parse of the baseline: "YYYY-MM-DD HH:MM:SS+00:00,o,h,l,c,v"
+// lines after a header, no validation. Not timed.
+std::vector<RawCandle> ParseCandlesTrivially(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<RawCandle> out;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const char* p = line.c_str();
+    auto num = [&p](int n) {
+      int v = 0;
+      for (int i = 0; i < n; ++i) v = v * 10 + (*p++ - '0');
+      ++p;  // the separator
+      return v;
+    };
+    const int y = num(4), mo = num(2), d = num(2), h = num(2), mi = num(2), s = num(2);
+    RawCandle c;
+    c.open_time = ((DaysFromCivil(y, mo, d) * 24 + h) * 3600 + mi * 60 + s) * 1'000'000LL;
+    const char* q = std::strchr(line.c_str(), ',') + 1;
+    double* fields[] = {&c.open, &c.high, &c.low, &c.close, &c.volume};
+    for (double* f : fields) {
+      char* end = nullptr;
+      *f = std::strtod(q, &end);
+      q = end + 1;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+double OursImport(Scratch& scratch, const std::string& file, std::int64_t* rows) {
+  const std::string dir = scratch.Fresh("ours-import");
+  auto store = tradestore::Store::Open("sqlite:" + dir);
+  tradestore::CandleImportOptions options;
+  options.symbol = "BTCUSDC";
+  options.venue = "binanceus";
+  options.timeframe = tradestore::Timeframe::k1m;
+  const auto start = std::chrono::steady_clock::now();
+  const auto summary = tradestore::ImportCandles(store, file, options);
+  const double s = Seconds(start);
+  *rows = summary.rows_in_store;
+  return s;
+}
+
+double RawImport(Scratch& scratch, const std::vector<RawCandle>& candles, std::int64_t* rows) {
+  const std::string dir = scratch.Fresh("raw-import");
+  sqlite3* db = OpenRaw(dir + "/market.db", "NORMAL");
+  Exec(db, Migration("market"));
+  const auto start = std::chrono::steady_clock::now();
+  Exec(db, "BEGIN IMMEDIATE");
+  Exec(db,
+       "INSERT INTO instruments (venue, symbol, base_asset, quote_asset, price_precision, "
+       "size_precision, tick_size, lot_size, created_at) VALUES ('binanceus', 'BTCUSDC', 'BTC', "
+       "'USDC', 8, 8, '0', '0', 0)");
+  const std::int64_t instrument = sqlite3_last_insert_rowid(db);
+  sqlite3_stmt* st = PrepareRaw(
+      db,
+      "INSERT INTO candles (instrument_id, timeframe, open_time, open, high, low, close, volume, "
+      "trades) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const RawCandle& c : candles) {
+    sqlite3_bind_int64(st, 1, instrument);
+    BindText(st, 2, "1m");
+    sqlite3_bind_int64(st, 3, c.open_time);
+    sqlite3_bind_double(st, 4, c.open);
+    sqlite3_bind_double(st, 5, c.high);
+    sqlite3_bind_double(st, 6, c.low);
+    sqlite3_bind_double(st, 7, c.close);
+    sqlite3_bind_double(st, 8, c.volume);
+    sqlite3_bind_null(st, 9);
+    Run(db, st);
+  }
+  sqlite3_finalize(st);
+  Exec(db, "COMMIT");
+  const double s = Seconds(start);
+  *rows = CountRows(db, "candles");
+  sqlite3_close_v2(db);
+  return s;
+}
+
+// ---- 2. fills -----------------------------------------------------------------
+
+constexpr std::int64_t kBaseTime = 1'677'628'800'000'000;  // 2023-03-01T00:00Z
+const Decimal kQuantity = Decimal::Parse("0.01");
+const Decimal kFee = Decimal::Parse("0.05");
+
+// Fill i: pairs of a buy that opens a long position and a sell that closes
+// it 1.5 higher.
+Decimal PriceOf(int i) {
+  const Decimal buy = Decimal::Parse("20000.25") + Decimal::FromInt((i / 2) % 97);
+  return i % 2 == 0 ? buy : buy + Decimal::Parse("1.5");
+}
+Timestamp TimeOf(int i) { return Timestamp(kBaseTime + std::int64_t{i} * 1'000'000); }
+
+struct FillResult {
+  double seconds = 0;
+  std::int64_t trades = 0;
+  std::string balance;
+};
+
+FillResult OursFills(Scratch& scratch, int n, std::string_view synchronous) {
+  const std::string dir = scratch.Fresh("ours-fills");
+  tradestore::StoreOptions so;
+  so.synchronous = std::string(synchronous);
+  auto store = tradestore::Store::Open("sqlite:" + dir, so);
+  tradestore::Instrument in;
+  in.venue = "paper";
+  in.symbol = "BTCUSDC";
+  in.base_asset = "BTC";
+  in.quote_asset = "USDC";
+  in = store.instruments().Upsert(in);
+  tradestore::Bot bot_in;
+  bot_in.name = "bench";
+  const tradestore::Bot bot = store.bots().Create(bot_in);
+  const tradestore::Account account = store.accounts().Create(bot.id, "main");
+
+  auto& orders = store.orders();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    const Timestamp t = TimeOf(i);
+    tradestore::UnitOfWork uow = store.BeginTrading();
+    tradestore::Order o;
+    o.bot_id = bot.id;
+    o.account_id = account.id;
+    o.instrument_id = in.id;
+    o.client_order_id = "o-" + std::to_string(i);
+    o.strategy = "bench";
+    o.side = i % 2 == 0 ? tradestore::Side::kBuy : tradestore::Side::kSell;
+    o.quantity = kQuantity;
+    o.created_at = t;
+    o = orders.Create(o);
+    orders.Transition(bot.id, o.id, tradestore::OrderStatus::kAccepted, t);
+    tradestore::Fill f;
+    f.bot_id = bot.id;
+    f.order_id = o.id;
+    f.venue = "paper";
+    f.venue_fill_id = "f-" + std::to_string(i);
+    f.quantity = kQuantity;
+    f.price = PriceOf(i);
+    f.fee = kFee;
+    f.time = t;
+    orders.RecordFill(f);
+    uow.Commit();
+  }
+  FillResult r;
+  r.seconds = Seconds(start);
+  r.trades = static_cast<std::int64_t>(store.trades().List({}).size());
+  r.balance = store.accounts().BalanceOf(bot.id, account.id, "USDC").ToString();
+  return r;
+}
+
+// Everything the raw loop binds for one fill, as text, computed before the
+// clock starts so that the loop itself is only binding and stepping.
+struct RawFillValues {
+  std::string client_order_id, side, fill_id, price, fill_event_reason;
+  // position after the fill
+  std::string pos_quantity, pos_avg, pos_realized, pos_fees, trade_max, trade_exit_qty,
+      trade_exit_notional, trade_gross, trade_fees, trade_high, trade_low;
+  bool closes = false;
+  std::int64_t opened_at = 0;
+  // the closed trade, when it closes
+  std::string entry_price, gross, fees, net, mae, mfe;
+  // ledger
+  std::string fee_balance, fee_description, pnl, pnl_balance, pnl_description;
+};
+
+std::vector<RawFillValues> PlanRawFills(int n) {
+  std::vector<RawFillValues> plan(n);
+  Decimal balance, realized, fees_total;
+  Decimal entry, trade_fees;
+  std::int64_t opened_at = 0;
+  for (int i = 0; i < n; ++i) {
+    RawFillValues& v = plan[i];
+    const Decimal price = PriceOf(i);
+    v.client_order_id = "o-" + std::to_string(i);
+    v.fill_id = "f-" + std::to_string(i);
+    v.fill_event_reason = "fill " + v.fill_id;
+    v.fee_description = "fee of fill " + v.fill_id;
+    v.price = price.ToString();
+    fees_total += kFee;
+    balance -= kFee;
+    v.fee_balance = balance.ToString();
+    if (i % 2 == 0) {
+      v.side = "buy";
+      entry = price;
+      trade_fees = kFee;
+      opened_at = TimeOf(i).micros();
+      v.pos_quantity = kQuantity.ToString();
+      v.pos_avg = price.ToString();
+      v.trade_max = kQuantity.ToString();
+      v.trade_exit_qty = v.trade_exit_notional = v.trade_gross = "0";
+      v.trade_fees = kFee.ToString();
+      v.trade_high = v.trade_low = price.ToString();
+    } else {
+      v.side = "sell";
+      v.closes = true;
+      const Decimal pnl = (price - entry).Mul(kQuantity);
+      realized += pnl;
+      trade_fees += kFee;
+      v.pos_quantity = v.pos_avg = "0";
+      v.trade_max = v.trade_exit_qty = v.trade_exit_notional = v.trade_gross = v.trade_fees = "0";
+      v.entry_price = entry.ToString();
+      v.gross = pnl.ToString();
+      v.fees = trade_fees.ToString();
+      v.net = (pnl - trade_fees).ToString();
+      v.mae = "0";
+      v.mfe = (price - entry).ToString();
+      v.pnl = pnl.ToString();
+      balance += pnl;
+      v.pnl_balance = balance.ToString();
+      v.pnl_description = "realized P&L of fill " + v.fill_id;
+    }
+    v.opened_at = opened_at;
+    v.pos_realized = realized.ToString();
+    v.pos_fees = fees_total.ToString();
+  }
+  return plan;
+}
+
+FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
+  const std::vector<RawFillValues> plan = PlanRawFills(n);
+  const std::string dir = scratch.Fresh("raw-fills");
+  sqlite3* db = OpenRaw(dir + "/trading.db", synchronous);
+  Exec(db, Migration("trading"));
+  Exec(db,
+       "INSERT INTO bots (name, mode, created_at) VALUES ('bench', 'paper', 0); "
+       "INSERT INTO accounts (bot_id, name, created_at) VALUES (1, 'main', 0)");
+  const std::int64_t bot = 1, account = 1, instrument = 1;
+
+  sqlite3_stmt* ins_order = PrepareRaw(
+      db,
+      "INSERT INTO orders (bot_id, account_id, instrument_id, client_order_id, venue_order_id, "
+      "signal_id, strategy, side, type, time_in_force, quantity, limit_price, stop_price, status, "
+      "filled_quantity, average_fill_price, reason, exit_reason, mode, is_test, created_at, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* ins_event = PrepareRaw(
+      db,
+      "INSERT INTO order_events (bot_id, order_id, time, from_status, to_status, reason) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* upd_status = PrepareRaw(
+      db, "UPDATE orders SET status = ?, updated_at = ?, reason = ? WHERE bot_id = ? AND id = ?");
+  sqlite3_stmt* ins_fill = PrepareRaw(
+      db,
+      "INSERT INTO fills (bot_id, order_id, account_id, instrument_id, venue, venue_fill_id, "
+      "side, quantity, price, fee, fee_currency, liquidity, time) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* upd_filled = PrepareRaw(
+      db,
+      "UPDATE orders SET filled_quantity = ?, average_fill_price = ?, status = ?, updated_at = ? "
+      "WHERE bot_id = ? AND id = ?");
+  sqlite3_stmt* ins_trade = PrepareRaw(
+      db,
+      "INSERT INTO trades (bot_id, account_id, instrument_id, strategy, side, entry_time, "
+      "exit_time, entry_price, exit_price, quantity, gross_pnl, fees, net_pnl, mae, mfe, "
+      "exit_reason, signal_id, mode, is_test) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* upsert_position = PrepareRaw(
+      db,
+      "INSERT INTO positions (bot_id, account_id, instrument_id, quantity, average_entry_price, "
+      "realized_pnl, fees, opened_at, updated_at, trade_max_quantity, trade_exit_quantity, "
+      "trade_exit_notional, trade_gross_pnl, trade_fees, trade_high, trade_low, trade_signal_id, "
+      "trade_strategy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (bot_id, account_id, instrument_id) DO UPDATE SET "
+      "quantity = excluded.quantity, average_entry_price = excluded.average_entry_price, "
+      "realized_pnl = excluded.realized_pnl, fees = excluded.fees, opened_at = "
+      "excluded.opened_at, updated_at = excluded.updated_at, trade_max_quantity = "
+      "excluded.trade_max_quantity, trade_exit_quantity = excluded.trade_exit_quantity, "
+      "trade_exit_notional = excluded.trade_exit_notional, trade_gross_pnl = "
+      "excluded.trade_gross_pnl, trade_fees = excluded.trade_fees, trade_high = "
+      "excluded.trade_high, trade_low = excluded.trade_low, trade_signal_id = "
+      "excluded.trade_signal_id, trade_strategy = excluded.trade_strategy");
+  sqlite3_stmt* upsert_balance =
+      PrepareRaw(db,
+                 "INSERT INTO balances (bot_id, account_id, currency, amount, updated_at) "
+                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET "
+                 "amount = excluded.amount, updated_at = excluded.updated_at");
+  sqlite3_stmt* ins_ledger =
+      PrepareRaw(db,
+                 "INSERT INTO ledger_entries (bot_id, account_id, time, type, currency, amount, "
+                 "balance_after, order_id, fill_id, trade_id, description) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* begin = PrepareRaw(db, "BEGIN IMMEDIATE");
+  sqlite3_stmt* commit = PrepareRaw(db, "COMMIT");
+  const std::string quantity = kQuantity.ToString();
+  const std::string fee = kFee.ToString();
+  const std::string neg_fee = (-kFee).ToString();
+
+  auto event = [&](std::int64_t order, std::int64_t t, const char* from, const char* to,
+                   std::string_view reason) {
+    sqlite3_bind_int64(ins_event, 1, bot);
+    sqlite3_bind_int64(ins_event, 2, order);
+    sqlite3_bind_int64(ins_event, 3, t);
+    if (from != nullptr) {
+      BindText(ins_event, 4, from);
+    } else {
+      sqlite3_bind_null(ins_event, 4);
+    }
+    BindText(ins_event, 5, to);
+    BindText(ins_event, 6, reason);
+    Run(db, ins_event);
+  };
+  auto ledger = [&](std::int64_t t, const char* type, const std::string& amount,
+                    const std::string& balance, std::int64_t order, std::int64_t fill,
+                    std::optional<std::int64_t> trade, const std::string& description) {
+    sqlite3_bind_int64(upsert_balance, 1, bot);
+    sqlite3_bind_int64(upsert_balance, 2, account);
+    BindText(upsert_balance, 3, "USDC");
+    BindText(upsert_balance, 4, balance);
+    sqlite3_bind_int64(upsert_balance, 5, t);
+    Run(db, upsert_balance);
+    sqlite3_bind_int64(ins_ledger, 1, bot);
+    sqlite3_bind_int64(ins_ledger, 2, account);
+    sqlite3_bind_int64(ins_ledger, 3, t);
+    BindText(ins_ledger, 4, type);
+    BindText(ins_ledger, 5, "USDC");
+    BindText(ins_ledger, 6, amount);
+    BindText(ins_ledger, 7, balance);
+    sqlite3_bind_int64(ins_ledger, 8, order);
+    sqlite3_bind_int64(ins_ledger, 9, fill);
+    if (trade) {
+      sqlite3_bind_int64(ins_ledger, 10, *trade);
+    } else {
+      sqlite3_bind_null(ins_ledger, 10);
+    }
+    BindText(ins_ledger, 11, description);
+    Run(db, ins_ledger);
+  };
+
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    const RawFillValues& v = plan[i];
+    const std::int64_t t = TimeOf(i).micros();
+    Run(db, begin);
+    // OrderRepository::Create: the order and its creation event.
+    sqlite3_stmt* st = ins_order;
+    sqlite3_bind_int64(st, 1, bot);
+    sqlite3_bind_int64(st, 2, account);
+    sqlite3_bind_int64(st, 3, instrument);
+    BindText(st, 4, v.client_order_id);
+    BindText(st, 5, "");
+    sqlite3_bind_null(st, 6);
+    BindText(st, 7, "bench");
+    BindText(st, 8, v.side);
+    BindText(st, 9, "market");
+    BindText(st, 10, "gtc");
+    BindText(st, 11, quantity);
+    sqlite3_bind_null(st, 12);
+    sqlite3_bind_null(st, 13);
+    BindText(st, 14, "new");
+    BindText(st, 15, "0");
+    sqlite3_bind_null(st, 16);
+    BindText(st, 17, "");
+    BindText(st, 18, "");
+    BindText(st, 19, "paper");
+    sqlite3_bind_int64(st, 20, 0);
+    sqlite3_bind_int64(st, 21, t);
+    sqlite3_bind_int64(st, 22, t);
+    Run(db, st);
+    const std::int64_t order = sqlite3_last_insert_rowid(db);
+    event(order, t, nullptr, "new", "created");
+    // OrderRepository::Transition to accepted.
+    BindText(upd_status, 1, "accepted");
+    sqlite3_bind_int64(upd_status, 2, t);
+    BindText(upd_status, 3, "");
+    sqlite3_bind_int64(upd_status, 4, bot);
+    sqlite3_bind_int64(upd_status, 5, order);
+    Run(db, upd_status);
+    event(order, t, "new", "accepted", "");
+    // OrderRepository::RecordFill: fill, order, event, [trade], position,
+    // ledger.
+    st = ins_fill;
+    sqlite3_bind_int64(st, 1, bot);
+    sqlite3_bind_int64(st, 2, order);
+    sqlite3_bind_int64(st, 3, account);
+    sqlite3_bind_int64(st, 4, instrument);
+    BindText(st, 5, "paper");
+    BindText(st, 6, v.fill_id);
+    BindText(st, 7, v.side);
+    BindText(st, 8, quantity);
+    BindText(st, 9, v.price);
+    BindText(st, 10, fee);
+    BindText(st, 11, "USDC");
+    BindText(st, 12, "taker");
+    sqlite3_bind_int64(st, 13, t);
+    Run(db, st);
+    const std::int64_t fill = sqlite3_last_insert_rowid(db);
+    st = upd_filled;
+    BindText(st, 1, quantity);
+    BindText(st, 2, v.price);
+    BindText(st, 3, "filled");
+    sqlite3_bind_int64(st, 4, t);
+    sqlite3_bind_int64(st, 5, bot);
+    sqlite3_bind_int64(st, 6, order);
+    Run(db, st);
+    event(order, t, "accepted", "filled", v.fill_event_reason);
+    std::optional<std::int64_t> trade;
+    if (v.closes) {
+      st = ins_trade;
+      sqlite3_bind_int64(st, 1, bot);
+      sqlite3_bind_int64(st, 2, account);
+      sqlite3_bind_int64(st, 3, instrument);
+      BindText(st, 4, "bench");
+      BindText(st, 5, "buy");
+      sqlite3_bind_int64(st, 6, v.opened_at);
+      sqlite3_bind_int64(st, 7, t);
+      BindText(st, 8, v.entry_price);
+      BindText(st, 9, v.price);
+      BindText(st, 10, quantity);
+      BindText(st, 11, v.gross);
+      BindText(st, 12, v.fees);
+      BindText(st, 13, v.net);
+      BindText(st, 14, v.mae);
+      BindText(st, 15, v.mfe);
+      BindText(st, 16, "signal");
+      sqlite3_bind_null(st, 17);
+      BindText(st, 18, "paper");
+      sqlite3_bind_int64(st, 19, 0);
+      Run(db, st);
+      trade = sqlite3_last_insert_rowid(db);
+    }
+    st = upsert_position;
+    sqlite3_bind_int64(st, 1, bot);
+    sqlite3_bind_int64(st, 2, account);
+    sqlite3_bind_int64(st, 3, instrument);
+    BindText(st, 4, v.pos_quantity);
+    BindText(st, 5, v.pos_avg);
+    BindText(st, 6, v.pos_realized);
+    BindText(st, 7, v.pos_fees);
+    sqlite3_bind_int64(st, 8, v.opened_at);
+    sqlite3_bind_int64(st, 9, t);
+    BindText(st, 10, v.trade_max);
+    BindText(st, 11, v.trade_exit_qty);
+    BindText(st, 12, v.trade_exit_notional);
+    BindText(st, 13, v.trade_gross);
+    BindText(st, 14, v.trade_fees);
+    if (v.closes) {
+      sqlite3_bind_null(st, 15);
+      sqlite3_bind_null(st, 16);
+    } else {
+      BindText(st, 15, v.trade_high);
+      BindText(st, 16, v.trade_low);
+    }
+    sqlite3_bind_null(st, 17);
+    BindText(st, 18, "bench");
+    Run(db, st);
+    ledger(t, "fee", neg_fee, v.fee_balance, order, fill, std::nullopt, v.fee_description);
+    if (v.closes) {
+      ledger(t, "realized_pnl", v.pnl, v.pnl_balance, order, fill, trade, v.pnl_description);
+    }
+    Run(db, commit);
+  }
+  FillResult r;
+  r.seconds = Seconds(start);
+  for (sqlite3_stmt* st : {ins_order, ins_event, upd_status, ins_fill, upd_filled, ins_trade,
+                           upsert_position, upsert_balance, ins_ledger, begin, commit}) {
+    sqlite3_finalize(st);
+  }
+  r.trades = CountRows(db, "trades");
+  r.balance = QueryText(db, "SELECT amount FROM balances");
+  sqlite3_close_v2(db);
+  return r;
+}
+
+// ---- the table ---------------------------------------------------------------
+
+struct Row {
+  std::string workload;
+  std::string unit;
+  double ours = 0;
+  double raw = 0;
+  double ratio = 0;  // median of the per-repetition ratios
+  double target = 0;
+};
+
+std::string Rate(double v, const std::string& unit) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f %s", v, unit.c_str());
+  return buf;
+}
+
+void PrintTable(const std::vector<Row>& rows) {
+  std::printf("\n%-34s | %-18s | %-18s | %-5s | %-6s | %s\n", "workload", "tradestore",
+              "raw sqlite3", "ratio", "target", "ok?");
+  std::printf("%s\n", std::string(100, '-').c_str());
+  for (const Row& r : rows) {
+    const double ratio = r.ratio;
+    std::printf("%-34s | %-18s | %-18s | %5.2f | >=%.2f | %s\n", r.workload.c_str(),
+                Rate(r.ours, r.unit).c_str(), Rate(r.raw, r.unit).c_str(), ratio, r.target,
+                ratio >= r.target ? "yes" : "NO");
+  }
+}
+
+int Usage(const char* argv0) {
+  std::fprintf(stderr,
+               "usage: %s [--candles FILE] [--dir DIR] [--reps N] [--fills N] "
+               "[--full-fills N] [--no-full] [--only import|fills]\n",
+               argv0);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(std::string(a) + " needs a value");
+      return argv[++i];
+    };
+    try {
+      if (a == "--candles") {
+        opt.candles = value();
+      } else if (a == "--dir") {
+        opt.dir = value();
+      } else if (a == "--reps") {
+        opt.reps = std::stoi(value());
+      } else if (a == "--fills") {
+        opt.fills = std::stoi(value());
+      } else if (a == "--full-fills") {
+        opt.full_fills = std::stoi(value());
+      } else if (a == "--only") {
+        opt.only = value();
+      } else if (a == "--no-full") {
+        opt.full = false;
+      } else if (!a.starts_with("-")) {
+        opt.candles = std::string(a);
+      } else {
+        return Usage(argv[0]);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return Usage(argv[0]);
+    }
+  }
+  if (opt.reps < 1 || opt.fills < 2 || opt.full_fills < 2) return Usage(argv[0]);
+  if (opt.dir.empty()) {
+    opt.dir = (fs::current_path() / ("tradestore-bench-" + std::to_string(getpid()))).string();
+  }
+
+  try {
+    Scratch scratch(opt.dir);
+    std::printf("tradestore_bench: sqlite %s, %d repetitions (median), scratch %s\n",
+                sqlite3_libversion(), opt.reps, opt.dir.c_str());
+    std::vector<Row> rows;
+
+    // 1. Candle import.
+    std::vector<double> ours, raw, ratios;
+    if (opt.only.empty() || opt.only == "import") {
+      const std::vector<RawCandle> parsed = ParseCandlesTrivially(opt.candles);
+      std::printf("candles: %s (%zu rows)\n", opt.candles.c_str(), parsed.size());
+      for (int r = 0; r < opt.reps; ++r) {
+        std::int64_t ours_rows = 0, raw_rows = 0;
+        double o = 0, w = 0;
+        if (r % 2 == 0) {
+          o = OursImport(scratch, opt.candles, &ours_rows);
+          w = RawImport(scratch, parsed, &raw_rows);
+        } else {
+          w = RawImport(scratch, parsed, &raw_rows);
+          o = OursImport(scratch, opt.candles, &ours_rows);
+        }
+        if (ours_rows != raw_rows || raw_rows != static_cast<std::int64_t>(parsed.size())) {
+          throw std::runtime_error("row counts differ: tradestore " + std::to_string(ours_rows) +
+                                   ", raw " + std::to_string(raw_rows));
+        }
+        ours.push_back(static_cast<double>(ours_rows) / o);
+        raw.push_back(static_cast<double>(raw_rows) / w);
+        ratios.push_back(w / o);
+        std::printf("  import rep %d: tradestore %.1f ms, raw %.1f ms\n", r + 1, o * 1e3, w * 1e3);
+      }
+      rows.push_back({"candle import (CSV -> store)", "rows/s", Median(ours), Median(raw),
+                      Median(ratios), 0.9});
+    }
+
+    // 2. Fills, per synchronous setting.
+    struct FillCase {
+      std::string sync;
+      int n;
+    };
+    std::vector<FillCase> cases;
+    if (opt.only.empty() || opt.only.starts_with("fills")) {
+      cases.push_back({"NORMAL", opt.fills});
+      if (opt.full) cases.push_back({"FULL", opt.full_fills});
+    }
+    for (const FillCase& fc : cases) {
+      ours.clear();
+      raw.clear();
+      ratios.clear();
+      for (int r = 0; r < opt.reps; ++r) {
+        FillResult o, w;
+        if (opt.only == "fills-ours" || opt.only == "fills-raw") {
+          (opt.only == "fills-ours" ? o : w) = opt.only == "fills-ours"
+                                                   ? OursFills(scratch, fc.n, fc.sync)
+                                                   : RawFills(scratch, fc.n, fc.sync);
+          std::printf("  %s %s: %.1f ms\n", opt.only.c_str(), fc.sync.c_str(),
+                      (o.seconds + w.seconds) * 1e3);
+          continue;
+        }
+        if (r % 2 == 0) {
+          o = OursFills(scratch, fc.n, fc.sync);
+          w = RawFills(scratch, fc.n, fc.sync);
+        } else {
+          w = RawFills(scratch, fc.n, fc.sync);
+          o = OursFills(scratch, fc.n, fc.sync);
+        }
+        // The raw loop must have written what tradestore wrote.
+        if (o.trades != w.trades || o.balance != w.balance) {
+          throw std::runtime_error("fills differ: tradestore " + std::to_string(o.trades) +
+                                   " trades, balance " + o.balance + "; raw " +
+                                   std::to_string(w.trades) + " trades, balance " + w.balance);
+        }
+        ours.push_back(fc.n / o.seconds);
+        raw.push_back(fc.n / w.seconds);
+        ratios.push_back(w.seconds / o.seconds);
+        std::printf("  fills %s rep %d (%d fills): tradestore %.1f ms, raw %.1f ms\n",
+                    fc.sync.c_str(), r + 1, fc.n, o.seconds * 1e3, w.seconds * 1e3);
+      }
+      if (!ours.empty()) {
+        rows.push_back({"fills, synchronous=" + fc.sync, "fills/s", Median(ours), Median(raw),
+                        Median(ratios), 0.8});
+      }
+    }
+    PrintTable(rows);
+    bool ok = true;
+    for (const Row& r : rows) ok = ok && r.ratio >= r.target;
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tradestore_bench: %s\n", e.what());
+    return 2;
+  }
+}

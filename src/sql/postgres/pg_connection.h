@@ -1,0 +1,57 @@
+// The PostgreSQL driver, on libpq.
+//
+// SQL is the text the repositories write once for both dialects: '?'
+// placeholders are numbered $1, $2, ... (NumberPlaceholders) and each
+// distinct text is prepared once per connection with server-inferred
+// parameter types. Parameters and results travel as text: Decimal as its
+// canonical text (NUMERIC), Timestamp as ISO-8601 with 'Z' (timestamptz),
+// integers and booleans as decimal digits, which the server reads as
+// integer or boolean from the context ("(? OR bot_id = ?)").
+//
+// The session runs with DateStyle=ISO and TimeZone=UTC so that timestamptz
+// comes back as "2023-03-01 00:00:00.123456+00". Errors are translated at
+// this boundary from their SQLSTATE (see PgError); the SQLSTATE is kept in
+// Error::native_code().
+//
+// No libpq header is included here: PGconn stays inside the .cc file.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sql/connection.h"
+#include "tradestore/error.h"
+
+namespace tradestore::sql {
+
+// Connects to the server named by `conninfo`: a URL
+// ("postgresql://user@host:5432/db?sslmode=disable") or key=value pairs
+// ("host=/tmp dbname=db"); libpq parses both and applies the PG*
+// environment variables. Throws Error(kInvalidArgument) for a malformed
+// string and Error(kUnavailable, retryable) when the server cannot be
+// reached or refuses the login.
+std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo);
+
+// The result of rewriting '?' placeholders to $1..$n.
+struct NumberedSql {
+  std::string text;
+  int parameters = 0;
+};
+
+// Rewrites each '?' outside string literals ('...', E'...'), quoted
+// identifiers ("..."), dollar-quoted strings ($tag$...$tag$) and comments
+// (-- and nested /* */) into $1, $2, ... in order.
+NumberedSql NumberPlaceholders(std::string_view sql);
+
+// The typed Error for a SQLSTATE: 23505/23503 (unique, foreign key) →
+// kConflict; 23514/23502 (check, not null) and class 22 (data exceptions)
+// → kInvalidArgument; 40001/40P01 (serialization failure, deadlock) →
+// kUnavailable, retryable; class 08 (connection) and 57P01..57P03
+// (shutdown) → kUnavailable, retryable only outside a transaction (inside
+// one the unit of work is lost with the session); class 53 (insufficient
+// resources) → kStorage; anything else kInternal. native_code() is the
+// SQLSTATE.
+Error PgError(std::string_view sqlstate, const std::string& message, bool in_transaction);
+
+}  // namespace tradestore::sql
