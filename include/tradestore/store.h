@@ -19,7 +19,10 @@
 // Every method that changes state is one atomic unit of work: it commits
 // whole or not at all. Several calls can be grouped in one unit of work with
 // BeginTrading() / BeginMarket(): until Commit(), the calls join it, and a
-// UnitOfWork destroyed without Commit() rolls everything back.
+// UnitOfWork destroyed without Commit() rolls everything back. A call that
+// throws inside a unit of work poisons it: its Commit() then rolls back and
+// throws Error(kConflict), so nothing half-done can commit. Units of work
+// nest (the inner ones join the outermost).
 //
 // Errors: every method throws tradestore::Error (error.h): kInvalidArgument
 // for bad values, kNotFound for a missing id, kConflict for a refused domain
@@ -57,6 +60,9 @@ namespace tradestore {
 namespace detail {
 class StoreImpl;
 }  // namespace detail
+namespace sql {
+class Statement;
+}  // namespace sql
 
 struct StoreOptions {
   // Overrides of the URL's query parameters, when set.
@@ -121,6 +127,7 @@ class CandleWriter {
   friend class CandleRepository;
   CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf);
   detail::StoreImpl* impl_;
+  sql::Statement* statement_;  // the upsert, prepared once for the whole write
   InstrumentId instrument_id_;
   std::string timeframe_;
   std::int64_t count_ = 0;
@@ -224,7 +231,7 @@ struct FillOutcome {
   Order order;        // after the fill
   Position position;  // after the fill
   PositionChange change;
-  std::optional<Trade> closed_trade;  // when the fill closed (or flipped) a position
+  std::optional<Trade> closed_trade;        // when the fill closed (or flipped) a position
   std::vector<LedgerEntry> ledger_entries;  // fee and realized P&L postings
 };
 

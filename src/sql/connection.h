@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "tradestore/decimal.h"
+#include "tradestore/error.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore::sql {
@@ -87,14 +88,26 @@ class Connection {
   // Runs one or more statements without parameters (DDL, pragmas).
   virtual void ExecuteScript(std::string_view sql) = 0;
 
-  // Transaction control; prefer the RAII Transaction below. Nested Begin
-  // calls become savepoints, so a repository's own unit of work joins a
-  // caller's transaction and commits with it.
+  // Transaction control; prefer the RAII Transaction below. Only the
+  // outermost Begin starts a database transaction; nested levels join it, so
+  // a repository's own unit of work commits with its caller's. A nested level
+  // that ends without Commit (an operation inside failed) poisons the whole
+  // unit of work: the outermost Commit then rolls everything back and throws
+  // PoisonedCommit(). Nothing half-done can commit. (No savepoints: they cost
+  // a statement or a round trip per call, and no caller continues a unit of
+  // work after an operation in it failed.)
   virtual void Begin() = 0;
   virtual void Commit() = 0;
   virtual void Rollback() noexcept = 0;
   virtual int transaction_depth() const = 0;
 };
+
+// The error the outermost Commit throws for a poisoned unit of work.
+inline Error PoisonedCommit() {
+  return Error(ErrorKind::kConflict,
+               "the unit of work was rolled back: an operation inside it failed, so it cannot "
+               "commit");
+}
 
 // Begins in the constructor; rolls back in the destructor unless Commit()
 // was called. Non-copyable, non-movable.

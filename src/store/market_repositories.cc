@@ -74,6 +74,19 @@ Instrument InstrumentRepository::Upsert(const Instrument& in) {
   if (in.tick_size.IsNegative() || in.lot_size.IsNegative()) {
     throw InvalidArgument("instrument " + in.symbol + ": tick and lot size must be >= 0");
   }
+  // An instrument's assets never change: P&L already booked in its quote
+  // currency would silently change meaning. Filling in an unknown one is fine.
+  if (auto existing = Find(in.venue, in.symbol)) {
+    const bool base_changes =
+        !existing->base_asset.empty() && existing->base_asset != in.base_asset;
+    const bool quote_changes =
+        !existing->quote_asset.empty() && existing->quote_asset != in.quote_asset;
+    if (base_changes || quote_changes) {
+      throw Conflict("instrument " + in.symbol + " on venue '" + in.venue + "' is " +
+                     existing->base_asset + "/" + existing->quote_asset +
+                     "; its assets cannot change to " + in.base_asset + "/" + in.quote_asset);
+    }
+  }
   auto& c = impl_->connection(Database::kMarket);
   auto& st = c.Prepare(
       "INSERT INTO market.instruments (venue, symbol, base_asset, quote_asset, price_precision, "
@@ -125,11 +138,14 @@ std::vector<Instrument> InstrumentRepository::List() {
 }
 
 CandleWriter::CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf)
-    : impl_(impl), instrument_id_(id), timeframe_(ToString(tf)) {
-  impl_->connection(Database::kMarket).Begin();
+    : impl_(impl), statement_(nullptr), instrument_id_(id), timeframe_(ToString(tf)) {
+  auto& c = impl_->connection(Database::kMarket);
+  c.Begin();
+  statement_ = &c.Prepare(kUpsertCandle);
 }
 CandleWriter::CandleWriter(CandleWriter&& o) noexcept
     : impl_(o.impl_),
+      statement_(o.statement_),
       instrument_id_(o.instrument_id_),
       timeframe_(std::move(o.timeframe_)),
       count_(o.count_),
@@ -140,9 +156,11 @@ CandleWriter::~CandleWriter() {
   if (!done_) impl_->connection(Database::kMarket).Rollback();
 }
 void CandleWriter::Add(const Candle& candle) {
-  auto& st = impl_->connection(Database::kMarket).Prepare(kUpsertCandle);
-  BindCandle(st, instrument_id_, timeframe_, candle);
-  st.Execute();
+  // The statement is held, not looked up per row; every parameter is bound
+  // again, so nothing depends on what an earlier row left behind.
+  statement_->Reset();
+  BindCandle(*statement_, instrument_id_, timeframe_, candle);
+  statement_->Execute();
   ++count_;
 }
 void CandleWriter::Commit() {
@@ -176,9 +194,10 @@ std::vector<Candle> CandleRepository::Range(InstrumentId instrument, Timeframe t
 void CandleRepository::ForEach(InstrumentId instrument, Timeframe tf, const TimeRange& range,
                                const std::function<bool(const Candle&)>& visit) {
   auto& st = impl_->connection(Database::kMarket)
-                 .Prepare("SELECT open_time, open, high, low, close, volume, trades FROM "
-                          "market.candles WHERE instrument_id = ? AND timeframe = ?" +
-                          RangeSql("open_time", range) + " ORDER BY open_time");
+                 .Prepare(
+                     "SELECT open_time, open, high, low, close, volume, trades FROM "
+                     "market.candles WHERE instrument_id = ? AND timeframe = ?" +
+                     RangeSql("open_time", range) + " ORDER BY open_time");
   st.Bind(1, instrument).Bind(2, ToString(tf));
   BindRange(st, 3, range);
   while (st.Step()) {
@@ -189,8 +208,9 @@ void CandleRepository::ForEach(InstrumentId instrument, Timeframe tf, const Time
 
 CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {
   auto& st = impl_->connection(Database::kMarket)
-                 .Prepare("SELECT COUNT(*), MIN(open_time), MAX(open_time) FROM market.candles "
-                          "WHERE instrument_id = ? AND timeframe = ?");
+                 .Prepare(
+                     "SELECT COUNT(*), MIN(open_time), MAX(open_time) FROM market.candles "
+                     "WHERE instrument_id = ? AND timeframe = ?");
   st.Bind(1, instrument).Bind(2, ToString(tf));
   st.Step();
   CandleRangeInfo info;

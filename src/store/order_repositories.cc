@@ -347,7 +347,10 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
     throw Conflict(OrderName(o) + " is " + std::string(ToString(o.status)) +
                    " and cannot be triggered");
   }
-  if (o.triggered_at) return o;
+  if (o.triggered_at) {
+    tx.Commit();  // already triggered: nothing to change
+    return o;
+  }
   o.triggered_at = time;
   o.updated_at = time;
   c.Prepare(
@@ -445,17 +448,41 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     return detail::PostValidatedLedgerEntry(*impl_, e);
   };
 
-  // A repeated report of a recorded fill changes nothing.
-  static const std::string kDuplicateSql =
-      "SELECT " + std::string(kFillColumns) +
-      " FROM trading.fills WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?";
-  auto& dup = c.Prepare(kDuplicateSql);
-  dup.Bind(1, fill.bot_id).Bind(2, fill.venue).Bind(3, fill.venue_fill_id);
-  if (dup.Step()) {
+  Order order = Get(fill.bot_id, fill.order_id);
+  const std::string& quote_asset = impl_->QuoteAsset(order.instrument_id);
+  const Timestamp time = fill.time == Timestamp() ? Timestamp::Now() : fill.time;
+
+  // The fill. A repeated report of a recorded fill inserts nothing (the
+  // unique key bot_id, venue, venue_fill_id) and changes nothing.
+  Fill f = fill;
+  f.time = time;
+  f.instrument_id = order.instrument_id;
+  f.account_id = order.account_id;
+  f.side = order.side;
+  if (f.fee_currency.empty()) f.fee_currency = quote_asset;
+  auto& ins = c.Prepare(
+      "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
+      "venue, venue_fill_id, side, quantity, price, fee, fee_currency, "
+      "liquidity, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (bot_id, venue, venue_fill_id) DO NOTHING RETURNING id");
+  ins.Bind(1, f.bot_id).Bind(2, f.order_id).Bind(3, f.account_id).Bind(4, f.instrument_id);
+  ins.Bind(5, f.venue).Bind(6, f.venue_fill_id).Bind(7, ToString(f.side)).Bind(8, f.quantity);
+  ins.Bind(9, f.price).Bind(10, f.fee).Bind(11, f.fee_currency).Bind(12, ToString(f.liquidity));
+  ins.Bind(13, f.time);
+  const bool inserted = ins.Step();
+  if (inserted) f.id = ins.GetInt64(0);
+  ins.Reset();
+  if (!inserted) {
+    static const std::string kDuplicateSql =
+        "SELECT " + std::string(kFillColumns) +
+        " FROM trading.fills WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?";
+    auto& dup = c.Prepare(kDuplicateSql);
+    dup.Bind(1, fill.bot_id).Bind(2, fill.venue).Bind(3, fill.venue_fill_id);
+    dup.Step();
     out.duplicate = true;
     out.fill = ReadFill(dup);
     dup.Reset();
-    out.order = Get(out.fill.bot_id, out.fill.order_id);
+    out.order = order.id == out.fill.order_id ? order : Get(out.fill.bot_id, out.fill.order_id);
     if (auto row =
             LoadPositionRow(c, out.order.bot_id, out.order.account_id, out.order.instrument_id)) {
       out.position = row->position;
@@ -463,9 +490,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     tx.Commit();
     return out;
   }
-  dup.Reset();
-
-  Order order = Get(fill.bot_id, fill.order_id);
+  // Checked after the insert, which this unit of work undoes if they fail.
   if (order.status != OrderStatus::kAccepted && order.status != OrderStatus::kPartiallyFilled) {
     throw Conflict(what() + ": " + OrderName(order) + " is " + std::string(ToString(order.status)) +
                    " and cannot be filled");
@@ -474,28 +499,6 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     throw Conflict(what() + ": quantity " + fill.quantity.ToString() + " exceeds the remaining " +
                    order.remaining_quantity().ToString() + " of " + OrderName(order));
   }
-  const Instrument instrument = impl_->instruments.Get(order.instrument_id);
-  const Timestamp time = fill.time == Timestamp() ? Timestamp::Now() : fill.time;
-
-  // The fill.
-  Fill f = fill;
-  f.time = time;
-  f.instrument_id = order.instrument_id;
-  f.account_id = order.account_id;
-  f.side = order.side;
-  if (f.fee_currency.empty()) f.fee_currency = instrument.quote_asset;
-  auto& ins = c.Prepare(
-      "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
-      "venue, venue_fill_id, side, quantity, price, fee, fee_currency, "
-      "liquidity, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "RETURNING id");
-  ins.Bind(1, f.bot_id).Bind(2, f.order_id).Bind(3, f.account_id).Bind(4, f.instrument_id);
-  ins.Bind(5, f.venue).Bind(6, f.venue_fill_id).Bind(7, ToString(f.side)).Bind(8, f.quantity);
-  ins.Bind(9, f.price).Bind(10, f.fee).Bind(11, f.fee_currency).Bind(12, ToString(f.liquidity));
-  ins.Bind(13, f.time);
-  ins.Step();
-  f.id = ins.GetInt64(0);
-  ins.Reset();
   out.fill = f;
 
   // The order: filled quantity, average price, status and its event.
@@ -631,7 +634,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     e.account_id = order.account_id;
     e.time = time;
     e.type = LedgerEntryType::kRealizedPnl;
-    e.currency = instrument.quote_asset.empty() ? f.fee_currency : instrument.quote_asset;
+    e.currency = quote_asset.empty() ? f.fee_currency : quote_asset;
     e.amount = change.realized_pnl;
     e.order_id = order.id;
     e.fill_id = f.id;
@@ -697,7 +700,10 @@ void PositionRepository::Mark(BotId bot, AccountId account, InstrumentId instrum
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
   auto row = LoadPositionRow(c, bot, account, instrument);
-  if (!row || row->position.is_flat()) return;  // rolls back the empty unit of work
+  if (!row || row->position.is_flat()) {
+    tx.Commit();  // nothing to mark; an inner level must not end uncommitted
+    return;
+  }
   row->SeePrice(high);
   row->SeePrice(low);
   c.Prepare(

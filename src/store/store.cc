@@ -1,3 +1,5 @@
+#include "tradestore/store.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -7,7 +9,6 @@
 #include "sql/sqlite/sqlite_connection.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
-#include "tradestore/store.h"
 
 namespace tradestore {
 namespace detail {
@@ -140,6 +141,16 @@ sql::Connection& StoreImpl::connection(Database db) {
   return *connections_[static_cast<int>(db)];
 }
 
+const std::string& StoreImpl::QuoteAsset(InstrumentId id) {
+  if (auto it = quote_assets_.find(id); it != quote_assets_.end()) return it->second;
+  std::string quote = instruments.Get(id).quote_asset;
+  if (quote.empty()) {
+    static const std::string kUnknown;
+    return kUnknown;  // not cached: it may still be filled in
+  }
+  return quote_assets_.emplace(id, std::move(quote)).first->second;
+}
+
 std::string StoreImpl::path(Database db) const { return paths_[static_cast<int>(db)]; }
 
 void StoreImpl::WireRepositories() {
@@ -165,7 +176,8 @@ UnitOfWork::UnitOfWork(UnitOfWork&& other) noexcept
   other.connection_ = nullptr;
 }
 void UnitOfWork::Commit() {
-  if (done_ || connection_ == nullptr) throw Error(ErrorKind::kInternal, "unit of work already ended");
+  if (done_ || connection_ == nullptr)
+    throw Error(ErrorKind::kInternal, "unit of work already ended");
   static_cast<sql::Connection*>(connection_)->Commit();
   done_ = true;
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sql/connection.h"
@@ -31,6 +32,10 @@ class StoreImpl {
   std::string path(Database db) const;
   bool single_file() const { return single_file_; }
 
+  // The quote asset of an instrument, cached: it never changes once set
+  // (InstrumentRepository::Upsert refuses to change it). "" if unknown.
+  const std::string& QuoteAsset(InstrumentId id);
+
   InstrumentRepository instruments;
   CandleRepository candles;
   BotRepository bots;
@@ -44,12 +49,12 @@ class StoreImpl {
 
  private:
   void WireRepositories();
+  std::unordered_map<InstrumentId, std::string> quote_assets_;
   std::string url_;
   sql::Dialect dialect_ = sql::Dialect::kSqlite;
   bool single_file_ = false;
   std::string paths_[3];
   std::unique_ptr<sql::Connection> connections_[3];
 };
-
 
 }  // namespace tradestore::detail

@@ -219,7 +219,7 @@ TEST_F(PgConnectionTest, UntypedParametersTakeTheirTypeFromContext) {
   EXPECT_EQ(Count("flag = 1"), 2);
 }
 
-TEST_F(PgConnectionTest, NestedTransactionsAreSavepoints) {
+TEST_F(PgConnectionTest, NestedLevelsJoinAndAFailedOnePoisonsTheUnitOfWork) {
   auto insert = [&](const char* name) {
     c_->Prepare("INSERT INTO t (name) VALUES (?)").Bind(1, name).Execute();
   };
@@ -230,27 +230,34 @@ TEST_F(PgConnectionTest, NestedTransactionsAreSavepoints) {
       Transaction inner(*c_);
       insert("b");
       EXPECT_EQ(c_->transaction_depth(), 2);
-    }  // rolled back to the savepoint
-    {
-      Transaction inner(*c_);
-      // A failed statement aborts only the savepoint.
-      EXPECT_EQ(KindOf([&] { insert("a"); }), ErrorKind::kConflict);
-    }
-    {
-      Transaction inner(*c_);
-      insert("c");
       inner.Commit();
     }
     outer.Commit();
   }
   EXPECT_EQ(c_->transaction_depth(), 0);
   EXPECT_EQ(Count(), 2);
-  EXPECT_EQ(Count("name = 'b'"), 0);
+  {
+    Transaction outer(*c_);
+    insert("c");
+    {
+      Transaction inner(*c_);
+      EXPECT_EQ(KindOf([&] { insert("a"); }), ErrorKind::kConflict);
+    }  // ends without Commit: the unit of work is poisoned
+    EXPECT_EQ(KindOf([&] { outer.Commit(); }), ErrorKind::kConflict);
+  }
+  EXPECT_EQ(c_->transaction_depth(), 0);
+  EXPECT_EQ(Count(), 2);  // "c" was rolled back with everything else
   {
     Transaction tx(*c_);
     insert("d");
   }
   EXPECT_EQ(Count(), 2);
+  {
+    Transaction tx(*c_);  // a fresh unit of work is not poisoned
+    insert("e");
+    tx.Commit();
+  }
+  EXPECT_EQ(Count(), 3);
 }
 
 TEST_F(PgConnectionTest, SqlStatesBecomeTypedErrors) {

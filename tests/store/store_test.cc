@@ -251,3 +251,65 @@ TRADESTORE_ON_BOTH_BACKENDS(Bots);
 
 }  // namespace
 }  // namespace tradestore
+
+namespace tradestore {
+namespace {
+
+TEST(UnitOfWorkSqlite, AFailedCallPoisonsTheUnitOfWork) {
+  testing::Seeded s("sqlite::memory:");
+  LedgerEntry e;
+  e.bot_id = s.bot.id;
+  e.account_id = s.account.id;
+  e.currency = "USDC";
+  e.amount = Decimal::FromInt(100);
+  {
+    UnitOfWork uow = s.store.BeginTrading();
+    s.store.ledger().Post(e);
+    Order bad;  // no such account: the call fails inside the unit of work
+    bad.bot_id = s.bot.id;
+    bad.account_id = 999;
+    bad.instrument_id = s.instrument.id;
+    bad.quantity = Decimal::FromInt(1);
+    EXPECT_THROW(s.store.orders().Create(bad), Error);
+    try {
+      uow.Commit();
+      ADD_FAILURE() << "a poisoned unit of work committed";
+    } catch (const Error& err) {
+      EXPECT_EQ(err.kind(), ErrorKind::kConflict);
+    }
+  }
+  EXPECT_EQ(s.store.accounts().BalanceOf(s.bot.id, s.account.id, "USDC"), Decimal());
+  s.store.ledger().Post(e);  // the connection is usable again
+  EXPECT_EQ(s.store.accounts().BalanceOf(s.bot.id, s.account.id, "USDC"), Decimal::FromInt(100));
+}
+
+}  // namespace
+}  // namespace tradestore
+
+namespace tradestore {
+namespace {
+
+TEST(InstrumentsSqlite, AssetsOfAnExistingInstrumentCannotChange) {
+  testing::Seeded s("sqlite::memory:");
+  Instrument changed = s.instrument;
+  changed.quote_asset = "USDT";
+  try {
+    s.store.instruments().Upsert(changed);
+    ADD_FAILURE() << "the quote asset of an instrument changed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find("BTC/USDC"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(s.store.instruments().Get(s.instrument.id).quote_asset, "USDC");
+  Instrument unknown;
+  unknown.venue = "test";
+  unknown.symbol = "XYZ";
+  Instrument stored = s.store.instruments().Upsert(unknown);
+  unknown.base_asset = "X";
+  unknown.quote_asset = "YZ";  // filling in unknown assets is allowed
+  EXPECT_EQ(s.store.instruments().Upsert(unknown).id, stored.id);
+  EXPECT_EQ(s.store.instruments().Get(stored.id).quote_asset, "YZ");
+}
+
+}  // namespace
+}  // namespace tradestore

@@ -330,19 +330,27 @@ class PgConnection final : public Connection {
     PQclear(res);
   }
 
-  // The outermost level is BEGIN (READ COMMITTED); nested levels are
-  // savepoints, as in the SQLite driver.
+  // The outermost level is BEGIN (READ COMMITTED); nested levels only count,
+  // as in the SQLite driver: an inner level that ends without Commit poisons
+  // the unit of work, whose Commit then rolls back (see Connection).
   void Begin() override {
     if (depth_ == 0) {
       ExecuteScript("BEGIN");
-    } else {
-      ExecuteScript("SAVEPOINT sp" + std::to_string(depth_));
+      poisoned_ = false;
     }
     ++depth_;
   }
   void Commit() override {
     if (depth_ == 0) throw Error(ErrorKind::kInternal, "commit without a transaction");
-    if (depth_ == 1) {
+    if (depth_ > 1) {
+      --depth_;
+      return;
+    }
+    if (poisoned_) {
+      Rollback();
+      throw PoisonedCommit();
+    }
+    {
       // COMMIT of a failed transaction reports success with ROLLBACK as its
       // command tag; nothing was written, so say so.
       depth_ = 0;
@@ -358,19 +366,19 @@ class PgConnection final : public Connection {
         throw Error(ErrorKind::kInternal, "commit: the transaction had failed and was rolled back",
                     "25P02");
       }
-      return;
     }
-    ExecuteScript("RELEASE sp" + std::to_string(depth_ - 1));
-    --depth_;
   }
   void Rollback() noexcept override {
     if (depth_ == 0) return;
-    --depth_;
-    const std::string sql = depth_ == 0 ? std::string("ROLLBACK")
-                                        : "ROLLBACK TO sp" + std::to_string(depth_) +
-                                              "; RELEASE sp" + std::to_string(depth_);
+    if (depth_ > 1) {
+      --depth_;
+      poisoned_ = true;
+      return;
+    }
+    depth_ = 0;
+    poisoned_ = false;
     if (PQstatus(conn_) != CONNECTION_OK) return;
-    PQclear(PQexec(conn_, sql.c_str()));
+    PQclear(PQexec(conn_, "ROLLBACK"));
   }
   int transaction_depth() const override { return depth_; }
 
@@ -448,6 +456,7 @@ class PgConnection final : public Connection {
   PGconn* conn_;
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
   int depth_ = 0;
+  bool poisoned_ = false;
   int next_name_ = 0;
   unsigned generation_ = 1;
 };

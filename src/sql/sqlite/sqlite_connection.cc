@@ -142,10 +142,8 @@ class SqliteConnection final : public Connection {
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
     last_ = nullptr;
-    for (auto& level : savepoints_) {
-      sqlite3_finalize(level.begin);
-      sqlite3_finalize(level.release);
-    }
+    sqlite3_finalize(begin_);
+    sqlite3_finalize(commit_);
     cache_.clear();
     sqlite3_close_v2(db_);
   }
@@ -188,47 +186,46 @@ class SqliteConnection final : public Connection {
   // The outermost level is BEGIN IMMEDIATE: the write lock is taken up front
   // so that a read-then-write unit of work never fails half-way with
   // SQLITE_BUSY on the upgrade; the busy timeout waits for other writers.
-  // The statements are prepared once per nesting level and reused: every
-  // repository call inside a unit of work opens and releases a savepoint.
+  // Nested levels only count (see Connection): an inner level that ends
+  // without Commit poisons the unit of work, whose Commit then rolls back.
   void Begin() override {
-    Run(Level(depth_).begin);
+    if (depth_ == 0) {
+      if (begin_ == nullptr) begin_ = PrepareRaw("BEGIN IMMEDIATE");
+      Run(begin_);
+      poisoned_ = false;
+    }
     ++depth_;
   }
   void Commit() override {
     if (depth_ == 0) throw Error(ErrorKind::kInternal, "commit without a transaction");
-    Run(Level(depth_ - 1).release);
-    --depth_;
+    if (depth_ > 1) {
+      --depth_;
+      return;
+    }
+    if (poisoned_) {
+      Rollback();
+      throw PoisonedCommit();
+    }
+    if (commit_ == nullptr) commit_ = PrepareRaw("COMMIT");
+    Run(commit_);  // on failure the level stays open for the caller's Rollback
+    depth_ = 0;
   }
   void Rollback() noexcept override {
     if (depth_ == 0) return;
-    --depth_;
-    std::string sql = depth_ == 0 ? std::string("ROLLBACK")
-                                  : "ROLLBACK TO sp" + std::to_string(depth_) + "; RELEASE sp" +
-                                        std::to_string(depth_);
-    sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+    if (depth_ > 1) {
+      --depth_;
+      poisoned_ = true;
+      return;
+    }
+    depth_ = 0;
+    poisoned_ = false;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   int transaction_depth() const override { return depth_; }
 
  private:
   using Cache =
       std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, SqlHash, SqlEqual>;
-
-  // Level 0: BEGIN IMMEDIATE / COMMIT; level n: SAVEPOINT spN / RELEASE spN.
-  struct TransactionLevel {
-    sqlite3_stmt* begin = nullptr;
-    sqlite3_stmt* release = nullptr;
-  };
-
-  TransactionLevel& Level(int depth) {
-    while (static_cast<int>(savepoints_.size()) <= depth) {
-      const int n = static_cast<int>(savepoints_.size());
-      TransactionLevel level;
-      level.begin = PrepareRaw(n == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT sp" + std::to_string(n));
-      level.release = PrepareRaw(n == 0 ? "COMMIT" : "RELEASE sp" + std::to_string(n));
-      savepoints_.push_back(level);
-    }
-    return savepoints_[depth];
-  }
 
   sqlite3_stmt* PrepareRaw(const std::string& text) {
     sqlite3_stmt* stmt = nullptr;
@@ -251,8 +248,10 @@ class SqliteConnection final : public Connection {
   sqlite3* db_;
   Cache cache_;
   Cache::value_type* last_ = nullptr;  // the last statement Prepare returned
-  std::vector<TransactionLevel> savepoints_;
+  sqlite3_stmt* begin_ = nullptr;      // BEGIN IMMEDIATE, prepared once
+  sqlite3_stmt* commit_ = nullptr;     // COMMIT, prepared once
   int depth_ = 0;
+  bool poisoned_ = false;
 };
 
 }  // namespace
