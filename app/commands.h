@@ -21,6 +21,9 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
 void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// candles coverage|gaps|resample; also `import trades` (after AddImportCommand).
+void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
 // Adds --store and --json to a subcommand.
 void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);

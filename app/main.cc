@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   cli::AddBacktestCommand(app, global, run);
   cli::AddReportCommand(app, global, run);
   cli::AddInstrumentsCommand(app, global, run);
+  cli::AddCandlesCommand(app, global, run);
+  cli::AddCopyCommand(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

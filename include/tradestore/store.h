@@ -45,6 +45,7 @@
 
 #include "tradestore/bot.h"
 #include "tradestore/candle.h"
+#include "tradestore/coverage.h"
 #include "tradestore/fill.h"
 #include "tradestore/instrument.h"
 #include "tradestore/ledger.h"
@@ -153,6 +154,21 @@ class CandleRepository {
   void ForEach(InstrumentId instrument, Timeframe tf, const TimeRange& range,
                const std::function<bool(const Candle&)>& visit);
   CandleRangeInfo Info(InstrumentId instrument, Timeframe tf);
+
+  // Coverage (coverage.h; src/store/coverage_repository.cc).
+  // Recomputes the coverage row of one series from its stored candles and
+  // saves it (deleting it when the series is empty), inside the caller's unit
+  // of work if one is open; returns it (nullopt when empty). Imports call it
+  // after writing. Throws kNotFound for an unknown instrument.
+  std::optional<CandleCoverage> RefreshCoverage(InstrumentId instrument, Timeframe tf);
+  // Stored coverage rows, by instrument and timeframe; one instrument's, or
+  // every instrument's when `instrument` is nullopt, optionally of one
+  // timeframe.
+  std::vector<CandleCoverage> Coverage(std::optional<InstrumentId> instrument = std::nullopt,
+                                       std::optional<Timeframe> tf = std::nullopt);
+  // The gaps of one series, oldest first, computed from the candles (not
+  // from the coverage table); at most `limit` when > 0.
+  std::vector<CandleGap> Gaps(InstrumentId instrument, Timeframe tf, std::int64_t limit = 0);
 
  private:
   friend class detail::StoreImpl;

@@ -190,6 +190,8 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     }
   }
   writer.Commit();
+  // Coverage is recomputed from the store, in the same unit of work.
+  store.candles().RefreshCoverage(instrument.id, options.timeframe);
   uow.Commit();
   if (options.progress) options.progress(reader.file_size(), reader.file_size());
   summary.rows_read = reader.rows_read();

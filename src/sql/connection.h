@@ -81,6 +81,15 @@ class Connection {
   virtual ~Connection() = default;
 
   virtual Dialect dialect() const = 0;
+  // The row-locking clause to append to a SELECT that precedes an UPDATE of
+  // the rows it reads inside a unit of work: " FOR NO KEY UPDATE" on
+  // PostgreSQL (READ COMMITTED: without it two units of work read the same
+  // balance and the second write loses the first; NO KEY, because the
+  // foreign keys of concurrent inserts take KEY SHARE locks on the same rows
+  // and FOR UPDATE would conflict with them), "" on SQLite, whose write
+  // units of work start with BEGIN IMMEDIATE and so already run one at a
+  // time.
+  virtual std::string_view ForUpdate() const = 0;
   // Returns the cached prepared statement for `sql`, reset and ready to
   // bind. The reference stays valid for the connection's lifetime; do not
   // use the same statement text re-entrantly while iterating its rows.

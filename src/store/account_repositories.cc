@@ -245,8 +245,15 @@ void ValidateLedgerEntry(const LedgerEntry& entry) {
 LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) {
   auto& c = impl.connection(Database::kTrading);
   const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
-  const Decimal balance =
-      impl.accounts.BalanceOf(entry.bot_id, entry.account_id, entry.currency) + entry.amount;
+  // The read of a read-modify-write: locked (the caller holds the account
+  // lock, which also covers a balance row that does not exist yet).
+  static const std::string kBalanceSql =
+      "SELECT amount FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = ?";
+  auto& read = c.Prepare(kBalanceSql + std::string(c.ForUpdate()));
+  read.Bind(1, entry.bot_id).Bind(2, entry.account_id).Bind(3, entry.currency);
+  Decimal balance = entry.amount;
+  if (read.Step()) balance += read.GetDecimal(0);
+  read.Reset();
   auto& upsert = c.Prepare(
       "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at) "
       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET "
@@ -269,13 +276,26 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) 
   return out;
 }
 
+void LockAccount(StoreImpl& impl, BotId bot, AccountId account) {
+  auto& c = impl.connection(Database::kTrading);
+  static const std::string kSql = "SELECT id FROM trading.accounts WHERE bot_id = ? AND id = ?";
+  auto& st = c.Prepare(kSql + std::string(c.ForUpdate()));
+  st.Bind(1, bot).Bind(2, account);
+  const bool found = st.Step();
+  st.Reset();
+  if (!found) {
+    throw NotFound("account " + std::to_string(account) + " of bot " + std::to_string(bot) +
+                   " does not exist");
+  }
+}
+
 }  // namespace detail
 
 LedgerEntry LedgerRepository::Post(const LedgerEntry& entry) {
   detail::ValidateLedgerEntry(entry);
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  impl_->accounts.Get(entry.bot_id, entry.account_id);
+  detail::LockAccount(*impl_, entry.bot_id, entry.account_id);
   LedgerEntry out = detail::PostValidatedLedgerEntry(*impl_, entry);
   tx.Commit();
   return out;

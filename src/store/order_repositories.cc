@@ -163,12 +163,14 @@ PositionRow ReadPositionRow(const sql::Statement& st) {
   return r;
 }
 
+// `lock`: the read of a read-modify-write inside a unit of work
+// (Connection::ForUpdate).
 std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, AccountId account,
-                                           InstrumentId instrument) {
+                                           InstrumentId instrument, bool lock = false) {
   static const std::string kSql = "SELECT " + std::string(kPositionColumns) +
                                   " FROM trading.positions WHERE bot_id = ? AND account_id = ? "
                                   "AND instrument_id = ?";
-  auto& st = c.Prepare(kSql);
+  auto& st = c.Prepare(lock ? kSql + std::string(c.ForUpdate()) : kSql);
   st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
   std::optional<PositionRow> out;
   if (st.Step()) out = ReadPositionRow(st);
@@ -292,11 +294,31 @@ Order OrderRepository::Create(const Order& order) {
   return out;
 }
 
+namespace {
+
+// `lock`: the read of a read-modify-write inside a unit of work
+// (Connection::ForUpdate).
+Order LoadOrder(sql::Connection& c, BotId bot, OrderId id, bool lock) {
+  static const std::string kSql =
+      "SELECT " + std::string(kOrderColumns) + " FROM trading.orders WHERE bot_id = ? AND id = ?";
+  auto& st = c.Prepare(lock ? kSql + std::string(c.ForUpdate()) : kSql);
+  st.Bind(1, bot).Bind(2, id);
+  if (!st.Step()) {
+    throw NotFound("order " + std::to_string(id) + " of bot " + std::to_string(bot) +
+                   " does not exist");
+  }
+  Order out = ReadOrder(st);
+  st.Reset();
+  return out;
+}
+
+}  // namespace
+
 Order OrderRepository::Transition(BotId bot, OrderId id, OrderStatus to, Timestamp time,
                                   std::string_view reason) {
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  Order o = Get(bot, id);
+  Order o = LoadOrder(c, bot, id, /*lock=*/true);
   if (!CanTransition(o.status, to)) {
     throw Conflict(OrderName(o) + " is " + std::string(ToString(o.status)) + " and cannot become " +
                    std::string(ToString(to)));
@@ -322,23 +344,13 @@ Order OrderRepository::Transition(BotId bot, OrderId id, OrderStatus to, Timesta
 }
 
 Order OrderRepository::Get(BotId bot, OrderId id) {
-  static const std::string kSql =
-      "SELECT " + std::string(kOrderColumns) + " FROM trading.orders WHERE bot_id = ? AND id = ?";
-  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
-  st.Bind(1, bot).Bind(2, id);
-  if (!st.Step()) {
-    throw NotFound("order " + std::to_string(id) + " of bot " + std::to_string(bot) +
-                   " does not exist");
-  }
-  Order out = ReadOrder(st);
-  st.Reset();
-  return out;
+  return LoadOrder(impl_->connection(Database::kTrading), bot, id, /*lock=*/false);
 }
 
 Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  Order o = Get(bot, id);
+  Order o = LoadOrder(c, bot, id, /*lock=*/true);
   if (o.type != OrderType::kStop && o.type != OrderType::kStopLimit) {
     throw Conflict(OrderName(o) + " is a " + std::string(ToString(o.type)) +
                    " order and has no stop to trigger");
@@ -448,7 +460,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     return detail::PostValidatedLedgerEntry(*impl_, e);
   };
 
-  Order order = Get(fill.bot_id, fill.order_id);
+  Order order = LoadOrder(c, fill.bot_id, fill.order_id, /*lock=*/true);
   const std::string& quote_asset = impl_->QuoteAsset(order.instrument_id);
   const Timestamp time = fill.time == Timestamp() ? Timestamp::Now() : fill.time;
 
@@ -500,6 +512,9 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
                    order.remaining_quantity().ToString() + " of " + OrderName(order));
   }
   out.fill = f;
+  // Balances and positions of the account change below: take its lock
+  // first (see detail::LockAccount).
+  detail::LockAccount(*impl_, order.bot_id, order.account_id);
 
   // The order: filled quantity, average price, status and its event.
   const Decimal new_filled = order.filled_quantity + f.quantity;
@@ -526,7 +541,8 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
 
   // The position and the running state of its trade.
   PositionRow row;
-  if (auto loaded = LoadPositionRow(c, order.bot_id, order.account_id, order.instrument_id)) {
+  if (auto loaded = LoadPositionRow(c, order.bot_id, order.account_id, order.instrument_id,
+                                    /*lock=*/true)) {
     row = *loaded;
   } else {
     row.position.bot_id = order.bot_id;
@@ -699,7 +715,7 @@ void PositionRepository::Mark(BotId bot, AccountId account, InstrumentId instrum
   }
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  auto row = LoadPositionRow(c, bot, account, instrument);
+  auto row = LoadPositionRow(c, bot, account, instrument, /*lock=*/true);
   if (!row || row->position.is_flat()) {
     tx.Commit();  // nothing to mark; an inner level must not end uncommitted
     return;

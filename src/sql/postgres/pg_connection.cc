@@ -1,13 +1,20 @@
 #include "sql/postgres/pg_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -139,9 +146,8 @@ class PgConnection;
 
 class PgStatement final : public Statement {
  public:
-  PgStatement(PgConnection& owner, std::string name, NumberedSql sql)
+  PgStatement(PgConnection& owner, NumberedSql sql)
       : owner_(owner),
-        name_(std::move(name)),
         sql_(std::move(sql)),
         values_(static_cast<std::size_t>(sql_.parameters)),
         is_null_(static_cast<std::size_t>(sql_.parameters), true) {}
@@ -245,10 +251,11 @@ class PgStatement final : public Statement {
                                           "' is not a timestamp: '" + std::string(text) + "'");
   }
 
-  const std::string& name() const { return name_; }
   const std::string& text() const { return sql_.text; }
   int parameters() const { return sql_.parameters; }
-  unsigned generation = 0;  // the session it was prepared in
+  // The server-side name in the session it last ran in (serial).
+  std::string name;
+  std::uint64_t serial = 0;
 
  private:
   std::string& Slot(int index) {
@@ -282,7 +289,6 @@ class PgStatement final : public Statement {
   void Run();
 
   PgConnection& owner_;
-  std::string name_;
   NumberedSql sql_;
   std::vector<std::string> values_;
   std::vector<bool> is_null_;
@@ -293,17 +299,235 @@ class PgStatement final : public Statement {
 
 void NoticeProcessor(void*, const char*) {}  // "relation already exists, skipping" etc.
 
+// ---- sessions and the pool ---------------------------------------------------
+
+// What OpenPostgres makes of its connection string.
+struct PgSettings {
+  std::string conninfo;  // for libpq: tradestore's own parameters removed
+  std::string options;   // the startup "options", with the session settings
+  int pool_size = 4;
+  bool prepared_statements = true;
+};
+
+std::atomic<std::uint64_t> g_next_serial{0};
+
+// One physical connection (a server session) and what was prepared in it.
+struct PgSession {
+  PGconn* conn = nullptr;
+  std::uint64_t serial = 0;                               // unique per physical connection
+  std::unordered_map<std::string, std::string> prepared;  // text → name
+  int next_name = 0;
+
+  PgSession() = default;
+  PgSession(const PgSession&) = delete;
+  PgSession& operator=(const PgSession&) = delete;
+  ~PgSession() {
+    if (conn != nullptr) PQfinish(conn);
+  }
+  bool ok() const { return PQstatus(conn) == CONNECTION_OK; }
+};
+
+std::string Where(PGconn* conn) {
+  return std::string(PQdb(conn) ? PQdb(conn) : "") + " on " + (PQhost(conn) ? PQhost(conn) : "") +
+         ":" + (PQport(conn) ? PQport(conn) : "");
+}
+
+// Sessions to one server, shared by every Store of the process opened with
+// the same connection string: at most `pool_size` open, each leased to one
+// Connection for one unit of work (or one autocommit statement) at a time.
+class PgPool {
+ public:
+  explicit PgPool(PgSettings settings) : settings_(std::move(settings)) {}
+
+  const PgSettings& settings() const { return settings_; }
+
+  // A healthy idle session, or a new one; waits (up to kLeaseTimeout) while
+  // all are leased. A session found dead (the server restarted, or its
+  // backend was terminated) is replaced, with backoff.
+  std::unique_ptr<PgSession> Acquire() {
+    std::unique_lock lock(mu_);
+    const auto deadline = std::chrono::steady_clock::now() + kLeaseTimeout;
+    for (;;) {
+      if (!idle_.empty()) {
+        std::unique_ptr<PgSession> s = std::move(idle_.back());
+        idle_.pop_back();
+        ++leases_;
+        lock.unlock();
+        if (Healthy(*s)) return s;
+        s.reset();  // its slot stays counted in open_
+        return ConnectSlot(lock, /*backoff=*/true);
+      }
+      if (open_ < settings_.pool_size) {
+        ++open_;
+        ++leases_;
+        lock.unlock();
+        return ConnectSlot(lock, /*backoff=*/open_ever_);
+      }
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= settings_.pool_size) {
+        throw Error(ErrorKind::kUnavailable,
+                    "all " + std::to_string(settings_.pool_size) +
+                        " PostgreSQL connections of the pool (pool_size) stayed leased for " +
+                        std::to_string(kLeaseTimeout.count()) + " ms",
+                    "53300", /*retryable=*/true);
+      }
+    }
+  }
+
+  // Takes a session back; a broken one, or one left inside a transaction,
+  // is closed and its slot freed.
+  void Release(std::unique_ptr<PgSession> s) noexcept {
+    bool keep = s->ok() && PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    if (!keep && s->ok()) {
+      PQclear(PQexec(s->conn, "ROLLBACK"));
+      keep = s->ok() && PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    }
+    std::lock_guard lock(mu_);
+    if (keep) {
+      idle_.push_back(std::move(s));
+    } else {
+      --open_;
+    }
+    cv_.notify_one();
+  }
+
+  PgPoolStats Stats() {
+    std::lock_guard lock(mu_);
+    return PgPoolStats{settings_.pool_size, open_, static_cast<int>(idle_.size()), leases_,
+                       connects_};
+  }
+
+  // One connection attempt; throws Error(kUnavailable) on failure.
+  std::unique_ptr<PgSession> Connect() {
+    // Keywords after "dbname" (the expanded string) override it; those
+    // before it are defaults that the string may override. Behind a pooler
+    // (prepared_statements=off) no startup options are sent: PgBouncer
+    // refuses them.
+    std::vector<const char*> keywords = {"connect_timeout", "fallback_application_name", "dbname",
+                                         "client_encoding"};
+    std::vector<const char*> values = {"10", "tradestore", settings_.conninfo.c_str(), "UTF8"};
+    if (settings_.prepared_statements) {
+      keywords.push_back("options");
+      values.push_back(settings_.options.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    auto s = std::make_unique<PgSession>();
+    s->conn = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
+    if (s->conn == nullptr) throw Error(ErrorKind::kStorage, "libpq: out of memory");
+    if (!s->ok()) {
+      // The message names host and database but never the password.
+      throw Error(ErrorKind::kUnavailable,
+                  "cannot connect to PostgreSQL database " + Where(s->conn) + ": " +
+                      OneLine(PQerrorMessage(s->conn)),
+                  "08001", /*retryable=*/true);
+    }
+    PQsetNoticeProcessor(s->conn, NoticeProcessor, nullptr);
+    if (PQserverVersion(s->conn) < 100000) {
+      throw Error(ErrorKind::kStorage, "PostgreSQL " + std::to_string(PQserverVersion(s->conn)) +
+                                           " is too old: tradestore needs 10 or later");
+    }
+    // The startup options set these; a pooler that drops them would not.
+    // Timestamps parse with any TimeZone (the output carries its offset);
+    // DateStyle must be ISO.
+    const char* date_style = PQparameterStatus(s->conn, "DateStyle");
+    if (date_style == nullptr || std::strncmp(date_style, "ISO", 3) != 0) {
+      if (!settings_.prepared_statements) {
+        throw Error(ErrorKind::kStorage,
+                    std::string("PostgreSQL session DateStyle is '") +
+                        (date_style ? date_style : "") +
+                        "': behind a pooler tradestore needs DateStyle ISO from the server or "
+                        "role (ALTER ROLE ... SET DateStyle = ISO)");
+      }
+      PQclear(PQexec(s->conn, "SET DateStyle = ISO; SET TimeZone = 'UTC'"));
+    }
+    s->serial = ++g_next_serial;
+    std::lock_guard lock(mu_);
+    ++connects_;
+    open_ever_ = true;
+    return s;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kLeaseTimeout{30000};
+  static constexpr int kConnectTries = 5;
+
+  // Fills a counted slot with a new session (with backoff after a loss:
+  // 50 ms doubling to 1 s, 5 tries); frees the slot if that fails.
+  std::unique_ptr<PgSession> ConnectSlot(std::unique_lock<std::mutex>& lock, bool backoff) {
+    try {
+      std::chrono::milliseconds delay{50};
+      for (int attempt = 1;; ++attempt) {
+        try {
+          return Connect();
+        } catch (const Error& e) {
+          if (!backoff || !e.retryable() || attempt >= kConnectTries) throw;
+        }
+        std::this_thread::sleep_for(delay);
+        delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+      }
+    } catch (...) {
+      lock.lock();
+      --open_;
+      cv_.notify_one();
+      lock.unlock();
+      throw;
+    }
+  }
+
+  // An idle session has nothing to read: if its socket is readable, the
+  // server has sent a goodbye (a terminated backend, a shutdown) or closed it.
+  static bool Healthy(PgSession& s) {
+    if (!s.ok() || PQtransactionStatus(s.conn) != PQTRANS_IDLE) return false;
+    pollfd p{PQsocket(s.conn), POLLIN, 0};
+    return p.fd >= 0 && poll(&p, 1, 0) == 0;
+  }
+
+  const PgSettings settings_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgSession>> idle_;
+  int open_ = 0;
+  bool open_ever_ = false;
+  std::int64_t leases_ = 0;
+  std::int64_t connects_ = 0;
+};
+
+// One pool per (connection string, mode) in the process.
+std::mutex g_pools_mu;
+std::map<std::string, std::weak_ptr<PgPool>>& Pools() {
+  static auto* pools = new std::map<std::string, std::weak_ptr<PgPool>>();
+  return *pools;
+}
+
+std::string PoolKey(const PgSettings& s) {
+  return s.conninfo + (s.prepared_statements ? "|prepared" : "|unnamed");
+}
+
+std::shared_ptr<PgPool> GetPool(const PgSettings& settings) {
+  std::lock_guard lock(g_pools_mu);
+  auto& slot = Pools()[PoolKey(settings)];
+  if (auto pool = slot.lock()) return pool;
+  auto pool = std::make_shared<PgPool>(settings);
+  slot = pool;
+  return pool;
+}
+
+// The logical connection of one Store: leases a session from the pool at the
+// outermost Begin (until Commit/Rollback) and for each autocommit statement.
+// Nothing session-scoped is relied upon between units of work: with
+// prepared_statements=off, statements run unnamed (PQexecParams), so the
+// store works behind PgBouncer in transaction mode.
 class PgConnection final : public Connection {
  public:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {
-    PQsetNoticeProcessor(conn_, NoticeProcessor, nullptr);
-  }
+  explicit PgConnection(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
   ~PgConnection() override {
     cache_.clear();
-    PQfinish(conn_);
+    if (session_) pool_->Release(std::move(session_));
   }
 
   Dialect dialect() const override { return Dialect::kPostgres; }
+  std::string_view ForUpdate() const override { return " FOR NO KEY UPDATE"; }
 
   Statement& Prepare(std::string_view sql) override {
     auto it = cache_.find(std::string(sql));
@@ -311,32 +535,42 @@ class PgConnection final : public Connection {
       it->second->ResetAndClear();
       return *it->second;
     }
-    auto statement = std::make_unique<PgStatement>(*this, "ts" + std::to_string(++next_name_),
-                                                   NumberPlaceholders(sql));
-    EnsurePrepared(*statement);
+    auto statement = std::make_unique<PgStatement>(*this, NumberPlaceholders(sql));
+    if (pool_->settings().prepared_statements) {
+      // Prepared now, so that bad SQL fails here.
+      Lease lease(*this);
+      if (EnsurePrepared(lease.session(), *statement) == nullptr) {
+        ReleaseSession();  // a dead session: PREPARE changes nothing, run it again
+        Acquire();
+        EnsurePrepared(lease.session(), *statement);
+      }
+    }
     auto& ref = *statement;
     cache_.emplace(std::string(sql), std::move(statement));
     return ref;
   }
 
   void ExecuteScript(std::string_view sql) override {
-    EnsureSession();
-    const std::string text(sql);
-    PGresult* res = PQexec(conn_, text.c_str());
-    const ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
-      ThrowResult(res, "exec: " + Abbreviate(text));
-    }
-    PQclear(res);
+    Lease lease(*this);
+    Exec(lease.session(), std::string(sql));
   }
 
-  // The outermost level is BEGIN (READ COMMITTED); nested levels only count,
-  // as in the SQLite driver: an inner level that ends without Commit poisons
-  // the unit of work, whose Commit then rolls back (see Connection).
+  // The outermost level is BEGIN (READ COMMITTED) on a leased session;
+  // nested levels only count, as in the SQLite driver: an inner level that
+  // ends without Commit poisons the unit of work, whose Commit then rolls
+  // back (see Connection).
   void Begin() override {
     if (depth_ == 0) {
-      ExecuteScript("BEGIN");
+      lost_ = false;
       poisoned_ = false;
+      Acquire();
+      if (!TryExec(*session_, "BEGIN")) {
+        // Nothing was done yet: a session that died since its last use is
+        // replaced (with backoff) and BEGIN runs again.
+        pool_->Release(std::move(session_));
+        Acquire();
+        Exec(*session_, "BEGIN");
+      }
     }
     ++depth_;
   }
@@ -346,26 +580,49 @@ class PgConnection final : public Connection {
       --depth_;
       return;
     }
+    if (lost_) {
+      depth_ = 0;
+      ReleaseSession();
+      throw LostError("");
+    }
     if (poisoned_) {
       Rollback();
       throw PoisonedCommit();
     }
-    {
-      // COMMIT of a failed transaction reports success with ROLLBACK as its
-      // command tag; nothing was written, so say so.
-      depth_ = 0;
-      PGresult* res = PQexec(conn_, "COMMIT");
-      const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-      const char* tag = PQcmdStatus(res);
-      // If the session died during COMMIT, whether it committed is unknown:
-      // not retryable.
-      if (!ok) ThrowResult(res, "commit", /*in_transaction=*/true);
-      const bool rolled_back = tag != nullptr && std::strcmp(tag, "ROLLBACK") == 0;
+    depth_ = 0;
+    PgSession& s = *session_;
+    PGresult* res = PQexec(s.conn, "COMMIT");
+    const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok && !s.ok()) {
+      // The session died with COMMIT in flight: whether the unit of work
+      // committed is unknown, so it is not safe to run it again.
+      const std::string message = OneLine(PQerrorMessage(s.conn));
       PQclear(res);
-      if (rolled_back) {
-        throw Error(ErrorKind::kInternal, "commit: the transaction had failed and was rolled back",
-                    "25P02");
+      ReleaseSession();
+      throw Error(ErrorKind::kUnavailable,
+                  "the connection to PostgreSQL was lost while COMMIT was in flight: whether the "
+                  "unit of work was committed is unknown (not retryable; check before running "
+                  "it again): " +
+                      message,
+                  "08007", /*retryable=*/false);
+    }
+    if (!ok) {
+      try {
+        ThrowResult(s, res, "commit", /*in_transaction=*/true);
+      } catch (...) {
+        ReleaseSession();
+        throw;
       }
+    }
+    // COMMIT of a failed transaction reports success with ROLLBACK as its
+    // command tag; nothing was written, so say so.
+    const char* tag = PQcmdStatus(res);
+    const bool rolled_back = tag != nullptr && std::strcmp(tag, "ROLLBACK") == 0;
+    PQclear(res);
+    ReleaseSession();
+    if (rolled_back) {
+      throw Error(ErrorKind::kInternal, "commit: the transaction had failed and was rolled back",
+                  "25P02");
     }
   }
   void Rollback() noexcept override {
@@ -377,37 +634,70 @@ class PgConnection final : public Connection {
     }
     depth_ = 0;
     poisoned_ = false;
-    if (PQstatus(conn_) != CONNECTION_OK) return;
-    PQclear(PQexec(conn_, "ROLLBACK"));
+    lost_ = false;
+    if (session_ && session_->ok()) PQclear(PQexec(session_->conn, "ROLLBACK"));
+    ReleaseSession();
   }
   int transaction_depth() const override { return depth_; }
 
   // Runs `st` with its bindings; returns the result or throws.
   PGresult* Run(PgStatement& st, const std::vector<std::string>& values,
                 const std::vector<bool>& is_null) {
-    EnsureSession();
-    EnsurePrepared(st);
+    Lease lease(*this);
     std::vector<const char*> params(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
       params[i] = is_null[i] ? nullptr : values[i].c_str();
     }
-    PGresult* res = PQexecPrepared(conn_, st.name().c_str(), st.parameters(),
-                                   params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
-    const ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-      ThrowResult(res, st.text());
+    for (int attempt = 0;; ++attempt) {
+      PgSession& s = lease.session();
+      PGresult* res = nullptr;
+      if (pool_->settings().prepared_statements) {
+        const std::string* name = EnsurePrepared(s, st);
+        if (name == nullptr) {
+          // A dead session: PREPARE changes nothing, so run it again.
+          ReleaseSession();
+          Acquire();
+          name = EnsurePrepared(lease.session(), st);
+          if (name == nullptr) throw LostError("");
+          continue;
+        }
+        res = PQexecPrepared(s.conn, name->c_str(), st.parameters(),
+                             params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
+      } else {
+        res = PQexecParams(s.conn, st.text().c_str(), st.parameters(), nullptr,
+                           params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
+      }
+      const ExecStatusType status = PQresultStatus(res);
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return res;
+      if (attempt == 0 && depth_ == 0 && !s.ok() && st.text().starts_with("SELECT")) {
+        // An autocommit read on a session that died since its last use
+        // (the check at lease time can miss a goodbye still in flight):
+        // safe to run again on a new session.
+        PQclear(res);
+        ReleaseSession();
+        Acquire();
+        continue;
+      }
+      ThrowResult(s, res, st.text(), depth_ > 0);
     }
-    return res;
   }
 
-  [[noreturn]] void ThrowResult(PGresult* res, const std::string& context) {
-    ThrowResult(res, context, depth_ > 0);
+  // The session of the current unit of work (bulk writers); throws outside
+  // one.
+  PgSession& TransactionSession() {
+    if (depth_ == 0 || !session_) {
+      throw Error(ErrorKind::kInternal, "a bulk write needs a unit of work (Begin)");
+    }
+    if (lost_) throw LostError("");
+    return *session_;
   }
-  [[noreturn]] void ThrowResult(PGresult* res, const std::string& context, bool in_transaction) {
+
+  [[noreturn]] void ThrowResult(PgSession& s, PGresult* res, const std::string& context,
+                                bool in_transaction) {
     std::string sqlstate;
     std::string message;
     if (res != nullptr) {
-      if (const char* s = PQresultErrorField(res, PG_DIAG_SQLSTATE)) sqlstate = s;
+      if (const char* st = PQresultErrorField(res, PG_DIAG_SQLSTATE)) sqlstate = st;
       if (const char* m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) message = m;
       if (const char* d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) {
         message += std::string(" (") + d + ")";
@@ -415,50 +705,125 @@ class PgConnection final : public Connection {
       if (message.empty()) message = OneLine(PQresultErrorMessage(res));
       PQclear(res);
     }
-    if (message.empty()) message = OneLine(PQerrorMessage(conn_));
-    if (sqlstate.empty() && PQstatus(conn_) != CONNECTION_OK) sqlstate = "08006";
+    if (message.empty()) message = OneLine(PQerrorMessage(s.conn));
+    if (!s.ok()) {
+      if (sqlstate.empty()) sqlstate = "08006";
+      if (in_transaction) {
+        // The server rolled the unit of work back with its session: nothing
+        // of it was written, so running it again is safe.
+        lost_ = true;
+        throw LostError(context + ": " + message);
+      }
+      // An autocommit statement: a read is safe to run again; a write may
+      // or may not have taken effect.
+      const bool read = std::string_view(context).starts_with("SELECT");
+      throw Error(ErrorKind::kUnavailable,
+                  "the connection to PostgreSQL was lost while running " + context + ": " +
+                      message + (read ? "" : " (whether it took effect is unknown)"),
+                  sqlstate, /*retryable=*/read);
+    }
     throw PgError(sqlstate, context + ": " + message, in_transaction);
   }
 
  private:
+  // A session for one operation: the unit of work's, or one leased for an
+  // autocommit statement and returned at the end of the scope.
+  class Lease {
+   public:
+    explicit Lease(PgConnection& c) : c_(c) {
+      if (c_.depth_ > 0) {
+        if (c_.lost_) throw c_.LostError("");
+        return;
+      }
+      c_.Acquire();
+      owned_ = true;
+    }
+    ~Lease() {
+      if (owned_) c_.ReleaseSession();
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    PgSession& session() { return *c_.session_; }
+
+   private:
+    PgConnection& c_;
+    bool owned_ = false;
+  };
+
+  Error LostError(const std::string& detail) const {
+    return Error(ErrorKind::kUnavailable,
+                 "the connection to PostgreSQL was lost in the middle of a unit of work: the "
+                 "unit of work was lost (the server rolled it back, nothing of it was written; "
+                 "it is safe to run it again)" +
+                     (detail.empty() ? std::string() : ": " + detail),
+                 "08006", /*retryable=*/true);
+  }
+
+  void Acquire() {
+    if (!session_) session_ = pool_->Acquire();
+  }
+  void ReleaseSession() noexcept {
+    if (session_) pool_->Release(std::move(session_));
+  }
+
+  bool TryExec(PgSession& s, const char* sql) {
+    PGresult* res = PQexec(s.conn, sql);
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+      PQclear(res);
+      return true;
+    }
+    if (!s.ok()) {
+      PQclear(res);
+      return false;
+    }
+    ThrowResult(s, res, sql, depth_ > 0);
+  }
+
+  void Exec(PgSession& s, const std::string& text) {
+    PGresult* res = PQexec(s.conn, text.c_str());
+    const ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+      ThrowResult(s, res, "exec: " + Abbreviate(text), depth_ > 0);
+    }
+    PQclear(res);
+  }
+
   static std::string Abbreviate(const std::string& sql) {
     return sql.size() <= 200 ? sql : sql.substr(0, 200) + "...";
   }
 
-  // Reconnects a dropped session between units of work; its prepared
-  // statements are gone, so every statement is prepared again on next use.
-  void EnsureSession() {
-    if (PQstatus(conn_) == CONNECTION_OK) return;
-    if (depth_ > 0) {
-      throw PgError("08006",
-                    "the connection to PostgreSQL was lost inside a transaction: " +
-                        OneLine(PQerrorMessage(conn_)),
-                    true);
+  // The name of `st` in session `s`, prepared there on first use; nullptr
+  // if the session died before a unit of work used it (the caller may
+  // replace the session and try again).
+  const std::string* EnsurePrepared(PgSession& s, PgStatement& st) {
+    if (st.serial == s.serial) return &st.name;
+    if (auto it = s.prepared.find(st.text()); it != s.prepared.end()) {
+      st.name = it->second;
+      st.serial = s.serial;
+      return &st.name;
     }
-    PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      throw PgError("08006", "cannot reconnect to PostgreSQL: " + OneLine(PQerrorMessage(conn_)),
-                    false);
+    std::string name = "ts" + std::to_string(++s.next_name);
+    PGresult* res = PQprepare(s.conn, name.c_str(), st.text().c_str(), st.parameters(), nullptr);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      if (!s.ok() && depth_ == 0) {
+        PQclear(res);
+        return nullptr;
+      }
+      ThrowResult(s, res, "prepare: " + st.text(), depth_ > 0);
     }
-    ++generation_;
-  }
-
-  void EnsurePrepared(PgStatement& st) {
-    if (st.generation == generation_) return;
-    EnsureSession();
-    PGresult* res =
-        PQprepare(conn_, st.name().c_str(), st.text().c_str(), st.parameters(), nullptr);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) ThrowResult(res, "prepare: " + st.text());
     PQclear(res);
-    st.generation = generation_;
+    s.prepared.emplace(st.text(), name);
+    st.name = std::move(name);
+    st.serial = s.serial;
+    return &st.name;
   }
 
-  PGconn* conn_;
+  std::shared_ptr<PgPool> pool_;
+  std::unique_ptr<PgSession> session_;  // leased: in a unit of work or a statement
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
   int depth_ = 0;
   bool poisoned_ = false;
-  int next_name_ = 0;
-  unsigned generation_ = 1;
+  bool lost_ = false;  // the unit of work lost its session
 };
 
 void PgStatement::Run() {
@@ -567,55 +932,128 @@ Error PgError(std::string_view sqlstate, const std::string& message, bool in_tra
   return Error(ErrorKind::kInternal, message, code);
 }
 
-std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo) {
-  // Parse first: a malformed string is bad input, not an unreachable server.
+namespace {
+
+bool IsOwnParameter(std::string_view key) {
+  return key == "pool_size" || key == "prepared_statements";
+}
+
+void ApplyOwnParameter(PgSettings& s, std::string_view key, std::string_view value) {
+  if (key == "pool_size") {
+    int n = 0;
+    const auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (r.ec != std::errc() || r.ptr != value.data() + value.size() || n < 1 || n > 1000) {
+      throw Error(
+          ErrorKind::kInvalidArgument,
+          "PostgreSQL URL: pool_size must be an integer 1..1000, got '" + std::string(value) + "'");
+    }
+    s.pool_size = n;
+  } else {
+    if (value == "on" || value == "true" || value == "1") {
+      s.prepared_statements = true;
+    } else if (value == "off" || value == "false" || value == "0") {
+      s.prepared_statements = false;
+    } else {
+      throw Error(ErrorKind::kInvalidArgument,
+                  "PostgreSQL URL: prepared_statements must be on or off, got '" +
+                      std::string(value) + "'");
+    }
+  }
+}
+
+PgSettings ParsePgSettings(const std::string& conninfo) {
+  PgSettings s;
+  const bool url = conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://");
+  if (url) {
+    const auto q = conninfo.find('?');
+    s.conninfo = conninfo.substr(0, q);
+    if (q != std::string::npos) {
+      std::string kept;
+      std::string_view query = std::string_view(conninfo).substr(q + 1);
+      while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        const auto eq = pair.find('=');
+        const std::string_view key = pair.substr(0, eq);
+        if (IsOwnParameter(key)) {
+          ApplyOwnParameter(
+              s, key, eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+        } else if (!pair.empty()) {
+          kept += kept.empty() ? "?" : "&";
+          kept += pair;
+        }
+      }
+      s.conninfo += kept;
+    }
+  } else {
+    // key=value pairs separated by spaces (values quoted with '...' kept
+    // as they are).
+    std::size_t i = 0;
+    while (i < conninfo.size()) {
+      while (i < conninfo.size() && conninfo[i] == ' ') ++i;
+      std::size_t j = i;
+      bool quoted = false;
+      while (j < conninfo.size() && (quoted || conninfo[j] != ' ')) {
+        if (conninfo[j] == '\\') {
+          ++j;
+        } else if (conninfo[j] == '\'') {
+          quoted = !quoted;
+        }
+        ++j;
+      }
+      j = std::min(j, conninfo.size());
+      const std::string_view token = std::string_view(conninfo).substr(i, j - i);
+      const auto eq = token.find('=');
+      const std::string_view key = token.substr(0, eq);
+      if (IsOwnParameter(key)) {
+        ApplyOwnParameter(s, key,
+                          eq == std::string_view::npos ? std::string_view() : token.substr(eq + 1));
+      } else if (!token.empty()) {
+        if (!s.conninfo.empty()) s.conninfo += ' ';
+        s.conninfo += token;
+      }
+      i = j;
+    }
+  }
+  // Parse what libpq gets: a malformed string is bad input, not an
+  // unreachable server.
   char* parse_error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &parse_error);
+  PQconninfoOption* parsed = PQconninfoParse(s.conninfo.c_str(), &parse_error);
   if (parsed == nullptr) {
     std::string message = parse_error != nullptr ? OneLine(parse_error) : "out of memory";
     if (parse_error != nullptr) PQfreemem(parse_error);
     throw Error(ErrorKind::kInvalidArgument, "malformed PostgreSQL connection string: " + message);
   }
-  std::string options = kSessionOptions;
+  s.options = kSessionOptions;
   for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
     if (std::strcmp(o->keyword, "options") == 0 && o->val != nullptr && *o->val != '\0') {
-      options = std::string(o->val) + " " + options;
+      s.options = std::string(o->val) + " " + s.options;
     }
   }
   PQconninfoFree(parsed);
+  return s;
+}
 
-  // Keywords after "dbname" (the expanded string) override it; those
-  // before it are defaults that the string may override.
-  const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
-                            "options",         "client_encoding",           nullptr};
-  const char* values[] = {"10", "tradestore", conninfo.c_str(), options.c_str(), "UTF8", nullptr};
-  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
-  if (conn == nullptr) throw Error(ErrorKind::kStorage, "libpq: out of memory");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    // The message names host and database but never the password.
-    std::string message = OneLine(PQerrorMessage(conn));
-    std::string where = std::string(PQdb(conn) ? PQdb(conn) : "") + " on " +
-                        (PQhost(conn) ? PQhost(conn) : "") + ":" +
-                        (PQport(conn) ? PQport(conn) : "");
-    PQfinish(conn);
-    throw Error(ErrorKind::kUnavailable,
-                "cannot connect to PostgreSQL database " + where + ": " + message, "08001",
-                /*retryable=*/true);
-  }
-  auto connection = std::make_unique<PgConnection>(conn);
-  // The options above set these; a pooler that drops startup options would
-  // not, so check what the server reports and set them if needed.
-  const char* date_style = PQparameterStatus(conn, "DateStyle");
-  const char* time_zone = PQparameterStatus(conn, "TimeZone");
-  if (date_style == nullptr || std::strncmp(date_style, "ISO", 3) != 0 || time_zone == nullptr ||
-      std::strcmp(time_zone, "UTC") != 0) {
-    connection->ExecuteScript("SET DateStyle = ISO; SET TimeZone = 'UTC'");
-  }
-  if (PQserverVersion(conn) < 100000) {
-    throw Error(ErrorKind::kStorage, "PostgreSQL " + std::to_string(PQserverVersion(conn)) +
-                                         " is too old: tradestore needs 10 or later");
-  }
-  return connection;
+}  // namespace
+
+std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo) {
+  const PgSettings settings = ParsePgSettings(conninfo);
+  std::shared_ptr<PgPool> pool = GetPool(settings);
+  // Connect once now (no backoff) so that a wrong address or password is
+  // reported by Open; the session goes to the pool.
+  pool->Release(pool->Acquire());
+  return std::make_unique<PgConnection>(std::move(pool));
+}
+
+std::optional<PgPoolStats> PostgresPoolStats(const std::string& conninfo) {
+  const PgSettings settings = ParsePgSettings(conninfo);
+  std::lock_guard lock(g_pools_mu);
+  auto it = Pools().find(PoolKey(settings));
+  if (it == Pools().end()) return std::nullopt;
+  auto pool = it->second.lock();
+  if (!pool) return std::nullopt;
+  return pool->Stats();
 }
 
 }  // namespace tradestore::sql

@@ -16,7 +16,9 @@
 // No libpq header is included here: PGconn stays inside the .cc file.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,7 +33,29 @@ namespace tradestore::sql {
 // environment variables. Throws Error(kInvalidArgument) for a malformed
 // string and Error(kUnavailable, retryable) when the server cannot be
 // reached or refuses the login.
+//
+// tradestore's own parameters are taken out before libpq sees the string
+// (URL query parameters, or key=value pairs):
+//   pool_size=N (default 4): the most sessions open to this server from
+//     this process, shared by every Store opened with the same string;
+//   prepared_statements=on|off (default on): off runs every statement
+//     unnamed (PQexecParams) and sends no startup options, for PgBouncer in
+//     transaction mode.
+// The Connection leases a session from the pool at the outermost Begin
+// (until Commit or Rollback) and for each autocommit statement; a session
+// found dead is replaced with backoff (5 tries, 50 ms doubling to 1 s).
 std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo);
+
+// The state of the pool behind a connection string (nullopt if no
+// Connection uses it).
+struct PgPoolStats {
+  int size = 0;               // pool_size
+  int open = 0;               // sessions open (leased or idle)
+  int idle = 0;               // sessions waiting in the pool
+  std::int64_t leases = 0;    // sessions handed out so far
+  std::int64_t connects = 0;  // physical connections made so far
+};
+std::optional<PgPoolStats> PostgresPoolStats(const std::string& conninfo);
 
 // The result of rewriting '?' placeholders to $1..$n.
 struct NumberedSql {

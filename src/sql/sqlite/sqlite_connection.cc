@@ -149,6 +149,7 @@ class SqliteConnection final : public Connection {
   }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
+  std::string_view ForUpdate() const override { return ""; }
 
   Statement& Prepare(std::string_view sql) override {
     // Streaming writers prepare the same text again and again: compare with

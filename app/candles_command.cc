@@ -1,0 +1,265 @@
+// tradestore candles coverage|gaps|resample, and tradestore import trades.
+// Library calls only (no SQL here).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "io/trade_reader.h"
+#include "tradestore/candle_import.h"
+#include "tradestore/coverage.h"
+#include "tradestore/error.h"
+#include "tradestore/resample.h"
+#include "tradestore/store.h"
+#include "tradestore/trade_candles.h"
+
+namespace tradestore::cli {
+namespace {
+
+// The instrument named by --symbol and --venue. Without --venue, the one
+// instrument with that symbol on any venue (ambiguity is an error).
+Instrument FindInstrument(Store& store, const std::string& symbol,
+                          const std::optional<std::string>& venue) {
+  if (venue) {
+    if (auto i = store.instruments().Find(*venue, symbol)) return *i;
+    throw NotFound("no instrument " + symbol + " on venue '" + *venue + "'");
+  }
+  std::optional<Instrument> found;
+  for (const Instrument& i : store.instruments().List()) {
+    if (i.symbol != symbol) continue;
+    if (found) {
+      throw InvalidArgument("symbol " + symbol + " exists on several venues ('" + found->venue +
+                            "', '" + i.venue + "'); choose one with --venue");
+    }
+    found = i;
+  }
+  if (!found) throw NotFound("no instrument " + symbol);
+  return *found;
+}
+
+nlohmann::json CoverageJson(const CandleCoverage& c, const Instrument& i) {
+  return {{"instrument_id", c.instrument_id},
+          {"symbol", i.symbol},
+          {"venue", i.venue},
+          {"timeframe", std::string(ToString(c.timeframe))},
+          {"first", c.first.ToIso()},
+          {"last", c.last.ToIso()},
+          {"count", c.count},
+          {"expected_count", c.expected_count},
+          {"missing", c.missing()},
+          {"gap_count", c.gap_count},
+          {"updated_at", c.updated_at.ToIso()}};
+}
+
+struct Args {
+  std::string symbol, timeframe, from, to, file, format;
+  std::optional<std::string> venue;
+  std::int64_t limit = 0;
+  bool include_partial = false, skip_zero_volume = false;
+};
+
+void AddCoverage(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand("coverage", "Coverage of stored candle series");
+  auto args = std::make_shared<Args>();
+  sub->add_option("--symbol", args->symbol, "Only this instrument");
+  sub->add_option("--venue", args->venue, "Venue of --symbol");
+  sub->add_option("--timeframe", args->timeframe, "Only this timeframe");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      Store store = Store::Open(global.ResolvedUrl());
+      std::optional<InstrumentId> id;
+      if (!args->symbol.empty()) id = FindInstrument(store, args->symbol, args->venue).id;
+      std::optional<Timeframe> tf;
+      if (!args->timeframe.empty()) tf = ParseTimeframe(args->timeframe);
+      nlohmann::json out = nlohmann::json::array();
+      for (const CandleCoverage& c : store.candles().Coverage(id, tf)) {
+        out.push_back(CoverageJson(c, store.instruments().Get(c.instrument_id)));
+      }
+      if (global.json) {
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << fmt::format("{:<12} {:<10} {:<4} {:>9} {:>9} {:>9} {:>7}  {} .. {}\n", "symbol",
+                               "venue", "tf", "count", "expected", "missing", "gaps", "first",
+                               "last");
+      for (const auto& c : out) {
+        std::cout << fmt::format("{:<12} {:<10} {:<4} {:>9} {:>9} {:>9} {:>7}  {} .. {}\n",
+                                 c["symbol"].get<std::string>(), c["venue"].get<std::string>(),
+                                 c["timeframe"].get<std::string>(), c["count"].get<std::int64_t>(),
+                                 c["expected_count"].get<std::int64_t>(),
+                                 c["missing"].get<std::int64_t>(),
+                                 c["gap_count"].get<std::int64_t>(), c["first"].get<std::string>(),
+                                 c["last"].get<std::string>());
+      }
+      return 0;
+    };
+  });
+}
+
+void AddGaps(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand("gaps", "List the gaps of one stored candle series");
+  auto args = std::make_shared<Args>();
+  sub->add_option("--symbol", args->symbol, "Instrument symbol")->required();
+  sub->add_option("--venue", args->venue, "Venue of --symbol");
+  sub->add_option("--timeframe", args->timeframe, "Timeframe")->required();
+  sub->add_option("--limit", args->limit, "At most N gaps, oldest first (default: all)");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      Store store = Store::Open(global.ResolvedUrl());
+      const Instrument i = FindInstrument(store, args->symbol, args->venue);
+      const Timeframe tf = ParseTimeframe(args->timeframe);
+      const auto gaps = store.candles().Gaps(i.id, tf, args->limit);
+      if (global.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const CandleGap& g : gaps) {
+          out.push_back(
+              {{"start", g.start.ToIso()}, {"end", g.end.ToIso()}, {"missing", g.missing}});
+        }
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << fmt::format("{} gaps of {} {} (start .. end exclusive, missing buckets)\n",
+                               gaps.size(), i.symbol, ToString(tf));
+      for (const CandleGap& g : gaps) {
+        std::cout << fmt::format("  {} .. {}  {}\n", g.start.ToIso(), g.end.ToIso(), g.missing);
+      }
+      return 0;
+    };
+  });
+}
+
+void AddResample(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand(
+      "resample", "Resample stored candles to a coarser timeframe and store the result");
+  auto args = std::make_shared<Args>();
+  sub->add_option("--symbol", args->symbol, "Instrument symbol")->required();
+  sub->add_option("--venue", args->venue, "Venue of --symbol");
+  sub->add_option("--from", args->from, "Source timeframe")->required();
+  sub->add_option("--to", args->to, "Target timeframe (coarser, a multiple of --from)")->required();
+  sub->add_flag("--include-partial", args->include_partial,
+                "Also store the incomplete first/last buckets");
+  sub->add_flag("--skip-zero-volume", args->skip_zero_volume,
+                "Ignore zero-volume filler bars of the source");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      ResampleOptions o;
+      o.from = ParseTimeframe(args->from);
+      o.to = ParseTimeframe(args->to);
+      o.emit_incomplete = args->include_partial;
+      o.skip_zero_volume = args->skip_zero_volume;
+      ValidateResample(o.from, o.to);
+      Store store = Store::Open(global.ResolvedUrl());
+      const Instrument i = FindInstrument(store, args->symbol, args->venue);
+      const ResampleStoredSummary s = ResampleStored(store, i.id, o);
+      nlohmann::json j = {{"symbol", i.symbol},
+                          {"venue", i.venue},
+                          {"from", std::string(ToString(o.from))},
+                          {"to", std::string(ToString(o.to))},
+                          {"source_candles", s.source_candles},
+                          {"skipped_zero_volume", s.skipped_zero_volume},
+                          {"written", s.written},
+                          {"incomplete_written", s.incomplete_written},
+                          {"incomplete_dropped", s.incomplete_dropped}};
+      if (s.coverage) j["coverage"] = CoverageJson(*s.coverage, i);
+      if (global.json) {
+        std::cout << j.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << fmt::format(
+          "Resampled {} {} -> {}\n  source candles   {} ({} zero-volume skipped)\n"
+          "  candles written  {} ({} incomplete)\n  incomplete left  {}\n",
+          i.symbol, ToString(o.from), ToString(o.to), s.source_candles, s.skipped_zero_volume,
+          s.written, s.incomplete_written, s.incomplete_dropped);
+      if (s.coverage) {
+        std::cout << fmt::format("  coverage         {} of {} buckets, {} gaps, {} .. {}\n",
+                                 s.coverage->count, s.coverage->expected_count,
+                                 s.coverage->gap_count, s.coverage->first.ToIso(),
+                                 s.coverage->last.ToIso());
+      }
+      return 0;
+    };
+  });
+}
+
+void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
+  CLI::App* import = app.get_subcommand("import");
+  auto* sub = import->add_subcommand("trades", "Build candles from a trade (tick) file");
+  auto args = std::make_shared<Args>();
+  sub->add_option("FILE", args->file, "The trade file")->required();
+  sub->add_option("--symbol", args->symbol, "Instrument symbol")->required();
+  sub->add_option("--timeframe", args->timeframe, "Timeframe of the candles built")->required();
+  sub->add_option("--venue", args->venue, "Venue (default: none)");
+  sub->add_option("--format", args->format, "Layout: freqtrade-json or unix-price-amount");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      const Timeframe tf = ParseTimeframe(args->timeframe);
+      io::TradeFileOptions fo;
+      if (!args->format.empty()) fo.format = args->format;
+      io::TradeFileReader reader(args->file, fo);
+      Store store = Store::Open(global.ResolvedUrl());
+      UnitOfWork uow = store.BeginMarket();
+      const std::string venue = args->venue.value_or("");
+      Instrument instrument;
+      if (auto existing = store.instruments().Find(venue, args->symbol)) {
+        instrument = *existing;
+      } else {
+        const auto [base, quote] = SplitSymbol(args->symbol);
+        instrument.symbol = args->symbol;
+        instrument.venue = venue;
+        instrument.base_asset = base;
+        instrument.quote_asset = quote;
+        instrument = store.instruments().Upsert(instrument);
+      }
+      CandleWriter writer = store.candles().OpenWriter(instrument.id, tf);
+      TradeCandleBuilder builder(tf, [&writer](const Candle& c) { writer.Add(c); });
+      TradeTick t;
+      while (reader.Next(t)) builder.Add(t);
+      builder.Finish();
+      writer.Commit();
+      const auto coverage = store.candles().RefreshCoverage(instrument.id, tf);
+      uow.Commit();
+      nlohmann::json j = {{"file", args->file},
+                          {"layout", reader.layout_name()},
+                          {"symbol", instrument.symbol},
+                          {"venue", instrument.venue},
+                          {"timeframe", std::string(ToString(tf))},
+                          {"trades_read", reader.rows_read()},
+                          {"candles_written", builder.candles_out()}};
+      if (coverage) j["coverage"] = CoverageJson(*coverage, instrument);
+      if (global.json) {
+        std::cout << j.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << fmt::format(
+          "Imported {} ({} layout)\n  trades read      {}\n"
+          "  candles written  {} ({} {})\n",
+          args->file, reader.layout_name(), reader.rows_read(), builder.candles_out(),
+          instrument.symbol, ToString(tf));
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
+  auto* candles = app.add_subcommand("candles", "Candle coverage, gaps and resampling");
+  candles->require_subcommand(1);
+  AddCommonOptions(*candles, global, false);
+  AddCoverage(*candles, global, run);
+  AddGaps(*candles, global, run);
+  AddResample(*candles, global, run);
+  try {
+    AddImportTrades(app, global, run);
+  } catch (const CLI::OptionNotFound&) {
+    // No `import` command registered: nothing to add trades to.
+  }
+}
+
+}  // namespace tradestore::cli

@@ -1,0 +1,162 @@
+#include "io/trade_reader.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+#include "tradestore/error.h"
+
+namespace tradestore::io {
+namespace {
+
+constexpr std::string_view kFreqtradeJson = "freqtrade-json";
+constexpr std::string_view kUnixPriceAmount = "unix-price-amount";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n' || s.back() == '"')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool ParseDouble(std::string_view s, double& out) {
+  s = Trim(s);
+  if (s.empty()) return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Splits on commas outside double quotes.
+std::vector<std::string> SplitFields(std::string_view s) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (char ch : s) {
+    if (ch == '"') quoted = !quoted;
+    if (ch == ',' && !quoted) {
+      out.emplace_back();
+    } else {
+      out.back() += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> KnownTradeLayouts() {
+  return {std::string(kFreqtradeJson), std::string(kUnixPriceAmount)};
+}
+
+TradeFileReader::TradeFileReader(std::string path, TradeFileOptions options)
+    : path_(std::move(path)), in_(path_, std::ios::binary) {
+  if (!in_) throw NotFound(path_ + ": cannot open the trade file");
+  if (options.format) {
+    if (*options.format != kFreqtradeJson && *options.format != kUnixPriceAmount) {
+      throw InvalidArgument(path_ + ": unknown trade layout '" + *options.format + "'");
+    }
+    layout_ = *options.format;
+    return;
+  }
+  // Detection: the first non-blank byte.
+  int ch;
+  while ((ch = in_.peek()) != EOF && std::isspace(ch)) in_.get();
+  layout_ = ch == '[' ? kFreqtradeJson : kUnixPriceAmount;
+}
+
+int TradeFileReader::GetChar() {
+  const int ch = in_.get();
+  return ch == EOF ? -1 : ch;
+}
+
+void TradeFileReader::Fail(std::int64_t record, const std::string& field, const std::string& value,
+                           const std::string& reason) const {
+  throw InvalidArgument(path_ + ":" + std::to_string(record) + ": field '" + field + "' value '" +
+                        value + "': " + reason);
+}
+
+void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string& time_text,
+                            const std::string& price_text, const std::string& amount_text) {
+  double time_value = 0;
+  if (!ParseDouble(time_text, time_value) || !std::isfinite(time_value) || time_value < 0) {
+    Fail(record, "time", std::string(Trim(time_text)), "not a non-negative number");
+  }
+  if (!ParseDouble(price_text, t.price) || !std::isfinite(t.price) || t.price <= 0) {
+    Fail(record, "price", std::string(Trim(price_text)), "must be a finite number > 0");
+  }
+  if (!ParseDouble(amount_text, t.quantity) || !std::isfinite(t.quantity) || t.quantity < 0) {
+    Fail(record, "amount", std::string(Trim(amount_text)), "must be a finite number >= 0");
+  }
+  if (layout_ == kFreqtradeJson) {
+    t.time = Timestamp(std::llround(time_value * 1000.0));  // ms -> µs
+  } else {
+    t.time = Timestamp(std::llround(time_value * 1e6));  // s -> µs
+  }
+  if (last_time_ && t.time < *last_time_) {
+    Fail(record, "time", std::string(Trim(time_text)),
+         "earlier than the previous trade at " + last_time_->ToIso());
+  }
+  last_time_ = t.time;
+  ++rows_read_;
+}
+
+bool TradeFileReader::Next(TradeTick& out) {
+  return layout_ == kFreqtradeJson ? NextJson(out) : NextCsv(out);
+}
+
+bool TradeFileReader::NextCsv(TradeTick& out) {
+  std::string line;
+  while (std::getline(in_, line)) {
+    ++line_;
+    if (Trim(line).empty()) continue;
+    const std::vector<std::string> f = SplitFields(line);
+    if (f.size() < 3) {
+      Fail(line_, "columns", std::to_string(f.size()), "expected unix_seconds,price,amount");
+    }
+    Check(line_, out, f[0], f[1], f[2]);
+    return true;
+  }
+  return false;
+}
+
+bool TradeFileReader::NextJson(TradeTick& out) {
+  if (json_done_) return false;
+  const std::int64_t record = rows_read_ + 1;
+  auto fail_json = [&](const std::string& what) { Fail(record, "json", what, "broken JSON"); };
+  int ch;
+  if (!json_started_) {
+    while ((ch = GetChar()) != -1 && std::isspace(ch)) {
+    }
+    if (ch != '[') fail_json(std::string(1, static_cast<char>(ch)));
+    json_started_ = true;
+  }
+  // Next: '[' of a record, ',' between records or ']' at the end.
+  while ((ch = GetChar()) != -1 && (std::isspace(ch) || ch == ',')) {
+  }
+  if (ch == ']') {
+    json_done_ = true;
+    return false;
+  }
+  if (ch != '[') fail_json(ch == -1 ? "end of file" : std::string(1, static_cast<char>(ch)));
+  std::string body;
+  bool quoted = false;
+  while (true) {
+    ch = GetChar();
+    if (ch == -1) fail_json("end of file");
+    if (ch == '"') quoted = !quoted;
+    if (ch == ']' && !quoted) break;
+    if (ch == '[' && !quoted) fail_json("[");
+    body += static_cast<char>(ch);
+    if (body.size() > (1u << 16)) fail_json("record over 64 KiB");
+  }
+  const std::vector<std::string> f = SplitFields(body);
+  if (f.size() < 6) Fail(record, "columns", std::to_string(f.size()), "expected 7 fields");
+  Check(record, out, f[0], f[4], f[5]);
+  return true;
+}
+
+}  // namespace tradestore::io

@@ -1,0 +1,604 @@
+// Table-level access for copy and verification; see table_io.h.
+#include "store/table_io.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <utility>
+
+#include "tradestore/error.h"
+
+namespace tradestore::detail {
+namespace {
+
+using K = ColumnKind;
+
+TableInfo Table(std::string schema, std::string name, Database db, std::vector<ColumnInfo> columns,
+                std::vector<std::string> key, std::string identity = {}) {
+  return TableInfo{std::move(schema),  std::move(name), db,
+                   std::move(columns), std::move(key),  std::move(identity)};
+}
+
+// The catalog: every table of src/sql/migrations, referenced tables first.
+// Keep in step with the migrations (CatalogDifferences reports any drift,
+// and tests/store/table_io_test.cc checks both backends).
+std::vector<TableInfo> BuildCatalog() {
+  const auto kM = Database::kMarket;
+  const auto kT = Database::kTrading;
+  const auto kA = Database::kAnalytics;
+  std::vector<TableInfo> t;
+  t.push_back(Table("market", "instruments", kM,
+                    {{"id", K::kInt},
+                     {"venue", K::kText},
+                     {"symbol", K::kText},
+                     {"base_asset", K::kText},
+                     {"quote_asset", K::kText},
+                     {"price_precision", K::kInt},
+                     {"size_precision", K::kInt},
+                     {"tick_size", K::kDecimal},
+                     {"lot_size", K::kDecimal},
+                     {"created_at", K::kTime}},
+                    {"id"}, "id"));
+  t.push_back(Table("market", "candles", kM,
+                    {{"instrument_id", K::kInt},
+                     {"timeframe", K::kText},
+                     {"open_time", K::kTime},
+                     {"open", K::kDouble},
+                     {"high", K::kDouble},
+                     {"low", K::kDouble},
+                     {"close", K::kDouble},
+                     {"volume", K::kDouble},
+                     {"trades", K::kInt}},
+                    {"instrument_id", "timeframe", "open_time"}));
+  t.push_back(Table("market", "candle_coverage", kM,
+                    {{"instrument_id", K::kInt},
+                     {"timeframe", K::kText},
+                     {"first", K::kTime},
+                     {"last", K::kTime},
+                     {"count", K::kInt},
+                     {"expected_count", K::kInt},
+                     {"gap_count", K::kInt},
+                     {"updated_at", K::kTime}},
+                    {"instrument_id", "timeframe"}));
+  t.push_back(Table("trading", "bots", kT,
+                    {{"id", K::kInt},
+                     {"name", K::kText},
+                     {"version", K::kText},
+                     {"strategy", K::kText},
+                     {"mode", K::kText},
+                     {"is_test", K::kInt},
+                     {"created_at", K::kTime}},
+                    {"id"}, "id"));
+  t.push_back(
+      Table("trading", "accounts", kT,
+            {{"id", K::kInt}, {"bot_id", K::kInt}, {"name", K::kText}, {"created_at", K::kTime}},
+            {"id"}, "id"));
+  t.push_back(Table("trading", "balances", kT,
+                    {{"bot_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"currency", K::kText},
+                     {"amount", K::kDecimal},
+                     {"updated_at", K::kTime}},
+                    {"bot_id", "account_id", "currency"}));
+  t.push_back(Table("trading", "signals", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"instrument_id", K::kInt},
+                     {"strategy", K::kText},
+                     {"time", K::kTime},
+                     {"side", K::kText},
+                     {"strength", K::kDouble},
+                     {"price", K::kDouble},
+                     {"acted_on", K::kInt},
+                     {"note", K::kText},
+                     {"mode", K::kText},
+                     {"is_test", K::kInt}},
+                    {"id"}, "id"));
+  t.push_back(Table("trading", "orders", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"instrument_id", K::kInt},
+                     {"client_order_id", K::kText},
+                     {"venue_order_id", K::kText},
+                     {"signal_id", K::kInt},
+                     {"strategy", K::kText},
+                     {"side", K::kText},
+                     {"type", K::kText},
+                     {"time_in_force", K::kText},
+                     {"quantity", K::kDecimal},
+                     {"limit_price", K::kDecimal},
+                     {"stop_price", K::kDecimal},
+                     {"status", K::kText},
+                     {"filled_quantity", K::kDecimal},
+                     {"average_fill_price", K::kDecimal},
+                     {"reason", K::kText},
+                     {"exit_reason", K::kText},
+                     {"triggered_at", K::kTime},
+                     {"mode", K::kText},
+                     {"is_test", K::kInt},
+                     {"created_at", K::kTime},
+                     {"updated_at", K::kTime}},
+                    {"id"}, "id"));
+  t.push_back(Table("trading", "order_events", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"order_id", K::kInt},
+                     {"time", K::kTime},
+                     {"from_status", K::kText},
+                     {"to_status", K::kText},
+                     {"reason", K::kText}},
+                    {"id"}, "id"));
+  t.push_back(Table("trading", "fills", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"order_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"instrument_id", K::kInt},
+                     {"venue", K::kText},
+                     {"venue_fill_id", K::kText},
+                     {"side", K::kText},
+                     {"quantity", K::kDecimal},
+                     {"price", K::kDecimal},
+                     {"fee", K::kDecimal},
+                     {"fee_currency", K::kText},
+                     {"liquidity", K::kText},
+                     {"time", K::kTime}},
+                    {"id"}, "id"));
+  t.push_back(Table("trading", "positions", kT,
+                    {{"bot_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"instrument_id", K::kInt},
+                     {"quantity", K::kDecimal},
+                     {"average_entry_price", K::kDecimal},
+                     {"realized_pnl", K::kDecimal},
+                     {"fees", K::kDecimal},
+                     {"opened_at", K::kTime},
+                     {"updated_at", K::kTime},
+                     {"trade_max_quantity", K::kDecimal},
+                     {"trade_exit_quantity", K::kDecimal},
+                     {"trade_exit_notional", K::kDecimal},
+                     {"trade_gross_pnl", K::kDecimal},
+                     {"trade_fees", K::kDecimal},
+                     {"trade_high", K::kDecimal},
+                     {"trade_low", K::kDecimal},
+                     {"trade_signal_id", K::kInt},
+                     {"trade_strategy", K::kText}},
+                    {"bot_id", "account_id", "instrument_id"}));
+  t.push_back(Table("trading", "trades", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"instrument_id", K::kInt},
+                     {"strategy", K::kText},
+                     {"side", K::kText},
+                     {"entry_time", K::kTime},
+                     {"exit_time", K::kTime},
+                     {"entry_price", K::kDecimal},
+                     {"exit_price", K::kDecimal},
+                     {"quantity", K::kDecimal},
+                     {"gross_pnl", K::kDecimal},
+                     {"fees", K::kDecimal},
+                     {"net_pnl", K::kDecimal},
+                     {"mae", K::kDecimal},
+                     {"mfe", K::kDecimal},
+                     {"exit_reason", K::kText},
+                     {"signal_id", K::kInt},
+                     {"mode", K::kText},
+                     {"is_test", K::kInt}},
+                    {"id"}, "id"));
+  t.push_back(Table("trading", "ledger_entries", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"time", K::kTime},
+                     {"type", K::kText},
+                     {"currency", K::kText},
+                     {"amount", K::kDecimal},
+                     {"balance_after", K::kDecimal},
+                     {"order_id", K::kInt},
+                     {"fill_id", K::kInt},
+                     {"trade_id", K::kInt},
+                     {"description", K::kText}},
+                    {"id"}, "id"));
+  t.push_back(Table("trading", "portfolio_snapshots", kT,
+                    {{"bot_id", K::kInt},
+                     {"account_id", K::kInt},
+                     {"time", K::kTime},
+                     {"equity", K::kDecimal},
+                     {"cash", K::kDecimal},
+                     {"unrealized_pnl", K::kDecimal},
+                     {"open_positions", K::kInt}},
+                    {"bot_id", "account_id", "time"}));
+  t.push_back(Table("analytics", "performance_reports", kA,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"computed_at", K::kTime},
+                     {"period_start", K::kTime},
+                     {"period_end", K::kTime},
+                     {"report_json", K::kText}},
+                    {"id"}, "id"));
+  return t;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string ColumnList(const TableInfo& t) {
+  std::vector<std::string> names;
+  for (const ColumnInfo& c : t.columns) names.push_back(c.name);
+  return Join(names, ", ");
+}
+
+std::string Placeholders(std::size_t n) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out + ")";
+}
+
+const ColumnInfo& Column(const TableInfo& t, std::string_view name) {
+  for (const ColumnInfo& c : t.columns) {
+    if (c.name == name) return c;
+  }
+  throw Error(ErrorKind::kInternal, fmt::format("{}: no column {}", t.QualifiedName(), name));
+}
+
+std::size_t ColumnIndex(const TableInfo& t, std::string_view name) {
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    if (t.columns[i].name == name) return i;
+  }
+  throw Error(ErrorKind::kInternal, fmt::format("{}: no column {}", t.QualifiedName(), name));
+}
+
+void BindValue(sql::Statement& st, int index, const Value& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          st.BindNull(index);
+        } else {
+          st.Bind(index, x);
+        }
+      },
+      v);
+}
+
+Value ReadValue(const sql::Statement& st, int column, ColumnKind kind) {
+  if (st.IsNull(column)) return std::monostate{};
+  switch (kind) {
+    case ColumnKind::kInt:
+      return st.GetInt64(column);
+    case ColumnKind::kDouble:
+      return st.GetDouble(column);
+    case ColumnKind::kText:
+      return st.GetText(column);
+    case ColumnKind::kDecimal:
+      return st.GetDecimal(column);
+    case ColumnKind::kTime:
+      return st.GetTimestamp(column);
+  }
+  return std::monostate{};
+}
+
+// Appends the canonical rendering of `v` (see ChecksumTable).
+void Render(const Value& v, std::string& out) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          out += "N";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          out += 'i';
+          out += std::to_string(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          char buf[64];
+          const auto r = std::to_chars(buf, buf + sizeof buf, x);
+          out += 'f';
+          out.append(buf, r.ptr);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          out += 's';
+          out += std::to_string(x.size());
+          out += ':';
+          out += x;
+        } else if constexpr (std::is_same_v<T, Decimal>) {
+          out += 'd';
+          out += x.ToString();
+        } else {
+          out += 't';
+          out += std::to_string(x.micros());
+        }
+      },
+      v);
+  out += '|';
+}
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+std::uint64_t Fnv1a(std::uint64_t h, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+std::string KeyTuple(const TableInfo& t) { return "(" + Join(t.key, ", ") + ")"; }
+
+std::vector<std::string> StringColumn(sql::Connection& c, std::string_view sql,
+                                      const std::vector<std::string>& params) {
+  sql::Statement& st = c.Prepare(sql);
+  for (std::size_t i = 0; i < params.size(); ++i) st.Bind(static_cast<int>(i + 1), params[i]);
+  std::vector<std::string> out;
+  while (st.Step()) out.push_back(st.GetText(0));
+  st.Reset();
+  return out;
+}
+
+std::int64_t CountQualified(sql::Connection& c, const std::string& qualified) {
+  sql::Statement& st = c.Prepare("SELECT count(*) FROM " + qualified);
+  std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
+  st.Reset();
+  return n;
+}
+
+}  // namespace
+
+const std::vector<TableInfo>& StoreTables() {
+  static const std::vector<TableInfo> tables = BuildCatalog();
+  return tables;
+}
+
+const TableInfo& FindTable(std::string_view name) {
+  std::vector<std::string> known;
+  for (const TableInfo& t : StoreTables()) {
+    if (t.QualifiedName() == name || t.name == name) return t;
+    known.push_back(t.QualifiedName());
+  }
+  throw InvalidArgument(
+      fmt::format("unknown table '{}'; the store's tables are: {}", name, Join(known, ", ")));
+}
+
+std::vector<std::string> CatalogDifferences(StoreImpl& store) {
+  std::vector<std::string> out;
+  // (schema, table) -> columns as the database has them.
+  std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> found;
+  auto add_unknown = [&](sql::Connection& c, const std::string& schema, const std::string& name,
+                         const std::string& qualified) {
+    const std::int64_t rows = CountQualified(c, qualified);
+    out.push_back(fmt::format("table {}.{} is not known to tradestore copy{}", schema, name,
+                              rows == 0 ? " (empty)" : fmt::format(" ({} rows)", rows)));
+  };
+  if (store.dialect() == sql::Dialect::kPostgres) {
+    sql::Connection& c = store.connection(Database::kTrading);
+    sql::Statement& st = c.Prepare(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema IN ('trading', 'market', 'analytics', 'config', 'audit') "
+        "AND table_type = 'BASE TABLE' ORDER BY table_schema, table_name");
+    std::vector<std::pair<std::string, std::string>> tables;
+    while (st.Step()) tables.emplace_back(st.GetText(0), st.GetText(1));
+    st.Reset();
+    for (const auto& [schema, name] : tables) {
+      found.push_back({{schema, name},
+                       StringColumn(c,
+                                    "SELECT column_name FROM information_schema.columns "
+                                    "WHERE table_schema = ? AND table_name = ? "
+                                    "ORDER BY ordinal_position",
+                                    {schema, name})});
+    }
+  } else {
+    const Database dbs[] = {Database::kTrading, Database::kMarket, Database::kAnalytics};
+    const char* schemas[] = {"trading", "market", "analytics"};
+    std::set<sql::Connection*> seen;
+    for (int i = 0; i < 3; ++i) {
+      sql::Connection& c = store.connection(dbs[i]);
+      if (!seen.insert(&c).second) continue;
+      for (const std::string& name :
+           StringColumn(c,
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                        "'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
+                        {})) {
+        // The schema is the catalog's for a known table; else the file's.
+        std::string schema = schemas[i];
+        for (const TableInfo& t : StoreTables()) {
+          if (t.name == name && &store.connection(t.database) == &c) schema = t.schema;
+        }
+        found.push_back(
+            {{schema, name},
+             StringColumn(c, "SELECT name FROM pragma_table_info(?) ORDER BY cid", {name})});
+      }
+    }
+  }
+  for (const auto& [id, columns] : found) {
+    const auto& [schema, name] = id;
+    const TableInfo* known = nullptr;
+    for (const TableInfo& t : StoreTables()) {
+      if (t.schema == schema && t.name == name) known = &t;
+    }
+    if (known == nullptr) {
+      sql::Connection& c = store.dialect() == sql::Dialect::kPostgres
+                               ? store.connection(Database::kTrading)
+                               : store.connection(schema == "market"      ? Database::kMarket
+                                                  : schema == "analytics" ? Database::kAnalytics
+                                                                          : Database::kTrading);
+      add_unknown(c, schema, name,
+                  store.dialect() == sql::Dialect::kPostgres ? schema + "." + name : name);
+      continue;
+    }
+    for (const std::string& column : columns) {
+      const bool in_catalog = std::any_of(known->columns.begin(), known->columns.end(),
+                                          [&](const ColumnInfo& ci) { return ci.name == column; });
+      if (!in_catalog) {
+        out.push_back(fmt::format("column {}.{} is not known to tradestore copy",
+                                  known->QualifiedName(), column));
+      }
+    }
+    for (const ColumnInfo& ci : known->columns) {
+      if (std::find(columns.begin(), columns.end(), ci.name) == columns.end()) {
+        out.push_back(
+            fmt::format("column {}.{} is missing from the store", known->QualifiedName(), ci.name));
+      }
+    }
+  }
+  for (const TableInfo& t : StoreTables()) {
+    const bool present = std::any_of(found.begin(), found.end(), [&](const auto& f) {
+      return f.first.first == t.schema && f.first.second == t.name;
+    });
+    if (!present)
+      out.push_back(fmt::format("table {} is missing from the store", t.QualifiedName()));
+  }
+  return out;
+}
+
+std::vector<Row> ReadRows(StoreImpl& store, const TableInfo& table, const std::optional<Row>& after,
+                          const std::optional<Row>& upto, std::int64_t limit) {
+  const std::string key = KeyTuple(table);
+  std::string sql = "SELECT " + ColumnList(table) + " FROM " + table.QualifiedName();
+  std::vector<std::string> where;
+  if (after) where.push_back(key + " > " + Placeholders(table.key.size()));
+  if (upto) where.push_back(key + " <= " + Placeholders(table.key.size()));
+  if (!where.empty()) sql += " WHERE " + Join(where, " AND ");
+  sql += " ORDER BY " + Join(table.key, ", ") + " LIMIT ?";
+  sql::Statement& st = store.connection(table.database).Prepare(sql);
+  int index = 1;
+  if (after) {
+    for (const Value& v : *after) BindValue(st, index++, v);
+  }
+  if (upto) {
+    for (const Value& v : *upto) BindValue(st, index++, v);
+  }
+  st.Bind(index, limit);
+  std::vector<Row> rows;
+  while (st.Step()) {
+    Row row;
+    row.reserve(table.columns.size());
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
+    }
+    rows.push_back(std::move(row));
+  }
+  st.Reset();
+  return rows;
+}
+
+Row KeyOf(const TableInfo& table, const Row& row) {
+  Row key;
+  for (const std::string& k : table.key) key.push_back(row[ColumnIndex(table, k)]);
+  return key;
+}
+
+std::optional<Row> LastKey(StoreImpl& store, const TableInfo& table) {
+  std::vector<std::string> desc;
+  for (const std::string& k : table.key) desc.push_back(k + " DESC");
+  sql::Statement& st =
+      store.connection(table.database)
+          .Prepare("SELECT " + Join(table.key, ", ") + " FROM " + table.QualifiedName() +
+                   " ORDER BY " + Join(desc, ", ") + " LIMIT 1");
+  std::optional<Row> key;
+  if (st.Step()) {
+    key.emplace();
+    for (std::size_t i = 0; i < table.key.size(); ++i) {
+      key->push_back(ReadValue(st, static_cast<int>(i), Column(table, table.key[i]).kind));
+    }
+  }
+  st.Reset();
+  return key;
+}
+
+std::int64_t CountRows(StoreImpl& store, const TableInfo& table) {
+  return CountQualified(store.connection(table.database), table.QualifiedName());
+}
+
+void InsertRows(StoreImpl& store, const TableInfo& table, const std::vector<Row>& rows) {
+  if (rows.empty()) return;
+  sql::Connection& c = store.connection(table.database);
+  const std::size_t width = table.columns.size();
+  // Several rows per statement, staying far below both backends' parameter
+  // limits (SQLite 32766, PostgreSQL 65535).
+  const std::size_t per_statement =
+      std::max<std::size_t>(1, std::min<std::size_t>(100, 900 / width));
+  const std::string head =
+      "INSERT INTO " + table.QualifiedName() + " (" + ColumnList(table) + ") VALUES ";
+  const std::string one = Placeholders(width);
+  sql::Transaction tx(c);
+  for (std::size_t start = 0; start < rows.size(); start += per_statement) {
+    const std::size_t n = std::min(per_statement, rows.size() - start);
+    std::string sql = head;
+    for (std::size_t i = 0; i < n; ++i) sql += (i == 0 ? "" : ", ") + one;
+    sql::Statement& st = c.Prepare(sql);
+    int index = 1;
+    for (std::size_t r = start; r < start + n; ++r) {
+      for (const Value& v : rows[r]) BindValue(st, index++, v);
+    }
+    st.Execute();
+    st.Reset();
+  }
+  tx.Commit();
+}
+
+void SyncIdentity(StoreImpl& store, const TableInfo& table) {
+  if (store.dialect() != sql::Dialect::kPostgres || table.identity.empty()) return;
+  sql::Statement& st =
+      store.connection(table.database)
+          .Prepare(fmt::format("SELECT setval(pg_get_serial_sequence('{0}', '{1}'), "
+                               "COALESCE(max({1}), 0) + 1, false) FROM {0}",
+                               table.QualifiedName(), table.identity));
+  while (st.Step()) {
+  }
+  st.Reset();
+}
+
+TableChecksum ChecksumTable(StoreImpl& store, const TableInfo& table,
+                            const std::optional<Row>& upto, std::int64_t batch_rows) {
+  TableChecksum result;
+  std::uint64_t h = kFnvOffset;
+  std::optional<Row> after;
+  std::string text;
+  for (;;) {
+    const std::vector<Row> rows = ReadRows(store, table, after, upto, batch_rows);
+    for (const Row& row : rows) {
+      text.clear();
+      for (const Value& v : row) Render(v, text);
+      text += '\n';
+      h = Fnv1a(h, text);
+    }
+    result.rows += static_cast<std::int64_t>(rows.size());
+    if (static_cast<std::int64_t>(rows.size()) < batch_rows) break;
+    after = KeyOf(table, rows.back());
+  }
+  result.checksum = fmt::format("{:016x}", h);
+  return result;
+}
+
+std::string ValueToString(const Value& value) {
+  std::string out;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          out = "NULL";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          out = std::to_string(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          out = fmt::format("{}", x);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          out = "'" + x + "'";
+        } else if constexpr (std::is_same_v<T, Decimal>) {
+          out = x.ToString();
+        } else {
+          out = x.ToIso();
+        }
+      },
+      value);
+  return out;
+}
+
+}  // namespace tradestore::detail
