@@ -161,6 +161,9 @@ class CandleRepository {
   // of work if one is open; returns it (nullopt when empty). Imports call it
   // after writing. Throws kNotFound for an unknown instrument.
   std::optional<CandleCoverage> RefreshCoverage(InstrumentId instrument, Timeframe tf);
+  // Stores a coverage row computed elsewhere (e.g. by an import that saw
+  // every candle of a new series); replaces the series' existing row.
+  void SaveCoverage(const CandleCoverage& coverage);
   // Stored coverage rows, by instrument and timeframe; one instrument's, or
   // every instrument's when `instrument` is nullopt, optionally of one
   // timeframe.

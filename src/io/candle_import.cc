@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -164,6 +165,8 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     return false;
   });
   std::int64_t repeated_times = 0;
+  std::int64_t gaps = 0;  // steps between consecutive distinct times > one bucket
+  const Micros bucket = Duration(options.timeframe);
   std::optional<Timestamp> previous;
 
   CandleWriter writer = store.candles().OpenWriter(instrument.id, options.timeframe);
@@ -177,6 +180,7 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
         writer.Add(row.candle);
         const Timestamp t = row.candle.open_time;
         if (previous && t == *previous) ++repeated_times;
+        if (previous && t != *previous && std::abs(t - *previous) > bucket) ++gaps;
         previous = t;
         if (!summary.first || t < *summary.first) summary.first = t;
         if (!summary.last || t > *summary.last) summary.last = t;
@@ -190,8 +194,23 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     }
   }
   writer.Commit();
-  // Coverage is recomputed from the store, in the same unit of work.
-  store.candles().RefreshCoverage(instrument.id, options.timeframe);
+  // Coverage, in the same unit of work. A new series holds exactly the
+  // file's candles, whose times arrived in one direction: its coverage is
+  // known from the pass above. Otherwise it is recomputed from the store.
+  if (series_existed || !previous) {
+    store.candles().RefreshCoverage(instrument.id, options.timeframe);
+  } else {
+    CandleCoverage coverage;
+    coverage.instrument_id = instrument.id;
+    coverage.timeframe = options.timeframe;
+    coverage.first = *summary.first;
+    coverage.last = *summary.last;
+    coverage.count = reader.rows_read() - repeated_times;
+    coverage.expected_count = (coverage.last - coverage.first) / bucket + 1;
+    coverage.gap_count = gaps;
+    coverage.updated_at = Timestamp::Now();
+    store.candles().SaveCoverage(coverage);
+  }
   uow.Commit();
   if (options.progress) options.progress(reader.file_size(), reader.file_size());
   summary.rows_read = reader.rows_read();

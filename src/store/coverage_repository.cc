@@ -78,18 +78,23 @@ std::optional<CandleCoverage> CandleRepository::RefreshCoverage(InstrumentId ins
   cov.gap_count = gaps.GetInt64(0);
   gaps.Reset();
   cov.updated_at = Timestamp::Now();
+  SaveCoverage(cov);
+  tx.Commit();
+  return cov;
+}
+
+void CandleRepository::SaveCoverage(const CandleCoverage& cov) {
+  auto& c = impl_->connection(Database::kMarket);
   auto& st = c.Prepare(
       "INSERT INTO market.candle_coverage (" + std::string(kCoverageColumns) +
       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instrument_id, timeframe) DO UPDATE SET "
       "first = excluded.first, last = excluded.last, count = excluded.count, "
       "expected_count = excluded.expected_count, gap_count = excluded.gap_count, "
       "updated_at = excluded.updated_at");
-  st.Bind(1, instrument).Bind(2, ToString(tf)).Bind(3, cov.first).Bind(4, cov.last);
-  st.Bind(5, cov.count).Bind(6, cov.expected_count).Bind(7, cov.gap_count);
+  st.Bind(1, cov.instrument_id).Bind(2, ToString(cov.timeframe)).Bind(3, cov.first);
+  st.Bind(4, cov.last).Bind(5, cov.count).Bind(6, cov.expected_count).Bind(7, cov.gap_count);
   st.Bind(8, cov.updated_at);
   st.Execute();
-  tx.Commit();
-  return cov;
 }
 
 std::vector<CandleCoverage> CandleRepository::Coverage(std::optional<InstrumentId> instrument,

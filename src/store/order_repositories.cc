@@ -513,8 +513,10 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
   }
   out.fill = f;
   // Balances and positions of the account change below: take its lock
-  // first (see detail::LockAccount).
-  detail::LockAccount(*impl_, order.bot_id, order.account_id);
+  // first (see detail::LockAccount) where writers are not already serialized
+  // by the database (SQLite's BEGIN IMMEDIATE is; the order's foreign key
+  // proves the account exists).
+  if (!c.ForUpdate().empty()) detail::LockAccount(*impl_, order.bot_id, order.account_id);
 
   // The order: filled quantity, average price, status and its event.
   const Decimal new_filled = order.filled_quantity + f.quantity;
