@@ -24,6 +24,8 @@ void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<i
 // candles coverage|gaps|resample; also `import trades` (after AddImportCommand).
 void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// refresh-views, and views daily|summary.
+void AddViewsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
 // Adds --store and --json to a subcommand.
 void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);

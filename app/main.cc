@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   cli::AddInstrumentsCommand(app, global, run);
   cli::AddCandlesCommand(app, global, run);
   cli::AddCopyCommand(app, global, run);
+  cli::AddViewsCommands(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
