@@ -63,6 +63,7 @@ class StoreImpl;
 }  // namespace detail
 namespace sql {
 class Statement;
+class BulkWriter;
 }  // namespace sql
 
 struct StoreOptions {
@@ -128,7 +129,7 @@ class CandleWriter {
   friend class CandleRepository;
   CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf);
   detail::StoreImpl* impl_;
-  sql::Statement* statement_;  // the upsert, prepared once for the whole write
+  std::unique_ptr<sql::BulkWriter> bulk_;  // COPY on PostgreSQL, a prepared upsert on SQLite
   InstrumentId instrument_id_;
   std::string timeframe_;
   std::int64_t count_ = 0;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tradestore/decimal.h"
 #include "tradestore/error.h"
@@ -76,6 +77,58 @@ class Statement {
   }
 };
 
+// What BeginBulkUpsert writes: rows of `columns` into `table`
+// (schema-qualified); a row whose `conflict_columns` match an existing row
+// updates its `update_columns` instead (none: the existing row is kept). No
+// conflict columns: plain inserts. Names are trusted SQL identifiers.
+struct BulkUpsertSpec {
+  std::string table;
+  std::vector<std::string> columns;
+  std::vector<std::string> conflict_columns;
+  std::vector<std::string> update_columns;
+};
+
+// A streaming bulk write, obtained from Connection::BeginBulkUpsert inside a
+// unit of work. Each row is one typed value per column, in column order
+// (Add..., then EndRow, or AddRow(v1, v2, ...)); memory stays flat however
+// many rows are sent. Rows become part of the unit of work by Finish():
+// nothing is visible to others before its Commit, and nothing of a writer
+// that is destroyed unfinished is written (the unit of work must then be
+// rolled back). Within one write a later row with the same conflict key
+// wins, as if the rows were upserted one by one.
+class BulkWriter {
+ public:
+  virtual ~BulkWriter() = default;
+
+  virtual BulkWriter& AddNull() = 0;
+  virtual BulkWriter& Add(std::int64_t value) = 0;
+  virtual BulkWriter& Add(double value) = 0;
+  virtual BulkWriter& Add(std::string_view value) = 0;
+  virtual BulkWriter& Add(const Decimal& value) = 0;
+  virtual BulkWriter& Add(Timestamp value) = 0;
+  BulkWriter& Add(int value) { return Add(static_cast<std::int64_t>(value)); }
+  BulkWriter& Add(bool value) { return Add(std::int64_t{value ? 1 : 0}); }
+  BulkWriter& Add(const char* value) { return Add(std::string_view(value)); }
+  BulkWriter& Add(const std::string& value) { return Add(std::string_view(value)); }
+  template <typename T>
+  BulkWriter& Add(const std::optional<T>& value) {
+    return value ? Add(*value) : AddNull();
+  }
+  // Ends the current row; throws Error(kInternal) unless it had one value
+  // per column.
+  virtual void EndRow() = 0;
+
+  template <typename... Values>
+  void AddRow(const Values&... values) {
+    (Add(values), ...);
+    EndRow();
+  }
+
+  // Writes whatever is still buffered into the table; returns the number of
+  // rows added. Throws the driver's typed Error.
+  virtual std::int64_t Finish() = 0;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -109,7 +162,19 @@ class Connection {
   virtual void Commit() = 0;
   virtual void Rollback() noexcept = 0;
   virtual int transaction_depth() const = 0;
+
+  // Begins a bulk upsert (see BulkWriter) in the current unit of work,
+  // which must be open (Begin) until Finish; throws Error(kInternal) outside
+  // one. SQLite runs its cached prepared INSERT ... ON CONFLICT once per
+  // row; PostgreSQL streams the rows with COPY into a staging table (see
+  // docs/storage.md). Use no other statement of this connection between the
+  // first row and Finish.
+  virtual std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec) = 0;
 };
+
+// The INSERT ... ON CONFLICT text of `spec`: rows from `source` (a SELECT),
+// or VALUES with one '?' per column when it is empty.
+std::string BulkUpsertSql(const BulkUpsertSpec& spec, std::string_view source = {});
 
 // The error the outermost Commit throws for a poisoned unit of work.
 inline Error PoisonedCommit() {

@@ -44,21 +44,12 @@ Candle ReadCandle(const sql::Statement& st) {
   return c;
 }
 
-constexpr std::string_view kUpsertCandle =
-    "INSERT INTO market.candles (instrument_id, timeframe, open_time, open, high, low, close, "
-    "volume, trades) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (instrument_id, timeframe, open_time) DO UPDATE SET open = excluded.open, "
-    "high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume, "
-    "trades = excluded.trades";
-
-void BindCandle(sql::Statement& st, InstrumentId id, std::string_view tf, const Candle& c) {
-  st.Bind(1, id).Bind(2, tf).Bind(3, c.open_time).Bind(4, c.open).Bind(5, c.high).Bind(6, c.low);
-  st.Bind(7, c.close).Bind(8, c.volume);
-  if (c.trades >= 0) {
-    st.Bind(9, c.trades);
-  } else {
-    st.BindNull(9);
-  }
+sql::BulkUpsertSpec CandleUpsertSpec() {
+  return sql::BulkUpsertSpec{"market.candles",
+                             {"instrument_id", "timeframe", "open_time", "open", "high", "low",
+                              "close", "volume", "trades"},
+                             {"instrument_id", "timeframe", "open_time"},
+                             {"open", "high", "low", "close", "volume", "trades"}};
 }
 
 }  // namespace
@@ -138,14 +129,19 @@ std::vector<Instrument> InstrumentRepository::List() {
 }
 
 CandleWriter::CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf)
-    : impl_(impl), statement_(nullptr), instrument_id_(id), timeframe_(ToString(tf)) {
+    : impl_(impl), instrument_id_(id), timeframe_(ToString(tf)) {
   auto& c = impl_->connection(Database::kMarket);
   c.Begin();
-  statement_ = &c.Prepare(kUpsertCandle);
+  try {
+    bulk_ = c.BeginBulkUpsert(CandleUpsertSpec());
+  } catch (...) {
+    c.Rollback();
+    throw;
+  }
 }
 CandleWriter::CandleWriter(CandleWriter&& o) noexcept
     : impl_(o.impl_),
-      statement_(o.statement_),
+      bulk_(std::move(o.bulk_)),
       instrument_id_(o.instrument_id_),
       timeframe_(std::move(o.timeframe_)),
       count_(o.count_),
@@ -153,18 +149,21 @@ CandleWriter::CandleWriter(CandleWriter&& o) noexcept
   o.done_ = true;
 }
 CandleWriter::~CandleWriter() {
-  if (!done_) impl_->connection(Database::kMarket).Rollback();
+  if (!done_) {
+    bulk_.reset();  // an unfinished COPY ends (failed) before the rollback
+    impl_->connection(Database::kMarket).Rollback();
+  }
 }
 void CandleWriter::Add(const Candle& candle) {
-  // The statement is held, not looked up per row; every parameter is bound
-  // again, so nothing depends on what an earlier row left behind.
-  statement_->Reset();
-  BindCandle(*statement_, instrument_id_, timeframe_, candle);
-  statement_->Execute();
+  bulk_->AddRow(instrument_id_, timeframe_, candle.open_time, candle.open, candle.high, candle.low,
+                candle.close, candle.volume,
+                candle.trades >= 0 ? std::optional<std::int64_t>(candle.trades) : std::nullopt);
   ++count_;
 }
 void CandleWriter::Commit() {
   if (done_) throw Error(ErrorKind::kInternal, "candle writer already ended");
+  bulk_->Finish();
+  bulk_.reset();
   impl_->connection(Database::kMarket).Commit();
   done_ = true;
 }

@@ -529,6 +529,8 @@ class PgConnection final : public Connection {
   Dialect dialect() const override { return Dialect::kPostgres; }
   std::string_view ForUpdate() const override { return " FOR NO KEY UPDATE"; }
 
+  std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec) override;
+
   Statement& Prepare(std::string_view sql) override {
     auto it = cache_.find(std::string(sql));
     if (it != cache_.end()) {
@@ -551,6 +553,7 @@ class PgConnection final : public Connection {
   }
 
   void ExecuteScript(std::string_view sql) override {
+    CheckNoCopy(sql);
     Lease lease(*this);
     Exec(lease.session(), std::string(sql));
   }
@@ -585,9 +588,11 @@ class PgConnection final : public Connection {
       ReleaseSession();
       throw LostError("");
     }
-    if (poisoned_) {
+    if (poisoned_ || copy_active_) {
       Rollback();
-      throw PoisonedCommit();
+      throw copy_active_
+          ? Error(ErrorKind::kInternal, "commit with an unfinished bulk write: rolled back")
+          : PoisonedCommit();
     }
     depth_ = 0;
     PgSession& s = *session_;
@@ -635,6 +640,7 @@ class PgConnection final : public Connection {
     depth_ = 0;
     poisoned_ = false;
     lost_ = false;
+    AbortCopy();
     if (session_ && session_->ok()) PQclear(PQexec(session_->conn, "ROLLBACK"));
     ReleaseSession();
   }
@@ -643,6 +649,7 @@ class PgConnection final : public Connection {
   // Runs `st` with its bindings; returns the result or throws.
   PGresult* Run(PgStatement& st, const std::vector<std::string>& values,
                 const std::vector<bool>& is_null) {
+    CheckNoCopy(st.text());
     Lease lease(*this);
     std::vector<const char*> params(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -726,6 +733,30 @@ class PgConnection final : public Connection {
   }
 
  private:
+  friend class PgBulkWriter;
+
+  // Ends a COPY left streaming (a bulk writer abandoned): the server fails
+  // the COPY, and with it the unit of work, which can then only roll back.
+  void AbortCopy() noexcept {
+    if (!copy_active_) return;
+    copy_active_ = false;
+    if (depth_ > 0) poisoned_ = true;
+    if (!session_ || !session_->ok()) return;
+    if (PQputCopyEnd(session_->conn, "bulk write abandoned") == 1) {
+      while (PGresult* res = PQgetResult(session_->conn)) PQclear(res);
+    }
+  }
+
+  // A COPY of a bulk writer holds the session: nothing else can run on it.
+  void CheckNoCopy(std::string_view sql) const {
+    if (copy_active_) {
+      throw Error(ErrorKind::kInternal,
+                  "'" + std::string(sql.substr(0, 80)) +
+                      "' cannot run while a bulk write is streaming on this connection (Finish it "
+                      "first)");
+    }
+  }
+
   // A session for one operation: the unit of work's, or one leased for an
   // autocommit statement and returned at the end of the scope.
   class Lease {
@@ -823,8 +854,191 @@ class PgConnection final : public Connection {
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
   int depth_ = 0;
   bool poisoned_ = false;
-  bool lost_ = false;  // the unit of work lost its session
+  bool lost_ = false;         // the unit of work lost its session
+  bool copy_active_ = false;  // a PgBulkWriter is inside COPY FROM STDIN
+  int next_staging_ = 0;      // names the staging tables of bulk writers
 };
+
+// COPY FROM STDIN (text format) into a staging table created for this write
+// in the caller's unit of work (ON COMMIT DROP), then one
+// INSERT INTO target ... SELECT FROM staging ON CONFLICT ... at Finish. The
+// temporary table is session state, but it lives only inside one unit of
+// work on the session leased for it, so no state outlives the lease (the
+// pool's PgBouncer guarantee holds).
+class PgBulkWriter final : public BulkWriter {
+ public:
+  PgBulkWriter(PgConnection& c, BulkUpsertSpec spec) : c_(c), spec_(std::move(spec)) {
+    c_.TransactionSession();  // throws outside a unit of work
+    buffer_.reserve(kChunkBytes + 4096);
+  }
+  ~PgBulkWriter() override {
+    if (started_ && !finished_) c_.AbortCopy();
+  }
+  PgBulkWriter(const PgBulkWriter&) = delete;
+  PgBulkWriter& operator=(const PgBulkWriter&) = delete;
+
+  BulkWriter& AddNull() override {
+    Field();
+    buffer_ += "\\N";
+    return *this;
+  }
+  BulkWriter& Add(std::int64_t value) override {
+    Field();
+    char text[24];
+    const auto r = std::to_chars(text, text + sizeof(text), value);
+    buffer_.append(text, r.ptr);
+    return *this;
+  }
+  BulkWriter& Add(double value) override {
+    Field();
+    if (!std::isfinite(value)) {
+      buffer_ += DoubleText(value);
+      return *this;
+    }
+    char text[40];
+    const auto r = std::to_chars(text, text + sizeof(text), value);  // shortest round-trip
+    buffer_.append(text, r.ptr);
+    return *this;
+  }
+  BulkWriter& Add(std::string_view value) override {
+    Field();
+    AppendCopyText(buffer_, value);
+    return *this;
+  }
+  BulkWriter& Add(const Decimal& value) override {
+    Field();
+    buffer_ += value.ToString();  // canonical: digits, '-', '.'
+    return *this;
+  }
+  BulkWriter& Add(Timestamp value) override {
+    Field();
+    buffer_ += value.ToIso();  // ISO-8601 with 'Z'
+    return *this;
+  }
+  void EndRow() override {
+    if (column_ != spec_.columns.size()) {
+      throw Error(ErrorKind::kInternal, "bulk write into " + spec_.table + ": a row has " +
+                                            std::to_string(column_) + " values for " +
+                                            std::to_string(spec_.columns.size()) + " columns");
+    }
+    // The row's position, so that the last of equal keys wins.
+    buffer_ += '\t';
+    char text[24];
+    const auto r = std::to_chars(text, text + sizeof(text), rows_);
+    buffer_.append(text, r.ptr);
+    buffer_ += '\n';
+    column_ = 0;
+    ++rows_;
+    if (buffer_.size() >= kChunkBytes) Flush();
+  }
+
+  std::int64_t Finish() override {
+    if (finished_) throw Error(ErrorKind::kInternal, "bulk write already finished");
+    if (column_ != 0) {
+      throw Error(ErrorKind::kInternal, "bulk write into " + spec_.table + ": unfinished row");
+    }
+    finished_ = true;
+    if (!started_) return 0;
+    Flush();
+    PgSession& s = c_.TransactionSession();
+    c_.copy_active_ = false;
+    if (PQputCopyEnd(s.conn, nullptr) != 1) {
+      c_.ThrowResult(s, nullptr, "copy into " + spec_.table, /*in_transaction=*/true);
+    }
+    PGresult* failed = nullptr;
+    while (PGresult* res = PQgetResult(s.conn)) {
+      if (failed == nullptr && PQresultStatus(res) != PGRES_COMMAND_OK) {
+        failed = res;
+      } else {
+        PQclear(res);
+      }
+    }
+    if (failed != nullptr) {
+      c_.ThrowResult(s, failed, "copy into " + spec_.table, /*in_transaction=*/true);
+    }
+    std::string source = "SELECT ";
+    std::string order;
+    if (!spec_.conflict_columns.empty()) {
+      source += "DISTINCT ON (";
+      for (std::size_t i = 0; i < spec_.conflict_columns.size(); ++i) {
+        source += (i == 0 ? "" : ", ") + spec_.conflict_columns[i];
+        order += spec_.conflict_columns[i] + ", ";
+      }
+      source += ") ";
+    }
+    source += ColumnList() + " FROM " + staging_;
+    if (!order.empty()) source += " ORDER BY " + order + "ts_bulk_row DESC";
+    c_.Exec(s, BulkUpsertSql(spec_, source));
+    c_.Exec(s, "DROP TABLE " + staging_);
+    return rows_;
+  }
+
+ private:
+  static constexpr std::size_t kChunkBytes = 256 * 1024;
+
+  std::string ColumnList() const {
+    std::string out;
+    for (const std::string& column : spec_.columns) {
+      if (!out.empty()) out += ", ";
+      out += column;
+    }
+    return out;
+  }
+
+  // Before each value: starts the COPY on the first, and separates fields.
+  void Field() {
+    if (!started_) Start();
+    if (column_ >= spec_.columns.size()) {
+      throw Error(ErrorKind::kInternal, "bulk write into " + spec_.table + ": more than " +
+                                            std::to_string(spec_.columns.size()) +
+                                            " values in a row");
+    }
+    if (column_ > 0) buffer_ += '\t';
+    ++column_;
+  }
+
+  void Start() {
+    if (finished_) throw Error(ErrorKind::kInternal, "bulk write already finished");
+    c_.CheckNoCopy("COPY");
+    PgSession& s = c_.TransactionSession();
+    staging_ = "pg_temp.tradestore_bulk_" + std::to_string(++c_.next_staging_);
+    const std::string columns = ColumnList();
+    c_.Exec(s, "CREATE TEMP TABLE " + staging_.substr(8) + " ON COMMIT DROP AS SELECT " + columns +
+                   ", 0::bigint AS ts_bulk_row FROM " + spec_.table + " WITH NO DATA");
+    const std::string copy = "COPY " + staging_ + " (" + columns + ", ts_bulk_row) FROM STDIN";
+    PGresult* res = PQexec(s.conn, copy.c_str());
+    if (PQresultStatus(res) != PGRES_COPY_IN) c_.ThrowResult(s, res, copy, true);
+    PQclear(res);
+    c_.copy_active_ = true;
+    started_ = true;
+  }
+
+  void Flush() {
+    if (buffer_.empty()) return;
+    PgSession& s = c_.TransactionSession();
+    if (PQputCopyData(s.conn, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+      c_.copy_active_ = false;
+      c_.ThrowResult(s, nullptr, "copy into " + spec_.table, /*in_transaction=*/true);
+    }
+    buffer_.clear();
+  }
+
+  PgConnection& c_;
+  const BulkUpsertSpec spec_;
+  std::string staging_;
+  std::string buffer_;
+  std::size_t column_ = 0;
+  std::int64_t rows_ = 0;
+  bool started_ = false;
+  bool finished_ = false;
+};
+
+std::unique_ptr<BulkWriter> PgConnection::BeginBulkUpsert(BulkUpsertSpec spec) {
+  if (spec.columns.empty()) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + spec.table + ": no columns");
+  }
+  return std::make_unique<PgBulkWriter>(*this, std::move(spec));
+}
 
 void PgStatement::Run() {
   ClearResult();
@@ -911,6 +1125,23 @@ NumberedSql NumberPlaceholders(std::string_view sql) {
     }
   }
   return out;
+}
+
+void AppendCopyText(std::string& out, std::string_view value) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const char* escape = c == '\\'   ? "\\\\"
+                         : c == '\t' ? "\\t"
+                         : c == '\n' ? "\\n"
+                         : c == '\r' ? "\\r"
+                                     : nullptr;
+    if (escape == nullptr) continue;
+    out.append(value.data() + start, i - start);
+    out += escape;
+    start = i + 1;
+  }
+  out.append(value.data() + start, value.size() - start);
 }
 
 Error PgError(std::string_view sqlstate, const std::string& message, bool in_transaction) {

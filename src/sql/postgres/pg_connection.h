@@ -68,6 +68,11 @@ struct NumberedSql {
 // (-- and nested /* */) into $1, $2, ... in order.
 NumberedSql NumberPlaceholders(std::string_view sql);
 
+// Appends `value` as one field of COPY's text format: backslash, tab,
+// newline and carriage return escaped as \\, \t, \n, \r (NULL is written as
+// \N by the caller, so a text "\N" stays text).
+void AppendCopyText(std::string& out, std::string_view value);
+
 // The typed Error for a SQLSTATE: 23505/23503 (unique, foreign key) →
 // kConflict; 23514/23502 (check, not null) and class 22 (data exceptions)
 // → kInvalidArgument; 40001/40P01 (serialization failure, deadlock) →

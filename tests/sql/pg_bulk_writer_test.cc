@@ -1,0 +1,182 @@
+// sql::BulkWriter on both drivers, and the COPY text encoder.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "sql/connection.h"
+#include "sql/postgres/pg_connection.h"
+#include "sql/sqlite/sqlite_connection.h"
+#include "support/pg_harness.h"
+#include "tradestore/error.h"
+
+namespace tradestore::sql {
+namespace {
+
+using testing::PgServer;
+
+std::string Encoded(std::string_view value) {
+  std::string out;
+  AppendCopyText(out, value);
+  return out;
+}
+
+TEST(CopyText, EscapesTabNewlineBackslash) {
+  EXPECT_EQ(Encoded(""), "");
+  EXPECT_EQ(Encoded("plain text"), "plain text");
+  EXPECT_EQ(Encoded("a\tb"), "a\\tb");
+  EXPECT_EQ(Encoded("a\nb\r\n"), "a\\nb\\r\\n");
+  EXPECT_EQ(Encoded("C:\\dir\\"), "C:\\\\dir\\\\");
+  EXPECT_EQ(Encoded("\\N"), "\\\\N");  // text, not NULL
+  EXPECT_EQ(Encoded("\\."), "\\\\.");  // not the end-of-data marker
+  EXPECT_EQ(Encoded("é ü"), "é ü");
+}
+
+const char* kValues[] = {"plain",    "tab\there",     "new\nline",   "back\\slash",
+                         "\\N",      "\\.",           "cr\r\n",      "",
+                         "'quoted'", "\"dq\" ;--sql", "unicode é ✓", "\t\n\\"};
+
+void CreateTable(Connection& c) {
+  const bool pg = c.dialect() == Dialect::kPostgres;
+  c.ExecuteScript(std::string("CREATE TABLE bulk_items (id BIGINT PRIMARY KEY, label TEXT, ") +
+                  "amount " + (pg ? "NUMERIC" : "TEXT") + ", ratio DOUBLE PRECISION, at " +
+                  (pg ? "TIMESTAMPTZ" : "INTEGER") + ")");
+}
+
+BulkUpsertSpec Spec() {
+  return {"bulk_items", {"id", "label", "amount", "ratio", "at"}, {"id"}, {"label", "ratio"}};
+}
+
+class BulkWriterTest : public ::testing::TestWithParam<bool> {
+ protected:
+  std::unique_ptr<Connection> Open() {
+    return GetParam() ? OpenPostgres(PgServer::Get().CreateDatabase())
+                      : OpenSqlite(":memory:", SqliteOptions{});
+  }
+};
+
+TEST_P(BulkWriterTest, TextWithTabsNewlinesAndBackslashesRoundTrips) {
+  auto c = Open();
+  CreateTable(*c);
+  const double ratios[] = {0.1, 1.0 / 3.0, -2.5e-300, 1e300, 123456789.125, 5e-324};
+  {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert(Spec());
+    std::int64_t id = 0;
+    for (const char* v : kValues) {
+      const double r = ratios[static_cast<std::size_t>(id) % std::size(ratios)];
+      w->AddRow(id, std::string_view(v), Decimal::Parse("-12.345"), r,
+                Timestamp(1'677'628'800'123'456 + id));
+      ++id;
+    }
+    w->AddRow(id, std::optional<std::string>(), std::optional<Decimal>(), std::optional<double>(),
+              std::optional<Timestamp>());
+    EXPECT_EQ(w->Finish(), id + 1);
+    t.Commit();
+  }
+  auto& st = c->Prepare("SELECT id, label, amount, ratio, at FROM bulk_items ORDER BY id");
+  std::int64_t id = 0;
+  for (const char* v : kValues) {
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.GetInt64(0), id);
+    EXPECT_EQ(st.GetText(1), v) << "row " << id;
+    EXPECT_EQ(st.GetDecimal(2), Decimal::Parse("-12.345"));
+    EXPECT_EQ(st.GetDouble(3), ratios[static_cast<std::size_t>(id) % std::size(ratios)]);
+    EXPECT_EQ(st.GetTimestamp(4), Timestamp(1'677'628'800'123'456 + id));
+    ++id;
+  }
+  ASSERT_TRUE(st.Step());
+  EXPECT_TRUE(st.IsNull(1));
+  EXPECT_TRUE(st.IsNull(2));
+  EXPECT_TRUE(st.IsNull(3));
+  EXPECT_TRUE(st.IsNull(4));
+  EXPECT_FALSE(st.Step());
+}
+
+TEST_P(BulkWriterTest, UpsertsUpdateOnlyTheUpdateColumnsAndLastRowWins) {
+  auto c = Open();
+  CreateTable(*c);
+  {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert(Spec());
+    w->AddRow(1, "one", Decimal::Parse("1"), 1.0, Timestamp(1));
+    w->AddRow(2, "two", Decimal::Parse("2"), 2.0, Timestamp(2));
+    w->Finish();
+    t.Commit();
+  }
+  {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert(Spec());
+    w->AddRow(2, "TWO", Decimal::Parse("20"), 20.0, Timestamp(20));
+    w->AddRow(3, "three", Decimal::Parse("3"), 3.0, Timestamp(3));
+    w->AddRow(2, "Two!", Decimal::Parse("21"), 21.0, Timestamp(21));
+    EXPECT_EQ(w->Finish(), 3);
+    t.Commit();
+  }
+  auto& st = c->Prepare("SELECT id, label, amount, ratio FROM bulk_items ORDER BY id");
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetText(1), "one");
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetText(1), "Two!");
+  EXPECT_EQ(st.GetDecimal(2), Decimal::Parse("2"));  // not an update column
+  EXPECT_EQ(st.GetDouble(3), 21.0);
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetText(1), "three");
+  EXPECT_FALSE(st.Step());
+}
+
+TEST_P(BulkWriterTest, AbandonedOrFailedWriteWritesNothing) {
+  auto c = Open();
+  CreateTable(*c);
+  {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert(Spec());
+    w->AddRow(1, "one", Decimal::Parse("1"), 1.0, Timestamp(1));
+    EXPECT_THROW(w->AddRow(2, "two"), Error);  // too few values
+  }
+  {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert(Spec());
+    for (int i = 0; i < 20000; ++i) {
+      w->AddRow(i, "row with some text to fill the COPY buffer", Decimal::Parse("1"), 1.0,
+                Timestamp(i));
+    }
+    // Destroyed without Finish: nothing of it is written.
+  }
+  auto& count = c->Prepare("SELECT count(*) FROM bulk_items");
+  ASSERT_TRUE(count.Step());
+  EXPECT_EQ(count.GetInt64(0), 0);
+  count.Reset();
+  // Outside a unit of work: refused.
+  EXPECT_THROW(c->BeginBulkUpsert(Spec()), Error);
+}
+
+TEST(PgBulkWriter, BadValueIsATypedErrorAndTheUnitOfWorkRollsBack) {
+  auto c = OpenPostgres(PgServer::Get().CreateDatabase());
+  CreateTable(*c);
+  try {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert({"bulk_items", {"id", "amount"}, {"id"}, {"amount"}});
+    w->AddRow(1, "not a number");
+    w->Finish();
+    t.Commit();
+    FAIL() << "wrote text into a NUMERIC column";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+    EXPECT_EQ(e.native_code(), "22P02") << e.what();
+  }
+  // The session went back to the pool clean.
+  auto& st = c->Prepare("SELECT count(*) FROM bulk_items");
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetInt64(0), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, BulkWriterTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "postgres" : "sqlite");
+                         });
+
+}  // namespace
+}  // namespace tradestore::sql
