@@ -520,27 +520,30 @@ std::int64_t CountRows(StoreImpl& store, const TableInfo& table) {
 void InsertRows(StoreImpl& store, const TableInfo& table, const std::vector<Row>& rows) {
   if (rows.empty()) return;
   sql::Connection& c = store.connection(table.database);
-  const std::size_t width = table.columns.size();
-  // Several rows per statement, staying far below both backends' parameter
-  // limits (SQLite 32766, PostgreSQL 65535).
-  const std::size_t per_statement =
-      std::max<std::size_t>(1, std::min<std::size_t>(100, 900 / width));
-  const std::string head =
-      "INSERT INTO " + table.QualifiedName() + " (" + ColumnList(table) + ") VALUES ";
-  const std::string one = Placeholders(width);
+  // The bulk path: COPY on PostgreSQL, one reused statement on SQLite. A
+  // plain insert (no conflict columns): a row that exists already is a
+  // unique violation, which the resume rule has ruled out beforehand.
+  sql::BulkUpsertSpec spec;
+  spec.table = table.QualifiedName();
+  for (const ColumnInfo& column : table.columns) spec.columns.push_back(column.name);
   sql::Transaction tx(c);
-  for (std::size_t start = 0; start < rows.size(); start += per_statement) {
-    const std::size_t n = std::min(per_statement, rows.size() - start);
-    std::string sql = head;
-    for (std::size_t i = 0; i < n; ++i) sql += (i == 0 ? "" : ", ") + one;
-    sql::Statement& st = c.Prepare(sql);
-    int index = 1;
-    for (std::size_t r = start; r < start + n; ++r) {
-      for (const Value& v : rows[r]) BindValue(st, index++, v);
+  std::unique_ptr<sql::BulkWriter> writer = c.BeginBulkUpsert(spec);
+  for (const Row& row : rows) {
+    for (const Value& v : row) {
+      std::visit(
+          [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+              writer->AddNull();
+            } else {
+              writer->Add(x);
+            }
+          },
+          v);
     }
-    st.Execute();
-    st.Reset();
+    writer->EndRow();
   }
+  writer->Finish();
   tx.Commit();
 }
 
