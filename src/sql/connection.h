@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tradestore/decimal.h"
@@ -143,6 +144,17 @@ class Connection {
   // units of work start with BEGIN IMMEDIATE and so already run one at a
   // time.
   virtual std::string_view ForUpdate() const = 0;
+  // Prepare(sql + ForUpdate()): the locking read of a read-modify-write. The
+  // locked text is built once per statement, not on every call (a hot path:
+  // every fill and ledger posting reads this way).
+  Statement& PrepareForUpdate(std::string_view sql) {
+    if (ForUpdate().empty()) return Prepare(sql);
+    auto it = locked_sql_.find(sql);
+    if (it == locked_sql_.end()) {
+      it = locked_sql_.emplace(std::string(sql), std::string(sql) + std::string(ForUpdate())).first;
+    }
+    return Prepare(it->second);
+  }
   // Returns the cached prepared statement for `sql`, reset and ready to
   // bind. The reference stays valid for the connection's lifetime; do not
   // use the same statement text re-entrantly while iterating its rows.
@@ -170,6 +182,16 @@ class Connection {
   // docs/storage.md). Use no other statement of this connection between the
   // first row and Finish.
   virtual std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec) = 0;
+
+ private:
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  // Statement text -> the same text with ForUpdate() appended.
+  std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> locked_sql_;
 };
 
 // The INSERT ... ON CONFLICT text of `spec`: rows from `source` (a SELECT),

@@ -249,7 +249,7 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) 
   // lock, which also covers a balance row that does not exist yet).
   static const std::string kBalanceSql =
       "SELECT amount FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = ?";
-  auto& read = c.Prepare(kBalanceSql + std::string(c.ForUpdate()));
+  auto& read = c.PrepareForUpdate(kBalanceSql);
   read.Bind(1, entry.bot_id).Bind(2, entry.account_id).Bind(3, entry.currency);
   Decimal balance = entry.amount;
   if (read.Step()) balance += read.GetDecimal(0);
@@ -279,7 +279,7 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) 
 void LockAccount(StoreImpl& impl, BotId bot, AccountId account) {
   auto& c = impl.connection(Database::kTrading);
   static const std::string kSql = "SELECT id FROM trading.accounts WHERE bot_id = ? AND id = ?";
-  auto& st = c.Prepare(kSql + std::string(c.ForUpdate()));
+  auto& st = c.PrepareForUpdate(kSql);
   st.Bind(1, bot).Bind(2, account);
   const bool found = st.Step();
   st.Reset();

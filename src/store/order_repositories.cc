@@ -170,7 +170,7 @@ std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, Accoun
   static const std::string kSql = "SELECT " + std::string(kPositionColumns) +
                                   " FROM trading.positions WHERE bot_id = ? AND account_id = ? "
                                   "AND instrument_id = ?";
-  auto& st = c.Prepare(lock ? kSql + std::string(c.ForUpdate()) : kSql);
+  auto& st = lock ? c.PrepareForUpdate(kSql) : c.Prepare(kSql);
   st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
   std::optional<PositionRow> out;
   if (st.Step()) out = ReadPositionRow(st);
@@ -301,7 +301,7 @@ namespace {
 Order LoadOrder(sql::Connection& c, BotId bot, OrderId id, bool lock) {
   static const std::string kSql =
       "SELECT " + std::string(kOrderColumns) + " FROM trading.orders WHERE bot_id = ? AND id = ?";
-  auto& st = c.Prepare(lock ? kSql + std::string(c.ForUpdate()) : kSql);
+  auto& st = lock ? c.PrepareForUpdate(kSql) : c.Prepare(kSql);
   st.Bind(1, bot).Bind(2, id);
   if (!st.Step()) {
     throw NotFound("order " + std::to_string(id) + " of bot " + std::to_string(bot) +
