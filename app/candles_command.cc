@@ -188,16 +188,26 @@ void AddResample(CLI::App& candles, GlobalOptions& global, std::function<int()>&
 
 void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
   CLI::App* import = app.get_subcommand("import");
-  auto* sub = import->add_subcommand("trades", "Build candles from a trade (tick) file");
+  auto* sub = import->add_subcommand(
+      "trades",
+      "Build candles from a trade (tick) file (--symbol and --timeframe); without them, import "
+      "the trade journal (a file of `tradestore export trades`)");
   auto args = std::make_shared<Args>();
   sub->add_option("FILE", args->file, "The trade file")->required();
-  sub->add_option("--symbol", args->symbol, "Instrument symbol")->required();
-  sub->add_option("--timeframe", args->timeframe, "Timeframe of the candles built")->required();
+  sub->add_option("--symbol", args->symbol, "Instrument symbol (tick file)");
+  sub->add_option("--timeframe", args->timeframe, "Timeframe of the candles built (tick file)");
   sub->add_option("--venue", args->venue, "Venue (default: none)");
-  sub->add_option("--format", args->format, "Layout: freqtrade-json or unix-price-amount");
+  sub->add_option("--format", args->format,
+                  "Layout: freqtrade-json or unix-price-amount; journal: csv, jsonl or sql");
   AddCommonOptions(*sub, global);
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
+      if (args->symbol.empty() && args->timeframe.empty()) {
+        return RunEntityImport(global, "trades", args->file, args->format);
+      }
+      if (args->symbol.empty() || args->timeframe.empty()) {
+        throw InvalidArgument("import trades: a tick file needs both --symbol and --timeframe");
+      }
       const Timeframe tf = ParseTimeframe(args->timeframe);
       io::TradeFileOptions fo;
       if (!args->format.empty()) fo.format = args->format;

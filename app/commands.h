@@ -27,6 +27,18 @@ void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& 
 // refresh-views, and views daily|summary.
 void AddViewsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
+// show ENTITY [filters] [--json|--csv]; export ENTITY [--format] [filters] [--out].
+void AddShowCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// `import ENTITY FILE` for every entity but candles and trades (whose
+// subcommands dispatch to RunEntityImport themselves), and `import
+// legacy-json DIR`. Call after AddImportCommand and AddCandlesCommand.
+void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// Imports a file of `tradestore export ENTITY`; `format` "" = from the
+// extension. Prints a summary (JSON with --json); returns the exit code.
+int RunEntityImport(const GlobalOptions& global, const std::string& entity,
+                    const std::string& file, const std::string& format);
+
 // Adds --store and --json to a subcommand.
 void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);
 

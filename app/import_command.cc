@@ -1,4 +1,6 @@
 // tradestore import candles FILE --symbol S --timeframe TF [...]
+// tradestore import ENTITY FILE [--format csv|jsonl|sql]
+// tradestore import legacy-json DIR
 // tradestore instruments
 #include <fmt/format.h>
 
@@ -7,6 +9,8 @@
 
 #include "commands.h"
 #include "tradestore/candle_import.h"
+#include "tradestore/error.h"
+#include "tradestore/export_import.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
@@ -14,7 +18,10 @@ namespace tradestore::cli {
 void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
   auto* import = app.add_subcommand("import", "Import data into the store");
   import->require_subcommand(1);
-  auto* candles = import->add_subcommand("candles", "Import an OHLCV candle file (CSV or JSON)");
+  auto* candles = import->add_subcommand(
+      "candles",
+      "Import an OHLCV candle file (CSV or JSON; --symbol and --timeframe); without them, a file "
+      "of `tradestore export candles`");
   struct Args {
     std::string file, symbol, venue, timeframe, format, column_prefix, base, quote;
     double price_divisor = 1;
@@ -23,12 +30,13 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   };
   auto args = std::make_shared<Args>();
   candles->add_option("FILE", args->file, "The candle file")->required();
-  candles->add_option("--symbol", args->symbol, "Instrument symbol, e.g. BTCUSDC")->required();
-  candles->add_option("--timeframe", args->timeframe, "1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w")
-      ->required();
+  candles->add_option("--symbol", args->symbol, "Instrument symbol, e.g. BTCUSDC");
+  candles->add_option("--timeframe", args->timeframe, "1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w");
   candles->add_option("--venue", args->venue, "Venue, e.g. kraken (default: none)");
   candles->add_option("--format", args->format,
-                      "Layout, skipping detection: " + fmt::format("{}", fmt::join(CandleLayouts(), ", ")));
+                      "Layout, skipping detection: " +
+                          fmt::format("{}", fmt::join(CandleLayouts(), ", ")) +
+                          "; for an export file: csv, jsonl or sql");
   candles->add_option("--price-divisor", args->price_divisor,
                       "Divide every price by this (10000 for Lean equity files)");
   candles->add_option("--column-prefix", args->column_prefix,
@@ -45,6 +53,12 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   AddCommonOptions(*import, global, false);
   candles->callback([&global, &run, args] {
     run = [&global, args]() {
+      if (args->symbol.empty() && args->timeframe.empty()) {
+        return RunEntityImport(global, "candles", args->file, args->format);
+      }
+      if (args->symbol.empty() || args->timeframe.empty()) {
+        throw InvalidArgument("import candles: a candle data file needs --symbol and --timeframe");
+      }
       CandleImportOptions o;
       o.symbol = args->symbol;
       o.venue = args->venue;
@@ -97,6 +111,52 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       return 0;
     };
   });
+}
+
+int RunEntityImport(const GlobalOptions& global, const std::string& entity,
+                    const std::string& file, const std::string& format) {
+  ImportOptions o;
+  if (!format.empty()) o.format = ParseDataFormat(format);
+  ProgressBar bar("importing " + entity);
+  o.progress = [&bar](std::int64_t done, std::int64_t total) {
+    bar.Update(static_cast<std::uint64_t>(done), static_cast<std::uint64_t>(total));
+  };
+  Store store = Store::Open(global.ResolvedUrl());
+  const ImportSummary s = ImportEntity(store, entity, file, o);
+  if (global.json) {
+    std::cout << nlohmann::json{{"entity", s.entity},
+                                {"table", s.table},
+                                {"file", s.file},
+                                {"format", std::string(ToString(s.format))},
+                                {"rows", s.rows}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << fmt::format("Imported {} rows of {} ({}) from {} ({})\n", s.rows, s.entity,
+                             s.table, s.file, ToString(s.format));
+  }
+  return 0;
+}
+
+void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
+  CLI::App* import = app.get_subcommand("import");
+  for (const std::string& entity : KnownEntities()) {
+    if (entity == "candles" || entity == "trades") continue;  // their own subcommands dispatch
+    auto* sub = import->add_subcommand(
+        entity, fmt::format("Import {} from a file of `tradestore export {}`", entity, entity));
+    struct Args {
+      std::string file, format;
+    };
+    auto args = std::make_shared<Args>();
+    sub->add_option("FILE", args->file, "The file (.csv, .jsonl or .sql)")->required();
+    sub->add_option("--format", args->format, "csv, jsonl or sql (default: from the extension)");
+    AddCommonOptions(*sub, global);
+    sub->callback([&global, &run, args, entity] {
+      run = [&global, args, entity]() {
+        return RunEntityImport(global, entity, args->file, args->format);
+      };
+    });
+  }
 }
 
 void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   cli::AddCandlesCommand(app, global, run);
   cli::AddCopyCommand(app, global, run);
   cli::AddViewsCommands(app, global, run);
+  cli::AddShowCommand(app, global, run);
+  cli::AddExportCommand(app, global, run);
+  cli::AddEntityImportCommands(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,149 @@
+// Export and import of every entity of a store (tradestore show, export,
+// import ENTITY), in three formats, with a byte-identical round trip.
+//
+// Entities are the names of `tradestore show` (bots, accounts, balances,
+// ledger, orders, order-events, fills, positions, position-events, trades,
+// signals, portfolio-snapshots, balance-history, risk-limits, risk-events,
+// daily-pnl, configs, strategies, system-events, errors, patterns,
+// ml-results, latency, news-feeds, seen-news) plus candles and instruments.
+// Each is one table; its columns are the table's, in the table's order, and
+// rows come in the table's key order (see docs/export-import.md).
+//
+// Value rendering (the same in every format):
+//   integers   decimal digits ("-12")
+//   doubles    shortest text that reads back to the same double ("0.1",
+//              "1e+21"); NaN and infinities as "nan", "inf", "-inf"
+//   decimals   canonical Decimal text, exact ("50000.5", "-0.000001")
+//   times      ISO-8601 UTC with microseconds ("2023-03-01T00:00:00.000000Z")
+//   text       as stored (UTF-8)
+// CSV: a header row of column names, RFC 4180 quoting (a field is quoted
+// when it holds a comma, quote, CR or LF, or is the empty string), CRLF-free
+// "\n" line ends; NULL is an empty unquoted field, the empty string is "".
+// JSON Lines: one object per row, keys in column order; integers and
+// doubles as JSON numbers (non-finite doubles as strings), decimals and
+// times as JSON strings (so nothing is lost), NULL as null.
+// SQL: a comment header, then one "INSERT INTO schema.table (cols) VALUES
+// (...);" per row: NULL, numbers bare, everything else a single-quoted
+// literal ('' for a quote). The importer reads only that form.
+//
+// Thread safety: as Store (one thread at a time per Store object).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tradestore/store.h"
+#include "tradestore/timestamp.h"
+
+namespace tradestore {
+
+enum class DataFormat { kCsv, kJsonl, kSql };
+
+// "csv", "jsonl", "sql". Throws Error(kInvalidArgument) for anything else.
+DataFormat ParseDataFormat(std::string_view text);
+std::string_view ToString(DataFormat format) noexcept;
+// From a file name's extension: .csv, .jsonl (or .ndjson), .sql; nullopt
+// otherwise.
+std::optional<DataFormat> FormatFromExtension(std::string_view path);
+
+// Every entity name tradestore knows.
+std::vector<std::string> KnownEntities();
+// The entities this build's store holds, referenced ones first (instruments,
+// candles, bots, accounts, ...): the order to import a whole store in.
+std::vector<std::string> AvailableEntities();
+
+// Filters of show and export. Each applies only where the entity's table
+// has the column (else Error(kInvalidArgument) naming the entity):
+//   bot        a bot's name or id: rows whose bot_id is that bot's (bots:
+//              the bot itself). Error(kNotFound) if there is no such bot.
+//   symbol     rows whose instrument has this symbol (or a symbol column);
+//   venue      rows whose instrument is on this venue (or a venue column);
+//              Error(kNotFound) when no instrument matches.
+//   timeframe  candles of this timeframe ("1h").
+//   from, to   the entity's time column (the first of time, exit_time, date,
+//              detected_at, effective_from, created_at, open_time,
+//              updated_at): from <= t < to.
+//   limit      at most this many rows (in key order).
+//   include_test  else rows with is_test = 1 are left out.
+struct ExportFilter {
+  std::optional<std::string> bot;
+  std::optional<std::string> symbol;
+  std::optional<std::string> venue;
+  std::optional<std::string> timeframe;
+  std::optional<Timestamp> from;
+  std::optional<Timestamp> to;
+  std::optional<std::int64_t> limit;
+  bool include_test = false;
+};
+
+// Progress: rows done so far and rows expected in all (0 when unknown).
+using DataProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+
+struct ExportOptions {
+  DataFormat format = DataFormat::kCsv;
+  ExportFilter filter;
+  DataProgress progress;
+};
+
+struct ExportSummary {
+  std::string entity;
+  std::string table;  // "trading.orders"
+  std::int64_t rows = 0;
+};
+
+// Writes the entity's rows to `out` in the chosen format. Throws
+// Error(kInvalidArgument) for an unknown entity or a filter that does not
+// apply, kNotFound for an entity this store version does not have (or a
+// bot or symbol it does not know), the store's errors otherwise.
+ExportSummary ExportEntity(Store& store, std::string_view entity, std::ostream& out,
+                           const ExportOptions& options = {});
+// As above, into `path`, atomically: written to a temporary file beside it,
+// flushed to disk and renamed; on failure the temporary file is removed
+// and `path` is untouched. Throws Error(kStorage) when the file cannot be
+// written.
+ExportSummary ExportEntityToFile(Store& store, std::string_view entity, const std::string& path,
+                                 const ExportOptions& options = {});
+
+// The entity's rows for people: column names and each value rendered as
+// above, except times without a zero fraction (Timestamp::ToIso); NULL as
+// nullopt. `numeric[i]` tells whether column i is a number (to right-align).
+struct EntityRows {
+  std::vector<std::string> columns;
+  std::vector<bool> numeric;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+EntityRows ReadEntity(Store& store, std::string_view entity, const ExportFilter& filter = {});
+
+struct ImportOptions {
+  std::optional<DataFormat> format;  // from the file's extension when unset
+  DataProgress progress;
+};
+
+struct ImportSummary {
+  std::string entity;
+  std::string table;
+  std::string file;
+  DataFormat format = DataFormat::kCsv;
+  std::int64_t rows = 0;
+};
+
+// Imports a file written by ExportEntity (or by hand in the same format)
+// into the entity's table, keeping ids; all rows in one unit of work, so a
+// failed import changes nothing. Columns may come in any order; columns
+// left out take the table's defaults, except the key columns, which are
+// required. PostgreSQL identity sequences are moved past the largest id.
+// Throws Error(kInvalidArgument) "FILE:LINE: field 'X' value 'V': reason"
+// for an unknown or missing column, a bad time, decimal, integer or double,
+// a row with the wrong number of cells, malformed CSV/JSON/SQL, or (SQL) any
+// statement other than an INSERT into the entity's own table; database
+// refusals (unique keys, foreign keys, NOT NULL) keep their kind and are
+// prefixed with FILE:LINE of the row. kNotFound for a missing file.
+ImportSummary ImportEntity(Store& store, std::string_view entity, const std::string& file,
+                           const ImportOptions& options = {});
+
+}  // namespace tradestore

@@ -1,0 +1,358 @@
+// The entity catalog, filters and entity reads and inserts; see entities.h.
+#include "store/entities.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "tradestore/error.h"
+
+namespace tradestore::detail {
+namespace {
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+bool HasColumn(const TableInfo& t, std::string_view name) {
+  return std::any_of(t.columns.begin(), t.columns.end(),
+                     [&](const ColumnInfo& c) { return c.name == name; });
+}
+
+const TableInfo* CatalogTable(std::string_view qualified) {
+  for (const TableInfo& t : StoreTables()) {
+    if (t.QualifiedName() == qualified) return &t;
+  }
+  return nullptr;
+}
+
+std::string_view EntityOf(const TableInfo& table) {
+  for (const EntityName& e : EntityNames()) {
+    if (e.table == table.QualifiedName()) return e.entity;
+  }
+  return table.name;
+}
+
+void Bind(sql::Statement& st, int index, const Value& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          st.BindNull(index);
+        } else {
+          st.Bind(index, x);
+        }
+      },
+      v);
+}
+
+Value Read(const sql::Statement& st, int column, ColumnKind kind) {
+  if (st.IsNull(column)) return std::monostate{};
+  switch (kind) {
+    case ColumnKind::kInt:
+      return st.GetInt64(column);
+    case ColumnKind::kDouble:
+      return st.GetDouble(column);
+    case ColumnKind::kText:
+      return st.GetText(column);
+    case ColumnKind::kDecimal:
+      return st.GetDecimal(column);
+    case ColumnKind::kTime:
+      return st.GetTimestamp(column);
+  }
+  return std::monostate{};
+}
+
+std::string Placeholders(std::size_t n) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out + ")";
+}
+
+std::optional<std::int64_t> AsId(std::string_view text) {
+  std::int64_t v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || text.empty()) return {};
+  return v;
+}
+
+std::vector<std::int64_t> Ids(sql::Connection& c, const std::string& sql,
+                              const std::vector<std::string>& params) {
+  sql::Statement& st = c.Prepare(sql);
+  for (std::size_t i = 0; i < params.size(); ++i) st.Bind(static_cast<int>(i + 1), params[i]);
+  std::vector<std::int64_t> ids;
+  while (st.Step()) ids.push_back(st.GetInt64(0));
+  st.Reset();
+  return ids;
+}
+
+// A bot name or id -> the bot ids it names.
+std::vector<std::int64_t> ResolveBot(StoreImpl& store, const std::string& bot) {
+  sql::Connection& c = store.connection(Database::kTrading);
+  std::vector<std::int64_t> ids =
+      Ids(c, "SELECT id FROM trading.bots WHERE name = ? ORDER BY id", {bot});
+  if (ids.empty()) {
+    if (const auto id = AsId(bot)) {
+      ids = Ids(c, "SELECT id FROM trading.bots WHERE id = ?", {std::to_string(*id)});
+    }
+  }
+  if (ids.empty()) throw NotFound(fmt::format("no bot named or numbered '{}'", bot));
+  return ids;
+}
+
+void AddIn(ResolvedFilter& f, std::vector<std::string>& where, const std::string& column,
+           const std::vector<std::int64_t>& ids) {
+  where.push_back(column + " IN " + Placeholders(ids.size()));
+  for (std::int64_t id : ids) f.params.emplace_back(id);
+}
+
+void Refuse(const TableInfo& table, std::string_view option, std::string_view why) {
+  throw InvalidArgument(fmt::format("{} does not apply to {} ({})", option, EntityOf(table), why));
+}
+
+}  // namespace
+
+const std::vector<EntityName>& EntityNames() {
+  static const std::vector<EntityName> names = {
+      {"instruments", "market.instruments"},
+      {"candles", "market.candles"},
+      {"bots", "trading.bots"},
+      {"accounts", "trading.accounts"},
+      {"balances", "trading.balances"},
+      {"ledger", "trading.ledger_entries"},
+      {"balance-history", "trading.balance_history"},
+      {"signals", "trading.signals"},
+      {"orders", "trading.orders"},
+      {"order-events", "trading.order_events"},
+      {"fills", "trading.fills"},
+      {"positions", "trading.positions"},
+      {"position-events", "trading.position_events"},
+      {"trades", "trading.trades"},
+      {"portfolio-snapshots", "trading.portfolio_snapshots"},
+      {"risk-limits", "trading.risk_limits"},
+      {"risk-events", "audit.risk_events"},
+      {"daily-pnl", "analytics.daily_pnl"},
+      {"configs", "config.configs"},
+      {"strategies", "config.strategies"},
+      {"system-events", "audit.system_events"},
+      {"errors", "audit.error_log"},
+      {"patterns", "analytics.pattern_cache"},
+      {"ml-results", "analytics.ml_results"},
+      {"latency", "analytics.execution_latency"},
+      {"news-feeds", "analytics.news_feeds"},
+      {"seen-news", "analytics.seen_news"},
+  };
+  return names;
+}
+
+const TableInfo& EntityTable(std::string_view entity) {
+  std::vector<std::string> known;
+  for (const EntityName& e : EntityNames()) {
+    if (e.entity == entity) {
+      if (const TableInfo* t = CatalogTable(e.table)) return *t;
+      throw NotFound(fmt::format("entity '{}' (table {}) is not available in this store version",
+                                 entity, e.table));
+    }
+    known.emplace_back(e.entity);
+  }
+  throw InvalidArgument(
+      fmt::format("unknown entity '{}'; the entities are: {}", entity, Join(known, ", ")));
+}
+
+std::vector<std::string> AvailableEntities() {
+  std::vector<std::string> out;
+  for (const TableInfo& t : StoreTables()) {
+    for (const EntityName& e : EntityNames()) {
+      if (e.table == t.QualifiedName()) out.emplace_back(e.entity);
+    }
+  }
+  return out;
+}
+
+std::string TimeColumn(const TableInfo& table) {
+  for (const char* name : {"time", "exit_time", "date", "detected_at", "effective_from",
+                           "created_at", "open_time", "updated_at"}) {
+    if (HasColumn(table, name)) return name;
+  }
+  return {};
+}
+
+ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const EntityFilter& filter) {
+  ResolvedFilter f;
+  std::vector<std::string> where;
+  if (filter.bot) {
+    const std::vector<std::int64_t> ids = ResolveBot(store, *filter.bot);
+    if (HasColumn(table, "bot_id")) {
+      AddIn(f, where, "bot_id", ids);
+    } else if (table.QualifiedName() == "trading.bots") {
+      AddIn(f, where, "id", ids);
+    } else {
+      Refuse(table, "--bot", "it has no bot_id column");
+    }
+  }
+  if (filter.symbol || filter.venue) {
+    if (HasColumn(table, "instrument_id")) {
+      std::string sql = "SELECT id FROM market.instruments WHERE 1 = 1";
+      std::vector<std::string> params;
+      if (filter.symbol) {
+        sql += " AND symbol = ?";
+        params.push_back(*filter.symbol);
+      }
+      if (filter.venue) {
+        sql += " AND venue = ?";
+        params.push_back(*filter.venue);
+      }
+      const std::vector<std::int64_t> ids =
+          Ids(store.connection(Database::kMarket), sql + " ORDER BY id", params);
+      if (ids.empty()) {
+        throw NotFound(fmt::format("no instrument{}{}",
+                                   filter.symbol ? " with symbol '" + *filter.symbol + "'" : "",
+                                   filter.venue ? " on venue '" + *filter.venue + "'" : ""));
+      }
+      AddIn(f, where, "instrument_id", ids);
+    } else {
+      for (const auto& [option, column, value] :
+           {std::tuple{"--symbol", "symbol", filter.symbol},
+            std::tuple{"--venue", "venue", filter.venue}}) {
+        if (!value) continue;
+        if (!HasColumn(table, column)) Refuse(table, option, "it has no instrument or " + std::string(column));
+        where.push_back(std::string(column) + " = ?");
+        f.params.emplace_back(*value);
+      }
+    }
+  }
+  if (filter.timeframe) {
+    if (!HasColumn(table, "timeframe")) Refuse(table, "--timeframe", "it has no timeframe column");
+    where.push_back("timeframe = ?");
+    f.params.emplace_back(*filter.timeframe);
+  }
+  if (filter.from || filter.to) {
+    const std::string column = TimeColumn(table);
+    if (column.empty()) Refuse(table, filter.from ? "--from" : "--to", "it has no time column");
+    if (filter.from) {
+      where.push_back(column + " >= ?");
+      f.params.emplace_back(*filter.from);
+    }
+    if (filter.to) {
+      where.push_back(column + " < ?");
+      f.params.emplace_back(*filter.to);
+    }
+  }
+  if (!filter.include_test && HasColumn(table, "is_test")) where.push_back("is_test = 0");
+  if (filter.limit) {
+    if (*filter.limit < 0) throw InvalidArgument("--limit must not be negative");
+    f.limit = *filter.limit;
+  }
+  f.where = Join(where, " AND ");
+  return f;
+}
+
+std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
+                                  const ResolvedFilter& filter, const std::optional<Row>& after,
+                                  std::int64_t batch) {
+  std::vector<std::string> names;
+  for (const ColumnInfo& c : table.columns) names.push_back(c.name);
+  std::string sql = "SELECT " + Join(names, ", ") + " FROM " + table.QualifiedName();
+  std::vector<std::string> where;
+  if (!filter.where.empty()) where.push_back(filter.where);
+  if (after) where.push_back("(" + Join(table.key, ", ") + ") > " + Placeholders(table.key.size()));
+  if (!where.empty()) sql += " WHERE " + Join(where, " AND ");
+  sql += " ORDER BY " + Join(table.key, ", ") + " LIMIT ?";
+  sql::Statement& st = store.connection(table.database).Prepare(sql);
+  int index = 1;
+  for (const Value& v : filter.params) Bind(st, index++, v);
+  if (after) {
+    for (const Value& v : *after) Bind(st, index++, v);
+  }
+  st.Bind(index, batch);
+  std::vector<Row> rows;
+  try {
+    while (st.Step()) {
+      Row row;
+      row.reserve(table.columns.size());
+      for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        row.push_back(Read(st, static_cast<int>(i), table.columns[i].kind));
+      }
+      rows.push_back(std::move(row));
+    }
+  } catch (...) {
+    st.Reset();
+    throw;
+  }
+  st.Reset();
+  return rows;
+}
+
+std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
+                               const ResolvedFilter& filter) {
+  std::string sql = "SELECT count(*) FROM " + table.QualifiedName();
+  if (!filter.where.empty()) sql += " WHERE " + filter.where;
+  sql::Statement& st = store.connection(table.database).Prepare(sql);
+  int index = 1;
+  for (const Value& v : filter.params) Bind(st, index++, v);
+  const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
+  st.Reset();
+  return n;
+}
+
+void InsertEntityRows(StoreImpl& store, const TableInfo& table,
+                      const std::vector<std::string>& columns, const std::vector<Row>& rows,
+                      const std::function<std::string(std::size_t)>& where,
+                      const std::function<void(std::size_t)>& progress) {
+  for (const std::string& c : columns) {
+    if (!HasColumn(table, c)) {
+      throw InvalidArgument(fmt::format("{} has no column '{}'", table.QualifiedName(), c));
+    }
+  }
+  if (columns.empty()) throw InvalidArgument("no columns to insert");
+  sql::Connection& c = store.connection(table.database);
+  const std::string sql = "INSERT INTO " + table.QualifiedName() + " (" + Join(columns, ", ") +
+                          ") VALUES " + Placeholders(columns.size());
+  {
+    sql::Transaction tx(c);
+    sql::Statement& st = c.Prepare(sql);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Row& row = rows[i];
+      if (row.size() != columns.size()) {
+        throw Error(ErrorKind::kInternal, fmt::format("{}: {} values for {} columns", where(i),
+                                                      row.size(), columns.size()));
+      }
+      try {
+        for (std::size_t k = 0; k < row.size(); ++k) Bind(st, static_cast<int>(k + 1), row[k]);
+        st.Execute();
+        st.Reset();
+      } catch (const Error& e) {
+        st.Reset();
+        throw Error(e.kind(), fmt::format("{}: {}", where(i), e.what()), e.native_code());
+      }
+      if (progress && (i + 1) % 1000 == 0) progress(i + 1);
+    }
+    tx.Commit();
+  }
+  if (progress) progress(rows.size());
+  SyncIdentity(store, table);
+}
+
+void DeleteUnusedInstruments(StoreImpl& store, const std::vector<std::int64_t>& ids) noexcept {
+  try {
+    sql::Connection& c = store.connection(Database::kMarket);
+    sql::Statement& st = c.Prepare(
+        "DELETE FROM market.instruments WHERE id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM market.candles WHERE instrument_id = ?)");
+    for (std::int64_t id : ids) {
+      st.Bind(1, id).Bind(2, id);
+      st.Execute();
+      st.Reset();
+    }
+  } catch (...) {
+  }
+}
+
+}  // namespace tradestore::detail

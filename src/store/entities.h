@@ -1,0 +1,95 @@
+// The entity catalog behind `tradestore show`, `export` and `import ENTITY`:
+// every entity name mapped to its table of the table_io catalog, generic
+// filters derived from the table's columns, filtered reads in key order and
+// inserts that keep ids in one unit of work. All the SQL of show/export/
+// import lives here (src/store); src/io renders and parses the rows.
+//
+// Not part of the public API (see include/tradestore/export_import.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/table_io.h"
+#include "tradestore/timestamp.h"
+
+namespace tradestore::detail {
+
+// An entity name of the CLI and the table behind it ("trading.orders").
+struct EntityName {
+  std::string_view entity;
+  std::string_view table;
+};
+
+// Every entity name tradestore knows, whether or not this build's catalog
+// has its table yet.
+const std::vector<EntityName>& EntityNames();
+
+// The table of `entity`. Throws Error(kInvalidArgument) for an unknown
+// entity name (listing the known ones) and Error(kNotFound) "not available
+// in this store version" when the entity is known but its table is not in
+// this build's catalog.
+const TableInfo& EntityTable(std::string_view entity);
+
+// The entities whose tables this build's catalog holds, in the catalog's
+// foreign-key order (referenced tables first): the order to import them in.
+std::vector<std::string> AvailableEntities();
+
+// The column that --from/--to filter on: the first of time, exit_time,
+// date, detected_at, effective_from, created_at, open_time, updated_at the
+// table has; "" when it has none.
+std::string TimeColumn(const TableInfo& table);
+
+// Filters as given on the command line; each applies only to tables with
+// the matching column and is refused (kInvalidArgument naming the entity)
+// otherwise.
+struct EntityFilter {
+  std::optional<std::string> bot;     // a bot name or id: bot_id (id for bots)
+  std::optional<std::string> symbol;  // instrument_id IN (...), or a symbol column
+  std::optional<std::string> venue;   // instrument_id IN (...), or a venue column
+  std::optional<std::string> timeframe;  // a timeframe column
+  std::optional<Timestamp> from;      // the time column >= from
+  std::optional<Timestamp> to;        // the time column < to
+  std::optional<std::int64_t> limit;  // at most this many rows
+  bool include_test = false;          // else is_test = 0 where the column exists
+};
+
+// A filter resolved against a store: a WHERE clause over the table's
+// columns and its parameters (bot names and symbols already turned into
+// ids). Throws Error(kNotFound) for a bot or symbol the store does not have.
+struct ResolvedFilter {
+  std::string where;  // "" or "a = ? AND b IN (?, ?)"
+  std::vector<Value> params;
+  std::optional<std::int64_t> limit;
+};
+ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const EntityFilter& filter);
+
+// Rows matching `filter` in key order, strictly after the key `after` when
+// given, at most `batch` of them (keyset pagination).
+std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
+                                  const ResolvedFilter& filter, const std::optional<Row>& after,
+                                  std::int64_t batch);
+// How many rows match (ignoring the limit).
+std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
+                               const ResolvedFilter& filter);
+
+// Inserts `rows` (values for `columns`, a subset of the table's, in that
+// order; omitted columns take their defaults) in one unit of work: all
+// rows or none. A failing row's error is rethrown with the same kind,
+// prefixed by `where(i)` (e.g. "file.csv:12"). Afterwards moves the
+// identity sequence past the largest id (PostgreSQL). `progress(done)` is
+// called now and then.
+void InsertEntityRows(StoreImpl& store, const TableInfo& table,
+                      const std::vector<std::string>& columns, const std::vector<Row>& rows,
+                      const std::function<std::string(std::size_t)>& where,
+                      const std::function<void(std::size_t)>& progress = {});
+
+// For the legacy importer's compensation: deletes the instruments with these
+// ids when no row of the market database refers to them. Never throws.
+void DeleteUnusedInstruments(StoreImpl& store, const std::vector<std::int64_t>& ids) noexcept;
+
+}  // namespace tradestore::detail
