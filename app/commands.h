@@ -36,8 +36,8 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
 void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 // Imports a file of `tradestore export ENTITY`; `format` "" = from the
 // extension. Prints a summary (JSON with --json); returns the exit code.
-int RunEntityImport(const GlobalOptions& global, const std::string& entity,
-                    const std::string& file, const std::string& format);
+int RunEntityImport(const GlobalOptions& global, const std::string& entity, const std::string& file,
+                    const std::string& format);
 
 // Adds --store and --json to a subcommand.
 void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);

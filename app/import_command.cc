@@ -33,10 +33,10 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   candles->add_option("--symbol", args->symbol, "Instrument symbol, e.g. BTCUSDC");
   candles->add_option("--timeframe", args->timeframe, "1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w");
   candles->add_option("--venue", args->venue, "Venue, e.g. kraken (default: none)");
-  candles->add_option("--format", args->format,
-                      "Layout, skipping detection: " +
-                          fmt::format("{}", fmt::join(CandleLayouts(), ", ")) +
-                          "; for an export file: csv, jsonl or sql");
+  candles->add_option(
+      "--format", args->format,
+      "Layout, skipping detection: " + fmt::format("{}", fmt::join(CandleLayouts(), ", ")) +
+          "; for an export file: csv, jsonl or sql");
   candles->add_option("--price-divisor", args->price_divisor,
                       "Divide every price by this (10000 for Lean equity files)");
   candles->add_option("--column-prefix", args->column_prefix,
@@ -113,8 +113,8 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   });
 }
 
-int RunEntityImport(const GlobalOptions& global, const std::string& entity,
-                    const std::string& file, const std::string& format) {
+int RunEntityImport(const GlobalOptions& global, const std::string& entity, const std::string& file,
+                    const std::string& format) {
   ImportOptions o;
   if (!format.empty()) o.format = ParseDataFormat(format);
   ProgressBar bar("importing " + entity);
@@ -193,10 +193,9 @@ void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<i
                                  i["base_asset"].get<std::string>(),
                                  i["quote_asset"].get<std::string>());
         for (const auto& [tf, info] : i["candles"].items()) {
-          std::cout << fmt::format("        {:<4} {:>8} candles  {} .. {}\n", tf,
-                                   info["count"].get<std::int64_t>(),
-                                   info["first"].get<std::string>(),
-                                   info["last"].get<std::string>());
+          std::cout << fmt::format(
+              "        {:<4} {:>8} candles  {} .. {}\n", tf, info["count"].get<std::int64_t>(),
+              info["first"].get<std::string>(), info["last"].get<std::string>());
         }
       }
       return 0;

@@ -25,8 +25,8 @@ std::size_t Width(const std::string& s) {
 std::string Cell(const std::optional<std::string>& v) {
   if (!v) return "-";
   std::string s = *v;
-  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; },
-                  ' ');
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
   return s;
 }
 

@@ -258,7 +258,9 @@ class SqlReader {
 
   [[noreturn]] void Refuse(std::int64_t line, const std::string& word) {
     std::size_t end = text_.find_first_of(";\n", i_);
-    std::string shown = word + text_.substr(i_, end == std::string::npos ? 40 : std::min<std::size_t>(end - i_, 40));
+    std::string shown =
+        word +
+        text_.substr(i_, end == std::string::npos ? 40 : std::min<std::size_t>(end - i_, 40));
     ThrowAt(file_, line,
             fmt::format("only INSERT INTO {} statements are read (the file is never executed); "
                         "found '{}'",
@@ -360,7 +362,8 @@ class SqlReader {
     }
     const std::string w = Word();
     if (Upper(w, "NULL")) return std::nullopt;
-    ThrowAt(file_, line_, fmt::format("expected a literal (NULL, a number or '...'), found '{}'", w));
+    ThrowAt(file_, line_,
+            fmt::format("expected a literal (NULL, a number or '...'), found '{}'", w));
   }
 
   const std::string& file_;

@@ -46,7 +46,8 @@ std::int64_t ForEachRow(Store& store, const detail::TableInfo& table,
     std::int64_t batch = kBatch;
     if (wanted >= 0) batch = std::min(batch, wanted - done);
     if (batch <= 0) break;
-    const std::vector<detail::Row> rows = detail::ReadFilteredRows(impl, table, filter, after, batch);
+    const std::vector<detail::Row> rows =
+        detail::ReadFilteredRows(impl, table, filter, after, batch);
     for (const detail::Row& row : rows) each(row);
     done += static_cast<std::int64_t>(rows.size());
     if (progress) progress(done, wanted >= 0 ? std::min(total, wanted) : total);
@@ -170,8 +171,7 @@ ExportSummary ExportEntityToFile(Store& store, std::string_view entity, const st
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::random_device rd;
-  const fs::path temp =
-      dir / fmt::format(".{}.tmp-{:08x}", target.filename().string(), rd());
+  const fs::path temp = dir / fmt::format(".{}.tmp-{:08x}", target.filename().string(), rd());
   ExportSummary summary;
   try {
     {

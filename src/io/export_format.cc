@@ -56,8 +56,8 @@ std::string CsvField(const Value& value) {
 }
 
 std::string JsonString(std::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::strict);
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
 std::string JsonValue(const Value& value) {
@@ -125,8 +125,8 @@ void ThrowAt(const std::string& file, std::int64_t line, std::string_view field,
              std::string_view value, std::string_view reason) {
   std::string shown(value.substr(0, 80));
   if (value.size() > 80) shown += "...";
-  throw InvalidArgument(fmt::format("{}:{}: field '{}' value '{}': {}", file, line, field, shown,
-                                    reason));
+  throw InvalidArgument(
+      fmt::format("{}:{}: field '{}' value '{}': {}", file, line, field, shown, reason));
 }
 
 void ThrowAt(const std::string& file, std::int64_t line, std::string_view reason) {

@@ -218,11 +218,11 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
       }
       AddIn(f, where, "instrument_id", ids);
     } else {
-      for (const auto& [option, column, value] :
-           {std::tuple{"--symbol", "symbol", filter.symbol},
-            std::tuple{"--venue", "venue", filter.venue}}) {
+      for (const auto& [option, column, value] : {std::tuple{"--symbol", "symbol", filter.symbol},
+                                                  std::tuple{"--venue", "venue", filter.venue}}) {
         if (!value) continue;
-        if (!HasColumn(table, column)) Refuse(table, option, "it has no instrument or " + std::string(column));
+        if (!HasColumn(table, column))
+          Refuse(table, option, "it has no instrument or " + std::string(column));
         where.push_back(std::string(column) + " = ?");
         f.params.emplace_back(*value);
       }

@@ -48,14 +48,14 @@ std::string TimeColumn(const TableInfo& table);
 // the matching column and is refused (kInvalidArgument naming the entity)
 // otherwise.
 struct EntityFilter {
-  std::optional<std::string> bot;     // a bot name or id: bot_id (id for bots)
-  std::optional<std::string> symbol;  // instrument_id IN (...), or a symbol column
-  std::optional<std::string> venue;   // instrument_id IN (...), or a venue column
+  std::optional<std::string> bot;        // a bot name or id: bot_id (id for bots)
+  std::optional<std::string> symbol;     // instrument_id IN (...), or a symbol column
+  std::optional<std::string> venue;      // instrument_id IN (...), or a venue column
   std::optional<std::string> timeframe;  // a timeframe column
-  std::optional<Timestamp> from;      // the time column >= from
-  std::optional<Timestamp> to;        // the time column < to
-  std::optional<std::int64_t> limit;  // at most this many rows
-  bool include_test = false;          // else is_test = 0 where the column exists
+  std::optional<Timestamp> from;         // the time column >= from
+  std::optional<Timestamp> to;           // the time column < to
+  std::optional<std::int64_t> limit;     // at most this many rows
+  bool include_test = false;             // else is_test = 0 where the column exists
 };
 
 // A filter resolved against a store: a WHERE clause over the table's

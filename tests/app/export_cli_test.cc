@@ -1,0 +1,420 @@
+// End-to-end tests of `tradestore show`, `export` and `import ENTITY` on a
+// demo store (real candles from examples/data and a real backtest over
+// them), on SQLite and on PostgreSQL: the byte-identical round trip of
+// every entity in every format, filters, refusals and all-or-nothing
+// imports.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/pg_harness.h"
+#include "tradestore/copy.h"
+#include "tradestore/export_import.h"
+#include "tradestore/store.h"
+
+namespace tradestore {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::ostream& operator<<(std::ostream& os, const RunResult& r) {
+  return os << "exit " << r.exit_code << "\n--- stdout ---\n"
+            << r.out.substr(0, 4000) << "--- stderr ---\n"
+            << r.err;
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void Write(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+class Dir {
+ public:
+  Dir() {
+    std::string pattern = (fs::temp_directory_path() / "tradestore-export-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~Dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Runs the CLI (stdout and stderr to files, so never a terminal).
+RunResult Run(const std::vector<std::string>& args, const fs::path& tmp) {
+  std::string cmd = "env -u TRADESTORE_URL " + Quote(TRADESTORE_CLI);
+  for (const std::string& a : args) cmd += " " + Quote(a);
+  const fs::path out = tmp / "stdout.txt", err = tmp / "stderr.txt";
+  cmd += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+std::string DataPath(const std::string& relative) {
+  return std::string(TRADESTORE_SOURCE_DIR) + "/examples/data/ohlcv/" + relative;
+}
+
+// The demo store, built once: Kraken's BTC/USDC hourly candles of 2023-Q1,
+// a moving-average crossover backtest over them, and a bot tagged as test
+// data whose name needs CSV quoting and JSON escaping.
+class DemoStore {
+ public:
+  static DemoStore& Get() {
+    static DemoStore demo;
+    return demo;
+  }
+  std::string sqlite_url() const { return "sqlite:" + (dir_.path() / "demo").string(); }
+  // A PostgreSQL copy of the demo store (made on first use).
+  const std::string& pg_url() {
+    if (pg_url_.empty()) {
+      pg_url_ = testing::PgServer::Get().CreateDatabase();
+      Store from = Store::Open(sqlite_url());
+      Store to = Store::Open(pg_url_);
+      const CopyResult r = CopyStore(from, to);
+      EXPECT_TRUE(r.ok());
+    }
+    return pg_url_;
+  }
+  bool ok = false;
+
+ private:
+  DemoStore() {
+    const std::string url = sqlite_url();
+    RunResult r = Run({"import", "candles", DataPath("kraken/BTC_USDC/XBTUSDC_60.csv"), "--symbol",
+                       "BTCUSDC", "--venue", "kraken", "--timeframe", "1h", "--price-precision",
+                       "2", "--size-precision", "8", "--store", url},
+                      dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r;
+    r = Run({"backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe", "1h",
+             "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--cash", "10000", "--bot",
+             "demo-sma-cross", "--store", url},
+            dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r;
+    const fs::path bots = dir_.path() / "extra-bots.csv";
+    Write(
+        bots,
+        "id,name,version,strategy,mode,is_test,created_at\n"
+        "2,\"scratch, \"\"quoted\"\"\nbot \xC3\xBC\",0.0.1,\"\",paper,1,2023-01-01T00:00:00.5Z\n");
+    r = Run({"import", "bots", bots.string(), "--store", url}, dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r;
+    ok = r.exit_code == 0;
+  }
+  Dir dir_;
+  std::string pg_url_;
+};
+
+class ExportCli : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { ASSERT_TRUE(DemoStore::Get().ok); }
+  bool pg() const { return std::string(GetParam()) == "postgres"; }
+  std::string Source() { return pg() ? DemoStore::Get().pg_url() : DemoStore::Get().sqlite_url(); }
+  std::string EmptyStore(const std::string& name) {
+    return pg() ? testing::PgServer::Get().CreateDatabase()
+                : "sqlite:" + (tmp_.path() / name).string();
+  }
+  RunResult Cli(std::vector<std::string> args, const std::string& store) {
+    args.push_back("--store");
+    args.push_back(store);
+    return ::tradestore::Run(args, tmp_.path());
+  }
+  Dir tmp_;
+};
+
+// Exports of the SQLite demo store, to compare the backends with.
+std::map<std::string, std::string>& SqliteExports() {
+  static std::map<std::string, std::string> exports;
+  return exports;
+}
+
+TEST_P(ExportCli, EveryEntityRoundTripsByteForByteInEveryFormat) {
+  const std::string source = Source();
+  const std::vector<std::string> entities = AvailableEntities();
+  ASSERT_GE(entities.size(), 13u);
+  for (const char* format : {"csv", "jsonl", "sql"}) {
+    SCOPED_TRACE(format);
+    const std::string target = EmptyStore(std::string("rt-") + format);
+    std::int64_t total_lines = 0;
+    for (const std::string& entity : entities) {
+      SCOPED_TRACE(entity);
+      const fs::path first = tmp_.path() / (entity + ".1." + format);
+      const fs::path second = tmp_.path() / (entity + ".2." + format);
+      RunResult r =
+          Cli({"export", entity, "--include-test", "--format", format, "--out", first.string()},
+              source);
+      ASSERT_EQ(r.exit_code, 0) << r;
+      EXPECT_EQ(r.err.find('\r'), std::string::npos) << "progress drawn into a pipe";
+      r = Cli({"import", entity, first.string()}, target);  // format from the extension
+      ASSERT_EQ(r.exit_code, 0) << r;
+      r = Cli({"export", entity, "--include-test", "--format", format, "--out", second.string()},
+              target);
+      ASSERT_EQ(r.exit_code, 0) << r;
+      const std::string a = Slurp(first), b = Slurp(second);
+      EXPECT_EQ(a, b) << "round trip differs: " << first << " vs " << second;
+      total_lines += std::count(a.begin(), a.end(), '\n');
+      // Both backends export the same bytes.
+      const std::string key = entity + "." + format;
+      if (!pg()) {
+        SqliteExports()[key] = a;
+      } else if (SqliteExports().count(key)) {
+        EXPECT_EQ(SqliteExports()[key], a) << "SQLite and PostgreSQL exports differ";
+      }
+    }
+    // The demo store is not empty: candles, orders, fills, trades...
+    EXPECT_GT(total_lines, 4000);
+  }
+}
+
+TEST_P(ExportCli, ExportWritesExactValuesAndStdoutEqualsOut) {
+  const std::string source = Source();
+  RunResult r = Cli({"export", "trades", "--format", "csv"}, source);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::istringstream lines(r.out);
+  std::string header, row;
+  std::getline(lines, header);
+  EXPECT_EQ(header.rfind("id,bot_id,account_id,instrument_id,strategy,side,entry_time,", 0), 0u)
+      << header;
+  ASSERT_TRUE(std::getline(lines, row));
+  // Times with microseconds, decimals as written (no float noise), the
+  // strategy's comma quoted.
+  EXPECT_NE(row.find("2023-01-03T12:00:00.000000Z"), std::string::npos) << row;
+  EXPECT_NE(row.find("\"sma-cross(10,30)\""), std::string::npos) << row;
+  EXPECT_EQ(row.find("e-"), std::string::npos) << row;
+  const fs::path out = tmp_.path() / "trades.csv";
+  RunResult f = Cli({"export", "trades", "--out", out.string()}, source);
+  ASSERT_EQ(f.exit_code, 0) << f;
+  EXPECT_EQ(Slurp(out), r.out);
+  EXPECT_TRUE(f.out.empty());
+  // JSON Lines: decimals are strings, so nothing is lost.
+  r = Cli({"export", "fills", "--format", "jsonl", "--limit", "1"}, source);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = json::parse(r.out);
+  EXPECT_TRUE(j["price"].is_string());
+  EXPECT_TRUE(j["id"].is_number_integer());
+  EXPECT_EQ(j["time"].get<std::string>().size(), 27u);
+  // An export that fails leaves --out untouched.
+  Write(out, "keep me");
+  f = Cli({"export", "trades", "--bot", "no-such-bot", "--out", out.string()}, source);
+  EXPECT_EQ(f.exit_code, 3) << f;
+  EXPECT_EQ(Slurp(out), "keep me");
+  for (const auto& e : fs::directory_iterator(tmp_.path())) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+}
+
+TEST_P(ExportCli, ShowFiltersAndFormats) {
+  const std::string source = Source();
+  RunResult r = Cli({"show", "trades"}, source);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("id  bot_id  account_id", 0), 0u) << r;
+  EXPECT_NE(r.out.find("2023-01-03T12:00:00Z"), std::string::npos) << r;
+  r = Cli({"show", "trades", "--json"}, source);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json all = json::parse(r.out);
+  ASSERT_TRUE(all.is_array());
+  ASSERT_GT(all.size(), 10u);
+  EXPECT_NE(Cli({"show", "trades"}, source).out.find("(" + std::to_string(all.size()) + " rows)"),
+            std::string::npos);
+  // --csv is the export.
+  EXPECT_EQ(Cli({"show", "trades", "--csv"}, source).out, Cli({"export", "trades"}, source).out);
+  // Filters: bot by name and id, symbol, time range, limit.
+  EXPECT_EQ(
+      json::parse(Cli({"show", "trades", "--json", "--bot", "demo-sma-cross"}, source).out).size(),
+      all.size());
+  EXPECT_EQ(json::parse(Cli({"show", "trades", "--json", "--bot", "1"}, source).out).size(),
+            all.size());
+  EXPECT_EQ(
+      json::parse(Cli({"show", "trades", "--json", "--symbol", "BTCUSDC"}, source).out).size(),
+      all.size());
+  const std::string cut = all[5]["exit_time"].get<std::string>();
+  std::size_t before = 0;
+  for (const auto& t : all) before += t["exit_time"].get<std::string>() < cut ? 1 : 0;
+  const json early = json::parse(Cli({"show", "trades", "--json", "--to", cut}, source).out);
+  EXPECT_EQ(early.size(), before);
+  const json late = json::parse(Cli({"show", "trades", "--json", "--from", cut}, source).out);
+  EXPECT_EQ(early.size() + late.size(), all.size());
+  const json three = json::parse(Cli({"show", "trades", "--json", "--limit", "3"}, source).out);
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[2], all[2]);
+  // Candles by venue and timeframe.
+  EXPECT_EQ(json::parse(Cli({"show", "candles", "--json", "--venue", "kraken", "--timeframe", "1h",
+                             "--limit", "5"},
+                            source)
+                            .out)
+                .size(),
+            5u);
+  EXPECT_EQ(json::parse(Cli({"show", "candles", "--json", "--timeframe", "1d"}, source).out).size(),
+            0u);
+  // Test data only on request.
+  EXPECT_EQ(json::parse(Cli({"show", "bots", "--json"}, source).out).size(), 1u);
+  const json bots = json::parse(Cli({"show", "bots", "--json", "--include-test"}, source).out);
+  ASSERT_EQ(bots.size(), 2u);
+  EXPECT_EQ(bots[1]["name"], "scratch, \"quoted\"\nbot \xC3\xBC");
+  // Refusals: unknown bot or symbol (3), an unknown entity or a filter that
+  // does not apply (2).
+  r = Cli({"show", "trades", "--bot", "nobody"}, source);
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_NE(r.err.find("nobody"), std::string::npos) << r;
+  EXPECT_EQ(Cli({"show", "fills", "--symbol", "NOPE"}, source).exit_code, 3);
+  r = Cli({"show", "widgets"}, source);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("portfolio-snapshots"), std::string::npos) << r;
+  r = Cli({"show", "instruments", "--bot", "1"}, source);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(Cli({"show", "trades", "--timeframe", "1h"}, source).exit_code, 2);
+  EXPECT_EQ(Cli({"show", "trades", "--from", "yesterday"}, source).exit_code, 2);
+  // An entity whose table this build lacks is named as such.
+  for (const std::string& e : KnownEntities()) {
+    const std::vector<std::string> available = AvailableEntities();
+    if (std::find(available.begin(), available.end(), e) != available.end()) continue;
+    r = Cli({"show", e}, source);
+    EXPECT_EQ(r.exit_code, 3) << r;
+    EXPECT_NE(r.err.find("not available in this store version"), std::string::npos) << r;
+  }
+}
+
+TEST_P(ExportCli, AFailedImportChangesNothingAndNamesTheLine) {
+  const std::string source = Source();
+  const std::string target = EmptyStore("failing");
+  for (const char* entity : {"instruments", "bots", "accounts", "signals"}) {
+    const fs::path f = tmp_.path() / (std::string(entity) + ".csv");
+    ASSERT_EQ(Cli({"export", entity, "--out", f.string()}, source).exit_code, 0);
+    ASSERT_EQ(Cli({"import", entity, f.string()}, target).exit_code, 0);
+  }
+  const std::string orders = Cli({"export", "orders"}, source).out;
+  const auto count = [&] {
+    return json::parse(Cli({"show", "orders", "--json", "--include-test"}, target).out).size();
+  };
+  // The last row names an account that does not exist: a foreign key
+  // refusal, mapped to its line; none of the rows before it stay.
+  std::string bad = orders;
+  const std::size_t last = bad.rfind('\n', bad.size() - 2) + 1;
+  std::string row = bad.substr(last);
+  const std::size_t c1 = row.find(','), c2 = row.find(',', c1 + 1), c3 = row.find(',', c2 + 1);
+  row = row.substr(0, c2 + 1) + "999" + row.substr(c3);
+  bad = bad.substr(0, last) + row;
+  const std::int64_t line = std::count(bad.begin(), bad.end(), '\n');
+  const fs::path file = tmp_.path() / "orders.csv";
+  Write(file, bad);
+  RunResult r = Cli({"import", "orders", file.string()}, target);
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find(file.string() + ":" + std::to_string(line) + ":"), std::string::npos) << r;
+  EXPECT_EQ(count(), 0u);
+  // A duplicate id (the first row again at the end): a unique refusal.
+  Write(file, orders + orders.substr(orders.find('\n') + 1,
+                                     orders.find('\n', orders.find('\n') + 1) - orders.find('\n')));
+  r = Cli({"import", "orders", file.string()}, target);
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find(file.string() + ":"), std::string::npos) << r;
+  EXPECT_EQ(count(), 0u);
+  // The good file imports; PostgreSQL sequences follow the ids.
+  Write(file, orders);
+  ASSERT_EQ(Cli({"import", "orders", file.string()}, target).exit_code, 0);
+  const std::size_t n = count();
+  EXPECT_GT(n, 10u);
+  {
+    Store store = Store::Open(target);
+    const auto bot = store.bots().FindByName("demo-sma-cross");
+    ASSERT_TRUE(bot);
+    Order o;
+    o.bot_id = bot->id;
+    o.account_id = 1;
+    o.instrument_id = 1;
+    o.side = Side::kBuy;
+    o.type = OrderType::kMarket;
+    o.quantity = Decimal::Parse("0.1");
+    o.created_at = Timestamp::FromSeconds(1700000000);
+    const Order created = store.orders().Create(o);
+    EXPECT_EQ(created.id, static_cast<OrderId>(n + 1));
+  }
+  // Importing the same file again is refused whole.
+  r = Cli({"import", "orders", file.string()}, target);
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_EQ(count(), n + 1);
+}
+
+TEST_P(ExportCli, SqlImportReadsOnlyItsOwnInserts) {
+  const std::string source = Source();
+  const std::string target = EmptyStore("sql");
+  const fs::path inst = tmp_.path() / "instruments.sql";
+  ASSERT_EQ(
+      Cli({"export", "instruments", "--format", "sql", "--out", inst.string()}, source).exit_code,
+      0);
+  const std::string dump = Slurp(inst);
+  const fs::path file = tmp_.path() / "evil.sql";
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {dump + "DROP TABLE market.instruments;\n", "found 'DROP TABLE"},
+      {"DELETE FROM market.instruments;\n" + dump, "found 'DELETE"},
+      {dump + "INSERT INTO trading.bots (id, name) VALUES (9, 'x');\n",
+       "found INSERT INTO trading.bots"},
+      {dump.substr(0, dump.size() - 2) + "; DROP TABLE market.candles;\n", "found 'DROP"},
+      {dump + "INSERT INTO market.instruments (id) VALUES (lower('x'));\n", "expected a literal"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text.substr(c.text.size() > 80 ? c.text.size() - 80 : 0));
+    Write(file, c.text);
+    const RunResult r = Cli({"import", "instruments", file.string()}, target);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r;
+    EXPECT_NE(r.err.find(file.string() + ":"), std::string::npos) << r;
+    EXPECT_EQ(json::parse(Cli({"show", "instruments", "--json"}, target).out).size(), 0u);
+  }
+  // The tables are all still there and the dump itself imports.
+  EXPECT_EQ(Cli({"show", "candles", "--limit", "1"}, target).exit_code, 0);
+  const RunResult ok = Cli({"import", "instruments", inst.string(), "--json"}, target);
+  ASSERT_EQ(ok.exit_code, 0) << ok;
+  EXPECT_EQ(json::parse(ok.out)["rows"], 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ExportCli, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return std::string(info.param); });
+
+}  // namespace
+}  // namespace tradestore
