@@ -11,6 +11,7 @@
 #include "tradestore/candle_import.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
+#include "tradestore/legacy_import.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
@@ -138,8 +139,12 @@ int RunEntityImport(const GlobalOptions& global, const std::string& entity, cons
   return 0;
 }
 
+static void AddLegacyImportCommand(CLI::App& import, GlobalOptions& global,
+                                   std::function<int()>& run);
+
 void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
   CLI::App* import = app.get_subcommand("import");
+  AddLegacyImportCommand(*import, global, run);
   for (const std::string& entity : KnownEntities()) {
     if (entity == "candles" || entity == "trades") continue;  // their own subcommands dispatch
     auto* sub = import->add_subcommand(
@@ -157,6 +162,71 @@ void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function
       };
     });
   }
+}
+
+static void AddLegacyImportCommand(CLI::App& import, GlobalOptions& global,
+                                   std::function<int()>& run) {
+  auto* sub = import.add_subcommand(
+      "legacy-json",
+      "Migrate a legacy bot's JSON files (signals.json, trades.json, holdings.json; see "
+      "docs/export-import.md), tagging test data");
+  struct Args {
+    std::string dir, bot, venue;
+  };
+  auto args = std::make_shared<Args>();
+  sub->add_option("DIR", args->dir, "The directory of the bot's JSON files")->required();
+  sub->add_option("--bot", args->bot, "Bot name (default: bot.json's name, else DIR's name)");
+  sub->add_option("--venue", args->venue, "Venue of the instruments (default: bot.json, legacy)");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      LegacyImportOptions o;
+      o.bot_name = args->bot;
+      if (!args->venue.empty()) o.venue = args->venue;
+      Store store = Store::Open(global.ResolvedUrl());
+      const LegacyImportReport r = ImportLegacyJson(store, args->dir, o);
+      const auto notes = [](const std::vector<LegacyNote>& v) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const LegacyNote& n : v) {
+          a.push_back({{"file", n.file}, {"pointer", n.pointer}, {"reason", n.reason}});
+        }
+        return a;
+      };
+      if (global.json) {
+        std::cout << nlohmann::json{{"bot", r.bot},
+                                    {"bot_id", r.bot_id},
+                                    {"test_bot", r.test_bot},
+                                    {"test_bot_id", r.test_bot_id},
+                                    {"signals_imported", r.signals_imported},
+                                    {"trades_imported", r.trades_imported},
+                                    {"holdings_verified", r.holdings_verified},
+                                    {"tagged", notes(r.tagged)},
+                                    {"skipped", notes(r.skipped)},
+                                    {"warnings", notes(r.warnings)}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+      }
+      std::cout << fmt::format(
+          "Imported {} into bot {} (id {}){}\n"
+          "  signals imported   {}\n  trades imported    {}\n  holdings verified  {}\n"
+          "  tagged as test     {}\n  skipped            {}\n  warnings           {}\n",
+          args->dir, r.bot, r.bot_id,
+          r.test_bot.empty()
+              ? ""
+              : fmt::format(", test data into bot {} (id {})", r.test_bot, r.test_bot_id),
+          r.signals_imported, r.trades_imported, r.holdings_verified, r.tagged.size(),
+          r.skipped.size(), r.warnings.size());
+      for (const auto& [title, list] :
+           {std::pair{"tagged", &r.tagged}, std::pair{"skipped", &r.skipped},
+            std::pair{"warning", &r.warnings}}) {
+        for (const LegacyNote& n : *list) {
+          std::cout << fmt::format("  {:<8} {}#{}: {}\n", title, n.file, n.pointer, n.reason);
+        }
+      }
+      return 0;
+    };
+  });
 }
 
 void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
