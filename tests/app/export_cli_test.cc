@@ -81,7 +81,7 @@ class Dir {
 };
 
 // Runs the CLI (stdout and stderr to files, so never a terminal).
-RunResult Run(const std::vector<std::string>& args, const fs::path& tmp) {
+RunResult RunTool(const std::vector<std::string>& args, const fs::path& tmp) {
   std::string cmd = "env -u TRADESTORE_URL " + Quote(TRADESTORE_CLI);
   for (const std::string& a : args) cmd += " " + Quote(a);
   const fs::path out = tmp / "stdout.txt", err = tmp / "stderr.txt";
@@ -124,22 +124,22 @@ class DemoStore {
  private:
   DemoStore() {
     const std::string url = sqlite_url();
-    RunResult r = Run({"import", "candles", DataPath("kraken/BTC_USDC/XBTUSDC_60.csv"), "--symbol",
-                       "BTCUSDC", "--venue", "kraken", "--timeframe", "1h", "--price-precision",
-                       "2", "--size-precision", "8", "--store", url},
-                      dir_.path());
+    RunResult r = RunTool({"import", "candles", DataPath("kraken/BTC_USDC/XBTUSDC_60.csv"),
+                           "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe", "1h",
+                           "--price-precision", "2", "--size-precision", "8", "--store", url},
+                          dir_.path());
     EXPECT_EQ(r.exit_code, 0) << r;
-    r = Run({"backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe", "1h",
-             "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--cash", "10000", "--bot",
-             "demo-sma-cross", "--store", url},
-            dir_.path());
+    r = RunTool({"backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe", "1h",
+                 "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--cash", "10000",
+                 "--bot", "demo-sma-cross", "--store", url},
+                dir_.path());
     EXPECT_EQ(r.exit_code, 0) << r;
     const fs::path bots = dir_.path() / "extra-bots.csv";
     Write(
         bots,
         "id,name,version,strategy,mode,is_test,created_at\n"
         "2,\"scratch, \"\"quoted\"\"\nbot \xC3\xBC\",0.0.1,\"\",paper,1,2023-01-01T00:00:00.5Z\n");
-    r = Run({"import", "bots", bots.string(), "--store", url}, dir_.path());
+    r = RunTool({"import", "bots", bots.string(), "--store", url}, dir_.path());
     EXPECT_EQ(r.exit_code, 0) << r;
     ok = r.exit_code == 0;
   }
@@ -159,7 +159,7 @@ class ExportCli : public ::testing::TestWithParam<const char*> {
   RunResult Cli(std::vector<std::string> args, const std::string& store) {
     args.push_back("--store");
     args.push_back(store);
-    return ::tradestore::Run(args, tmp_.path());
+    return RunTool(args, tmp_.path());
   }
   Dir tmp_;
 };
@@ -411,6 +411,39 @@ TEST_P(ExportCli, SqlImportReadsOnlyItsOwnInserts) {
   const RunResult ok = Cli({"import", "instruments", inst.string(), "--json"}, target);
   ASSERT_EQ(ok.exit_code, 0) << ok;
   EXPECT_EQ(json::parse(ok.out)["rows"], 1);
+}
+
+TEST(LegacyJsonCli, ImportsTheSampleReportsAndRefusesASecondRun) {
+  Dir tmp;
+  const std::string store = "sqlite:" + (tmp.path() / "store").string();
+  const std::string sample =
+      std::string(TRADESTORE_SOURCE_DIR) + "/tests/io/data/legacy/kraken-bot";
+  RunResult r = RunTool({"import", "legacy-json", sample, "--json", "--store", store}, tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["bot"], "kraken-bot");
+  EXPECT_EQ(j["signals_imported"], 7);
+  EXPECT_EQ(j["trades_imported"], 8);
+  EXPECT_EQ(j["tagged"].size(), 7u);
+  EXPECT_EQ(j["skipped"].size(), 5u);
+  EXPECT_EQ(j["skipped"][0]["pointer"], "/1/final_signal");
+  // Test data stays out of default views.
+  r = RunTool({"show", "orders", "--json", "--store", store}, tmp.path());
+  EXPECT_EQ(json::parse(r.out).size(), 5u) << r;
+  r = RunTool({"show", "orders", "--json", "--include-test", "--store", store}, tmp.path());
+  EXPECT_EQ(json::parse(r.out).size(), 8u) << r;
+  r = RunTool({"import", "legacy-json", sample, "--store", store}, tmp.path());
+  EXPECT_EQ(r.exit_code, 4) << r;
+  r = RunTool({"import", "legacy-json", (tmp.path() / "nope").string(), "--store", store},
+              tmp.path());
+  EXPECT_EQ(r.exit_code, 3) << r;
+  // The text report names every tagged and skipped record.
+  r = RunTool({"import", "legacy-json", sample, "--bot", "again", "--store", store}, tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("skipped  trades.json#/9/amount"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("tagged   signals.json#/4: symbol 'TESTCOIN' starts with TEST"),
+            std::string::npos)
+      << r;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ExportCli, ::testing::Values("sqlite", "postgres"),
