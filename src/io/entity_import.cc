@@ -51,7 +51,8 @@ std::string ReadFile(const std::string& path) {
 // and line breaks. An unquoted empty field is NULL, a quoted one "".
 RawTable ParseCsv(const std::string& file, const std::string& text) {
   RawTable out;
-  std::size_t i = 0;
+  // A UTF-8 byte order mark (spreadsheet exports) is not part of the header.
+  std::size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   std::int64_t line = 1;
   bool header = true;
   while (i < text.size()) {

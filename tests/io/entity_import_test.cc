@@ -86,13 +86,18 @@ TEST_F(EntityImport, CsvImportKeepsIdsAndExportsTheSameBytes) {
   EXPECT_EQ(s.format, DataFormat::kCsv);
   EXPECT_EQ(Export("instruments"), kInstruments);
   EXPECT_EQ(store_->instruments().Get(2).symbol, "ETHUSD");
+  // A spreadsheet's byte order mark before the header is ignored.
+  std::string more = std::string(kInstruments);
+  more = "\xEF\xBB\xBF" + more.substr(0, more.find('\n') + 1) +
+         "5,kraken,SOLUSD,SOL,USD,2,4,0.01,0.0001,2024-01-02T00:00:00Z\n";
+  EXPECT_EQ(ImportEntity(*store_, "instruments", File("bom.csv", more)).rows, 1);
   // A new instrument gets the next id.
   Instrument i;
   i.venue = "kraken";
-  i.symbol = "SOLUSD";
+  i.symbol = "ADAUSD";
   i.price_precision = 2;
   i.size_precision = 4;
-  EXPECT_EQ(store_->instruments().Upsert(i).id, 3);
+  EXPECT_EQ(store_->instruments().Upsert(i).id, 6);
 }
 
 TEST_F(EntityImport, NullAndEmptyTextStayApartAndDefaultsFillOmittedColumns) {
