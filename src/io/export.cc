@@ -128,6 +128,9 @@ ExportSummary ExportEntity(Store& store, std::string_view entity, std::ostream& 
     }
     sql_prefix += ") VALUES (";
   }
+  std::vector<std::string> json_keys;  // "\"name\":" per column, escaped once
+  for (const detail::ColumnInfo& c : table.columns)
+    json_keys.push_back(io::JsonString(c.name) + ":");
   std::string line;
   summary.rows = ForEachRow(store, table, filter, options.progress, [&](const detail::Row& row) {
     line.clear();
@@ -142,8 +145,7 @@ ExportSummary ExportEntity(Store& store, std::string_view entity, std::ostream& 
         line += '{';
         for (std::size_t i = 0; i < row.size(); ++i) {
           if (i > 0) line += ',';
-          line += io::JsonString(table.columns[i].name);
-          line += ':';
+          line += json_keys[i];
           line += io::JsonValue(row[i]);
         }
         line += '}';
