@@ -62,6 +62,17 @@ std::vector<TableInfo> BuildCatalog() {
                      {"gap_count", K::kInt},
                      {"updated_at", K::kTime}},
                     {"instrument_id", "timeframe"}));
+  t.push_back(Table("market", "indicator_cache", kM,
+                    {{"instrument_id", K::kInt},
+                     {"timeframe", K::kText},
+                     {"open_time", K::kTime},
+                     {"indicator", K::kText},
+                     {"value", K::kDouble},
+                     {"value2", K::kDouble},
+                     {"value3", K::kDouble},
+                     {"value4", K::kDouble},
+                     {"label", K::kText}},
+                    {"instrument_id", "timeframe", "indicator", "open_time"}));
   t.push_back(Table("trading", "bots", kT,
                     {{"id", K::kInt},
                      {"name", K::kText},

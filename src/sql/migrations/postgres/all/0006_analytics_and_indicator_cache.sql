@@ -1,4 +1,5 @@
--- Persisted analytics (issue 5 item 4): the tables of
+-- Persisted analytics (issue 5 items 2 and 4): the indicator cache of
+-- sqlite/market/0003_indicator_cache.sql and the tables of
 -- sqlite/analytics/0003_persisted_analytics.sql (see the comments there) in
 -- this dialect: exact decimals NUMERIC, times timestamptz, REAL double
 -- precision.
@@ -63,4 +64,17 @@ CREATE TABLE analytics.analysis_watermarks (
   snapshot_count bigint NOT NULL,
   periods_per_year double precision NOT NULL,
   updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE market.indicator_cache (
+  instrument_id bigint NOT NULL REFERENCES market.instruments (id),
+  timeframe text NOT NULL,
+  open_time timestamptz NOT NULL,
+  indicator text NOT NULL,
+  value double precision NOT NULL,
+  value2 double precision,
+  value3 double precision,
+  value4 double precision,
+  label text,
+  PRIMARY KEY (instrument_id, timeframe, indicator, open_time)
 );
