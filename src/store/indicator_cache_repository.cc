@@ -1,5 +1,6 @@
 // SQL of the indicator cache: market.indicator_cache (sqlite/market/0003,
 // postgres/all/0006).
+#include <memory>
 #include <string>
 
 #include "sql/connection.h"
@@ -42,18 +43,21 @@ void WriteIndicatorValues(Store& store, InstrumentId instrument, Timeframe tf,
         .Bind(3, indicator)
         .Execute();
   }
-  sql::Statement& st = c.Prepare(
-      "INSERT INTO market.indicator_cache (instrument_id, timeframe, open_time, indicator, value, "
-      "value2, value3, value4, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
-      "(instrument_id, timeframe, indicator, open_time) DO UPDATE SET value = excluded.value, "
-      "value2 = excluded.value2, value3 = excluded.value3, value4 = excluded.value4, "
-      "label = excluded.label");
+  // COPY through a staging table on PostgreSQL, the cached prepared upsert
+  // on SQLite.
+  sql::BulkUpsertSpec spec;
+  spec.table = "market.indicator_cache";
+  spec.columns = {"instrument_id", "timeframe", "open_time", "indicator", "value",
+                  "value2",        "value3",    "value4",    "label"};
+  spec.conflict_columns = {"instrument_id", "timeframe", "indicator", "open_time"};
+  spec.update_columns = {"value", "value2", "value3", "value4", "label"};
+  std::unique_ptr<sql::BulkWriter> bulk = c.BeginBulkUpsert(std::move(spec));
+  const std::string timeframe(ToString(tf));
   for (const IndicatorValue& v : values) {
-    st.Bind(1, instrument).Bind(2, ToString(tf)).Bind(3, v.open_time).Bind(4, indicator);
-    st.Bind(5, v.value).Bind(6, v.value2).Bind(7, v.value3).Bind(8, v.value4).Bind(9, v.label);
-    st.Execute();
-    st.Reset();  // run to completion: reset before binding the next row
+    bulk->AddRow(instrument, timeframe, v.open_time, indicator, v.value, v.value2, v.value3,
+                 v.value4, v.label);
   }
+  bulk->Finish();
   tx.Commit();
 }
 
