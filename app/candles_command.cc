@@ -11,6 +11,7 @@
 #include "tradestore/candle_import.h"
 #include "tradestore/coverage.h"
 #include "tradestore/error.h"
+#include "tradestore/indicator_cache.h"
 #include "tradestore/resample.h"
 #include "tradestore/store.h"
 #include "tradestore/trade_candles.h"
@@ -256,6 +257,83 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
   });
 }
 
+// candles indicators: computes indicators over a stored series, caching
+// them in market.indicator_cache (only bars not cached yet are written).
+nlohmann::json IndicatorValueJson(const IndicatorValue& v) {
+  nlohmann::json j = {{"open_time", v.open_time.ToIso()}, {"value", v.value}};
+  if (v.value2) j["value2"] = *v.value2;
+  if (v.value3) j["value3"] = *v.value3;
+  if (v.value4) j["value4"] = *v.value4;
+  if (v.label) j["label"] = *v.label;
+  return j;
+}
+
+void AddIndicators(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand(
+      "indicators",
+      "Compute indicators over a stored candle series and cache them (incrementally)");
+  auto args = std::make_shared<Args>();
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto recompute = std::make_shared<bool>(false);
+  auto last = std::make_shared<std::int64_t>(1);
+  sub->add_option("--symbol", args->symbol, "Instrument symbol")->required();
+  sub->add_option("--venue", args->venue, "Venue of --symbol");
+  sub->add_option("--timeframe", args->timeframe, "Timeframe of the series")->required();
+  sub->add_option("--indicator", *names,
+                  "Indicator name(s): sma(N) ema(N) rsi(N) atr(N) adx(N) bollinger(N,K) "
+                  "macd(F,S,G) vwap(session) regime")
+      ->required();
+  sub->add_flag("--recompute", *recompute,
+                "Delete the cached values and recompute them all (after candles changed)");
+  sub->add_option("--last", *last, "Show the last N cached values of each (default 1)")
+      ->check(CLI::NonNegativeNumber);
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args, names, recompute, last] {
+    run = [&global, args, names, recompute, last]() {
+      // Parse every name before touching the store: a typo changes nothing.
+      std::vector<IndicatorSpec> specs;
+      for (const std::string& n : *names) specs.push_back(ParseIndicator(n));
+      const Timeframe tf = ParseTimeframe(args->timeframe);
+      Store store = Store::Open(global.ResolvedUrl());
+      const Instrument i = FindInstrument(store, args->symbol, args->venue);
+      if (store.candles().Info(i.id, tf).count == 0) {
+        throw NotFound(fmt::format("no {} candles of {} in the store", ToString(tf), i.symbol));
+      }
+      nlohmann::json out = nlohmann::json::array();
+      for (const IndicatorSpec& spec : specs) {
+        const IndicatorCacheUpdate u = UpdateIndicatorCache(store, i.id, tf, spec, *recompute);
+        std::vector<IndicatorValue> values = CachedIndicator(store, i.id, tf, spec.name);
+        if (static_cast<std::int64_t>(values.size()) > *last) {
+          values.erase(values.begin(), values.end() - *last);
+        }
+        if (global.json) {
+          nlohmann::json shown = nlohmann::json::array();
+          for (const IndicatorValue& v : values) shown.push_back(IndicatorValueJson(v));
+          out.push_back({{"indicator", u.indicator},
+                         {"candles", u.candles},
+                         {"defined", u.defined},
+                         {"cached", u.cached},
+                         {"written", u.written},
+                         {"values", shown}});
+          continue;
+        }
+        std::cout << fmt::format("{}: {} of {} bars defined, {} written, {} already cached\n",
+                                 u.indicator, u.defined, u.candles, u.written, u.cached);
+        for (const IndicatorValue& v : values) {
+          std::string line = fmt::format("  {}  {:.6g}", v.open_time.ToIso(), v.value);
+          for (const auto& extra : {v.value2, v.value3, v.value4}) {
+            if (extra) line += fmt::format("  {:.6g}", *extra);
+          }
+          if (v.label) line += "  " + *v.label;
+          std::cout << line << "\n";
+        }
+      }
+      if (global.json) std::cout << out.dump(2) << "\n";
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
@@ -265,6 +343,7 @@ void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()
   AddCoverage(*candles, global, run);
   AddGaps(*candles, global, run);
   AddResample(*candles, global, run);
+  AddIndicators(*candles, global, run);
   try {
     AddImportTrades(app, global, run);
   } catch (const CLI::OptionNotFound&) {

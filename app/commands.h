@@ -26,6 +26,8 @@ void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()
 void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 // refresh-views, and views daily|summary.
 void AddViewsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// analyze: persisted analytics (daily/strategy performance, dashboard metrics).
+void AddAnalyzeCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
 // show ENTITY [filters] [--json|--csv]; export ENTITY [--format] [filters] [--out].
 void AddShowCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   cli::AddShowCommand(app, global, run);
   cli::AddExportCommand(app, global, run);
   cli::AddEntityImportCommands(app, global, run);
+  cli::AddAnalyzeCommand(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

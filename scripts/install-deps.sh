@@ -10,7 +10,7 @@ packages=(
   libpq-dev postgresql
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  ccache chromium fonts-dejavu-core
+  ccache chromium fonts-dejavu-core libpng-dev
 )
 
 missing=()

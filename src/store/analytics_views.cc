@@ -2,6 +2,13 @@
 // (postgres/all/0003_analytics_views.sql), computed on read on SQLite. The
 // SQLite path must give exactly the rows the views' SQL gives; keep the two
 // in step.
+//
+// The views are the exact SQL aggregates (counts, Decimal sums); the
+// statistics SQL cannot compute identically on both backends (Sharpe,
+// drawdown, profit factor, as of each day) are persisted by `tradestore
+// analyze` (persisted_analytics.h, src/store/persisted_analytics.cc). Where
+// they overlap (trades, net P&L and equity per bot and day) they agree;
+// tests/app/analyze_test.cc checks it. See docs/tearsheet.md.
 #include "tradestore/analytics_views.h"
 
 #include <chrono>

@@ -1,0 +1,115 @@
+// The HTML tearsheet: one self-contained HTML file showing a bot's
+// performance (equity curve, underwater chart, monthly returns heat map,
+// histograms of trade returns and R-multiples, statistics tables).
+//
+// The file works offline: no scripts at all, no external fonts, images or
+// stylesheets; the charts are inline SVG generated here. Every piece of text
+// taken from the data (title, subtitle, table titles and cells) is HTML
+// escaped, so a strategy or bot name cannot inject markup. A chart whose
+// series is empty is replaced by a "no data" panel that says what is
+// missing.
+//
+// Thread safety: all functions are pure except WriteTearsheet (which writes
+// one file) and BuildBotTearsheet (which reads the store it is given); they
+// may be called concurrently on different arguments.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tradestore/bot.h"
+#include "tradestore/report_table.h"
+#include "tradestore/statistics.h"
+#include "tradestore/timestamp.h"
+
+namespace tradestore {
+
+class Store;
+
+// One point of a time series on a chart.
+struct TearsheetPoint {
+  Timestamp time;
+  double value = 0.0;
+};
+
+// The simple return of one calendar month (UTC), a fraction (0.05 = 5 %).
+struct MonthlyReturn {
+  int year = 0;
+  int month = 0;  // 1..12
+  double value = 0.0;
+};
+
+struct TearsheetData {
+  std::string title;     // e.g. the bot's name; shown as the page heading
+  std::string subtitle;  // e.g. strategy, mode and period; may be empty
+  // Account value over time, sorted by time (equal times allowed), in the
+  // account's currency.
+  std::vector<TearsheetPoint> equity;
+  // Drawdown from the running peak as a fraction <= 0 (-0.2 = 20 % below the
+  // peak), sorted by time.
+  std::vector<TearsheetPoint> drawdown;
+  // Monthly returns, any order; at most one per (year, month).
+  std::vector<MonthlyReturn> monthly_returns;
+  // Net return of each closed trade, a fraction of its entry notional.
+  std::vector<double> trade_returns;
+  // R-multiple of each closed trade (net P&L / initial risk); empty when the
+  // trades carry no initial risk.
+  std::vector<double> r_multiples;
+  // Statistics tables, shown in this order below the charts.
+  std::vector<ReportTable> tables;
+};
+
+// Renders `data` as one complete HTML document (UTF-8). Long series are
+// reduced for drawing (min and max of each of ~1000 time buckets are kept,
+// so no peak or trough is lost).
+//
+// Throws Error(kInvalidArgument) naming the series, index and value for: a
+// non-finite value in any series, an equity or drawdown series out of time
+// order, a drawdown > 0, a month outside 1..12, or a (year, month) given
+// twice.
+std::string RenderTearsheet(const TearsheetData& data);
+
+// Renders `data` and writes it to `path` atomically: the document goes to a
+// temporary file in the same directory, which is flushed and renamed over
+// `path`, so readers see the old file or the whole new one, never a part.
+// Throws what RenderTearsheet throws (and writes nothing), or
+// Error(kStorage) naming the path when the file cannot be written (the
+// temporary file is removed).
+void WriteTearsheet(const TearsheetData& data, const std::string& path);
+
+// HTML-escapes `text` for element content and attribute values: & < > " '
+// become entities. Exposed for tests and for callers that build markup.
+std::string HtmlEscape(std::string_view text);
+
+// ---------------------------------------------------------------------------
+// Series helpers (used by BuildBotTearsheet; pure).
+
+// The drawdown of every point of `equity` from its running peak (the peak
+// starts at the first point), as E_t / peak_t - 1 <= 0 -- the fraction of
+// statistics.h's MaxDrawdown with the sign flipped. Points where the peak is
+// <= 0 have no defined fraction and are left out. Throws
+// Error(kInvalidArgument) for an unsorted or non-finite curve (as
+// DailyCloses).
+std::vector<TearsheetPoint> DrawdownSeries(std::span<const EquityPoint> equity);
+
+// Monthly simple returns of `equity`, oldest first: V_m / V_{m-1} - 1 where
+// V_m is the last equity of UTC calendar month m (from DailyCloses) and
+// V_{m-1} the previous month's last value, the first month measured against
+// the curve's first point. Months without points are absent (the next
+// month's return spans the gap). A month whose base is <= 0 is left out (no
+// defined return). Throws like DrawdownSeries.
+std::vector<MonthlyReturn> MonthlyReturns(std::span<const EquityPoint> equity);
+
+// Fills a TearsheetData for one bot from the store: title = bot name,
+// subtitle = strategy, mode and period; equity = the portfolio snapshots of
+// the bot's first account (PortfolioRepository::Curve); drawdown and monthly
+// returns from it (above); trade returns = Trade::return_fraction() of the
+// bot's closed trades (test trades excluded); r_multiples empty (trades carry
+// no initial risk yet); tables "Performance", "Trades" (from
+// ComputePerformance with `options`) and "Monthly returns (%)".
+// Throws Error(kNotFound) for an unknown bot and what the repositories throw.
+TearsheetData BuildBotTearsheet(Store& store, BotId bot, const PerformanceOptions& options = {});
+
+}  // namespace tradestore
