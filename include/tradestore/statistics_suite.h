@@ -342,6 +342,10 @@ struct Breakdown {
 // regime) read "(none)".
 Breakdown BreakdownTrades(std::span<const TradeSample> trades, BreakdownKey by);
 
+// Every BreakdownKey, in enum order, in one pass over the trades (what
+// ComputeStatistics uses). Throws like SummarizeTrades.
+std::vector<Breakdown> BreakdownTradesByAllKeys(std::span<const TradeSample> trades);
+
 // ---------------------------------------------------------------------------
 // The whole report.
 

@@ -21,11 +21,6 @@ namespace tradestore {
 
 namespace {
 
-constexpr std::array<BreakdownKey, 7> kAllKeys = {
-    BreakdownKey::kStrategy,   BreakdownKey::kInstrument, BreakdownKey::kRegime,
-    BreakdownKey::kExitReason, BreakdownKey::kSide,       BreakdownKey::kWeekday,
-    BreakdownKey::kHour};
-
 bool SortedByExit(std::span<const TradeSample> trades) {
   for (std::size_t i = 1; i < trades.size(); ++i) {
     if (trades[i].exit_time < trades[i - 1].exit_time) return false;
@@ -54,7 +49,7 @@ StatisticsReport ComputeStatistics(std::span<const TradeSample> trades,
   report.trades = SummarizeTrades(sorted);
   report.equity = SummarizeEquity(equity, options.periods_per_year);
   report.ledger = SummarizeLedger(ledger);
-  for (BreakdownKey key : kAllKeys) report.breakdowns.push_back(BreakdownTrades(sorted, key));
+  report.breakdowns = BreakdownTradesByAllKeys(sorted);
 
   if (options.rolling_trades > 0) {
     const std::size_t n = std::min(options.rolling_trades, sorted.size());

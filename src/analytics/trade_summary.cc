@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <map>
+#include <deque>
 #include <numeric>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "analytics/statistics_internal.h"
@@ -51,23 +53,36 @@ void CheckFinite(double value, std::size_t index, const char* field) {
   }
 }
 
+void CheckSample(const TradeSample& t, std::size_t index) {
+  CheckFinite(t.net_pnl, index, "net_pnl");
+  CheckFinite(t.gross_pnl, index, "gross_pnl");
+  CheckFinite(t.fees, index, "fees");
+  CheckFinite(t.entry_price, index, "entry_price");
+  CheckFinite(t.mae, index, "mae");
+  CheckFinite(t.mfe, index, "mfe");
+  if (t.r_multiple) CheckFinite(*t.r_multiple, index, "r_multiple");
+  if (t.mae_r) CheckFinite(*t.mae_r, index, "mae_r");
+  if (t.mfe_r) CheckFinite(*t.mfe_r, index, "mfe_r");
+}
+
+double Seconds(Micros us) {
+  return static_cast<double>(us) / static_cast<double>(kMicrosPerSecond);
+}
+
 // Accumulates one trade at a time, in exit order.
 class TradeAccumulator {
  public:
-  void Add(const TradeSample& t, std::size_t index) {
-    CheckFinite(t.net_pnl, index, "net_pnl");
-    CheckFinite(t.gross_pnl, index, "gross_pnl");
-    CheckFinite(t.fees, index, "fees");
-    CheckFinite(t.entry_price, index, "entry_price");
-    CheckFinite(t.mae, index, "mae");
-    CheckFinite(t.mfe, index, "mfe");
+  // `check`: validate the numbers (false when an earlier pass did).
+  void Add(const TradeSample& t, std::size_t index, bool check = true) {
+    if (check) CheckSample(t, index);
     ++s_.trade_count;
     if (t.side == Side::kBuy) {
       ++s_.long_count;
     } else {
       ++s_.short_count;
     }
-    const double hold = static_cast<double>(t.exit_time - t.entry_time) / kMicrosPerSecond;
+    // Holding times in µs, exact in int64; converted to seconds at the end.
+    const Micros hold = t.exit_time - t.entry_time;
     hold_all_ += hold;
     if (t.net_pnl > 0.0) {
       ++s_.wins;
@@ -104,22 +119,21 @@ class TradeAccumulator {
     if (!s_.first_entry || t.entry_time < *s_.first_entry) s_.first_entry = t.entry_time;
     if (!s_.last_exit || t.exit_time > *s_.last_exit) s_.last_exit = t.exit_time;
     if (t.r_multiple) {
-      CheckFinite(*t.r_multiple, index, "r_multiple");
       const double r = *t.r_multiple;
+      // Sums shifted by the first R: one pass without the cancellation of
+      // plain sums of squares (R-multiples are of order 1 anyway).
+      if (s_.r_count == 0) r_shift_ = r;
       ++s_.r_count;
-      // Welford's update: stable in one pass.
-      const double delta = r - r_mean_;
-      r_mean_ += delta / static_cast<double>(s_.r_count);
-      r_m2_ += delta * (r - r_mean_);
+      const double d = r - r_shift_;
+      r_sum_ += d;
+      r_sum_sq_ += d * d;
       r_max_abs_ = std::max(r_max_abs_, std::abs(r));
     }
     if (t.mae_r) {
-      CheckFinite(*t.mae_r, index, "mae_r");
       sum_mae_r_ += *t.mae_r;
       ++mae_r_count_;
     }
     if (t.mfe_r) {
-      CheckFinite(*t.mfe_r, index, "mfe_r");
       sum_mfe_r_ += *t.mfe_r;
       ++mfe_r_count_;
     }
@@ -135,7 +149,7 @@ class TradeAccumulator {
     if (s.trade_count > 0) {
       s.win_rate = static_cast<double>(s.wins) / n;
       s.expectancy = s.net_profit / n;
-      s.average_holding_seconds = hold_all_ / n;
+      s.average_holding_seconds = Seconds(hold_all_) / n;
       s.average_mae = sum_mae_ / n;
       s.average_mfe = sum_mfe_ / n;
       if (!bad_entry_price_ && sum_mae_norm_ > 0.0) s.edge_ratio = sum_mfe_norm_ / sum_mae_norm_;
@@ -146,22 +160,25 @@ class TradeAccumulator {
     s.profit_factor = ProfitFactor(s.gross_profit, s.gross_loss);
     if (s.wins > 0) {
       s.average_win = s.gross_profit / static_cast<double>(s.wins);
-      s.average_winner_holding_seconds = hold_win_ / static_cast<double>(s.wins);
+      s.average_winner_holding_seconds = Seconds(hold_win_) / static_cast<double>(s.wins);
     }
     if (s.losses > 0) {
       s.average_loss = s.gross_loss / static_cast<double>(s.losses);
-      s.average_loser_holding_seconds = hold_loss_ / static_cast<double>(s.losses);
+      s.average_loser_holding_seconds = Seconds(hold_loss_) / static_cast<double>(s.losses);
     }
     s.payoff_ratio = PayoffRatio(s.average_win, s.average_loss);
     s.kelly_fraction = KellyFraction(s.wins, s.losses, s.payoff_ratio);
     if (gross_before_costs_ > 0.0) {
       s.fees_fraction_of_gross_profit = s.total_fees / gross_before_costs_;
     }
-    if (s.r_count > 0) s.expectancy_r = r_mean_;
-    if (s.r_count >= 2) {
-      const double sd = std::sqrt(r_m2_ / static_cast<double>(s.r_count - 1));
-      if (sd > 1e-10 * r_max_abs_ && sd > 0.0) {
-        s.sqn = std::sqrt(static_cast<double>(s.r_count)) * r_mean_ / sd;
+    if (s.r_count > 0) {
+      const auto rn = static_cast<double>(s.r_count);
+      const double mean = r_shift_ + r_sum_ / rn;
+      s.expectancy_r = mean;
+      if (s.r_count >= 2) {
+        const double var = std::max(0.0, (r_sum_sq_ - r_sum_ * r_sum_ / rn) / (rn - 1.0));
+        const double sd = std::sqrt(var);
+        if (sd > 1e-10 * r_max_abs_ && sd > 0.0) s.sqn = std::sqrt(rn) * mean / sd;
       }
     }
     if (mae_r_count_ > 0) s.average_mae_r = sum_mae_r_ / static_cast<double>(mae_r_count_);
@@ -173,11 +190,11 @@ class TradeAccumulator {
  private:
   TradeSummary s_;
   std::size_t win_run_ = 0, loss_run_ = 0;
-  double hold_all_ = 0.0, hold_win_ = 0.0, hold_loss_ = 0.0;
+  Micros hold_all_ = 0, hold_win_ = 0, hold_loss_ = 0;
   double gross_before_costs_ = 0.0;
   double sum_mae_ = 0.0, sum_mfe_ = 0.0, sum_mae_norm_ = 0.0, sum_mfe_norm_ = 0.0;
   bool bad_entry_price_ = false;
-  double r_mean_ = 0.0, r_m2_ = 0.0, r_max_abs_ = 0.0;
+  double r_shift_ = 0.0, r_sum_ = 0.0, r_sum_sq_ = 0.0, r_max_abs_ = 0.0;
   double sum_mae_r_ = 0.0, sum_mfe_r_ = 0.0, pair_mae_r_ = 0.0, pair_mfe_r_ = 0.0;
   std::size_t mae_r_count_ = 0, mfe_r_count_ = 0;
 };
@@ -235,49 +252,123 @@ std::string_view ToString(BreakdownKey key) noexcept {
   return "?";
 }
 
-Breakdown BreakdownTrades(std::span<const TradeSample> trades, BreakdownKey by) {
-  // The map's key sorts the rows: numeric keys (weekday, hour) are stored as
-  // a zero-padded sort prefix and replaced by their label at the end.
-  std::map<std::string, TradeAccumulator> groups;
-  const auto key_of = [by](const TradeSample& t) -> std::string {
-    const std::string* text = nullptr;
-    switch (by) {
-      case BreakdownKey::kStrategy:
-        text = &t.strategy;
-        break;
-      case BreakdownKey::kInstrument:
-        text = &t.instrument;
-        break;
-      case BreakdownKey::kRegime:
-        text = &t.regime;
-        break;
-      case BreakdownKey::kExitReason:
-        text = &t.exit_reason;
-        break;
-      case BreakdownKey::kSide:
-        return t.side == Side::kBuy ? "long" : "short";
-      case BreakdownKey::kWeekday:
-        return std::to_string(
-            analytics_internal::WeekdayFromDays(analytics_internal::UtcDay(t.exit_time)));
-      case BreakdownKey::kHour: {
-        const Micros in_day =
-            t.exit_time.micros() - analytics_internal::UtcDay(t.exit_time) * kMicrosPerDay;
-        return fmt::format("{:02}", in_day / kMicrosPerHour);
-      }
-    }
-    return text == nullptr || text->empty() ? std::string("(none)") : *text;
-  };
-  const std::vector<std::size_t> order = ExitOrder(trades);
-  for (std::size_t i : order) groups[key_of(trades[i])].Add(trades[i], i);
-  Breakdown result;
-  result.by = by;
-  for (const auto& [key, acc] : groups) {
-    std::string label = key;
-    if (by == BreakdownKey::kWeekday)
-      label = kWeekdays.at(static_cast<std::size_t>(std::stoi(key)));
-    result.rows.push_back({label, acc.Finish()});
+namespace {
+
+// Groups of one breakdown key: text keys through a hash map of views into the
+// trades (no allocation per trade), weekday / hour / side by direct index.
+class Grouper {
+ public:
+  explicit Grouper(BreakdownKey by) : by_(by) {
+    if (by == BreakdownKey::kSide) fixed_.resize(2);
+    if (by == BreakdownKey::kWeekday) fixed_.resize(7);
+    if (by == BreakdownKey::kHour) fixed_.resize(24);
   }
+
+  // `day` is UtcDay(t.exit_time), computed once by the caller.
+  void Add(const TradeSample& t, std::int64_t day, std::size_t index) {
+    switch (by_) {
+      case BreakdownKey::kStrategy:
+        return AddText(t.strategy, t, index);
+      case BreakdownKey::kInstrument:
+        return AddText(t.instrument, t, index);
+      case BreakdownKey::kRegime:
+        return AddText(t.regime, t, index);
+      case BreakdownKey::kExitReason:
+        return AddText(t.exit_reason, t, index);
+      case BreakdownKey::kSide:
+        return fixed_[t.side == Side::kBuy ? 0 : 1].Add(t, index, false);
+      case BreakdownKey::kWeekday:
+        return fixed_[static_cast<std::size_t>(analytics_internal::WeekdayFromDays(day))].Add(
+            t, index, false);
+      case BreakdownKey::kHour:
+        return fixed_[static_cast<std::size_t>((t.exit_time.micros() - day * kMicrosPerDay) /
+                                               kMicrosPerHour)]
+            .Add(t, index, false);
+    }
+  }
+
+  Breakdown Finish() const {
+    Breakdown result;
+    result.by = by_;
+    if (!fixed_.empty()) {
+      for (std::size_t i = 0; i < fixed_.size(); ++i) {
+        TradeSummary summary = fixed_[i].Finish();
+        if (summary.trade_count == 0) continue;
+        std::string key = by_ == BreakdownKey::kSide      ? std::string(i == 0 ? "long" : "short")
+                          : by_ == BreakdownKey::kWeekday ? std::string(kWeekdays[i])
+                                                          : fmt::format("{:02}", i);
+        result.rows.push_back({std::move(key), std::move(summary)});
+      }
+      return result;
+    }
+    std::vector<std::size_t> order(keys_.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return keys_[a] < keys_[b]; });
+    for (std::size_t i : order) result.rows.push_back({std::string(keys_[i]), text_[i].Finish()});
+    return result;
+  }
+
+ private:
+  void AddText(const std::string& text, const TradeSample& t, std::size_t index) {
+    const std::string_view key = text.empty() ? std::string_view("(none)") : std::string_view(text);
+    if (last_ != nullptr && key == last_key_) {
+      last_->Add(t, index, false);
+      return;
+    }
+    auto [it, inserted] = index_.try_emplace(key, text_.size());
+    if (inserted) {
+      keys_.push_back(key);
+      text_.emplace_back();
+    }
+    last_key_ = key;
+    last_ = &text_[it->second];
+    last_->Add(t, index, false);
+  }
+
+  BreakdownKey by_;
+  std::vector<TradeAccumulator> fixed_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+  std::vector<std::string_view> keys_;
+  std::deque<TradeAccumulator> text_;  // stable addresses for last_
+  std::string_view last_key_;
+  TradeAccumulator* last_ = nullptr;
+};
+
+std::vector<Breakdown> Breakdowns(std::span<const TradeSample> trades,
+                                  std::span<const BreakdownKey> keys) {
+  // Numbers are validated once, here, not in every group.
+  for (std::size_t i = 0; i < trades.size(); ++i) CheckSample(trades[i], i);
+  std::vector<Grouper> groupers;
+  groupers.reserve(keys.size());
+  for (BreakdownKey key : keys) groupers.emplace_back(key);
+  const auto add = [&](std::size_t i) {
+    const std::int64_t day = analytics_internal::UtcDay(trades[i].exit_time);
+    for (Grouper& g : groupers) g.Add(trades[i], day, i);
+  };
+  if (SortedByExit(trades)) {
+    for (std::size_t i = 0; i < trades.size(); ++i) add(i);
+  } else {
+    for (std::size_t i : ExitOrder(trades)) add(i);
+  }
+  std::vector<Breakdown> result;
+  result.reserve(groupers.size());
+  for (const Grouper& g : groupers) result.push_back(g.Finish());
   return result;
+}
+
+}  // namespace
+
+Breakdown BreakdownTrades(std::span<const TradeSample> trades, BreakdownKey by) {
+  return Breakdowns(trades, std::span<const BreakdownKey>(&by, 1)).front();
+}
+
+std::vector<Breakdown> BreakdownTradesByAllKeys(std::span<const TradeSample> trades) {
+  static constexpr BreakdownKey kAll[] = {BreakdownKey::kStrategy, BreakdownKey::kInstrument,
+                                          BreakdownKey::kRegime,   BreakdownKey::kExitReason,
+                                          BreakdownKey::kSide,     BreakdownKey::kWeekday,
+                                          BreakdownKey::kHour};
+  return Breakdowns(trades, kAll);
 }
 
 }  // namespace tradestore
