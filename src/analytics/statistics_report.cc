@@ -480,6 +480,7 @@ Json EquityJson(const EquitySummary& e) {
   Json months = Json::array();
   for (const MonthlyReturn& m : e.monthly_returns) months.push_back(MonthJson(m));
   j["monthly_returns"] = std::move(months);
+  j["returns_defined"] = e.returns_defined;
   return j;
 }
 
