@@ -47,9 +47,14 @@ std::vector<TradeSample> ToTradeSamples(std::span<const Trade> trades) {
 
 namespace {
 
-void CheckFinite(double value, std::size_t index, const char* field) {
-  if (!std::isfinite(value)) {
-    throw InvalidArgument(fmt::format("trade {}: {} is not finite: {}", index, field, value));
+[[noreturn, gnu::noinline, gnu::cold]] void ThrowNotFinite(double value, std::size_t index,
+                                                           const char* field) {
+  throw InvalidArgument(fmt::format("trade {}: {} is not finite: {}", index, field, value));
+}
+
+inline void CheckFinite(double value, std::size_t index, const char* field) {
+  if (!std::isfinite(value)) [[unlikely]] {
+    ThrowNotFinite(value, index, field);
   }
 }
 
@@ -316,16 +321,29 @@ class Grouper {
       last_->Add(t, index, false);
       return;
     }
-    auto [it, inserted] = index_.try_emplace(key, text_.size());
-    if (inserted) {
+    // Few groups (the usual case): a linear scan beats hashing the key.
+    std::size_t slot = keys_.size();
+    if (keys_.size() <= kLinearScanLimit) {
+      for (std::size_t i = 0; i < keys_.size(); ++i) {
+        if (keys_[i] == key) {
+          slot = i;
+          break;
+        }
+      }
+    } else if (const auto it = index_.find(key); it != index_.end()) {
+      slot = it->second;
+    }
+    if (slot == keys_.size()) {
       keys_.push_back(key);
       text_.emplace_back();
+      index_.emplace(key, slot);
     }
     last_key_ = key;
-    last_ = &text_[it->second];
+    last_ = &text_[slot];
     last_->Add(t, index, false);
   }
 
+  static constexpr std::size_t kLinearScanLimit = 16;
   BreakdownKey by_;
   std::vector<TradeAccumulator> fixed_;
   std::unordered_map<std::string_view, std::size_t> index_;

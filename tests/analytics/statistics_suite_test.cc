@@ -177,6 +177,29 @@ TEST(BreakdownTradesTest, SidesAndExitReasonsPartitionTheTrades) {
   NEAR_REF(net, ref::trades::net_profit);
 }
 
+TEST(BreakdownTradesTest, ManyGroupsAreSortedAndCounted) {
+  // 40 instruments (past the linear-scan limit, so the hash path), keys
+  // interleaved: instrument k gets k + 1 trades of +1 each.
+  std::vector<TradeSample> t;
+  for (int round = 0; round < 40; ++round) {
+    for (int k = round; k < 40; ++k) {
+      TradeSample s;
+      s.net_pnl = 1.0;
+      s.instrument = "I" + std::to_string(100 + k);
+      s.exit_time = At(2024, 1, 1) + static_cast<Micros>(t.size()) * kMicrosPerMinute;
+      s.entry_time = s.exit_time;
+      t.push_back(s);
+    }
+  }
+  const Breakdown b = BreakdownTrades(t, BreakdownKey::kInstrument);
+  ASSERT_EQ(b.rows.size(), 40u);
+  for (int k = 0; k < 40; ++k) {
+    EXPECT_EQ(b.rows[k].key, "I" + std::to_string(100 + k));
+    EXPECT_EQ(b.rows[k].summary.trade_count, static_cast<std::size_t>(k + 1));
+    EXPECT_EQ(b.rows[k].summary.longest_win_streak, static_cast<std::size_t>(k + 1));
+  }
+}
+
 void ExpectReferenceEquity(const EquitySummary& e, const ref::EquityRef& x) {
   NEAR_REF(e.total_return, x.total_return);
   NEAR_REF(e.cagr, x.cagr);
