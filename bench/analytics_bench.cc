@@ -13,7 +13,9 @@
 //      real 1m sample in examples/data, beside a plain loop that reads each
 //      candle once (the floor).
 //
-// Times are medians over --reps repetitions. See docs/benchmarks.md.
+// Times are medians over --reps repetitions; each ratio is the median of
+// per-repetition ratios, the two sides run back to back. See
+// docs/statistics.md ("Speed").
 //
 // Usage: tradestore_analytics_bench [--trades N] [--years N] [--candles N]
 //                                   [--reps N] [--real FILE]
@@ -70,6 +72,32 @@ double Time(int reps, const std::function<void()>& fn) {
     t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return Median(t);
+}
+
+// Runs `floor` and `ours` back to back `reps` times, alternating which goes
+// first; medians of each time and of the per-repetition ratios (steadier
+// than a ratio of medians on a busy machine).
+struct Paired {
+  double ours = 0.0;
+  double floor = 0.0;
+  double ratio = 0.0;
+};
+Paired TimePaired(int reps, const std::function<void()>& ours, const std::function<void()>& floor) {
+  std::vector<double> a, b, r;
+  for (int i = 0; i < reps; ++i) {
+    double ta = 0.0, tb = 0.0;
+    if (i % 2 == 0) {
+      tb = Time(1, floor);
+      ta = Time(1, ours);
+    } else {
+      ta = Time(1, ours);
+      tb = Time(1, floor);
+    }
+    a.push_back(ta);
+    b.push_back(tb);
+    r.push_back(ta / tb);
+  }
+  return {Median(a), Median(b), Median(r)};
 }
 
 // Keeps a value alive so the optimizer cannot drop the loop computing it.
@@ -188,7 +216,7 @@ void ResampleRow(const char* label, const std::vector<Candle>& candles, tradesto
   options.from = tradestore::Timeframe::k1m;
   options.to = to;
   std::int64_t buckets = 0;
-  const double ours = Time(reps, [&] {
+  const auto ours = [&] {
     double sum = 0.0;
     tradestore::Resampler r(options, [&](const tradestore::ResampledCandle& c) {
       sum += c.candle.close;
@@ -197,18 +225,19 @@ void ResampleRow(const char* label, const std::vector<Candle>& candles, tradesto
     for (const Candle& c : candles) r.Add(c);
     r.Finish();
     g_sink = sum;
-  });
-  const double floor = Time(reps, [&] {
+  };
+  const auto floor = [&] {
     double sum = 0.0;
     for (const Candle& c : candles) {
       sum += c.open + c.high + c.low + c.close + c.volume + static_cast<double>(c.trades) +
              static_cast<double>(c.open_time.micros());
     }
     g_sink = sum;
-  });
+  };
+  const Paired p = TimePaired(reps, ours, floor);
   const double n = static_cast<double>(candles.size());
-  std::printf("%-34s %10zu %14.1f %14.1f %8.1fx\n", label, candles.size(), n / ours / 1e6,
-              n / floor / 1e6, ours / floor);
+  std::printf("%-34s %10zu %14.1f %14.1f %8.1fx\n", label, candles.size(), n / p.ours / 1e6,
+              n / p.floor / 1e6, p.ratio);
 }
 
 }  // namespace
@@ -250,29 +279,30 @@ int main(int argc, char** argv) {
     options.rolling_days = 365;
 
     std::size_t rows = 0;
-    const double full = Time(o.reps, [&] {
+    const auto floor = [&] { g_sink = PlainPass(trades, curve); };
+    const auto full_suite = [&] {
       const tradestore::StatisticsReport r =
           tradestore::ComputeStatistics(trades, curve, {}, options);
       rows = 0;
       for (const auto& b : r.breakdowns) rows += b.rows.size();
       g_sink = r.trades.net_profit + r.equity.sharpe_ratio.value_or(0.0);
-    });
-    const double trades_only =
-        Time(o.reps, [&] { g_sink = tradestore::SummarizeTrades(trades).net_profit; });
+    };
+    const Paired full = TimePaired(o.reps, full_suite, floor);
+    const Paired trades_only = TimePaired(
+        o.reps, [&] { g_sink = tradestore::SummarizeTrades(trades).net_profit; }, floor);
     const double equity_only = Time(o.reps, [&] {
       g_sink = tradestore::SummarizeEquity(curve, 252.0).sharpe_ratio.value_or(0.0);
     });
-    const double floor = Time(o.reps, [&] { g_sink = PlainPass(trades, curve); });
 
     std::printf(
         "Statistics: %zu closed trades, %d years of daily equity (%zu points), "
         "median of %d\n",
         trades.size(), o.years, curve.size(), o.reps);
     std::printf("%-44s %12s %12s %8s\n", "workload", "ours (ms)", "floor (ms)", "ratio");
-    std::printf("%-44s %12.1f %12.1f %7.1fx\n", "full suite (ComputeStatistics)", full * 1e3,
-                floor * 1e3, full / floor);
+    std::printf("%-44s %12.1f %12.1f %7.1fx\n", "full suite (ComputeStatistics)", full.ours * 1e3,
+                full.floor * 1e3, full.ratio);
     std::printf("%-44s %12.1f %12.1f %7.1fx\n", "trade statistics (SummarizeTrades)",
-                trades_only * 1e3, floor * 1e3, trades_only / floor);
+                trades_only.ours * 1e3, trades_only.floor * 1e3, trades_only.ratio);
     std::printf("%-44s %12.3f\n", "equity statistics alone (SummarizeEquity)", equity_only * 1e3);
     std::printf("(%zu breakdown rows; the floor is one pass summing every number read)\n\n", rows);
 

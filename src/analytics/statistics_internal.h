@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "tradestore/statistics.h"
+#include "tradestore/statistics_suite.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore::analytics_internal {
@@ -27,6 +29,11 @@ constexpr std::int64_t UtcDay(Timestamp t) noexcept {
   const std::int64_t us = t.micros();
   return us >= 0 ? us / kMicrosPerDay : -((-us + kMicrosPerDay - 1) / kMicrosPerDay);
 }
+
+// SummarizeTrades and BreakdownTradesByAllKeys in one pass over `trades`:
+// returns the breakdowns and sets `total`. Throws like SummarizeTrades.
+std::vector<Breakdown> SummarizeWithBreakdowns(std::span<const TradeSample> trades,
+                                               TradeSummary& total);
 
 // A civil UTC date (proleptic Gregorian) of a day count since 1970-01-01
 // (H. Hinnant's civil_from_days algorithm).

@@ -46,10 +46,10 @@ StatisticsReport ComputeStatistics(std::span<const TradeSample> trades,
     sorted = sorted_copy;
   }
   StatisticsReport report;
-  report.trades = SummarizeTrades(sorted);
+  // The totals and the 7 breakdowns in one pass.
+  report.breakdowns = analytics_internal::SummarizeWithBreakdowns(sorted, report.trades);
   report.equity = SummarizeEquity(equity, options.periods_per_year);
   report.ledger = SummarizeLedger(ledger);
-  report.breakdowns = BreakdownTradesByAllKeys(sorted);
 
   if (options.rolling_trades > 0) {
     const std::size_t n = std::min(options.rolling_trades, sorted.size());

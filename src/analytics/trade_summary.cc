@@ -353,16 +353,20 @@ class Grouper {
   TradeAccumulator* last_ = nullptr;
 };
 
+// One pass: validates each trade, adds it to `total` (when given) and to
+// every key's group.
 std::vector<Breakdown> Breakdowns(std::span<const TradeSample> trades,
-                                  std::span<const BreakdownKey> keys) {
-  // Numbers are validated once, here, not in every group.
-  for (std::size_t i = 0; i < trades.size(); ++i) CheckSample(trades[i], i);
+                                  std::span<const BreakdownKey> keys,
+                                  TradeAccumulator* total = nullptr) {
   std::vector<Grouper> groupers;
   groupers.reserve(keys.size());
   for (BreakdownKey key : keys) groupers.emplace_back(key);
   const auto add = [&](std::size_t i) {
-    const std::int64_t day = analytics_internal::UtcDay(trades[i].exit_time);
-    for (Grouper& g : groupers) g.Add(trades[i], day, i);
+    const TradeSample& t = trades[i];
+    CheckSample(t, i);
+    if (total != nullptr) total->Add(t, i, false);
+    const std::int64_t day = analytics_internal::UtcDay(t.exit_time);
+    for (Grouper& g : groupers) g.Add(t, day, i);
   };
   if (SortedByExit(trades)) {
     for (std::size_t i = 0; i < trades.size(); ++i) add(i);
@@ -375,6 +379,11 @@ std::vector<Breakdown> Breakdowns(std::span<const TradeSample> trades,
   return result;
 }
 
+constexpr BreakdownKey kAllKeys[] = {BreakdownKey::kStrategy, BreakdownKey::kInstrument,
+                                     BreakdownKey::kRegime,   BreakdownKey::kExitReason,
+                                     BreakdownKey::kSide,     BreakdownKey::kWeekday,
+                                     BreakdownKey::kHour};
+
 }  // namespace
 
 Breakdown BreakdownTrades(std::span<const TradeSample> trades, BreakdownKey by) {
@@ -382,11 +391,19 @@ Breakdown BreakdownTrades(std::span<const TradeSample> trades, BreakdownKey by) 
 }
 
 std::vector<Breakdown> BreakdownTradesByAllKeys(std::span<const TradeSample> trades) {
-  static constexpr BreakdownKey kAll[] = {BreakdownKey::kStrategy, BreakdownKey::kInstrument,
-                                          BreakdownKey::kRegime,   BreakdownKey::kExitReason,
-                                          BreakdownKey::kSide,     BreakdownKey::kWeekday,
-                                          BreakdownKey::kHour};
-  return Breakdowns(trades, kAll);
+  return Breakdowns(trades, kAllKeys);
 }
+
+namespace analytics_internal {
+
+std::vector<Breakdown> SummarizeWithBreakdowns(std::span<const TradeSample> trades,
+                                               TradeSummary& total) {
+  TradeAccumulator acc;
+  std::vector<Breakdown> result = Breakdowns(trades, kAllKeys, &acc);
+  total = acc.Finish();
+  return result;
+}
+
+}  // namespace analytics_internal
 
 }  // namespace tradestore
