@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "tradestore/error.h"
 #include "tradestore/statistics.h"
+#include "tradestore/statistics_input.h"
 #include "tradestore/statistics_suite.h"
 #include "tradestore/store.h"
 
@@ -44,99 +45,25 @@ std::optional<Timestamp> ParseTime(const std::string& text, const char* option) 
   return t;
 }
 
-// The bots the report covers, and a title for it.
-std::vector<Bot> SelectBots(Store& store, const ReportArgs& a, std::string& title) {
-  if (!a.bot.empty()) {
-    auto found = store.bots().FindByName(a.bot);
-    if (!found) throw NotFound("bot '" + a.bot + "' does not exist");
-    title = fmt::format("bot {} ({}, {})", found->name, found->strategy, ToString(found->mode));
-    return {*found};
-  }
-  std::vector<Bot> bots = store.bots().List();
-  if (bots.empty()) throw NotFound("the store has no bots; run a backtest first");
-  if (!a.strategy.empty()) {
-    // Bots whose default strategy it is give the equity curve and ledger;
-    // trades are selected by their own strategy field, over all bots.
-    std::erase_if(bots, [&](const Bot& b) { return b.strategy != a.strategy; });
-    title = fmt::format("strategy {} ({} bots)", a.strategy, bots.size());
-    return bots;
-  }
-  if (a.all) {
-    title = fmt::format("all bots ({})", bots.size());
-    return bots;
-  }
-  const Bot newest = *std::max_element(bots.begin(), bots.end(),
-                                       [](const Bot& x, const Bot& y) { return x.id < y.id; });
-  title = fmt::format("bot {} ({}, {})", newest.name, newest.strategy, ToString(newest.mode));
-  return {newest};
-}
-
 int RunReport(const GlobalOptions& global, const ReportArgs& a) {
-  if (int(!a.bot.empty()) + int(!a.strategy.empty()) + int(a.all) > 1) {
-    throw InvalidArgument("report: choose one of --bot, --strategy and --all");
-  }
   if (global.json && a.csv) throw InvalidArgument("report: choose one of --json and --csv");
-  TimeRange range;
-  range.from = ParseTime(a.from, "--from");
-  range.to = ParseTime(a.to, "--to");
-  if (range.from && range.to && !(*range.from < *range.to)) {
-    throw InvalidArgument(fmt::format("report: --from {} is not before --to {}", a.from, a.to));
-  }
+  StatisticsSelection selection;
+  selection.bot = a.bot;
+  selection.strategy = a.strategy;
+  selection.all_bots = a.all;
+  selection.range.from = ParseTime(a.from, "--from");
+  selection.range.to = ParseTime(a.to, "--to");
+  const TimeRange& range = selection.range;
 
   Store store = Store::Open(global.ResolvedUrl());
-  std::string title;
-  const std::vector<Bot> bots = SelectBots(store, a, title);
+  const StatisticsInput in = LoadStatisticsInput(store, selection);
+  const std::vector<Bot>& bots = in.bots;
 
-  std::map<InstrumentId, std::string> symbols;
-  for (const Instrument& i : store.instruments().List()) symbols[i.id] = i.symbol;
-
-  std::vector<Trade> trades;
-  std::vector<std::vector<EquityPoint>> curves;
-  std::vector<LedgerEntry> ledger;
-  if (!a.strategy.empty()) {
-    // A strategy's trades, whichever bot made them.
-    TradeFilter filter;
-    filter.strategy = a.strategy;
-    filter.exit_time = range;
-    trades = store.trades().List(filter);
-    if (trades.empty() && bots.empty()) {
-      throw NotFound(fmt::format("no bot or trade of strategy '{}'", a.strategy));
-    }
-  }
-  for (const Bot& bot : bots) {
-    if (a.strategy.empty()) {
-      TradeFilter filter;
-      filter.bot = bot.id;
-      filter.exit_time = range;
-      std::vector<Trade> bot_trades = store.trades().List(filter);
-      trades.insert(trades.end(), bot_trades.begin(), bot_trades.end());
-    }
-    for (const Account& account : store.accounts().List(bot.id)) {
-      std::vector<EquityPoint> curve;
-      for (const PortfolioSnapshot& s : store.portfolio().Curve(bot.id, account.id, range)) {
-        curve.push_back({s.time, s.equity.ToDouble()});
-      }
-      if (!curve.empty()) curves.push_back(std::move(curve));
-      std::vector<LedgerEntry> entries = store.ledger().Entries(bot.id, account.id, {}, range);
-      ledger.insert(ledger.end(), entries.begin(), entries.end());
-    }
-  }
-  std::stable_sort(trades.begin(), trades.end(),
-                   [](const Trade& x, const Trade& y) { return x.exit_time < y.exit_time; });
-  const std::vector<EquityPoint> equity =
-      curves.size() == 1 ? curves.front() : CombineEquityCurves(curves);
-
-  std::vector<TradeSample> samples;
-  samples.reserve(trades.size());
-  for (const Trade& t : trades) {
-    const auto symbol = symbols.find(t.instrument_id);
-    samples.push_back(ToTradeSample(t, symbol == symbols.end() ? std::string() : symbol->second));
-  }
   StatisticsOptions options;
   options.periods_per_year = a.periods_per_year;
   options.rolling_trades = a.rolling_trades;
   options.rolling_days = a.rolling_days;
-  const StatisticsReport stats = ComputeStatistics(samples, equity, ledger, options);
+  const StatisticsReport stats = ComputeStatistics(in.samples, in.equity, in.ledger, options);
 
   if (global.json) {
     // The foundation report's keys stay at the top level (scripts read
@@ -144,7 +71,7 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
     PerformanceOptions perf;
     perf.periods_per_year = a.periods_per_year;
     nlohmann::ordered_json j =
-        nlohmann::ordered_json::parse(ReportToJson(ComputePerformance(trades, equity, perf)));
+        nlohmann::ordered_json::parse(ReportToJson(ComputePerformance(in.trades, in.equity, perf)));
     if (!a.all && a.strategy.empty()) {
       j["bot"] = bots.front().name;
     } else {
@@ -164,7 +91,7 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
     std::cout << TablesToCsv(tables);
     return 0;
   }
-  std::cout << "Performance of " << title;
+  std::cout << "Performance of " << in.title;
   if (range.from || range.to) {
     std::cout << fmt::format(", {} to {}", range.from ? range.from->ToIso() : "start",
                              range.to ? range.to->ToIso() : "end");
