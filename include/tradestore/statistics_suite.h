@@ -298,6 +298,12 @@ EquitySummary SummarizeEquity(std::span<const EquityPoint> equity, double period
 // is undefined or empty. Throws like DailyCloses.
 std::vector<MonthlyReturn> MonthlyReturns(std::span<const EquityPoint> equity);
 
+// The underwater (drawdown) curve for charts: at every point of `equity`,
+// (E_t − peak_t) / peak_t, a fraction <= 0, with the first point as the first
+// peak (as MaxDrawdown). A point whose running peak is <= 0 has no defined
+// fraction and is left out. Throws like DailyCloses.
+std::vector<EquityPoint> UnderwaterCurve(std::span<const EquityPoint> equity);
+
 // Combines the equity curves of several bots into one: at every time any
 // curve has a point, the sum over curves of their latest equity, a curve
 // contributing its starting equity before its first point (its capital is

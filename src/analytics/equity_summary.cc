@@ -147,6 +147,18 @@ EquitySummary SummarizeEquity(std::span<const EquityPoint> equity, double period
   return s;
 }
 
+std::vector<EquityPoint> UnderwaterCurve(std::span<const EquityPoint> equity) {
+  CheckEquityCurve(equity);
+  std::vector<EquityPoint> curve;
+  curve.reserve(equity.size());
+  double peak = equity.empty() ? 0.0 : equity.front().equity;
+  for (const EquityPoint& p : equity) {
+    peak = std::max(peak, p.equity);
+    if (peak > 0.0) curve.push_back({p.time, (p.equity - peak) / peak});
+  }
+  return curve;
+}
+
 std::vector<EquityPoint> CombineEquityCurves(const std::vector<std::vector<EquityPoint>>& curves) {
   struct Event {
     Timestamp time;

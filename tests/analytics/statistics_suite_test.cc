@@ -564,6 +564,28 @@ TEST(MonthlyReturnsTest, CompoundsTheDaysOfEachMonth) {
   EXPECT_NEAR(m[2].value, 0.1, 1e-14);
 }
 
+TEST(UnderwaterCurveTest, FractionBelowTheRunningPeak) {
+  // 100, 80 (-20 %), 120 (new peak), 90 (-25 %), 120 (recovered).
+  const std::vector<EquityPoint> curve = {{At(2024, 1, 1), 100.0},
+                                          {At(2024, 1, 2), 80.0},
+                                          {At(2024, 1, 3), 120.0},
+                                          {At(2024, 1, 4), 90.0},
+                                          {At(2024, 1, 5), 120.0}};
+  const std::vector<EquityPoint> u = UnderwaterCurve(curve);
+  ASSERT_EQ(u.size(), 5u);
+  const double expected[] = {0.0, -0.2, 0.0, -0.25, 0.0};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(u[i].time, curve[i].time);
+    EXPECT_NEAR(u[i].equity, expected[i], 1e-15);
+  }
+  // Its minimum is the max drawdown fraction.
+  EXPECT_NEAR(-std::min_element(u.begin(), u.end(),
+                                [](const auto& x, const auto& y) { return x.equity < y.equity; })
+                   ->equity,
+              *MaxDrawdown(curve)->max_drawdown_fraction, 1e-15);
+  EXPECT_TRUE(UnderwaterCurve({}).empty());
+}
+
 TEST(CombineEquityCurvesTest, SumsLatestValuesAndCountsCapitalFromTheStart) {
   const std::vector<std::vector<EquityPoint>> curves = {
       {{At(2024, 1, 1), 100.0}, {At(2024, 1, 3), 110.0}},
