@@ -1,64 +1,131 @@
-// tradestore report [--bot NAME] [--periods-per-year N] [--json]
+// tradestore report [--bot NAME | --strategy NAME | --all] [--from T] [--to T]
+//                   [--periods-per-year N] [--rolling-trades N] [--rolling-days N]
+//                   [--json | --csv]
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "tradestore/error.h"
 #include "tradestore/statistics.h"
+#include "tradestore/statistics_input.h"
+#include "tradestore/statistics_suite.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
 
+namespace {
+
+struct ReportArgs {
+  std::string bot;
+  std::string strategy;
+  bool all = false;
+  std::string from;
+  std::string to;
+  double periods_per_year = kTradingDaysPerYear;
+  std::size_t rolling_trades = 0;
+  std::size_t rolling_days = 0;
+  bool csv = false;
+};
+
+std::optional<Timestamp> ParseTime(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  const std::optional<Timestamp> t = Timestamp::TryParse(text);
+  if (!t) {
+    throw InvalidArgument(
+        fmt::format("{}: '{}' is not an ISO-8601 time (e.g. 2024-01-31 or "
+                    "2024-01-31T12:00:00Z)",
+                    option, text));
+  }
+  return t;
+}
+
+int RunReport(const GlobalOptions& global, const ReportArgs& a) {
+  if (global.json && a.csv) throw InvalidArgument("report: choose one of --json and --csv");
+  StatisticsSelection selection;
+  selection.bot = a.bot;
+  selection.strategy = a.strategy;
+  selection.all_bots = a.all;
+  selection.range.from = ParseTime(a.from, "--from");
+  selection.range.to = ParseTime(a.to, "--to");
+  const TimeRange& range = selection.range;
+
+  Store store = Store::Open(global.ResolvedUrl());
+  const StatisticsInput in = LoadStatisticsInput(store, selection);
+  const std::vector<Bot>& bots = in.bots;
+
+  StatisticsOptions options;
+  options.periods_per_year = a.periods_per_year;
+  options.rolling_trades = a.rolling_trades;
+  options.rolling_days = a.rolling_days;
+  const StatisticsReport stats = ComputeStatistics(in.samples, in.equity, in.ledger, options);
+
+  if (global.json) {
+    // The foundation report's keys stay at the top level (scripts read
+    // them); the full suite is under "statistics".
+    PerformanceOptions perf;
+    perf.periods_per_year = a.periods_per_year;
+    nlohmann::ordered_json j =
+        nlohmann::ordered_json::parse(ReportToJson(ComputePerformance(in.trades, in.equity, perf)));
+    if (!a.all && a.strategy.empty()) {
+      j["bot"] = bots.front().name;
+    } else {
+      nlohmann::ordered_json names = nlohmann::ordered_json::array();
+      for (const Bot& b : bots) names.push_back(b.name);
+      j["bots"] = std::move(names);
+    }
+    if (!a.strategy.empty()) j["strategy"] = a.strategy;
+    j["from"] = range.from ? nlohmann::ordered_json(range.from->ToIso()) : nullptr;
+    j["to"] = range.to ? nlohmann::ordered_json(range.to->ToIso()) : nullptr;
+    j["statistics"] = nlohmann::ordered_json::parse(StatisticsToJson(stats));
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  const std::vector<ReportTable> tables = BuildReportTables(stats);
+  if (a.csv) {
+    std::cout << TablesToCsv(tables);
+    return 0;
+  }
+  std::cout << "Performance of " << in.title;
+  if (range.from || range.to) {
+    std::cout << fmt::format(", {} to {}", range.from ? range.from->ToIso() : "start",
+                             range.to ? range.to->ToIso() : "end");
+  }
+  std::cout << "\n\n" << FormatTables(tables);
+  return 0;
+}
+
+}  // namespace
+
 void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
-  auto* sub = app.add_subcommand("report", "Report a bot's performance from its recorded session");
-  auto bot_name = std::make_shared<std::string>();
-  auto ppy = std::make_shared<double>(kTradingDaysPerYear);
-  sub->add_option("--bot", *bot_name, "Bot name (default: the most recently created bot)");
-  sub->add_option("--periods-per-year", *ppy,
-                  "Periods per year for Sharpe/Sortino: 252 (default, exchange days) or 365 "
-                  "(24/7 markets)");
+  auto* sub =
+      app.add_subcommand("report",
+                         "Statistics of closed trades, the equity curve and the ledger of a bot, a "
+                         "strategy or all bots over a period");
+  auto args = std::make_shared<ReportArgs>();
+  sub->add_option("--bot", args->bot, "Bot name (default: the most recently created bot)");
+  sub->add_option("--strategy", args->strategy,
+                  "Report the trades of this strategy over all bots (equity: the bots whose "
+                  "strategy it is)");
+  sub->add_flag("--all", args->all, "Report all bots together (equity curves summed)");
+  sub->add_option("--from", args->from, "Start of the period, ISO-8601, inclusive (UTC)");
+  sub->add_option("--to", args->to, "End of the period, ISO-8601, exclusive (UTC)");
+  sub->add_option("--periods-per-year", args->periods_per_year,
+                  "Periods per year for Sharpe/Sortino/volatility: 252 (default, exchange days) "
+                  "or 365 (24/7 markets)");
+  sub->add_option("--rolling-trades", args->rolling_trades,
+                  "Also report the last N trades (by exit)");
+  sub->add_option("--rolling-days", args->rolling_days,
+                  "Also report the last N days (trades and equity)");
+  sub->add_flag("--csv", args->csv, "CSV of the report tables on stdout");
   AddCommonOptions(*sub, global);
-  sub->callback([&global, &run, bot_name, ppy] {
-    run = [&global, bot_name, ppy]() {
-      Store store = Store::Open(global.ResolvedUrl());
-      Bot bot;
-      if (!bot_name->empty()) {
-        auto found = store.bots().FindByName(*bot_name);
-        if (!found) throw NotFound("bot '" + *bot_name + "' does not exist");
-        bot = *found;
-      } else {
-        auto bots = store.bots().List();
-        if (bots.empty()) throw NotFound("the store has no bots; run a backtest first");
-        bot = *std::max_element(bots.begin(), bots.end(),
-                                [](const Bot& x, const Bot& y) { return x.id < y.id; });
-      }
-      TradeFilter filter;
-      filter.bot = bot.id;
-      const std::vector<Trade> trades = store.trades().List(filter);
-      std::vector<EquityPoint> equity;
-      const auto accounts = store.accounts().List(bot.id);
-      if (!accounts.empty()) {
-        for (const PortfolioSnapshot& s : store.portfolio().Curve(bot.id, accounts.front().id)) {
-          equity.push_back({s.time, s.equity.ToDouble()});
-        }
-      }
-      PerformanceOptions options;
-      options.periods_per_year = *ppy;
-      const PerformanceReport report = ComputePerformance(trades, equity, options);
-      if (global.json) {
-        nlohmann::json j = nlohmann::json::parse(ReportToJson(report));
-        j["bot"] = bot.name;
-        std::cout << j.dump(2) << "\n";
-      } else {
-        std::cout << fmt::format("Performance of bot {} ({}, {})\n", bot.name, bot.strategy,
-                                 ToString(bot.mode));
-        std::cout << FormatReport(report);
-      }
-      return 0;
-    };
-  });
+  sub->callback(
+      [&global, &run, args] { run = [&global, args]() { return RunReport(global, *args); }; });
 }
 
 }  // namespace tradestore::cli

@@ -1,5 +1,7 @@
 // Performance statistics of closed trades and of an equity curve: pure
-// functions, no database.
+// functions, no database. The full suite built on these (R-multiples, SQN,
+// excursions, Wilson bound, Calmar, Ulcer, Omega, VaR, breakdowns, rolling
+// windows, report tables) is in tradestore/statistics_suite.h.
 //
 // Conventions that hold for every function in this header:
 //

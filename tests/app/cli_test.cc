@@ -634,6 +634,99 @@ TEST_F(CliTest, BacktestAndReportAgreeWithTheTradingDatabase) {
             std::to_string(trades));
 }
 
+TEST_F(CliTest, ReportSelectsBotsStrategiesPeriodsAndFormats) {
+  RunResult r = Import("kraken/BTC_USDC/XBTUSDC_60.csv", "BTCUSDC",
+                       {"--venue", "kraken", "--timeframe", "1h"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Run({"backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe", "1h", "--fast",
+           "10", "--slow", "30", "--cash", "10000", "--bot", "a", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json a = ParseJson(r);
+  r = Run({"backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe", "1h", "--fast",
+           "5", "--slow", "20", "--cash", "5000", "--bot", "b", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json b = ParseJson(r);
+  const std::int64_t a_trades = a["closed_trades"], b_trades = b["closed_trades"];
+  ASSERT_GT(a_trades, 5);
+
+  // One bot: the suite agrees with the foundation keys and with the ledger.
+  r = Run({"report", "--json", "--bot", "a", "--rolling-trades", "5", "--rolling-days", "10"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  json rep = ParseJson(r);
+  const json& st = rep["statistics"];
+  EXPECT_EQ(st["trades"]["trade_count"], a_trades);
+  EXPECT_EQ(st["trades"]["wins"], rep["wins"]);
+  EXPECT_NEAR(st["trades"]["net_profit"].get<double>(), rep["net_profit"].get<double>(), 1e-6);
+  EXPECT_NEAR(st["equity"]["total_return"].get<double>(), rep["total_return"].get<double>(), 1e-12);
+  EXPECT_NEAR(st["equity"]["sharpe_ratio"].get<double>(), rep["sharpe_ratio"].get<double>(), 1e-12);
+  EXPECT_TRUE(st["trades"]["sqn"].is_null());  // no R recorded yet: undefined, not 0
+  std::map<std::string, std::int64_t> ledger_counts;
+  for (const json& l : st["ledger"]) ledger_counts[l["type"]] = l["count"];
+  EXPECT_EQ(ledger_counts["deposit"], 1);
+  EXPECT_EQ(ledger_counts["realized_pnl"], a_trades);
+  EXPECT_EQ(ledger_counts["fee"], a["fills"].get<std::int64_t>());
+  ASSERT_EQ(st["rolling"].size(), 2u);
+  EXPECT_EQ(st["rolling"][0]["trades"]["trade_count"], 5);
+  EXPECT_EQ(st["rolling"][1]["window"], "last 10 days");
+  EXPECT_EQ(st["breakdowns"]["instrument"][0]["key"], "BTCUSDC");
+  std::int64_t by_weekday = 0;
+  for (const json& row : st["breakdowns"]["weekday"]) by_weekday += row["trade_count"].get<int>();
+  EXPECT_EQ(by_weekday, a_trades);
+
+  // All bots, and one strategy (the second bot's) across bots.
+  r = Run({"report", "--json", "--all"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  rep = ParseJson(r);
+  EXPECT_EQ(rep["bots"].size(), 2u);
+  EXPECT_EQ(rep["trade_count"], a_trades + b_trades);
+  EXPECT_NEAR(rep["starting_equity"].get<double>(), 15000.0, 1e-9);  // capitals summed
+  r = Run({"report", "--json", "--strategy", "sma-cross(5,20)"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  rep = ParseJson(r);
+  EXPECT_EQ(rep["trade_count"], b_trades);
+  EXPECT_NEAR(rep["starting_equity"].get<double>(), 5000.0, 1e-9);
+
+  // A period: February only.
+  r = Run({"report", "--json", "--bot", "a", "--from", "2023-02-01", "--to", "2023-03-01"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  rep = ParseJson(r);
+  EXPECT_LT(rep["trade_count"].get<std::int64_t>(), a_trades);
+  EXPECT_EQ(rep["start_time"], "2023-02-01T00:00:00Z");
+  EXPECT_EQ(rep["end_time"], "2023-02-28T23:00:00Z");
+  const json last_exit = rep["statistics"]["trades"]["last_exit"];
+  ASSERT_TRUE(last_exit.is_string());
+  EXPECT_LT(last_exit.get<std::string>(), "2023-03-01");
+  EXPECT_EQ(rep["statistics"]["equity"]["monthly_returns"].size(), 1u);
+
+  // Text and CSV.
+  r = Run({"report", "--bot", "a"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (const char* title : {"Trades", "Drawdown", "Monthly returns (%)", "Ledger", "By strategy",
+                            "By weekday of exit (UTC)", "By hour of exit (UTC)"}) {
+    EXPECT_NE(r.out.find(std::string("\n") + title + "\n"), std::string::npos) << title;
+  }
+  r = Run({"report", "--bot", "a", "--csv"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("table,Statistic,Value\r\n", 0), 0u) << r;
+  EXPECT_NE(r.out.find("Ledger,USDC,deposit,1,10000"), std::string::npos) << r;
+
+  // Refused: conflicting selections, bad times, an unknown strategy.
+  r = Run({"report", "--bot", "a", "--all"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  r = Run({"report", "--from", "yesterday"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("yesterday"), std::string::npos) << r;
+  r = Run({"report", "--from", "2023-03-01", "--to", "2023-02-01"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  r = Run({"report", "--json", "--csv"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  r = Run({"report", "--periods-per-year", "0"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  r = Run({"report", "--strategy", "nope"});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_NE(r.err.find("nope"), std::string::npos) << r;
+}
+
 TEST_F(CliTest, StoreUrlFromEnvironment) {
   const fs::path env_store = dir_ / "env-store";
   const std::map<std::string, std::string> env{{"TRADESTORE_URL", "sqlite:" + env_store.string()}};
