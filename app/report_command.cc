@@ -1,6 +1,6 @@
 // tradestore report [--bot NAME | --strategy NAME | --all] [--from T] [--to T]
 //                   [--periods-per-year N] [--rolling-trades N] [--rolling-days N]
-//                   [--json | --csv]
+//                   [--json | --csv] [--html FILE]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include "tradestore/statistics_input.h"
 #include "tradestore/statistics_suite.h"
 #include "tradestore/store.h"
+#include "tradestore/tearsheet.h"
 
 namespace tradestore::cli {
 
@@ -31,6 +32,7 @@ struct ReportArgs {
   std::size_t rolling_trades = 0;
   std::size_t rolling_days = 0;
   bool csv = false;
+  std::string html;  // --html FILE: also write the tearsheet there
 };
 
 std::optional<Timestamp> ParseTime(const std::string& text, const char* option) {
@@ -64,6 +66,12 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   options.rolling_trades = a.rolling_trades;
   options.rolling_days = a.rolling_days;
   const StatisticsReport stats = ComputeStatistics(in.samples, in.equity, in.ledger, options);
+  if (!a.html.empty()) {
+    // Written before the text so a failure to write it exits non-zero with
+    // nothing printed; atomic (temp file + rename).
+    WriteTearsheet(BuildTearsheet(in, stats), a.html);
+    std::cerr << "tearsheet written to " << a.html << "\n";
+  }
 
   if (global.json) {
     // The foundation report's keys stay at the top level (scripts read
@@ -123,6 +131,8 @@ void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   sub->add_option("--rolling-days", args->rolling_days,
                   "Also report the last N days (trades and equity)");
   sub->add_flag("--csv", args->csv, "CSV of the report tables on stdout");
+  sub->add_option("--html", args->html,
+                  "Also write a self-contained HTML tearsheet (charts and the same tables) to FILE");
   AddCommonOptions(*sub, global);
   sub->callback(
       [&global, &run, args] { run = [&global, args]() { return RunReport(global, *args); }; });

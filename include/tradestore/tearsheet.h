@@ -22,6 +22,8 @@
 #include "tradestore/bot.h"
 #include "tradestore/report_table.h"
 #include "tradestore/statistics.h"
+#include "tradestore/statistics_input.h"
+#include "tradestore/statistics_suite.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore {
@@ -34,13 +36,6 @@ struct TearsheetPoint {
   double value = 0.0;
 };
 
-// The simple return of one calendar month (UTC), a fraction (0.05 = 5 %).
-struct MonthlyReturn {
-  int year = 0;
-  int month = 0;  // 1..12
-  double value = 0.0;
-};
-
 struct TearsheetData {
   std::string title;     // e.g. the bot's name; shown as the page heading
   std::string subtitle;  // e.g. strategy, mode and period; may be empty
@@ -50,7 +45,8 @@ struct TearsheetData {
   // Drawdown from the running peak as a fraction <= 0 (-0.2 = 20 % below the
   // peak), sorted by time.
   std::vector<TearsheetPoint> drawdown;
-  // Monthly returns, any order; at most one per (year, month).
+  // Monthly returns (statistics_suite.h), any order; at most one per
+  // (year, month).
   std::vector<MonthlyReturn> monthly_returns;
   // Net return of each closed trade, a fraction of its entry notional.
   std::vector<double> trade_returns;
@@ -84,32 +80,20 @@ void WriteTearsheet(const TearsheetData& data, const std::string& path);
 std::string HtmlEscape(std::string_view text);
 
 // ---------------------------------------------------------------------------
-// Series helpers (used by BuildBotTearsheet; pure).
+// Builders (read the store only through statistics_input.h).
 
-// The drawdown of every point of `equity` from its running peak (the peak
-// starts at the first point), as E_t / peak_t - 1 <= 0 -- the fraction of
-// statistics.h's MaxDrawdown with the sign flipped. Points where the peak is
-// <= 0 have no defined fraction and are left out. Throws
-// Error(kInvalidArgument) for an unsorted or non-finite curve (as
-// DailyCloses).
-std::vector<TearsheetPoint> DrawdownSeries(std::span<const EquityPoint> equity);
+// Fills a TearsheetData from a loaded selection and its statistics:
+// title = in.title; subtitle = the period of the equity curve; equity =
+// in.equity; drawdown = UnderwaterCurve(in.equity); monthly returns =
+// stats.equity.monthly_returns; trade returns = Trade::return_fraction() of
+// in.trades; R-multiples = the samples' r_multiple where known (trades with
+// an initial stop or risk amount); tables = BuildReportTables(stats). Pure.
+TearsheetData BuildTearsheet(const StatisticsInput& in, const StatisticsReport& stats);
 
-// Monthly simple returns of `equity`, oldest first: V_m / V_{m-1} - 1 where
-// V_m is the last equity of UTC calendar month m (from DailyCloses) and
-// V_{m-1} the previous month's last value, the first month measured against
-// the curve's first point. Months without points are absent (the next
-// month's return spans the gap). A month whose base is <= 0 is left out (no
-// defined return). Throws like DrawdownSeries.
-std::vector<MonthlyReturn> MonthlyReturns(std::span<const EquityPoint> equity);
-
-// Fills a TearsheetData for one bot from the store: title = bot name,
-// subtitle = strategy, mode and period; equity = the portfolio snapshots of
-// the bot's first account (PortfolioRepository::Curve); drawdown and monthly
-// returns from it (above); trade returns = Trade::return_fraction() of the
-// bot's closed trades (test trades excluded); r_multiples empty (trades carry
-// no initial risk yet); tables "Performance", "Trades" (from
-// ComputePerformance with `options`) and "Monthly returns (%)".
-// Throws Error(kNotFound) for an unknown bot and what the repositories throw.
-TearsheetData BuildBotTearsheet(Store& store, BotId bot, const PerformanceOptions& options = {});
+// LoadStatisticsInput(store, {bot name}) + ComputeStatistics(options) +
+// BuildTearsheet: the tearsheet of one bot's whole session. Throws
+// Error(kNotFound) for an unknown bot and what LoadStatisticsInput and
+// ComputeStatistics throw.
+TearsheetData BuildBotTearsheet(Store& store, BotId bot, const StatisticsOptions& options = {});
 
 }  // namespace tradestore

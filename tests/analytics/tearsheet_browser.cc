@@ -203,7 +203,7 @@ TEST(TearsheetBrowser, RealBacktestRendersEveryChart) {
   Store store = Store::Open(url);
   const auto bot = store.bots().FindByName("demo-sma-cross");
   ASSERT_TRUE(bot);
-  PerformanceOptions options;
+  StatisticsOptions options;
   options.periods_per_year = kCalendarDaysPerYear;
   const TearsheetData sheet = BuildBotTearsheet(store, bot->id, options);
   ASSERT_GT(sheet.equity.size(), 2000u);  // one snapshot per candle

@@ -186,60 +186,6 @@ TEST(Tearsheet, RefusesBadSeriesNamingIndexAndValue) {
   expect_refused(d, "r_multiples[0]");
 }
 
-TEST(DrawdownSeries, FractionFromRunningPeak) {
-  const std::vector<EquityPoint> eq = {{Day(2023, 1, 1), 100},
-                                       {Day(2023, 1, 2), 120},
-                                       {Day(2023, 1, 3), 90},
-                                       {Day(2023, 1, 4), 130},
-                                       {Day(2023, 1, 5), 117}};
-  const auto dd = DrawdownSeries(eq);
-  ASSERT_EQ(dd.size(), 5u);
-  EXPECT_DOUBLE_EQ(dd[0].value, 0);
-  EXPECT_DOUBLE_EQ(dd[1].value, 0);
-  EXPECT_DOUBLE_EQ(dd[2].value, 90.0 / 120.0 - 1);  // -25 %
-  EXPECT_DOUBLE_EQ(dd[3].value, 0);
-  EXPECT_DOUBLE_EQ(dd[4].value, 117.0 / 130.0 - 1);  // -10 %
-  EXPECT_EQ(dd[2].time, Day(2023, 1, 3));
-  // A peak <= 0 has no fraction: those points are left out.
-  const std::vector<EquityPoint> pnl = {
-      {Day(2023, 1, 1), 0}, {Day(2023, 1, 2), -5}, {Day(2023, 1, 3), 10}, {Day(2023, 1, 4), 5}};
-  const auto dd2 = DrawdownSeries(pnl);
-  ASSERT_EQ(dd2.size(), 2u);
-  EXPECT_DOUBLE_EQ(dd2[1].value, -0.5);
-  EXPECT_TRUE(DrawdownSeries({}).empty());
-  const std::vector<EquityPoint> unsorted = {{Day(2023, 1, 2), 1}, {Day(2023, 1, 1), 1}};
-  EXPECT_THROW(DrawdownSeries(unsorted), Error);
-}
-
-TEST(MonthlyReturns, LastCloseOfEachMonthAgainstThePrevious) {
-  const std::vector<EquityPoint> eq = {
-      {Day(2022, 12, 20), 1000},  // the base
-      {Day(2022, 12, 31, 23), 1050},
-      {Day(2023, 1, 10), 900},
-      {Day(2023, 1, 31, 12), 1155},  // January: 1155 / 1050 - 1 = 10 %
-      // February has no points; March spans the gap.
-      {Day(2023, 3, 1), 1000},
-      {Day(2023, 3, 31), 924},  // March: 924 / 1155 - 1 = -20 %
-  };
-  const auto m = MonthlyReturns(eq);
-  ASSERT_EQ(m.size(), 3u);
-  EXPECT_EQ(m[0].year, 2022);
-  EXPECT_EQ(m[0].month, 12);
-  EXPECT_NEAR(m[0].value, 0.05, 1e-12);
-  EXPECT_EQ(m[1].year, 2023);
-  EXPECT_EQ(m[1].month, 1);
-  EXPECT_NEAR(m[1].value, 0.10, 1e-12);
-  EXPECT_EQ(m[2].month, 3);
-  EXPECT_NEAR(m[2].value, -0.20, 1e-12);
-  EXPECT_TRUE(MonthlyReturns({}).empty());
-  // A month after a non-positive value has no return.
-  const std::vector<EquityPoint> wiped = {
-      {Day(2023, 1, 1), 100}, {Day(2023, 1, 31), 0}, {Day(2023, 2, 28), 50}};
-  const auto w = MonthlyReturns(wiped);
-  ASSERT_EQ(w.size(), 1u);
-  EXPECT_DOUBLE_EQ(w[0].value, -1.0);
-}
-
 class TempDir {
  public:
   TempDir() {
@@ -294,7 +240,7 @@ TEST(WriteTearsheet, FailureChangesNothing) {
             1);
 }
 
-TEST(BuildBotTearsheet, FillsSeriesAndTablesFromTheStore) {
+TEST(BuildBotTearsheet, FillsSeriesAndTablesFromTheStatisticsSuite) {
   Store store = Store::Open("sqlite::memory:");
   Bot b;
   b.name = "bot <b>";
@@ -307,31 +253,43 @@ TEST(BuildBotTearsheet, FillsSeriesAndTablesFromTheStore) {
                                                                 {Day(2023, 2, 15), "880"},
                                                                 {Day(2023, 2, 28), "990"}};
   for (const auto& [t, v] : curve) {
-    store.portfolio().Record(
-        {b.id, account.id, t, Decimal::Parse(v), Decimal::Parse(v), Decimal(), 0});
+    PortfolioSnapshot s;
+    s.bot_id = b.id;
+    s.account_id = account.id;
+    s.time = t;
+    s.equity = Decimal::Parse(v);
+    s.cash = Decimal::Parse(v);
+    store.portfolio().Record(s);
   }
   const TearsheetData d = BuildBotTearsheet(store, b.id);
-  EXPECT_EQ(d.title, "bot <b>");
-  EXPECT_NE(d.subtitle.find("s&p"), std::string::npos);
-  EXPECT_NE(d.subtitle.find("backtest"), std::string::npos);
+  EXPECT_NE(d.title.find("bot <b>"), std::string::npos);
+  EXPECT_NE(d.subtitle.find("2023-01-01"), std::string::npos);
   ASSERT_EQ(d.equity.size(), 4u);
   EXPECT_DOUBLE_EQ(d.equity[2].value, 880);
+  // Underwater: E / running peak - 1.
   ASSERT_EQ(d.drawdown.size(), 4u);
+  EXPECT_DOUBLE_EQ(d.drawdown[1].value, 0);
   EXPECT_DOUBLE_EQ(d.drawdown[2].value, 880.0 / 1100.0 - 1);
+  // January 1100 / 1000 - 1 = 10 %, February 990 / 1100 - 1 = -10 %.
   ASSERT_EQ(d.monthly_returns.size(), 2u);
   EXPECT_NEAR(d.monthly_returns[0].value, 0.10, 1e-12);
   EXPECT_NEAR(d.monthly_returns[1].value, -0.10, 1e-12);
   EXPECT_TRUE(d.trade_returns.empty());
-  ASSERT_EQ(d.tables.size(), 3u);
-  EXPECT_EQ(d.tables[0].title, "Performance");
-  EXPECT_EQ(d.tables[2].title, "Monthly returns (%)");
-  ASSERT_EQ(d.tables[2].rows.size(), 1u);
-  EXPECT_EQ(d.tables[2].rows[0][0], "2023");
-  EXPECT_EQ(d.tables[2].rows[0][1], "10.00");
-  EXPECT_EQ(d.tables[2].rows[0][2], "-10.00");
-  EXPECT_EQ(d.tables[2].rows[0][3], "");
+  EXPECT_TRUE(d.r_multiples.empty());
+  // The same tables as `tradestore report`.
+  StatisticsSelection selection;
+  selection.bot = b.name;
+  const StatisticsInput in = LoadStatisticsInput(store, selection);
+  const std::vector<ReportTable> expected =
+      BuildReportTables(ComputeStatistics(in.samples, in.equity, in.ledger));
+  ASSERT_EQ(d.tables.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(d.tables[i].title, expected[i].title);
+    EXPECT_EQ(d.tables[i].rows, expected[i].rows);
+  }
   const std::string html = RenderTearsheet(d);
-  EXPECT_NE(html.find("<h1>bot &lt;b&gt;</h1>"), std::string::npos);
+  EXPECT_NE(html.find("bot &lt;b&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("bot <b>"), std::string::npos);
   EXPECT_NE(html.find("No data: no closed trades"), std::string::npos);
   EXPECT_THROW(BuildBotTearsheet(store, b.id + 100), Error);
 }
