@@ -16,9 +16,9 @@
 // Statistics Handbook 7.2.5.2 lists it too). It always returns an observed
 // value, so percentiles of integer µs stay integers.
 //
-// Errors: kInvalidArgument for times out of order (signal <= order <= ack
-// <= fill, each when set; fill may precede ack when the venue reports the
-// fill first, but not the order); kNotFound for an unknown bot.
+// Errors: kInvalidArgument for times out of order (signal_time <= order_time
+// <= ack_time <= fill_time, each compared when both are set); kNotFound for
+// an unknown bot.
 // Thread safety: as the Store.
 #pragma once
 
