@@ -33,9 +33,9 @@ struct SystemEvent {
   std::string event_type;       // "startup", "shutdown", "config_change", ...
   Severity severity = Severity::kInfo;
   std::string message;
-  std::string details = "{}";      // a JSON object, stored in canonical form
-  RunMode mode = RunMode::kLive;   // the bot's when bot_id is set
-  bool is_test = false;            // the bot's when bot_id is set (or this value)
+  std::string details = "{}";     // a JSON object, stored in canonical form
+  RunMode mode = RunMode::kLive;  // the bot's when bot_id is set
+  bool is_test = false;           // the bot's when bot_id is set (or this value)
 };
 
 struct ErrorLogEntry {
@@ -44,9 +44,9 @@ struct ErrorLogEntry {
   std::optional<BotId> bot_id;  // unset: the whole system
   std::string component;
   Severity severity = Severity::kError;
-  std::string code;             // a stable error code, e.g. "ORDER_REJECTED", "E1042"
-  std::string message;          // non-empty
-  std::string context = "{}";   // a JSON object, stored in canonical form
+  std::string code;            // a stable error code, e.g. "ORDER_REJECTED", "E1042"
+  std::string message;         // non-empty
+  std::string context = "{}";  // a JSON object, stored in canonical form
   RunMode mode = RunMode::kLive;
   bool is_test = false;
 };
@@ -55,7 +55,7 @@ struct AuditFilter {
   std::optional<BotId> bot;  // all (bots and system-wide) when empty
   std::optional<std::string> component;
   std::optional<Severity> min_severity;  // at least this severe
-  TimeRange range;                        // on time
+  TimeRange range;                       // on time
   bool include_test = false;
   std::int64_t limit = 0;  // the most recent `limit` when > 0 (still oldest first)
 };

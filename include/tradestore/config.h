@@ -23,16 +23,16 @@
 namespace tradestore {
 
 enum class ConfigKind { kBot, kStrategy };
-std::string_view ToString(ConfigKind k) noexcept;        // "bot", "strategy"
-ConfigKind ParseConfigKind(std::string_view text);       // throws Error(kInvalidArgument)
+std::string_view ToString(ConfigKind k) noexcept;   // "bot", "strategy"
+ConfigKind ParseConfigKind(std::string_view text);  // throws Error(kInvalidArgument)
 
 struct ConfigVersion {
   std::int64_t id = 0;  // assigned by the store
   BotId bot_id = 0;
   ConfigKind kind = ConfigKind::kBot;
-  std::string name;     // e.g. the bot's or the strategy's name
-  int version = 0;      // assigned by the store: 1, 2, ... per (bot, kind, name)
-  std::string document; // JSON; stored in canonical form (nlohmann::json::dump())
+  std::string name;                       // e.g. the bot's or the strategy's name
+  int version = 0;                        // assigned by the store: 1, 2, ... per (bot, kind, name)
+  std::string document;                   // JSON; stored in canonical form (nlohmann::json::dump())
   Timestamp effective_from;               // Save: now when left at the epoch
   std::optional<Timestamp> effective_to;  // set when a later version starts
   std::string note;

@@ -27,11 +27,11 @@ struct DailyPnl {
   BotId bot_id = 0;
   AccountId account_id = 0;
   std::string currency;
-  Timestamp date;          // UTC midnight
-  Decimal realized;        // realized P&L of trades closed that day (before fees)
-  Decimal unrealized;      // change of unrealized P&L over the day
-  Decimal fees;            // fees paid that day, >= 0
-  Decimal net;             // computed by the store: realized + unrealized - fees
+  Timestamp date;      // UTC midnight
+  Decimal realized;    // realized P&L of trades closed that day (before fees)
+  Decimal unrealized;  // change of unrealized P&L over the day
+  Decimal fees;        // fees paid that day, >= 0
+  Decimal net;         // computed by the store: realized + unrealized - fees
   std::optional<Decimal> equity_start;
   std::optional<Decimal> equity_end;
   std::int64_t trades = 0;  // trades closed that day, >= 0

@@ -26,8 +26,8 @@ struct MlResult {
   std::string model;
   std::string model_version;
   std::optional<InstrumentId> instrument_id;
-  Timestamp time;              // when the prediction was made
-  std::string features_hash;   // e.g. a SHA-256 of the feature vector
+  Timestamp time;             // when the prediction was made
+  std::string features_hash;  // e.g. a SHA-256 of the feature vector
   double prediction = 0;
   std::optional<double> actual;
   std::optional<Timestamp> actual_at;

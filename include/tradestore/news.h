@@ -43,7 +43,7 @@ struct SeenNewsItem {
   std::string title;
   std::string url;
   std::optional<Timestamp> published_at;
-  Timestamp time;  // first seen; now when left at the epoch
+  Timestamp time;                  // first seen; now when left at the epoch
   RunMode mode = RunMode::kPaper;  // copied from the bot
   bool is_test = false;            // copied from the bot
 };

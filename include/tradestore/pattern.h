@@ -26,8 +26,8 @@ struct PatternDetection {
   std::int64_t id = 0;  // assigned by the store
   InstrumentId instrument_id = 0;
   Timeframe timeframe = Timeframe::k1m;
-  std::string pattern;         // "double_bottom", "bull_flag", ...
-  double confidence = 0;       // fraction in [0, 1]
+  std::string pattern;    // "double_bottom", "bull_flag", ...
+  double confidence = 0;  // fraction in [0, 1]
   Timestamp detected_at;
   Timestamp expires_at;        // > detected_at
   std::string details = "{}";  // a JSON object (levels, targets, ...)
@@ -36,8 +36,8 @@ struct PatternDetection {
 
 struct PatternQuery {
   InstrumentId instrument_id = 0;
-  std::optional<Timeframe> timeframe;   // every timeframe when empty
-  Timestamp at;                         // unexpired at this time: expires_at > at
+  std::optional<Timeframe> timeframe;  // every timeframe when empty
+  Timestamp at;                        // unexpired at this time: expires_at > at
   std::optional<std::string> pattern;
   double min_confidence = 0;
   bool include_test = false;

@@ -24,10 +24,10 @@ struct PortfolioSnapshot {
   Decimal cash;            // account balance in the quote currency
   Decimal unrealized_pnl;  // open positions marked to the latest price
   int open_positions = 0;
-  Decimal exposure_gross = {};  // sum of |position notional|, >= 0
-  Decimal exposure_net = {};    // sum of signed position notional (long > 0); |net| <= gross
-  std::optional<Decimal> var = {};             // value at risk, a loss amount >= 0, if computed
-  std::optional<double> var_confidence = {};   // its confidence level in (0, 1), e.g. 0.95
+  Decimal exposure_gross = {};      // sum of |position notional|, >= 0
+  Decimal exposure_net = {};        // sum of signed position notional (long > 0); |net| <= gross
+  std::optional<Decimal> var = {};  // value at risk, a loss amount >= 0, if computed
+  std::optional<double> var_confidence = {};  // its confidence level in (0, 1), e.g. 0.95
   // Provenance: Record copies mode and is_test from the bot (the values
   // given here are ignored) and bot_version when it is left empty.
   RunMode mode = RunMode::kPaper;
@@ -39,8 +39,8 @@ struct PortfolioSnapshot {
 // (PortfolioRepository::Total). Currencies are not converted: callers that
 // mix quote currencies must total per currency themselves.
 struct PortfolioTotal {
-  Timestamp at;                 // the time asked for
-  std::int64_t snapshots = 0;   // how many (bot, account) snapshots were summed
+  Timestamp at;                // the time asked for
+  std::int64_t snapshots = 0;  // how many (bot, account) snapshots were summed
   Decimal equity;
   Decimal cash;
   Decimal unrealized_pnl;

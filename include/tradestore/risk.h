@@ -39,13 +39,13 @@ RiskLimitKind ParseRiskLimitKind(std::string_view text);  // throws Error(kInval
 struct RiskLimits {
   std::int64_t id = 0;  // assigned by the store
   BotId bot_id = 0;
-  int version = 0;  // assigned by the store: 1, 2, ... per bot
-  std::optional<Decimal> max_position;    // largest |position notional| allowed, >= 0
-  std::optional<Decimal> max_daily_loss;  // largest loss of one UTC day, a positive amount
-  std::optional<double> max_drawdown;     // fraction of peak equity in [0, 1]
+  int version = 0;                              // assigned by the store: 1, 2, ... per bot
+  std::optional<Decimal> max_position;          // largest |position notional| allowed, >= 0
+  std::optional<Decimal> max_daily_loss;        // largest loss of one UTC day, a positive amount
+  std::optional<double> max_drawdown;           // fraction of peak equity in [0, 1]
   std::optional<std::int64_t> max_open_orders;  // >= 0
-  Timestamp effective_from;               // Set: now when left at the epoch
-  std::optional<Timestamp> effective_to;  // set by the store when a later version starts
+  Timestamp effective_from;                     // Set: now when left at the epoch
+  std::optional<Timestamp> effective_to;        // set by the store when a later version starts
   std::string note;
   RunMode mode = RunMode::kPaper;  // copied from the bot by Set
   bool is_test = false;            // copied from the bot by Set
@@ -69,11 +69,11 @@ struct RiskEvent {
   Timestamp time;
   RiskLimitKind limit = RiskLimitKind::kMaxPosition;
   std::optional<int> limits_version;  // the RiskLimits version breached, if any
-  Decimal value;                       // what was seen (drawdown as a fraction)
-  Decimal threshold;                   // the limit in force
-  std::string action;                  // what was done: "halt_trading", "reject_order", ...
+  Decimal value;                      // what was seen (drawdown as a fraction)
+  Decimal threshold;                  // the limit in force
+  std::string action;                 // what was done: "halt_trading", "reject_order", ...
   std::string message;
-  std::string resolution;              // empty until resolved
+  std::string resolution;  // empty until resolved
   std::optional<Timestamp> resolved_at;
   RunMode mode = RunMode::kPaper;  // copied from the bot
   bool is_test = false;            // copied from the bot
@@ -82,8 +82,8 @@ struct RiskEvent {
 struct RiskEventFilter {
   std::optional<BotId> bot;  // all bots when empty
   std::optional<RiskLimitKind> limit;
-  bool only_open = false;    // only events not resolved yet
-  TimeRange range;           // on time
+  bool only_open = false;  // only events not resolved yet
+  TimeRange range;         // on time
   bool include_test = false;
 };
 

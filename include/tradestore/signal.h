@@ -26,29 +26,29 @@ namespace tradestore {
 
 // What one component strategy said.
 enum class SignalAction { kBuy, kSell, kHold };
-std::string_view ToString(SignalAction a) noexcept;  // "buy", "sell", "hold"
+std::string_view ToString(SignalAction a) noexcept;     // "buy", "sell", "hold"
 SignalAction ParseSignalAction(std::string_view text);  // throws Error(kInvalidArgument)
 
 // One component of an aggregated signal (stored in trading.signal_components,
 // one row per component, keyed by (bot_id, signal_id, name)).
 struct SignalComponent {
-  std::string name;                          // e.g. "sentiment", "technical"; unique per signal
+  std::string name;  // e.g. "sentiment", "technical"; unique per signal
   SignalAction signal = SignalAction::kHold;
-  double confidence = 0;                     // fraction in [0, 1]
-  double weight = 1;                         // aggregation weight, >= 0
+  double confidence = 0;  // fraction in [0, 1]
+  double weight = 1;      // aggregation weight, >= 0
 };
 
 // How the trades a signal caused ended: derived from the closed trades whose
 // signal_id is the signal's (SignalRepository::RecordOutcome).
 enum class SignalResult { kWin, kLoss, kBreakeven };
-std::string_view ToString(SignalResult r) noexcept;  // "win", "loss", "breakeven"
+std::string_view ToString(SignalResult r) noexcept;     // "win", "loss", "breakeven"
 SignalResult ParseSignalResult(std::string_view text);  // throws Error(kInvalidArgument)
 
 struct SignalOutcome {
   SignalResult result = SignalResult::kBreakeven;  // sign of net_pnl
-  Decimal net_pnl;         // sum of the linked trades' net P&L (quote currency)
-  std::int64_t trades = 0; // number of linked closed trades
-  Timestamp closed_at;     // the latest exit time among them
+  Decimal net_pnl;          // sum of the linked trades' net P&L (quote currency)
+  std::int64_t trades = 0;  // number of linked closed trades
+  Timestamp closed_at;      // the latest exit time among them
 };
 
 struct Signal {

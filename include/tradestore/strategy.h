@@ -23,7 +23,7 @@ namespace tradestore {
 struct StrategyDefinition {
   std::int64_t id = 0;  // assigned by the store
   std::string name;
-  std::string version;     // free text: "1.2.0", a git hash, ...
+  std::string version;  // free text: "1.2.0", a git hash, ...
   std::string description;
   std::string parameters = "{}";  // a JSON object, stored in canonical form
   Timestamp created_at;           // now when left at the epoch

@@ -51,7 +51,8 @@ std::string Select(std::string_view columns, std::string_view table, const Audit
   const std::string base =
       "SELECT " + std::string(columns) + " FROM " + std::string(table) + FilterSql(f);
   if (f.limit <= 0) return base + " ORDER BY time, id";
-  return "SELECT * FROM (" + base + " ORDER BY time DESC, id DESC LIMIT ?) recent ORDER BY time, id";
+  return "SELECT * FROM (" + base +
+         " ORDER BY time DESC, id DESC LIMIT ?) recent ORDER BY time, id";
 }
 
 constexpr std::string_view kEventColumns =
@@ -59,7 +60,8 @@ constexpr std::string_view kEventColumns =
 constexpr std::string_view kErrorColumns =
     "id, time, bot_id, component, severity, code, message, context, mode, is_test";
 
-void ApplyBot(detail::StoreImpl& impl, const std::optional<BotId>& bot, RunMode* mode, bool* is_test) {
+void ApplyBot(detail::StoreImpl& impl, const std::optional<BotId>& bot, RunMode* mode,
+              bool* is_test) {
   if (!bot) return;
   const detail::BotProvenance p = detail::BotProvenanceOf(impl, *bot);
   *mode = p.mode;

@@ -154,8 +154,8 @@ std::vector<ConfigVersion> ConfigRepository::ListCurrent(std::optional<BotId> bo
 
 StrategyDefinition StrategyRepository::Define(const StrategyDefinition& definition) {
   detail::RequireNonEmpty(definition.name, "strategy definition", "name");
-  const std::string what = "strategy '" + definition.name + "' version '" + definition.version +
-                           "'";
+  const std::string what =
+      "strategy '" + definition.name + "' version '" + definition.version + "'";
   detail::RequireNonEmpty(definition.version, what, "version");
   StrategyDefinition out = definition;
   out.parameters =

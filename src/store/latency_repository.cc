@@ -46,12 +46,13 @@ void RequireOrder(const std::optional<Timestamp>& earlier, const char* earlier_n
                   const std::optional<Timestamp>& later, const char* later_name,
                   const std::string& what) {
   if (earlier && later && *later < *earlier) {
-    throw InvalidArgument(what + ": field '" + later_name + "' " + later->ToIso() +
-                          " is before '" + earlier_name + "' " + earlier->ToIso());
+    throw InvalidArgument(what + ": field '" + later_name + "' " + later->ToIso() + " is before '" +
+                          earlier_name + "' " + earlier->ToIso());
   }
 }
 
-std::optional<Micros> Leg(const std::optional<Timestamp>& from, const std::optional<Timestamp>& to) {
+std::optional<Micros> Leg(const std::optional<Timestamp>& from,
+                          const std::optional<Timestamp>& to) {
   if (!from || !to) return std::nullopt;
   return to->micros() - from->micros();
 }

@@ -41,11 +41,12 @@ std::string ResultName(std::int64_t id) { return "ML result " + std::to_string(i
 
 MlResult MlResultRepository::Record(const MlResult& r) {
   detail::RequireNonEmpty(r.model, "ML result", "model");
-  const std::string what = "ML result of model '" + r.model + "' version '" + r.model_version +
-                           "' at " + r.time.ToIso();
+  const std::string what =
+      "ML result of model '" + r.model + "' version '" + r.model_version + "' at " + r.time.ToIso();
   detail::RequireNonEmpty(r.model_version, what, "model_version");
   detail::RequireNonEmpty(r.features_hash, what, "features_hash");
-  if (!std::isfinite(r.prediction)) throw InvalidArgument(what + ": field 'prediction' is not finite");
+  if (!std::isfinite(r.prediction))
+    throw InvalidArgument(what + ": field 'prediction' is not finite");
   if (r.actual && !std::isfinite(*r.actual)) {
     throw InvalidArgument(what + ": field 'actual' is not finite");
   }
@@ -71,9 +72,9 @@ MlResult MlResultRepository::Record(const MlResult& r) {
 }
 
 MlResult MlResultRepository::Get(std::int64_t id) {
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare("SELECT " + std::string(kColumns) +
-                          " FROM analytics.ml_results WHERE id = ?");
+  auto& st =
+      impl_->connection(Database::kAnalytics)
+          .Prepare("SELECT " + std::string(kColumns) + " FROM analytics.ml_results WHERE id = ?");
   st.Bind(1, id);
   if (!st.Step()) {
     st.Reset();

@@ -130,8 +130,7 @@ std::vector<NewsFeed> NewsRepository::AllFeeds(bool include_test) {
 }
 
 bool NewsRepository::MarkSeen(const SeenNewsItem& item) {
-  detail::RequireNonEmpty(item.item_key, FeedName(item.bot_id, item.feed_id) + " item",
-                          "item_key");
+  detail::RequireNonEmpty(item.item_key, FeedName(item.bot_id, item.feed_id) + " item", "item_key");
   const NewsFeed feed = GetFeed(item.bot_id, item.feed_id);  // kNotFound (bot or feed)
   auto& st = impl_->connection(Database::kAnalytics)
                  .Prepare(
@@ -160,8 +159,8 @@ bool NewsRepository::IsSeen(BotId bot, std::int64_t feed_id, std::string_view it
 
 std::vector<SeenNewsItem> NewsRepository::Seen(std::optional<BotId> bot, const TimeRange& range,
                                                bool include_test) {
-  std::string sql = "SELECT " + std::string(kSeenColumns) +
-                    " FROM analytics.seen_news WHERE (is_test = 0 OR ?)";
+  std::string sql =
+      "SELECT " + std::string(kSeenColumns) + " FROM analytics.seen_news WHERE (is_test = 0 OR ?)";
   if (bot) sql += " AND bot_id = ?";
   sql += detail::RangeSql("time", range) + " ORDER BY time, bot_id, feed_id, item_key";
   auto& st = impl_->connection(Database::kAnalytics).Prepare(sql);

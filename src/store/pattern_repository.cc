@@ -35,10 +35,9 @@ PatternDetection ReadPattern(const sql::Statement& st) {
 
 PatternDetection PatternRepository::Record(const PatternDetection& d) {
   detail::RequireNonEmpty(d.pattern, "pattern detection", "pattern");
-  const std::string what = "pattern '" + d.pattern + "' (instrument " +
-                           std::to_string(d.instrument_id) + ", " +
-                           std::string(ToString(d.timeframe)) + ", detected " +
-                           d.detected_at.ToIso() + ")";
+  const std::string what =
+      "pattern '" + d.pattern + "' (instrument " + std::to_string(d.instrument_id) + ", " +
+      std::string(ToString(d.timeframe)) + ", detected " + d.detected_at.ToIso() + ")";
   if (!(std::isfinite(d.confidence) && d.confidence >= 0 && d.confidence <= 1)) {
     throw InvalidArgument(what + ": field 'confidence' must be in [0, 1], got " +
                           std::to_string(d.confidence));
@@ -68,8 +67,8 @@ PatternDetection PatternRepository::Record(const PatternDetection& d) {
 }
 
 std::vector<PatternDetection> PatternRepository::Active(const PatternQuery& q) {
-  std::string sql = "SELECT " + std::string(kColumns) +
-                    " FROM analytics.pattern_cache WHERE instrument_id = ?";
+  std::string sql =
+      "SELECT " + std::string(kColumns) + " FROM analytics.pattern_cache WHERE instrument_id = ?";
   if (q.timeframe) sql += " AND timeframe = ?";
   sql += " AND expires_at > ? AND detected_at <= ? AND confidence >= ?";
   if (q.pattern) sql += " AND pattern = ?";

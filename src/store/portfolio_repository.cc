@@ -44,12 +44,12 @@ void ValidateSnapshot(const PortfolioSnapshot& s) {
   const std::string what = "portfolio snapshot (bot " + std::to_string(s.bot_id) + ", account " +
                            std::to_string(s.account_id) + ", time " + s.time.ToIso() + ")";
   if (s.open_positions < 0) {
-    throw InvalidArgument(what + ": field 'open_positions' is negative: " +
-                          std::to_string(s.open_positions));
+    throw InvalidArgument(
+        what + ": field 'open_positions' is negative: " + std::to_string(s.open_positions));
   }
   if (s.exposure_gross.IsNegative()) {
-    throw InvalidArgument(what + ": field 'exposure_gross' is negative: " +
-                          s.exposure_gross.ToString());
+    throw InvalidArgument(what +
+                          ": field 'exposure_gross' is negative: " + s.exposure_gross.ToString());
   }
   if (s.exposure_net.Abs() > s.exposure_gross) {
     throw InvalidArgument(what + ": |exposure_net| " + s.exposure_net.ToString() +

@@ -89,8 +89,8 @@ RiskLimits RiskRepository::SetLimits(const RiskLimits& limits) {
   RequireNotNegative(limits.max_daily_loss, what, "max_daily_loss");
   RequireFraction(limits.max_drawdown, what, "max_drawdown");
   if (limits.max_open_orders && *limits.max_open_orders < 0) {
-    throw InvalidArgument(what + ": field 'max_open_orders' is negative: " +
-                          std::to_string(*limits.max_open_orders));
+    throw InvalidArgument(
+        what + ": field 'max_open_orders' is negative: " + std::to_string(*limits.max_open_orders));
   }
   if (!limits.max_position && !limits.max_daily_loss && !limits.max_drawdown &&
       !limits.max_open_orders) {
@@ -121,8 +121,8 @@ RiskLimits RiskRepository::SetLimits(const RiskLimits& limits) {
                      std::to_string(previous->version) + " in force since " +
                      previous->effective_from.ToIso());
     }
-    auto& close = c.Prepare(
-        "UPDATE trading.risk_limits SET effective_to = ? WHERE bot_id = ? AND id = ?");
+    auto& close =
+        c.Prepare("UPDATE trading.risk_limits SET effective_to = ? WHERE bot_id = ? AND id = ?");
     close.Bind(1, out.effective_from).Bind(2, limits.bot_id).Bind(3, previous->id).Execute();
   }
   auto& st = c.Prepare(
@@ -163,16 +163,16 @@ std::vector<RiskLimits> RiskRepository::LimitsHistory(BotId bot) {
   return out;
 }
 
-std::vector<RiskEvent> RiskRepository::Evaluate(BotId bot, const RiskValues& values,
-                                                Timestamp time, std::string_view action) {
+std::vector<RiskEvent> RiskRepository::Evaluate(BotId bot, const RiskValues& values, Timestamp time,
+                                                std::string_view action) {
   const std::string what = "risk evaluation of bot " + std::to_string(bot);
   detail::RequireNonEmpty(action, what, "action");
   RequireNotNegative(values.position, what, "position");
   RequireNotNegative(values.daily_loss, what, "daily_loss");
   RequireFraction(values.drawdown, what, "drawdown");
   if (values.open_orders && *values.open_orders < 0) {
-    throw InvalidArgument(what + ": field 'open_orders' is negative: " +
-                          std::to_string(*values.open_orders));
+    throw InvalidArgument(
+        what + ": field 'open_orders' is negative: " + std::to_string(*values.open_orders));
   }
   const detail::BotProvenance prov = detail::BotProvenanceOf(*impl_, bot);
   auto& c = impl_->connection(Database::kTrading);
@@ -191,10 +191,8 @@ std::vector<RiskEvent> RiskRepository::Evaluate(BotId bot, const RiskValues& val
   if (limits->max_position && values.position && *values.position > *limits->max_position) {
     breaches.push_back({RiskLimitKind::kMaxPosition, *values.position, *limits->max_position});
   }
-  if (limits->max_daily_loss && values.daily_loss &&
-      *values.daily_loss > *limits->max_daily_loss) {
-    breaches.push_back(
-        {RiskLimitKind::kMaxDailyLoss, *values.daily_loss, *limits->max_daily_loss});
+  if (limits->max_daily_loss && values.daily_loss && *values.daily_loss > *limits->max_daily_loss) {
+    breaches.push_back({RiskLimitKind::kMaxDailyLoss, *values.daily_loss, *limits->max_daily_loss});
   }
   if (limits->max_drawdown && values.drawdown && *values.drawdown > *limits->max_drawdown) {
     breaches.push_back({RiskLimitKind::kMaxDrawdown, FractionToDecimal(*values.drawdown),
@@ -286,8 +284,8 @@ RiskEvent RiskRepository::Resolve(BotId bot, std::int64_t event_id, std::string_
   sql::Transaction tx(c);
   RiskEvent e = GetEvent(bot, event_id);
   if (e.resolved_at) {
-    throw Conflict(EventName(bot, event_id) + " was already resolved at " +
-                   e.resolved_at->ToIso() + " ('" + e.resolution + "')");
+    throw Conflict(EventName(bot, event_id) + " was already resolved at " + e.resolved_at->ToIso() +
+                   " ('" + e.resolution + "')");
   }
   if (resolved_at < e.time) {
     throw InvalidArgument(EventName(bot, event_id) + ": field 'resolved_at' " +
@@ -303,8 +301,7 @@ RiskEvent RiskRepository::Resolve(BotId bot, std::int64_t event_id, std::string_
 }
 
 std::vector<RiskEvent> RiskRepository::Events(const RiskEventFilter& f) {
-  std::string sql =
-      "SELECT " + std::string(kEventColumns) + " FROM audit.risk_events WHERE 1 = 1";
+  std::string sql = "SELECT " + std::string(kEventColumns) + " FROM audit.risk_events WHERE 1 = 1";
   if (f.bot) sql += " AND bot_id = ?";
   if (f.limit) sql += " AND limit_kind = ?";
   if (f.only_open) sql += " AND resolved_at IS NULL";

@@ -58,8 +58,8 @@ Signal ReadSignal(const sql::Statement& st) {
 bool IsFraction(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
 void ValidateSignal(const Signal& s) {
-  const std::string what = "signal (bot " + std::to_string(s.bot_id) + ", strategy '" +
-                           s.strategy + "')";
+  const std::string what =
+      "signal (bot " + std::to_string(s.bot_id) + ", strategy '" + s.strategy + "')";
   detail::RequireNonEmpty(s.strategy, "signal", "strategy");
   if (!std::isfinite(s.strength)) {
     throw InvalidArgument(what + ": field 'strength' is not finite");
@@ -134,6 +134,7 @@ Signal SignalRepository::Record(const Signal& signal) {
       comp.Bind(1, out.bot_id).Bind(2, out.id).Bind(3, k.name).Bind(4, ToString(k.signal));
       comp.Bind(5, k.confidence).Bind(6, k.weight).Bind(7, ToString(out.mode));
       comp.Bind(8, out.is_test).Execute();
+      comp.Reset();
     }
   }
   tx.Commit();
@@ -183,9 +184,9 @@ Signal SignalRepository::Get(BotId bot, SignalId id) {
 
 std::vector<Signal> SignalRepository::List(BotId bot, const TimeRange& range) {
   auto& c = impl_->connection(Database::kTrading);
-  auto& st = c.Prepare("SELECT " + std::string(kSignalColumns) +
-                       " FROM trading.signals WHERE bot_id = ?" + RangeSql("time", range) +
-                       " ORDER BY time, id");
+  auto& st =
+      c.Prepare("SELECT " + std::string(kSignalColumns) + " FROM trading.signals WHERE bot_id = ?" +
+                RangeSql("time", range) + " ORDER BY time, id");
   st.Bind(1, bot);
   BindRange(st, 2, range);
   std::vector<Signal> out;
@@ -229,13 +230,13 @@ SignalLinks SignalRepository::Links(BotId bot, SignalId id) {
   Get(bot, id);
   auto& c = impl_->connection(Database::kTrading);
   SignalLinks out;
-  auto& orders = c.Prepare(
-      "SELECT id FROM trading.orders WHERE bot_id = ? AND signal_id = ? ORDER BY id");
+  auto& orders =
+      c.Prepare("SELECT id FROM trading.orders WHERE bot_id = ? AND signal_id = ? ORDER BY id");
   orders.Bind(1, bot).Bind(2, id);
   while (orders.Step()) out.orders.push_back(orders.GetInt64(0));
   orders.Reset();
-  auto& trades = c.Prepare(
-      "SELECT id FROM trading.trades WHERE bot_id = ? AND signal_id = ? ORDER BY id");
+  auto& trades =
+      c.Prepare("SELECT id FROM trading.trades WHERE bot_id = ? AND signal_id = ? ORDER BY id");
   trades.Bind(1, bot).Bind(2, id);
   while (trades.Step()) out.trades.push_back(trades.GetInt64(0));
   trades.Reset();
@@ -246,8 +247,8 @@ SignalOutcome SignalRepository::RecordOutcome(BotId bot, SignalId id) {
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
   Get(bot, id);
-  auto& trades = c.Prepare(
-      "SELECT net_pnl, exit_time FROM trading.trades WHERE bot_id = ? AND signal_id = ?");
+  auto& trades =
+      c.Prepare("SELECT net_pnl, exit_time FROM trading.trades WHERE bot_id = ? AND signal_id = ?");
   trades.Bind(1, bot).Bind(2, id);
   SignalOutcome out;
   while (trades.Step()) {

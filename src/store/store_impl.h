@@ -16,8 +16,8 @@
 #include "tradestore/news.h"
 #include "tradestore/pattern.h"
 #include "tradestore/risk.h"
-#include "tradestore/strategy.h"
 #include "tradestore/store.h"
+#include "tradestore/strategy.h"
 
 namespace tradestore::detail {
 
