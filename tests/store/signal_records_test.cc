@@ -188,6 +188,11 @@ TEST_P(Signals, SeedQueriesUseTheirIndexes) {
                 .find("INDEX signals_bot_instrument_time"),
             std::string::npos);
   EXPECT_NE(Plan(Database::kTrading,
+                 "SELECT id FROM trading.signals WHERE bot_id = 1 AND outcome = 'win' AND "
+                 "time >= 5")
+                .find("INDEX signals_bot_outcome_time"),
+            std::string::npos);
+  EXPECT_NE(Plan(Database::kTrading,
                  "SELECT net_pnl FROM trading.trades WHERE bot_id = 1 AND signal_id = 2")
                 .find("INDEX trades_bot_signal"),
             std::string::npos);

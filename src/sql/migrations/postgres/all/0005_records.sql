@@ -19,6 +19,7 @@ ALTER TABLE trading.signals
   ADD COLUMN outcome_at timestamptz;
 CREATE INDEX signals_bot_strategy_time ON trading.signals (bot_id, strategy, time);
 CREATE INDEX signals_bot_instrument_time ON trading.signals (bot_id, instrument_id, time);
+CREATE INDEX signals_bot_outcome_time ON trading.signals (bot_id, outcome, time);
 CREATE INDEX IF NOT EXISTS orders_bot_signal ON trading.orders (bot_id, signal_id);
 CREATE INDEX IF NOT EXISTS trades_bot_signal ON trading.trades (bot_id, signal_id);
 

@@ -21,6 +21,7 @@ ALTER TABLE signals ADD COLUMN outcome_trades INTEGER;
 ALTER TABLE signals ADD COLUMN outcome_at INTEGER;
 CREATE INDEX signals_bot_strategy_time ON signals (bot_id, strategy, time);
 CREATE INDEX signals_bot_instrument_time ON signals (bot_id, instrument_id, time);
+CREATE INDEX signals_bot_outcome_time ON signals (bot_id, outcome, time);
 -- Signal -> order and signal -> trade attribution (seed 001's join).
 CREATE INDEX IF NOT EXISTS orders_bot_signal ON orders (bot_id, signal_id);
 CREATE INDEX IF NOT EXISTS trades_bot_signal ON trades (bot_id, signal_id);
