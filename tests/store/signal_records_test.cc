@@ -2,6 +2,11 @@
 // (exposure, VaR, the view across bots), on both backends.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "sql/migrations.h"
+#include "sql/postgres/pg_connection.h"
+#include "sql/sqlite/sqlite_connection.h"
 #include "store/records_test_util.h"
 #include "tradestore/store.h"
 
@@ -310,6 +315,71 @@ TEST_P(Portfolio, CrossBotQueryUsesTheTimeIndex) {
 }
 
 TRADESTORE_ON_BOTH_BACKENDS(Portfolio);
+
+}  // namespace
+}  // namespace tradestore
+
+namespace tradestore {
+namespace {
+
+// A store written before the records migration: its portfolio snapshots take
+// their bot's mode and test flag, nothing is lost.
+class RecordsMigration : public ::testing::TestWithParam<testing::Backend> {};
+
+TEST_P(RecordsMigration, OldSnapshotsTakeTheirBotsProvenance) {
+  testing::TempDir dir;
+  const bool sqlite = GetParam() == testing::Backend::kSqlite;
+  const std::string url =
+      sqlite ? "sqlite:" + dir.Sub("store") : testing::PgServer::Get().CreateDatabase();
+  // Build the older schema by hand: every migration before the records one.
+  {
+    std::filesystem::create_directories(dir.Sub("store"));
+    auto c =
+        sqlite ? sql::OpenSqlite(dir.Sub("store") + "/trading.db", {}) : sql::OpenPostgres(url);
+    const char* dialect = sqlite ? "sqlite" : "postgres";
+    const char* database = sqlite ? "trading" : "all";
+    const int records_version = sqlite ? 3 : 5;
+    c->ExecuteScript(
+        std::string("CREATE TABLE ") + (sqlite ? "" : "public.") +
+        "schema_migrations (database TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT "
+        "NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version))");
+    for (const auto& m : sql::MigrationsFor(dialect, database)) {
+      if (m.version >= records_version) continue;
+      c->ExecuteScript(m.sql);
+      c->Prepare(std::string("INSERT INTO ") + (sqlite ? "" : "public.") +
+                 "schema_migrations VALUES (?, ?, ?, 0)")
+          .Bind(1, database)
+          .Bind(2, m.version)
+          .Bind(3, m.name)
+          .Execute();
+    }
+    const Timestamp t = Timestamp::Parse("2024-01-02T00:00:00Z");
+    c->Prepare(
+         "INSERT INTO trading.bots (id, name, version, mode, is_test, created_at) VALUES "
+         "(7, 'old-bot', '1.2', 'live', 1, ?)")
+        .Bind(1, t)
+        .Execute();
+    c->Prepare("INSERT INTO trading.accounts (id, bot_id, name, created_at) VALUES (3, 7, 'm', ?)")
+        .Bind(1, t)
+        .Execute();
+    c->Prepare(
+         "INSERT INTO trading.portfolio_snapshots (bot_id, account_id, time, equity, cash, "
+         "unrealized_pnl, open_positions) VALUES (7, 3, ?, 100.5, 100, 0.5, 1)")
+        .Bind(1, t)
+        .Execute();
+  }
+  Store store = Store::Open(url);
+  const auto curve = store.portfolio().Curve(7, 3);
+  ASSERT_EQ(curve.size(), 1u);
+  EXPECT_EQ(curve[0].equity, Decimal::Parse("100.5"));
+  EXPECT_EQ(curve[0].mode, RunMode::kLive);
+  EXPECT_TRUE(curve[0].is_test);
+  EXPECT_EQ(curve[0].bot_version, "1.2");
+  EXPECT_EQ(curve[0].exposure_gross, Decimal());
+  EXPECT_FALSE(curve[0].var.has_value());
+}
+
+TRADESTORE_ON_BOTH_BACKENDS(RecordsMigration);
 
 }  // namespace
 }  // namespace tradestore
