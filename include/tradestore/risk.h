@@ -111,7 +111,9 @@ class RiskRepository {
   // in RiskLimitKind order; empty when none is breached. Throws kNotFound
   // for an unknown bot or when no limits are in force at `time`;
   // kInvalidArgument for a negative value, a drawdown outside [0, 1] or an
-  // empty action.
+  // empty action. Concurrent evaluations of one bot (threads or processes,
+  // one Store each) take turns on the limits row, so a breach is recorded
+  // once. Joins the caller's unit of work when one is open.
   std::vector<RiskEvent> Evaluate(BotId bot, const RiskValues& values, Timestamp time,
                                   std::string_view action);
   // Records an event found by the caller's own checks; returns it with its

@@ -177,7 +177,16 @@ std::vector<RiskEvent> RiskRepository::Evaluate(BotId bot, const RiskValues& val
   const detail::BotProvenance prov = detail::BotProvenanceOf(*impl_, bot);
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  const std::optional<RiskLimits> limits = LimitsAt(bot, time);
+  // The limits row is read with a lock, so that concurrent evaluations of
+  // one bot take turns and see each other's open events (no duplicates).
+  auto& locked = c.PrepareForUpdate(
+      "SELECT " + std::string(kLimitColumns) +
+      " FROM trading.risk_limits WHERE bot_id = ? AND effective_from <= ? AND "
+      "(effective_to IS NULL OR effective_to > ?) ORDER BY effective_from DESC LIMIT 1");
+  locked.Bind(1, bot).Bind(2, time).Bind(3, time);
+  std::optional<RiskLimits> limits;
+  if (locked.Step()) limits = ReadLimits(locked);
+  locked.Reset();
   if (!limits) {
     throw NotFound("bot " + std::to_string(bot) + " has no risk limits in force at " +
                    time.ToIso());

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "store/records_test_util.h"
 #include "tradestore/daily_pnl.h"
 
@@ -283,6 +285,58 @@ TEST_P(DailyPnlRows, RefusesBadRows) {
 }
 
 TRADESTORE_ON_BOTH_BACKENDS(DailyPnlRows);
+
+}  // namespace
+}  // namespace tradestore
+
+namespace tradestore {
+namespace {
+
+// Two connections evaluate the same breach at once: one event, not two.
+class RiskConcurrency : public ::testing::TestWithParam<testing::Backend> {};
+
+TEST_P(RiskConcurrency, ABreachSeenByTwoConnectionsIsRecordedOnce) {
+  testing::TempDir dir;
+  const std::string url = GetParam() == testing::Backend::kSqlite
+                              ? "sqlite:" + dir.Sub("store")
+                              : testing::PgServer::Get().CreateDatabase();
+  const Timestamp t0 = Timestamp::Parse("2024-05-01T00:00:00Z");
+  BotId bot_id = 0;
+  {
+    testing::Seeded s(url);
+    bot_id = s.bot.id;
+    RiskLimits l;
+    l.bot_id = bot_id;
+    l.max_open_orders = 2;
+    l.effective_from = t0;
+    s.store.risk().SetLimits(l);
+  }
+  constexpr int kRounds = 15;
+  std::vector<std::int64_t> ids[2];
+  auto worker = [&](int k) {
+    Store store = Store::Open(url);
+    RiskValues v;
+    v.open_orders = 5;
+    for (int i = 0; i < kRounds; ++i) {
+      for (const RiskEvent& e : store.risk().Evaluate(bot_id, v, t0 + i + 1, "reject_order")) {
+        ids[k].push_back(e.id);
+      }
+    }
+  };
+  std::thread a(worker, 0);
+  std::thread b(worker, 1);
+  a.join();
+  b.join();
+  Store store = Store::Open(url);
+  const auto events = store.risk().Events();
+  ASSERT_EQ(events.size(), 1u);
+  for (const auto& v : ids) {
+    ASSERT_EQ(v.size(), static_cast<std::size_t>(kRounds));
+    for (std::int64_t id : v) EXPECT_EQ(id, events[0].id);
+  }
+}
+
+TRADESTORE_ON_BOTH_BACKENDS(RiskConcurrency);
 
 }  // namespace
 }  // namespace tradestore
