@@ -61,6 +61,18 @@ namespace tradestore {
 namespace detail {
 class StoreImpl;
 }  // namespace detail
+// Repositories declared in their own headers (include the header to use
+// the accessor): risk.h, daily_pnl.h, config.h, strategy.h, audit.h,
+// pattern.h, ml_result.h, execution_latency.h, news.h.
+class RiskRepository;
+class DailyPnlRepository;
+class ConfigRepository;
+class StrategyRepository;
+class AuditRepository;
+class PatternRepository;
+class MlResultRepository;
+class LatencyRepository;
+class NewsRepository;
 namespace sql {
 class Statement;
 class BulkWriter;
@@ -231,12 +243,34 @@ class LedgerRepository {
   detail::StoreImpl* impl_ = nullptr;
 };
 
+// Signals (signal.h; src/store/signal_repository.cc). Components are stored
+// in trading.signal_components (a child table: one row per component, so
+// per-component accuracy is a plain query); filters as JSON arrays of names.
 class SignalRepository {
  public:
+  // Records a signal and its components in one unit of work; returns it
+  // with its id. Throws kInvalidArgument for an empty strategy, a
+  // confidence outside [0, 1], a component with an empty or repeated name,
+  // a confidence outside [0, 1] or a negative weight, an empty filter name
+  // or a filter both passed and failed; kNotFound for an unknown bot.
   Signal Record(const Signal& signal);
   void MarkActedOn(BotId bot, SignalId id);
-  Signal Get(BotId bot, SignalId id);  // throws kNotFound
+  // The signal with its components and outcome; throws kNotFound.
+  Signal Get(BotId bot, SignalId id);
+  // A bot's signals (test ones included, as before), oldest first.
   std::vector<Signal> List(BotId bot, const TimeRange& range = {});
+  // Signals matching `filter` (test signals only with include_test), by
+  // time then id.
+  std::vector<Signal> Find(const SignalFilter& filter);
+  // The orders and trades whose signal_id is this signal's. Throws
+  // kNotFound for an unknown signal.
+  SignalLinks Links(BotId bot, SignalId id);
+  // Derives the outcome from the closed trades linked by trades.signal_id
+  // (sum of net P&L: > 0 win, < 0 loss, = 0 breakeven; latest exit time)
+  // and stores it on the signal; calling again after more trades closed
+  // recomputes it. Throws kNotFound for an unknown signal, kConflict when no
+  // closed trade names it yet.
+  SignalOutcome RecordOutcome(BotId bot, SignalId id);
 
  private:
   friend class detail::StoreImpl;
@@ -326,12 +360,23 @@ class TradeRepository {
   detail::StoreImpl* impl_ = nullptr;
 };
 
+// Portfolio snapshots (portfolio.h; src/store/portfolio_repository.cc).
 class PortfolioRepository {
  public:
-  // Records (or replaces, for the same bot, account and time) a snapshot.
+  // Records (or replaces, for the same bot, account and time) a snapshot;
+  // mode and is_test are the bot's, bot_version the bot's when empty.
+  // Throws kInvalidArgument for negative open positions or gross exposure,
+  // |net exposure| > gross exposure, a negative VaR or a VaR confidence
+  // outside (0, 1); kNotFound for an unknown bot or account.
   void Record(const PortfolioSnapshot& snapshot);
   // Snapshots of one account, oldest first: the equity curve.
   std::vector<PortfolioSnapshot> Curve(BotId bot, AccountId account, const TimeRange& range = {});
+  // For each bot and account, its latest snapshot at or before `at`, by bot
+  // and account; test bots' only with include_test.
+  std::vector<PortfolioSnapshot> Latest(Timestamp at, bool include_test = false);
+  // The sum of Latest(at, include_test) across bots (exact decimals; VaR is
+  // not additive and is left out).
+  PortfolioTotal Total(Timestamp at, bool include_test = false);
 
  private:
   friend class detail::StoreImpl;
@@ -364,6 +409,17 @@ class Store {
   PositionRepository& positions();
   TradeRepository& trades();
   PortfolioRepository& portfolio();
+  // Trading database (schemas trading, config and audit).
+  RiskRepository& risk();            // risk.h: risk limits and risk events
+  ConfigRepository& configs();       // config.h: versioned configurations
+  StrategyRepository& strategies();  // strategy.h: strategy definitions
+  AuditRepository& audit();          // audit.h: system events and error log
+  // Analytics database.
+  DailyPnlRepository& daily_pnl();   // daily_pnl.h
+  PatternRepository& patterns();     // pattern.h: pattern cache
+  MlResultRepository& ml_results();  // ml_result.h
+  LatencyRepository& latency();      // execution_latency.h
+  NewsRepository& news();            // news.h: news feeds and seen news
 
   // Groups calls on the trading database (bots, accounts, ledger, signals,
   // orders, fills, positions, trades, portfolio) into one unit of work.

@@ -1,4 +1,5 @@
-// Bots, accounts, balances, the ledger, signals and portfolio snapshots.
+// Bots, accounts, balances and the ledger (signals: signal_repository.cc;
+// portfolio snapshots: portfolio_repository.cc).
 #include <string>
 
 #include "store/ledger_internal.h"
@@ -57,27 +58,6 @@ LedgerEntry ReadLedgerEntry(const sql::Statement& st) {
   e.trade_id = st.GetOptionalInt64(10);
   e.description = st.GetText(11);
   return e;
-}
-
-constexpr std::string_view kSignalColumns =
-    "id, bot_id, instrument_id, strategy, time, side, strength, price, acted_on, note, mode, "
-    "is_test";
-
-Signal ReadSignal(const sql::Statement& st) {
-  Signal s;
-  s.id = st.GetInt64(0);
-  s.bot_id = st.GetInt64(1);
-  s.instrument_id = st.GetInt64(2);
-  s.strategy = st.GetText(3);
-  s.time = st.GetTimestamp(4);
-  s.side = ParseSide(st.GetText(5));
-  s.strength = st.GetDouble(6);
-  s.price = st.GetOptionalDouble(7);
-  s.acted_on = st.GetBool(8);
-  s.note = st.GetText(9);
-  s.mode = ParseRunMode(st.GetText(10));
-  s.is_test = st.GetBool(11);
-  return s;
 }
 
 }  // namespace
@@ -327,93 +307,6 @@ Decimal LedgerRepository::SumEntries(BotId bot, AccountId account, std::string_v
   Decimal sum;
   while (st.Step()) sum += st.GetDecimal(0);
   return sum;
-}
-
-// ---- signals ---------------------------------------------------------------
-
-Signal SignalRepository::Record(const Signal& signal) {
-  if (signal.strategy.empty()) throw InvalidArgument("signal: field 'strategy' is empty");
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO trading.signals (bot_id, instrument_id, strategy, time, "
-                     "side, strength, price, acted_on, note, mode, is_test) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-  st.Bind(1, signal.bot_id).Bind(2, signal.instrument_id).Bind(3, signal.strategy);
-  st.Bind(4, signal.time).Bind(5, ToString(signal.side)).Bind(6, signal.strength);
-  st.Bind(7, signal.price).Bind(8, signal.acted_on).Bind(9, signal.note);
-  st.Bind(10, ToString(signal.mode)).Bind(11, signal.is_test);
-  st.Step();
-  Signal out = signal;
-  out.id = st.GetInt64(0);
-  st.Reset();
-  return out;
-}
-
-void SignalRepository::MarkActedOn(BotId bot, SignalId id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("UPDATE trading.signals SET acted_on = 1 WHERE bot_id = ? AND id = ?");
-  if (st.Bind(1, bot).Bind(2, id).Execute() == 0) {
-    throw NotFound("signal " + std::to_string(id) + " of bot " + std::to_string(bot) +
-                   " does not exist");
-  }
-}
-
-Signal SignalRepository::Get(BotId bot, SignalId id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kSignalColumns) +
-                          " FROM trading.signals WHERE bot_id = ? AND id = ?");
-  st.Bind(1, bot).Bind(2, id);
-  if (!st.Step()) {
-    throw NotFound("signal " + std::to_string(id) + " of bot " + std::to_string(bot) +
-                   " does not exist");
-  }
-  Signal out = ReadSignal(st);
-  st.Reset();
-  return out;
-}
-
-std::vector<Signal> SignalRepository::List(BotId bot, const TimeRange& range) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kSignalColumns) +
-                          " FROM trading.signals WHERE bot_id = ?" + RangeSql("time", range) +
-                          " ORDER BY time, id");
-  st.Bind(1, bot);
-  BindRange(st, 2, range);
-  std::vector<Signal> out;
-  while (st.Step()) out.push_back(ReadSignal(st));
-  return out;
-}
-
-// ---- portfolio snapshots ---------------------------------------------------
-
-void PortfolioRepository::Record(const PortfolioSnapshot& s) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO trading.portfolio_snapshots (bot_id, account_id, time, "
-                     "equity, cash, unrealized_pnl, open_positions) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, time) DO UPDATE "
-                     "SET equity = excluded.equity, cash = excluded.cash, unrealized_pnl = "
-                     "excluded.unrealized_pnl, open_positions = excluded.open_positions");
-  st.Bind(1, s.bot_id).Bind(2, s.account_id).Bind(3, s.time).Bind(4, s.equity).Bind(5, s.cash);
-  st.Bind(6, s.unrealized_pnl).Bind(7, s.open_positions).Execute();
-}
-
-std::vector<PortfolioSnapshot> PortfolioRepository::Curve(BotId bot, AccountId account,
-                                                          const TimeRange& range) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "SELECT bot_id, account_id, time, equity, cash, unrealized_pnl, "
-                     "open_positions FROM trading.portfolio_snapshots WHERE bot_id = ? AND "
-                     "account_id = ?" +
-                     RangeSql("time", range) + " ORDER BY time");
-  st.Bind(1, bot).Bind(2, account);
-  BindRange(st, 3, range);
-  std::vector<PortfolioSnapshot> out;
-  while (st.Step()) {
-    out.push_back({st.GetInt64(0), st.GetInt64(1), st.GetTimestamp(2), st.GetDecimal(3),
-                   st.GetDecimal(4), st.GetDecimal(5), static_cast<int>(st.GetInt64(6))});
-  }
-  return out;
 }
 
 }  // namespace tradestore

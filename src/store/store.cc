@@ -164,6 +164,15 @@ void StoreImpl::WireRepositories() {
   positions.impl_ = this;
   trades.impl_ = this;
   portfolio.impl_ = this;
+  risk.impl_ = this;
+  configs.impl_ = this;
+  strategies.impl_ = this;
+  audit.impl_ = this;
+  daily_pnl.impl_ = this;
+  patterns.impl_ = this;
+  ml_results.impl_ = this;
+  latency.impl_ = this;
+  news.impl_ = this;
 }
 
 }  // namespace detail
@@ -210,6 +219,15 @@ OrderRepository& Store::orders() { return impl_->orders; }
 PositionRepository& Store::positions() { return impl_->positions; }
 TradeRepository& Store::trades() { return impl_->trades; }
 PortfolioRepository& Store::portfolio() { return impl_->portfolio; }
+RiskRepository& Store::risk() { return impl_->risk; }
+ConfigRepository& Store::configs() { return impl_->configs; }
+StrategyRepository& Store::strategies() { return impl_->strategies; }
+AuditRepository& Store::audit() { return impl_->audit; }
+DailyPnlRepository& Store::daily_pnl() { return impl_->daily_pnl; }
+PatternRepository& Store::patterns() { return impl_->patterns; }
+MlResultRepository& Store::ml_results() { return impl_->ml_results; }
+LatencyRepository& Store::latency() { return impl_->latency; }
+NewsRepository& Store::news() { return impl_->news; }
 
 UnitOfWork Store::BeginTrading() {
   auto& c = impl_->connection(detail::Database::kTrading);

@@ -8,7 +8,16 @@
 #include <vector>
 
 #include "sql/connection.h"
+#include "tradestore/audit.h"
+#include "tradestore/config.h"
+#include "tradestore/daily_pnl.h"
+#include "tradestore/execution_latency.h"
+#include "tradestore/ml_result.h"
+#include "tradestore/news.h"
+#include "tradestore/pattern.h"
+#include "tradestore/risk.h"
 #include "tradestore/store.h"
+#include "tradestore/strategy.h"
 
 namespace tradestore::detail {
 
@@ -46,6 +55,15 @@ class StoreImpl {
   PositionRepository positions;
   TradeRepository trades;
   PortfolioRepository portfolio;
+  RiskRepository risk;
+  ConfigRepository configs;
+  StrategyRepository strategies;
+  AuditRepository audit;
+  DailyPnlRepository daily_pnl;
+  PatternRepository patterns;
+  MlResultRepository ml_results;
+  LatencyRepository latency;
+  NewsRepository news;
 
  private:
   void WireRepositories();

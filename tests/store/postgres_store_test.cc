@@ -125,14 +125,16 @@ TEST(Postgres, ConstraintViolationsAreTypedErrors) {
     EXPECT_EQ(e.kind(), ErrorKind::kConflict) << e.what();
     EXPECT_EQ(e.native_code(), "23505");
   }
-  // Through the store: a signal that names a bot that does not exist breaks
-  // the foreign key.
-  Signal sig;
-  sig.bot_id = s.bot.id + 1000;
-  sig.instrument_id = s.instrument.id;
-  sig.strategy = "x";
+  // A signal that names a bot that does not exist breaks the foreign key
+  // (SignalRepository::Record itself refuses it earlier, with kNotFound).
   try {
-    s.store.signals().Record(sig);
+    c->Prepare(
+         "INSERT INTO trading.signals (bot_id, instrument_id, strategy, time, side, strength, "
+         "mode) VALUES (?, ?, 'x', ?, 'buy', 0, 'live')")
+        .Bind(1, s.bot.id + 1000)
+        .Bind(2, s.instrument.id)
+        .Bind(3, Timestamp::Now())
+        .Execute();
     FAIL() << "signal of a missing bot accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kConflict) << e.what();

@@ -1,0 +1,71 @@
+#include "store/record_util.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tradestore/error.h"
+
+namespace tradestore::detail {
+
+namespace {
+std::string Quote(std::string_view text) {
+  std::string out = "'";
+  out += text.substr(0, 80);
+  if (text.size() > 80) out += "...";
+  out += "'";
+  return out;
+}
+}  // namespace
+
+std::string CanonicalJson(std::string_view text, std::string_view what, std::string_view field,
+                          JsonShape shape) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InvalidArgument(std::string(what) + ": field '" + std::string(field) +
+                          "' is not valid JSON (" + e.what() + "): " + Quote(text));
+  }
+  if (shape == JsonShape::kObject && !doc.is_object()) {
+    throw InvalidArgument(std::string(what) + ": field '" + std::string(field) +
+                          "' must be a JSON object, got " + Quote(text));
+  }
+  if (shape == JsonShape::kArray && !doc.is_array()) {
+    throw InvalidArgument(std::string(what) + ": field '" + std::string(field) +
+                          "' must be a JSON array, got " + Quote(text));
+  }
+  return doc.dump();
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  return nlohmann::json(values).dump();
+}
+
+std::vector<std::string> ParseJsonStringArray(std::string_view text) {
+  try {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::kStorage,
+                "stored JSON array " + Quote(text) + " cannot be read: " + e.what());
+  }
+}
+
+BotProvenance BotProvenanceOf(StoreImpl& impl, BotId bot) {
+  auto& st = impl.connection(Database::kTrading)
+                 .Prepare("SELECT mode, is_test, version FROM trading.bots WHERE id = ?");
+  st.Bind(1, bot);
+  if (!st.Step()) {
+    st.Reset();
+    throw NotFound("bot " + std::to_string(bot) + " does not exist");
+  }
+  BotProvenance out{ParseRunMode(st.GetText(0)), st.GetBool(1), st.GetText(2)};
+  st.Reset();
+  return out;
+}
+
+void RequireNonEmpty(std::string_view value, std::string_view what, std::string_view field) {
+  if (value.empty()) {
+    throw InvalidArgument(std::string(what) + ": field '" + std::string(field) + "' is empty");
+  }
+}
+
+}  // namespace tradestore::detail
