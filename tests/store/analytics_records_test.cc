@@ -96,8 +96,13 @@ TEST_P(Patterns, RefusesBadDetections) {
   EXPECT_TRUE(store().patterns().Active(q).empty());
 }
 
-TEST_P(Patterns, ActiveUsesItsIndex) {
-  if (!sqlite()) GTEST_SKIP() << "EXPLAIN QUERY PLAN is SQLite's";
+// EXPLAIN QUERY PLAN is SQLite's: the plan tests run on SQLite only.
+class PatternsPlan : public Patterns {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, PatternsPlan,
+                         ::testing::Values(::tradestore::testing::Backend::kSqlite),
+                         ::tradestore::testing::BackendName);
+
+TEST_P(PatternsPlan, ActiveUsesItsIndex) {
   EXPECT_NE(Plan(detail::Database::kAnalytics,
                  "SELECT id FROM analytics.pattern_cache WHERE instrument_id = 1 AND "
                  "timeframe = '15m' AND expires_at > 5 AND detected_at <= 5")

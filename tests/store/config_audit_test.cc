@@ -107,8 +107,13 @@ TEST_P(Configs, StrategyDefinitionsAreUniquePerNameAndVersion) {
   EXPECT_EQ(store().strategies().List().size(), 2u);
 }
 
-TEST_P(Configs, VersionAtUsesItsIndex) {
-  if (!sqlite()) GTEST_SKIP() << "EXPLAIN QUERY PLAN is SQLite's";
+// EXPLAIN QUERY PLAN is SQLite's: the plan tests run on SQLite only.
+class ConfigsPlan : public Configs {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, ConfigsPlan,
+                         ::testing::Values(::tradestore::testing::Backend::kSqlite),
+                         ::tradestore::testing::BackendName);
+
+TEST_P(ConfigsPlan, VersionAtUsesItsIndex) {
   EXPECT_NE(Plan(detail::Database::kTrading,
                  "SELECT id FROM config.configs WHERE bot_id = 1 AND kind = 'bot' AND name = 'x' "
                  "AND effective_from <= 5 AND (effective_to IS NULL OR effective_to > 5) "
@@ -209,8 +214,13 @@ TEST_P(Audit, RefusesBadEntries) {
   EXPECT_TRUE(store().audit().Events(all).empty());
 }
 
-TEST_P(Audit, QueriesUseTheirIndexes) {
-  if (!sqlite()) GTEST_SKIP() << "EXPLAIN QUERY PLAN is SQLite's";
+// EXPLAIN QUERY PLAN is SQLite's: the plan tests run on SQLite only.
+class AuditPlan : public Audit {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, AuditPlan,
+                         ::testing::Values(::tradestore::testing::Backend::kSqlite),
+                         ::tradestore::testing::BackendName);
+
+TEST_P(AuditPlan, QueriesUseTheirIndexes) {
   using detail::Database;
   EXPECT_NE(Plan(Database::kTrading,
                  "SELECT id FROM audit.error_log WHERE bot_id = 1 AND time >= 5 ORDER BY time")

@@ -183,8 +183,13 @@ TEST_P(Risk, EvaluateRefusesBadInputAndTestEventsStayOutOfDefaultQueries) {
   EXPECT_GT(store().risk().RecordEvent(manual).id, 0);
 }
 
-TEST_P(Risk, QueriesUseTheirIndexes) {
-  if (!sqlite()) GTEST_SKIP() << "EXPLAIN QUERY PLAN is SQLite's";
+// EXPLAIN QUERY PLAN is SQLite's: the plan tests run on SQLite only.
+class RiskPlan : public Risk {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, RiskPlan,
+                         ::testing::Values(::tradestore::testing::Backend::kSqlite),
+                         ::tradestore::testing::BackendName);
+
+TEST_P(RiskPlan, QueriesUseTheirIndexes) {
   using detail::Database;
   EXPECT_NE(Plan(Database::kTrading,
                  "SELECT id FROM trading.risk_limits WHERE bot_id = 1 AND effective_from <= 5 "

@@ -179,8 +179,13 @@ TEST_P(Signals, LinksOrdersAndTradesAndDerivesTheOutcome) {
   EXPECT_STORE_ERROR(store().signals().RecordOutcome(bot(), 777), ErrorKind::kNotFound, "777");
 }
 
-TEST_P(Signals, SeedQueriesUseTheirIndexes) {
-  if (!sqlite()) GTEST_SKIP() << "EXPLAIN QUERY PLAN is SQLite's";
+// EXPLAIN QUERY PLAN is SQLite's: the plan tests run on SQLite only.
+class SignalsPlan : public Signals {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, SignalsPlan,
+                         ::testing::Values(::tradestore::testing::Backend::kSqlite),
+                         ::tradestore::testing::BackendName);
+
+TEST_P(SignalsPlan, SeedQueriesUseTheirIndexes) {
   using detail::Database;
   EXPECT_NE(Plan(Database::kTrading,
                  "SELECT id FROM trading.signals WHERE bot_id = 1 AND strategy = 'x' AND "
@@ -306,8 +311,13 @@ TEST_P(Portfolio, RefusesBadSnapshots) {
   EXPECT_TRUE(store().portfolio().Curve(bot(), account()).empty());
 }
 
-TEST_P(Portfolio, CrossBotQueryUsesTheTimeIndex) {
-  if (!sqlite()) GTEST_SKIP() << "EXPLAIN QUERY PLAN is SQLite's";
+// EXPLAIN QUERY PLAN is SQLite's: the plan tests run on SQLite only.
+class PortfolioPlan : public Portfolio {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, PortfolioPlan,
+                         ::testing::Values(::tradestore::testing::Backend::kSqlite),
+                         ::tradestore::testing::BackendName);
+
+TEST_P(PortfolioPlan, CrossBotQueryUsesTheTimeIndex) {
   EXPECT_NE(Plan(detail::Database::kTrading,
                  "SELECT bot_id FROM trading.portfolio_snapshots WHERE time <= 5 AND time >= 1")
                 .find("INDEX portfolio_snapshots_time"),
