@@ -84,7 +84,9 @@ TEST_P(Execution, LongRoundTripRealizesPnlAndFeesIntoTheLedger) {
   EXPECT_EQ(last.position.realized_pnl, "9"_d);
   EXPECT_EQ(Cash(), "8.385"_d);
   EXPECT_EQ(s_.store.ledger().SumEntries(s_.bot.id, s_.account.id, "USDC"), Cash());
-  auto trades = s_.store.trades().List(TradeFilter{.bot = s_.bot.id, .strategy = {}, .exit_time = {}, .include_test = false});
+  TradeFilter filter;
+  filter.bot = s_.bot.id;
+  auto trades = s_.store.trades().List(filter);
   ASSERT_EQ(trades.size(), 1u);
   EXPECT_EQ(trades[0].net_pnl, "8.385"_d);
   EXPECT_EQ(trades[0].duration(), 9 * kMicrosPerMinute);  // entry fill at tick 3, exit at 12
