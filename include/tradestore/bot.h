@@ -26,12 +26,12 @@ std::string_view ToString(BotStatus s) noexcept;  // "active", "paused", "stoppe
 BotStatus ParseBotStatus(std::string_view text);  // throws Error(kInvalidArgument)
 
 struct Bot {
-  BotId id = 0;              // assigned by the store
-  std::string name;          // unique
-  std::string version;       // bot software version (provenance)
-  std::string strategy;      // default strategy name
+  BotId id = 0;          // assigned by the store
+  std::string name;      // unique
+  std::string version;   // bot software version (provenance)
+  std::string strategy;  // default strategy name
   RunMode mode = RunMode::kPaper;
-  bool is_test = false;      // test data is excluded from default queries
+  bool is_test = false;  // test data is excluded from default queries
   Timestamp created_at;
 
   // Registry.
@@ -45,8 +45,8 @@ struct Bot {
 
   // Runtime status, reported by BotRepository::Heartbeat.
   std::optional<Timestamp> last_heartbeat_at;
-  std::string runtime_state;    // free text the bot reports, e.g. "running", "syncing"
-  std::string runtime_message;  // e.g. the last problem it saw
+  std::string runtime_state;            // free text the bot reports, e.g. "running", "syncing"
+  std::string runtime_message;          // e.g. the last problem it saw
   std::optional<Timestamp> updated_at;  // last registry or runtime change
 };
 

@@ -48,7 +48,7 @@ using AccountId = std::int64_t;
 using LedgerEntryId = std::int64_t;
 
 enum class AccountKind { kBot, kSystem };
-std::string_view ToString(AccountKind k) noexcept;  // "bot", "system"
+std::string_view ToString(AccountKind k) noexcept;    // "bot", "system"
 AccountKind ParseAccountKind(std::string_view text);  // throws Error(kInvalidArgument)
 
 struct Account {
@@ -82,14 +82,14 @@ struct LedgerEntry {
   AccountId account_id = 0;
   Timestamp time;
   LedgerEntryType type = LedgerEntryType::kDeposit;
-  std::string currency;   // e.g. "USDC"
-  Decimal amount;         // signed: credit > 0, debit < 0
-  Decimal balance_after;  // set by the store: the balance after this entry
+  std::string currency;                  // e.g. "USDC"
+  Decimal amount;                        // signed: credit > 0, debit < 0
+  Decimal balance_after;                 // set by the store: the balance after this entry
   std::optional<std::int64_t> order_id;  // the order, fill or trade it
   std::optional<std::int64_t> fill_id;   // comes from, when any
   std::optional<std::int64_t> trade_id;
   std::string description;
-  std::int64_t journal_id = 0;  // set by the store: shared by the legs of one movement
+  std::int64_t journal_id = 0;     // set by the store: shared by the legs of one movement
   RunMode mode = RunMode::kPaper;  // set by the store: the bot's
   bool is_test = false;            // set by the store: the bot's
 };
@@ -120,12 +120,12 @@ struct LedgerFilter {
 struct LedgerSum {
   LedgerEntryType type = LedgerEntryType::kDeposit;
   std::string currency;
-  Decimal amount;           // exact sum
-  std::int64_t count = 0;   // entries summed
+  Decimal amount;          // exact sum
+  std::int64_t count = 0;  // entries summed
 };
 
 enum class SnapshotKind { kDaily, kOnDemand };
-std::string_view ToString(SnapshotKind k) noexcept;  // "daily", "on_demand"
+std::string_view ToString(SnapshotKind k) noexcept;     // "daily", "on_demand"
 SnapshotKind ParseSnapshotKind(std::string_view text);  // throws Error(kInvalidArgument)
 
 // One balance-history row: an account's balance in one currency at a time,

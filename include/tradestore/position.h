@@ -41,9 +41,9 @@ struct Position {
   std::optional<Decimal> take_profit;
   std::optional<Decimal> trailing_distance;  // price units, > 0
   std::optional<Decimal> trailing_percent;   // fraction of the price, in (0, 1)
-  std::optional<Decimal> highest_price;  // highest price seen while open
-  std::optional<Decimal> lowest_price;   // lowest price seen while open
-  std::optional<Decimal> last_price;     // the last mark (MarkPrice) or fill price
+  std::optional<Decimal> highest_price;      // highest price seen while open
+  std::optional<Decimal> lowest_price;       // lowest price seen while open
+  std::optional<Decimal> last_price;         // the last mark (MarkPrice) or fill price
   std::optional<Timestamp> last_price_at;
   Decimal unrealized_pnl;  // UnrealizedPnl at last_price; 0 when flat
   RunMode mode = RunMode::kPaper;
@@ -86,10 +86,10 @@ enum class PositionEventType {
   kStopMoved,  // a trailing stop moved the stop loss
   kMarked,     // MarkPrice with record_event
 };
-std::string_view ToString(PositionEventType t) noexcept;  // "opened", "increased",
-                                                          // "reduced", "closed",
-                                                          // "flipped", "stops_set",
-                                                          // "stop_moved", "marked"
+std::string_view ToString(PositionEventType t) noexcept;          // "opened", "increased",
+                                                                  // "reduced", "closed",
+                                                                  // "flipped", "stops_set",
+                                                                  // "stop_moved", "marked"
 PositionEventType ParsePositionEventType(std::string_view text);  // throws kInvalidArgument
 
 struct PositionEvent {
@@ -99,11 +99,11 @@ struct PositionEvent {
   InstrumentId instrument_id = 0;
   Timestamp time;
   PositionEventType type = PositionEventType::kOpened;
-  Decimal quantity_change;  // signed; 0 for stops and marks
-  Decimal quantity;         // the position after
-  std::optional<Decimal> price;  // fill or mark price
-  Decimal average_entry_price;   // after
-  Decimal realized_pnl;          // realized by this event (gross, quote currency)
+  Decimal quantity_change;             // signed; 0 for stops and marks
+  Decimal quantity;                    // the position after
+  std::optional<Decimal> price;        // fill or mark price
+  Decimal average_entry_price;         // after
+  Decimal realized_pnl;                // realized by this event (gross, quote currency)
   std::optional<Decimal> stop_loss;    // after
   std::optional<Decimal> take_profit;  // after
   std::optional<std::int64_t> fill_id;
@@ -126,8 +126,8 @@ struct PositionChange {
 // Applies a fill of `quantity` (> 0) at `price` on `side` to `before`. Pure;
 // rounding of the average entry price is half-even to Decimal::kScale.
 // Throws Error(kInvalidArgument) if quantity or price is not positive.
-PositionChange ApplyFill(const Position& before, Side side, Decimal quantity,
-                         Decimal price, Timestamp time);
+PositionChange ApplyFill(const Position& before, Side side, Decimal quantity, Decimal price,
+                         Timestamp time);
 
 // Unrealized P&L of `p` marked at `mark_price`:
 // (mark - average entry) * quantity (quantity signed).

@@ -268,8 +268,7 @@ class LedgerRepository {
                                         SnapshotKind kind);
   // Balance-history rows of an account, oldest first; all currencies when
   // `currency` is empty; daily and on-demand unless `kind` is given.
-  std::vector<BalanceSnapshot> History(BotId bot, AccountId account,
-                                       std::string_view currency = {},
+  std::vector<BalanceSnapshot> History(BotId bot, AccountId account, std::string_view currency = {},
                                        const TimeRange& range = {},
                                        std::optional<SnapshotKind> kind = std::nullopt);
   // Entries of an account, oldest first; all currencies when empty.

@@ -40,7 +40,7 @@ struct Trade {
   // base unit), measured on candle lows and highs.
   Decimal mae;
   Decimal mfe;
-  std::string exit_reason;  // "signal", "stop_loss", "take_profit", "end_of_data", ...
+  std::string exit_reason;            // "signal", "stop_loss", "take_profit", "end_of_data", ...
   std::optional<SignalId> signal_id;  // the signal that opened it
   RunMode mode = RunMode::kPaper;
   bool is_test = false;
@@ -86,7 +86,7 @@ struct Trade {
 
   // Review (TradeRepository::UpdateReview).
   std::string setup;
-  std::string tags;          // comma separated
+  std::string tags;  // comma separated
   std::string notes;
   std::string mental_state;  // e.g. "calm", "fomo"
   std::string rule_breaks;   // comma separated, empty = none

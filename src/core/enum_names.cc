@@ -89,7 +89,11 @@ std::string_view ToString(BotStatus v) noexcept {
 }
 
 BotStatus ParseBotStatus(std::string_view text) {
-  return internal::ParseEnumName<BotStatus>(text, {BotStatus::kActive, BotStatus::kPaused, BotStatus::kStopped, BotStatus::kError, BotStatus::kRetired}, "bot status");
+  return internal::ParseEnumName<BotStatus>(
+      text,
+      {BotStatus::kActive, BotStatus::kPaused, BotStatus::kStopped, BotStatus::kError,
+       BotStatus::kRetired},
+      "bot status");
 }
 
 std::string_view ToString(AccountKind v) noexcept {
@@ -103,7 +107,8 @@ std::string_view ToString(AccountKind v) noexcept {
 }
 
 AccountKind ParseAccountKind(std::string_view text) {
-  return internal::ParseEnumName<AccountKind>(text, {AccountKind::kBot, AccountKind::kSystem}, "account kind");
+  return internal::ParseEnumName<AccountKind>(text, {AccountKind::kBot, AccountKind::kSystem},
+                                              "account kind");
 }
 
 std::string_view ToString(SnapshotKind v) noexcept {
@@ -117,7 +122,8 @@ std::string_view ToString(SnapshotKind v) noexcept {
 }
 
 SnapshotKind ParseSnapshotKind(std::string_view text) {
-  return internal::ParseEnumName<SnapshotKind>(text, {SnapshotKind::kDaily, SnapshotKind::kOnDemand}, "snapshot kind");
+  return internal::ParseEnumName<SnapshotKind>(
+      text, {SnapshotKind::kDaily, SnapshotKind::kOnDemand}, "snapshot kind");
 }
 
 std::string_view ToString(OrderEventKind v) noexcept {
@@ -135,7 +141,10 @@ std::string_view ToString(OrderEventKind v) noexcept {
 }
 
 OrderEventKind ParseOrderEventKind(std::string_view text) {
-  return internal::ParseEnumName<OrderEventKind>(text, {OrderEventKind::kStatus, OrderEventKind::kAmend, OrderEventKind::kRetry, OrderEventKind::kVenueId}, "order event kind");
+  return internal::ParseEnumName<OrderEventKind>(text,
+                                                 {OrderEventKind::kStatus, OrderEventKind::kAmend,
+                                                  OrderEventKind::kRetry, OrderEventKind::kVenueId},
+                                                 "order event kind");
 }
 
 std::string_view ToString(PositionEventType v) noexcept {
@@ -161,7 +170,12 @@ std::string_view ToString(PositionEventType v) noexcept {
 }
 
 PositionEventType ParsePositionEventType(std::string_view text) {
-  return internal::ParseEnumName<PositionEventType>(text, {PositionEventType::kOpened, PositionEventType::kIncreased, PositionEventType::kReduced, PositionEventType::kClosed, PositionEventType::kFlipped, PositionEventType::kStopsSet, PositionEventType::kStopMoved, PositionEventType::kMarked}, "position event type");
+  return internal::ParseEnumName<PositionEventType>(
+      text,
+      {PositionEventType::kOpened, PositionEventType::kIncreased, PositionEventType::kReduced,
+       PositionEventType::kClosed, PositionEventType::kFlipped, PositionEventType::kStopsSet,
+       PositionEventType::kStopMoved, PositionEventType::kMarked},
+      "position event type");
 }
 
 }  // namespace tradestore

@@ -205,8 +205,8 @@ Bot BotRepository::SetStatus(BotId id, BotStatus status, Timestamp time, std::st
   sql::Transaction tx(c);
   Bot b = Get(id);
   if (b.status == BotStatus::kRetired && status != BotStatus::kRetired) {
-    throw Conflict("bot " + std::to_string(id) + " ('" + b.name + "') is retired and cannot become " +
-                   std::string(ToString(status)));
+    throw Conflict("bot " + std::to_string(id) + " ('" + b.name +
+                   "') is retired and cannot become " + std::string(ToString(status)));
   }
   b.status = status;
   b.runtime_message = std::string(message);
@@ -480,10 +480,9 @@ void AdjustLocked(StoreImpl& impl, BotId bot, AccountId account, std::string_vie
   if (read.Step()) locked += read.GetDecimal(0);
   read.Reset();
   if (locked.IsNegative()) {
-    throw Error(ErrorKind::kInternal, "account " + std::to_string(account) + " of bot " +
-                                          std::to_string(bot) + ": locked " +
-                                          std::string(currency) + " would become " +
-                                          locked.ToString());
+    throw Error(ErrorKind::kInternal,
+                "account " + std::to_string(account) + " of bot " + std::to_string(bot) +
+                    ": locked " + std::string(currency) + " would become " + locked.ToString());
   }
   auto& upsert = c.Prepare(
       "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at, locked, "
@@ -807,7 +806,6 @@ Decimal LedgerRepository::SumEntries(BotId bot, AccountId account, std::string_v
   while (st.Step()) sum += st.GetDecimal(0);
   return sum;
 }
-
 
 // ---- signals ---------------------------------------------------------------
 

@@ -277,8 +277,8 @@ std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, Accoun
 void SavePositionRow(sql::Connection& c, const PositionRow& r) {
   const Position& p = r.position;
   static const std::string kSql = [] {
-    std::string sql = "INSERT INTO trading.positions (" + std::string(kPositionColumns) +
-                      ") VALUES (?";
+    std::string sql =
+        "INSERT INTO trading.positions (" + std::string(kPositionColumns) + ") VALUES (?";
     for (int i = 1; i < 42; ++i) sql += ", ?";
     sql += ") ON CONFLICT (bot_id, account_id, instrument_id) DO UPDATE SET ";
     std::string_view cols = kPositionColumns;
@@ -427,8 +427,7 @@ void UpdateReservation(detail::StoreImpl& impl, Order& o, Timestamp time) {
   if (delta.IsZero()) return;
   auto& c = impl.connection(Database::kTrading);
   if (!c.ForUpdate().empty()) detail::LockAccount(impl, o.bot_id, o.account_id);
-  detail::AdjustLocked(impl, o.bot_id, o.account_id, impl.QuoteAsset(o.instrument_id), delta,
-                       time);
+  detail::AdjustLocked(impl, o.bot_id, o.account_id, impl.QuoteAsset(o.instrument_id), delta, time);
   o.reserved = now;
 }
 
@@ -600,8 +599,8 @@ Order OrderRepository::Reject(BotId bot, OrderId id, Timestamp time, std::string
   return Transition(bot, id, OrderStatus::kRejected, time, reason);
 }
 
-Order OrderRepository::Amend(BotId bot, OrderId id, const OrderAmendment& amendment,
-                             Timestamp time, std::string_view reason) {
+Order OrderRepository::Amend(BotId bot, OrderId id, const OrderAmendment& amendment, Timestamp time,
+                             std::string_view reason) {
   const std::string what = "amend of order " + std::to_string(id);
   if (!amendment.quantity && !amendment.limit_price && !amendment.stop_price) {
     throw InvalidArgument(what + ": nothing to amend");
@@ -667,8 +666,7 @@ Order OrderRepository::Amend(BotId bot, OrderId id, const OrderAmendment& amendm
   return o;
 }
 
-Order OrderRepository::RecordRetry(BotId bot, OrderId id, Timestamp time,
-                                   std::string_view error) {
+Order OrderRepository::RecordRetry(BotId bot, OrderId id, Timestamp time, std::string_view error) {
   if (error.empty()) {
     throw InvalidArgument("retry of order " + std::to_string(id) + ": field 'error' is empty");
   }
@@ -1075,8 +1073,8 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
       type = PositionEventType::kReduced;
     }
     const Decimal signed_qty = f.side == Side::kBuy ? f.quantity : -f.quantity;
-    InsertPositionEvent(c, row.position, type, time, signed_qty, f.price, change.realized_pnl,
-                        f.id, closed ? std::optional<std::int64_t>(closed->id) : std::nullopt,
+    InsertPositionEvent(c, row.position, type, time, signed_qty, f.price, change.realized_pnl, f.id,
+                        closed ? std::optional<std::int64_t>(closed->id) : std::nullopt,
                         "fill " + f.venue_fill_id);
   }
   out.position = row.position;
@@ -1294,7 +1292,8 @@ Position PositionRepository::SetStops(BotId bot, AccountId account, InstrumentId
   Position& p = row->position;
   const bool is_long = p.quantity.IsPositive();
   const Decimal reference = p.last_price.value_or(p.average_entry_price);
-  if (stops.stop_loss && (is_long ? *stops.stop_loss >= reference : *stops.stop_loss <= reference)) {
+  if (stops.stop_loss &&
+      (is_long ? *stops.stop_loss >= reference : *stops.stop_loss <= reference)) {
     throw InvalidArgument(what + ": field 'stop_loss' value '" + stops.stop_loss->ToString() +
                           "' must be " + (is_long ? "below" : "above") + " the last price " +
                           reference.ToString() + " of a " + (is_long ? "long" : "short"));
@@ -1313,8 +1312,8 @@ Position PositionRepository::SetStops(BotId bot, AccountId account, InstrumentId
   }
   p.updated_at = std::max(p.updated_at, time);
   SavePositionRow(c, *row);
-  InsertPositionEvent(c, p, PositionEventType::kStopsSet, time, Decimal(), p.last_price,
-                      Decimal(), std::nullopt, std::nullopt, {});
+  InsertPositionEvent(c, p, PositionEventType::kStopsSet, time, Decimal(), p.last_price, Decimal(),
+                      std::nullopt, std::nullopt, {});
   tx.Commit();
   return p;
 }

@@ -80,16 +80,15 @@ std::vector<TableInfo> BuildCatalog() {
                      {"runtime_message", K::kText},
                      {"updated_at", K::kTime}},
                     {"id"}, "id"));
-  t.push_back(
-      Table("trading", "accounts", kT,
-            {{"id", K::kInt},
-             {"bot_id", K::kInt},
-             {"name", K::kText},
-             {"created_at", K::kTime},
-             {"kind", K::kText},
-             {"mode", K::kText},
-             {"is_test", K::kInt}},
-            {"id"}, "id"));
+  t.push_back(Table("trading", "accounts", kT,
+                    {{"id", K::kInt},
+                     {"bot_id", K::kInt},
+                     {"name", K::kText},
+                     {"created_at", K::kTime},
+                     {"kind", K::kText},
+                     {"mode", K::kText},
+                     {"is_test", K::kInt}},
+                    {"id"}, "id"));
   t.push_back(Table("trading", "balances", kT,
                     {{"bot_id", K::kInt},
                      {"account_id", K::kInt},

@@ -673,8 +673,7 @@ TEST_F(PaperBrokerTest, StepThatThrowsAfterAFillCommitsNothing) {
   // that large is refused when created: its reservation, limit x quantity,
   // overflows.)
   const Order first = Submit(broker, Side::kBuy, OrderType::kMarket, "1"_d, Minute(1));
-  const Order second =
-      Submit(broker, Side::kSell, OrderType::kMarket, "1000000000"_d, Minute(1));
+  const Order second = Submit(broker, Side::kSell, OrderType::kMarket, "1000000000"_d, Minute(1));
   ASSERT_LT(first.id, second.id);  // matched in id order: first, then second
 
   EXPECT_EQ(ThrownKind([&] { Run(broker, MakeCandle(Minute(1), 1e12, 1e12, 99, 100)); }),
