@@ -192,6 +192,13 @@ class BotRepository {
   Bot Get(BotId id);  // throws kNotFound
   std::vector<Bot> List(bool include_test = false);
 
+  // Updates the registry fields of bot `bot.id` (version, strategy, mode,
+  // equity, equity_currency, max_position, max_daily_loss; not its name,
+  // is_test, status or runtime fields) with updated_at = time; returns the
+  // bot after. Rows written before keep the version they recorded. Throws
+  // kNotFound for an unknown bot, kInvalidArgument for a non-positive
+  // risk-limit summary value.
+  Bot Update(const Bot& bot, Timestamp time);
   // Records a heartbeat: last_heartbeat_at = time, runtime state and
   // message, and the equity when given (in the bot's equity_currency).
   // Returns the bot after. Throws kNotFound for an unknown bot, kConflict

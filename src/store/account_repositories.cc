@@ -172,6 +172,42 @@ std::vector<Bot> BotRepository::List(bool include_test) {
   return out;
 }
 
+Bot BotRepository::Update(const Bot& bot, Timestamp time) {
+  for (const auto& [field, value] :
+       {std::pair{"max_position", bot.max_position}, {"max_daily_loss", bot.max_daily_loss}}) {
+    if (value && !value->IsPositive()) {
+      throw InvalidArgument("bot " + std::to_string(bot.id) + ": field '" + field + "' value '" +
+                            value->ToString() + "' must be positive");
+    }
+  }
+  auto& c = impl_->connection(Database::kTrading);
+  sql::Transaction tx(c);
+  Bot b = Get(bot.id);
+  b.version = bot.version;
+  b.strategy = bot.strategy;
+  b.mode = bot.mode;
+  b.equity = bot.equity;
+  b.equity_currency = bot.equity_currency;
+  b.max_position = bot.max_position;
+  b.max_daily_loss = bot.max_daily_loss;
+  b.updated_at = time;
+  c.Prepare(
+       "UPDATE trading.bots SET version = ?, strategy = ?, mode = ?, equity = ?, "
+       "equity_currency = ?, max_position = ?, max_daily_loss = ?, updated_at = ? WHERE id = ?")
+      .Bind(1, b.version)
+      .Bind(2, b.strategy)
+      .Bind(3, ToString(b.mode))
+      .Bind(4, b.equity)
+      .Bind(5, b.equity_currency)
+      .Bind(6, b.max_position)
+      .Bind(7, b.max_daily_loss)
+      .Bind(8, time)
+      .Bind(9, b.id)
+      .Execute();
+  tx.Commit();
+  return b;
+}
+
 Bot BotRepository::Heartbeat(BotId id, Timestamp time, std::string_view state,
                              std::string_view message, std::optional<Decimal> equity) {
   auto& c = impl_->connection(Database::kTrading);

@@ -182,6 +182,23 @@ TEST_P(Domain, BotRegistryHeartbeatAndStaleDetection) {
   bad.max_position = "0"_d;
   EXPECT_EQ(KindOf([&] { s_.store.bots().Create(bad); }), ErrorKind::kInvalidArgument);
   EXPECT_FALSE(s_.store.bots().FindByName("bad").has_value());
+
+  // Registry updates: a new version is recorded on the rows written after.
+  Bot upgraded = s_.store.bots().Get(s_.bot.id);
+  upgraded.version = "2.0.0";
+  upgraded.max_position = "1.5"_d;
+  s_.store.bots().Update(upgraded, T(20));
+  EXPECT_EQ(s_.store.bots().Get(s_.bot.id).version, "2.0.0");
+  EXPECT_EQ(s_.store.bots().Get(s_.bot.id).max_position, "1.5"_d);
+  EXPECT_EQ(s_.store.bots().Get(s_.bot.id).updated_at, T(20));
+  EXPECT_EQ(s_.store.orders().Create(NewOrder(Side::kBuy, OrderType::kMarket, "1"_d)).bot_version,
+            "2.0.0");
+  upgraded.max_daily_loss = "-5"_d;
+  EXPECT_EQ(KindOf([&] { s_.store.bots().Update(upgraded, T(21)); }), ErrorKind::kInvalidArgument);
+  upgraded.max_daily_loss.reset();
+  upgraded.id = 9999;
+  EXPECT_EQ(KindOf([&] { s_.store.bots().Update(upgraded, T(21)); }), ErrorKind::kNotFound);
+  EXPECT_EQ(s_.store.bots().Get(s_.bot.id).updated_at, T(20));
 }
 
 // ---- ledger ----------------------------------------------------------------
