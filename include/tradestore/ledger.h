@@ -17,7 +17,10 @@
 //   adjustment          -> "system:adjustments"
 // A transfer moves an amount between two accounts of the same bot: its two
 // legs are both bot accounts. System accounts have balances like any other
-// (equal to the sum of their entries) and are not listed by default.
+// (equal to the sum of their entries) and are not listed by default. On
+// PostgreSQL a posting locks its account, then the system account (accounts
+// before system accounts, fees before P&L within a fill), so postings of one
+// bot to the same system account take turns.
 // Entries written before schema migration trading/0002 (postgres 0004) are
 // single-leg journals (journal_id = id, no balancing leg).
 //

@@ -47,7 +47,7 @@ struct Trade {
 
   // Provenance.
   std::string strategy_version;  // of the opening order
-  std::string bot_version;       // the bot's version when the trade closed
+  std::string bot_version;       // the closing order's bot_version
 
   // Execution.
   std::optional<OrderId> entry_order_id;  // the order that opened it

@@ -499,7 +499,11 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) 
   LedgerEntry leg = out;
   leg.account_id = SystemAccount(impl, entry.bot_id, SystemAccountFor(entry.type));
   leg.amount = -entry.amount;
-  LockAccount(impl, leg.bot_id, leg.account_id);
+  // Where writers are not serialized by the database (PostgreSQL), the
+  // system account's lock orders the read-modify-write of its balance.
+  if (!impl.connection(Database::kTrading).ForUpdate().empty()) {
+    LockAccount(impl, leg.bot_id, leg.account_id);
+  }
   InsertLeg(impl, leg, out.journal_id);
   return out;
 }

@@ -956,7 +956,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     t.is_test = order.is_test;
     // The journal.
     t.strategy_version = row.trade_strategy_version;
-    t.bot_version = impl_->bots.Get(order.bot_id).version;
+    t.bot_version = order.bot_version;
     t.entry_order_id = row.trade_entry_order_id;
     t.exit_order_id = order.id;
     t.entry_fees = row.trade_entry_fees;
