@@ -432,15 +432,39 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
       "amount = excluded.amount, updated_at = excluded.updated_at");
   upsert.Bind(1, entry.account_id).Bind(2, entry.currency).Bind(3, balance).Bind(4, time);
   upsert.Bind(5, entry.bot_id).Execute();
-  auto& st = c.Prepare(
+  // The first leg of a journal takes its own id as the journal id: the id
+  // is drawn before the insert (the next rowid under SQLite's serialized
+  // writers, the identity sequence on PostgreSQL) so that no UPDATE follows.
+  static const std::string kColumns =
+      "INSERT INTO trading.ledger_entries (id, bot_id, account_id, time, type, currency, amount, "
+      "balance_after, order_id, fill_id, trade_id, description, journal_id, mode, is_test) ";
+  static const std::string kFirstLegSqlite =
+      kColumns +
+      "SELECT n.m, b.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, n.m, b.mode, b.is_test FROM trading.bots "
+      "b, (SELECT COALESCE(MAX(id), 0) + 1 AS m FROM trading.ledger_entries) n WHERE b.id = ? "
+      "RETURNING id, journal_id, mode, is_test";
+  static const std::string kFirstLegPostgres =
+      kColumns +
+      "SELECT n.m, b.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, n.m, b.mode, b.is_test FROM trading.bots "
+      "b, (SELECT nextval(pg_get_serial_sequence('trading.ledger_entries', 'id')) AS m) n "
+      "WHERE b.id = ? RETURNING id, journal_id, mode, is_test";
+  static const std::string kNextLeg =
       "INSERT INTO trading.ledger_entries (bot_id, account_id, time, type, currency, amount, "
       "balance_after, order_id, fill_id, trade_id, description, journal_id, mode, is_test) "
       "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, mode, is_test FROM trading.bots WHERE id = ? "
-      "RETURNING id, journal_id, mode, is_test");
+      "RETURNING id, journal_id, mode, is_test";
+  const bool first = journal_id == 0;
+  auto& st = c.Prepare(!first                                      ? kNextLeg
+                       : impl.dialect() == sql::Dialect::kPostgres ? kFirstLegPostgres
+                                                                   : kFirstLegSqlite);
   st.Bind(1, entry.account_id).Bind(2, time).Bind(3, ToString(entry.type));
   st.Bind(4, entry.currency).Bind(5, entry.amount).Bind(6, balance).Bind(7, entry.order_id);
   st.Bind(8, entry.fill_id).Bind(9, entry.trade_id).Bind(10, entry.description);
-  st.Bind(11, journal_id).Bind(12, entry.bot_id);
+  if (first) {
+    st.Bind(11, entry.bot_id);
+  } else {
+    st.Bind(11, journal_id).Bind(12, entry.bot_id);
+  }
   if (!st.Step()) {
     st.Reset();
     throw NotFound("bot " + std::to_string(entry.bot_id) + " does not exist");
@@ -453,13 +477,6 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
   out.time = time;
   out.balance_after = balance;
   st.Reset();
-  if (journal_id == 0) {
-    c.Prepare("UPDATE trading.ledger_entries SET journal_id = id WHERE bot_id = ? AND id = ?")
-        .Bind(1, out.bot_id)
-        .Bind(2, out.id)
-        .Execute();
-    out.journal_id = out.id;
-  }
   return out;
 }
 

@@ -476,7 +476,6 @@ Order OrderRepository::Create(const Order& order) {
     throw InvalidArgument(what() + ": field 'expected_price' value '" +
                           out.expected_price->ToString() + "' must be positive");
   }
-  if (out.bot_version.empty()) out.bot_version = impl_->bots.Get(out.bot_id).version;
   // A taken client_order_id inserts nothing and returns no id: the unique
   // key answers in the same step instead of a SELECT before the INSERT.
   auto& st = c.Prepare(
@@ -484,8 +483,9 @@ Order OrderRepository::Create(const Order& order) {
       "venue_order_id, signal_id, strategy, side, type, time_in_force, quantity, limit_price, "
       "stop_price, status, filled_quantity, average_fill_price, reason, exit_reason, mode, "
       "is_test, created_at, updated_at, expected_price, strategy_version, bot_version) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id");
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "COALESCE(NULLIF(?, ''), (SELECT version FROM trading.bots WHERE id = ?))) "
+      "ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id, bot_version");
   st.Bind(1, out.bot_id).Bind(2, out.account_id).Bind(3, out.instrument_id);
   st.Bind(4, out.client_order_id).Bind(5, out.venue_order_id).Bind(6, out.signal_id);
   st.Bind(7, out.strategy).Bind(8, ToString(out.side)).Bind(9, ToString(out.type));
@@ -494,12 +494,13 @@ Order OrderRepository::Create(const Order& order) {
   st.Bind(16, out.average_fill_price).Bind(17, out.reason).Bind(18, out.exit_reason);
   st.Bind(19, ToString(out.mode)).Bind(20, out.is_test).Bind(21, out.created_at);
   st.Bind(22, out.updated_at).Bind(23, out.expected_price).Bind(24, out.strategy_version);
-  st.Bind(25, out.bot_version);
+  st.Bind(25, out.bot_version).Bind(26, out.bot_id);
   if (!st.Step()) {
     st.Reset();
     throw Conflict("order with client_order_id '" + out.client_order_id + "' already exists");
   }
   out.id = st.GetInt64(0);
+  out.bot_version = st.GetText(1);  // the bot's version when none was given
   st.Reset();
   InsertOrderEvent(c, out, std::nullopt, OrderStatus::kNew, out.created_at, "created");
   UpdateReservation(*impl_, out, out.created_at);
