@@ -59,7 +59,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
     throw InvalidArgument("--strategy: unknown strategy '" + a.strategy + "' (known: sma-cross)");
   }
   if (a.fast < 1 || a.slow <= a.fast) {
-    throw InvalidArgument(fmt::format("--fast {} / --slow {}: need 1 <= fast < slow", a.fast, a.slow));
+    throw InvalidArgument(
+        fmt::format("--fast {} / --slow {}: need 1 <= fast < slow", a.fast, a.slow));
   }
   const Timeframe tf = ParseTimeframe(a.timeframe);
   const Decimal cash = Decimal::Parse(a.cash);
@@ -70,7 +71,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
                    "' is not in the store; import its candles first");
   }
   if (instrument->quote_asset.empty()) {
-    throw InvalidArgument("instrument '" + a.symbol + "' has no quote asset; re-import with --quote");
+    throw InvalidArgument("instrument '" + a.symbol +
+                          "' has no quote asset; re-import with --quote");
   }
   const std::string bot_name =
       a.bot.empty() ? fmt::format("sma-cross-{}-{}-{}-{}", a.symbol, a.timeframe, a.fast, a.slow)
@@ -82,8 +84,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
 
   paper::PaperConfig config;
   config.taker_fee_bps = Decimal::Parse(a.fee_bps);
-  config.maker_fee_bps = a.maker_fee_bps.empty() ? config.taker_fee_bps
-                                                 : Decimal::Parse(a.maker_fee_bps);
+  config.maker_fee_bps =
+      a.maker_fee_bps.empty() ? config.taker_fee_bps : Decimal::Parse(a.maker_fee_bps);
   config.slippage_bps = Decimal::Parse(a.slippage_bps);
   config.max_volume_participation = a.participation;
   // Fees are charged in whole units of the quote currency's price precision.
@@ -152,9 +154,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
         sig = store.signals().Record(sig);
         ++r.signals;
         // Target position: long on a buy signal; flat (or short) on a sell.
-        const Decimal target_size =
-            equity.Div(close, RoundingMode::kDown).Round(instrument->size_precision,
-                                                         RoundingMode::kDown);
+        const Decimal target_size = equity.Div(close, RoundingMode::kDown)
+                                        .Round(instrument->size_precision, RoundingMode::kDown);
         Decimal target;
         if (*side == Side::kBuy) target = target_size;
         if (*side == Side::kSell && a.allow_short) target = -target_size;
@@ -168,6 +169,10 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
           o.type = OrderType::kMarket;
           o.quantity = delta.Abs();
           o.exit_reason = "signal";
+          // The close the signal saw: the trade journal measures slippage
+          // against it. The parameters are the strategy's version.
+          if (close.IsPositive()) o.expected_price = close;
+          o.strategy_version = "fast=" + std::to_string(a.fast) + ",slow=" + std::to_string(a.slow);
           o.mode = RunMode::kBacktest;
           o.created_at = close_time;
           broker.Submit(o);
@@ -176,8 +181,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
         }
       }
     }
-    PortfolioSnapshot snap{bot.id, account.id, close_time, equity, balance, unrealized,
-                           qty.IsZero() ? 0 : 1};
+    PortfolioSnapshot snap{bot.id,  account.id, close_time,          equity,
+                           balance, unrealized, qty.IsZero() ? 0 : 1};
     store.portfolio().Record(snap);
     step.Commit();
     ++r.candles;
@@ -219,12 +224,17 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
       Store store = Store::Open(global.ResolvedUrl());
       const BacktestResult r = RunSmaCross(store, *a);
       if (global.json) {
-        nlohmann::json j = {{"bot", r.bot},          {"candles", r.candles},
-                            {"signals", r.signals},  {"orders", r.orders},
-                            {"fills", r.fills},      {"closed_trades", r.trades},
-                            {"cash", r.cash.ToString()}, {"equity", r.equity.ToString()},
+        nlohmann::json j = {{"bot", r.bot},
+                            {"candles", r.candles},
+                            {"signals", r.signals},
+                            {"orders", r.orders},
+                            {"fills", r.fills},
+                            {"closed_trades", r.trades},
+                            {"cash", r.cash.ToString()},
+                            {"equity", r.equity.ToString()},
                             {"open_position", r.position.ToString()},
-                            {"first_candle", r.first->ToIso()}, {"last_candle", r.last->ToIso()}};
+                            {"first_candle", r.first->ToIso()},
+                            {"last_candle", r.last->ToIso()}};
         std::cout << j.dump(2) << "\n";
       } else {
         std::cout << fmt::format(

@@ -37,11 +37,14 @@ struct RawFillValues {
   std::string entry_price, gross, fees, net, mae, mfe;
   // ledger
   std::string fee_balance, fee_description, pnl, pnl_balance, pnl_description;
+  // the balancing legs on the system accounts (double entry), and the
+  // position event
+  std::string system_fees_balance, system_pnl_balance, neg_pnl, quantity_change, position_event;
 };
 
 inline std::vector<RawFillValues> PlanRawFills(int n) {
   std::vector<RawFillValues> plan(n);
-  Decimal balance, realized, fees_total;
+  Decimal balance, realized, fees_total, system_pnl;
   Decimal entry, trade_fees;
   std::int64_t opened_at = 0;
   for (int i = 0; i < n; ++i) {
@@ -55,8 +58,11 @@ inline std::vector<RawFillValues> PlanRawFills(int n) {
     fees_total += kFee;
     balance -= kFee;
     v.fee_balance = balance.ToString();
+    v.system_fees_balance = fees_total.ToString();
     if (i % 2 == 0) {
       v.side = "buy";
+      v.quantity_change = kQuantity.ToString();
+      v.position_event = "opened";
       entry = price;
       trade_fees = kFee;
       opened_at = TimeOf(i).micros();
@@ -69,6 +75,8 @@ inline std::vector<RawFillValues> PlanRawFills(int n) {
     } else {
       v.side = "sell";
       v.closes = true;
+      v.quantity_change = (-kQuantity).ToString();
+      v.position_event = "closed";
       const Decimal pnl = (price - entry).Mul(kQuantity);
       realized += pnl;
       trade_fees += kFee;
@@ -84,6 +92,9 @@ inline std::vector<RawFillValues> PlanRawFills(int n) {
       balance += pnl;
       v.pnl_balance = balance.ToString();
       v.pnl_description = "realized P&L of fill " + v.fill_id;
+      v.neg_pnl = (-pnl).ToString();
+      system_pnl -= pnl;
+      v.system_pnl_balance = system_pnl.ToString();
     }
     v.opened_at = opened_at;
     v.pos_realized = realized.ToString();

@@ -401,9 +401,11 @@ LifecycleResult RawLifecycles(Databases& dbs, int n) {
       "($1, $2, $3, $4, $5) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET amount = "
       "excluded.amount, updated_at = excluded.updated_at");
   Prepared ins_ledger(c, "ins_ledger",
-                      "INSERT INTO trading.ledger_entries (bot_id, account_id, time, type, "
+                      "INSERT INTO trading.ledger_entries (id, bot_id, account_id, time, type, "
                       "currency, amount, balance_after, order_id, fill_id, trade_id, "
-                      "description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+                      "description, journal_id) SELECT n.m, $1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                      "$10, $11, n.m FROM (SELECT nextval(pg_get_serial_sequence("
+                      "'trading.ledger_entries', 'id')) AS m) n");
   const std::string quantity = kQuantity.ToString();
   const std::string fee = kFee.ToString();
   const std::string neg_fee = (-kFee).ToString();

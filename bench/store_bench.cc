@@ -163,8 +163,13 @@ std::string QueryText(sqlite3* db, const std::string& sql) {
 }
 
 std::string Migration(std::string_view database) {
-  return ReadFile(std::string(TRADESTORE_SOURCE_DIR) + "/src/sql/migrations/sqlite/" +
-                  std::string(database) + "/0001_init.sql");
+  const std::string dir =
+      std::string(TRADESTORE_SOURCE_DIR) + "/src/sql/migrations/sqlite/" + std::string(database);
+  std::string sql = ReadFile(dir + "/0001_init.sql");
+  // The trading domain's second migration (double-entry ledger, position
+  // events, ...): the raw loop writes what tradestore writes.
+  if (database == "trading") sql += ReadFile(dir + "/0002_domain.sql");
+  return sql;
 }
 
 // A fresh, empty directory under the work directory.
@@ -350,8 +355,14 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   Exec(db, Migration("trading"));
   Exec(db,
        "INSERT INTO bots (name, mode, created_at) VALUES ('bench', 'paper', 0); "
-       "INSERT INTO accounts (bot_id, name, created_at) VALUES (1, 'main', 0)");
+       "INSERT INTO accounts (bot_id, name, created_at) VALUES (1, 'main', 0); "
+       "INSERT INTO accounts (bot_id, name, created_at, kind) VALUES (1, 'system:fees', 0, "
+       "'system'); "
+       "INSERT INTO accounts (bot_id, name, created_at, kind) VALUES (1, 'system:pnl', 0, "
+       "'system')");
   const std::int64_t bot = 1, account = 1, instrument = 1;
+  const std::int64_t system_fees = 2, system_pnl = 3;
+  std::int64_t next_ledger_id = 1;
 
   sqlite3_stmt* ins_order = PrepareRaw(
       db,
@@ -402,9 +413,15 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
                  "amount = excluded.amount, updated_at = excluded.updated_at");
   sqlite3_stmt* ins_ledger =
       PrepareRaw(db,
-                 "INSERT INTO ledger_entries (bot_id, account_id, time, type, currency, amount, "
-                 "balance_after, order_id, fill_id, trade_id, description) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 "INSERT INTO ledger_entries (id, bot_id, account_id, time, type, currency, "
+                 "amount, balance_after, order_id, fill_id, trade_id, description, journal_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* ins_position_event =
+      PrepareRaw(db,
+                 "INSERT INTO position_events (bot_id, account_id, instrument_id, time, type, "
+                 "quantity_change, quantity, price, average_entry_price, realized_pnl, stop_loss, "
+                 "take_profit, fill_id, trade_id, message, mode, is_test) VALUES "
+                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   sqlite3_stmt* begin = PrepareRaw(db, "BEGIN IMMEDIATE");
   sqlite3_stmt* commit = PrepareRaw(db, "COMMIT");
   const std::string quantity = kQuantity.ToString();
@@ -425,31 +442,37 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     BindText(ins_event, 6, reason);
     Run(db, ins_event);
   };
+  // One leg: the balance and the entry (journal = the first leg's id).
   auto ledger = [&](std::int64_t t, const char* type, const std::string& amount,
                     const std::string& balance, std::int64_t order, std::int64_t fill,
-                    std::optional<std::int64_t> trade, const std::string& description) {
+                    std::optional<std::int64_t> trade, const std::string& description,
+                    std::int64_t leg_account, std::int64_t journal) {
     sqlite3_bind_int64(upsert_balance, 1, bot);
-    sqlite3_bind_int64(upsert_balance, 2, account);
+    sqlite3_bind_int64(upsert_balance, 2, leg_account);
     BindText(upsert_balance, 3, "USDC");
     BindText(upsert_balance, 4, balance);
     sqlite3_bind_int64(upsert_balance, 5, t);
     Run(db, upsert_balance);
-    sqlite3_bind_int64(ins_ledger, 1, bot);
-    sqlite3_bind_int64(ins_ledger, 2, account);
-    sqlite3_bind_int64(ins_ledger, 3, t);
-    BindText(ins_ledger, 4, type);
-    BindText(ins_ledger, 5, "USDC");
-    BindText(ins_ledger, 6, amount);
-    BindText(ins_ledger, 7, balance);
-    sqlite3_bind_int64(ins_ledger, 8, order);
-    sqlite3_bind_int64(ins_ledger, 9, fill);
+    const std::int64_t id = next_ledger_id++;
+    sqlite3_bind_int64(ins_ledger, 1, id);
+    sqlite3_bind_int64(ins_ledger, 2, bot);
+    sqlite3_bind_int64(ins_ledger, 3, leg_account);
+    sqlite3_bind_int64(ins_ledger, 4, t);
+    BindText(ins_ledger, 5, type);
+    BindText(ins_ledger, 6, "USDC");
+    BindText(ins_ledger, 7, amount);
+    BindText(ins_ledger, 8, balance);
+    sqlite3_bind_int64(ins_ledger, 9, order);
+    sqlite3_bind_int64(ins_ledger, 10, fill);
     if (trade) {
-      sqlite3_bind_int64(ins_ledger, 10, *trade);
+      sqlite3_bind_int64(ins_ledger, 11, *trade);
     } else {
-      sqlite3_bind_null(ins_ledger, 10);
+      sqlite3_bind_null(ins_ledger, 11);
     }
-    BindText(ins_ledger, 11, description);
+    BindText(ins_ledger, 12, description);
+    sqlite3_bind_int64(ins_ledger, 13, journal == 0 ? id : journal);
     Run(db, ins_ledger);
+    return id;
   };
 
   const auto start = std::chrono::steady_clock::now();
@@ -569,20 +592,50 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     sqlite3_bind_null(st, 17);
     BindText(st, 18, "bench");
     Run(db, st);
-    ledger(t, "fee", neg_fee, v.fee_balance, order, fill, std::nullopt, v.fee_description);
+    st = ins_position_event;
+    sqlite3_bind_int64(st, 1, bot);
+    sqlite3_bind_int64(st, 2, account);
+    sqlite3_bind_int64(st, 3, instrument);
+    sqlite3_bind_int64(st, 4, t);
+    BindText(st, 5, v.position_event);
+    BindText(st, 6, v.quantity_change);
+    BindText(st, 7, v.pos_quantity);
+    BindText(st, 8, v.price);
+    BindText(st, 9, v.pos_avg);
+    BindText(st, 10, v.closes ? v.pnl : std::string("0"));
+    sqlite3_bind_null(st, 11);
+    sqlite3_bind_null(st, 12);
+    sqlite3_bind_int64(st, 13, fill);
+    if (trade) {
+      sqlite3_bind_int64(st, 14, *trade);
+    } else {
+      sqlite3_bind_null(st, 14);
+    }
+    BindText(st, 15, v.fill_event_reason);
+    BindText(st, 16, "paper");
+    sqlite3_bind_int64(st, 17, 0);
+    Run(db, st);
+    const std::int64_t fee_journal = ledger(t, "fee", neg_fee, v.fee_balance, order, fill,
+                                            std::nullopt, v.fee_description, account, 0);
+    ledger(t, "fee", fee, v.system_fees_balance, order, fill, std::nullopt, v.fee_description,
+           system_fees, fee_journal);
     if (v.closes) {
-      ledger(t, "realized_pnl", v.pnl, v.pnl_balance, order, fill, trade, v.pnl_description);
+      const std::int64_t pnl_journal = ledger(t, "realized_pnl", v.pnl, v.pnl_balance, order, fill,
+                                              trade, v.pnl_description, account, 0);
+      ledger(t, "realized_pnl", v.neg_pnl, v.system_pnl_balance, order, fill, trade,
+             v.pnl_description, system_pnl, pnl_journal);
     }
     Run(db, commit);
   }
   FillResult r;
   r.seconds = Seconds(start);
-  for (sqlite3_stmt* st : {ins_order, ins_event, upd_status, ins_fill, upd_filled, ins_trade,
-                           upsert_position, upsert_balance, ins_ledger, begin, commit}) {
+  for (sqlite3_stmt* st :
+       {ins_order, ins_event, upd_status, ins_fill, upd_filled, ins_trade, upsert_position,
+        upsert_balance, ins_ledger, ins_position_event, begin, commit}) {
     sqlite3_finalize(st);
   }
   r.trades = CountRows(db, "trades");
-  r.balance = QueryText(db, "SELECT amount FROM balances");
+  r.balance = QueryText(db, "SELECT amount FROM balances WHERE account_id = 1");
   sqlite3_close_v2(db);
   return r;
 }

@@ -35,6 +35,8 @@ struct Fill {
   std::string fee_currency;        // empty = the instrument's quote asset
   Liquidity liquidity = Liquidity::kTaker;
   Timestamp time;
+  RunMode mode = RunMode::kPaper;  // taken from the order by the store
+  bool is_test = false;            // taken from the order by the store
 };
 
 }  // namespace tradestore

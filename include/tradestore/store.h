@@ -41,6 +41,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tradestore/bot.h"
@@ -193,13 +194,37 @@ class CandleRepository {
 
 class BotRepository {
  public:
-  // Registers a bot; throws kConflict if the name is taken.
+  // Registers a bot (its registry fields included); throws kConflict if the
+  // name is taken, kInvalidArgument for an empty name or a non-positive
+  // risk-limit summary value.
   Bot Create(const Bot& bot);
   // Returns the bot named `bot.name`, creating it from `bot` if missing.
   Bot GetOrCreate(const Bot& bot);
   std::optional<Bot> FindByName(std::string_view name);
   Bot Get(BotId id);  // throws kNotFound
   std::vector<Bot> List(bool include_test = false);
+
+  // Updates the registry fields of bot `bot.id` (version, strategy, mode,
+  // equity, equity_currency, max_position, max_daily_loss; not its name,
+  // is_test, status or runtime fields) with updated_at = time; returns the
+  // bot after. Rows written before keep the version they recorded. Throws
+  // kNotFound for an unknown bot, kInvalidArgument for a non-positive
+  // risk-limit summary value.
+  Bot Update(const Bot& bot, Timestamp time);
+  // Records a heartbeat: last_heartbeat_at = time, runtime state and
+  // message, and the equity when given (in the bot's equity_currency).
+  // Returns the bot after. Throws kNotFound for an unknown bot, kConflict
+  // for a retired bot (it may not report any more).
+  Bot Heartbeat(BotId id, Timestamp time, std::string_view state, std::string_view message = {},
+                std::optional<Decimal> equity = std::nullopt);
+  // Sets the registry status (with a message kept as runtime_message).
+  // Throws kNotFound for an unknown bot, kConflict when leaving kRetired.
+  Bot SetStatus(BotId id, BotStatus status, Timestamp time, std::string_view message = {});
+  // Active bots whose last heartbeat is older than now - max_age, or that
+  // never sent one: the bots that look dead. Oldest heartbeat first (never
+  // first). Excludes test bots unless include_test. Throws kInvalidArgument
+  // for a negative max_age.
+  std::vector<Bot> ListStale(Timestamp now, Micros max_age, bool include_test = false);
 
  private:
   friend class detail::StoreImpl;
@@ -208,12 +233,14 @@ class BotRepository {
 
 class AccountRepository {
  public:
-  // Creates an account for a bot; throws kConflict if the name is taken.
+  // Creates an account for a bot; throws kConflict if the name is taken,
+  // kInvalidArgument for an empty name or a reserved "system:" name.
   Account Create(BotId bot, std::string_view name);
   Account GetOrCreate(BotId bot, std::string_view name);
   Account Get(BotId bot, AccountId id);  // throws kNotFound
-  std::vector<Account> List(BotId bot);
-  // All balances of an account, by currency.
+  // The bot's accounts by id; its system accounts (ledger.h) only when asked.
+  std::vector<Account> List(BotId bot, bool include_system = false);
+  // All balances of an account, by currency, with locked amounts.
   std::vector<tradestore::Balance> Balances(BotId bot, AccountId account);
   // The balance in one currency; zero if the account never held it.
   Decimal BalanceOf(BotId bot, AccountId account, std::string_view currency);
@@ -225,12 +252,44 @@ class AccountRepository {
 
 class LedgerRepository {
  public:
-  // Posts one entry and updates the balance in the same unit of work;
-  // returns the entry with id and balance_after. Throws kInvalidArgument if
-  // the amount's sign does not fit the type (deposit > 0, withdrawal < 0,
-  // zero amounts refused) or the currency is empty; kNotFound for an
-  // unknown account.
+  // Posts one movement as a journal: the entry on its account and the
+  // balancing leg on the bot's system account for the type (ledger.h),
+  // updating both balances in the same unit of work; returns the entry with
+  // id, journal_id and balance_after. Throws kInvalidArgument if the
+  // amount's sign does not fit the type (deposit > 0, withdrawal < 0, fee
+  // any sign, zero amounts refused), the currency is empty, the type is
+  // transfer (use Transfer) or the account is a system account; kNotFound
+  // for an unknown account.
   LedgerEntry Post(const LedgerEntry& entry);
+  // Moves `amount` (> 0) of `currency` from one account of a bot to another
+  // as one journal of two transfer legs (-amount, +amount); returns {from
+  // leg, to leg}. Throws kInvalidArgument for a non-positive amount, an
+  // empty currency or the same account twice; kNotFound for an unknown
+  // account.
+  std::pair<LedgerEntry, LedgerEntry> Transfer(BotId bot, AccountId from, AccountId to,
+                                               std::string_view currency, Decimal amount,
+                                               Timestamp time, std::string_view description = {});
+  // Entries matching `filter`, oldest first (by time, then id).
+  std::vector<LedgerEntry> Query(const LedgerFilter& filter);
+  // Exact sums of the entries matching `filter`, by type and currency.
+  std::vector<LedgerSum> Sums(const LedgerFilter& filter);
+  // The legs of one journal, by id.
+  std::vector<LedgerEntry> Journal(BotId bot, std::int64_t journal_id);
+  // The balance of an account in a currency at `at`: the exact sum of its
+  // entries with time <= at (zero before the first).
+  Decimal BalanceAt(BotId bot, AccountId account, std::string_view currency, Timestamp at);
+  // Records the account's balances now (one row per currency it holds) with
+  // margin fields (ledger.h) as balance-history rows of `kind` at `time`
+  // (replacing rows of the same key); returns them. A daily snapshot's time
+  // must be a UTC midnight (kInvalidArgument otherwise). Throws kNotFound
+  // for an unknown account.
+  std::vector<BalanceSnapshot> Snapshot(BotId bot, AccountId account, Timestamp time,
+                                        SnapshotKind kind);
+  // Balance-history rows of an account, oldest first; all currencies when
+  // `currency` is empty; daily and on-demand unless `kind` is given.
+  std::vector<BalanceSnapshot> History(BotId bot, AccountId account, std::string_view currency = {},
+                                       const TimeRange& range = {},
+                                       std::optional<SnapshotKind> kind = std::nullopt);
   // Entries of an account, oldest first; all currencies when empty.
   std::vector<LedgerEntry> Entries(BotId bot, AccountId account, std::string_view currency = {},
                                    const TimeRange& range = {});
@@ -311,6 +370,26 @@ class OrderRepository {
   std::vector<Order> List(BotId bot, const TimeRange& range = {});
   std::vector<OrderEvent> Events(BotId bot, OrderId id);
 
+  // Lifecycle shortcuts over Transition (same errors): accepted, with the
+  // venue's order id when given (also kept as a "venue_id" event), and
+  // cancelled, expired or rejected with a reason (required for reject:
+  // kInvalidArgument when empty). All release the order's reservation
+  // (ledger.h) when they end it.
+  Order Accept(BotId bot, OrderId id, Timestamp time, std::string_view venue_order_id = {});
+  Order Cancel(BotId bot, OrderId id, Timestamp time, std::string_view reason = {});
+  Order Expire(BotId bot, OrderId id, Timestamp time, std::string_view reason = {});
+  Order Reject(BotId bot, OrderId id, Timestamp time, std::string_view reason);
+  // Amends an open order in place (see order.h) and recomputes its
+  // reservation. Throws kInvalidArgument for an empty amendment, a
+  // non-positive value or a price the order type takes none of; kConflict
+  // for a terminal order or a quantity not above the filled quantity.
+  Order Amend(BotId bot, OrderId id, const OrderAmendment& amendment, Timestamp time,
+              std::string_view reason = {});
+  // Records a failed attempt to send or change an order: retry_count + 1,
+  // last_error, and a "retry" event. Throws kInvalidArgument for an empty
+  // error, kConflict for a terminal order.
+  Order RecordRetry(BotId bot, OrderId id, Timestamp time, std::string_view error);
+
   // Records a fill of an order: the fill (idempotent on bot, venue and
   // venue_fill_id), the order's filled quantity, average price and status
   // (with its event), the position, fee and realized P&L ledger entries in
@@ -336,24 +415,64 @@ class PositionRepository {
   // Records the high and low of a candle against an open position, for the
   // trade's MAE and MFE. No-op when flat.
   void Mark(BotId bot, AccountId account, InstrumentId instrument, Decimal high, Decimal low);
+  // Marks an open position to `price` (> 0) at `time`: last price,
+  // unrealized P&L, highest/lowest price seen, and the trailing stop: for a
+  // long, candidate = highest - trailing_distance (or highest x (1 -
+  // trailing_percent)), and the stop loss moves up to it when higher (a
+  // "stop_moved" event); shorts mirror it from the lowest price. A
+  // "marked" event is kept when record_event. Returns the position; a flat
+  // or missing position is returned unchanged (nullopt when missing).
+  std::optional<Position> MarkPrice(BotId bot, AccountId account, InstrumentId instrument,
+                                    Decimal price, Timestamp time, bool record_event = false);
+  // Sets (replaces) the stops of an open position and records a
+  // "stops_set" event. Throws kConflict when flat or missing;
+  // kInvalidArgument for a non-positive level, both trailing fields, a
+  // trailing_percent outside (0, 1), or a stop loss on the wrong side of
+  // the last price (long: below it, short: above it).
+  Position SetStops(BotId bot, AccountId account, InstrumentId instrument,
+                    const StopSettings& stops, Timestamp time);
+  // Sets the journal context of the open trade (position.h), merged over
+  // what was set before (set fields replace). Throws kConflict when flat or
+  // missing; kInvalidArgument for a non-positive price or amount.
+  void SetTradeContext(BotId bot, AccountId account, InstrumentId instrument,
+                       const TradeContext& context);
+  // Events of one position, oldest first.
+  std::vector<PositionEvent> Events(BotId bot, AccountId account, InstrumentId instrument);
+  // Events of a bot's positions in a time range, oldest first; test data
+  // only when include_test.
+  std::vector<PositionEvent> ListEvents(BotId bot, const TimeRange& range = {},
+                                        bool include_test = false);
 
  private:
   friend class detail::StoreImpl;
   detail::StoreImpl* impl_ = nullptr;
 };
 
+// Filters of TradeRepository::List; each is indexed (see
+// docs/data-model.md). Test data is excluded unless include_test.
 struct TradeFilter {
   std::optional<BotId> bot;  // all bots when empty
   std::optional<std::string> strategy;
   TimeRange exit_time;
   bool include_test = false;
+  std::optional<InstrumentId> instrument;  // the symbol
+  std::optional<std::string> regime;
+  std::optional<std::string> exit_reason;
+  std::optional<std::string> outcome;  // "win", "loss" or "breakeven"
+  std::int64_t limit = 0;              // > 0: at most this many
 };
 
 class TradeRepository {
  public:
-  // Closed trades, oldest exit first.
+  // Closed trades, oldest exit first. Throws kInvalidArgument for an
+  // unknown outcome.
   std::vector<Trade> List(const TradeFilter& filter = {});
   Trade Get(BotId bot, TradeId id);  // throws kNotFound
+  // Sets the review fields of a closed trade and reviewed_at = time;
+  // returns the trade. Throws kNotFound for an unknown trade,
+  // kInvalidArgument for a grade other than "", A-D or F with an optional
+  // + or -, or a link that is not an http(s) URL.
+  Trade UpdateReview(BotId bot, TradeId id, const TradeReview& review, Timestamp time);
 
  private:
   friend class detail::StoreImpl;

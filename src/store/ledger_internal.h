@@ -11,7 +11,31 @@ namespace tradestore::detail {
 // empty currency, a zero amount or a sign that does not fit the type.
 void ValidateLedgerEntry(const LedgerEntry& entry);
 
-// Posts a validated entry of an existing account and updates its balance.
+// Names of system accounts start with this (ledger.h).
+inline constexpr std::string_view kSystemAccountPrefix = "system:";
+
+// The type's system account ("system:fees", ...); see ledger.h.
+std::string_view SystemAccountFor(LedgerEntryType type);
+
+// The id of the bot's system account `name`, created on first use.
+// Throws Error(kNotFound) for an unknown bot.
+AccountId SystemAccount(StoreImpl& impl, BotId bot, std::string_view name);
+
+// Inserts one leg of a journal and updates its account's balance (the
+// caller holds the account's lock). journal_id 0 starts a new journal (its
+// id is the leg's id); the returned entry carries the journal id.
+LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id);
+
+// Adds `delta` (signed) to the locked amount of an account's balance in
+// `currency` (creating the balance row at amount 0 if missing); no-op for a
+// zero delta or an empty currency. The caller holds the account's lock.
+// Throws Error(kInternal) if locked would go negative.
+void AdjustLocked(StoreImpl& impl, BotId bot, AccountId account, std::string_view currency,
+                  const Decimal& delta, Timestamp time);
+
+// Posts a validated entry of an existing account and updates its balance,
+// with its balancing leg on the bot's system account for the type (created
+// on first use, locked before its balance is read).
 // The caller holds a transaction on the trading database: the fill path
 // posts inside its own unit of work, whose order (and foreign key) already
 // proves the account exists.

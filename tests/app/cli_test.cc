@@ -603,8 +603,12 @@ TEST_F(CliTest, BacktestAndReportAgreeWithTheTradingDatabase) {
   EXPECT_EQ(db.Query("SELECT count(*) FROM orders WHERE status <> 'filled'")[0][0], "0");
 
   // Every balance is the exact sum of its ledger entries, and the latest
-  // entry's balance_after; the quote balance is the backtest's cash.
-  const auto balances = db.Query("SELECT bot_id, account_id, currency, amount FROM balances");
+  // entry's balance_after; the bot account's quote balance is the
+  // backtest's cash (system accounts hold the balancing legs of the
+  // double-entry ledger, docs/data-model.md).
+  const auto balances = db.Query(
+      "SELECT b.bot_id, b.account_id, b.currency, b.amount, a.kind FROM balances b JOIN "
+      "accounts a ON a.bot_id = b.bot_id AND a.id = b.account_id");
   ASSERT_FALSE(balances.empty());
   bool saw_quote = false;
   for (const auto& b : balances) {
@@ -620,18 +624,29 @@ TEST_F(CliTest, BacktestAndReportAgreeWithTheTradingDatabase) {
     }
     EXPECT_EQ(Decimal::Parse(b[3]), sum);
     EXPECT_EQ(b[3], sum.ToString());  // canonical text
-    if (b[2] == "USDC") {
+    if (b[2] == "USDC" && b[4] == "bot") {
       saw_quote = true;
       EXPECT_EQ(Decimal::Parse(b[3]), cash);
     }
   }
   EXPECT_TRUE(saw_quote);
-  // Ledger: one deposit, a fee per fill, a realized P&L per closed trade.
-  EXPECT_EQ(db.Query("SELECT count(*) FROM ledger_entries WHERE type = 'deposit'")[0][0], "1");
-  EXPECT_EQ(db.Query("SELECT count(*) FROM ledger_entries WHERE type = 'fee'")[0][0],
-            std::to_string(fills));
-  EXPECT_EQ(db.Query("SELECT count(*) FROM ledger_entries WHERE type = 'realized_pnl'")[0][0],
+  // Ledger: one deposit, a fee per fill, a realized P&L per closed trade,
+  // each a journal of two legs.
+  const std::string on_bot_account =
+      " AND account_id IN (SELECT id FROM accounts WHERE kind = 'bot')";
+  EXPECT_EQ(
+      db.Query("SELECT count(*) FROM ledger_entries WHERE type = 'deposit'" + on_bot_account)[0][0],
+      "1");
+  EXPECT_EQ(
+      db.Query("SELECT count(*) FROM ledger_entries WHERE type = 'fee'" + on_bot_account)[0][0],
+      std::to_string(fills));
+  EXPECT_EQ(db.Query("SELECT count(*) FROM ledger_entries WHERE type = 'realized_pnl'" +
+                     on_bot_account)[0][0],
             std::to_string(trades));
+  EXPECT_EQ(db.Query("SELECT count(*) FROM ledger_entries")[0][0],
+            std::to_string(2 * (1 + fills + trades)));
+  EXPECT_EQ(db.Query("SELECT count(DISTINCT journal_id) FROM ledger_entries")[0][0],
+            std::to_string(1 + fills + trades));
 }
 
 TEST_F(CliTest, ReportSelectsBotsStrategiesPeriodsAndFormats) {

@@ -667,15 +667,16 @@ TEST_F(PaperBrokerTest, StepRolledBackByAnOuterUnitOfWorkLeavesNoTrace) {
 TEST_F(PaperBrokerTest, StepThatThrowsAfterAFillCommitsNothing) {
   PaperBroker broker = Broker(Config("2"_d, "10"_d, "0"_d));
   // The first order fills normally. The second is built so that matching it
-  // throws after the first fill was recorded in the step: a sell limit of
-  // 1e9 at 1e12 touched by the candle's high has a notional of 1e21, beyond
-  // Decimal's range (1.7e20), so its fee computation throws.
+  // throws after the first fill was recorded in the step: a market sell of
+  // 1e9 filled at a candle opening at 1e12 has a notional of 1e21, beyond
+  // Decimal's range (1.7e20), so its fee computation throws. (A limit order
+  // that large is refused when created: its reservation, limit x quantity,
+  // overflows.)
   const Order first = Submit(broker, Side::kBuy, OrderType::kMarket, "1"_d, Minute(1));
-  const Order second =
-      Submit(broker, Side::kSell, OrderType::kLimit, "1000000000"_d, Minute(1), "1000000000000"_d);
+  const Order second = Submit(broker, Side::kSell, OrderType::kMarket, "1000000000"_d, Minute(1));
   ASSERT_LT(first.id, second.id);  // matched in id order: first, then second
 
-  EXPECT_EQ(ThrownKind([&] { Run(broker, MakeCandle(Minute(1), 100, 1e12, 99, 100)); }),
+  EXPECT_EQ(ThrownKind([&] { Run(broker, MakeCandle(Minute(1), 1e12, 1e12, 99, 100)); }),
             ErrorKind::kInvalidArgument);
 
   EXPECT_TRUE(AllFills().empty());

@@ -12,8 +12,8 @@ using literals::operator""_d;
 using testing::Seeded;
 
 constexpr std::array<OrderStatus, 7> kAllStatuses = {
-    OrderStatus::kNew,       OrderStatus::kAccepted,  OrderStatus::kPartiallyFilled,
-    OrderStatus::kFilled,    OrderStatus::kCancelled, OrderStatus::kRejected,
+    OrderStatus::kNew,    OrderStatus::kAccepted,  OrderStatus::kPartiallyFilled,
+    OrderStatus::kFilled, OrderStatus::kCancelled, OrderStatus::kRejected,
     OrderStatus::kExpired};
 
 // Runs on every backend; each test gets a fresh, empty store.
@@ -73,18 +73,20 @@ TEST_P(Execution, LongRoundTripRealizesPnlAndFeesIntoTheLedger) {
   EXPECT_EQ(t.side, Side::kBuy);
   EXPECT_EQ(t.quantity, "3"_d);
   EXPECT_EQ(t.entry_price, "101"_d);
-  EXPECT_EQ(t.exit_price, "104"_d);          // (1.5*110 + 1.5*98) / 3
-  EXPECT_EQ(t.gross_pnl, "9"_d);             // 13.5 - 4.5
-  EXPECT_EQ(t.fees, "0.615"_d);              // all four fills' fees
+  EXPECT_EQ(t.exit_price, "104"_d);  // (1.5*110 + 1.5*98) / 3
+  EXPECT_EQ(t.gross_pnl, "9"_d);     // 13.5 - 4.5
+  EXPECT_EQ(t.fees, "0.615"_d);      // all four fills' fees
   EXPECT_EQ(t.net_pnl, "8.385"_d);
-  EXPECT_EQ(t.mae, "6"_d);                   // 101 - 95
-  EXPECT_EQ(t.mfe, "11"_d);                  // 112 - 101
+  EXPECT_EQ(t.mae, "6"_d);   // 101 - 95
+  EXPECT_EQ(t.mfe, "11"_d);  // 112 - 101
   EXPECT_EQ(t.exit_reason, "signal");
   EXPECT_TRUE(last.position.is_flat());
   EXPECT_EQ(last.position.realized_pnl, "9"_d);
   EXPECT_EQ(Cash(), "8.385"_d);
   EXPECT_EQ(s_.store.ledger().SumEntries(s_.bot.id, s_.account.id, "USDC"), Cash());
-  auto trades = s_.store.trades().List(TradeFilter{.bot = s_.bot.id, .strategy = {}, .exit_time = {}, .include_test = false});
+  TradeFilter filter;
+  filter.bot = s_.bot.id;
+  auto trades = s_.store.trades().List(filter);
   ASSERT_EQ(trades.size(), 1u);
   EXPECT_EQ(trades[0].net_pnl, "8.385"_d);
   EXPECT_EQ(trades[0].duration(), 9 * kMicrosPerMinute);  // entry fill at tick 3, exit at 12
