@@ -314,15 +314,9 @@ std::vector<EquityPoint> CombineEquityCurves(const std::vector<std::vector<Equit
 // ---------------------------------------------------------------------------
 // Ledger statistics.
 
-// The sum and count of one entry type in one currency over the period.
-struct LedgerSum {
-  std::string currency;
-  std::string type;  // ToString(LedgerEntryType): "deposit", "fee", ...
-  Decimal amount;    // exact, signed as posted
-  std::size_t count = 0;
-};
 
-// Sums by (currency, type), sorted by currency then type. Exact Decimal
+// Sums by (currency, type) (LedgerSum of ledger.h), sorted by currency then
+// type name (ToString(LedgerEntryType)). Exact Decimal
 // sums; throws Error(kInvalidArgument) if a sum leaves the Decimal range.
 std::vector<LedgerSum> SummarizeLedger(std::span<const LedgerEntry> entries);
 

@@ -15,7 +15,7 @@ std::vector<LedgerSum> SummarizeLedger(std::span<const LedgerEntry> entries) {
     const std::string type(ToString(e.type));
     LedgerSum& sum = sums[{e.currency, type}];
     sum.currency = e.currency;
-    sum.type = type;
+    sum.type = e.type;
     sum.amount += e.amount;
     ++sum.count;
   }

@@ -286,7 +286,8 @@ std::vector<ReportTable> BuildReportTables(const StatisticsReport& report) {
     ledger.title = "Ledger";
     ledger.columns = {"Currency", "Type", "Entries", "Amount"};
     for (const LedgerSum& s : report.ledger) {
-      ledger.rows.push_back({s.currency, s.type, std::to_string(s.count), s.amount.ToString()});
+      ledger.rows.push_back({s.currency, std::string(ToString(s.type)), std::to_string(s.count),
+                             s.amount.ToString()});
     }
     tables.push_back(std::move(ledger));
   }
@@ -494,7 +495,7 @@ std::string StatisticsToJson(const StatisticsReport& report, int indent) {
   for (const LedgerSum& s : report.ledger) {
     Json x;
     x["currency"] = s.currency;
-    x["type"] = s.type;
+    x["type"] = std::string(ToString(s.type));
     x["count"] = s.count;
     x["amount"] = s.amount.ToString();
     ledger.push_back(std::move(x));

@@ -609,11 +609,11 @@ TEST(SummarizeLedgerTest, ExactSumsByCurrencyAndType) {
   const std::vector<LedgerSum> sums = SummarizeLedger(entries);
   ASSERT_EQ(sums.size(), 4u);
   EXPECT_EQ(sums[0].currency, "BTC");
-  EXPECT_EQ(sums[1].type, "deposit");
-  EXPECT_EQ(sums[2].type, "fee");
-  EXPECT_EQ(sums[2].count, 2u);
+  EXPECT_EQ(sums[1].type, LedgerEntryType::kDeposit);
+  EXPECT_EQ(sums[2].type, LedgerEntryType::kFee);
+  EXPECT_EQ(sums[2].count, 2);
   EXPECT_EQ(sums[2].amount, Decimal::Parse("-0.3"));  // exact, not 0.30000000000000004
-  EXPECT_EQ(sums[3].type, "realized_pnl");
+  EXPECT_EQ(sums[3].type, LedgerEntryType::kRealizedPnl);
 }
 
 TEST(ComputeStatisticsTest, RollingDaysWindow) {
