@@ -26,6 +26,8 @@ void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()
 void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 // refresh-views, and views daily|summary.
 void AddViewsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// status, check, stats, optimize, backup, restore, verify, prune (ops_commands.cc).
+void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
 // Adds --store and --json to a subcommand.
 void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   cli::AddCandlesCommand(app, global, run);
   cli::AddCopyCommand(app, global, run);
   cli::AddViewsCommands(app, global, run);
+  cli::AddOpsCommands(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -138,9 +138,9 @@ StoreStatus GetStatus(const std::string& url) {
       ts.last_write = t.last_write;
       if (t.error) ts.error = *t.error;
       status.tables.push_back(std::move(ts));
+      const TableStatus& added = status.tables.back();
       for (DatabaseStatus& d : status.databases) {
-        const bool same = d.name == ts.database || d.name == "all" ||
-                          (status.backend == "postgres" && d.name == ts.database);
+        const bool same = d.name == added.database || d.name == "all";
         if (same && t.last_write && (!d.last_write || *t.last_write > *d.last_write)) {
           d.last_write = t.last_write;
         }
