@@ -35,12 +35,12 @@ void PrintStatus(const StoreStatus& s) {
   for (const DatabaseStatus& d : s.databases) {
     std::string pending;
     for (int v : d.pending_migrations) pending += (pending.empty() ? "" : ",") + std::to_string(v);
-    std::cout << fmt::format(
-        "  {:<10} {:<13} schema {}/{}{}  size {}{}{}  last write {}\n", d.name,
-        d.connected ? "connected" : "disconnected", d.schema_version, d.latest_version,
-        pending.empty() ? "" : " (pending " + pending + ")", Bytes(d.bytes),
-        d.wal_bytes ? ", wal " + Bytes(*d.wal_bytes) : "",
-        d.free_pages ? fmt::format(", {} free pages", *d.free_pages) : "", When(d.last_write));
+    std::cout << fmt::format("  {:<10} {:<13} schema {}/{}{}  size {}{}{}  last write {}\n", d.name,
+                             d.connected ? "connected" : "disconnected", d.schema_version,
+                             d.latest_version, pending.empty() ? "" : " (pending " + pending + ")",
+                             Bytes(d.bytes), d.wal_bytes ? ", wal " + Bytes(*d.wal_bytes) : "",
+                             d.free_pages ? fmt::format(", {} free pages", *d.free_pages) : "",
+                             When(d.last_write));
     std::cout << fmt::format("  {:<10} {}\n", "", d.location);
   }
   if (!s.tables.empty()) {
@@ -112,17 +112,14 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
     sub->add_flag("--repair", options->repair,
                   "Repair what is safe to repair (coverage metadata; a balance from an intact "
                   "ledger; PostgreSQL constraint validation), reporting each repair");
-    sub->add_option("--only", options->only, "Only these checks, comma-separated")
-        ->delimiter(',');
+    sub->add_option("--only", options->only, "Only these checks, comma-separated")->delimiter(',');
     sub->add_option("--max-findings", options->max_findings,
                     "Findings listed per check (default 1000)");
     sub->callback([&global, &run, options] {
       run = [&global, options] {
         ProgressBar bar("check");
         CheckOptions o = *options;
-        o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) {
-          bar.Update(i, n);
-        };
+        o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) { bar.Update(i, n); };
         const CheckReport r = CheckStore(global.ResolvedUrl(), o);
         if (global.json) {
           std::cout << CheckReportToJson(r) << "\n";
@@ -145,20 +142,20 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
           return 0;
         }
         for (const DatabaseStatus& d : s.databases) {
-          std::cout << fmt::format("{:<10} {:>12}{}{}{}\n", d.name, Bytes(d.bytes),
-                                   d.wal_bytes ? "  wal " + Bytes(*d.wal_bytes) : "",
-                                   d.free_pages && d.page_size
-                                       ? fmt::format("  free {} ({} pages)",
-                                                     Bytes(*d.free_pages * *d.page_size),
-                                                     *d.free_pages)
-                                       : "",
-                                   d.dead_rows ? fmt::format("  dead rows {}", *d.dead_rows) : "");
+          std::cout << fmt::format(
+              "{:<10} {:>12}{}{}{}\n", d.name, Bytes(d.bytes),
+              d.wal_bytes ? "  wal " + Bytes(*d.wal_bytes) : "",
+              d.free_pages && d.page_size
+                  ? fmt::format("  free {} ({} pages)", Bytes(*d.free_pages * *d.page_size),
+                                *d.free_pages)
+                  : "",
+              d.dead_rows ? fmt::format("  dead rows {}", *d.dead_rows) : "");
         }
-        std::cout << fmt::format("\n{:<10} {:<28} {:<40} {:>10} {:>10}  {}\n", "database",
-                                 "table", "index", "size", "scans", "stat");
+        std::cout << fmt::format("\n{:<10} {:<28} {:<40} {:>10} {:>10}  {}\n", "database", "table",
+                                 "index", "size", "scans", "stat");
         for (const IndexStats& i : s.indexes) {
-          std::cout << fmt::format("{:<10} {:<28} {:<40} {:>10} {:>10}  {}\n", i.database,
-                                   i.table, i.index, i.bytes ? Bytes(*i.bytes) : "-",
+          std::cout << fmt::format("{:<10} {:<28} {:<40} {:>10} {:>10}  {}\n", i.database, i.table,
+                                   i.index, i.bytes ? Bytes(*i.bytes) : "-",
                                    i.scans ? std::to_string(*i.scans) : "-", i.sqlite_stat);
         }
         if (!s.queries_recorded) {
@@ -218,9 +215,7 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
         ProgressBar bar("backup");
         BackupOptions o;
         o.keep = args->keep;
-        o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) {
-          bar.Update(i, n);
-        };
+        o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) { bar.Update(i, n); };
         const BackupResult r = Backup(global.ResolvedUrl(), args->to, o);
         if (global.json) {
           std::cout << BackupResultToJson(r) << "\n";
@@ -230,7 +225,8 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
         for (const BackupTable& t : r.manifest.tables) rows += t.rows;
         std::cout << fmt::format("backup written: {}\n  {} tables, {} rows, {} files\n", r.path,
                                  r.manifest.tables.size(), rows, r.manifest.files.size());
-        for (const std::string& old : r.removed) std::cout << "  removed old backup " << old << "\n";
+        for (const std::string& old : r.removed)
+          std::cout << "  removed old backup " << old << "\n";
         return 0;
       };
     });
@@ -254,9 +250,7 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
         ProgressBar bar("restore");
         RestoreOptions o;
         o.force = args->force;
-        o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) {
-          bar.Update(i, n);
-        };
+        o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) { bar.Update(i, n); };
         const RestoreResult r = Restore(args->dir, global.ResolvedUrl(), o);
         if (global.json) {
           std::cout << RestoreResultToJson(r) << "\n";

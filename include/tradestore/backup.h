@@ -116,7 +116,7 @@ struct RestoreOptions {
 struct RestoreResult {
   std::string url;
   std::string backup;
-  std::string method;  // "files" or "rows"
+  std::string method;                   // "files" or "rows"
   std::vector<std::string> overridden;  // refusals --force overrode
   std::vector<BackupTable> tables;      // as restored (equal to the manifest)
 };

@@ -32,8 +32,8 @@ struct DatabaseStatus {
   int schema_version = 0;
   int latest_version = 0;
   std::vector<int> pending_migrations;
-  std::int64_t bytes = 0;                 // SQLite file size; PostgreSQL relation sizes
-  std::optional<std::int64_t> wal_bytes;  // SQLite -wal file; nullopt on PostgreSQL
+  std::int64_t bytes = 0;                  // SQLite file size; PostgreSQL relation sizes
+  std::optional<std::int64_t> wal_bytes;   // SQLite -wal file; nullopt on PostgreSQL
   std::optional<std::int64_t> free_pages;  // SQLite freelist pages (fragmentation)
   std::optional<std::int64_t> page_size;
   std::optional<std::int64_t> dead_rows;  // PostgreSQL n_dead_tup (fragmentation)
@@ -59,7 +59,7 @@ struct TableStatus {
 
 struct StoreStatus {
   std::string url;
-  std::string backend;  // "sqlite" or "postgres"
+  std::string backend;     // "sqlite" or "postgres"
   bool connected = false;  // every database connected
   std::string error;       // why the store could not be opened
   std::vector<DatabaseStatus> databases;

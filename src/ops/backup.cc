@@ -109,17 +109,17 @@ std::vector<std::string> RenderKey(const std::optional<Row>& key) {
   return out;
 }
 
-std::vector<BackupTable> TableSums(Store& store,
-                                   const std::function<void(const std::string&, std::size_t,
-                                                            std::size_t)>& progress) {
+std::vector<BackupTable> TableSums(
+    Store& store,
+    const std::function<void(const std::string&, std::size_t, std::size_t)>& progress) {
   std::vector<BackupTable> out;
   const auto& tables = detail::StoreTables();
   std::size_t i = 0;
   for (const TableInfo& t : tables) {
     if (progress) progress(t.QualifiedName(), ++i, tables.size());
     const detail::TableChecksum sum = detail::ChecksumTable(store.impl(), t);
-    out.push_back({t.QualifiedName(), sum.rows, sum.checksum,
-                   RenderKey(detail::LastKey(store.impl(), t))});
+    out.push_back(
+        {t.QualifiedName(), sum.rows, sum.checksum, RenderKey(detail::LastKey(store.impl(), t))});
   }
   return out;
 }
@@ -394,7 +394,8 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
   const VerifyResult v = VerifyBackup(backup_dir);
   if (!v.ok()) {
     std::string why;
-    for (const VerifyProblem& p : v.problems) why += (why.empty() ? "" : "; ") + p.what + ": " + p.message;
+    for (const VerifyProblem& p : v.problems)
+      why += (why.empty() ? "" : "; ") + p.what + ": " + p.message;
     throw Conflict("the backup " + backup_dir + " fails verification (" + why +
                    "); nothing was changed");
   }
@@ -407,10 +408,9 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
     }
     if (target_files.empty()) throw InvalidArgument("cannot restore into an in-memory store");
   }
-  const bool by_files =
-      !postgres && m.backend == "sqlite" &&
-      ((m.layout == "directory" && target_files.size() == 3) ||
-       (m.layout == "single-file" && target_files.size() == 1));
+  const bool by_files = !postgres && m.backend == "sqlite" &&
+                        ((m.layout == "directory" && target_files.size() == 3) ||
+                         (m.layout == "single-file" && target_files.size() == 1));
   RestoreResult result;
   result.url = url;
   result.backup = backup_dir;
@@ -451,13 +451,13 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
         }
         const std::optional<Row> backup_last = detail::LastKey(copy.impl(), info);
         if (rows > t.rows) {
-          reasons.push_back(fmt::format("the target's {} has {} rows, the backup {}", t.table,
-                                        rows, t.rows));
+          reasons.push_back(
+              fmt::format("the target's {} has {} rows, the backup {}", t.table, rows, t.rows));
         } else if (last && (!backup_last || *backup_last < *last)) {
-          reasons.push_back(fmt::format("the target's {} has rows after the backup's last key "
-                                        "(target up to ({}), backup up to ({}))",
-                                        t.table, fmt::join(RenderKey(last), ", "),
-                                        fmt::join(RenderKey(backup_last), ", ")));
+          reasons.push_back(fmt::format(
+              "the target's {} has rows after the backup's last key "
+              "(target up to ({}), backup up to ({}))",
+              t.table, fmt::join(RenderKey(last), ", "), fmt::join(RenderKey(backup_last), ", ")));
         }
       }
     }
@@ -474,9 +474,9 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
 
   if (by_files) {
     const std::vector<std::string> names =
-        m.layout == "single-file" ? std::vector<std::string>{"store.db"}
-                                  : std::vector<std::string>{"trading.db", "market.db",
-                                                             "analytics.db"};
+        m.layout == "single-file"
+            ? std::vector<std::string>{"store.db"}
+            : std::vector<std::string>{"trading.db", "market.db", "analytics.db"};
     // Staged next to their targets first, so a failure leaves the store as
     // it was; then each moved over its target.
     std::vector<fs::path> staged;
@@ -484,8 +484,7 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
       for (std::size_t i = 0; i < names.size(); ++i) {
         const fs::path target(target_files[i].path);
         const fs::path stage = target.string() + ".restore-tmp";
-        fs::copy_file(fs::path(backup_dir) / names[i], stage,
-                      fs::copy_options::overwrite_existing);
+        fs::copy_file(fs::path(backup_dir) / names[i], stage, fs::copy_options::overwrite_existing);
         Fsync(stage, false);
         staged.push_back(stage);
       }
@@ -543,11 +542,11 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
     const detail::TableChecksum sum =
         detail::ChecksumTable(restored.impl(), detail::FindTable(t.table));
     if (sum.rows != t.rows || sum.checksum != t.checksum) {
-      throw Error(ErrorKind::kStorage,
-                  fmt::format("restore of {} into {}: {} holds {} rows checksum {}, the backup {} "
-                              "rows checksum {}",
-                              backup_dir, url, t.table, sum.rows, sum.checksum, t.rows,
-                              t.checksum));
+      throw Error(
+          ErrorKind::kStorage,
+          fmt::format("restore of {} into {}: {} holds {} rows checksum {}, the backup {} "
+                      "rows checksum {}",
+                      backup_dir, url, t.table, sum.rows, sum.checksum, t.rows, t.checksum));
     }
     result.tables.push_back({t.table, sum.rows, sum.checksum, t.last_key});
   }

@@ -63,14 +63,15 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
     }
   }
   if (!detail::IsPostgresUrl(url) && !url.starts_with("sqlite:")) {
-    throw InvalidArgument("store URL '" + url +
-                          "' must start with sqlite: or postgresql:// (e.g. sqlite:tradestore-data)");
+    throw InvalidArgument(
+        "store URL '" + url +
+        "' must start with sqlite: or postgresql:// (e.g. sqlite:tradestore-data)");
   }
   const auto files = detail::SqliteFilesOf(url);
   if (!files.empty()) {
-    const std::filesystem::path root =
-        files.size() == 1 ? std::filesystem::path(files[0].path)
-                          : std::filesystem::path(files[0].path).parent_path();
+    const std::filesystem::path root = files.size() == 1
+                                           ? std::filesystem::path(files[0].path)
+                                           : std::filesystem::path(files[0].path).parent_path();
     if (!std::filesystem::exists(root)) throw NotFound("no store at " + root.string());
   }
   CheckReport report;

@@ -98,13 +98,13 @@ void Amcheck(Store* store, const std::string& url, bool, CheckOutcome& out) {
 
 void Balances(Store* store, const std::string&, bool repair, CheckOutcome& out) {
   for (const detail::BalanceMismatch& m : detail::BalanceLedgerMismatches(store->impl())) {
-    const std::string row = fmt::format("bot_id={}, account_id={}, currency={}", m.bot_id,
-                                        m.account_id, m.currency);
-    std::string message =
-        m.balance ? fmt::format("balance is {} but its ledger entries sum to {}",
-                                m.balance->ToString(), m.ledger_sum.ToString())
-                  : fmt::format("no balance row, but its ledger entries sum to {}",
-                                m.ledger_sum.ToString());
+    const std::string row =
+        fmt::format("bot_id={}, account_id={}, currency={}", m.bot_id, m.account_id, m.currency);
+    std::string message = m.balance
+                              ? fmt::format("balance is {} but its ledger entries sum to {}",
+                                            m.balance->ToString(), m.ledger_sum.ToString())
+                              : fmt::format("no balance row, but its ledger entries sum to {}",
+                                            m.ledger_sum.ToString());
     if (!m.ledger_consistent) {
       message += "; the ledger itself is inconsistent (" + m.first_inconsistent_entry +
                  "), so the balance is not repaired";
@@ -132,8 +132,8 @@ void Balances(Store* store, const std::string&, bool repair, CheckOutcome& out) 
 void Coverage(Store* store, const std::string&, bool repair, CheckOutcome& out) {
   CandleRepository& candles = store->candles();
   for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
-    const std::string row = fmt::format("instrument_id={}, timeframe={}", k.instrument_id,
-                                        k.timeframe);
+    const std::string row =
+        fmt::format("instrument_id={}, timeframe={}", k.instrument_id, k.timeframe);
     const auto tf = TryParseTimeframe(k.timeframe);
     if (!tf) {
       out.findings.push_back({FindingSeverity::kError, "market.candle_coverage", row,
@@ -159,9 +159,8 @@ void Coverage(Store* store, const std::string&, bool repair, CheckOutcome& out) 
           problem = fmt::format(
               "coverage says {} candles {}..{} ({} expected, {} gaps) but the candles are {} "
               "{}..{} ({} expected, {} gaps)",
-              c.count, c.first.ToIso(), c.last.ToIso(), c.expected_count, c.gap_count,
-              info.count, info.first->ToIso(), info.last->ToIso(), info.count + missing,
-              gaps.size());
+              c.count, c.first.ToIso(), c.last.ToIso(), c.expected_count, c.gap_count, info.count,
+              info.first->ToIso(), info.last->ToIso(), info.count + missing, gaps.size());
         }
       }
     }
@@ -207,10 +206,10 @@ std::vector<CheckDefinition> Build() {
                "SQLite PRAGMA foreign_key_check of every file; PostgreSQL constraints not "
                "validated (validated by --repair)",
                true, Constraints});
-  c.push_back({"amcheck", "PostgreSQL amcheck bt_index_check of every B-tree index", true,
-               Amcheck});
-  c.push_back(RowCheck("orphan-fills", "every fill belongs to an existing order",
-                       detail::OrphanFills));
+  c.push_back(
+      {"amcheck", "PostgreSQL amcheck bt_index_check of every B-tree index", true, Amcheck});
+  c.push_back(
+      RowCheck("orphan-fills", "every fill belongs to an existing order", detail::OrphanFills));
   c.push_back(RowCheck("orphan-order-events", "every order event belongs to an existing order",
                        detail::OrphanOrderEvents));
   c.push_back(RowCheck("order-fills", "each order's filled_quantity equals the sum of its fills",
@@ -237,8 +236,8 @@ std::vector<CheckDefinition> Build() {
   c.push_back({"candle-coverage",
                "coverage rows match the candles (rebuilt from the candles by --repair)", false,
                Coverage});
-  c.push_back({"candle-gaps", "gaps per instrument and timeframe (listed, not an error)", false,
-               Gaps});
+  c.push_back(
+      {"candle-gaps", "gaps per instrument and timeframe (listed, not an error)", false, Gaps});
   return c;
 }
 

@@ -38,8 +38,8 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
                                         fmt::join(PruneKindNames(), ", ")));
     }
     if (!detail::PruneTableExists(store.impl(), *found)) {
-      throw NotFound(fmt::format("prune: this store has no table {} (kind '{}')", found->table,
-                                 found->kind));
+      throw NotFound(
+          fmt::format("prune: this store has no table {} (kind '{}')", found->table, found->kind));
     }
     if (std::find(kinds.begin(), kinds.end(), found) == kinds.end()) kinds.push_back(found);
   }
@@ -53,7 +53,8 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
     r.matched = detail::CountPrunable(store.impl(), *k, options.before);
     if (!options.dry_run && r.matched > 0) {
       std::vector<detail::CandleSeriesKey> series;
-      if (k->kind == "candles") series = detail::SeriesWithCandlesBefore(store.impl(), options.before);
+      if (k->kind == "candles")
+        series = detail::SeriesWithCandlesBefore(store.impl(), options.before);
       for (;;) {
         const std::int64_t n =
             detail::PruneBatch(store.impl(), *k, options.before, options.batch_rows);

@@ -30,14 +30,15 @@ std::string Backend(const std::string& url) {
 void RequireExisting(const std::string& url) {
   if (detail::IsPostgresUrl(url)) return;
   if (!url.starts_with("sqlite:")) {
-    throw InvalidArgument("store URL '" + url +
-                          "' must start with sqlite: or postgresql:// (e.g. sqlite:tradestore-data)");
+    throw InvalidArgument(
+        "store URL '" + url +
+        "' must start with sqlite: or postgresql:// (e.g. sqlite:tradestore-data)");
   }
   const auto files = detail::SqliteFilesOf(url);
   if (files.empty()) return;  // :memory:
-  const std::filesystem::path root =
-      files.size() == 1 ? std::filesystem::path(files[0].path)
-                        : std::filesystem::path(files[0].path).parent_path();
+  const std::filesystem::path root = files.size() == 1
+                                         ? std::filesystem::path(files[0].path)
+                                         : std::filesystem::path(files[0].path).parent_path();
   if (!std::filesystem::exists(root)) throw NotFound("no store at " + root.string());
 }
 
@@ -259,23 +260,21 @@ std::string StatsToJson(const StoreStats& s) {
   }
   j["indexes"] = json::array();
   for (const IndexStats& i : s.indexes) {
-    j["indexes"].push_back({{"database", i.database},
-                            {"table", i.table},
-                            {"index", i.index},
-                            {"bytes", Opt(i.bytes)},
-                            {"scans", Opt(i.scans)},
-                            {"tuples_read", Opt(i.tuples_read)},
-                            {"sqlite_stat", i.sqlite_stat.empty() ? json(nullptr)
-                                                                  : json(i.sqlite_stat)}});
+    j["indexes"].push_back(
+        {{"database", i.database},
+         {"table", i.table},
+         {"index", i.index},
+         {"bytes", Opt(i.bytes)},
+         {"scans", Opt(i.scans)},
+         {"tuples_read", Opt(i.tuples_read)},
+         {"sqlite_stat", i.sqlite_stat.empty() ? json(nullptr) : json(i.sqlite_stat)}});
   }
   j["queries_recorded"] = s.queries_recorded;
   j["queries_note"] = s.queries_note.empty() ? json(nullptr) : json(s.queries_note);
   j["slowest_queries"] = json::array();
   for (const QueryStats& q : s.slowest_queries) {
-    j["slowest_queries"].push_back({{"query", q.query},
-                                    {"calls", q.calls},
-                                    {"total_ms", q.total_ms},
-                                    {"mean_ms", q.mean_ms}});
+    j["slowest_queries"].push_back(
+        {{"query", q.query}, {"calls", q.calls}, {"total_ms", q.total_ms}, {"mean_ms", q.mean_ms}});
   }
   return j.dump(2);
 }

@@ -89,10 +89,10 @@ std::vector<RowFinding> OrderFillTotals(StoreImpl& store) {
     const Decimal filled = st.GetDecimal(2);
     const Decimal sum = it == sums.end() ? Decimal() : it->second.first;
     if (filled != sum) {
-      out.push_back({"trading.orders", fmt::format("id={}", st.GetInt64(0)),
-                     fmt::format("filled_quantity is {} but its {} fills sum to {}",
-                                 filled.ToString(), it == sums.end() ? 0 : it->second.second,
-                                 sum.ToString())});
+      out.push_back(
+          {"trading.orders", fmt::format("id={}", st.GetInt64(0)),
+           fmt::format("filled_quantity is {} but its {} fills sum to {}", filled.ToString(),
+                       it == sums.end() ? 0 : it->second.second, sum.ToString())});
     }
   }
   st.Reset();

@@ -1,6 +1,8 @@
 // Operator queries: status, statistics, optimize, storage integrity,
 // retention and snapshots; see ops_queries.h. (Domain invariant queries are
 // in invariant_queries.cc.)
+#include "store/ops_queries.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -12,7 +14,6 @@
 
 #include "sql/migrations.h"
 #include "sql/sqlite/sqlite_connection.h"
-#include "store/ops_queries.h"
 #include "tradestore/error.h"
 
 namespace tradestore::detail {
@@ -162,10 +163,10 @@ std::vector<StorageInfo> Storage(StoreImpl& store) {
         kPgSchemas + " GROUP BY n.nspname");
     while (st.Step()) by_db[PgDatabaseOfSchema(st.GetText(0))].bytes += st.GetInt64(1);
     st.Reset();
-    sql::Statement& dead = c.Prepare(
-        std::string("SELECT schemaname, COALESCE(sum(n_dead_tup), 0)::bigint FROM "
-                    "pg_stat_user_tables WHERE schemaname IN ") +
-        kPgSchemas + " GROUP BY schemaname");
+    sql::Statement& dead =
+        c.Prepare(std::string("SELECT schemaname, COALESCE(sum(n_dead_tup), 0)::bigint FROM "
+                              "pg_stat_user_tables WHERE schemaname IN ") +
+                  kPgSchemas + " GROUP BY schemaname");
     while (dead.Step()) *by_db[PgDatabaseOfSchema(dead.GetText(0))].dead_rows += dead.GetInt64(1);
     dead.Reset();
     for (Database db : kDatabases) out.push_back(by_db[DatabaseName(db)]);
@@ -298,7 +299,8 @@ std::vector<IndexUse> IndexUsage(StoreImpl& store) {
         st.Reset();
       }
       if (has_dbstat) {
-        sql::Statement& st = c.Prepare("SELECT COALESCE(sum(pgsize), 0) FROM dbstat WHERE name = ?");
+        sql::Statement& st =
+            c.Prepare("SELECT COALESCE(sum(pgsize), 0) FROM dbstat WHERE name = ?");
         st.Bind(1, name);
         if (st.Step()) u.bytes = st.GetInt64(0);
         st.Reset();
@@ -316,8 +318,7 @@ std::optional<std::vector<QueryShape>> SlowestQueries(StoreImpl& store, int limi
     return std::nullopt;
   }
   sql::Connection& c = store.connection(Database::kTrading);
-  if (ScalarInt(c, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'") ==
-      0) {
+  if (ScalarInt(c, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'") == 0) {
     why =
         "the pg_stat_statements extension is not installed in this database (it needs "
         "shared_preload_libraries = 'pg_stat_statements' and CREATE EXTENSION "
@@ -426,8 +427,8 @@ std::vector<std::string> PostgresUnvalidatedConstraints(StoreImpl& store, bool v
     std::string line = fmt::format("{}.{} constraint {} is not validated", schema, table, name);
     if (validate) {
       try {
-        c.ExecuteScript(fmt::format("ALTER TABLE {}.{} VALIDATE CONSTRAINT \"{}\"", schema, table,
-                                    name));
+        c.ExecuteScript(
+            fmt::format("ALTER TABLE {}.{} VALIDATE CONSTRAINT \"{}\"", schema, table, name));
         line += " (validated now)";
       } catch (const Error& e) {
         line += fmt::format(" and fails validation: {}", e.what());
@@ -522,8 +523,7 @@ const std::vector<PruneKindInfo>& PruneKinds() {
       {"order-events", "trading.order_events",
        "status events before T of orders in a terminal status (filled, cancelled, rejected, "
        "expired); events of open orders are kept"},
-      {"signals", "trading.signals",
-       "signals before T that no order, trade or position refers to"},
+      {"signals", "trading.signals", "signals before T that no order, trade or position refers to"},
       {"portfolio-snapshots", "trading.portfolio_snapshots", "equity snapshots before T"},
       {"performance-reports", "analytics.performance_reports", "reports computed before T"},
       {"system-events", "audit.system_events", "system events before T"},
@@ -544,8 +544,9 @@ bool PruneTableExists(StoreImpl& store, const PruneKindInfo& kind) {
           ? c.Prepare(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
                 "table_name = ?")
-          : c.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND ? <> '' AND "
-                      "name = ?");
+          : c.Prepare(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND ? <> '' AND "
+                "name = ?");
   st.Bind(1, schema).Bind(2, name);
   const bool found = st.Step() && st.GetInt64(0) > 0;
   st.Reset();
@@ -634,8 +635,8 @@ void SqliteSnapshot(const std::vector<SqliteFile>& sources,
   for (std::size_t i = 1; i < sources.size(); ++i) {
     const std::string alias = "src" + std::to_string(i);
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(src.db, ("ATTACH DATABASE ?1 AS " + alias).c_str(), -1, &st,
-                           nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(src.db, ("ATTACH DATABASE ?1 AS " + alias).c_str(), -1, &st, nullptr) !=
+        SQLITE_OK) {
       SqliteFail(src.db, "snapshot: attach");
     }
     sqlite3_bind_text(st, 1, sources[i].path.c_str(), -1, SQLITE_TRANSIENT);

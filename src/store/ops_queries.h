@@ -118,9 +118,9 @@ std::vector<std::string> SqliteForeignKeyCheck(const std::string& path);
 // `validate` (a constraint that fails to validate is reported).
 std::vector<std::string> PostgresUnvalidatedConstraints(StoreImpl& store, bool validate);
 struct AmcheckResult {
-  bool available = false;     // the extension is installed in the database
-  std::string note;           // why not, when not
-  std::int64_t indexes = 0;   // B-tree indexes checked
+  bool available = false;    // the extension is installed in the database
+  std::string note;          // why not, when not
+  std::int64_t indexes = 0;  // B-tree indexes checked
   std::vector<std::string> problems;
 };
 AmcheckResult PostgresAmcheck(StoreImpl& store);
@@ -205,7 +205,8 @@ std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp
 // every file, opens a read transaction on all of them before copying
 // anything, and copies each with the online backup API from that snapshot.
 // Writers keep writing meanwhile (WAL); they are never blocked.
-void SqliteSnapshot(const std::vector<SqliteFile>& sources, const std::vector<std::string>& targets);
+void SqliteSnapshot(const std::vector<SqliteFile>& sources,
+                    const std::vector<std::string>& targets);
 
 // Runs `body` inside one REPEATABLE READ transaction on a PostgreSQL store
 // (one snapshot for every table read inside it); on SQLite, inside one read

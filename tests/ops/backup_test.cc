@@ -90,7 +90,8 @@ std::string Dump(const CheckReport& r) {
   std::string out;
   for (const CheckOutcome& c : r.checks) {
     for (const CheckFinding& f : c.findings) {
-      if (f.severity == FindingSeverity::kError) out += c.name + ": " + f.row + " " + f.message + "\n";
+      if (f.severity == FindingSeverity::kError)
+        out += c.name + ": " + f.row + " " + f.message + "\n";
     }
   }
   return out;
@@ -261,10 +262,12 @@ TEST_P(BackupTest, RestoreRefusesAStoreWithANewerSchema) {
   const std::string target = FreshUrl(GetParam(), dir_, "newer");
   {
     Store t = Store::Open(target);
-    t.impl().connection(detail::Database::kTrading)
-        .ExecuteScript(GetParam() == Backend::kSqlite
-                           ? "INSERT INTO schema_migrations VALUES ('trading', 999, 'future', 0)"
-                           : "INSERT INTO public.schema_migrations VALUES ('all', 999, 'future', 0)");
+    t.impl()
+        .connection(detail::Database::kTrading)
+        .ExecuteScript(
+            GetParam() == Backend::kSqlite
+                ? "INSERT INTO schema_migrations VALUES ('trading', 999, 'future', 0)"
+                : "INSERT INTO public.schema_migrations VALUES ('all', 999, 'future', 0)");
   }
   try {
     Restore(b.path, target);

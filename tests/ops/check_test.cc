@@ -42,7 +42,8 @@ std::string Dump(const CheckReport& r) {
   std::string out;
   for (const CheckOutcome& c : r.checks) {
     out += c.name + ": " + c.status + "\n";
-    for (const CheckFinding& f : c.findings) out += "  " + f.table + " [" + f.row + "] " + f.message + "\n";
+    for (const CheckFinding& f : c.findings)
+      out += "  " + f.table + " [" + f.row + "] " + f.message + "\n";
   }
   return out;
 }
@@ -204,9 +205,7 @@ TEST_P(CheckTest, UnknownCheckNamesAreRefused) {
   o.only = {"no-such-check"};
   EXPECT_THROW(CheckStore(url_, o), Error);
   o.only = {"balances"};
-  {
-    Store s = Store::Open(url_);
-  }
+  { Store s = Store::Open(url_); }
   const CheckReport r = CheckStore(url_, o);
   EXPECT_EQ(r.checks.size(), 2u);  // open + balances
 }
@@ -245,7 +244,8 @@ TEST_F(CorruptFile, APageOfGarbageFailsTheCheck) {
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(size - 2 * 4096));  // a data page near the end
     std::string garbage(4096, '\0');
-    for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 131 + 7) % 251);
+    for (std::size_t i = 0; i < garbage.size(); ++i)
+      garbage[i] = static_cast<char>((i * 131 + 7) % 251);
     f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
   }
   const CheckReport r = CheckStore(url_);
@@ -257,9 +257,8 @@ TEST_F(CorruptFile, TheCliExitsNonZeroOnACorruptStoreAndZeroOnACleanOne) {
   const std::string cli = TRADESTORE_CLI;
   EXPECT_EQ(WEXITSTATUS(std::system((cli + " check --store " + url_ + " > /dev/null").c_str())), 0);
   std::filesystem::resize_file(file("market.db"), 4096 * 2);
-  EXPECT_EQ(WEXITSTATUS(std::system((cli + " check --json --store " + url_ + " > " +
-                                     dir_.Sub("out.json"))
-                                        .c_str())),
+  EXPECT_EQ(WEXITSTATUS(std::system(
+                (cli + " check --json --store " + url_ + " > " + dir_.Sub("out.json")).c_str())),
             1);
   std::ifstream in(dir_.Sub("out.json"));
   const auto j = nlohmann::json::parse(in);

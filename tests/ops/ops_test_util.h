@@ -49,8 +49,7 @@ class OpsTempDir {
 // A fresh store: a SQLite directory store under `dir`, or a new PostgreSQL
 // database.
 inline std::string FreshUrl(Backend backend, const OpsTempDir& dir, const std::string& name) {
-  return backend == Backend::kSqlite ? "sqlite:" + dir.Sub(name)
-                                     : PgServer::Get().CreateDatabase();
+  return backend == Backend::kSqlite ? "sqlite:" + dir.Sub(name) : PgServer::Get().CreateDatabase();
 }
 
 inline const Timestamp kOpsT0 = Timestamp::FromCivil(2023, 3, 1);

@@ -37,8 +37,8 @@ TEST_P(PruneTest, DeletesOldDataInBatchesAndKeepsOpenOrdersAndTheLedger) {
   // The open order's events are older than the cut-off too.
   const Timestamp cut = kOpsT0 + 46 * kMicrosPerHour;
   const std::int64_t events = Rows(s, "trading.order_events");
-  const std::int64_t open_events = static_cast<std::int64_t>(
-      s.orders().Events(seed.bot.id, seed.open_order.id).size());
+  const std::int64_t open_events =
+      static_cast<std::int64_t>(s.orders().Events(seed.bot.id, seed.open_order.id).size());
   ASSERT_EQ(open_events, 2);
   const std::int64_t ledger = Rows(s, "trading.ledger_entries");
   const std::int64_t fills = Rows(s, "trading.fills");

@@ -79,20 +79,22 @@ TEST_P(StatusTest, ReportsPendingMigrationsWithoutApplyingThem) {
   {
     Store s = Store::Open(url_);
     // Forget the last migration, as if the store were older.
-    s.impl().connection(detail::Database::kMarket)
-        .ExecuteScript(GetParam() == Backend::kSqlite
-                           ? "DELETE FROM schema_migrations WHERE database = 'market' AND version = "
-                             "(SELECT max(version) FROM schema_migrations WHERE database = "
-                             "'market')"
-                           : "DELETE FROM public.schema_migrations WHERE version = (SELECT "
-                             "max(version) FROM public.schema_migrations)");
+    s.impl()
+        .connection(detail::Database::kMarket)
+        .ExecuteScript(
+            GetParam() == Backend::kSqlite
+                ? "DELETE FROM schema_migrations WHERE database = 'market' AND version = "
+                  "(SELECT max(version) FROM schema_migrations WHERE database = "
+                  "'market')"
+                : "DELETE FROM public.schema_migrations WHERE version = (SELECT "
+                  "max(version) FROM public.schema_migrations)");
   }
   const StoreStatus s = GetStatus(url_);
   EXPECT_FALSE(s.ok());
   bool pending = false;
   for (const DatabaseStatus& d : s.databases) pending = pending || !d.pending_migrations.empty();
   EXPECT_TRUE(pending);
-  EXPECT_FALSE(GetStatus(url_).ok());  // status did not migrate it
+  EXPECT_FALSE(GetStatus(url_).ok());   // status did not migrate it
   EXPECT_FALSE(CheckStore(url_).ok());  // nor did check
 }
 
@@ -131,7 +133,6 @@ TEST(StatusSqlite, AMissingStoreIsNotFoundAndNotCreated) {
   EXPECT_THROW(GetStatus("mysql://x"), Error);
 }
 
-
 TEST(OptimizeSqlite, VacuumReclaimsTheSpaceOfDeletedRows) {
   OpsTempDir dir;
   const std::string url = "sqlite:" + dir.Sub("store");
@@ -148,7 +149,8 @@ TEST(OptimizeSqlite, VacuumReclaimsTheSpaceOfDeletedRows) {
     }
     const Instrument in = *s.instruments().Find("kraken", "BTCUSDC");
     s.candles().Upsert(in.id, Timeframe::k1m, candles);
-    s.impl().connection(detail::Database::kMarket)
+    s.impl()
+        .connection(detail::Database::kMarket)
         .ExecuteScript("DELETE FROM market.candles WHERE timeframe = '1m'");
   }
   const StoreStats before = GetStats(url);
