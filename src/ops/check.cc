@@ -107,11 +107,11 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
   report.checks.push_back(std::move(open));
 
   std::size_t index = 0;
-  for (const CheckDefinition& def : registry) {
+  auto run_one = [&](const CheckDefinition& def) {
     ++index;
     if (!options.only.empty() &&
         std::find(options.only.begin(), options.only.end(), def.name) == options.only.end()) {
-      continue;
+      return;
     }
     if (options.progress) options.progress(def.name, index, registry.size());
     CheckOutcome out;
@@ -121,7 +121,7 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
       out.status = "skipped";
       out.note = "the store could not be opened at the current schema (see the open check)";
       report.checks.push_back(std::move(out));
-      continue;
+      return;
     }
     try {
       def.run(store ? &*store : nullptr, url, options.repair, out);
@@ -131,6 +131,32 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
     }
     Finish(out, options.max_findings);
     report.checks.push_back(std::move(out));
+  };
+  // Storage checks first, then the domain checks. Without --repair those
+  // read one snapshot of the whole store, so bots writing meanwhile cannot
+  // make a fill and its position disagree between two reads. (Repairs
+  // re-verify under their own write lock.)
+  for (const CheckDefinition& def : registry) {
+    if (def.storage) run_one(def);
+  }
+  auto domain = [&] {
+    for (const CheckDefinition& def : registry) {
+      if (!def.storage) run_one(def);
+    }
+  };
+  if (usable && !options.repair) {
+    try {
+      detail::WithSnapshot(store->impl(), domain);
+    } catch (const Error& e) {
+      CheckOutcome out;
+      out.name = "snapshot";
+      out.description = "the domain checks read one snapshot of the store";
+      out.status = "error";
+      out.findings.push_back({FindingSeverity::kError, "", "", e.what()});
+      report.checks.push_back(std::move(out));
+    }
+  } else {
+    domain();
   }
   return report;
 }

@@ -116,16 +116,30 @@ void Balances(Store* store, const std::string&, bool repair, CheckOutcome& out) 
                               message + " (repairable with --repair: the ledger is intact)"});
       continue;
     }
-    detail::SetBalance(store->impl(), m.bot_id, m.account_id, m.currency, m.ledger_sum);
-    out.findings.push_back(
-        {FindingSeverity::kWarning, "trading.balances", row, message + " (repaired)"});
-    out.repairs.push_back(
-        {"trading.balances", row,
-         fmt::format("amount {} -> {}: set to the sum of the ledger entries, safe because every "
-                     "entry's balance_after equals the running sum of the entries up to it (the "
-                     "ledger is intact and is the record; the balance row is its cache)",
-                     m.balance ? m.balance->ToString() : std::string("(missing)"),
-                     m.ledger_sum.ToString())});
+    try {
+      const auto done =
+          detail::RepairBalanceFromLedger(store->impl(), m.bot_id, m.account_id, m.currency);
+      if (!done) {
+        // A posting since the read brought the two together again.
+        out.findings.push_back({FindingSeverity::kWarning, "trading.balances", row,
+                                message + " (now equal: a posting since then)"});
+        continue;
+      }
+      out.findings.push_back(
+          {FindingSeverity::kWarning, "trading.balances", row, message + " (repaired)"});
+      out.repairs.push_back(
+          {"trading.balances", row,
+           fmt::format("amount {} -> {}: set to the sum of the ledger entries, safe because "
+                       "every entry's balance_after equals the running sum of the entries up to "
+                       "it (the ledger is intact and is the record; the balance row is its "
+                       "cache); re-verified under the balance's lock",
+                       done->old_amount ? done->old_amount->ToString() : std::string("(missing)"),
+                       done->new_amount.ToString())});
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kConflict) throw;
+      out.findings.push_back(
+          {FindingSeverity::kError, "trading.balances", row, message + "; " + e.what()});
+    }
   }
 }
 

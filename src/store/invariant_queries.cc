@@ -275,17 +275,51 @@ std::vector<RowFinding> LedgerRunningBalances(StoreImpl& store) {
   return out;
 }
 
-void SetBalance(StoreImpl& store, std::int64_t bot, std::int64_t account,
-                const std::string& currency, const Decimal& amount) {
+std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int64_t bot,
+                                                     std::int64_t account,
+                                                     const std::string& currency) {
   sql::Connection& c = store.connection(Database::kTrading);
   sql::Transaction tx(c);
+  std::optional<Decimal> old_amount;
+  {
+    sql::Statement& st = c.PrepareForUpdate(
+        "SELECT amount FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = "
+        "?");
+    st.Bind(1, bot).Bind(2, account).Bind(3, currency);
+    if (st.Step()) old_amount = st.GetDecimal(0);
+    st.Reset();
+  }
+  Decimal sum;
+  {
+    sql::Statement& st = c.Prepare(
+        "SELECT id, amount, balance_after FROM trading.ledger_entries WHERE bot_id = ? AND "
+        "account_id = ? AND currency = ? ORDER BY id");
+    st.Bind(1, bot).Bind(2, account).Bind(3, currency);
+    while (st.Step()) {
+      sum += st.GetDecimal(1);
+      if (st.GetDecimal(2) != sum) {
+        const std::string message = fmt::format(
+            "ledger entry {} of bot {}, account {}, {} has balance_after {} but the entries up "
+            "to it sum to {}: the ledger is not intact, the balance is not repaired",
+            st.GetInt64(0), bot, account, currency, st.GetDecimal(2).ToString(), sum.ToString());
+        st.Reset();
+        throw Conflict(message);
+      }
+    }
+    st.Reset();
+  }
+  if (old_amount && *old_amount == sum) {
+    tx.Commit();
+    return std::nullopt;
+  }
   sql::Statement& st = c.Prepare(
       "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at) VALUES (?, "
       "?, ?, ?, ?) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET amount = "
       "excluded.amount, updated_at = excluded.updated_at");
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency).Bind(4, amount).Bind(5, Timestamp::Now());
+  st.Bind(1, bot).Bind(2, account).Bind(3, currency).Bind(4, sum).Bind(5, Timestamp::Now());
   st.Execute();
   tx.Commit();
+  return BalanceRepair{old_amount, sum};
 }
 
 std::vector<RowFinding> DuplicateCandles(StoreImpl& store) {

@@ -676,15 +676,42 @@ void SqliteSnapshot(const std::vector<SqliteFile>& sources,
 }
 
 void WithSnapshot(StoreImpl& store, const std::function<void()>& body) {
-  if (!IsPostgres(store)) {
+  if (IsPostgres(store)) {
+    sql::Connection& c = store.connection(Database::kTrading);
+    sql::Transaction tx(c);
+    c.ExecuteScript("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     body();
+    tx.Commit();
     return;
   }
-  sql::Connection& c = store.connection(Database::kTrading);
-  sql::Transaction tx(c);
-  c.ExecuteScript("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-  body();
-  tx.Commit();
+  // The driver's own Begin takes the write lock (BEGIN IMMEDIATE); a read
+  // snapshot is a deferred transaction whose first read pins it.
+  std::vector<sql::Connection*> open;
+  try {
+    for (const Part& p : SqliteParts(store)) {
+      p.connection->ExecuteScript("BEGIN DEFERRED");
+      open.push_back(p.connection);
+      ScalarInt(*p.connection, "SELECT count(*) FROM sqlite_master");
+    }
+    body();
+  } catch (...) {
+    for (sql::Connection* c : open) {
+      try {
+        c->ExecuteScript("ROLLBACK");
+      } catch (const Error&) {
+      }
+    }
+    throw;
+  }
+  // Nothing was written: ending a read transaction cannot lose anything,
+  // and on a damaged file (a failed read may have ended it already) it must
+  // not turn the findings into an exception.
+  for (sql::Connection* c : open) {
+    try {
+      c->ExecuteScript("ROLLBACK");
+    } catch (const Error&) {
+    }
+  }
 }
 
 void DeleteAllRows(StoreImpl& store) {

@@ -164,9 +164,21 @@ std::vector<BalanceMismatch> BalanceLedgerMismatches(StoreImpl& store);
 // Every entry's balance_after equals the running sum of its account and
 // currency (names the first broken entry of each series).
 std::vector<RowFinding> LedgerRunningBalances(StoreImpl& store);
-// Sets one balance to `amount` (a repair; see check.h).
-void SetBalance(StoreImpl& store, std::int64_t bot, std::int64_t account,
-                const std::string& currency, const Decimal& amount);
+// Repairs one balance from its ledger, in one write unit of work that
+// locks the balance first (so a concurrent posting cannot slip between the
+// sum and the update): re-reads the series' entries, and only if every
+// entry's balance_after is its running sum sets the balance (inserting a
+// missing row) to that sum. Returns the (old, new) amounts, old nullopt for
+// a missing row; nullopt when the balance already equals the ledger. Throws
+// Error(kConflict) naming the first inconsistent entry otherwise (nothing
+// changed).
+struct BalanceRepair {
+  std::optional<Decimal> old_amount;
+  Decimal new_amount;
+};
+std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int64_t bot,
+                                                     std::int64_t account,
+                                                     const std::string& currency);
 
 // Several candles for one (instrument, timeframe, open_time), and candles
 // whose open time is not a bucket start of their timeframe.
@@ -208,9 +220,10 @@ std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp
 void SqliteSnapshot(const std::vector<SqliteFile>& sources,
                     const std::vector<std::string>& targets);
 
-// Runs `body` inside one REPEATABLE READ transaction on a PostgreSQL store
-// (one snapshot for every table read inside it); on SQLite, inside one read
-// transaction of every database.
+// Runs `body` (reads only) inside one snapshot of the store: one REPEATABLE
+// READ, READ ONLY transaction on PostgreSQL; on SQLite a deferred read
+// transaction on every file, each started before `body` runs (readers never
+// block writers in WAL mode). `body` must not write.
 void WithSnapshot(StoreImpl& store, const std::function<void()>& body);
 
 // Deletes every row of the catalog's tables (referencing tables first)

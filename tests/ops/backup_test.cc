@@ -155,6 +155,22 @@ TEST_P(BackupTest, ABackupTakenWhileAnotherProcessWritesRestoresToAConsistentSto
   EXPECT_FALSE(j["schema_versions"].empty());
 }
 
+TEST_P(BackupTest, CheckSeesOneSnapshotWhileAnotherProcessWrites) {
+  {
+    Store s = Store::Open(url_);
+    SeedTrading(s);
+  }
+  Writer writer(url_, dir_);
+  long done = writer.WaitFor(10);
+  for (int i = 0; i < 5; ++i) {
+    const CheckReport r = CheckStore(url_);
+    EXPECT_TRUE(r.ok()) << Dump(r);
+    done = writer.WaitFor(done + 4);  // it kept writing meanwhile
+  }
+  EXPECT_EQ(writer.Stop(), 0);
+  EXPECT_TRUE(CheckStore(url_).ok());
+}
+
 TEST_P(BackupTest, AFlippedByteFailsVerifyAndRestoreChangesNothing) {
   {
     Store s = Store::Open(url_);
