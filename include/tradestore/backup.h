@@ -35,10 +35,16 @@
 // identity sequences moved past the largest id. The restored store is then
 // checksummed against the manifest.
 //
-// Errors: Error(kInvalidArgument) for a bad URL, a `keep` < 0, or a
-// directory that is not a tradestore backup; kNotFound for a missing
-// backup; kConflict for a refused restore (naming the reason) or a backup
-// that fails verification on restore; kStorage for I/O failures.
+// Errors: Error(kInvalidArgument) for a bad URL, an in-memory store or a
+// `keep` < 0; kNotFound for a missing store or backup directory; kConflict
+// for a refused restore (naming the reason: newer schema, data the backup
+// lacks, a backup that fails verification, a store holding tables this
+// build does not know); kStorage for I/O failures. VerifyBackup reports a
+// damaged or foreign directory as problems instead of throwing.
+//
+// Thread safety: each call opens its own connections. Backup runs beside
+// writers (other threads or processes); Restore needs the target to itself
+// (file restore replaces the files under any other connection).
 #pragma once
 
 #include <cstdint>

@@ -31,9 +31,16 @@
 // Nothing else is ever changed (no fill, order, position or trade is
 // rewritten: which side is right cannot be known).
 //
+// Consistency: without repair the domain checks read one snapshot of the
+// store (SQLite: a deferred read transaction on every file; PostgreSQL:
+// REPEATABLE READ), so bots may keep writing while a store is checked.
+//
 // Errors: Error(kInvalidArgument) for a malformed URL or an unknown check
 // name; kNotFound for a SQLite store path that does not exist. A store that
 // cannot be opened is reported as a failed "open" check, not thrown.
+//
+// Thread safety: CheckStore opens its own connections; run it beside
+// writers freely.
 #pragma once
 
 #include <cstdint>

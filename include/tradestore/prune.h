@@ -16,7 +16,12 @@
 //
 // Errors: Error(kInvalidArgument) for an unknown kind (naming the known
 // ones), no kinds, or batch_rows < 1; kNotFound for a kind whose table this
-// store does not have.
+// store does not have. Every kind is resolved before anything is deleted; a
+// failure mid-way leaves the batches already committed deleted (each batch
+// is whole or not at all).
+//
+// Thread safety: uses the given Store (not thread-safe, like any Store);
+// other connections keep writing between batches.
 #pragma once
 
 #include <cstdint>
