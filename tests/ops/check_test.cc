@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ops/ops_test_util.h"
+#include "sql/connection.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 
@@ -101,6 +102,36 @@ TEST_P(CheckTest, ADeletedFillIsReportedWithTheRowsInvolved) {
   EXPECT_EQ(Outcome(r, "trades").status, "failed") << Dump(r);
   // The ledger and balances are untouched by that.
   EXPECT_EQ(Outcome(r, "balances").status, "passed") << Dump(r);
+}
+
+TEST_P(CheckTest, OrphanFillsAndOrderEventsAreReported) {
+  std::int64_t order_id = 0;
+  std::int64_t fill_id = 0;
+  {
+    Store s = Store::Open(url_);
+    const auto seed = SeedTrading(s);
+    order_id = seed.fills[0].order_id;
+    fill_id = seed.fills[0].id;
+    const std::string del = "DELETE FROM trading.orders WHERE id = " + std::to_string(order_id);
+    sql::Connection& c = s.impl().connection(detail::Database::kTrading);
+    if (GetParam() == Backend::kSqlite) {
+      c.ExecuteScript("PRAGMA foreign_keys = OFF; " + del + "; PRAGMA foreign_keys = ON;");
+    } else {
+      sql::Transaction tx(c);  // one session: foreign key triggers off for this delete only
+      c.ExecuteScript("SET LOCAL session_replication_role = replica; " + del);
+      tx.Commit();
+    }
+  }
+  const CheckReport r = CheckStore(url_);
+  EXPECT_FALSE(r.ok());
+  const CheckOutcome& fills = Outcome(r, "orphan-fills");
+  EXPECT_EQ(fills.status, "failed") << Dump(r);
+  EXPECT_TRUE(HasFinding(fills, "trading.fills", "id=" + std::to_string(fill_id))) << Dump(r);
+  EXPECT_NE(fills.findings[0].message.find("order " + std::to_string(order_id)), std::string::npos);
+  EXPECT_EQ(Outcome(r, "orphan-order-events").status, "failed") << Dump(r);
+  if (GetParam() == Backend::kSqlite) {
+    EXPECT_EQ(Outcome(r, "constraints").status, "failed") << Dump(r);  // foreign_key_check
+  }
 }
 
 TEST_P(CheckTest, AnEditedBalanceIsReportedAndRepairedFromAnIntactLedger) {

@@ -98,6 +98,24 @@ TEST_P(StatusTest, ReportsPendingMigrationsWithoutApplyingThem) {
   EXPECT_FALSE(CheckStore(url_).ok());  // nor did check
 }
 
+TEST_P(StatusTest, ReportsANewerSchemaWithoutRefusingToLook) {
+  {
+    Store s = Store::Open(url_);
+    s.impl()
+        .connection(detail::Database::kTrading)
+        .ExecuteScript(GetParam() == Backend::kSqlite
+                           ? "INSERT INTO schema_migrations VALUES ('trading', 999, 'future', 0)"
+                           : "INSERT INTO public.schema_migrations VALUES ('all', 999, 'future', "
+                             "0)");
+  }
+  EXPECT_THROW(Store::Open(url_), Error);  // a normal open refuses it
+  const StoreStatus s = GetStatus(url_);
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(s.connected);
+  EXPECT_EQ(s.databases[0].schema_version, 999);
+  EXPECT_LT(s.databases[0].latest_version, 999);
+}
+
 TEST_P(StatusTest, StatsListIndexesAndOptimizeRuns) {
   {
     Store s = Store::Open(url_);
