@@ -12,6 +12,7 @@
 #include "tradestore/backup.h"
 #include "tradestore/check.h"
 #include "tradestore/prune.h"
+#include "tradestore/stats.h"
 #include "tradestore/status.h"
 #include "tradestore/store.h"
 

@@ -10,6 +10,7 @@
 #include "support/pg_harness.h"
 #include "tradestore/check.h"
 #include "tradestore/error.h"
+#include "tradestore/stats.h"
 
 namespace tradestore {
 namespace {
