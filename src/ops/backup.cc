@@ -95,7 +95,7 @@ void RequireCatalog(Store& store, const char* what) {
     if (!d.ends_with("(empty)")) problems.push_back(std::move(d));
   }
   if (problems.empty()) return;
-  std::string message = std::string("the ") + what + " (" + store.url() +
+  std::string message = std::string("the ") + what + " (" + detail::RedactedUrl(store.url()) +
                         ") holds data this build of tradestore does not know: ";
   for (std::size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
   throw Conflict(message + " (nothing was changed)");
@@ -245,7 +245,7 @@ BackupResult Backup(const std::string& url, const std::string& target_dir,
     }
     if (files.empty()) throw InvalidArgument("cannot back up an in-memory store");
     for (const detail::SqliteFile& f : files) {
-      if (!fs::exists(f.path)) throw NotFound("no store at " + url + " (missing " + f.path + ")");
+      if (!fs::exists(f.path)) throw NotFound("no store at " + f.path);
     }
   }
   // Open (and so migrate) the source first: a backup is of a current store.
@@ -258,7 +258,7 @@ BackupResult Backup(const std::string& url, const std::string& target_dir,
   m.created_at = Timestamp::Now();
   m.tradestore_version = TRADESTORE_VERSION;
   m.backend = BackendOf(url);
-  m.source_url = url;
+  m.source_url = detail::RedactedUrl(url);
   const std::string name = BackupName(m.created_at);
   const fs::path final_path = dir / name;
   const fs::path tmp = dir / (".tmp-" + name + "-" + std::to_string(::getpid()));
@@ -412,7 +412,7 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
                         ((m.layout == "directory" && target_files.size() == 3) ||
                          (m.layout == "single-file" && target_files.size() == 1));
   RestoreResult result;
-  result.url = url;
+  result.url = detail::RedactedUrl(url);
   result.backup = backup_dir;
   result.method = by_files ? "files" : "rows";
 
@@ -466,7 +466,7 @@ RestoreResult Restore(const std::string& backup_dir, const std::string& url,
     if (!options.force) {
       std::string why;
       for (const std::string& r : reasons) why += (why.empty() ? "" : "; ") + r;
-      throw Conflict("refusing to restore over " + url + ": " + why +
+      throw Conflict("refusing to restore over " + detail::RedactedUrl(url) + ": " + why +
                      ". Nothing was changed; --force restores anyway and loses that");
     }
     result.overridden = reasons;

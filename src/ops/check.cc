@@ -75,7 +75,7 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
     if (!std::filesystem::exists(root)) throw NotFound("no store at " + root.string());
   }
   CheckReport report;
-  report.url = url;
+  report.url = detail::RedactedUrl(url);
   report.backend = detail::IsPostgresUrl(url) ? "postgres" : "sqlite";
 
   // The store, opened as it is (no migration: a check changes nothing it

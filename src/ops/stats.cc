@@ -21,7 +21,7 @@ StoreStats GetStats(const std::string& url) {
   RequireExisting(url);
   Store store = Store::Open(url);
   StoreStats stats;
-  stats.url = url;
+  stats.url = detail::RedactedUrl(url);
   stats.backend = Backend(url);
   FillStorage(store.impl(), stats.databases);
   for (const detail::IndexUse& u : detail::IndexUsage(store.impl())) {
@@ -84,7 +84,7 @@ OptimizeResult Optimize(const std::string& url, bool vacuum) {
   RequireExisting(url);
   Store store = Store::Open(url);
   OptimizeResult r;
-  r.url = url;
+  r.url = detail::RedactedUrl(url);
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> per_db;  // first before, last after
   for (const detail::OptimizeStep& s : detail::Optimize(store.impl(), vacuum)) {
     r.actions.push_back({s.database, s.action, s.bytes_before, s.bytes_after});

@@ -35,7 +35,7 @@ bool StoreStatus::ok() const {
 StoreStatus GetStatus(const std::string& url) {
   RequireExisting(url);
   StoreStatus status;
-  status.url = url;
+  status.url = detail::RedactedUrl(url);
   status.backend = Backend(url);
   StoreOptions options;
   options.migrate = false;

@@ -106,6 +106,26 @@ bool IsPostgresUrl(std::string_view url) {
   return url.starts_with("postgresql://") || url.starts_with("postgres://");
 }
 
+std::string RedactedUrl(std::string_view url) {
+  std::string out(url);
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto at = out.find('@', scheme + 3);
+    const auto slash = out.find('/', scheme + 3);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      const auto colon = out.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  for (std::size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
+    const std::size_t start = pos + 9;
+    std::size_t end = out.find_first_of("& ", start);
+    if (end == std::string::npos) end = out.size();
+    out.replace(start, end - start, "***");
+    pos = start + 3;
+  }
+  return out;
+}
+
 std::vector<SqliteFile> SqliteFilesOf(std::string_view url) {
   if (!url.starts_with("sqlite:")) return {};
   std::string_view rest = url.substr(7);

@@ -34,6 +34,9 @@ struct SqliteFile {
   std::string path;
 };
 bool IsPostgresUrl(std::string_view url);
+// The URL with any password replaced by "***" (user:PASSWORD@ and
+// password=... parameters), for reports and backup manifests.
+std::string RedactedUrl(std::string_view url);
 std::vector<SqliteFile> SqliteFilesOf(std::string_view url);
 
 // ---- Status and statistics -------------------------------------------------

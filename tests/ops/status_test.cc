@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ops/ops_test_util.h"
+#include "store/ops_queries.h"
 #include "store/store_impl.h"
 #include "support/pg_harness.h"
 #include "tradestore/check.h"
@@ -150,6 +151,17 @@ TEST(StatusSqlite, AMissingStoreIsNotFoundAndNotCreated) {
   }
   EXPECT_FALSE(std::filesystem::exists(missing));
   EXPECT_THROW(GetStatus("mysql://x"), Error);
+}
+
+TEST(RedactedUrl, HidesPasswordsOnly) {
+  EXPECT_EQ(detail::RedactedUrl("postgresql://bot:s3cret@db.example:5432/trading?sslmode=require"),
+            "postgresql://bot:***@db.example:5432/trading?sslmode=require");
+  EXPECT_EQ(detail::RedactedUrl("postgresql:///db?host=/tmp&password=abc&user=x"),
+            "postgresql:///db?host=/tmp&password=***&user=x");
+  EXPECT_EQ(detail::RedactedUrl("host=/tmp password=abc dbname=d"),
+            "host=/tmp password=*** dbname=d");
+  EXPECT_EQ(detail::RedactedUrl("postgresql://bot@host/db"), "postgresql://bot@host/db");
+  EXPECT_EQ(detail::RedactedUrl("sqlite:data/store"), "sqlite:data/store");
 }
 
 TEST(OptimizeSqlite, VacuumReclaimsTheSpaceOfDeletedRows) {
