@@ -45,7 +45,13 @@ StoreStatus GetStatus(const std::string& url) {
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInvalidArgument) throw;
     status.error = e.what();
-    for (const detail::SqliteFile& f : detail::SqliteFilesOf(url)) {
+    std::vector<detail::SqliteFile> parts = detail::SqliteFilesOf(url);
+    if (status.backend == "postgres") {
+      for (const char* db : {"trading", "market", "analytics"}) {
+        parts.push_back({db, ops::PgLocation(db)});
+      }
+    }
+    for (const detail::SqliteFile& f : parts) {
       DatabaseStatus d;
       d.name = f.database;
       d.location = f.path;

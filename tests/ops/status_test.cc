@@ -153,6 +153,18 @@ TEST(StatusSqlite, AMissingStoreIsNotFoundAndNotCreated) {
   EXPECT_THROW(GetStatus("mysql://x"), Error);
 }
 
+TEST(StatusPostgres, AnUnreachableServerIsReportedNotThrown) {
+  const StoreStatus s = GetStatus("postgresql:///nodb?host=/nonexistent&port=1");
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(s.connected);
+  EXPECT_FALSE(s.error.empty());
+  ASSERT_EQ(s.databases.size(), 3u);
+  for (const DatabaseStatus& d : s.databases) EXPECT_FALSE(d.connected);
+  const auto j = nlohmann::json::parse(StatusToJson(s));
+  EXPECT_EQ(j["database"]["status"], "disconnected");
+  EXPECT_EQ(j["database"]["databases"]["trading"], "disconnected");
+}
+
 TEST(RedactedUrl, HidesPasswordsOnly) {
   EXPECT_EQ(detail::RedactedUrl("postgresql://bot:s3cret@db.example:5432/trading?sslmode=require"),
             "postgresql://bot:***@db.example:5432/trading?sslmode=require");
