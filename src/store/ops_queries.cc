@@ -4,6 +4,7 @@
 #include "store/ops_queries.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -455,6 +456,63 @@ std::vector<std::string> PostgresUnvalidatedConstraints(StoreImpl& store, bool v
       }
     }
     out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<std::string> PostgresForeignKeyCheck(StoreImpl& store) {
+  sql::Connection& c = store.connection(Database::kTrading);
+  struct Fk {
+    std::string name, child, parent;
+    std::vector<std::string> child_cols, parent_cols;
+  };
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
+      out.push_back(s.substr(start, comma - start));
+    }
+    out.push_back(s.substr(start));
+    return out;
+  };
+  std::vector<Fk> fks;
+  sql::Statement& st = c.Prepare(
+      std::string(
+          "SELECT con.conname, cn.nspname || '.' || cl.relname, pn.nspname || '.' || pl.relname, "
+          "(SELECT string_agg(a.attname, ',' ORDER BY k.i) FROM unnest(con.conkey) WITH "
+          "ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = "
+          "k.att), "
+          "(SELECT string_agg(a.attname, ',' ORDER BY k.i) FROM unnest(con.confkey) WITH "
+          "ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = "
+          "k.att) "
+          "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace cn "
+          "ON cn.oid = cl.relnamespace JOIN pg_class pl ON pl.oid = con.confrelid JOIN "
+          "pg_namespace pn ON pn.oid = pl.relnamespace WHERE con.contype = 'f' AND cn.nspname "
+          "IN ") +
+      kPgSchemas + " ORDER BY 2, 1");
+  while (st.Step()) {
+    fks.push_back(
+        {st.GetText(0), st.GetText(1), st.GetText(2), split(st.GetText(3)), split(st.GetText(4))});
+  }
+  st.Reset();
+  std::vector<std::string> out;
+  for (const Fk& fk : fks) {
+    std::string not_null;
+    std::string match;
+    for (std::size_t i = 0; i < fk.child_cols.size(); ++i) {
+      not_null += fmt::format("{}c.\"{}\" IS NOT NULL", i ? " AND " : "", fk.child_cols[i]);
+      match += fmt::format("{}p.\"{}\" = c.\"{}\"", i ? " AND " : "", fk.parent_cols[i],
+                           fk.child_cols[i]);
+    }
+    const std::int64_t n = ScalarInt(
+        c, fmt::format("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p "
+                       "WHERE {})",
+                       fk.child, not_null, fk.parent, match));
+    if (n > 0) {
+      out.push_back(fmt::format("{}: {} row{} violate foreign key {} ({}) -> {} ({})", fk.child, n,
+                                n == 1 ? "" : "s", fk.name, fmt::join(fk.child_cols, ", "),
+                                fk.parent, fmt::join(fk.parent_cols, ", ")));
+    }
   }
   return out;
 }

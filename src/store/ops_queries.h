@@ -120,6 +120,13 @@ std::vector<std::string> SqliteForeignKeyCheck(const std::string& path);
 // ("schema.table constraint"), and VALIDATE CONSTRAINT of each when
 // `validate` (a constraint that fails to validate is reported).
 std::vector<std::string> PostgresUnvalidatedConstraints(StoreImpl& store, bool validate);
+// PostgreSQL: every foreign key of the store's schemas re-verified against
+// the data (MATCH SIMPLE: rows with a NULL in the key are skipped), as
+// SQLite's foreign_key_check does: "schema.table: N rows ... violate foreign
+// key NAME (cols) -> parent (cols)". Catches rows written while the
+// constraint's triggers were disabled (session_replication_role = replica,
+// a restore that bypassed them).
+std::vector<std::string> PostgresForeignKeyCheck(StoreImpl& store);
 struct AmcheckResult {
   bool available = false;    // the extension is installed in the database
   std::string note;          // why not, when not
