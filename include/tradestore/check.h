@@ -4,17 +4,17 @@
 //
 // Storage checks: SQLite PRAGMA integrity_check and foreign_key_check of
 // every file (each opened on its own connection, so a file too damaged to
-// open as a store is still examined); PostgreSQL: constraints not
-// validated, and amcheck's bt_index_check of every B-tree index of the
-// store's schemas when the extension is installed (a note says so when it
-// is not).
+// open as a store is still examined); PostgreSQL: every foreign key
+// re-verified against the data, constraints not validated, and amcheck's bt_index_check of every
+// B-tree index of the store's schemas when the extension is installed (a note says so when it is
+// not).
 //
 // Domain checks (docs/operations.md lists them): orphan fills and order
 // events; orders' filled quantity equals their fills; positions equal the
 // net of their fills; closed trades reconcile with their fills; balances
 // equal their ledger sums exactly; every ledger entry's balance_after is the
-// running sum; no duplicate (or misaligned) candles; candle coverage rows
-// match the candles; candle gaps listed per instrument and timeframe
+// running sum, and the orders, fills and trades it names exist; no duplicate (or misaligned)
+// candles; candle coverage rows match the candles; candle gaps listed per instrument and timeframe
 // (informational: markets close).
 //
 // Repairs (CheckOptions::repair) happen only where they are safe, and each

@@ -243,6 +243,9 @@ std::vector<CheckDefinition> Build() {
                "each balance equals the sum of its ledger entries exactly (repaired from an "
                "intact ledger by --repair)",
                false, Balances});
+  c.push_back(RowCheck("ledger-references",
+                       "every order, fill and trade a ledger entry refers to exists",
+                       detail::LedgerReferences));
   c.push_back(RowCheck("ledger-running-balance",
                        "each ledger entry's balance_after equals the running sum of its account "
                        "and currency",

@@ -69,6 +69,25 @@ std::vector<RowFinding> OrphanOrderEvents(StoreImpl& store) {
   return Orphans(store, "trading.order_events", "status event");
 }
 
+std::vector<RowFinding> LedgerReferences(StoreImpl& store) {
+  std::vector<RowFinding> out;
+  sql::Connection& c = store.connection(Database::kTrading);
+  for (const auto& [column, table, what] : {std::tuple{"order_id", "trading.orders", "order"},
+                                            std::tuple{"fill_id", "trading.fills", "fill"},
+                                            std::tuple{"trade_id", "trading.trades", "trade"}}) {
+    sql::Statement& st = c.Prepare(fmt::format(
+        "SELECT l.id, l.{0} FROM trading.ledger_entries l WHERE l.{0} IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM {1} x WHERE x.bot_id = l.bot_id AND x.id = l.{0}) ORDER BY l.id",
+        column, table));
+    while (st.Step()) {
+      out.push_back({"trading.ledger_entries", fmt::format("id={}", st.GetInt64(0)),
+                     fmt::format("refers to {} {}, which does not exist", what, st.GetInt64(1))});
+    }
+    st.Reset();
+  }
+  return out;
+}
+
 std::vector<RowFinding> OrderFillTotals(StoreImpl& store) {
   sql::Connection& c = store.connection(Database::kTrading);
   std::map<std::pair<std::int64_t, std::int64_t>, std::pair<Decimal, std::int64_t>> sums;

@@ -146,6 +146,10 @@ struct RowFinding {
 
 std::vector<RowFinding> OrphanFills(StoreImpl& store);
 std::vector<RowFinding> OrphanOrderEvents(StoreImpl& store);
+// Ledger entries whose order_id, fill_id or trade_id names a row that does
+// not exist (those columns carry no foreign key: the ledger outlives
+// nothing, but a deleted fill leaves its fee entry pointing nowhere).
+std::vector<RowFinding> LedgerReferences(StoreImpl& store);
 // orders.filled_quantity equals the sum of the order's fills.
 std::vector<RowFinding> OrderFillTotals(StoreImpl& store);
 // positions.quantity equals buys minus sells of the fills of (bot, account,

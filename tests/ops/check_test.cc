@@ -100,7 +100,10 @@ TEST_P(CheckTest, ADeletedFillIsReportedWithTheRowsInvolved) {
   EXPECT_EQ(positions.status, "failed") << Dump(r);
   EXPECT_TRUE(HasFinding(positions, "trading.positions", "instrument_id=")) << Dump(r);
   EXPECT_EQ(Outcome(r, "trades").status, "failed") << Dump(r);
-  // The ledger and balances are untouched by that.
+  // Its fee entry in the ledger now points nowhere.
+  EXPECT_TRUE(HasFinding(Outcome(r, "ledger-references"), "trading.ledger_entries", "id="))
+      << Dump(r);
+  // The balances still equal the ledger.
   EXPECT_EQ(Outcome(r, "balances").status, "passed") << Dump(r);
 }
 
