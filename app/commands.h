@@ -40,6 +40,8 @@ void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function
 // extension. Prints a summary (JSON with --json); returns the exit code.
 int RunEntityImport(const GlobalOptions& global, const std::string& entity, const std::string& file,
                     const std::string& format);
+// status, check, stats, optimize, backup, restore, verify, prune (ops_commands.cc).
+void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
 // Adds --store and --json to a subcommand.
 void AddCommonOptions(CLI::App& sub, GlobalOptions& global, bool with_json = true);

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   cli::AddExportCommand(app, global, run);
   cli::AddEntityImportCommands(app, global, run);
   cli::AddAnalyzeCommand(app, global, run);
+  cli::AddOpsCommands(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

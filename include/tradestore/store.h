@@ -83,6 +83,11 @@ struct StoreOptions {
   // Overrides of the URL's query parameters, when set.
   std::optional<std::string> synchronous;  // "NORMAL" or "FULL"
   std::optional<int> busy_timeout_ms;
+  // false: open the store as it is, without applying pending migrations and
+  // without refusing a newer schema (for `tradestore status` and `check`,
+  // which report the schema version instead; include/tradestore/status.h).
+  // Repositories of such a store may fail on a schema they do not know.
+  bool migrate = true;
 };
 
 // A group of calls committed together; see Store.

@@ -85,7 +85,7 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     // with real schemas); a connection pool comes later.
     dialect_ = sql::Dialect::kPostgres;
     connections_[0] = sql::OpenPostgres(url_);
-    sql::Migrate(*connections_[0], "postgres", "all");
+    if (options.migrate) sql::Migrate(*connections_[0], "postgres", "all");
     WireRepositories();
     return;
   }
@@ -130,7 +130,7 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
       connections_[i] = sql::OpenSqlite(paths_[i], db_options);
     }
   }
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; options.migrate && i < 3; ++i) {
     sql::Migrate(connection(static_cast<Database>(i)), "sqlite", kDatabaseNames[i]);
   }
   WireRepositories();

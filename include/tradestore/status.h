@@ -1,0 +1,83 @@
+// `tradestore status`: the health of a store at a glance.
+//
+// Takes a store URL (see store.h) rather than an open Store: status opens
+// the store WITHOUT migrating it (so it can report pending migrations and a
+// schema newer than this build), and reports a store that cannot be opened
+// as not connected instead of throwing. (stats and optimize: stats.h.)
+//
+// Units: sizes in bytes; times Timestamp (µs UTC).
+// Thread safety: each call opens its own connections; calls may run in
+// parallel with writers (SQLite WAL readers never block writers).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tradestore/timestamp.h"
+
+namespace tradestore {
+
+// One database of a store: a SQLite file (trading.db, market.db,
+// analytics.db, or "all" for a single-file store), or on PostgreSQL one of
+// trading (schemas trading, config, audit), market, analytics.
+struct DatabaseStatus {
+  std::string name;      // "trading", "market", "analytics" or "all"
+  std::string location;  // SQLite: file path; PostgreSQL: "schema trading, config, audit"
+  bool connected = false;
+  std::string error;  // why not connected
+  // Schema: highest applied migration, highest this build knows, and the
+  // versions still to apply (PostgreSQL: one series for the whole database).
+  int schema_version = 0;
+  int latest_version = 0;
+  std::vector<int> pending_migrations;
+  std::int64_t bytes = 0;                  // SQLite file size; PostgreSQL relation sizes
+  std::optional<std::int64_t> wal_bytes;   // SQLite -wal file; nullopt on PostgreSQL
+  std::optional<std::int64_t> free_pages;  // SQLite freelist pages (fragmentation)
+  std::optional<std::int64_t> page_size;
+  std::optional<std::int64_t> dead_rows;  // PostgreSQL n_dead_tup (fragmentation)
+  // Newest record time in the data (time, created_at, updated_at,
+  // computed_at, exit_time; candles: coverage updated_at). Backtests record
+  // simulated times, so this is the newest event's time, not a wall clock.
+  std::optional<Timestamp> last_write;
+  // SQLite: newest modification time of the file and its -wal.
+  std::optional<Timestamp> file_modified;
+};
+
+struct TableStatus {
+  std::string table;     // "trading.orders"
+  std::string database;  // "trading", "market", "analytics"
+  std::int64_t rows = 0;
+  // Tables with is_test: rows of real data and of test data (rows =
+  // real_rows + test_rows). nullopt for tables without is_test.
+  std::optional<std::int64_t> real_rows;
+  std::optional<std::int64_t> test_rows;
+  std::optional<Timestamp> last_write;
+  std::string error;  // the table could not be read (e.g. schema too old)
+};
+
+struct StoreStatus {
+  std::string url;
+  std::string backend;     // "sqlite" or "postgres"
+  bool connected = false;  // every database connected
+  std::string error;       // why the store could not be opened
+  std::vector<DatabaseStatus> databases;
+  std::vector<TableStatus> tables;
+  // All well: connected, no pending migration, no newer schema, every table
+  // readable.
+  bool ok() const;
+};
+
+// Throws Error(kInvalidArgument) for a malformed URL and kNotFound for a
+// SQLite store whose path does not exist (status never creates a store).
+// Other failures are reported in the result (connected = false).
+StoreStatus GetStatus(const std::string& url);
+
+// JSON of a status (docs/operations.md): {"url", "backend", "ok",
+// "database": {"status": "connected"|"disconnected", "type", "databases":
+// {"trading": "connected", ...}, "urls": {...}} (the shape of the legacy
+// system status), "databases": [...], "tables": [...]}.
+std::string StatusToJson(const StoreStatus& status);
+
+}  // namespace tradestore

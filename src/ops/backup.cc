@@ -1,0 +1,589 @@
+// Backup, verify and restore; see include/tradestore/backup.h.
+#include "tradestore/backup.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "ops/sha256.h"
+#include "store/ops_queries.h"
+#include "store/store_impl.h"
+#include "store/table_io.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
+
+#ifndef TRADESTORE_VERSION
+#define TRADESTORE_VERSION "unknown"
+#endif
+
+namespace tradestore {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::Row;
+using detail::TableInfo;
+using nlohmann::json;
+
+constexpr const char* kManifest = "manifest.json";
+constexpr const char* kFormat = "tradestore-backup";
+
+// ---- Files -----------------------------------------------------------------
+
+void Fsync(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw Error(ErrorKind::kStorage, "cannot open " + path.string() + " to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(ErrorKind::kStorage, "cannot sync " + path.string());
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error(ErrorKind::kStorage, "cannot write " + path.string());
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw NotFound("cannot read " + path.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "backup-20261121T073000.123456Z"
+std::string BackupName(Timestamp t) {
+  std::string name = "backup-";
+  for (char c : t.ToIso()) {
+    if (c != '-' && c != ':') name += c;
+  }
+  return name;
+}
+
+// ---- Stores ----------------------------------------------------------------
+
+std::string BackendOf(const std::string& url) {
+  return detail::IsPostgresUrl(url) ? "postgres" : "sqlite";
+}
+
+// The URL of the store inside a backup directory.
+std::string BackupStoreUrl(const fs::path& dir, const std::string& layout) {
+  if (layout == "directory") return "sqlite:" + dir.string();
+  return "sqlite:" + (dir / "store.db").string();
+}
+
+Store OpenAsIs(const std::string& url) {
+  StoreOptions o;
+  o.migrate = false;
+  return Store::Open(url, o);
+}
+
+// Refuses stores with tables or columns the catalog does not know, unless
+// the only difference is an empty unknown table.
+void RequireCatalog(Store& store, const char* what) {
+  std::vector<std::string> problems;
+  for (std::string& d : detail::CatalogDifferences(store.impl())) {
+    if (!d.ends_with("(empty)")) problems.push_back(std::move(d));
+  }
+  if (problems.empty()) return;
+  std::string message = std::string("the ") + what + " (" + detail::RedactedUrl(store.url()) +
+                        ") holds data this build of tradestore does not know: ";
+  for (std::size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  throw Conflict(message + " (nothing was changed)");
+}
+
+std::vector<std::string> RenderKey(const std::optional<Row>& key) {
+  std::vector<std::string> out;
+  if (key) {
+    for (const detail::Value& v : *key) out.push_back(detail::ValueToString(v));
+  }
+  return out;
+}
+
+std::vector<BackupTable> TableSums(
+    Store& store,
+    const std::function<void(const std::string&, std::size_t, std::size_t)>& progress) {
+  std::vector<BackupTable> out;
+  const auto& tables = detail::StoreTables();
+  std::size_t i = 0;
+  for (const TableInfo& t : tables) {
+    if (progress) progress(t.QualifiedName(), ++i, tables.size());
+    const detail::TableChecksum sum = detail::ChecksumTable(store.impl(), t);
+    out.push_back(
+        {t.QualifiedName(), sum.rows, sum.checksum, RenderKey(detail::LastKey(store.impl(), t))});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, int>> SchemaVersions(Store& store) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const detail::SchemaState& s : detail::SchemaStates(store.impl())) {
+    out.emplace_back(s.database, s.current);
+  }
+  return out;
+}
+
+// ---- Manifest --------------------------------------------------------------
+
+json ToJson(const BackupManifest& m) {
+  json j;
+  j["format"] = kFormat;
+  j["format_version"] = m.format_version;
+  j["created_at"] = m.created_at.ToIso();
+  j["created_at_us"] = m.created_at.micros();
+  j["tradestore_version"] = m.tradestore_version;
+  j["backend"] = m.backend;
+  j["layout"] = m.layout;
+  j["source_url"] = m.source_url;
+  j["schema_versions"] = json::object();
+  for (const auto& [db, v] : m.schema_versions) j["schema_versions"][db] = v;
+  j["tables"] = json::array();
+  for (const BackupTable& t : m.tables) {
+    j["tables"].push_back(
+        {{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}, {"last_key", t.last_key}});
+  }
+  j["files"] = json::array();
+  for (const BackupFile& f : m.files) {
+    j["files"].push_back({{"name", f.name}, {"bytes", f.bytes}, {"sha256", f.sha256}});
+  }
+  return j;
+}
+
+BackupManifest FromJson(const json& j) {
+  if (j.value("format", "") != kFormat) {
+    throw InvalidArgument("not a tradestore backup manifest (format is not '" +
+                          std::string(kFormat) + "')");
+  }
+  BackupManifest m;
+  m.format_version = j.at("format_version").get<int>();
+  if (m.format_version != 1) {
+    throw InvalidArgument(
+        fmt::format("backup format version {} is not known to this build", m.format_version));
+  }
+  m.created_at = Timestamp(j.at("created_at_us").get<std::int64_t>());
+  m.tradestore_version = j.at("tradestore_version").get<std::string>();
+  m.backend = j.at("backend").get<std::string>();
+  m.layout = j.at("layout").get<std::string>();
+  if (m.layout != "directory" && m.layout != "single-file" && m.layout != "postgres-snapshot") {
+    throw InvalidArgument("unknown backup layout '" + m.layout + "'");
+  }
+  m.source_url = j.at("source_url").get<std::string>();
+  for (const auto& [db, v] : j.at("schema_versions").items()) {
+    m.schema_versions.emplace_back(db, v.get<int>());
+  }
+  for (const json& t : j.at("tables")) {
+    m.tables.push_back({t.at("table").get<std::string>(), t.at("rows").get<std::int64_t>(),
+                        t.at("checksum").get<std::string>(),
+                        t.at("last_key").get<std::vector<std::string>>()});
+  }
+  for (const json& f : j.at("files")) {
+    const std::string name = f.at("name").get<std::string>();
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      throw InvalidArgument("bad file name '" + name + "' in the manifest");
+    }
+    m.files.push_back({name, f.at("bytes").get<std::int64_t>(), f.at("sha256").get<std::string>()});
+  }
+  return m;
+}
+
+// ---- Retention -------------------------------------------------------------
+
+std::vector<std::string> ApplyRetention(const fs::path& dir, int keep) {
+  std::vector<fs::path> backups;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.starts_with("backup-") && fs::exists(e.path() / kManifest)) {
+      backups.push_back(e.path());
+    }
+  }
+  std::sort(backups.begin(), backups.end());
+  std::vector<std::string> removed;
+  while (keep > 0 && backups.size() > static_cast<std::size_t>(keep)) {
+    fs::remove_all(backups.front());
+    removed.push_back(backups.front().string());
+    backups.erase(backups.begin());
+  }
+  if (!removed.empty()) Fsync(dir, true);
+  return removed;
+}
+
+void CopyRows(Store& from, Store& to, const TableInfo& t) {
+  std::optional<Row> after;
+  constexpr std::int64_t kBatch = 5000;
+  for (;;) {
+    const std::vector<Row> rows = detail::ReadRows(from.impl(), t, after, std::nullopt, kBatch);
+    if (rows.empty()) break;
+    detail::InsertRows(to.impl(), t, rows);
+    if (static_cast<std::int64_t>(rows.size()) < kBatch) break;
+    after = detail::KeyOf(t, rows.back());
+  }
+  detail::SyncIdentity(to.impl(), t);
+}
+
+}  // namespace
+
+std::string ManifestToJson(const BackupManifest& m) { return ToJson(m).dump(2); }
+
+BackupResult Backup(const std::string& url, const std::string& target_dir,
+                    const BackupOptions& options) {
+  if (options.keep < 0) throw InvalidArgument("backup: --keep must be 0 or more");
+  if (target_dir.empty()) throw InvalidArgument("backup: no target directory");
+  const bool postgres = detail::IsPostgresUrl(url);
+  const std::vector<detail::SqliteFile> files = detail::SqliteFilesOf(url);
+  if (!postgres) {
+    if (!url.starts_with("sqlite:")) {
+      throw InvalidArgument("store URL '" + url + "' must start with sqlite: or postgresql://");
+    }
+    if (files.empty()) throw InvalidArgument("cannot back up an in-memory store");
+    for (const detail::SqliteFile& f : files) {
+      if (!fs::exists(f.path)) throw NotFound("no store at " + f.path);
+    }
+  }
+  // Open (and so migrate) the source first: a backup is of a current store.
+  Store source = Store::Open(url);
+  RequireCatalog(source, "store");
+
+  const fs::path dir(target_dir);
+  fs::create_directories(dir);
+  BackupManifest m;
+  m.created_at = Timestamp::Now();
+  m.tradestore_version = TRADESTORE_VERSION;
+  m.backend = BackendOf(url);
+  m.source_url = detail::RedactedUrl(url);
+  const std::string name = BackupName(m.created_at);
+  const fs::path final_path = dir / name;
+  const fs::path tmp = dir / (".tmp-" + name + "-" + std::to_string(::getpid()));
+  if (fs::exists(final_path)) throw Conflict("backup " + final_path.string() + " already exists");
+  fs::create_directories(tmp);
+  try {
+    std::vector<std::string> names;
+    if (!postgres) {
+      m.layout = files.size() == 1 ? "single-file" : "directory";
+      std::vector<std::string> targets;
+      for (const detail::SqliteFile& f : files) {
+        names.push_back(files.size() == 1 ? "store.db" : f.database + ".db");
+        targets.push_back((tmp / names.back()).string());
+      }
+      detail::SqliteSnapshot(files, targets);
+      Store copy = OpenAsIs(BackupStoreUrl(tmp, m.layout));
+      m.schema_versions = SchemaVersions(copy);
+      m.tables = TableSums(copy, options.progress);
+    } else {
+      m.layout = "postgres-snapshot";
+      names.push_back("store.db");
+      m.schema_versions = SchemaVersions(source);
+      Store copy = Store::Open(BackupStoreUrl(tmp, m.layout));
+      std::vector<BackupTable> source_sums;
+      detail::WithSnapshot(source.impl(), [&] {
+        const auto& tables = detail::StoreTables();
+        std::size_t i = 0;
+        for (const TableInfo& t : tables) {
+          if (options.progress) options.progress(t.QualifiedName(), ++i, tables.size());
+          CopyRows(source, copy, t);
+          const detail::TableChecksum sum = detail::ChecksumTable(source.impl(), t);
+          source_sums.push_back({t.QualifiedName(), sum.rows, sum.checksum, {}});
+        }
+      });
+      m.tables = TableSums(copy, nullptr);
+      for (std::size_t i = 0; i < m.tables.size(); ++i) {
+        if (m.tables[i].rows != source_sums[i].rows ||
+            m.tables[i].checksum != source_sums[i].checksum) {
+          throw Error(ErrorKind::kInternal,
+                      fmt::format("backup: {} differs from the snapshot it was copied from ({} "
+                                  "rows {} vs {} rows {})",
+                                  m.tables[i].table, m.tables[i].rows, m.tables[i].checksum,
+                                  source_sums[i].rows, source_sums[i].checksum));
+        }
+      }
+    }
+    // The copies are closed: hash them, then the manifest; sync everything
+    // and move the directory into place.
+    for (const std::string& n : names) {
+      for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(tmp / (n + suffix));
+      BackupFile f{n, 0, ""};
+      f.sha256 = ops::Sha256File((tmp / n).string(), &f.bytes);
+      m.files.push_back(f);
+      Fsync(tmp / n, false);
+    }
+    WriteFile(tmp / kManifest, ManifestToJson(m) + "\n");
+    Fsync(tmp / kManifest, false);
+    Fsync(tmp, true);
+    fs::rename(tmp, final_path);
+    Fsync(dir, true);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  BackupResult r;
+  r.path = final_path.string();
+  r.manifest = std::move(m);
+  r.removed = ApplyRetention(dir, options.keep);
+  return r;
+}
+
+VerifyResult VerifyBackup(const std::string& backup_dir) {
+  const fs::path dir(backup_dir);
+  if (!fs::is_directory(dir)) throw NotFound("no backup directory " + backup_dir);
+  VerifyResult r;
+  r.path = backup_dir;
+  try {
+    r.manifest = FromJson(json::parse(ReadFile(dir / kManifest)));
+  } catch (const std::exception& e) {
+    r.problems.push_back({kManifest, std::string("unreadable manifest: ") + e.what()});
+    return r;
+  }
+  const BackupManifest& m = *r.manifest;
+  std::set<std::string> listed = {kManifest};
+  for (const BackupFile& f : m.files) {
+    listed.insert(f.name);
+    const fs::path p = dir / f.name;
+    if (!fs::exists(p)) {
+      r.problems.push_back({f.name, "missing"});
+      continue;
+    }
+    std::int64_t bytes = 0;
+    const std::string sha = ops::Sha256File(p.string(), &bytes);
+    if (bytes != f.bytes) {
+      r.problems.push_back({f.name, fmt::format("{} bytes, the manifest says {}", bytes, f.bytes)});
+    }
+    if (sha != f.sha256) {
+      r.problems.push_back({f.name, "SHA-256 " + sha + " differs from the manifest's " + f.sha256});
+    }
+  }
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (!listed.count(name)) r.problems.push_back({name, "not listed in the manifest"});
+  }
+  if (!r.problems.empty()) {
+    r.problems.push_back({"tables", "not checked: the files differ from the manifest"});
+    return r;
+  }
+  // The files are what was written: read every table back.
+  try {
+    Store copy = OpenAsIs(BackupStoreUrl(dir, m.layout));
+    for (const BackupTable& t : m.tables) {
+      const TableInfo& info = detail::FindTable(t.table);
+      const detail::TableChecksum sum = detail::ChecksumTable(copy.impl(), info);
+      if (sum.rows != t.rows || sum.checksum != t.checksum) {
+        r.problems.push_back({t.table, fmt::format("{} rows checksum {}, the manifest says {} rows "
+                                                   "checksum {}",
+                                                   sum.rows, sum.checksum, t.rows, t.checksum)});
+      }
+    }
+  } catch (const Error& e) {
+    r.problems.push_back({"tables", e.what()});
+  }
+  for (const BackupFile& f : m.files) {
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(dir / (f.name + suffix));
+  }
+  return r;
+}
+
+RestoreResult Restore(const std::string& backup_dir, const std::string& url,
+                      const RestoreOptions& options) {
+  const VerifyResult v = VerifyBackup(backup_dir);
+  if (!v.ok()) {
+    std::string why;
+    for (const VerifyProblem& p : v.problems)
+      why += (why.empty() ? "" : "; ") + p.what + ": " + p.message;
+    throw Conflict("the backup " + backup_dir + " fails verification (" + why +
+                   "); nothing was changed");
+  }
+  const BackupManifest& m = *v.manifest;
+  const bool postgres = detail::IsPostgresUrl(url);
+  const std::vector<detail::SqliteFile> target_files = detail::SqliteFilesOf(url);
+  if (!postgres) {
+    if (!url.starts_with("sqlite:")) {
+      throw InvalidArgument("store URL '" + url + "' must start with sqlite: or postgresql://");
+    }
+    if (target_files.empty()) throw InvalidArgument("cannot restore into an in-memory store");
+  }
+  const bool by_files = !postgres && m.backend == "sqlite" &&
+                        ((m.layout == "directory" && target_files.size() == 3) ||
+                         (m.layout == "single-file" && target_files.size() == 1));
+  RestoreResult result;
+  result.url = detail::RedactedUrl(url);
+  result.backup = backup_dir;
+  result.method = by_files ? "files" : "rows";
+
+  // What would be lost: a newer schema, or rows the backup does not have.
+  std::vector<std::string> reasons;
+  {
+    Store target = OpenAsIs(url);
+    Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
+    for (const detail::SchemaState& s : detail::SchemaStates(target.impl())) {
+      if (s.current > s.latest) {
+        reasons.push_back(fmt::format(
+            "the target's {} database is at schema version {}, newer than this build's {}",
+            s.database, s.current, s.latest));
+        continue;
+      }
+      if (BackendOf(url) != m.backend) continue;
+      for (const auto& [db, version] : m.schema_versions) {
+        if (db == s.database && s.current > version) {
+          reasons.push_back(
+              fmt::format("the target's {} database is at schema version {}, newer than the "
+                          "backup's {}",
+                          s.database, s.current, version));
+        }
+      }
+    }
+    if (reasons.empty()) {
+      for (const BackupTable& t : m.tables) {
+        const TableInfo& info = detail::FindTable(t.table);
+        std::int64_t rows = 0;
+        std::optional<Row> last;
+        try {
+          rows = detail::CountRows(target.impl(), info);
+          last = detail::LastKey(target.impl(), info);
+        } catch (const Error&) {
+          continue;  // a table the target's schema does not have yet: nothing to lose
+        }
+        const std::optional<Row> backup_last = detail::LastKey(copy.impl(), info);
+        if (rows > t.rows) {
+          reasons.push_back(
+              fmt::format("the target's {} has {} rows, the backup {}", t.table, rows, t.rows));
+        } else if (last && (!backup_last || *backup_last < *last)) {
+          reasons.push_back(fmt::format(
+              "the target's {} has rows after the backup's last key "
+              "(target up to ({}), backup up to ({}))",
+              t.table, fmt::join(RenderKey(last), ", "), fmt::join(RenderKey(backup_last), ", ")));
+        }
+      }
+    }
+  }
+  if (!reasons.empty()) {
+    if (!options.force) {
+      std::string why;
+      for (const std::string& r : reasons) why += (why.empty() ? "" : "; ") + r;
+      throw Conflict("refusing to restore over " + detail::RedactedUrl(url) + ": " + why +
+                     ". Nothing was changed; --force restores anyway and loses that");
+    }
+    result.overridden = reasons;
+  }
+
+  if (by_files) {
+    const std::vector<std::string> names =
+        m.layout == "single-file"
+            ? std::vector<std::string>{"store.db"}
+            : std::vector<std::string>{"trading.db", "market.db", "analytics.db"};
+    // Staged next to their targets first, so a failure leaves the store as
+    // it was; then each moved over its target.
+    std::vector<fs::path> staged;
+    try {
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        const fs::path target(target_files[i].path);
+        const fs::path stage = target.string() + ".restore-tmp";
+        fs::copy_file(fs::path(backup_dir) / names[i], stage, fs::copy_options::overwrite_existing);
+        Fsync(stage, false);
+        staged.push_back(stage);
+      }
+    } catch (...) {
+      std::error_code ec;
+      for (const fs::path& p : staged) fs::remove(p, ec);
+      throw;
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (options.progress) options.progress(names[i], i + 1, names.size());
+      const fs::path target(target_files[i].path);
+      // The old write-ahead log belongs to the old file: it must not be
+      // applied to the restored one.
+      for (const char* suffix : {"-wal", "-shm"}) fs::remove(target.string() + suffix);
+      fs::rename(staged[i], target);
+      Fsync(target.parent_path().empty() ? fs::path(".") : target.parent_path(), true);
+    }
+  } else {
+    Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
+    for (const detail::SchemaState& s : detail::SchemaStates(copy.impl())) {
+      if (!s.pending.empty()) {
+        throw Conflict(fmt::format(
+            "the backup's {} database is at schema version {}, older than this build's {}: "
+            "restore it into a SQLite store of the same layout (file restore), which migrates "
+            "on open; nothing was changed",
+            s.database, s.current, s.latest));
+      }
+    }
+    Store target = Store::Open(url);
+    RequireCatalog(target, "target store");
+    // One unit of work per database connection: everything or nothing.
+    std::vector<sql::Connection*> connections;
+    for (detail::Database db :
+         {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics}) {
+      sql::Connection* c = &target.impl().connection(db);
+      if (std::find(connections.begin(), connections.end(), c) == connections.end()) {
+        connections.push_back(c);
+      }
+    }
+    std::vector<std::unique_ptr<sql::Transaction>> txs;
+    for (sql::Connection* c : connections) txs.push_back(std::make_unique<sql::Transaction>(*c));
+    detail::DeleteAllRows(target.impl());
+    const auto& tables = detail::StoreTables();
+    std::size_t i = 0;
+    for (const TableInfo& t : tables) {
+      if (options.progress) options.progress(t.QualifiedName(), ++i, tables.size());
+      CopyRows(copy, target, t);
+    }
+    for (auto& tx : txs) tx->Commit();
+  }
+
+  // The restored store must hold exactly what the manifest says.
+  Store restored = Store::Open(url);
+  for (const BackupTable& t : m.tables) {
+    const detail::TableChecksum sum =
+        detail::ChecksumTable(restored.impl(), detail::FindTable(t.table));
+    if (sum.rows != t.rows || sum.checksum != t.checksum) {
+      throw Error(
+          ErrorKind::kStorage,
+          fmt::format("restore of {} into {}: {} holds {} rows checksum {}, the backup {} "
+                      "rows checksum {}",
+                      backup_dir, url, t.table, sum.rows, sum.checksum, t.rows, t.checksum));
+    }
+    result.tables.push_back({t.table, sum.rows, sum.checksum, t.last_key});
+  }
+  return result;
+}
+
+std::string BackupResultToJson(const BackupResult& r) {
+  json j;
+  j["path"] = r.path;
+  j["manifest"] = ToJson(r.manifest);
+  j["removed"] = r.removed;
+  return j.dump(2);
+}
+
+std::string VerifyResultToJson(const VerifyResult& r) {
+  json j;
+  j["path"] = r.path;
+  j["ok"] = r.ok();
+  j["manifest"] = r.manifest ? ToJson(*r.manifest) : json(nullptr);
+  j["problems"] = json::array();
+  for (const VerifyProblem& p : r.problems) {
+    j["problems"].push_back({{"what", p.what}, {"message", p.message}});
+  }
+  return j.dump(2);
+}
+
+std::string RestoreResultToJson(const RestoreResult& r) {
+  json j;
+  j["url"] = r.url;
+  j["backup"] = r.backup;
+  j["method"] = r.method;
+  j["overridden"] = r.overridden;
+  j["tables"] = json::array();
+  for (const BackupTable& t : r.tables) {
+    j["tables"].push_back({{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}});
+  }
+  return j.dump(2);
+}
+
+}  // namespace tradestore

@@ -1,0 +1,272 @@
+// The named checks of `tradestore check`; see include/tradestore/check.h.
+//
+// Adding a check: append a CheckDefinition to Build() below. `run` gets the
+// store opened without migration (nullptr only for storage checks when the
+// store could not be opened), the URL, whether to repair, and the outcome to
+// fill: findings name the table and row; repairs are recorded, never silent.
+// Put any SQL the check needs in src/store/ (ops_queries.h).
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "store/ops_queries.h"
+#include "tradestore/check.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
+#include "tradestore/timeframe.h"
+
+namespace tradestore {
+namespace {
+
+using detail::RowFinding;
+
+bool IsPostgres(const std::string& url) { return detail::IsPostgresUrl(url); }
+
+void AddRows(CheckOutcome& out, const std::vector<RowFinding>& rows,
+             FindingSeverity severity = FindingSeverity::kError) {
+  for (const RowFinding& r : rows) out.findings.push_back({severity, r.table, r.row, r.message});
+}
+
+// A domain check that only reports rows.
+CheckDefinition RowCheck(std::string name, std::string description,
+                         std::vector<RowFinding> (*query)(detail::StoreImpl&)) {
+  return {std::move(name), std::move(description), false,
+          [query](Store* store, const std::string&, bool, CheckOutcome& out) {
+            AddRows(out, query(store->impl()));
+          }};
+}
+
+void SqliteIntegrity(Store* store, const std::string& url, bool, CheckOutcome& out) {
+  if (IsPostgres(url)) {
+    out.status = "skipped";
+    out.note = "SQLite only (PostgreSQL: see constraints and amcheck)";
+    return;
+  }
+  (void)store;
+  for (const detail::SqliteFile& f : detail::SqliteFilesOf(url)) {
+    for (const std::string& m : detail::SqliteIntegrityCheck(f.path, 100)) {
+      out.findings.push_back({FindingSeverity::kError, f.database, f.path, m});
+    }
+  }
+}
+
+void Constraints(Store* store, const std::string& url, bool repair, CheckOutcome& out) {
+  if (!IsPostgres(url)) {
+    for (const detail::SqliteFile& f : detail::SqliteFilesOf(url)) {
+      for (const std::string& m : detail::SqliteForeignKeyCheck(f.path)) {
+        out.findings.push_back({FindingSeverity::kError, f.database, f.path, m});
+      }
+    }
+    return;
+  }
+  if (store == nullptr) {
+    out.status = "skipped";
+    out.note = "the store could not be opened";
+    return;
+  }
+  for (const std::string& m : detail::PostgresForeignKeyCheck(store->impl())) {
+    out.findings.push_back({FindingSeverity::kError, "", "", m});
+  }
+  for (const std::string& m :
+       detail::PostgresUnvalidatedConstraints(store->impl(), /*validate=*/repair)) {
+    const bool validated = m.ends_with("(validated now)");
+    out.findings.push_back(
+        {validated ? FindingSeverity::kWarning : FindingSeverity::kError, "", "", m});
+    if (validated) out.repairs.push_back({"", "", m});
+  }
+}
+
+void Amcheck(Store* store, const std::string& url, bool, CheckOutcome& out) {
+  if (!IsPostgres(url)) {
+    out.status = "skipped";
+    out.note = "PostgreSQL only (SQLite: see integrity)";
+    return;
+  }
+  if (store == nullptr) {
+    out.status = "skipped";
+    out.note = "the store could not be opened";
+    return;
+  }
+  const detail::AmcheckResult r = detail::PostgresAmcheck(store->impl());
+  if (!r.available) {
+    out.note = r.note;
+    out.findings.push_back({FindingSeverity::kInfo, "", "", r.note});
+    return;
+  }
+  out.note = fmt::format("{} B-tree indexes checked with bt_index_check", r.indexes);
+  for (const std::string& p : r.problems) {
+    out.findings.push_back({FindingSeverity::kError, "", "", p});
+  }
+}
+
+void Balances(Store* store, const std::string&, bool repair, CheckOutcome& out) {
+  for (const detail::BalanceMismatch& m : detail::BalanceLedgerMismatches(store->impl())) {
+    const std::string row =
+        fmt::format("bot_id={}, account_id={}, currency={}", m.bot_id, m.account_id, m.currency);
+    std::string message = m.balance
+                              ? fmt::format("balance is {} but its ledger entries sum to {}",
+                                            m.balance->ToString(), m.ledger_sum.ToString())
+                              : fmt::format("no balance row, but its ledger entries sum to {}",
+                                            m.ledger_sum.ToString());
+    if (!m.ledger_consistent) {
+      message += "; the ledger itself is inconsistent (" + m.first_inconsistent_entry +
+                 "), so the balance is not repaired";
+      out.findings.push_back({FindingSeverity::kError, "trading.balances", row, message});
+      continue;
+    }
+    if (!repair) {
+      out.findings.push_back({FindingSeverity::kError, "trading.balances", row,
+                              message + " (repairable with --repair: the ledger is intact)"});
+      continue;
+    }
+    try {
+      const auto done =
+          detail::RepairBalanceFromLedger(store->impl(), m.bot_id, m.account_id, m.currency);
+      if (!done) {
+        // A posting since the read brought the two together again.
+        out.findings.push_back({FindingSeverity::kWarning, "trading.balances", row,
+                                message + " (now equal: a posting since then)"});
+        continue;
+      }
+      out.findings.push_back(
+          {FindingSeverity::kWarning, "trading.balances", row, message + " (repaired)"});
+      out.repairs.push_back(
+          {"trading.balances", row,
+           fmt::format("amount {} -> {}: set to the sum of the ledger entries, safe because "
+                       "every entry's balance_after equals the running sum of the entries up to "
+                       "it (the ledger is intact and is the record; the balance row is its "
+                       "cache); re-verified under the balance's lock",
+                       done->old_amount ? done->old_amount->ToString() : std::string("(missing)"),
+                       done->new_amount.ToString())});
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kConflict) throw;
+      out.findings.push_back(
+          {FindingSeverity::kError, "trading.balances", row, message + "; " + e.what()});
+    }
+  }
+}
+
+void Coverage(Store* store, const std::string&, bool repair, CheckOutcome& out) {
+  CandleRepository& candles = store->candles();
+  for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
+    const std::string row =
+        fmt::format("instrument_id={}, timeframe={}", k.instrument_id, k.timeframe);
+    const auto tf = TryParseTimeframe(k.timeframe);
+    if (!tf) {
+      out.findings.push_back({FindingSeverity::kError, "market.candle_coverage", row,
+                              "unknown timeframe '" + k.timeframe + "'"});
+      continue;
+    }
+    const auto stored = candles.Coverage(k.instrument_id, *tf);
+    const CandleRangeInfo info = candles.Info(k.instrument_id, *tf);
+    std::string problem;
+    if (info.count == 0) {
+      if (!stored.empty()) problem = "a coverage row for a series without candles";
+    } else {
+      const auto gaps = candles.Gaps(k.instrument_id, *tf);
+      std::int64_t missing = 0;
+      for (const CandleGap& g : gaps) missing += g.missing;
+      if (stored.empty()) {
+        problem = fmt::format("no coverage row for {} candles", info.count);
+      } else {
+        const CandleCoverage& c = stored.front();
+        if (c.count != info.count || c.first != *info.first || c.last != *info.last ||
+            c.gap_count != static_cast<std::int64_t>(gaps.size()) ||
+            c.expected_count != info.count + missing) {
+          problem = fmt::format(
+              "coverage says {} candles {}..{} ({} expected, {} gaps) but the candles are {} "
+              "{}..{} ({} expected, {} gaps)",
+              c.count, c.first.ToIso(), c.last.ToIso(), c.expected_count, c.gap_count, info.count,
+              info.first->ToIso(), info.last->ToIso(), info.count + missing, gaps.size());
+        }
+      }
+    }
+    if (problem.empty()) continue;
+    // Coverage is derived metadata: a stale row is a warning, and always
+    // safe to rebuild from the candles.
+    if (repair) {
+      candles.RefreshCoverage(k.instrument_id, *tf);
+      out.findings.push_back(
+          {FindingSeverity::kWarning, "market.candle_coverage", row, problem + " (repaired)"});
+      out.repairs.push_back({"market.candle_coverage", row,
+                             "recomputed from the stored candles (coverage is derived from them)"});
+    } else {
+      out.findings.push_back({FindingSeverity::kWarning, "market.candle_coverage", row,
+                              problem + " (rebuilt by --repair)"});
+    }
+  }
+}
+
+void Gaps(Store* store, const std::string&, bool, CheckOutcome& out) {
+  std::int64_t series = 0;
+  std::int64_t total = 0;
+  for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
+    const auto tf = TryParseTimeframe(k.timeframe);
+    if (!tf) continue;
+    ++series;
+    for (const CandleGap& g : store->candles().Gaps(k.instrument_id, *tf)) {
+      ++total;
+      out.findings.push_back(
+          {FindingSeverity::kInfo, "market.candles",
+           fmt::format("instrument_id={}, timeframe={}, from={}, to={}", k.instrument_id,
+                       k.timeframe, g.start.ToIso(), g.end.ToIso()),
+           fmt::format("{} missing candle{}", g.missing, g.missing == 1 ? "" : "s")});
+    }
+  }
+  out.note = fmt::format("{} gaps in {} series (informational: markets close)", total, series);
+}
+
+std::vector<CheckDefinition> Build() {
+  std::vector<CheckDefinition> c;
+  c.push_back({"integrity", "SQLite PRAGMA integrity_check of every file", true, SqliteIntegrity});
+  c.push_back({"constraints",
+               "SQLite PRAGMA foreign_key_check of every file; PostgreSQL: every foreign key "
+               "re-verified against the data, and constraints not validated (validated by "
+               "--repair)",
+               true, Constraints});
+  c.push_back(
+      {"amcheck", "PostgreSQL amcheck bt_index_check of every B-tree index", true, Amcheck});
+  c.push_back(
+      RowCheck("orphan-fills", "every fill belongs to an existing order", detail::OrphanFills));
+  c.push_back(RowCheck("orphan-order-events", "every order event belongs to an existing order",
+                       detail::OrphanOrderEvents));
+  c.push_back(RowCheck("order-fills", "each order's filled_quantity equals the sum of its fills",
+                       detail::OrderFillTotals));
+  c.push_back(RowCheck("positions",
+                       "each position's quantity equals the net of its fills (buys minus sells)",
+                       detail::PositionNets));
+  c.push_back(RowCheck("trades",
+                       "each closed trade reconciles with its fills (entry and exit fills at its "
+                       "times, enough quantity on each side, net = gross - fees)",
+                       detail::TradeReconciliation));
+  c.push_back({"balances",
+               "each balance equals the sum of its ledger entries exactly (repaired from an "
+               "intact ledger by --repair)",
+               false, Balances});
+  c.push_back(RowCheck("ledger-references",
+                       "every order, fill and trade a ledger entry refers to exists",
+                       detail::LedgerReferences));
+  c.push_back(RowCheck("ledger-running-balance",
+                       "each ledger entry's balance_after equals the running sum of its account "
+                       "and currency",
+                       detail::LedgerRunningBalances));
+  c.push_back(RowCheck("duplicate-candles",
+                       "no two candles for one instrument, timeframe and bucket (and every candle "
+                       "starts a bucket)",
+                       detail::DuplicateCandles));
+  c.push_back({"candle-coverage",
+               "coverage rows match the candles (rebuilt from the candles by --repair)", false,
+               Coverage});
+  c.push_back(
+      {"candle-gaps", "gaps per instrument and timeframe (listed, not an error)", false, Gaps});
+  return c;
+}
+
+}  // namespace
+
+const std::vector<CheckDefinition>& RegisteredChecks() {
+  static const std::vector<CheckDefinition> checks = Build();
+  return checks;
+}
+
+}  // namespace tradestore

@@ -1,0 +1,68 @@
+// Helpers shared by the ops commands (status, stats). Internal.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/ops_queries.h"
+#include "store/store_impl.h"
+#include "tradestore/error.h"
+#include "tradestore/status.h"
+
+namespace tradestore::ops {
+
+using nlohmann::json;
+
+inline json OptTime(const std::optional<Timestamp>& t) {
+  return t ? json(t->ToIso()) : json(nullptr);
+}
+template <typename T>
+inline json Opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+inline std::string Backend(const std::string& url) {
+  return detail::IsPostgresUrl(url) ? "postgres" : "sqlite";
+}
+
+// Throws kNotFound for a SQLite store that does not exist: status and check
+// never create one.
+inline void RequireExisting(const std::string& url) {
+  if (detail::IsPostgresUrl(url)) return;
+  if (!url.starts_with("sqlite:")) {
+    throw InvalidArgument(
+        "store URL '" + url +
+        "' must start with sqlite: or postgresql:// (e.g. sqlite:tradestore-data)");
+  }
+  const auto files = detail::SqliteFilesOf(url);
+  if (files.empty()) return;  // :memory:
+  const std::filesystem::path root = files.size() == 1
+                                         ? std::filesystem::path(files[0].path)
+                                         : std::filesystem::path(files[0].path).parent_path();
+  if (!std::filesystem::exists(root)) throw NotFound("no store at " + root.string());
+}
+
+inline std::string PgLocation(const std::string& db) {
+  return db == "trading" ? "schemas trading, config, audit" : "schema " + db;
+}
+
+inline void FillStorage(detail::StoreImpl& impl, std::vector<DatabaseStatus>& out) {
+  for (const detail::StorageInfo& s : detail::Storage(impl)) {
+    DatabaseStatus d;
+    d.name = s.database;
+    d.location = s.path.empty() ? PgLocation(s.database) : s.path;
+    d.connected = true;
+    d.bytes = s.bytes;
+    d.wal_bytes = s.wal_bytes;
+    d.free_pages = s.free_pages;
+    d.page_size = s.page_size;
+    d.dead_rows = s.dead_rows;
+    d.file_modified = s.file_modified;
+    out.push_back(std::move(d));
+  }
+}
+
+}  // namespace tradestore::ops

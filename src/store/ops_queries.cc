@@ -1,0 +1,802 @@
+// Operator queries: status, statistics, optimize, storage integrity,
+// retention and snapshots; see ops_queries.h. (Domain invariant queries are
+// in invariant_queries.cc.)
+#include "store/ops_queries.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "sql/migrations.h"
+#include "sql/sqlite/sqlite_connection.h"
+#include "tradestore/error.h"
+
+namespace tradestore::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr Database kDatabases[] = {Database::kTrading, Database::kMarket, Database::kAnalytics};
+
+bool IsPostgres(StoreImpl& store) { return store.dialect() == sql::Dialect::kPostgres; }
+
+std::int64_t ScalarInt(sql::Connection& c, std::string_view query) {
+  sql::Statement& st = c.Prepare(query);
+  std::int64_t v = 0;
+  if (st.Step() && !st.IsNull(0)) v = st.GetInt64(0);
+  st.Reset();
+  return v;
+}
+
+std::int64_t FileBytes(const std::string& path) {
+  std::error_code ec;
+  const auto n = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<std::int64_t>(n);
+}
+
+std::optional<Timestamp> FileTime(const std::string& path) {
+  std::error_code ec;
+  const auto t = fs::last_write_time(path, ec);
+  if (ec) return std::nullopt;
+  const auto sys = std::chrono::file_clock::to_sys(t);
+  return Timestamp(
+      std::chrono::duration_cast<std::chrono::microseconds>(sys.time_since_epoch()).count());
+}
+
+// The distinct SQLite connections of a store with their database name and
+// path ("all" for a single-file store).
+struct Part {
+  std::string database;
+  std::string path;
+  sql::Connection* connection;
+};
+std::vector<Part> SqliteParts(StoreImpl& store) {
+  std::vector<Part> parts;
+  if (store.single_file()) {
+    parts.push_back({"all", store.path(Database::kTrading), &store.connection(Database::kTrading)});
+    return parts;
+  }
+  for (Database db : kDatabases) {
+    parts.push_back({DatabaseName(db), store.path(db), &store.connection(db)});
+  }
+  return parts;
+}
+
+// PostgreSQL schemas per database.
+const char* kPgSchemas = "('trading', 'config', 'audit', 'market', 'analytics')";
+std::string PgDatabaseOfSchema(const std::string& schema) {
+  return schema == "market" || schema == "analytics" ? schema : "trading";
+}
+
+bool IsRecordTime(const ColumnInfo& c) {
+  return c.kind == ColumnKind::kTime &&
+         (c.name == "time" || c.name == "created_at" || c.name == "updated_at" ||
+          c.name == "computed_at" || c.name == "exit_time");
+}
+
+std::int64_t PgDatabaseBytes(StoreImpl& store) {
+  return ScalarInt(store.connection(Database::kTrading),
+                   "SELECT pg_database_size(current_database())");
+}
+
+std::int64_t SqliteBytes(const std::string& path) {
+  return FileBytes(path) + FileBytes(path + "-wal");
+}
+
+}  // namespace
+
+const char* DatabaseName(Database db) {
+  switch (db) {
+    case Database::kTrading:
+      return "trading";
+    case Database::kMarket:
+      return "market";
+    case Database::kAnalytics:
+      return "analytics";
+  }
+  return "trading";
+}
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
+std::string RedactedUrl(std::string_view url) {
+  std::string out(url);
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto at = out.find('@', scheme + 3);
+    const auto slash = out.find('/', scheme + 3);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      const auto colon = out.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  for (std::size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
+    const std::size_t start = pos + 9;
+    std::size_t end = out.find_first_of("& ", start);
+    if (end == std::string::npos) end = out.size();
+    out.replace(start, end - start, "***");
+    pos = start + 3;
+  }
+  return out;
+}
+
+std::vector<SqliteFile> SqliteFilesOf(std::string_view url) {
+  if (!url.starts_with("sqlite:")) return {};
+  std::string_view rest = url.substr(7);
+  if (rest.starts_with("//")) rest.remove_prefix(2);
+  if (const auto q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
+  if (rest.empty() || rest == ":memory:") return {};
+  const std::string path(rest);
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  bool single = false;
+  if (fs::exists(status)) {
+    single = !fs::is_directory(status);
+  } else {
+    std::string lower = path;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    single = lower.ends_with(".db") || lower.ends_with(".sqlite") || lower.ends_with(".sqlite3");
+  }
+  if (single) return {{"all", path}};
+  std::vector<SqliteFile> out;
+  for (Database db : kDatabases) {
+    out.push_back({DatabaseName(db), (fs::path(path) / (std::string(DatabaseName(db)) + ".db"))});
+  }
+  return out;
+}
+
+std::vector<SchemaState> SchemaStates(StoreImpl& store) {
+  std::vector<SchemaState> out;
+  auto add = [&](sql::Connection& c, const char* dialect, const char* database) {
+    const sql::MigrationStatus m = sql::GetMigrationStatus(c, dialect, database);
+    out.push_back({database, m.current_version, m.latest_version, m.pending});
+  };
+  if (IsPostgres(store)) {
+    add(store.connection(Database::kTrading), "postgres", "all");
+  } else {
+    for (Database db : kDatabases) add(store.connection(db), "sqlite", DatabaseName(db));
+  }
+  return out;
+}
+
+std::vector<StorageInfo> Storage(StoreImpl& store) {
+  std::vector<StorageInfo> out;
+  if (IsPostgres(store)) {
+    sql::Connection& c = store.connection(Database::kTrading);
+    std::map<std::string, StorageInfo> by_db;
+    for (Database db : kDatabases) {
+      StorageInfo& s = by_db[DatabaseName(db)];
+      s.database = DatabaseName(db);
+      s.bytes = 0;
+      s.dead_rows = 0;
+    }
+    sql::Statement& st = c.Prepare(
+        std::string("SELECT n.nspname, COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind = 'r' AND n.nspname IN ") +
+        kPgSchemas + " GROUP BY n.nspname");
+    while (st.Step()) by_db[PgDatabaseOfSchema(st.GetText(0))].bytes += st.GetInt64(1);
+    st.Reset();
+    sql::Statement& dead =
+        c.Prepare(std::string("SELECT schemaname, COALESCE(sum(n_dead_tup), 0)::bigint FROM "
+                              "pg_stat_user_tables WHERE schemaname IN ") +
+                  kPgSchemas + " GROUP BY schemaname");
+    while (dead.Step()) *by_db[PgDatabaseOfSchema(dead.GetText(0))].dead_rows += dead.GetInt64(1);
+    dead.Reset();
+    for (Database db : kDatabases) out.push_back(by_db[DatabaseName(db)]);
+    return out;
+  }
+  for (const Part& p : SqliteParts(store)) {
+    StorageInfo s;
+    s.database = p.database;
+    s.path = p.path;
+    s.bytes = FileBytes(p.path);
+    s.wal_bytes = FileBytes(p.path + "-wal");
+    s.page_size = ScalarInt(*p.connection, "PRAGMA page_size");
+    s.page_count = ScalarInt(*p.connection, "PRAGMA page_count");
+    s.free_pages = ScalarInt(*p.connection, "PRAGMA freelist_count");
+    s.file_modified = FileTime(p.path);
+    if (auto w = FileTime(p.path + "-wal"); w && (!s.file_modified || *w > *s.file_modified)) {
+      s.file_modified = w;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<TableState> TableStates(StoreImpl& store) {
+  std::vector<TableState> out;
+  for (const TableInfo& t : StoreTables()) {
+    TableState s;
+    s.table = &t;
+    try {
+      sql::Connection& c = store.connection(t.database);
+      const bool has_test = std::any_of(t.columns.begin(), t.columns.end(),
+                                        [](const ColumnInfo& ci) { return ci.name == "is_test"; });
+      sql::Statement& count = c.Prepare(
+          "SELECT count(*)" +
+          std::string(has_test ? ", COALESCE(sum(CASE WHEN is_test = 1 THEN 1 ELSE 0 END), 0)"
+                               : "") +
+          " FROM " + t.QualifiedName());
+      if (count.Step()) {
+        s.rows = count.GetInt64(0);
+        if (has_test) s.test_rows = count.GetInt64(1);
+      }
+      count.Reset();
+      std::vector<std::string> times;
+      for (const ColumnInfo& ci : t.columns) {
+        if (IsRecordTime(ci)) times.push_back("max(" + ci.name + ")");
+      }
+      std::string from = t.QualifiedName();
+      if (t.QualifiedName() == "market.candles") {
+        times = {"max(updated_at)"};
+        from = "market.candle_coverage";
+      }
+      if (!times.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < times.size(); ++i) list += (i ? ", " : "") + times[i];
+        sql::Statement& st = c.Prepare("SELECT " + list + " FROM " + from);
+        if (st.Step()) {
+          for (std::size_t i = 0; i < times.size(); ++i) {
+            if (st.IsNull(static_cast<int>(i))) continue;
+            const Timestamp v = st.GetTimestamp(static_cast<int>(i));
+            if (!s.last_write || v > *s.last_write) s.last_write = v;
+          }
+        }
+        st.Reset();
+      }
+    } catch (const Error& e) {
+      s.error = e.what();
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<IndexUse> IndexUsage(StoreImpl& store) {
+  std::vector<IndexUse> out;
+  if (IsPostgres(store)) {
+    sql::Statement& st = store.connection(Database::kTrading)
+                             .Prepare(std::string("SELECT schemaname, relname, indexrelname, "
+                                                  "idx_scan, idx_tup_read, "
+                                                  "pg_relation_size(indexrelid) FROM "
+                                                  "pg_stat_user_indexes WHERE schemaname IN ") +
+                                      kPgSchemas + " ORDER BY 1, 2, 3");
+    while (st.Step()) {
+      IndexUse u;
+      u.database = PgDatabaseOfSchema(st.GetText(0));
+      u.table = st.GetText(0) + "." + st.GetText(1);
+      u.index = st.GetText(2);
+      u.scans = st.GetInt64(3);
+      u.tuples_read = st.GetInt64(4);
+      u.bytes = st.GetInt64(5);
+      out.push_back(std::move(u));
+    }
+    st.Reset();
+    return out;
+  }
+  for (const Part& p : SqliteParts(store)) {
+    sql::Connection& c = *p.connection;
+    const bool has_stat1 =
+        ScalarInt(c, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'") > 0;
+    bool has_dbstat = true;
+    try {
+      ScalarInt(c, "SELECT count(*) FROM dbstat WHERE name = 'sqlite_master'");
+    } catch (const Error&) {
+      has_dbstat = false;
+    }
+    std::vector<std::pair<std::string, std::string>> indexes;
+    {
+      sql::Statement& st = c.Prepare(
+          "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' ORDER BY tbl_name, name");
+      while (st.Step()) indexes.emplace_back(st.GetText(0), st.GetText(1));
+      st.Reset();
+    }
+    // WITHOUT ROWID tables are their primary-key index.
+    {
+      sql::Statement& st = c.Prepare(
+          "SELECT name, name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT "
+          "ROWID%' ORDER BY name");
+      while (st.Step()) indexes.emplace_back(st.GetText(0), st.GetText(1) + " (primary key)");
+      st.Reset();
+    }
+    for (const auto& [table, index] : indexes) {
+      IndexUse u;
+      u.database = p.database;
+      u.table = table;
+      u.index = index;
+      const std::string name = index.ends_with(" (primary key)") ? table : index;
+      if (has_stat1) {
+        sql::Statement& st = c.Prepare("SELECT stat FROM sqlite_stat1 WHERE idx = ?");
+        st.Bind(1, name);
+        if (st.Step() && !st.IsNull(0)) u.stat = st.GetText(0);
+        st.Reset();
+      }
+      if (has_dbstat) {
+        sql::Statement& st =
+            c.Prepare("SELECT COALESCE(sum(pgsize), 0) FROM dbstat WHERE name = ?");
+        st.Bind(1, name);
+        if (st.Step()) u.bytes = st.GetInt64(0);
+        st.Reset();
+      }
+      out.push_back(std::move(u));
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<QueryShape>> SlowestQueries(StoreImpl& store, int limit,
+                                                      std::string& why) {
+  if (!IsPostgres(store)) {
+    why = "SQLite does not record query times";
+    return std::nullopt;
+  }
+  sql::Connection& c = store.connection(Database::kTrading);
+  if (ScalarInt(c, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'") == 0) {
+    why =
+        "the pg_stat_statements extension is not installed in this database (it needs "
+        "shared_preload_libraries = 'pg_stat_statements' and CREATE EXTENSION "
+        "pg_stat_statements)";
+    return std::nullopt;
+  }
+  std::vector<QueryShape> out;
+  try {
+    sql::Statement& st = c.Prepare(
+        "SELECT query, calls, total_exec_time, mean_exec_time FROM pg_stat_statements "
+        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "ORDER BY total_exec_time DESC LIMIT ?");
+    st.Bind(1, static_cast<std::int64_t>(limit));
+    while (st.Step()) {
+      out.push_back({st.GetText(0), st.GetInt64(1), st.GetDouble(2), st.GetDouble(3)});
+    }
+    st.Reset();
+  } catch (const Error& e) {
+    why = std::string("pg_stat_statements cannot be read: ") + e.what();
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::vector<OptimizeStep> Optimize(StoreImpl& store, bool vacuum) {
+  std::vector<OptimizeStep> out;
+  if (IsPostgres(store)) {
+    sql::Connection& c = store.connection(Database::kTrading);
+    auto step = [&](const char* action, const std::string& sql) {
+      OptimizeStep s{"all", action, PgDatabaseBytes(store), 0};
+      c.ExecuteScript(sql);
+      s.bytes_after = PgDatabaseBytes(store);
+      out.push_back(s);
+    };
+    step("analyze", "ANALYZE");
+    if (vacuum) step("vacuum", "VACUUM");
+    return out;
+  }
+  for (const Part& p : SqliteParts(store)) {
+    sql::Connection& c = *p.connection;
+    auto step = [&](const char* action, const std::string& sql) {
+      OptimizeStep s{p.database, action, SqliteBytes(p.path), 0};
+      sql::Statement& st = c.Prepare(sql);
+      while (st.Step()) {
+      }
+      st.Reset();
+      s.bytes_after = SqliteBytes(p.path);
+      out.push_back(s);
+    };
+    step("analyze", "ANALYZE");
+    step("pragma optimize", "PRAGMA optimize");
+    if (vacuum) step("vacuum", "VACUUM");
+    step("wal_checkpoint(TRUNCATE)", "PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  return out;
+}
+
+std::vector<std::string> SqliteIntegrityCheck(const std::string& path, int max_errors) {
+  if (!fs::exists(path)) return {"the file " + path + " does not exist"};
+  std::vector<std::string> out;
+  try {
+    sql::SqliteOptions options;
+    auto c = sql::OpenSqlite(path, options);
+    sql::Statement& st = c->Prepare(fmt::format("PRAGMA integrity_check({})", max_errors));
+    while (st.Step()) {
+      const std::string line = st.GetText(0);
+      if (line != "ok") out.push_back(line);
+    }
+    st.Reset();
+  } catch (const Error& e) {
+    out.push_back(e.what());
+  }
+  return out;
+}
+
+std::vector<std::string> SqliteForeignKeyCheck(const std::string& path) {
+  if (!fs::exists(path)) return {};
+  std::vector<std::string> out;
+  try {
+    auto c = sql::OpenSqlite(path, sql::SqliteOptions{});
+    sql::Statement& st = c->Prepare("PRAGMA foreign_key_check");
+    while (st.Step()) {
+      out.push_back(fmt::format("{} rowid {}: no parent row in {} (foreign key {})", st.GetText(0),
+                                st.IsNull(1) ? std::string("NULL") : st.GetText(1), st.GetText(2),
+                                st.GetInt64(3)));
+    }
+    st.Reset();
+  } catch (const Error& e) {
+    out.push_back(e.what());
+  }
+  return out;
+}
+
+std::vector<std::string> PostgresUnvalidatedConstraints(StoreImpl& store, bool validate) {
+  sql::Connection& c = store.connection(Database::kTrading);
+  std::vector<std::array<std::string, 3>> found;
+  sql::Statement& st =
+      c.Prepare(std::string("SELECT n.nspname, t.relname, con.conname FROM pg_constraint con "
+                            "JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON "
+                            "n.oid = t.relnamespace WHERE NOT con.convalidated AND n.nspname IN ") +
+                kPgSchemas + " ORDER BY 1, 2, 3");
+  while (st.Step()) found.push_back({st.GetText(0), st.GetText(1), st.GetText(2)});
+  st.Reset();
+  std::vector<std::string> out;
+  for (const auto& [schema, table, name] : found) {
+    std::string line = fmt::format("{}.{} constraint {} is not validated", schema, table, name);
+    if (validate) {
+      try {
+        c.ExecuteScript(
+            fmt::format("ALTER TABLE {}.{} VALIDATE CONSTRAINT \"{}\"", schema, table, name));
+        line += " (validated now)";
+      } catch (const Error& e) {
+        line += fmt::format(" and fails validation: {}", e.what());
+      }
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<std::string> PostgresForeignKeyCheck(StoreImpl& store) {
+  sql::Connection& c = store.connection(Database::kTrading);
+  struct Fk {
+    std::string name, child, parent;
+    std::vector<std::string> child_cols, parent_cols;
+  };
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
+      out.push_back(s.substr(start, comma - start));
+    }
+    out.push_back(s.substr(start));
+    return out;
+  };
+  std::vector<Fk> fks;
+  sql::Statement& st = c.Prepare(
+      std::string(
+          "SELECT con.conname, cn.nspname || '.' || cl.relname, pn.nspname || '.' || pl.relname, "
+          "(SELECT string_agg(a.attname, ',' ORDER BY k.i) FROM unnest(con.conkey) WITH "
+          "ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = "
+          "k.att), "
+          "(SELECT string_agg(a.attname, ',' ORDER BY k.i) FROM unnest(con.confkey) WITH "
+          "ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = "
+          "k.att) "
+          "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace cn "
+          "ON cn.oid = cl.relnamespace JOIN pg_class pl ON pl.oid = con.confrelid JOIN "
+          "pg_namespace pn ON pn.oid = pl.relnamespace WHERE con.contype = 'f' AND cn.nspname "
+          "IN ") +
+      kPgSchemas + " ORDER BY 2, 1");
+  while (st.Step()) {
+    fks.push_back(
+        {st.GetText(0), st.GetText(1), st.GetText(2), split(st.GetText(3)), split(st.GetText(4))});
+  }
+  st.Reset();
+  std::vector<std::string> out;
+  for (const Fk& fk : fks) {
+    std::string not_null;
+    std::string match;
+    for (std::size_t i = 0; i < fk.child_cols.size(); ++i) {
+      not_null += fmt::format("{}c.\"{}\" IS NOT NULL", i ? " AND " : "", fk.child_cols[i]);
+      match += fmt::format("{}p.\"{}\" = c.\"{}\"", i ? " AND " : "", fk.parent_cols[i],
+                           fk.child_cols[i]);
+    }
+    const std::int64_t n = ScalarInt(
+        c, fmt::format("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p "
+                       "WHERE {})",
+                       fk.child, not_null, fk.parent, match));
+    if (n > 0) {
+      out.push_back(fmt::format("{}: {} row{} violate foreign key {} ({}) -> {} ({})", fk.child, n,
+                                n == 1 ? "" : "s", fk.name, fmt::join(fk.child_cols, ", "),
+                                fk.parent, fmt::join(fk.parent_cols, ", ")));
+    }
+  }
+  return out;
+}
+
+AmcheckResult PostgresAmcheck(StoreImpl& store) {
+  AmcheckResult r;
+  sql::Connection& c = store.connection(Database::kTrading);
+  if (ScalarInt(c, "SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'") == 0) {
+    r.note = ScalarInt(c, "SELECT count(*) FROM pg_available_extensions WHERE name = 'amcheck'") > 0
+                 ? "amcheck is available on the server but not installed in this database "
+                   "(CREATE EXTENSION amcheck, as a superuser, enables B-tree index checks)"
+                 : "the amcheck extension is not available on this server";
+    return r;
+  }
+  r.available = true;
+  std::vector<std::string> indexes;
+  sql::Statement& st = c.Prepare(
+      std::string("SELECT n.nspname || '.' || ci.relname FROM pg_index i JOIN pg_class ci ON "
+                  "ci.oid = i.indexrelid JOIN pg_am am ON am.oid = ci.relam JOIN pg_namespace n "
+                  "ON n.oid = ci.relnamespace WHERE am.amname = 'btree' AND n.nspname IN ") +
+      kPgSchemas + " ORDER BY 1");
+  while (st.Step()) indexes.push_back(st.GetText(0));
+  st.Reset();
+  for (const std::string& index : indexes) {
+    try {
+      sql::Statement& check = c.Prepare("SELECT bt_index_check(CAST(? AS regclass))::text");
+      check.Bind(1, index);
+      while (check.Step()) {
+      }
+      check.Reset();
+      ++r.indexes;
+    } catch (const Error& e) {
+      r.problems.push_back(fmt::format("index {}: {}", index, e.what()));
+    }
+  }
+  return r;
+}
+
+// ---- Retention -------------------------------------------------------------
+
+namespace {
+
+struct PruneSql {
+  std::string key;   // "id" or "instrument_id, timeframe, open_time"
+  std::string cond;  // with one '?' for the cut-off time
+  Database database;
+};
+
+PruneSql SqlOf(const PruneKindInfo& kind) {
+  const std::string terminal = "('filled', 'cancelled', 'rejected', 'expired')";
+  if (kind.kind == "candles") {
+    return {"instrument_id, timeframe, open_time", "open_time < ?", Database::kMarket};
+  }
+  if (kind.kind == "order-events") {
+    return {"id",
+            "time < ? AND EXISTS (SELECT 1 FROM trading.orders o WHERE o.bot_id = "
+            "trading.order_events.bot_id AND o.id = trading.order_events.order_id AND o.status "
+            "IN " +
+                terminal + ")",
+            Database::kTrading};
+  }
+  if (kind.kind == "portfolio-snapshots") {
+    return {"bot_id, account_id, time", "time < ?", Database::kTrading};
+  }
+  if (kind.kind == "performance-reports") {
+    return {"id", "computed_at < ?", Database::kAnalytics};
+  }
+  if (kind.kind == "signals") {
+    return {"id",
+            "time < ? AND NOT EXISTS (SELECT 1 FROM trading.orders o WHERE o.bot_id = "
+            "trading.signals.bot_id AND o.signal_id = trading.signals.id) AND NOT EXISTS (SELECT 1 "
+            "FROM trading.trades t WHERE t.bot_id = trading.signals.bot_id AND t.signal_id = "
+            "trading.signals.id) AND NOT EXISTS (SELECT 1 FROM trading.positions p WHERE "
+            "p.bot_id = trading.signals.bot_id AND p.trade_signal_id = trading.signals.id)",
+            Database::kTrading};
+  }
+  // audit.* event tables (system-events, errors, risk-events): id and time.
+  return {"id", "time < ?", Database::kTrading};
+}
+
+}  // namespace
+
+const std::vector<PruneKindInfo>& PruneKinds() {
+  static const std::vector<PruneKindInfo> kinds = {
+      {"candles", "market.candles", "candles opening before T (coverage rows are recomputed)"},
+      {"order-events", "trading.order_events",
+       "status events before T of orders in a terminal status (filled, cancelled, rejected, "
+       "expired); events of open orders are kept"},
+      {"signals", "trading.signals", "signals before T that no order, trade or position refers to"},
+      {"portfolio-snapshots", "trading.portfolio_snapshots", "equity snapshots before T"},
+      {"performance-reports", "analytics.performance_reports", "reports computed before T"},
+      {"system-events", "audit.system_events", "system events before T"},
+      {"errors", "audit.error_log", "error log entries before T"},
+      {"risk-events", "audit.risk_events", "risk events before T"},
+  };
+  return kinds;
+}
+
+bool PruneTableExists(StoreImpl& store, const PruneKindInfo& kind) {
+  const PruneSql s = SqlOf(kind);
+  sql::Connection& c = store.connection(s.database);
+  const auto dot = kind.table.find('.');
+  const std::string schema = kind.table.substr(0, dot);
+  const std::string name = kind.table.substr(dot + 1);
+  sql::Statement& st =
+      IsPostgres(store)
+          ? c.Prepare(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+                "table_name = ?")
+          : c.Prepare(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND ? <> '' AND "
+                "name = ?");
+  st.Bind(1, schema).Bind(2, name);
+  const bool found = st.Step() && st.GetInt64(0) > 0;
+  st.Reset();
+  return found;
+}
+
+std::int64_t CountPrunable(StoreImpl& store, const PruneKindInfo& kind, Timestamp before) {
+  const PruneSql s = SqlOf(kind);
+  sql::Statement& st = store.connection(s.database)
+                           .Prepare("SELECT count(*) FROM " + kind.table + " WHERE " + s.cond);
+  st.Bind(1, before);
+  const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
+  st.Reset();
+  return n;
+}
+
+std::int64_t PruneBatch(StoreImpl& store, const PruneKindInfo& kind, Timestamp before,
+                        std::int64_t batch) {
+  const PruneSql s = SqlOf(kind);
+  sql::Connection& c = store.connection(s.database);
+  const bool composite = s.key.find(',') != std::string::npos;
+  const std::string lhs = composite ? "(" + s.key + ")" : s.key;
+  sql::Transaction tx(c);
+  sql::Statement& st =
+      c.Prepare("DELETE FROM " + kind.table + " WHERE " + lhs + " IN (SELECT " + s.key + " FROM " +
+                kind.table + " WHERE " + s.cond + " ORDER BY " + s.key + " LIMIT ?)");
+  st.Bind(1, before).Bind(2, batch);
+  const std::int64_t n = st.Execute();
+  tx.Commit();
+  return n;
+}
+
+std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp before) {
+  std::vector<CandleSeriesKey> out;
+  sql::Statement& st =
+      store.connection(Database::kMarket)
+          .Prepare(
+              "SELECT DISTINCT instrument_id, timeframe FROM market.candles WHERE open_time < ? "
+              "ORDER BY 1, 2");
+  st.Bind(1, before);
+  while (st.Step()) out.push_back({st.GetInt64(0), st.GetText(1)});
+  st.Reset();
+  return out;
+}
+
+// ---- Snapshots -------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void SqliteFail(sqlite3* db, const std::string& what) {
+  throw Error(ErrorKind::kStorage,
+              what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"),
+              "SQLITE_" + std::to_string(db != nullptr ? sqlite3_extended_errcode(db) : 0));
+}
+
+void Exec(sqlite3* db, const std::string& sql) {
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    SqliteFail(db, "snapshot: " + sql);
+  }
+}
+
+struct Handle {
+  sqlite3* db = nullptr;
+  ~Handle() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+};
+
+}  // namespace
+
+void SqliteSnapshot(const std::vector<SqliteFile>& sources,
+                    const std::vector<std::string>& targets) {
+  if (sources.empty() || sources.size() != targets.size()) {
+    throw Error(ErrorKind::kInternal, "snapshot: sources and targets do not match");
+  }
+  for (const SqliteFile& f : sources) {
+    if (!fs::exists(f.path)) throw NotFound("snapshot: no database file " + f.path);
+  }
+  Handle src;
+  if (sqlite3_open_v2(sources[0].path.c_str(), &src.db, SQLITE_OPEN_READWRITE, nullptr) !=
+      SQLITE_OK) {
+    SqliteFail(src.db, "snapshot: cannot open " + sources[0].path);
+  }
+  sqlite3_busy_timeout(src.db, 10000);
+  std::vector<std::string> schemas = {"main"};
+  for (std::size_t i = 1; i < sources.size(); ++i) {
+    const std::string alias = "src" + std::to_string(i);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(src.db, ("ATTACH DATABASE ?1 AS " + alias).c_str(), -1, &st, nullptr) !=
+        SQLITE_OK) {
+      SqliteFail(src.db, "snapshot: attach");
+    }
+    sqlite3_bind_text(st, 1, sources[i].path.c_str(), -1, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) SqliteFail(src.db, "snapshot: cannot attach " + sources[i].path);
+    schemas.push_back(alias);
+  }
+  // One read transaction over every file: each file's snapshot starts at
+  // its first read, all of them before any page is copied. Files whose
+  // rows refer to another file's rows are read first (analytics, then
+  // trading, then market), so a row never refers to one missing from the
+  // set even if a writer commits between those first reads.
+  Exec(src.db, "BEGIN");
+  std::vector<std::size_t> order;
+  for (std::size_t i = sources.size(); i-- > 0;) order.push_back(i);
+  if (sources.size() == 3) order = {2, 0, 1};  // analytics, trading, market
+  for (std::size_t i : order) Exec(src.db, "SELECT count(*) FROM " + schemas[i] + ".sqlite_master");
+  try {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      Handle dst;
+      if (sqlite3_open_v2(targets[i].c_str(), &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                          nullptr) != SQLITE_OK) {
+        SqliteFail(dst.db, "snapshot: cannot create " + targets[i]);
+      }
+      sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, schemas[i].c_str());
+      if (b == nullptr) SqliteFail(dst.db, "snapshot: backup of " + sources[i].path);
+      const int rc = sqlite3_backup_step(b, -1);
+      sqlite3_backup_finish(b);
+      if (rc != SQLITE_DONE) SqliteFail(dst.db, "snapshot: copying " + sources[i].path);
+    }
+  } catch (...) {
+    sqlite3_exec(src.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  Exec(src.db, "COMMIT");
+}
+
+void WithSnapshot(StoreImpl& store, const std::function<void()>& body) {
+  if (IsPostgres(store)) {
+    sql::Connection& c = store.connection(Database::kTrading);
+    sql::Transaction tx(c);
+    c.ExecuteScript("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    body();
+    tx.Commit();
+    return;
+  }
+  // The driver's own Begin takes the write lock (BEGIN IMMEDIATE); a read
+  // snapshot is a deferred transaction whose first read pins it.
+  std::vector<sql::Connection*> open;
+  try {
+    for (const Part& p : SqliteParts(store)) {
+      p.connection->ExecuteScript("BEGIN DEFERRED");
+      open.push_back(p.connection);
+      ScalarInt(*p.connection, "SELECT count(*) FROM sqlite_master");
+    }
+    body();
+  } catch (...) {
+    for (sql::Connection* c : open) {
+      try {
+        c->ExecuteScript("ROLLBACK");
+      } catch (const Error&) {
+      }
+    }
+    throw;
+  }
+  // Nothing was written: ending a read transaction cannot lose anything,
+  // and on a damaged file (a failed read may have ended it already) it must
+  // not turn the findings into an exception.
+  for (sql::Connection* c : open) {
+    try {
+      c->ExecuteScript("ROLLBACK");
+    } catch (const Error&) {
+    }
+  }
+}
+
+void DeleteAllRows(StoreImpl& store) {
+  const std::vector<TableInfo>& tables = StoreTables();
+  for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
+    store.connection(it->database).Prepare("DELETE FROM " + it->QualifiedName()).Execute();
+  }
+}
+
+}  // namespace tradestore::detail

@@ -1,0 +1,247 @@
+// The SQL behind tradestore's operator commands (status, check, stats,
+// optimize, backup, restore, prune; include/tradestore/{status,check,
+// backup,prune}.h): storage sizes and pragmas, integrity checks, the domain
+// invariant queries, retention deletes and the SQLite snapshot. The ops
+// layer (src/ops) orchestrates these; it writes no SQL of its own.
+//
+// Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store_impl.h"
+#include "store/table_io.h"
+#include "tradestore/decimal.h"
+#include "tradestore/timestamp.h"
+
+namespace tradestore::detail {
+
+// "trading", "market", "analytics".
+const char* DatabaseName(Database db);
+
+// ---- Locating a store without opening it ----------------------------------
+
+// The files of a SQLite store URL ("sqlite:DIR", "sqlite:FILE.db", with
+// optional "//" and query): (database name, path) for trading, market and
+// analytics, or one ("all", path) for a single-file store. Empty for
+// PostgreSQL URLs and ":memory:".
+struct SqliteFile {
+  std::string database;  // "trading", "market", "analytics" or "all"
+  std::string path;
+};
+bool IsPostgresUrl(std::string_view url);
+// The URL with any password replaced by "***" (user:PASSWORD@ and
+// password=... parameters), for reports and backup manifests.
+std::string RedactedUrl(std::string_view url);
+std::vector<SqliteFile> SqliteFilesOf(std::string_view url);
+
+// ---- Status and statistics -------------------------------------------------
+
+struct SchemaState {
+  std::string database;  // "trading", "market", "analytics" (SQLite) or "all"
+  int current = 0;
+  int latest = 0;
+  std::vector<int> pending;
+};
+std::vector<SchemaState> SchemaStates(StoreImpl& store);
+
+// Storage of one database: a SQLite file, or on PostgreSQL the schemas that
+// hold it (trading = trading + config + audit).
+struct StorageInfo {
+  std::string database;
+  std::string path;                       // SQLite file; "" on PostgreSQL
+  std::int64_t bytes = 0;                 // file size / total relation size
+  std::optional<std::int64_t> wal_bytes;  // SQLite -wal file; nullopt on PostgreSQL
+  std::optional<std::int64_t> page_size;  // SQLite only
+  std::optional<std::int64_t> page_count;
+  std::optional<std::int64_t> free_pages;  // SQLite freelist_count
+  std::optional<std::int64_t> dead_rows;   // PostgreSQL n_dead_tup
+  std::optional<Timestamp> file_modified;  // SQLite: newest mtime of file and -wal
+};
+std::vector<StorageInfo> Storage(StoreImpl& store);
+
+struct TableState {
+  const TableInfo* table = nullptr;
+  std::int64_t rows = 0;
+  std::optional<std::int64_t> test_rows;  // tables with is_test
+  // Newest value of the table's record times (time, created_at, updated_at,
+  // computed_at, exit_time; candles: their coverage's updated_at).
+  std::optional<Timestamp> last_write;
+  std::optional<std::string> error;  // the table could not be read
+};
+std::vector<TableState> TableStates(StoreImpl& store);
+
+struct IndexUse {
+  std::string database;
+  std::string table;
+  std::string index;
+  std::optional<std::int64_t> scans;        // PostgreSQL idx_scan
+  std::optional<std::int64_t> tuples_read;  // PostgreSQL idx_tup_read
+  std::optional<std::int64_t> bytes;        // index size (dbstat / pg_relation_size)
+  std::string stat;                         // SQLite sqlite_stat1 stat ("" before ANALYZE)
+};
+std::vector<IndexUse> IndexUsage(StoreImpl& store);
+
+struct QueryShape {
+  std::string query;
+  std::int64_t calls = 0;
+  double total_ms = 0;
+  double mean_ms = 0;
+};
+// PostgreSQL pg_stat_statements (when the extension is installed), slowest
+// total time first; nullopt when nothing records query times (SQLite, or
+// the extension missing), with the reason in `why`.
+std::optional<std::vector<QueryShape>> SlowestQueries(StoreImpl& store, int limit,
+                                                      std::string& why);
+
+struct OptimizeStep {
+  std::string database;
+  std::string action;  // "analyze", "pragma optimize", "wal_checkpoint(TRUNCATE)", "vacuum"
+  std::int64_t bytes_before = 0;
+  std::int64_t bytes_after = 0;
+};
+// ANALYZE / PRAGMA optimize and a WAL checkpoint on every database, and
+// VACUUM when asked; sizes before and after each step (SQLite: file plus
+// -wal; PostgreSQL: pg_database_size).
+std::vector<OptimizeStep> Optimize(StoreImpl& store, bool vacuum);
+
+// ---- Storage integrity -----------------------------------------------------
+
+// PRAGMA integrity_check (first `max_errors` messages) of one SQLite file,
+// opened on its own connection; an open failure is reported as a message.
+std::vector<std::string> SqliteIntegrityCheck(const std::string& path, int max_errors);
+// PRAGMA foreign_key_check: "child table rowid N: no parent row in P".
+std::vector<std::string> SqliteForeignKeyCheck(const std::string& path);
+// PostgreSQL: constraints of the store's schemas that are not validated
+// ("schema.table constraint"), and VALIDATE CONSTRAINT of each when
+// `validate` (a constraint that fails to validate is reported).
+std::vector<std::string> PostgresUnvalidatedConstraints(StoreImpl& store, bool validate);
+// PostgreSQL: every foreign key of the store's schemas re-verified against
+// the data (MATCH SIMPLE: rows with a NULL in the key are skipped), as
+// SQLite's foreign_key_check does: "schema.table: N rows ... violate foreign
+// key NAME (cols) -> parent (cols)". Catches rows written while the
+// constraint's triggers were disabled (session_replication_role = replica,
+// a restore that bypassed them).
+std::vector<std::string> PostgresForeignKeyCheck(StoreImpl& store);
+struct AmcheckResult {
+  bool available = false;    // the extension is installed in the database
+  std::string note;          // why not, when not
+  std::int64_t indexes = 0;  // B-tree indexes checked
+  std::vector<std::string> problems;
+};
+AmcheckResult PostgresAmcheck(StoreImpl& store);
+
+// ---- Domain invariants -----------------------------------------------------
+
+// One violated invariant, naming the row(s).
+struct RowFinding {
+  std::string table;    // "trading.fills"
+  std::string row;      // "id=12" or "bot_id=1, account_id=2, currency=USDC"
+  std::string message;  // what is wrong, with the values
+};
+
+std::vector<RowFinding> OrphanFills(StoreImpl& store);
+std::vector<RowFinding> OrphanOrderEvents(StoreImpl& store);
+// Ledger entries whose order_id, fill_id or trade_id names a row that does
+// not exist (those columns carry no foreign key: the ledger outlives
+// nothing, but a deleted fill leaves its fee entry pointing nowhere).
+std::vector<RowFinding> LedgerReferences(StoreImpl& store);
+// orders.filled_quantity equals the sum of the order's fills.
+std::vector<RowFinding> OrderFillTotals(StoreImpl& store);
+// positions.quantity equals buys minus sells of the fills of (bot, account,
+// instrument); a fill series without a position row is reported too.
+std::vector<RowFinding> PositionNets(StoreImpl& store);
+// Each closed trade: net = gross - fees, and fills of its bot, account and
+// instrument on the entry side at entry_time and on the exit side at
+// exit_time, each side's fills in [entry_time, exit_time] at least the
+// trade's quantity.
+std::vector<RowFinding> TradeReconciliation(StoreImpl& store);
+
+// A balance against its ledger entries.
+struct BalanceMismatch {
+  std::int64_t bot_id = 0;
+  std::int64_t account_id = 0;
+  std::string currency;
+  std::optional<Decimal> balance;  // nullopt: entries but no balance row
+  Decimal ledger_sum;
+  // The ledger's own running balance is consistent: every entry's
+  // balance_after equals the sum of the entries up to it, so the ledger is
+  // intact and the balance row alone is off (repairable).
+  bool ledger_consistent = true;
+  std::string first_inconsistent_entry;  // "id=N ..." when not consistent
+};
+std::vector<BalanceMismatch> BalanceLedgerMismatches(StoreImpl& store);
+// Every entry's balance_after equals the running sum of its account and
+// currency (names the first broken entry of each series).
+std::vector<RowFinding> LedgerRunningBalances(StoreImpl& store);
+// Repairs one balance from its ledger, in one write unit of work that
+// locks the balance first (so a concurrent posting cannot slip between the
+// sum and the update): re-reads the series' entries, and only if every
+// entry's balance_after is its running sum sets the balance (inserting a
+// missing row) to that sum. Returns the (old, new) amounts, old nullopt for
+// a missing row; nullopt when the balance already equals the ledger. Throws
+// Error(kConflict) naming the first inconsistent entry otherwise (nothing
+// changed).
+struct BalanceRepair {
+  std::optional<Decimal> old_amount;
+  Decimal new_amount;
+};
+std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int64_t bot,
+                                                     std::int64_t account,
+                                                     const std::string& currency);
+
+// Several candles for one (instrument, timeframe, open_time), and candles
+// whose open time is not a bucket start of their timeframe.
+std::vector<RowFinding> DuplicateCandles(StoreImpl& store);
+// Every (instrument, timeframe) with candles or a coverage row.
+struct CandleSeriesKey {
+  std::int64_t instrument_id = 0;
+  std::string timeframe;
+};
+std::vector<CandleSeriesKey> CandleSeriesKeys(StoreImpl& store);
+
+// ---- Retention -------------------------------------------------------------
+
+// The kinds `prune` deletes, each with its table and rule (prune.h).
+struct PruneKindInfo {
+  std::string kind;   // "candles", "order-events", ...
+  std::string table;  // "market.candles"
+  std::string rule;   // for people
+};
+const std::vector<PruneKindInfo>& PruneKinds();
+// Whether the kind's table exists in this store (some kinds belong to
+// tables added by later migrations).
+bool PruneTableExists(StoreImpl& store, const PruneKindInfo& kind);
+std::int64_t CountPrunable(StoreImpl& store, const PruneKindInfo& kind, Timestamp before);
+// Deletes at most `batch` rows of the kind older than `before` in one short
+// transaction; returns the number deleted (0 when done).
+std::int64_t PruneBatch(StoreImpl& store, const PruneKindInfo& kind, Timestamp before,
+                        std::int64_t batch);
+// The (instrument, timeframe) series with candles older than `before`.
+std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp before);
+
+// ---- Backup ----------------------------------------------------------------
+
+// Copies the SQLite files of a store (`sources`, as from SqliteFilesOf) to
+// `targets` (same order) as one consistent set: one connection attaches
+// every file, opens a read transaction on all of them before copying
+// anything, and copies each with the online backup API from that snapshot.
+// Writers keep writing meanwhile (WAL); they are never blocked.
+void SqliteSnapshot(const std::vector<SqliteFile>& sources,
+                    const std::vector<std::string>& targets);
+
+// Runs `body` (reads only) inside one snapshot of the store: one REPEATABLE
+// READ, READ ONLY transaction on PostgreSQL; on SQLite a deferred read
+// transaction on every file, each started before `body` runs (readers never
+// block writers in WAL mode). `body` must not write.
+void WithSnapshot(StoreImpl& store, const std::function<void()>& body);
+
+// Deletes every row of the catalog's tables (referencing tables first)
+// inside the caller's unit of work on each database.
+void DeleteAllRows(StoreImpl& store);
+
+}  // namespace tradestore::detail

@@ -1,0 +1,115 @@
+// The operator commands through the CLI: JSON shapes and exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ops/ops_test_util.h"
+
+namespace tradestore {
+namespace {
+
+using testing::OpsTempDir;
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+};
+
+// Runs the CLI with `args`, stdout captured, stderr discarded.
+CliRun Cli(const std::string& args, const OpsTempDir& dir) {
+  const std::string out = dir.Sub("stdout.txt");
+  const int status = std::system(
+      (std::string(TRADESTORE_CLI) + " " + args + " > " + out + " 2> /dev/null").c_str());
+  CliRun r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(out);
+  std::stringstream s;
+  s << in.rdbuf();
+  r.out = s.str();
+  return r;
+}
+
+nlohmann::json Json(const CliRun& r) {
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not JSON: " << r.out;
+    return {};
+  }
+}
+
+TEST(OpsCli, EveryCommandWithItsJsonAndExitCodes) {
+  OpsTempDir dir;
+  const std::string store = " --store sqlite:" + dir.Sub("store");
+  {
+    Store s = Store::Open("sqlite:" + dir.Sub("store"));
+    testing::SeedTrading(s);
+  }
+  CliRun r = Cli("status --json" + store, dir);
+  ASSERT_EQ(r.code, 0) << r.out;
+  nlohmann::json j = Json(r);
+  EXPECT_EQ(j["database"]["status"], "connected");
+  EXPECT_EQ(j["database"]["databases"]["market"], "connected");
+
+  r = Cli("check --json" + store, dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(Json(r)["ok"].get<bool>());
+  EXPECT_EQ(Cli("check --only nonsense" + store, dir).code, 2);
+
+  r = Cli("stats --json" + store, dir);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_FALSE(Json(r)["indexes"].empty());
+  r = Cli("optimize --json" + store, dir);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(Json(r).contains("reclaimed_bytes"));
+
+  r = Cli("backup --json --to " + dir.Sub("bk") + store, dir);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string backup = Json(r)["path"].get<std::string>();
+  r = Cli("verify --json " + backup, dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(Json(r)["ok"].get<bool>());
+  r = Cli("restore --json " + backup + " --store sqlite:" + dir.Sub("copy"), dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(Json(r)["method"], "files");
+
+  r = Cli("prune --json --dry-run --before 2023-03-02 --what candles,order-events" + store, dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  j = Json(r);
+  EXPECT_EQ(j["kinds"][0]["matched"], 21);  // 24 hours less a 3-hour gap
+  EXPECT_EQ(j["kinds"][0]["deleted"], 0);
+  EXPECT_EQ(Cli("prune --before 2023-03-02 --what ledger" + store, dir).code, 2);
+  EXPECT_EQ(Cli("prune --before yesterday --what candles" + store, dir).code, 2);
+
+  // More data than the backup: refused (conflict), then a damaged backup
+  // fails verify (1) and restore (4).
+  EXPECT_EQ(Cli("prune --before 2023-03-02 --what candles" + store, dir).code, 0);
+  {
+    Store s = Store::Open("sqlite:" + dir.Sub("copy"));
+    Bot b;
+    b.name = "newer";
+    b.created_at = testing::kOpsT0;
+    s.bots().Create(b);
+  }
+  EXPECT_EQ(Cli("restore " + backup + " --store sqlite:" + dir.Sub("copy"), dir).code, 4);
+  EXPECT_EQ(Cli("restore --force " + backup + " --store sqlite:" + dir.Sub("copy"), dir).code, 0);
+  {
+    std::fstream f(backup + "/market.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(5000);
+    f.put('\x5a');
+  }
+  r = Cli("verify --json " + backup, dir);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(Json(r)["ok"].get<bool>());
+  EXPECT_EQ(Cli("restore --force " + backup + " --store sqlite:" + dir.Sub("copy"), dir).code, 4);
+  EXPECT_EQ(Cli("verify " + dir.Sub("no-such-backup"), dir).code, 3);
+  EXPECT_EQ(Cli("status --store sqlite:" + dir.Sub("no-such-store"), dir).code, 3);
+}
+
+}  // namespace
+}  // namespace tradestore

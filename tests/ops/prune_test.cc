@@ -1,0 +1,134 @@
+// prune: old data of the named kinds, in batches, never open orders,
+// positions or the ledger.
+#include "tradestore/prune.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ops/ops_test_util.h"
+#include "store/store_impl.h"
+#include "store/table_io.h"
+#include "tradestore/check.h"
+#include "tradestore/error.h"
+
+namespace tradestore {
+namespace {
+
+using testing::Backend;
+using testing::FreshUrl;
+using testing::kOpsT0;
+using testing::OpsTempDir;
+using testing::SeedTrading;
+
+std::int64_t Rows(Store& s, const char* table) {
+  return detail::CountRows(s.impl(), detail::FindTable(table));
+}
+
+class PruneTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  OpsTempDir dir_;
+  std::string url_ = FreshUrl(GetParam(), dir_, "store");
+};
+
+TEST_P(PruneTest, DeletesOldDataInBatchesAndKeepsOpenOrdersAndTheLedger) {
+  Store s = Store::Open(url_);
+  const auto seed = SeedTrading(s);
+  // The open order's events are older than the cut-off too.
+  const Timestamp cut = kOpsT0 + 46 * kMicrosPerHour;
+  const std::int64_t events = Rows(s, "trading.order_events");
+  const std::int64_t open_events =
+      static_cast<std::int64_t>(s.orders().Events(seed.bot.id, seed.open_order.id).size());
+  ASSERT_EQ(open_events, 2);
+  const std::int64_t ledger = Rows(s, "trading.ledger_entries");
+  const std::int64_t fills = Rows(s, "trading.fills");
+
+  PruneOptions dry;
+  dry.before = cut;
+  dry.kinds = {"order-events", "candles"};
+  dry.dry_run = true;
+  const PruneResult d = Prune(s, dry);
+  ASSERT_EQ(d.kinds.size(), 2u);
+  EXPECT_EQ(d.kinds[0].matched, events - open_events);
+  EXPECT_EQ(d.kinds[0].deleted, 0);
+  EXPECT_EQ(d.kinds[1].matched, 43);  // 45 candles, 2 at or after the cut
+  EXPECT_EQ(Rows(s, "trading.order_events"), events);
+
+  PruneOptions real = dry;
+  real.dry_run = false;
+  real.batch_rows = 7;
+  const PruneResult r = Prune(s, real);
+  EXPECT_EQ(r.kinds[0].deleted, events - open_events);
+  EXPECT_EQ(r.kinds[0].batches, (events - open_events + 6) / 7);
+  EXPECT_EQ(r.kinds[1].deleted, 43);
+  EXPECT_EQ(Rows(s, "trading.order_events"), open_events);
+  EXPECT_EQ(s.orders().Events(seed.bot.id, seed.open_order.id).size(), 2u);
+  EXPECT_EQ(Rows(s, "trading.ledger_entries"), ledger);
+  EXPECT_EQ(Rows(s, "trading.fills"), fills);
+  EXPECT_EQ(Rows(s, "market.candles"), 2);
+  // Coverage follows the candles, and the store still checks clean.
+  const auto coverage = s.candles().Coverage(seed.instrument.id, Timeframe::k1h);
+  ASSERT_EQ(coverage.size(), 1u);
+  EXPECT_EQ(coverage[0].count, 2);
+  EXPECT_TRUE(CheckStore(url_).ok());
+  const auto j = nlohmann::json::parse(PruneResultToJson(r));
+  EXPECT_EQ(j["kinds"][1]["deleted"], 43);
+}
+
+TEST_P(PruneTest, KeepsSignalsThatOrdersReferTo) {
+  Store s = Store::Open(url_);
+  const auto seed = SeedTrading(s);
+  auto signal = [&](int hour) {
+    Signal sig;
+    sig.bot_id = seed.bot.id;
+    sig.instrument_id = seed.instrument.id;
+    sig.strategy = "test";
+    sig.time = kOpsT0 + hour * kMicrosPerHour;
+    return s.signals().Record(sig);
+  };
+  const Signal used = signal(1);
+  signal(2);
+  signal(3);
+  signal(50);  // after the cut-off
+  Order o;
+  o.bot_id = seed.bot.id;
+  o.account_id = seed.account.id;
+  o.instrument_id = seed.instrument.id;
+  o.quantity = Decimal::Parse("1");
+  o.signal_id = used.id;
+  o.created_at = kOpsT0;
+  s.orders().Create(o);
+  PruneOptions p;
+  p.before = kOpsT0 + 10 * kMicrosPerHour;
+  p.kinds = {"signals"};
+  const PruneResult r = Prune(s, p);
+  EXPECT_EQ(r.kinds[0].deleted, 2);
+  EXPECT_EQ(Rows(s, "trading.signals"), 2);
+  EXPECT_EQ(s.signals().Get(seed.bot.id, used.id).id, used.id);
+}
+
+TEST_P(PruneTest, RefusesUnknownKindsBeforeDeletingAnything) {
+  Store s = Store::Open(url_);
+  SeedTrading(s);
+  PruneOptions o;
+  o.before = kOpsT0 + 100 * kMicrosPerHour;
+  o.kinds = {"candles", "ledger"};
+  try {
+    Prune(s, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("order-events"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Rows(s, "market.candles"), 45);
+  o.kinds = {};
+  EXPECT_THROW(Prune(s, o), Error);
+  o.kinds = {"candles"};
+  o.batch_rows = 0;
+  EXPECT_THROW(Prune(s, o), Error);
+}
+
+TRADESTORE_OPS_ON_BOTH_BACKENDS(PruneTest);
+
+}  // namespace
+}  // namespace tradestore
