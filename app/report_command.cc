@@ -131,8 +131,9 @@ void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   sub->add_option("--rolling-days", args->rolling_days,
                   "Also report the last N days (trades and equity)");
   sub->add_flag("--csv", args->csv, "CSV of the report tables on stdout");
-  sub->add_option("--html", args->html,
-                  "Also write a self-contained HTML tearsheet (charts and the same tables) to FILE");
+  sub->add_option(
+      "--html", args->html,
+      "Also write a self-contained HTML tearsheet (charts and the same tables) to FILE");
   AddCommonOptions(*sub, global);
   sub->callback(
       [&global, &run, args] { run = [&global, args]() { return RunReport(global, *args); }; });

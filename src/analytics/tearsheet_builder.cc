@@ -20,7 +20,8 @@ TearsheetData BuildTearsheet(const StatisticsInput& in, const StatisticsReport& 
                                : std::string("no equity curve");
   data.equity.reserve(in.equity.size());
   for (const EquityPoint& p : in.equity) data.equity.push_back({p.time, p.equity});
-  for (const EquityPoint& p : UnderwaterCurve(in.equity)) data.drawdown.push_back({p.time, p.equity});
+  for (const EquityPoint& p : UnderwaterCurve(in.equity))
+    data.drawdown.push_back({p.time, p.equity});
   data.monthly_returns = e.monthly_returns;
   data.trade_returns.reserve(in.trades.size());
   for (const Trade& t : in.trades) data.trade_returns.push_back(t.return_fraction());

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -200,6 +201,18 @@ TEST(TearsheetBrowser, RealBacktestRendersEveryChart) {
       dir.path() / "backtest.log", std::chrono::seconds(300));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
+  // The tearsheet as a user makes it: `tradestore report --html FILE`.
+  const fs::path out_dir = TEARSHEET_ARTIFACT_DIR;
+  const fs::path html = out_dir / "tearsheet.html";
+  const fs::path png = out_dir / "tearsheet.png";
+  fs::remove(html);
+  r = RunProcess({TRADESTORE_CLI, "report", "--bot", "demo-sma-cross", "--periods-per-year", "365",
+                  "--html", html.string(), "--store", url},
+                 dir.path() / "report.log", std::chrono::seconds(300));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(fs::exists(html));
+
+  // The same data through the library: the series the charts are drawn from.
   Store store = Store::Open(url);
   const auto bot = store.bots().FindByName("demo-sma-cross");
   ASSERT_TRUE(bot);
@@ -211,11 +224,9 @@ TEST(TearsheetBrowser, RealBacktestRendersEveryChart) {
   // 2023-Q1, plus April: the last snapshot is the close of the last candle,
   // 2023-04-01T00:00Z.
   ASSERT_EQ(sheet.monthly_returns.size(), 4u);
-
-  const fs::path out_dir = TEARSHEET_ARTIFACT_DIR;
-  const fs::path html = out_dir / "tearsheet.html";
-  const fs::path png = out_dir / "tearsheet.png";
-  WriteTearsheet(sheet, html.string());
+  std::ifstream in(html);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(page, RenderTearsheet(sheet));  // the CLI renders exactly this data
   const std::string failure = Screenshot(html, png);
   ASSERT_EQ(failure, "");
   std::cout << "tearsheet: " << html.string() << "\nscreenshot: " << png.string() << "\n";
