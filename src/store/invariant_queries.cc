@@ -294,6 +294,40 @@ std::vector<RowFinding> LedgerRunningBalances(StoreImpl& store) {
   return out;
 }
 
+std::vector<JournalImbalance> JournalImbalances(StoreImpl& store) {
+  using JournalKey = std::tuple<std::int64_t, std::int64_t, std::string>;
+  std::map<JournalKey, JournalImbalance> journals;
+  sql::Statement& st = store.connection(Database::kTrading)
+                           .Prepare(
+                               "SELECT l.bot_id, l.journal_id, l.currency, l.id, l.account_id, "
+                               "a.kind, l.type, l.amount FROM trading.ledger_entries l LEFT JOIN "
+                               "trading.accounts a ON a.bot_id = l.bot_id AND a.id = l.account_id "
+                               "ORDER BY l.bot_id, l.journal_id, l.currency, l.id");
+  while (st.Step()) {
+    JournalImbalance& j = journals[{st.GetInt64(0), st.GetInt64(1), st.GetText(2)}];
+    JournalLeg leg;
+    leg.id = st.GetInt64(3);
+    leg.account_id = st.GetInt64(4);
+    leg.account_kind = st.IsNull(5) ? std::string() : st.GetText(5);
+    leg.type = st.GetText(6);
+    leg.amount = st.GetDecimal(7);
+    j.sum += leg.amount;
+    j.legs.push_back(std::move(leg));
+  }
+  st.Reset();
+  std::vector<JournalImbalance> out;
+  for (auto& [key, j] : journals) {
+    if (j.sum == Decimal()) continue;
+    j.bot_id = std::get<0>(key);
+    j.journal_id = std::get<1>(key);
+    j.currency = std::get<2>(key);
+    j.single_leg =
+        j.legs.size() == 1 && j.legs[0].id == j.journal_id && j.legs[0].account_kind == "bot";
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int64_t bot,
                                                      std::int64_t account,
                                                      const std::string& currency) {
