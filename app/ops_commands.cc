@@ -116,10 +116,15 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
     sub->add_option("--only", options->only, "Only these checks, comma-separated")->delimiter(',');
     sub->add_option("--max-findings", options->max_findings,
                     "Findings listed per check (default 1000)");
-    sub->callback([&global, &run, options] {
-      run = [&global, options] {
-        ProgressBar bar("check");
+    auto stale_after = std::make_shared<std::string>();
+    sub->add_option("--stale-after", *stale_after,
+                    "stale-bots: an active live or paper bot without a heartbeat for this long "
+                    "is reported (90s, 15m, 2h, 1d; default 15m)");
+    sub->callback([&global, &run, options, stale_after] {
+      run = [&global, options, stale_after] {
         CheckOptions o = *options;
+        if (!stale_after->empty()) o.stale_after = ParseCheckDuration(*stale_after);
+        ProgressBar bar("check");
         o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) { bar.Update(i, n); };
         const CheckReport r = CheckStore(global.ResolvedUrl(), o);
         if (global.json) {

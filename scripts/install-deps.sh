@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libsqlite3-dev sqlite3
   libpq-dev postgresql
-  libfmt-dev nlohmann-json3-dev libcli11-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ccache chromium fonts-dejavu-core libpng-dev
 )

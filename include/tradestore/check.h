@@ -13,7 +13,9 @@
 // events; orders' filled quantity equals their fills; positions equal the
 // net of their fills; closed trades reconcile with their fills; balances
 // equal their ledger sums exactly; every ledger entry's balance_after is the
-// running sum, and the orders, fills and trades it names exist; no duplicate (or misaligned)
+// running sum, and the orders, fills and trades it names exist; every journal's legs sum to zero
+// per currency (double entry); no active live or paper bot is stale (warning); no duplicate (or
+// misaligned)
 // candles; candle coverage rows match the candles; candle gaps listed per instrument and timeframe
 // (informational: markets close).
 //
@@ -46,6 +48,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tradestore {
@@ -84,6 +87,10 @@ struct CheckOptions {
   std::vector<std::string> only;
   // Findings kept per check (the count is still reported in `note`).
   std::int64_t max_findings = 1000;
+  // stale-bots: an active live or paper bot whose last heartbeat is older
+  // than now - stale_after (µs), or that never sent one, is reported (a
+  // warning). Must be >= 0 (CheckStore throws kInvalidArgument otherwise).
+  std::int64_t stale_after = 15 * 60 * std::int64_t{1000000};  // 15 minutes
   // Called with each check's name before it runs.
   std::function<void(const std::string& name, std::size_t index, std::size_t total)> progress;
 };
@@ -101,13 +108,20 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options = {})
 std::string CheckReportToJson(const CheckReport& report);
 
 // A named check for the registry: `run` appends findings (and, when
-// `repair`, performs and records its safe repairs) for the open store.
+// options.repair, performs and records its safe repairs) for the open store.
 struct CheckDefinition {
   std::string name;
   std::string description;
   bool storage = false;  // needs no open Store (runs even when opening failed)
-  std::function<void(Store* store, const std::string& url, bool repair, CheckOutcome& out)> run;
+  std::function<void(Store* store, const std::string& url, const CheckOptions& options,
+                     CheckOutcome& out)>
+      run;
 };
+
+// Parses a --stale-after duration: a positive integer followed by a unit,
+// "s", "m", "h" or "d" ("90s", "15m", "2h", "1d"); returns µs. Throws
+// Error(kInvalidArgument) naming the value otherwise.
+std::int64_t ParseCheckDuration(std::string_view text);
 
 // The checks CheckStore runs, in order. Extend by adding a definition in
 // src/ops/check_registry.cc (see docs/operations.md).

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "store/ops_queries.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
+#include "tradestore/timestamp.h"
 
 namespace tradestore {
 namespace {
@@ -51,8 +53,46 @@ bool CheckReport::ok() const {
   });
 }
 
+std::int64_t ParseCheckDuration(std::string_view text) {
+  const auto refuse = [&] {
+    return InvalidArgument("--stale-after: value '" + std::string(text) +
+                           "' is not a duration: a positive integer and a unit s, m, h or d "
+                           "(e.g. 90s, 15m, 2h, 1d)");
+  };
+  if (text.size() < 2) throw refuse();
+  std::int64_t unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = kMicrosPerSecond;
+      break;
+    case 'm':
+      unit = kMicrosPerMinute;
+      break;
+    case 'h':
+      unit = kMicrosPerHour;
+      break;
+    case 'd':
+      unit = kMicrosPerDay;
+      break;
+    default:
+      throw refuse();
+  }
+  std::int64_t n = 0;
+  for (const char ch : text.substr(0, text.size() - 1)) {
+    if (ch < '0' || ch > '9') throw refuse();
+    n = n * 10 + (ch - '0');
+    if (n > std::numeric_limits<std::int64_t>::max() / kMicrosPerDay) throw refuse();
+  }
+  if (n == 0) throw refuse();
+  return n * unit;
+}
+
 CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
   const auto& registry = RegisteredChecks();
+  if (options.stale_after < 0) {
+    throw InvalidArgument("check: field 'stale_after' value " +
+                          std::to_string(options.stale_after) + " µs is negative");
+  }
   for (const std::string& name : options.only) {
     const bool known = std::any_of(registry.begin(), registry.end(),
                                    [&](const CheckDefinition& d) { return d.name == name; });
@@ -124,7 +164,7 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
       return;
     }
     try {
-      def.run(store ? &*store : nullptr, url, options.repair, out);
+      def.run(store ? &*store : nullptr, url, options, out);
     } catch (const Error& e) {
       out.status = "error";
       out.findings.push_back({FindingSeverity::kError, "", "", e.what()});

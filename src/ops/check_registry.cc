@@ -31,12 +31,12 @@ void AddRows(CheckOutcome& out, const std::vector<RowFinding>& rows,
 CheckDefinition RowCheck(std::string name, std::string description,
                          std::vector<RowFinding> (*query)(detail::StoreImpl&)) {
   return {std::move(name), std::move(description), false,
-          [query](Store* store, const std::string&, bool, CheckOutcome& out) {
+          [query](Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
             AddRows(out, query(store->impl()));
           }};
 }
 
-void SqliteIntegrity(Store* store, const std::string& url, bool, CheckOutcome& out) {
+void SqliteIntegrity(Store* store, const std::string& url, const CheckOptions&, CheckOutcome& out) {
   if (IsPostgres(url)) {
     out.status = "skipped";
     out.note = "SQLite only (PostgreSQL: see constraints and amcheck)";
@@ -50,7 +50,9 @@ void SqliteIntegrity(Store* store, const std::string& url, bool, CheckOutcome& o
   }
 }
 
-void Constraints(Store* store, const std::string& url, bool repair, CheckOutcome& out) {
+void Constraints(Store* store, const std::string& url, const CheckOptions& options,
+                 CheckOutcome& out) {
+  const bool repair = options.repair;
   if (!IsPostgres(url)) {
     for (const detail::SqliteFile& f : detail::SqliteFilesOf(url)) {
       for (const std::string& m : detail::SqliteForeignKeyCheck(f.path)) {
@@ -76,7 +78,7 @@ void Constraints(Store* store, const std::string& url, bool repair, CheckOutcome
   }
 }
 
-void Amcheck(Store* store, const std::string& url, bool, CheckOutcome& out) {
+void Amcheck(Store* store, const std::string& url, const CheckOptions&, CheckOutcome& out) {
   if (!IsPostgres(url)) {
     out.status = "skipped";
     out.note = "PostgreSQL only (SQLite: see integrity)";
@@ -99,7 +101,8 @@ void Amcheck(Store* store, const std::string& url, bool, CheckOutcome& out) {
   }
 }
 
-void Balances(Store* store, const std::string&, bool repair, CheckOutcome& out) {
+void Balances(Store* store, const std::string&, const CheckOptions& options, CheckOutcome& out) {
+  const bool repair = options.repair;
   for (const detail::BalanceMismatch& m : detail::BalanceLedgerMismatches(store->impl())) {
     const std::string row =
         fmt::format("bot_id={}, account_id={}, currency={}", m.bot_id, m.account_id, m.currency);
@@ -146,7 +149,71 @@ void Balances(Store* store, const std::string&, bool repair, CheckOutcome& out) 
   }
 }
 
-void Coverage(Store* store, const std::string&, bool repair, CheckOutcome& out) {
+std::string Legs(const std::vector<detail::JournalLeg>& legs) {
+  std::string out;
+  for (const detail::JournalLeg& l : legs) {
+    if (!out.empty()) out += "; ";
+    out +=
+        fmt::format("id={} {} {} on {} account {}", l.id, l.type, l.amount.ToString(),
+                    l.account_kind.empty() ? std::string("missing") : l.account_kind, l.account_id);
+  }
+  return out;
+}
+
+void JournalBalance(Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
+  std::int64_t single_leg = 0;
+  for (const detail::JournalImbalance& j : detail::JournalImbalances(store->impl())) {
+    const std::string row =
+        fmt::format("bot_id={}, journal_id={}, currency={}", j.bot_id, j.journal_id, j.currency);
+    if (j.single_leg) {
+      ++single_leg;
+      out.findings.push_back(
+          {FindingSeverity::kInfo, "trading.ledger_entries", row,
+           fmt::format("a single-leg journal ({}): entries written before double entry "
+                       "(migration trading/0002, postgres 0004) have no balancing leg; a later "
+                       "one whose balancing leg was deleted also fails the balances check",
+                       Legs(j.legs))});
+      continue;
+    }
+    out.findings.push_back({FindingSeverity::kError, "trading.ledger_entries", row,
+                            fmt::format("the {} legs sum to {} {}, not zero: {}", j.legs.size(),
+                                        j.sum.ToString(), j.currency, Legs(j.legs))});
+  }
+  if (single_leg > 0) {
+    out.note = fmt::format("{} single-leg journal{} (written before double entry)", single_leg,
+                           single_leg == 1 ? "" : "s");
+  }
+}
+
+void StaleBots(Store* store, const std::string&, const CheckOptions& options, CheckOutcome& out) {
+  const Timestamp now = Timestamp::Now();
+  std::int64_t backtests = 0;
+  for (const Bot& b : store->bots().ListStale(now, options.stale_after)) {
+    // A backtest runs on simulated time and reports no heartbeat.
+    if (b.mode == RunMode::kBacktest) {
+      ++backtests;
+      continue;
+    }
+    const std::string row = fmt::format("id={}, name={}", b.id, b.name);
+    out.findings.push_back(
+        {FindingSeverity::kWarning, "trading.bots", row,
+         b.last_heartbeat_at
+             ? fmt::format("active {} bot whose last heartbeat was {} ({} s ago, more than "
+                           "--stale-after {} s); runtime state '{}'",
+                           ToString(b.mode), b.last_heartbeat_at->ToIso(),
+                           (now - *b.last_heartbeat_at) / kMicrosPerSecond,
+                           options.stale_after / kMicrosPerSecond, b.runtime_state)
+             : fmt::format("active {} bot that never sent a heartbeat", ToString(b.mode))});
+  }
+  out.note = fmt::format("stale after {} s{}", options.stale_after / kMicrosPerSecond,
+                         backtests > 0 ? fmt::format("; {} active backtest bot{} not checked "
+                                                     "(simulated time, no heartbeats)",
+                                                     backtests, backtests == 1 ? "" : "s")
+                                       : std::string());
+}
+
+void Coverage(Store* store, const std::string&, const CheckOptions& options, CheckOutcome& out) {
+  const bool repair = options.repair;
   CandleRepository& candles = store->candles();
   for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
     const std::string row =
@@ -197,7 +264,7 @@ void Coverage(Store* store, const std::string&, bool repair, CheckOutcome& out) 
   }
 }
 
-void Gaps(Store* store, const std::string&, bool, CheckOutcome& out) {
+void Gaps(Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
   std::int64_t series = 0;
   std::int64_t total = 0;
   for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
@@ -250,6 +317,12 @@ std::vector<CheckDefinition> Build() {
                        "each ledger entry's balance_after equals the running sum of its account "
                        "and currency",
                        detail::LedgerRunningBalances));
+  c.push_back({"ledger-double-entry", "every double-entry journal's legs sum to zero per currency",
+               false, JournalBalance});
+  c.push_back({"stale-bots",
+               "no active live or paper bot's last heartbeat is older than --stale-after "
+               "(a warning)",
+               false, StaleBots});
   c.push_back(RowCheck("duplicate-candles",
                        "no two candles for one instrument, timeframe and bucket (and every candle "
                        "starts a bucket)",

@@ -1,11 +1,10 @@
-// SHA-256 per FIPS 180-4 (section 6.2); see sha256.h.
+// SHA-256 through OpenSSL's libcrypto (EVP digest API); see sha256.h.
 #include "ops/sha256.h"
 
-#include <algorithm>
-#include <array>
-#include <cstdio>
-#include <cstring>
+#include <openssl/evp.h>
+
 #include <fstream>
+#include <memory>
 #include <vector>
 
 #include "tradestore/error.h"
@@ -13,121 +12,63 @@
 namespace tradestore::ops {
 namespace {
 
-constexpr std::array<std::uint32_t, 64> kK = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-std::uint32_t Rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-class Sha256 {
+// One EVP digest context, freed on every path.
+class Digest {
  public:
-  void Update(const unsigned char* data, std::size_t n) {
-    length_ += n;
-    while (n > 0) {
-      const std::size_t take = std::min(n, 64 - used_);
-      std::memcpy(block_ + used_, data, take);
-      used_ += take;
-      data += take;
-      n -= take;
-      if (used_ == 64) {
-        Compress(block_);
-        used_ = 0;
-      }
+  Digest() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+      throw Error(ErrorKind::kInternal, "SHA-256: OpenSSL could not initialise a digest");
+    }
+  }
+  void Update(const void* data, std::size_t n) {
+    if (EVP_DigestUpdate(ctx_.get(), data, n) != 1) {
+      throw Error(ErrorKind::kInternal, "SHA-256: OpenSSL digest update failed");
     }
   }
   std::string HexDigest() {
-    const std::uint64_t bits = length_ * 8;
-    const unsigned char pad = 0x80;
-    Update(&pad, 1);
-    const unsigned char zero = 0;
-    while (used_ != 56) Update(&zero, 1);
-    unsigned char len[8];
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
-    Update(len, 8);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1 || len != 32) {
+      throw Error(ErrorKind::kInternal, "SHA-256: OpenSSL digest final failed");
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    char buf[9];
-    for (std::uint32_t v : h_) {
-      std::snprintf(buf, sizeof buf, "%08x", v);
-      out += buf;
+    out.reserve(2 * len);
+    for (unsigned int i = 0; i < len; ++i) {
+      out.push_back(kHex[md[i] >> 4]);
+      out.push_back(kHex[md[i] & 0x0f]);
     }
     return out;
   }
 
  private:
-  void Compress(const unsigned char* p) {
-    std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i) {
-      w[i] = (std::uint32_t{p[4 * i]} << 24) | (std::uint32_t{p[4 * i + 1]} << 16) |
-             (std::uint32_t{p[4 * i + 2]} << 8) | std::uint32_t{p[4 * i + 3]};
-    }
-    for (int i = 16; i < 64; ++i) {
-      const std::uint32_t s0 = Rotr(w[i - 15], 7) ^ Rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      const std::uint32_t s1 = Rotr(w[i - 2], 17) ^ Rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6],
-                  h = h_[7];
-    for (int i = 0; i < 64; ++i) {
-      const std::uint32_t t1 =
-          h + (Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[i] + w[i];
-      const std::uint32_t t2 =
-          (Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-      h = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
-    }
-    h_[0] += a;
-    h_[1] += b;
-    h_[2] += c;
-    h_[3] += d;
-    h_[4] += e;
-    h_[5] += f;
-    h_[6] += g;
-    h_[7] += h;
-  }
-
-  std::uint32_t h_[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  unsigned char block_[64] = {};
-  std::size_t used_ = 0;
-  std::uint64_t length_ = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
 }  // namespace
 
 std::string Sha256Hex(std::string_view bytes) {
-  Sha256 s;
-  s.Update(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return s.HexDigest();
+  Digest d;
+  d.Update(bytes.data(), bytes.size());
+  return d.HexDigest();
 }
 
 std::string Sha256File(const std::string& path, std::int64_t* size) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::kStorage, "cannot read " + path);
-  Sha256 s;
+  Digest d;
   std::vector<char> buf(1 << 16);
   std::int64_t total = 0;
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     const std::streamsize n = in.gcount();
     if (n <= 0) break;
-    s.Update(reinterpret_cast<const unsigned char*>(buf.data()), static_cast<std::size_t>(n));
+    d.Update(buf.data(), static_cast<std::size_t>(n));
     total += n;
   }
   if (in.bad()) throw Error(ErrorKind::kStorage, "cannot read " + path);
   if (size != nullptr) *size = total;
-  return s.HexDigest();
+  return d.HexDigest();
 }
 
 }  // namespace tradestore::ops

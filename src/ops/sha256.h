@@ -1,4 +1,5 @@
-// SHA-256 (FIPS 180-4) of files, for backup manifests. Internal to ops.
+// SHA-256 (FIPS 180-4) of files, for backup manifests, computed by OpenSSL's
+// libcrypto (EVP API). Internal to ops.
 #pragma once
 
 #include <cstdint>

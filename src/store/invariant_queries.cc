@@ -294,6 +294,50 @@ std::vector<RowFinding> LedgerRunningBalances(StoreImpl& store) {
   return out;
 }
 
+std::vector<JournalImbalance> JournalImbalances(StoreImpl& store) {
+  // Streamed in journal order: one journal's legs in memory at a time.
+  std::vector<JournalImbalance> out;
+  JournalImbalance current;
+  bool open = false;
+  const auto close = [&] {
+    if (!open || current.sum == Decimal()) return;
+    current.single_leg = current.legs.size() == 1 && current.legs[0].id == current.journal_id &&
+                         current.legs[0].account_kind == "bot";
+    out.push_back(std::move(current));
+  };
+  sql::Statement& st = store.connection(Database::kTrading)
+                           .Prepare(
+                               "SELECT l.bot_id, l.journal_id, l.currency, l.id, l.account_id, "
+                               "a.kind, l.type, l.amount FROM trading.ledger_entries l LEFT JOIN "
+                               "trading.accounts a ON a.bot_id = l.bot_id AND a.id = l.account_id "
+                               "ORDER BY l.bot_id, l.journal_id, l.currency, l.id");
+  while (st.Step()) {
+    const std::int64_t bot = st.GetInt64(0);
+    const std::int64_t journal = st.GetInt64(1);
+    std::string currency = st.GetText(2);
+    if (!open || bot != current.bot_id || journal != current.journal_id ||
+        currency != current.currency) {
+      close();
+      current = JournalImbalance{};
+      current.bot_id = bot;
+      current.journal_id = journal;
+      current.currency = std::move(currency);
+      open = true;
+    }
+    JournalLeg leg;
+    leg.id = st.GetInt64(3);
+    leg.account_id = st.GetInt64(4);
+    leg.account_kind = st.IsNull(5) ? std::string() : st.GetText(5);
+    leg.type = st.GetText(6);
+    leg.amount = st.GetDecimal(7);
+    current.sum += leg.amount;
+    current.legs.push_back(std::move(leg));
+  }
+  st.Reset();
+  close();
+  return out;
+}
+
 std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int64_t bot,
                                                      std::int64_t account,
                                                      const std::string& currency) {

@@ -178,6 +178,29 @@ std::vector<BalanceMismatch> BalanceLedgerMismatches(StoreImpl& store);
 // Every entry's balance_after equals the running sum of its account and
 // currency (names the first broken entry of each series).
 std::vector<RowFinding> LedgerRunningBalances(StoreImpl& store);
+// Double entry: every journal's legs (ledger entries sharing bot_id and
+// journal_id) sum to exactly zero per currency (Decimal sums). One
+// imbalance per (bot, journal, currency) whose legs do not, with every leg.
+// `single_leg` marks a journal of one leg on a bot account whose
+// journal_id is its own id: the shape of the entries written before double
+// entry (migration trading/0002, postgres 0004), which were never balanced;
+// a journal whose balancing leg was deleted looks the same.
+struct JournalLeg {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string account_kind;  // "bot" or "system" ("" when the account is missing)
+  std::string type;          // the entry's type, "deposit", "fee", ...
+  Decimal amount;
+};
+struct JournalImbalance {
+  std::int64_t bot_id = 0;
+  std::int64_t journal_id = 0;
+  std::string currency;
+  Decimal sum;  // != 0
+  std::vector<JournalLeg> legs;
+  bool single_leg = false;
+};
+std::vector<JournalImbalance> JournalImbalances(StoreImpl& store);
 // Repairs one balance from its ledger, in one write unit of work that
 // locks the balance first (so a concurrent posting cannot slip between the
 // sum and the update): re-reads the series' entries, and only if every

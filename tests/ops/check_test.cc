@@ -22,6 +22,7 @@ using testing::Backend;
 using testing::FreshUrl;
 using testing::OpsTempDir;
 using testing::SeedTrading;
+using testing::TradingSeed;
 
 const CheckOutcome& Outcome(const CheckReport& r, const std::string& name) {
   for (const CheckOutcome& c : r.checks) {
@@ -66,6 +67,8 @@ TEST_P(CheckTest, ACleanStorePassesEveryCheck) {
   }
   const CheckReport r = CheckStore(url_);
   EXPECT_TRUE(r.ok()) << Dump(r);
+  EXPECT_EQ(Outcome(r, "ledger-double-entry").status, "passed") << Dump(r);
+  EXPECT_EQ(Outcome(r, "stale-bots").status, "passed") << Dump(r);
   for (const CheckOutcome& c : r.checks) {
     EXPECT_TRUE(c.status == "passed" || c.status == "skipped" || c.name == "candle-gaps" ||
                 c.name == "amcheck")
@@ -143,20 +146,26 @@ TEST_P(CheckTest, OrphanFillsAndOrderEventsAreReported) {
 }
 
 TEST_P(CheckTest, AnEditedBalanceIsReportedAndRepairedFromAnIntactLedger) {
+  std::string account_row;
   {
     Store s = Store::Open(url_);
-    SeedTrading(s);
+    const TradingSeed seed = SeedTrading(s);
+    account_row = "bot_id=" + std::to_string(seed.bot.id) +
+                  ", account_id=" + std::to_string(seed.account.id) + ", currency=USDC";
+    // The bot's own account only: its system accounts (system:external,
+    // system:fees, system:pnl) hold USDC balances too, and stay intact.
     Exec(s, detail::Database::kTrading,
          "UPDATE trading.balances SET amount = " +
              std::string(GetParam() == Backend::kSqlite ? "'123.45'" : "123.45") +
-             " WHERE currency = 'USDC'");
+             " WHERE currency = 'USDC' AND account_id = " + std::to_string(seed.account.id));
   }
   const CheckReport r = CheckStore(url_);
   EXPECT_FALSE(r.ok());
   const CheckOutcome& b = Outcome(r, "balances");
   ASSERT_EQ(b.status, "failed") << Dump(r);
-  ASSERT_EQ(b.findings.size(), 1u);
-  EXPECT_NE(b.findings[0].row.find("currency=USDC"), std::string::npos);
+  ASSERT_EQ(b.findings.size(), 1u) << Dump(r);
+  EXPECT_EQ(b.findings[0].table, "trading.balances");
+  EXPECT_EQ(b.findings[0].row, account_row);
   EXPECT_NE(b.findings[0].message.find("123.45"), std::string::npos) << b.findings[0].message;
 
   CheckOptions repair;
@@ -194,6 +203,146 @@ TEST_P(CheckTest, ABalanceIsNotRepairedFromABrokenLedger) {
   EXPECT_TRUE(HasFinding(Outcome(r, "ledger-running-balance"), "trading.ledger_entries", "id="))
       << Dump(r);
   EXPECT_FALSE(CheckStore(url_).ok());  // still broken: nothing was changed
+}
+
+TEST_P(CheckTest, AnUnbalancedJournalIsReportedWithItsLegs) {
+  std::int64_t journal = 0;
+  std::int64_t edited_leg = 0;
+  {
+    Store s = Store::Open(url_);
+    const TradingSeed seed = SeedTrading(s);
+    LedgerFilter deposits;
+    deposits.bot = seed.bot.id;
+    deposits.type = LedgerEntryType::kDeposit;
+    deposits.include_system = true;
+    const std::vector<LedgerEntry> legs = s.ledger().Query(deposits);
+    ASSERT_EQ(legs.size(), 2u);  // the bot account's +10000, system:external's -10000
+    ASSERT_EQ(legs[0].journal_id, legs[1].journal_id);
+    journal = legs[0].journal_id;
+    const LedgerEntry& system_leg = legs[0].account_id == seed.account.id ? legs[1] : legs[0];
+    edited_leg = system_leg.id;
+    // One leg edited behind the store's back (balance_after too, so only the
+    // journal, not the running balance, gives it away).
+    const std::string v = GetParam() == Backend::kSqlite ? "'-9000'" : "-9000";
+    Exec(s, detail::Database::kTrading,
+         "UPDATE trading.ledger_entries SET amount = " + v + ", balance_after = " + v +
+             " WHERE id = " + std::to_string(edited_leg));
+  }
+  const CheckReport r = CheckStore(url_);
+  EXPECT_FALSE(r.ok());
+  const CheckOutcome& j = Outcome(r, "ledger-double-entry");
+  ASSERT_EQ(j.status, "failed") << Dump(r);
+  ASSERT_EQ(j.findings.size(), 1u) << Dump(r);
+  EXPECT_EQ(j.findings[0].severity, FindingSeverity::kError);
+  EXPECT_EQ(j.findings[0].table, "trading.ledger_entries");
+  EXPECT_NE(j.findings[0].row.find("journal_id=" + std::to_string(journal)), std::string::npos)
+      << j.findings[0].row;
+  EXPECT_NE(j.findings[0].row.find("currency=USDC"), std::string::npos) << j.findings[0].row;
+  // The sum and both legs, by id.
+  EXPECT_NE(j.findings[0].message.find("sum to 1000 USDC"), std::string::npos)
+      << j.findings[0].message;
+  EXPECT_NE(j.findings[0].message.find("id=" + std::to_string(edited_leg) + " deposit -9000"),
+            std::string::npos)
+      << j.findings[0].message;
+  EXPECT_NE(j.findings[0].message.find("on system account"), std::string::npos);
+  // The system account's balance no longer equals its entries either.
+  EXPECT_EQ(Outcome(r, "balances").status, "failed") << Dump(r);
+  // Only that check is asked for: it alone runs, and still fails.
+  CheckOptions only;
+  only.only = {"ledger-double-entry"};
+  const CheckReport alone = CheckStore(url_, only);
+  EXPECT_FALSE(alone.ok());
+  EXPECT_EQ(alone.checks.back().name, "ledger-double-entry");
+}
+
+TEST_P(CheckTest, ALegacySingleLegJournalIsInformation) {
+  {
+    Store s = Store::Open(url_);
+    const TradingSeed seed = SeedTrading(s);
+    // What migration trading/0002 left of a pre-double-entry deposit: one
+    // leg, journal_id = id (its balancing leg and the system balance gone).
+    Exec(s, detail::Database::kTrading,
+         "DELETE FROM trading.ledger_entries WHERE type = 'deposit' AND account_id <> " +
+             std::to_string(seed.account.id));
+  }
+  const CheckReport r = CheckStore(url_);
+  const CheckOutcome& j = Outcome(r, "ledger-double-entry");
+  EXPECT_EQ(j.status, "passed") << Dump(r);
+  ASSERT_EQ(j.findings.size(), 1u) << Dump(r);
+  EXPECT_EQ(j.findings[0].severity, FindingSeverity::kInfo);
+  EXPECT_NE(j.findings[0].message.find("single-leg"), std::string::npos);
+  // A deleted balancing leg is still caught by the balances check.
+  EXPECT_EQ(Outcome(r, "balances").status, "failed") << Dump(r);
+}
+
+TEST_P(CheckTest, StaleBotsAreAWarningNamingThem) {
+  const Timestamp now = Timestamp::Now();
+  BotId silent = 0;
+  BotId quiet = 0;
+  {
+    Store s = Store::Open(url_);
+    SeedTrading(s);  // ops-bot: heartbeat now
+    auto bot = [&](const char* name, RunMode mode, bool is_test = false) {
+      Bot b;
+      b.name = name;
+      b.mode = mode;
+      b.is_test = is_test;
+      b.created_at = now - 3 * kMicrosPerHour;
+      return s.bots().Create(b).id;
+    };
+    silent = bot("never-reported", RunMode::kLive);
+    quiet = bot("quiet-for-2h", RunMode::kPaper);
+    s.bots().Heartbeat(quiet, now - 2 * kMicrosPerHour, "running", "last words");
+    const BotId fresh = bot("fresh", RunMode::kLive);
+    s.bots().Heartbeat(fresh, now - kMicrosPerMinute, "running");
+    bot("a-backtest", RunMode::kBacktest);  // simulated time: never heartbeats
+    const BotId stopped = bot("stopped", RunMode::kLive);
+    s.bots().SetStatus(stopped, BotStatus::kStopped, now - 2 * kMicrosPerHour);
+    bot("TEST-silent", RunMode::kPaper, /*is_test=*/true);  // test data
+  }
+  const CheckReport r = CheckStore(url_);
+  EXPECT_TRUE(r.ok()) << Dump(r);  // a warning does not fail the check
+  const CheckOutcome& c = Outcome(r, "stale-bots");
+  EXPECT_EQ(c.status, "warning") << Dump(r);
+  ASSERT_EQ(c.findings.size(), 2u) << Dump(r);
+  // Never reported first, then the oldest heartbeat.
+  EXPECT_EQ(c.findings[0].table, "trading.bots");
+  EXPECT_EQ(c.findings[0].row, "id=" + std::to_string(silent) + ", name=never-reported");
+  EXPECT_EQ(c.findings[0].severity, FindingSeverity::kWarning);
+  EXPECT_NE(c.findings[0].message.find("never sent a heartbeat"), std::string::npos);
+  EXPECT_EQ(c.findings[1].row, "id=" + std::to_string(quiet) + ", name=quiet-for-2h");
+  EXPECT_NE(c.findings[1].message.find("more than --stale-after 900 s"), std::string::npos)
+      << c.findings[1].message;
+  EXPECT_NE(c.note.find("1 active backtest bot not checked"), std::string::npos) << c.note;
+
+  // A longer threshold keeps the bot quiet for 2 hours.
+  CheckOptions lenient;
+  lenient.stale_after = 3 * kMicrosPerHour;
+  const CheckReport lenient_report = CheckStore(url_, lenient);
+  const CheckOutcome& l = Outcome(lenient_report, "stale-bots");
+  ASSERT_EQ(l.findings.size(), 1u);
+  EXPECT_EQ(l.findings[0].row, "id=" + std::to_string(silent) + ", name=never-reported");
+
+  CheckOptions negative;
+  negative.stale_after = -1;
+  EXPECT_THROW(CheckStore(url_, negative), Error);
+}
+
+TEST(CheckDuration, ParsesUnitsAndRefusesTheRest) {
+  EXPECT_EQ(ParseCheckDuration("90s"), 90 * kMicrosPerSecond);
+  EXPECT_EQ(ParseCheckDuration("15m"), 15 * kMicrosPerMinute);
+  EXPECT_EQ(ParseCheckDuration("2h"), 2 * kMicrosPerHour);
+  EXPECT_EQ(ParseCheckDuration("1d"), kMicrosPerDay);
+  for (const char* bad : {"", "m", "15", "0m", "-5m", "1.5h", "15 m", "15min", "99999999999999d"}) {
+    try {
+      ParseCheckDuration(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST_P(CheckTest, ADuplicatedCandleIsReported) {

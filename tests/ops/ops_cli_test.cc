@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "ops/ops_test_util.h"
+#include "sql/connection.h"
+#include "store/store_impl.h"
 
 namespace tradestore {
 namespace {
@@ -43,6 +45,48 @@ nlohmann::json Json(const CliRun& r) {
   }
 }
 
+TEST(OpsCli, CheckExitsOneForAnUnbalancedJournalAndZeroForAStaleBot) {
+  OpsTempDir dir;
+  const std::string url = "sqlite:" + dir.Sub("store");
+  const std::string store = " --store " + url;
+  BotId stale = 0;
+  {
+    Store s = Store::Open(url);
+    testing::SeedTrading(s);
+    Bot b;
+    b.name = "gone-quiet";
+    b.mode = RunMode::kLive;
+    b.created_at = Timestamp::Now() - kMicrosPerDay;
+    stale = s.bots().Create(b).id;
+    s.bots().Heartbeat(stale, Timestamp::Now() - kMicrosPerHour, "running");
+  }
+  CliRun r = Cli("check --json --only stale-bots" + store, dir);
+  EXPECT_EQ(r.code, 0) << r.out;  // a warning
+  nlohmann::json j = Json(r);
+  ASSERT_EQ(j["checks"].size(), 2u) << r.out;  // open, stale-bots
+  EXPECT_EQ(j["checks"][1]["status"], "warning");
+  EXPECT_EQ(j["checks"][1]["findings"][0]["severity"], "warning");
+  EXPECT_EQ(j["checks"][1]["findings"][0]["row"],
+            "id=" + std::to_string(stale) + ", name=gone-quiet");
+  r = Cli("check --json --only stale-bots --stale-after 2h" + store, dir);
+  EXPECT_EQ(Json(r)["checks"][1]["status"], "passed") << r.out;
+
+  {
+    Store s = Store::Open(url);
+    s.impl()
+        .connection(detail::Database::kTrading)
+        .ExecuteScript(
+            "UPDATE trading.ledger_entries SET amount = '1' WHERE id = (SELECT max(id) FROM "
+            "trading.ledger_entries)");
+  }
+  r = Cli("check --json --only ledger-double-entry" + store, dir);
+  EXPECT_EQ(r.code, 1) << r.out;
+  j = Json(r);
+  EXPECT_EQ(j["checks"][1]["status"], "failed");
+  EXPECT_NE(j["checks"][1]["findings"][0]["row"].get<std::string>().find("journal_id="),
+            std::string::npos);
+}
+
 TEST(OpsCli, EveryCommandWithItsJsonAndExitCodes) {
   OpsTempDir dir;
   const std::string store = " --store sqlite:" + dir.Sub("store");
@@ -60,6 +104,8 @@ TEST(OpsCli, EveryCommandWithItsJsonAndExitCodes) {
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(Json(r)["ok"].get<bool>());
   EXPECT_EQ(Cli("check --only nonsense" + store, dir).code, 2);
+  EXPECT_EQ(Cli("check --stale-after 15" + store, dir).code, 2);
+  EXPECT_EQ(Cli("check --stale-after 1h" + store, dir).code, 0);
 
   r = Cli("stats --json" + store, dir);
   EXPECT_EQ(r.code, 0);

@@ -148,6 +148,8 @@ inline TradingSeed SeedTrading(Store& s, int round_trips = 3) {
   seed.open_order = s.orders().Create(o);
   s.orders().Transition(seed.bot.id, seed.open_order.id, OrderStatus::kAccepted,
                         kOpsT0 + 41 * kMicrosPerHour);
+  // A running paper bot reports in (else check's stale-bots warns about it).
+  seed.bot = s.bots().Heartbeat(seed.bot.id, Timestamp::Now(), "running");
   return seed;
 }
 

@@ -44,7 +44,30 @@ TEST_P(StatusTest, ReportsDatabasesTablesAndTestData) {
     test_bot.name = "TEST-bot";
     test_bot.is_test = true;
     test_bot.created_at = testing::kOpsT0;
-    s.bots().Create(test_bot);
+    test_bot = s.bots().Create(test_bot);
+    // One fill of the test bot: fills carry is_test (their order's) since
+    // the domain migration.
+    const Account acc = s.accounts().Create(test_bot.id, "main");
+    Order o;
+    o.bot_id = test_bot.id;
+    o.account_id = acc.id;
+    o.instrument_id = s.instruments().List().front().id;
+    o.side = Side::kBuy;
+    o.quantity = Decimal::Parse("0.1");
+    o.strategy = "test";
+    o.is_test = true;  // the fill takes it from its order
+    o.created_at = testing::kOpsT0;
+    const Order order = s.orders().Create(o);
+    s.orders().Transition(test_bot.id, order.id, OrderStatus::kAccepted, testing::kOpsT0);
+    Fill f;
+    f.bot_id = test_bot.id;
+    f.order_id = order.id;
+    f.venue = "paper";
+    f.venue_fill_id = "test-1";
+    f.quantity = Decimal::Parse("0.1");
+    f.price = Decimal::Parse("100");
+    f.time = testing::kOpsT0;
+    s.orders().RecordFill(f);
   }
   const StoreStatus s = GetStatus(url_);
   EXPECT_TRUE(s.ok()) << s.error;
@@ -61,7 +84,13 @@ TEST_P(StatusTest, ReportsDatabasesTablesAndTestData) {
   EXPECT_EQ(bots.rows, 2);
   EXPECT_EQ(bots.real_rows, 1);
   EXPECT_EQ(bots.test_rows, 1);
-  EXPECT_FALSE(Table(s, "trading.fills").test_rows.has_value());
+  // The seed's 7 fills are real; the test bot's one is test data.
+  const TableStatus& fills = Table(s, "trading.fills");
+  EXPECT_EQ(fills.rows, 8);
+  EXPECT_EQ(fills.real_rows, 7);
+  EXPECT_EQ(fills.test_rows, 1);
+  // A table without is_test has no split.
+  EXPECT_FALSE(Table(s, "market.candles").test_rows.has_value());
   EXPECT_EQ(Table(s, "trading.trades").rows, 3);
   EXPECT_EQ(Table(s, "market.candles").rows, 45);
   ASSERT_TRUE(Table(s, "trading.fills").last_write.has_value());
