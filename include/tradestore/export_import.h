@@ -3,9 +3,10 @@
 //
 // Entities are the names of `tradestore show` (bots, accounts, balances,
 // ledger, orders, order-events, fills, positions, position-events, trades,
-// signals, portfolio-snapshots, balance-history, risk-limits, risk-events,
-// daily-pnl, configs, strategies, system-events, errors, patterns,
-// ml-results, latency, news-feeds, seen-news) plus candles and instruments.
+// signals, signal-components, portfolio-snapshots, balance-history,
+// risk-limits, risk-events, daily-pnl, configs, strategies, system-events,
+// errors, patterns, ml-results, latency, news-feeds, seen-news) plus candles
+// and instruments.
 // Each is one table; its columns are the table's, in the table's order, and
 // rows come in the table's key order (see docs/export-import.md).
 //
