@@ -15,6 +15,7 @@ struct FilterArgs {
   std::optional<std::string> bot, symbol, venue, timeframe, from, to;
   std::optional<std::int64_t> limit;
   bool include_test = false;
+  bool include_system = true;  // show: --include-system; export: not --exclude-system
 
   ExportFilter ToFilter() const {
     ExportFilter f;
@@ -26,6 +27,7 @@ struct FilterArgs {
     if (to) f.to = Timestamp::Parse(*to);
     f.limit = limit;
     f.include_test = include_test;
+    f.include_system = include_system;
     return f;
   }
 };

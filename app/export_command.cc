@@ -18,17 +18,22 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
     FilterArgs filter;
     std::string format = "csv";
     std::string out;
+    bool exclude_system = false;
   };
   auto args = std::make_shared<Args>();
   AddFilterOptions(*sub, args->filter);
   sub->add_option("--format", args->format, "csv (default), jsonl or sql");
   sub->add_option("--out", args->out, "Write to FILE atomically instead of stdout");
+  sub->add_flag("--exclude-system", args->exclude_system,
+                "Leave out the bots' system accounts and their balances and ledger legs "
+                "(kept by default, so an export is complete)");
   AddCommonOptions(*sub, global, false);
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
       ExportOptions o;
       o.format = ParseDataFormat(args->format);
       o.filter = args->filter.ToFilter();
+      o.filter.include_system = !args->exclude_system;
       Store store = Store::Open(global.ResolvedUrl());
       if (args->out.empty()) {
         ExportEntity(store, args->filter.entity, std::cout, o);

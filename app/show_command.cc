@@ -1,5 +1,5 @@
 // tradestore show ENTITY [--bot B] [--symbol S] [--from T] [--to T]
-//                        [--limit N] [--include-test] [--json|--csv]
+//                        [--limit N] [--include-test] [--include-system] [--json|--csv]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -71,16 +71,21 @@ void AddShowCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& 
   struct Args {
     FilterArgs filter;
     bool csv = false;
+    bool include_system = false;
   };
   auto args = std::make_shared<Args>();
   AddFilterOptions(*sub, args->filter);
   auto* csv = sub->add_flag("--csv", args->csv, "Print CSV (as export --format csv)");
+  sub->add_flag("--include-system", args->include_system,
+                "Also the bots' system accounts and their balances and ledger legs (accounts, "
+                "balances, ledger, balance-history); hidden by default");
   AddCommonOptions(*sub, global);
   csv->excludes(sub->get_option("--json"));
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
       Store store = Store::Open(global.ResolvedUrl());
-      const ExportFilter filter = args->filter.ToFilter();
+      ExportFilter filter = args->filter.ToFilter();
+      filter.include_system = args->include_system;
       if (args->csv || global.json) {
         ExportOptions o;
         o.filter = filter;

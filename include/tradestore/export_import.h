@@ -3,9 +3,10 @@
 //
 // Entities are the names of `tradestore show` (bots, accounts, balances,
 // ledger, orders, order-events, fills, positions, position-events, trades,
-// signals, portfolio-snapshots, balance-history, risk-limits, risk-events,
-// daily-pnl, configs, strategies, system-events, errors, patterns,
-// ml-results, latency, news-feeds, seen-news) plus candles and instruments.
+// signals, signal-components, portfolio-snapshots, balance-history,
+// risk-limits, risk-events, daily-pnl, configs, strategies, system-events,
+// errors, patterns, ml-results, latency, news-feeds, seen-news) plus candles
+// and instruments.
 // Each is one table; its columns are the table's, in the table's order, and
 // rows come in the table's key order (see docs/export-import.md).
 //
@@ -70,6 +71,11 @@ std::vector<std::string> AvailableEntities();
 //              updated_at): from <= t < to.
 //   limit      at most this many rows (in key order).
 //   include_test  else rows with is_test = 1 are left out.
+//   include_system  else rows of the bots' system accounts (accounts.kind =
+//              'system', ledger.h) are left out: those accounts, and the
+//              balances, ledger legs and balance history on them. True by
+//              default (exports are complete); `show` sets it false unless
+//              --include-system.
 struct ExportFilter {
   std::optional<std::string> bot;
   std::optional<std::string> symbol;
@@ -79,6 +85,7 @@ struct ExportFilter {
   std::optional<Timestamp> to;
   std::optional<std::int64_t> limit;
   bool include_test = false;
+  bool include_system = true;
 };
 
 // Progress: rows done so far and rows expected in all (0 when unknown).

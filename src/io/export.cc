@@ -29,6 +29,7 @@ detail::EntityFilter ToDetail(const ExportFilter& f) {
   d.to = f.to;
   d.limit = f.limit;
   d.include_test = f.include_test;
+  d.include_system = f.include_system;
   return d;
 }
 

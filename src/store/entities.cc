@@ -121,33 +121,36 @@ void Refuse(const TableInfo& table, std::string_view option, std::string_view wh
 
 const std::vector<EntityName>& EntityNames() {
   static const std::vector<EntityName> names = {
-      {"instruments", "market.instruments"},
-      {"candles", "market.candles"},
-      {"bots", "trading.bots"},
-      {"accounts", "trading.accounts"},
-      {"balances", "trading.balances"},
-      {"ledger", "trading.ledger_entries"},
-      {"balance-history", "trading.balance_history"},
-      {"signals", "trading.signals"},
-      {"orders", "trading.orders"},
-      {"order-events", "trading.order_events"},
-      {"fills", "trading.fills"},
-      {"positions", "trading.positions"},
-      {"position-events", "trading.position_events"},
-      {"trades", "trading.trades"},
-      {"portfolio-snapshots", "trading.portfolio_snapshots"},
-      {"risk-limits", "trading.risk_limits"},
-      {"risk-events", "audit.risk_events"},
-      {"daily-pnl", "analytics.daily_pnl"},
-      {"configs", "config.configs"},
-      {"strategies", "config.strategies"},
-      {"system-events", "audit.system_events"},
-      {"errors", "audit.error_log"},
-      {"patterns", "analytics.pattern_cache"},
-      {"ml-results", "analytics.ml_results"},
-      {"latency", "analytics.execution_latency"},
-      {"news-feeds", "analytics.news_feeds"},
-      {"seen-news", "analytics.seen_news"},
+      {"instruments", "market.instruments", "created_at"},
+      {"candles", "market.candles", "open_time"},
+      {"bots", "trading.bots", "created_at"},
+      {"accounts", "trading.accounts", "created_at"},
+      {"balances", "trading.balances", "updated_at"},
+      {"ledger", "trading.ledger_entries", "time"},
+      {"balance-history", "trading.balance_history", "time"},
+      {"signals", "trading.signals", "time"},
+      // A signal's components (child rows keyed by bot_id, signal_id, name);
+      // no time of their own: filter the signals by time instead.
+      {"signal-components", "trading.signal_components", ""},
+      {"orders", "trading.orders", "created_at"},
+      {"order-events", "trading.order_events", "time"},
+      {"fills", "trading.fills", "time"},
+      {"positions", "trading.positions", "updated_at"},
+      {"position-events", "trading.position_events", "time"},
+      {"trades", "trading.trades", "exit_time"},
+      {"portfolio-snapshots", "trading.portfolio_snapshots", "time"},
+      {"risk-limits", "trading.risk_limits", "effective_from"},
+      {"risk-events", "audit.risk_events", "time"},
+      {"daily-pnl", "analytics.daily_pnl", "date"},
+      {"configs", "config.configs", "effective_from"},
+      {"strategies", "config.strategies", "created_at"},
+      {"system-events", "audit.system_events", "time"},
+      {"errors", "audit.error_log", "time"},
+      {"patterns", "analytics.pattern_cache", "detected_at"},
+      {"ml-results", "analytics.ml_results", "time"},
+      {"latency", "analytics.execution_latency", "order_time"},
+      {"news-feeds", "analytics.news_feeds", "created_at"},
+      {"seen-news", "analytics.seen_news", "time"},
   };
   return names;
 }
@@ -177,6 +180,11 @@ std::vector<std::string> AvailableEntities() {
 }
 
 std::string TimeColumn(const TableInfo& table) {
+  for (const EntityName& e : EntityNames()) {
+    if (e.table != table.QualifiedName()) continue;
+    if (e.time_column.empty() || !HasColumn(table, e.time_column)) return {};
+    return std::string(e.time_column);
+  }
   for (const char* name : {"time", "exit_time", "date", "detected_at", "effective_from",
                            "created_at", "open_time", "updated_at"}) {
     if (HasColumn(table, name)) return name;
@@ -246,6 +254,13 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
     }
   }
   if (!filter.include_test && HasColumn(table, "is_test")) where.push_back("is_test = 0");
+  if (!filter.include_system) {
+    if (table.QualifiedName() == "trading.accounts") {
+      where.push_back("kind <> 'system'");
+    } else if (table.database == Database::kTrading && HasColumn(table, "account_id")) {
+      where.push_back("account_id NOT IN (SELECT id FROM trading.accounts WHERE kind = 'system')");
+    }
+  }
   if (filter.limit) {
     if (*filter.limit < 0) throw InvalidArgument("--limit must not be negative");
     f.limit = *filter.limit;

@@ -19,10 +19,12 @@
 
 namespace tradestore::detail {
 
-// An entity name of the CLI and the table behind it ("trading.orders").
+// An entity name of the CLI, the table behind it ("trading.orders") and the
+// column --from/--to filter on ("" when the entity has none).
 struct EntityName {
   std::string_view entity;
   std::string_view table;
+  std::string_view time_column;
 };
 
 // Every entity name tradestore knows, whether or not this build's catalog
@@ -39,9 +41,10 @@ const TableInfo& EntityTable(std::string_view entity);
 // foreign-key order (referenced tables first): the order to import them in.
 std::vector<std::string> AvailableEntities();
 
-// The column that --from/--to filter on: the first of time, exit_time,
-// date, detected_at, effective_from, created_at, open_time, updated_at the
-// table has; "" when it has none.
+// The column that --from/--to filter on: the entity's (EntityNames) when the
+// table is an entity's and has that column; otherwise the first of time,
+// exit_time, date, detected_at, effective_from, created_at, open_time,
+// updated_at the table has; "" when it has none.
 std::string TimeColumn(const TableInfo& table);
 
 // Filters as given on the command line; each applies only to tables with
@@ -56,6 +59,10 @@ struct EntityFilter {
   std::optional<Timestamp> to;           // the time column < to
   std::optional<std::int64_t> limit;     // at most this many rows
   bool include_test = false;             // else is_test = 0 where the column exists
+  // Else rows of system accounts (accounts.kind = 'system') are left out:
+  // the accounts themselves, and rows of trading-database tables with an
+  // account_id naming one (balances, ledger legs, balance history).
+  bool include_system = true;
 };
 
 // A filter resolved against a store: a WHERE clause over the table's

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "store/entities.h"
@@ -45,6 +47,44 @@ class EntityImport : public ::testing::Test {
     o.filter.include_test = include_test;
     ExportEntity(*store_, entity, out, o);
     return out.str();
+  }
+  // The entity's column names from the catalog, joined by `sep` (the CSV
+  // header with ","), so expectations follow columns added by migrations.
+  static std::string Columns(const std::string& entity, const std::string& sep = ",") {
+    std::string out;
+    for (const detail::ColumnInfo& c : detail::EntityTable(entity).columns) {
+      out += (out.empty() ? "" : sep) + c.name;
+    }
+    return out;
+  }
+  // The raw cells (quotes kept) of a one-line CSV record.
+  static std::vector<std::string> RawCells(const std::string& line) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) {
+        cells.emplace_back();
+      } else {
+        cells.back() += c;
+      }
+    }
+    return cells;
+  }
+  // An export of one row as column -> raw cell, after checking that the
+  // header is the catalog's column list.
+  std::map<std::string, std::string> ExportedRow(const std::string& entity) {
+    const std::string csv = Export(entity);
+    const std::size_t eol = csv.find('\n');
+    EXPECT_EQ(csv.substr(0, eol), Columns(entity));
+    const std::vector<std::string> names = RawCells(csv.substr(0, eol));
+    const std::string rest = csv.substr(eol + 1);
+    EXPECT_EQ(std::count(rest.begin(), rest.end(), '\n'), 1) << "one row expected: " << csv;
+    const std::vector<std::string> cells = RawCells(rest.substr(0, rest.find('\n')));
+    EXPECT_EQ(cells.size(), names.size()) << csv;
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < names.size() && i < cells.size(); ++i) row[names[i]] = cells[i];
+    return row;
   }
   std::int64_t Rows(const std::string& entity) {
     return detail::CountRows(store_->impl(), detail::EntityTable(entity));
@@ -106,21 +146,56 @@ TEST_F(EntityImport, NullAndEmptyTextStayApartAndDefaultsFillOmittedColumns) {
                                 "name,id,mode,created_at\n"
                                 "\"a, \"\"b\"\"\",7,paper,2024-02-01T10:00:00Z\n");
   ImportEntity(*store_, "bots", bots);
-  EXPECT_EQ(Export("bots"),
-            "id,name,version,strategy,mode,is_test,created_at\n"
-            "7,\"a, \"\"b\"\"\",\"\",\"\",paper,0,2024-02-01T10:00:00.000000Z\n");
+  // Exactly these bytes for the cells the file gave (the name quoted, the
+  // empty version and strategy as ""), the defaults for the rest.
+  std::map<std::string, std::string> bot = ExportedRow("bots");
+  EXPECT_EQ(bot["id"], "7");
+  EXPECT_EQ(bot["name"], "\"a, \"\"b\"\"\"");
+  EXPECT_EQ(bot["version"], "\"\"");
+  EXPECT_EQ(bot["strategy"], "\"\"");
+  EXPECT_EQ(bot["mode"], "paper");
+  EXPECT_EQ(bot["is_test"], "0");
+  EXPECT_EQ(bot["created_at"], "2024-02-01T10:00:00.000000Z");
   ImportEntity(*store_, "instruments", File("i.csv", kInstruments));
   ImportEntity(*store_, "accounts",
                File("a.csv", "id,bot_id,name,created_at\n3,7,main,2024-02-01T10:00:00Z\n"));
-  // NULL (empty) and "" (quoted) in the same text column.
-  const std::string orders =
-      "id,bot_id,account_id,instrument_id,client_order_id,venue_order_id,signal_id,strategy,side,"
-      "type,time_in_force,quantity,limit_price,stop_price,status,filled_quantity,"
-      "average_fill_price,reason,exit_reason,triggered_at,mode,is_test,created_at,updated_at\n"
-      "5,7,3,1,c-5,\"\",,s,buy,limit,gtc,0.5,50000.5,,new,0,,\"\",\"\",,paper,0,"
-      "2024-02-01T10:00:00.000000Z,2024-02-01T10:00:00.000000Z\n";
-  ImportEntity(*store_, "orders", File("orders.csv", orders));
-  EXPECT_EQ(Export("orders"), orders);
+  EXPECT_EQ(ExportedRow("accounts")["kind"], "bot");
+  // NULL (empty) and "" (quoted) in the same text column. The file names
+  // a subset of the columns; each comes back byte for byte, the others
+  // take their defaults.
+  const std::vector<std::pair<std::string, std::string>> given = {
+      {"id", "5"},
+      {"bot_id", "7"},
+      {"account_id", "3"},
+      {"instrument_id", "1"},
+      {"client_order_id", "c-5"},
+      {"venue_order_id", "\"\""},
+      {"signal_id", ""},
+      {"strategy", "s"},
+      {"side", "buy"},
+      {"type", "limit"},
+      {"time_in_force", "gtc"},
+      {"quantity", "0.5"},
+      {"limit_price", "50000.5"},
+      {"stop_price", ""},
+      {"status", "new"},
+      {"filled_quantity", "0"},
+      {"average_fill_price", ""},
+      {"reason", "\"\""},
+      {"exit_reason", "\"\""},
+      {"triggered_at", ""},
+      {"mode", "paper"},
+      {"is_test", "0"},
+      {"created_at", "2024-02-01T10:00:00.000000Z"},
+      {"updated_at", "2024-02-01T10:00:00.000000Z"}};
+  std::string header, line;
+  for (const auto& [column, cell] : given) {
+    header += (header.empty() ? "" : ",") + column;
+    line += (line.empty() ? "" : ",") + cell;
+  }
+  ImportEntity(*store_, "orders", File("orders.csv", header + "\n" + line + "\n"));
+  std::map<std::string, std::string> order = ExportedRow("orders");
+  for (const auto& [column, cell] : given) EXPECT_EQ(order[column], cell) << column;
   const Order o = store_->orders().Get(7, 5);
   EXPECT_EQ(o.limit_price->ToString(), "50000.5");
   EXPECT_FALSE(o.signal_id);
@@ -266,8 +341,13 @@ TEST_F(EntityImport, SqlDumpRoundTripsAndParsesItsOwnLiteralsOnly) {
                     "id,name,version,strategy,mode,is_test,created_at\n"
                     "1,\"it's\nmulti-line\",1,\"\",live,1,2024-01-01T00:00:00Z\n"));
   const std::string dump = Export("bots", DataFormat::kSql);
-  EXPECT_NE(dump.find("VALUES (1, 'it''s\nmulti-line', '1', '', 'live', 1, "
-                      "'2024-01-01T00:00:00.000000Z');"),
+  // The full column list of the catalog, then the file's values in exactly
+  // these literals (the columns the file gave come first in the table).
+  const std::string columns = Columns("bots", ", ");
+  ASSERT_EQ(columns.rfind("id, name, version, strategy, mode, is_test, created_at", 0), 0u);
+  EXPECT_NE(dump.find("INSERT INTO trading.bots (" + columns +
+                      ") VALUES (1, 'it''s\nmulti-line', '1', '', 'live', 1, "
+                      "'2024-01-01T00:00:00.000000Z'"),
             std::string::npos)
       << dump;
   store_.reset();
@@ -277,8 +357,7 @@ TEST_F(EntityImport, SqlDumpRoundTripsAndParsesItsOwnLiteralsOnly) {
   EXPECT_EQ(s.rows, 1);
   EXPECT_EQ(Export("bots", DataFormat::kSql), dump);
   // Test data stays out of default exports.
-  EXPECT_EQ(Export("bots", DataFormat::kCsv, false),
-            "id,name,version,strategy,mode,is_test,created_at\n");
+  EXPECT_EQ(Export("bots", DataFormat::kCsv, false), Columns("bots") + "\n");
   // A statement on a line after a multi-line literal reports its own line.
   ExpectRefused(
       "bots",
@@ -305,6 +384,40 @@ TEST_F(EntityImport, FiltersAndTimeColumns) {
   EXPECT_EQ(detail::TimeColumn(detail::EntityTable("candles")), "open_time");
   EXPECT_EQ(detail::TimeColumn(detail::EntityTable("instruments")), "created_at");
   EXPECT_EQ(detail::TimeColumn(detail::EntityTable("balances")), "updated_at");
+  // Every entity's --from/--to column (docs/export-import.md), and it is a
+  // column of the entity's table.
+  const std::map<std::string, std::string> time_columns = {{"bots", "created_at"},
+                                                           {"accounts", "created_at"},
+                                                           {"ledger", "time"},
+                                                           {"balance-history", "time"},
+                                                           {"signals", "time"},
+                                                           {"signal-components", ""},
+                                                           {"orders", "created_at"},
+                                                           {"order-events", "time"},
+                                                           {"fills", "time"},
+                                                           {"positions", "updated_at"},
+                                                           {"position-events", "time"},
+                                                           {"portfolio-snapshots", "time"},
+                                                           {"risk-limits", "effective_from"},
+                                                           {"risk-events", "time"},
+                                                           {"daily-pnl", "date"},
+                                                           {"configs", "effective_from"},
+                                                           {"strategies", "created_at"},
+                                                           {"system-events", "time"},
+                                                           {"errors", "time"},
+                                                           {"patterns", "detected_at"},
+                                                           {"ml-results", "time"},
+                                                           {"latency", "order_time"},
+                                                           {"news-feeds", "created_at"},
+                                                           {"seen-news", "time"}};
+  for (const auto& [entity, column] : time_columns) {
+    const detail::TableInfo& t = detail::EntityTable(entity);
+    EXPECT_EQ(detail::TimeColumn(t), column) << entity;
+    EXPECT_TRUE(column.empty() || std::any_of(t.columns.begin(), t.columns.end(),
+                                              [&](const auto& c) { return c.name == column; }))
+        << entity;
+  }
+  EXPECT_EQ(KnownEntities().size(), time_columns.size() + 4);
   ExportFilter f;
   f.from = Timestamp::Parse("2024-01-01T00:00:00.1Z");
   EntityRows rows = ReadEntity(*store_, "instruments", f);
