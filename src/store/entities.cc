@@ -40,36 +40,6 @@ std::string_view EntityOf(const TableInfo& table) {
   return table.name;
 }
 
-void Bind(sql::Statement& st, int index, const Value& v) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          st.BindNull(index);
-        } else {
-          st.Bind(index, x);
-        }
-      },
-      v);
-}
-
-Value Read(const sql::Statement& st, int column, ColumnKind kind) {
-  if (st.IsNull(column)) return std::monostate{};
-  switch (kind) {
-    case ColumnKind::kInt:
-      return st.GetInt64(column);
-    case ColumnKind::kDouble:
-      return st.GetDouble(column);
-    case ColumnKind::kText:
-      return st.GetText(column);
-    case ColumnKind::kDecimal:
-      return st.GetDecimal(column);
-    case ColumnKind::kTime:
-      return st.GetTimestamp(column);
-  }
-  return std::monostate{};
-}
-
 std::string Placeholders(std::size_t n) {
   std::string out = "(";
   for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
@@ -282,9 +252,9 @@ std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
   sql += " ORDER BY " + Join(table.key, ", ") + " LIMIT ?";
   sql::Statement& st = store.connection(table.database).Prepare(sql);
   int index = 1;
-  for (const Value& v : filter.params) Bind(st, index++, v);
+  for (const Value& v : filter.params) BindValue(st, index++, v);
   if (after) {
-    for (const Value& v : *after) Bind(st, index++, v);
+    for (const Value& v : *after) BindValue(st, index++, v);
   }
   st.Bind(index, batch);
   std::vector<Row> rows;
@@ -293,7 +263,7 @@ std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
       Row row;
       row.reserve(table.columns.size());
       for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        row.push_back(Read(st, static_cast<int>(i), table.columns[i].kind));
+        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
       }
       rows.push_back(std::move(row));
     }
@@ -311,7 +281,7 @@ std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
   if (!filter.where.empty()) sql += " WHERE " + filter.where;
   sql::Statement& st = store.connection(table.database).Prepare(sql);
   int index = 1;
-  for (const Value& v : filter.params) Bind(st, index++, v);
+  for (const Value& v : filter.params) BindValue(st, index++, v);
   const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
   st.Reset();
   return n;
@@ -340,7 +310,7 @@ void InsertEntityRows(StoreImpl& store, const TableInfo& table,
                                                       row.size(), columns.size()));
       }
       try {
-        for (std::size_t k = 0; k < row.size(); ++k) Bind(st, static_cast<int>(k + 1), row[k]);
+        for (std::size_t k = 0; k < row.size(); ++k) BindValue(st, static_cast<int>(k + 1), row[k]);
         st.Execute();
         st.Reset();
       } catch (const Error& e) {

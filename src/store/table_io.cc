@@ -636,36 +636,6 @@ std::size_t ColumnIndex(const TableInfo& t, std::string_view name) {
   throw Error(ErrorKind::kInternal, fmt::format("{}: no column {}", t.QualifiedName(), name));
 }
 
-void BindValue(sql::Statement& st, int index, const Value& v) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          st.BindNull(index);
-        } else {
-          st.Bind(index, x);
-        }
-      },
-      v);
-}
-
-Value ReadValue(const sql::Statement& st, int column, ColumnKind kind) {
-  if (st.IsNull(column)) return std::monostate{};
-  switch (kind) {
-    case ColumnKind::kInt:
-      return st.GetInt64(column);
-    case ColumnKind::kDouble:
-      return st.GetDouble(column);
-    case ColumnKind::kText:
-      return st.GetText(column);
-    case ColumnKind::kDecimal:
-      return st.GetDecimal(column);
-    case ColumnKind::kTime:
-      return st.GetTimestamp(column);
-  }
-  return std::monostate{};
-}
-
 // Appends the canonical rendering of `v` (see ChecksumTable).
 void Render(const Value& v, std::string& out) {
   std::visit(
@@ -729,6 +699,36 @@ std::int64_t CountQualified(sql::Connection& c, const std::string& qualified) {
 }
 
 }  // namespace
+
+void BindValue(sql::Statement& st, int index, const Value& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          st.BindNull(index);
+        } else {
+          st.Bind(index, x);
+        }
+      },
+      v);
+}
+
+Value ReadValue(const sql::Statement& st, int column, ColumnKind kind) {
+  if (st.IsNull(column)) return std::monostate{};
+  switch (kind) {
+    case ColumnKind::kInt:
+      return st.GetInt64(column);
+    case ColumnKind::kDouble:
+      return st.GetDouble(column);
+    case ColumnKind::kText:
+      return st.GetText(column);
+    case ColumnKind::kDecimal:
+      return st.GetDecimal(column);
+    case ColumnKind::kTime:
+      return st.GetTimestamp(column);
+  }
+  return std::monostate{};
+}
 
 const std::vector<TableInfo>& StoreTables() {
   static const std::vector<TableInfo> tables = BuildCatalog();

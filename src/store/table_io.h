@@ -92,6 +92,11 @@ TableChecksum ChecksumTable(StoreImpl& store, const TableInfo& table,
                             const std::optional<Row>& upto = std::nullopt,
                             std::int64_t batch_rows = 5000);
 
+// Binds `v` to parameter `index` (NULL for std::monostate).
+void BindValue(sql::Statement& st, int index, const Value& v);
+// Reads column `column` of the current row as `kind` (NULL -> monostate).
+Value ReadValue(const sql::Statement& st, int column, ColumnKind kind);
+
 // A value rendered for people (errors, messages).
 std::string ValueToString(const Value& value);
 
