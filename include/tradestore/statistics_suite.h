@@ -321,7 +321,6 @@ std::vector<EquityPoint> CombineEquityCurves(const std::vector<std::vector<Equit
 // ---------------------------------------------------------------------------
 // Ledger statistics.
 
-
 // Sums by (currency, type) (LedgerSum of ledger.h), sorted by currency then
 // type name (ToString(LedgerEntryType)). Exact Decimal
 // sums; throws Error(kInvalidArgument) if a sum leaves the Decimal range.

@@ -152,7 +152,8 @@ void RRows(ReportTable& t, const TradeSummary& s) {
   Row(t, "SQN", Ratio(s.sqn));
   Row(t, "Average MAE (price)", Ratio(s.average_mae, 4));
   Row(t, "Average MFE (price)", Ratio(s.average_mfe, 4));
-  Row(t, s.edge_ratio_by_atr ? "Edge ratio (ATR normalized)" : "Edge ratio (entry-price normalized)",
+  Row(t,
+      s.edge_ratio_by_atr ? "Edge ratio (ATR normalized)" : "Edge ratio (entry-price normalized)",
       Ratio(s.edge_ratio));
   Row(t, "Average MAE (R)", Ratio(s.average_mae_r, 3));
   Row(t, "Average MFE (R)", Ratio(s.average_mfe_r, 3));

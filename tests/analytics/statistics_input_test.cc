@@ -138,7 +138,6 @@ TEST_F(StatisticsInputTest, RefusedSelections) {
   EXPECT_EQ(KindOf([&] { LoadStatisticsInput(empty, {}); }), ErrorKind::kNotFound);
 }
 
-
 // Trades recorded with an initial stop, ATR and regime (through orders,
 // fills, marks and the trade context) give R statistics, the ATR edge ratio
 // and the regime breakdown. Long, 1 unit, no fees, entry 100:

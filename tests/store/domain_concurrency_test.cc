@@ -139,7 +139,9 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
     if (reports.count(names[i])) {
       EXPECT_EQ(static_cast<int>(fills.size()), reports[names[i]].distinct_fills);
       EXPECT_GT(reports[names[i]].fill_reports, reports[names[i]].distinct_fills);
-      if (!halted) { EXPECT_GT(reports[names[i]].cancels, 0); }
+      if (!halted) {
+        EXPECT_GT(reports[names[i]].cancels, 0);
+      }
       // Evaluated again after the breach: the same event came back.
       EXPECT_EQ(reports[names[i]].risk_evaluations_after_halt > 0, halted);
     }
@@ -149,7 +151,9 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
       EXPECT_TRUE(IsTerminal(o.status)) << "order " << o.id;
       if (o.status == OrderStatus::kCancelled) ++cancelled;
     }
-    if (!halted) { EXPECT_GT(cancelled, 0); }
+    if (!halted) {
+      EXPECT_GT(cancelled, 0);
+    }
 
     // Positions equal the net of their fills (flat at the end of the day).
     const Account account = store.accounts().GetOrCreate(bot.id, "main");
@@ -184,7 +188,9 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
     }
     EXPECT_EQ(gross, realized);
     EXPECT_EQ(trade_fees, fees);
-    if (!halted) { EXPECT_TRUE(reasons.count("stop_loss") || reasons.count("time")); }
+    if (!halted) {
+      EXPECT_TRUE(reasons.count("stop_loss") || reasons.count("time"));
+    }
 
     // Signals end to end: each trade names the signal of its entry order;
     // the signal links its entry and exit orders and the trade, keeps its
@@ -236,10 +242,12 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
       EXPECT_EQ(e.value, -net_then);
       EXPECT_GT(e.value, e.threshold);
       for (const auto& o : store.orders().List(bot.id)) {
-        if (o.signal_id && o.type == OrderType::kLimit) { EXPECT_LE(o.created_at, e.time); }
+        if (o.signal_id && o.type == OrderType::kLimit) {
+          EXPECT_LE(o.created_at, e.time);
+        }
       }
-      const RiskEvent done = store.risk().Resolve(bot.id, e.id, "reviewed after the day",
-                                                  e.time + kMicrosPerDay);
+      const RiskEvent done =
+          store.risk().Resolve(bot.id, e.id, "reviewed after the day", e.time + kMicrosPerDay);
       EXPECT_EQ(done.resolution, "reviewed after the day");
       rf.only_open = true;
       EXPECT_TRUE(store.risk().Events(rf).empty());

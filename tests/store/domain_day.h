@@ -200,7 +200,7 @@ inline DayReport RunDay(const std::string& url, const std::string& bot_name, int
     return store.orders().Accept(bot.id, o.id, at, "sim-" + std::to_string(o.id));
   };
 
-  std::optional<Order> working;  // a partly filled entry waiting one candle
+  std::optional<Order> working;         // a partly filled entry waiting one candle
   std::optional<SignalId> open_signal;  // the signal of the open position
   std::optional<Timestamp> opened_at;
   const int offset = (index * 7) % 60;
