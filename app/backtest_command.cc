@@ -3,14 +3,24 @@
 // A moving-average crossover bot that trades through the public library API
 // exactly as a live bot would: it records each signal, submits orders to the
 // paper broker, and marks its equity; it never touches tables directly.
+//
+// Initial risk: when a position opens, the bot records a protective stop of
+// --stop-atr x ATR(14) from the entry (below a long, above a short) as the
+// trade's initial stop, with the ATR and the ADX trend regime seen at the
+// decision, so the journal has R-multiples and regimes. The stop sizes the
+// risk unit only: the strategy exits on the opposite crossover, never at
+// the stop (the paper broker does not execute position stops).
 #include <fmt/format.h>
 
+#include <cmath>
 #include <deque>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "tradestore/error.h"
+#include "tradestore/indicators.h"
+#include "tradestore/market_regime.h"
 #include "tradestore/paper_broker.h"
 #include "tradestore/store.h"
 
@@ -23,6 +33,7 @@ struct BacktestArgs {
   std::string cash = "10000";
   std::string fee_bps = "10", maker_fee_bps = "", slippage_bps = "5";
   double participation = 0;
+  double stop_atr = 2.0;  // initial stop distance in ATR(14); 0 = none
   bool allow_short = false;
 };
 
@@ -65,6 +76,9 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
   const Timeframe tf = ParseTimeframe(a.timeframe);
   const Decimal cash = Decimal::Parse(a.cash);
   if (!cash.IsPositive()) throw InvalidArgument("--cash must be positive, got '" + a.cash + "'");
+  if (!std::isfinite(a.stop_atr) || a.stop_atr < 0) {
+    throw InvalidArgument(fmt::format("--stop-atr {}: need a finite number >= 0", a.stop_atr));
+  }
   const auto instrument = store.instruments().Find(a.venue, a.symbol);
   if (!instrument) {
     throw NotFound("instrument '" + a.symbol + "' on venue '" + a.venue +
@@ -119,7 +133,14 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
 
   paper::PaperBroker broker(store, bot.id, account.id, config);
   Sma fast(a.fast), slow(a.slow);
+  Atr atr(14);
+  RegimeClassifier regimes;
   std::optional<double> prev_diff;
+  // What the bot saw when it decided the last order (ATR, trend regime),
+  // recorded as the trade context of the position that order opens.
+  std::optional<double> decision_atr;
+  std::string decision_regime;
+  std::optional<Timestamp> context_opened_at;  // the position whose context is set
   BacktestResult r;
   r.bot = bot_name;
   for (const Candle& candle : candles) {
@@ -129,7 +150,29 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
     const Timestamp close_time = candle.open_time + Duration(tf);
     fast.Add(candle.close);
     slow.Add(candle.close);
-    const auto pos = store.positions().Get(bot.id, account.id, instrument->id);
+    const std::optional<double> atr_now = atr.Update(candle);
+    const std::optional<Regime> regime_now = regimes.Update(candle);
+    auto pos = store.positions().Get(bot.id, account.id, instrument->id);
+    if (pos && !pos->is_flat() && context_opened_at != pos->opened_at &&
+        (decision_atr || !decision_regime.empty())) {
+      // A position opened (or flipped) on this candle: its initial risk.
+      TradeContext context;
+      if (decision_atr && *decision_atr > 0 && a.stop_atr > 0) {
+        const double entry = pos->average_entry_price.ToDouble();
+        const double distance = a.stop_atr * *decision_atr;
+        const double stop = pos->quantity.IsPositive() ? entry - distance : entry + distance;
+        const Decimal stop_price = Decimal::FromDouble(stop, instrument->price_precision);
+        if (stop_price.IsPositive()) {
+          context.initial_stop = stop_price;
+          context.position_size_rule =
+              fmt::format("all equity; initial stop {} x ATR(14), not executed", a.stop_atr);
+        }
+      }
+      if (decision_atr) context.atr = *decision_atr;
+      context.regime = decision_regime;
+      store.positions().SetTradeContext(bot.id, account.id, instrument->id, context);
+      context_opened_at = pos->opened_at;
+    }
     const Decimal qty = pos ? pos->quantity : Decimal();
     const Decimal close = Decimal::FromDouble(candle.close, instrument->price_precision);
     const Decimal balance = store.accounts().BalanceOf(bot.id, account.id, instrument->quote_asset);
@@ -176,6 +219,8 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
           o.mode = RunMode::kBacktest;
           o.created_at = close_time;
           broker.Submit(o);
+          decision_atr = atr_now;
+          decision_regime = regime_now ? std::string(ToString(regime_now->trend)) : std::string();
           store.signals().MarkActedOn(bot.id, sig.id);
           ++r.orders;
         }
@@ -217,6 +262,9 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
   sub->add_option("--slippage-bps", a->slippage_bps, "Slippage of market orders, bps (default 5)");
   sub->add_option("--participation", a->participation,
                   "Max fraction of a candle's volume one order may take (0 = unlimited)");
+  sub->add_option("--stop-atr", a->stop_atr,
+                  "Initial stop recorded per trade, in ATR(14) from the entry (default 2, 0 = none;"
+                  " it sets the risk unit for R, it is not executed)");
   sub->add_flag("--allow-short", a->allow_short, "Go short on sell signals instead of flat");
   AddCommonOptions(*sub, global);
   sub->callback([&global, &run, a] {

@@ -48,6 +48,9 @@ struct TradeSample {
   Timestamp entry_time;
   Timestamp exit_time;
   double entry_price = 0.0;  // > 0 for the excursion-based edge ratio
+  // Average true range at entry, price units, > 0 (Trade::atr); the edge
+  // ratio's normalizer when every trade has one.
+  std::optional<double> atr;
   // Maximum adverse / favourable excursion per unit, price units, >= 0
   // (Trade::mae / Trade::mfe).
   double mae = 0.0;
@@ -62,9 +65,9 @@ struct TradeSample {
 };
 
 // The adapter from a stored Trade. `instrument` names the instrument (e.g.
-// its symbol); when empty the instrument id is used as text. R fields and
-// regime are left empty: today's Trade has no initial risk (the integrator
-// fills them from Trade::r_multiple / mae_r / mfe_r / regime once they exist).
+// its symbol); when empty the instrument id is used as text. r_multiple,
+// mae_r, mfe_r and regime are copied from the trade journal (empty when the
+// trade recorded no initial risk / no regime); atr is copied when > 0.
 TradeSample ToTradeSample(const Trade& trade, const std::string& instrument = {});
 std::vector<TradeSample> ToTradeSamples(std::span<const Trade> trades);
 
@@ -204,11 +207,15 @@ struct TradeSummary {
   std::optional<double> average_mae;
   std::optional<double> average_mfe;
   // Edge ratio (C. Faith, "Way of the Turtle", 2007): mean normalized MFE /
-  // mean normalized MAE. Faith normalizes by ATR at entry; today's trades
-  // carry no ATR, so the excursions are normalized by the entry price
-  // (mean(mfe/entry) / mean(mae/entry)). Undefined when Σ mae == 0 or an
+  // mean normalized MAE. Faith normalizes by ATR at entry: when every trade
+  // has an ATR (> 0) the ratio is mean(mfe/atr) / mean(mae/atr) and
+  // edge_ratio_by_atr is true; otherwise (one normalizer for all trades, as
+  // ATR- and price-normalized excursions are not comparable) the excursions
+  // are normalized by the entry price, mean(mfe/entry) / mean(mae/entry).
+  // Undefined when the normalized Σ mae == 0, or (entry-price rule) an
   // entry price is <= 0.
   std::optional<double> edge_ratio;
+  bool edge_ratio_by_atr = false;
   // R statistics over the r_count trades whose R is known.
   std::size_t r_count = 0;
   std::optional<double> expectancy_r;   // mean R (Tharp's expectancy)
@@ -313,7 +320,6 @@ std::vector<EquityPoint> CombineEquityCurves(const std::vector<std::vector<Equit
 
 // ---------------------------------------------------------------------------
 // Ledger statistics.
-
 
 // Sums by (currency, type) (LedgerSum of ledger.h), sorted by currency then
 // type name (ToString(LedgerEntryType)). Exact Decimal

@@ -152,7 +152,9 @@ void RRows(ReportTable& t, const TradeSummary& s) {
   Row(t, "SQN", Ratio(s.sqn));
   Row(t, "Average MAE (price)", Ratio(s.average_mae, 4));
   Row(t, "Average MFE (price)", Ratio(s.average_mfe, 4));
-  Row(t, "Edge ratio (entry-price normalized)", Ratio(s.edge_ratio));
+  Row(t,
+      s.edge_ratio_by_atr ? "Edge ratio (ATR normalized)" : "Edge ratio (entry-price normalized)",
+      Ratio(s.edge_ratio));
   Row(t, "Average MAE (R)", Ratio(s.average_mae_r, 3));
   Row(t, "Average MFE (R)", Ratio(s.average_mfe_r, 3));
   Row(t, "Edge ratio (R)", Ratio(s.edge_ratio_r));
@@ -410,6 +412,7 @@ Json TradeJson(const TradeSummary& s) {
   j["average_mae"] = J(s.average_mae);
   j["average_mfe"] = J(s.average_mfe);
   j["edge_ratio"] = J(s.edge_ratio);
+  j["edge_ratio_normalizer"] = s.edge_ratio_by_atr ? "atr" : "entry_price";
   j["r_count"] = s.r_count;
   j["expectancy_r"] = J(s.expectancy_r);
   j["sqn"] = J(s.sqn);

@@ -32,6 +32,11 @@ TradeSample ToTradeSample(const Trade& trade, const std::string& instrument) {
   s.entry_price = trade.entry_price.ToDouble();
   s.mae = trade.mae.ToDouble();
   s.mfe = trade.mfe.ToDouble();
+  if (trade.atr && *trade.atr > 0.0) s.atr = trade.atr;
+  s.r_multiple = trade.r_multiple;
+  s.mae_r = trade.mae_r;
+  s.mfe_r = trade.mfe_r;
+  s.regime = trade.regime;
   s.strategy = trade.strategy;
   s.instrument = instrument.empty() ? std::to_string(trade.instrument_id) : instrument;
   s.exit_reason = trade.exit_reason;
@@ -65,6 +70,7 @@ void CheckSample(const TradeSample& t, std::size_t index) {
   CheckFinite(t.entry_price, index, "entry_price");
   CheckFinite(t.mae, index, "mae");
   CheckFinite(t.mfe, index, "mfe");
+  if (t.atr) CheckFinite(*t.atr, index, "atr");
   if (t.r_multiple) CheckFinite(*t.r_multiple, index, "r_multiple");
   if (t.mae_r) CheckFinite(*t.mae_r, index, "mae_r");
   if (t.mfe_r) CheckFinite(*t.mfe_r, index, "mfe_r");
@@ -121,6 +127,12 @@ class TradeAccumulator {
     } else {
       bad_entry_price_ = true;
     }
+    if (t.atr && *t.atr > 0.0) {
+      sum_mae_atr_ += t.mae / *t.atr;
+      sum_mfe_atr_ += t.mfe / *t.atr;
+    } else {
+      missing_atr_ = true;
+    }
     if (!s_.first_entry || t.entry_time < *s_.first_entry) s_.first_entry = t.entry_time;
     if (!s_.last_exit || t.exit_time > *s_.last_exit) s_.last_exit = t.exit_time;
     if (t.r_multiple) {
@@ -157,7 +169,12 @@ class TradeAccumulator {
       s.average_holding_seconds = Seconds(hold_all_) / n;
       s.average_mae = sum_mae_ / n;
       s.average_mfe = sum_mfe_ / n;
-      if (!bad_entry_price_ && sum_mae_norm_ > 0.0) s.edge_ratio = sum_mfe_norm_ / sum_mae_norm_;
+      if (!missing_atr_) {
+        s.edge_ratio_by_atr = true;
+        if (sum_mae_atr_ > 0.0) s.edge_ratio = sum_mfe_atr_ / sum_mae_atr_;
+      } else if (!bad_entry_price_ && sum_mae_norm_ > 0.0) {
+        s.edge_ratio = sum_mfe_norm_ / sum_mae_norm_;
+      }
       const Micros span = *s.last_exit - *s.first_entry;
       if (span > 0) s.trades_per_day = n / (static_cast<double>(span) / kMicrosPerDay);
     }
@@ -198,7 +215,9 @@ class TradeAccumulator {
   Micros hold_all_ = 0, hold_win_ = 0, hold_loss_ = 0;
   double gross_before_costs_ = 0.0;
   double sum_mae_ = 0.0, sum_mfe_ = 0.0, sum_mae_norm_ = 0.0, sum_mfe_norm_ = 0.0;
+  double sum_mae_atr_ = 0.0, sum_mfe_atr_ = 0.0;
   bool bad_entry_price_ = false;
+  bool missing_atr_ = false;
   double r_shift_ = 0.0, r_sum_ = 0.0, r_sum_sq_ = 0.0, r_max_abs_ = 0.0;
   double sum_mae_r_ = 0.0, sum_mfe_r_ = 0.0, pair_mae_r_ = 0.0, pair_mfe_r_ = 0.0;
   std::size_t mae_r_count_ = 0, mfe_r_count_ = 0;

@@ -393,11 +393,12 @@ std::string_view SystemAccountFor(LedgerEntryType type) {
 // Inserts one leg and updates its account's balance. journal_id 0 = this
 // leg starts a journal (its id becomes the journal id). The caller holds the
 // account's lock.
-LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
-  auto& c = impl.connection(Database::kTrading);
-  const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
-  // The read of a read-modify-write: locked (the caller holds the account
-  // lock, which also covers a balance row that does not exist yet).
+namespace {
+
+// The balance of the account after `entry`: the read of a read-modify-write,
+// locked (the caller holds the account lock, which also covers a balance
+// row that does not exist yet).
+Decimal BalanceAfter(sql::Connection& c, const LedgerEntry& entry) {
   static const std::string kBalanceSql =
       "SELECT amount FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = ?";
   auto& read = c.PrepareForUpdate(kBalanceSql);
@@ -405,6 +406,11 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
   Decimal balance = entry.amount;
   if (read.Step()) balance += read.GetDecimal(0);
   read.Reset();
+  return balance;
+}
+
+void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& balance,
+                  Timestamp time) {
   auto& upsert = c.Prepare(
       "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at, locked, "
       "mode, is_test) SELECT id, ?, ?, ?, ?, '0', mode, is_test FROM trading.bots WHERE id = ? "
@@ -412,6 +418,17 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
       "amount = excluded.amount, updated_at = excluded.updated_at");
   upsert.Bind(1, entry.account_id).Bind(2, entry.currency).Bind(3, balance).Bind(4, time);
   upsert.Bind(5, entry.bot_id).Execute();
+}
+
+AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view name);
+
+}  // namespace
+
+LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
+  auto& c = impl.connection(Database::kTrading);
+  const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
+  const Decimal balance = BalanceAfter(c, entry);
+  WriteBalance(c, entry, balance, time);
   // The first leg of a journal takes its own id as the journal id: the id
   // is drawn before the insert (the next rowid under SQLite's serialized
   // writers, the identity sequence on PostgreSQL) so that no UPDATE follows.
@@ -461,6 +478,12 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
 }
 
 AccountId SystemAccount(StoreImpl& impl, BotId bot, std::string_view name) {
+  return FindOrCreateSystemAccount(impl, bot, name);
+}
+
+namespace {
+
+AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view name) {
   auto& c = impl.connection(Database::kTrading);
   static const std::string kFind =
       "SELECT id FROM trading.accounts WHERE bot_id = ? AND name = ? AND kind = 'system'";
@@ -490,18 +513,63 @@ AccountId SystemAccount(StoreImpl& impl, BotId bot, std::string_view name) {
   return id;
 }
 
+// The balancing leg on a system account whose id came from the cache
+// (StoreImpl::system_account_ids): the INSERT selects the account row by
+// bot, id, name and kind, so it inserts nothing when the cached id is stale
+// (the unit of work that created the account rolled back, or the database
+// was restored); the balance is written only after the leg went in.
+// Returns false, having written nothing, for a stale id.
+bool InsertCachedSystemLeg(StoreImpl& impl, const LedgerEntry& leg, std::string_view name,
+                           std::int64_t journal_id) {
+  auto& c = impl.connection(Database::kTrading);
+  const Timestamp time = leg.time == Timestamp() ? Timestamp::Now() : leg.time;
+  const Decimal balance = BalanceAfter(c, leg);
+  auto& st = c.Prepare(
+      "INSERT INTO trading.ledger_entries (bot_id, account_id, time, type, currency, amount, "
+      "balance_after, order_id, fill_id, trade_id, description, journal_id, mode, is_test) "
+      "SELECT a.bot_id, a.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, b.mode, b.is_test FROM "
+      "trading.accounts a JOIN trading.bots b ON b.id = a.bot_id WHERE a.bot_id = ? AND a.id = ? "
+      "AND a.name = ? AND a.kind = 'system'");
+  st.Bind(1, time).Bind(2, ToString(leg.type)).Bind(3, leg.currency).Bind(4, leg.amount);
+  st.Bind(5, balance).Bind(6, leg.order_id).Bind(7, leg.fill_id).Bind(8, leg.trade_id);
+  st.Bind(9, leg.description).Bind(10, journal_id).Bind(11, leg.bot_id);
+  st.Bind(12, leg.account_id).Bind(13, name);
+  if (st.Execute() == 0) return false;
+  WriteBalance(c, leg, balance, time);
+  return true;
+}
+
+}  // namespace
+
 LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) {
   LedgerEntry out = InsertLeg(impl, entry, 0);
   // The balancing leg on the bot's system account for the type.
   LedgerEntry leg = out;
-  leg.account_id = SystemAccount(impl, entry.bot_id, SystemAccountFor(entry.type));
   leg.amount = -entry.amount;
-  // Where writers are not serialized by the database (PostgreSQL), the
-  // system account's lock orders the read-modify-write of its balance.
-  if (!impl.connection(Database::kTrading).ForUpdate().empty()) {
+  const std::string_view name = SystemAccountFor(entry.type);
+  auto& c = impl.connection(Database::kTrading);
+  if (!c.ForUpdate().empty()) {
+    // Where writers are not serialized by the database (PostgreSQL), the
+    // system account's lock orders the read-modify-write of its balance;
+    // the lock's read is needed anyway, so the id is not cached.
+    leg.account_id = FindOrCreateSystemAccount(impl, entry.bot_id, name);
     LockAccount(impl, leg.bot_id, leg.account_id);
+    InsertLeg(impl, leg, out.journal_id);
+    return out;
   }
+  // SQLite (writers serialized): the id from the cache, checked by the
+  // insert itself; on a miss or a stale id, looked up (or created) and
+  // cached.
+  const auto key = std::make_pair(entry.bot_id, std::string(name));
+  const auto cached = impl.system_account_ids.find(key);
+  if (cached != impl.system_account_ids.end()) {
+    leg.account_id = cached->second;
+    if (InsertCachedSystemLeg(impl, leg, name, out.journal_id)) return out;
+    impl.system_account_ids.erase(cached);
+  }
+  leg.account_id = FindOrCreateSystemAccount(impl, entry.bot_id, name);
   InsertLeg(impl, leg, out.journal_id);
+  impl.system_account_ids[key] = leg.account_id;
   return out;
 }
 

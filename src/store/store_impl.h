@@ -2,6 +2,7 @@
 // higher layers (ops). Not part of the public API.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -64,6 +65,11 @@ class StoreImpl {
   MlResultRepository ml_results;
   LatencyRepository latency;
   NewsRepository news;
+
+  // System account ids by (bot, name), SQLite only: an entry may name an
+  // account of a unit of work that later rolled back, so every use checks
+  // it (see PostValidatedLedgerEntry in account_repositories.cc).
+  std::map<std::pair<BotId, std::string>, AccountId> system_account_ids;
 
  private:
   void WireRepositories();

@@ -674,7 +674,19 @@ TEST_F(CliTest, ReportSelectsBotsStrategiesPeriodsAndFormats) {
   EXPECT_NEAR(st["trades"]["net_profit"].get<double>(), rep["net_profit"].get<double>(), 1e-6);
   EXPECT_NEAR(st["equity"]["total_return"].get<double>(), rep["total_return"].get<double>(), 1e-12);
   EXPECT_NEAR(st["equity"]["sharpe_ratio"].get<double>(), rep["sharpe_ratio"].get<double>(), 1e-12);
-  EXPECT_TRUE(st["trades"]["sqn"].is_null());  // no R recorded yet: undefined, not 0
+  // The backtest records a 2 x ATR(14) initial stop, the ATR and the trend
+  // regime per trade: every trade has R, and the edge ratio is Faith's.
+  EXPECT_EQ(st["trades"]["r_count"], a_trades);
+  EXPECT_TRUE(st["trades"]["sqn"].is_number()) << st["trades"]["sqn"];
+  EXPECT_TRUE(st["trades"]["expectancy_r"].is_number());
+  EXPECT_EQ(st["trades"]["edge_ratio_normalizer"], "atr");
+  std::int64_t by_regime = 0;
+  for (const json& row : st["breakdowns"]["regime"]) {
+    const std::string key = row["key"];
+    EXPECT_TRUE(key == "trend" || key == "range" || key == "transition") << key;
+    by_regime += row["trade_count"].get<int>();
+  }
+  EXPECT_EQ(by_regime, a_trades);
   std::map<std::string, std::int64_t> ledger_counts;
   for (const json& l : st["ledger"]) ledger_counts[l["type"]] = l["count"];
   EXPECT_EQ(ledger_counts["deposit"], 1);

@@ -1,6 +1,8 @@
 // Several bots trade a real day at once, in threads and in separate
 // processes (domain_driver), on one store; then the books must reconcile
-// exactly, per bot, with test data kept apart.
+// exactly, per bot, with test data kept apart; the risk limit bot t-3 hits
+// is recorded once, for it alone, and every signal's outcome is its trade's
+// net P&L.
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include "store/domain_day.h"
 #include "store/store_test_util.h"
 #include "tradestore/error.h"
+#include "tradestore/risk.h"
 
 extern char** environ;
 
@@ -132,10 +135,15 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
       filled[f.order_id] += f.quantity;
       net += f.side == Side::kBuy ? f.quantity : -f.quantity;
     }
+    const bool halted = i == 3;  // t-3's daily loss limit is 0.01 USDC
     if (reports.count(names[i])) {
       EXPECT_EQ(static_cast<int>(fills.size()), reports[names[i]].distinct_fills);
       EXPECT_GT(reports[names[i]].fill_reports, reports[names[i]].distinct_fills);
-      EXPECT_GT(reports[names[i]].cancels, 0);
+      if (!halted) {
+        EXPECT_GT(reports[names[i]].cancels, 0);
+      }
+      // Evaluated again after the breach: the same event came back.
+      EXPECT_EQ(reports[names[i]].risk_evaluations_after_halt > 0, halted);
     }
     int cancelled = 0;
     for (const auto& o : store.orders().List(bot.id)) {
@@ -143,7 +151,9 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
       EXPECT_TRUE(IsTerminal(o.status)) << "order " << o.id;
       if (o.status == OrderStatus::kCancelled) ++cancelled;
     }
-    EXPECT_GT(cancelled, 0);
+    if (!halted) {
+      EXPECT_GT(cancelled, 0);
+    }
 
     // Positions equal the net of their fills (flat at the end of the day).
     const Account account = store.accounts().GetOrCreate(bot.id, "main");
@@ -160,7 +170,7 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
     tf.bot = bot.id;
     tf.include_test = true;
     const auto trades = store.trades().List(tf);
-    EXPECT_GT(trades.size(), 3u);
+    EXPECT_GT(trades.size(), halted ? 0u : 3u);
     total_trades += static_cast<int>(trades.size());
     Decimal gross, trade_fees;
     std::set<std::string> reasons;
@@ -178,7 +188,70 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
     }
     EXPECT_EQ(gross, realized);
     EXPECT_EQ(trade_fees, fees);
-    EXPECT_TRUE(reasons.count("stop_loss") || reasons.count("time"));
+    if (!halted) {
+      EXPECT_TRUE(reasons.count("stop_loss") || reasons.count("time"));
+    }
+
+    // Signals end to end: each trade names the signal of its entry order;
+    // the signal links its entry and exit orders and the trade, keeps its
+    // components, and its outcome is the trade's net P&L.
+    for (const auto& t : trades) {
+      ASSERT_TRUE(t.signal_id.has_value()) << "trade " << t.id;
+      const Signal sig = store.signals().Get(bot.id, *t.signal_id);
+      EXPECT_TRUE(sig.acted_on);
+      ASSERT_EQ(sig.components.size(), 2u);
+      EXPECT_EQ(sig.components[0].name, "momentum");  // components come back by name
+      EXPECT_EQ(sig.components[1].name, "technical");
+      const SignalLinks links = store.signals().Links(bot.id, sig.id);
+      EXPECT_EQ(links.trades, std::vector<TradeId>{t.id});
+      EXPECT_EQ(links.orders, (std::vector<OrderId>{*t.entry_order_id, *t.exit_order_id}));
+      ASSERT_TRUE(sig.outcome.has_value()) << "signal " << sig.id;
+      EXPECT_EQ(sig.outcome->net_pnl, t.net_pnl);
+      EXPECT_EQ(sig.outcome->trades, 1);
+      EXPECT_EQ(sig.outcome->closed_at, t.exit_time);
+      EXPECT_EQ(sig.outcome->result, t.net_pnl.IsPositive()   ? SignalResult::kWin
+                                     : t.net_pnl.IsNegative() ? SignalResult::kLoss
+                                                              : SignalResult::kBreakeven);
+    }
+
+    // Risk: limits in force all day; only t-3 breached one (its daily loss,
+    // recorded once), halted, and placed no entry afterwards.
+    const auto limits = store.risk().LimitsAt(bot.id, trades.front().exit_time);
+    ASSERT_TRUE(limits.has_value());
+    EXPECT_EQ(limits->max_open_orders, 1);
+    EXPECT_EQ(limits->max_daily_loss, testing::DayLossLimit(static_cast<int>(i)));
+    RiskEventFilter rf;
+    rf.bot = bot.id;
+    rf.include_test = true;
+    const auto events = store.risk().Events(rf);
+    if (!halted) {
+      EXPECT_TRUE(events.empty()) << events.size();
+    } else {
+      ASSERT_EQ(events.size(), 1u);
+      const RiskEvent& e = events.front();
+      EXPECT_EQ(e.bot_id, bot.id);
+      EXPECT_EQ(e.limit, RiskLimitKind::kMaxDailyLoss);
+      EXPECT_EQ(e.limits_version, 1);
+      EXPECT_EQ(e.threshold, Decimal::Parse("0.01"));
+      EXPECT_EQ(e.action, "halt_trading");
+      // The value: today's loss from the trades closed by then.
+      Decimal net_then;
+      for (const auto& t : trades) {
+        if (t.exit_time <= e.time) net_then += t.net_pnl;
+      }
+      EXPECT_EQ(e.value, -net_then);
+      EXPECT_GT(e.value, e.threshold);
+      for (const auto& o : store.orders().List(bot.id)) {
+        if (o.signal_id && o.type == OrderType::kLimit) {
+          EXPECT_LE(o.created_at, e.time);
+        }
+      }
+      const RiskEvent done =
+          store.risk().Resolve(bot.id, e.id, "reviewed after the day", e.time + kMicrosPerDay);
+      EXPECT_EQ(done.resolution, "reviewed after the day");
+      rf.only_open = true;
+      EXPECT_TRUE(store.risk().Events(rf).empty());
+    }
     // A trailing stop moved at least once.
     int moved = 0;
     for (const auto& e : store.positions().ListEvents(bot.id, {}, true)) {
@@ -188,6 +261,12 @@ TEST_P(DomainConcurrency, BotsInThreadsAndProcessesReconcileExactly) {
     EXPECT_EQ(store.ledger().History(bot.id, account.id).size(), 1u);
   }
   EXPECT_EQ(bot_ids.size(), names.size());
+
+  // The default risk event query (all bots, no test data) sees t-3's event
+  // and nothing of any other bot.
+  const auto all_events = store.risk().Events();
+  ASSERT_EQ(all_events.size(), 1u);
+  EXPECT_EQ(all_events.front().bot_id, store.bots().FindByName("t-3")->id);
 
   // Test data never appears in default queries.
   const Bot test_bot = *store.bots().FindByName("t-2");

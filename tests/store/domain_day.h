@@ -12,6 +12,19 @@
 // hit, after 45 minutes ("time"), or at the end of the day. Fees: 0.02%
 // maker on entries, 0.05% taker on exits, in USDC. At the end it takes a
 // daily balance snapshot.
+//
+// Signals end to end: each signal carries two components (technical,
+// momentum) and filters; its entry and exit orders name it (the trade takes
+// it from the entry order), and RecordOutcome is called when its trade
+// closes.
+//
+// Risk: each bot has limits (max 1 open order, a daily loss limit) and
+// evaluates them before every entry (open orders counting the one being
+// placed) and after every closed trade (today's loss = -(sum of today's net
+// P&L) when negative). Bot index 3 has a daily loss limit of 0.01 USDC, the
+// others 5000; a breach halts the bot: it cancels its open orders and
+// places no more entries, but keeps evaluating (the same open event comes
+// back, recorded once).
 #pragma once
 
 #include <fstream>
@@ -19,6 +32,7 @@
 #include <vector>
 
 #include "tradestore/error.h"
+#include "tradestore/risk.h"
 #include "tradestore/store.h"
 
 namespace tradestore::testing {
@@ -71,7 +85,10 @@ struct DayReport {
   int distinct_fills = 0;
   int cancels = 0;
   int trades = 0;
+  int risk_evaluations_after_halt = 0;  // evaluations that returned the open event again
 };
+
+inline Decimal DayLossLimit(int index) { return Decimal::Parse(index == 3 ? "0.01" : "5000"); }
 
 inline DayReport RunDay(const std::string& url, const std::string& bot_name, int index,
                         bool is_test, const std::vector<DayCandle>& candles) {
@@ -103,6 +120,36 @@ inline DayReport RunDay(const std::string& url, const std::string& bot_name, int
   post(LedgerEntryType::kDeposit, "10000"_d, candles.front().time, "start of day");
   store.ledger().Transfer(bot.id, main.id, reserve.id, "USDC", "1000"_d, candles.front().time,
                           "reserve");
+
+  RiskLimits limits;
+  limits.bot_id = bot.id;
+  limits.max_open_orders = 1;
+  limits.max_daily_loss = DayLossLimit(index);
+  limits.effective_from = candles.front().time;
+  limits.note = "day limits";
+  store.risk().SetLimits(limits);
+  Decimal day_net;  // sum of today's closed trades' net P&L
+  std::optional<std::int64_t> halt_event;
+  auto evaluate = [&](std::int64_t open_orders, Timestamp at) {
+    RiskValues v;
+    v.open_orders = open_orders;
+    v.daily_loss = day_net.IsNegative() ? -day_net : Decimal();
+    const auto events = store.risk().Evaluate(bot.id, v, at, "halt_trading");
+    if (events.empty()) return;
+    if (halt_event) {
+      if (events.front().id != *halt_event) throw Conflict("a second risk event was recorded");
+      ++report.risk_evaluations_after_halt;
+      return;
+    }
+    halt_event = events.front().id;
+    // Halt: cancel every open order; no entry from now on.
+    for (const Order& o : store.orders().List(bot.id)) {
+      if (!IsTerminal(o.status)) {
+        store.orders().Cancel(bot.id, o.id, at, "risk limit: halt trading");
+        ++report.cancels;
+      }
+    }
+  };
 
   const Decimal maker = "0.0002"_d;
   const Decimal taker = "0.0005"_d;
@@ -153,7 +200,8 @@ inline DayReport RunDay(const std::string& url, const std::string& bot_name, int
     return store.orders().Accept(bot.id, o.id, at, "sim-" + std::to_string(o.id));
   };
 
-  std::optional<Order> working;  // a partly filled entry waiting one candle
+  std::optional<Order> working;         // a partly filled entry waiting one candle
+  std::optional<SignalId> open_signal;  // the signal of the open position
   std::optional<Timestamp> opened_at;
   const int offset = (index * 7) % 60;
   for (std::size_t i = 30; i < candles.size(); ++i) {
@@ -183,15 +231,24 @@ inline DayReport RunDay(const std::string& url, const std::string& bot_name, int
       if (hit || timed_out || last) {
         const Decimal price = hit ? stop : c.close;
         const Order exit = order(is_long ? Side::kSell : Side::kBuy, OrderType::kMarket,
-                                 pos->quantity.Abs(), std::nullopt, price, c.time, std::nullopt,
+                                 pos->quantity.Abs(), std::nullopt, price, c.time, open_signal,
                                  hit    ? "stop_loss"
                                  : last ? "end_of_day"
                                         : "time");
-        fill(exit, pos->quantity.Abs(), price, taker, c.time, true);
+        const FillOutcome out = fill(exit, pos->quantity.Abs(), price, taker, c.time, true);
+        if (out.closed_trade) {
+          day_net += out.closed_trade->net_pnl;
+          if (out.closed_trade->signal_id) {
+            store.signals().RecordOutcome(bot.id, *out.closed_trade->signal_id);
+          }
+          evaluate(0, c.time);
+        }
       }
       continue;
     }
     if (static_cast<int>(i % 60) != offset || i + 2 >= candles.size()) continue;
+    evaluate(1, c.time);  // before placing an entry: it would be the one open order
+    if (halt_event) continue;
     // Flat, on the hour: a signal and a limit order at the close.
     const Side side = c.close >= candles[i - 30].close ? Side::kBuy : Side::kSell;
     Signal s;
@@ -201,11 +258,19 @@ inline DayReport RunDay(const std::string& url, const std::string& bot_name, int
     s.time = c.time;
     s.side = side;
     s.strength = 0.6;
+    s.confidence = 0.6;
+    s.aggregation_method = "weighted_average";
+    const SignalAction act = side == Side::kBuy ? SignalAction::kBuy : SignalAction::kSell;
+    s.components = {{"technical", act, 0.7, 2.0}, {"momentum", SignalAction::kHold, 0.4, 1.0}};
+    s.filters_passed = {"spread", "session"};
+    s.strategy_version = "1.0";
+    s.bot_version = b.version;
     s.mode = RunMode::kPaper;
     s.is_test = is_test;
     s = store.signals().Record(s);
     Order entry = order(side, OrderType::kLimit, qty, c.close, c.close, c.time, s.id, "");
     store.signals().MarkActedOn(bot.id, s.id);
+    open_signal = s.id;
     const FillOutcome first = fill(entry, qty.Mul("0.4"_d), c.close, maker, c.time, true);
     working = first.order;
     opened_at = c.time;

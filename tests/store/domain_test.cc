@@ -303,6 +303,43 @@ TEST_P(Domain, EveryMovementIsABalancedJournal) {
   ExpectBooksBalance();
 }
 
+// A system account created inside a unit of work that rolls back is gone;
+// the store must not post to its id afterwards (SQLite caches system
+// account ids per bot, and reuses the rolled-back row id for the next
+// account, here a bot account).
+TEST_P(Domain, SystemAccountOfARolledBackUnitOfWorkIsNotReused) {
+  {
+    UnitOfWork u = s_.store.BeginTrading();
+    Deposit("100"_d, T(1));  // creates system:external, rolled back below
+  }
+  const Account spare = s_.store.accounts().Create(s_.bot.id, "spare");
+  Deposit("50"_d, T(2));
+  Deposit("25"_d, T(3));  // the cached id this time
+  int external = 0;
+  AccountId external_id = 0;
+  for (const auto& a : s_.store.accounts().List(s_.bot.id, /*include_system=*/true)) {
+    if (a.name == "system:external") {
+      ++external;
+      external_id = a.id;
+      EXPECT_EQ(a.kind, AccountKind::kSystem);
+    }
+  }
+  ASSERT_EQ(external, 1);
+  EXPECT_NE(external_id, spare.id);
+  EXPECT_TRUE(s_.store.accounts().Balances(s_.bot.id, spare.id).empty());
+  EXPECT_EQ(BalanceRow("USDC").amount, "75"_d);
+  EXPECT_EQ(s_.store.ledger().SumEntries(s_.bot.id, external_id, "USDC"), "-75"_d);
+  LedgerFilter all;
+  all.bot = s_.bot.id;
+  all.include_system = true;
+  const auto entries = s_.store.ledger().Query(all);
+  ASSERT_EQ(entries.size(), 4u);
+  for (const auto& e : entries) {
+    EXPECT_TRUE(e.account_id == s_.account.id || e.account_id == external_id) << e.account_id;
+  }
+  ExpectBooksBalance();
+}
+
 TEST_P(Domain, OpenOrdersLockBalanceUntilTheyEnd) {
   Deposit("10000"_d, T(0));
   Order o = s_.store.orders().Create(NewOrder(Side::kBuy, OrderType::kLimit, "2"_d, "100"_d));
