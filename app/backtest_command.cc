@@ -22,6 +22,7 @@
 #include "tradestore/indicators.h"
 #include "tradestore/market_regime.h"
 #include "tradestore/paper_broker.h"
+#include "tradestore/persisted_analytics.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
@@ -271,6 +272,11 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
     run = [&global, a]() {
       Store store = Store::Open(global.ResolvedUrl());
       const BacktestResult r = RunSmaCross(store, *a);
+      // The session's trades have closed: bring the bot's persisted analytics
+      // (daily and strategy performance, dashboard metrics) up to date,
+      // incrementally from the first day the run touched.
+      const auto bot = store.bots().FindByName(r.bot);
+      const AnalyzeResult analyzed = AnalyzeBot(store, bot->id);
       if (global.json) {
         nlohmann::json j = {{"bot", r.bot},
                             {"candles", r.candles},
@@ -282,7 +288,8 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
                             {"equity", r.equity.ToString()},
                             {"open_position", r.position.ToString()},
                             {"first_candle", r.first->ToIso()},
-                            {"last_candle", r.last->ToIso()}};
+                            {"last_candle", r.last->ToIso()},
+                            {"analytics_days_written", analyzed.days_written}};
         std::cout << j.dump(2) << "\n";
       } else {
         std::cout << fmt::format(
@@ -294,10 +301,12 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
             "  closed trades  {}\n"
             "  open position  {}\n"
             "  cash           {}\n"
-            "  equity         {}\n",
+            "  equity         {}\n"
+            "  analytics      {} ({} daily rows written)\n",
             r.bot, a->fast, a->slow, a->symbol, a->timeframe, r.candles, r.first->ToIso(),
             r.last->ToIso(), r.signals, r.orders, r.fills, r.trades, r.position.ToString(),
-            r.cash.Round(2).ToString(), r.equity.Round(2).ToString());
+            r.cash.Round(2).ToString(), r.equity.Round(2).ToString(), analyzed.kind,
+            analyzed.days_written);
       }
       return 0;
     };
