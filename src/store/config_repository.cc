@@ -71,18 +71,12 @@ ConfigVersion ConfigRepository::Save(const ConfigVersion& config) {
   std::optional<ConfigVersion> previous;
   if (cur.Step()) previous = ReadConfig(cur);
   cur.Reset();
-  out.version = previous ? previous->version + 1 : 1;
-  if (previous) {
-    if (out.effective_from <= previous->effective_from) {
-      throw Conflict(what + ": version " + std::to_string(out.version) + " would start at " +
-                     out.effective_from.ToIso() + ", not after version " +
-                     std::to_string(previous->version) + " in force since " +
-                     previous->effective_from.ToIso());
-    }
-    auto& close =
-        c.Prepare("UPDATE config.configs SET effective_to = ? WHERE bot_id = ? AND id = ?");
-    close.Bind(1, out.effective_from).Bind(2, out.bot_id).Bind(3, previous->id).Execute();
-  }
+  out.version = static_cast<int>(detail::StartNextVersion(
+      c, "config.configs", out.bot_id,
+      previous ? std::optional<detail::VersionHead>(
+                     {previous->id, previous->version, previous->effective_from})
+               : std::nullopt,
+      out.effective_from, what));
   auto& st = c.Prepare(
       "INSERT INTO config.configs (bot_id, kind, name, version, document, effective_from, "
       "effective_to, note, mode, is_test, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) "

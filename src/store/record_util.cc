@@ -68,4 +68,21 @@ void RequireNonEmpty(std::string_view value, std::string_view what, std::string_
   }
 }
 
+std::int64_t StartNextVersion(sql::Connection& c, std::string_view table, BotId bot,
+                              const std::optional<VersionHead>& previous, Timestamp effective_from,
+                              const std::string& what) {
+  if (!previous) return 1;
+  const std::int64_t version = previous->version + 1;
+  if (effective_from <= previous->effective_from) {
+    throw Conflict(what + ": version " + std::to_string(version) + " would start at " +
+                   effective_from.ToIso() + ", not after version " +
+                   std::to_string(previous->version) + " in force since " +
+                   previous->effective_from.ToIso());
+  }
+  auto& close = c.Prepare("UPDATE " + std::string(table) +
+                          " SET effective_to = ? WHERE bot_id = ? AND id = ?");
+  close.Bind(1, effective_from).Bind(2, bot).Bind(3, previous->id).Execute();
+  return version;
+}
+
 }  // namespace tradestore::detail

@@ -2,6 +2,8 @@
 // configs, audit, analytics records). Internal.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +37,20 @@ BotProvenance BotProvenanceOf(StoreImpl& impl, BotId bot);
 
 // Throws kInvalidArgument "<what>: field '<field>' is empty" when `value` is.
 void RequireNonEmpty(std::string_view value, std::string_view what, std::string_view field);
+
+// The latest version of a versioned row (configs, risk limits).
+struct VersionHead {
+  std::int64_t id = 0;
+  std::int64_t version = 0;
+  Timestamp effective_from;
+};
+// Starts the next version of a versioned row in `table` (which has bot_id,
+// id and effective_to): returns previous->version + 1 (1 without one) and
+// closes the previous version at `effective_from`, inside the caller's
+// transaction. Throws kConflict naming `what` and both versions when
+// `effective_from` is not after the previous version's start.
+std::int64_t StartNextVersion(sql::Connection& c, std::string_view table, BotId bot,
+                              const std::optional<VersionHead>& previous, Timestamp effective_from,
+                              const std::string& what);
 
 }  // namespace tradestore::detail

@@ -113,18 +113,12 @@ RiskLimits RiskRepository::SetLimits(const RiskLimits& limits) {
   std::optional<RiskLimits> previous;
   if (cur.Step()) previous = ReadLimits(cur);
   cur.Reset();
-  out.version = previous ? previous->version + 1 : 1;
-  if (previous) {
-    if (out.effective_from <= previous->effective_from) {
-      throw Conflict(what + ": version " + std::to_string(out.version) + " would start at " +
-                     out.effective_from.ToIso() + ", not after version " +
-                     std::to_string(previous->version) + " in force since " +
-                     previous->effective_from.ToIso());
-    }
-    auto& close =
-        c.Prepare("UPDATE trading.risk_limits SET effective_to = ? WHERE bot_id = ? AND id = ?");
-    close.Bind(1, out.effective_from).Bind(2, limits.bot_id).Bind(3, previous->id).Execute();
-  }
+  out.version = static_cast<int>(detail::StartNextVersion(
+      c, "trading.risk_limits", out.bot_id,
+      previous ? std::optional<detail::VersionHead>(
+                     {previous->id, previous->version, previous->effective_from})
+               : std::nullopt,
+      out.effective_from, what));
   auto& st = c.Prepare(
       "INSERT INTO trading.risk_limits (bot_id, version, max_position, max_daily_loss, "
       "max_drawdown, max_open_orders, effective_from, effective_to, note, mode, is_test, "
