@@ -35,7 +35,10 @@ void PrintStatus(const StoreStatus& s) {
   if (!s.error.empty()) std::cout << "  error: " << s.error << "\n";
   for (const DatabaseStatus& d : s.databases) {
     std::string pending;
-    for (int v : d.pending_migrations) pending += (pending.empty() ? "" : ",") + std::to_string(v);
+    for (int v : d.pending_migrations) {
+      if (!pending.empty()) pending += ',';
+      pending += std::to_string(v);
+    }
     std::cout << fmt::format("  {:<10} {:<13} schema {}/{}{}  size {}{}{}  last write {}\n", d.name,
                              d.connected ? "connected" : "disconnected", d.schema_version,
                              d.latest_version, pending.empty() ? "" : " (pending " + pending + ")",

@@ -27,7 +27,7 @@ echo "== backtest =="
   --strategy sma-cross --fast 10 --slow 30 --cash 10000 --bot demo-sma-cross
 echo
 echo "== report =="
-"$ts" report --bot demo-sma-cross --periods-per-year 365 --html "$store_dir/../tearsheet.html"
+"$ts" report --bot demo-sma-cross --periods-per-year 365 --html demo/tearsheet.html
 echo
 echo "== analyze (persisted daily and strategy performance) =="
 "$ts" analyze --bot demo-sma-cross --periods-per-year 365
@@ -39,6 +39,6 @@ sqlite3 -header -column "$store_dir/trading.db" \
           entry_price, exit_price, quantity, printf('%.2f', net_pnl) AS net_pnl, exit_reason
      FROM trades ORDER BY id DESC LIMIT 5"
 echo
-echo "Store: $store_dir (trading.db, market.db, analytics.db); tearsheet: $store_dir/../tearsheet.html. Try:"
+echo "Store: $store_dir (trading.db, market.db, analytics.db); tearsheet: demo/tearsheet.html. Try:"
 echo "  $ts report --store sqlite:$store_dir --json"
 echo "  sqlite3 $store_dir/trading.db 'SELECT type, currency, amount, balance_after FROM ledger_entries ORDER BY id DESC LIMIT 5'"

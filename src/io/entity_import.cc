@@ -305,7 +305,8 @@ class SqlReader {
     std::string name = Word();
     while (i_ < text_.size() && text_[i_] == '.') {
       ++i_;
-      name += "." + Word();
+      name += '.';
+      name += Word();
     }
     for (char c : name) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') {

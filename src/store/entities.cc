@@ -247,7 +247,10 @@ std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
   std::string sql = "SELECT " + Join(names, ", ") + " FROM " + table.QualifiedName();
   std::vector<std::string> where;
   if (!filter.where.empty()) where.push_back(filter.where);
-  if (after) where.push_back("(" + Join(table.key, ", ") + ") > " + Placeholders(table.key.size()));
+  if (after) {
+    where.push_back(
+        fmt::format("({}) > {}", Join(table.key, ", "), Placeholders(table.key.size())));
+  }
   if (!where.empty()) sql += " WHERE " + Join(where, " AND ");
   sql += " ORDER BY " + Join(table.key, ", ") + " LIMIT ?";
   sql::Statement& st = store.connection(table.database).Prepare(sql);
