@@ -332,7 +332,9 @@ class SignalRepository {
   // Derives the outcome from the closed trades linked by trades.signal_id
   // (sum of net P&L: > 0 win, < 0 loss, = 0 breakeven; latest exit time)
   // and stores it on the signal; calling again after more trades closed
-  // recomputes it. Throws kNotFound for an unknown signal, kConflict when no
+  // recomputes it. OrderRepository::RecordFill calls it when it closes a
+  // trade that names a signal, so callers need it only after editing trades
+  // by other means. Throws kNotFound for an unknown signal, kConflict when no
   // closed trade names it yet.
   SignalOutcome RecordOutcome(BotId bot, SignalId id);
 
@@ -399,7 +401,8 @@ class OrderRepository {
   // venue_fill_id), the order's filled quantity, average price and status
   // (with its event), the position, fee and realized P&L ledger entries in
   // the instrument's quote currency, and the closed trade when the position
-  // returns to flat; all in one unit of work. Throws kConflict if the order
+  // returns to flat (with its signal's outcome, see
+  // SignalRepository::RecordOutcome); all in one unit of work. Throws kConflict if the order
   // is in a status that cannot fill (naming id and status) or the fill
   // exceeds its remaining quantity; kInvalidArgument for a non-positive
   // quantity or price or an empty venue_fill_id.

@@ -1081,6 +1081,9 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
   out.position = row.position;
   out.change = change;
   out.closed_trade = closed;
+  // The signal that opened the trade learns how it ended, in this unit of
+  // work (SignalRepository::RecordOutcome sums every closed trade naming it).
+  if (closed && closed->signal_id) impl_->signals.RecordOutcome(f.bot_id, *closed->signal_id);
 
   c.Prepare(
        "UPDATE trading.orders SET filled_quantity = ?, average_fill_price = ?, status = ?, "

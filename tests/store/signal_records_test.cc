@@ -156,6 +156,12 @@ TEST_P(Signals, LinksOrdersAndTradesAndDerivesTheOutcome) {
   ASSERT_TRUE(closed.closed_trade.has_value());
   ASSERT_EQ(closed.closed_trade->signal_id, std::optional<SignalId>(sig.id));
 
+  // Closing the trade recorded the signal's outcome already.
+  const Signal recorded = store().signals().Get(bot(), sig.id);
+  ASSERT_TRUE(recorded.outcome.has_value());
+  EXPECT_EQ(recorded.outcome->net_pnl, closed.closed_trade->net_pnl);
+  EXPECT_EQ(recorded.outcome->result, SignalResult::kWin);
+
   const SignalLinks links = store().signals().Links(bot(), sig.id);
   EXPECT_EQ(links.orders, (std::vector<OrderId>{buy.id, sell.id}));
   EXPECT_EQ(links.trades, (std::vector<TradeId>{closed.closed_trade->id}));
