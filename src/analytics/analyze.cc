@@ -41,12 +41,9 @@ StrategyPerformanceRow StrategyRow(const Bot& bot, const std::string& name,
   r.average_win = AverageWin(s);
   r.average_loss = AverageLoss(s);
   r.expectancy = Expectancy(s);
+  // `trades` is in exit order (AnalyzeBot sorts, the grouping keeps it).
   r.first_exit_time = trades.front().exit_time;
   r.last_exit_time = trades.back().exit_time;
-  for (const Trade& t : trades) {
-    r.first_exit_time = std::min(r.first_exit_time, t.exit_time);
-    r.last_exit_time = std::max(r.last_exit_time, t.exit_time);
-  }
   r.updated_at = now;
   return r;
 }
@@ -87,9 +84,7 @@ std::vector<DashboardMetric> Dashboard(const Bot& bot, const PerformanceReport& 
 
 AnalyzeResult AnalyzeBot(Store& store, BotId bot_id, const AnalyzeOptions& options) {
   const double ppy = options.periods_per_year;
-  if (!std::isfinite(ppy) || ppy <= 0) {
-    throw InvalidArgument(fmt::format("periods_per_year must be finite and > 0, got {}", ppy));
-  }
+  analytics_internal::CheckPeriodsPerYear(ppy);
   const Bot bot = store.bots().Get(bot_id);
   TradeFilter filter;
   filter.bot = bot.id;

@@ -409,6 +409,8 @@ Decimal BalanceAfter(sql::Connection& c, const LedgerEntry& entry) {
   return balance;
 }
 
+}  // namespace
+
 void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& balance,
                   Timestamp time) {
   auto& upsert = c.Prepare(
@@ -419,10 +421,6 @@ void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& b
   upsert.Bind(1, entry.account_id).Bind(2, entry.currency).Bind(3, balance).Bind(4, time);
   upsert.Bind(5, entry.bot_id).Execute();
 }
-
-AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view name);
-
-}  // namespace
 
 LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
   auto& c = impl.connection(Database::kTrading);
@@ -477,12 +475,10 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
   return out;
 }
 
-AccountId SystemAccount(StoreImpl& impl, BotId bot, std::string_view name) {
-  return FindOrCreateSystemAccount(impl, bot, name);
-}
-
 namespace {
 
+// The id of the bot's system account `name`, created on first use. Throws
+// Error(kNotFound) for an unknown bot.
 AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view name) {
   auto& c = impl.connection(Database::kTrading);
   static const std::string kFind =
@@ -547,8 +543,7 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) 
   LedgerEntry leg = out;
   leg.amount = -entry.amount;
   const std::string_view name = SystemAccountFor(entry.type);
-  auto& c = impl.connection(Database::kTrading);
-  if (!c.ForUpdate().empty()) {
+  if (impl.dialect() == sql::Dialect::kPostgres) {
     // Where writers are not serialized by the database (PostgreSQL), the
     // system account's lock orders the read-modify-write of its balance;
     // the lock's read is needed anyway, so the id is not cached.

@@ -12,15 +12,6 @@
 namespace tradestore::detail {
 namespace {
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
 bool HasColumn(const TableInfo& t, std::string_view name) {
   return std::any_of(t.columns.begin(), t.columns.end(),
                      [&](const ColumnInfo& c) { return c.name == name; });
@@ -38,12 +29,6 @@ std::string_view EntityOf(const TableInfo& table) {
     if (e.table == table.QualifiedName()) return e.entity;
   }
   return table.name;
-}
-
-std::string Placeholders(std::size_t n) {
-  std::string out = "(";
-  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
-  return out + ")";
 }
 
 std::optional<std::int64_t> AsId(std::string_view text) {
@@ -242,9 +227,7 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
 std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
                                   const ResolvedFilter& filter, const std::optional<Row>& after,
                                   std::int64_t batch) {
-  std::vector<std::string> names;
-  for (const ColumnInfo& c : table.columns) names.push_back(c.name);
-  std::string sql = "SELECT " + Join(names, ", ") + " FROM " + table.QualifiedName();
+  std::string sql = "SELECT " + ColumnList(table) + " FROM " + table.QualifiedName();
   std::vector<std::string> where;
   if (!filter.where.empty()) where.push_back(filter.where);
   if (after) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "store/ledger_internal.h"
 #include "store/ops_queries.h"
 #include "tradestore/error.h"
 #include "tradestore/timeframe.h"
@@ -343,6 +344,9 @@ std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int6
                                                      const std::string& currency) {
   sql::Connection& c = store.connection(Database::kTrading);
   sql::Transaction tx(c);
+  // As every balance change: the account's lock first (it covers a balance
+  // row that does not exist yet).
+  LockAccount(store, bot, account);
   std::optional<Decimal> old_amount;
   {
     sql::Statement& st = c.PrepareForUpdate(
@@ -375,12 +379,11 @@ std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int6
     tx.Commit();
     return std::nullopt;
   }
-  sql::Statement& st = c.Prepare(
-      "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at) VALUES (?, "
-      "?, ?, ?, ?) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET amount = "
-      "excluded.amount, updated_at = excluded.updated_at");
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency).Bind(4, sum).Bind(5, Timestamp::Now());
-  st.Execute();
+  LedgerEntry target;
+  target.bot_id = bot;
+  target.account_id = account;
+  target.currency = currency;
+  WriteBalance(c, target, sum, Timestamp::Now());
   tx.Commit();
   return BalanceRepair{old_amount, sum};
 }

@@ -17,10 +17,6 @@ inline constexpr std::string_view kSystemAccountPrefix = "system:";
 // The type's system account ("system:fees", ...); see ledger.h.
 std::string_view SystemAccountFor(LedgerEntryType type);
 
-// The id of the bot's system account `name`, created on first use.
-// Throws Error(kNotFound) for an unknown bot.
-AccountId SystemAccount(StoreImpl& impl, BotId bot, std::string_view name);
-
 // Inserts one leg of a journal and updates its account's balance (the
 // caller holds the account's lock). journal_id 0 starts a new journal (its
 // id is the leg's id); the returned entry carries the journal id.
@@ -50,5 +46,11 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry);
 // position row does not exist yet (a row lock cannot cover a missing row).
 // Throws Error(kNotFound) if the account does not exist.
 void LockAccount(StoreImpl& impl, BotId bot, AccountId account);
+
+// Writes the balance of `entry`'s account and currency (inserting the row,
+// with the bot's mode and test flag, when missing). The caller holds the
+// account's lock.
+void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& balance,
+                  Timestamp time);
 
 }  // namespace tradestore::detail

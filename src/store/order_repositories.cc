@@ -420,13 +420,15 @@ void InsertOrderEvent(sql::Connection& c, const Order& o, std::optional<OrderSta
 
 // Recomputes the order's reservation (ledger.h) and moves the difference
 // into the locked amount of its account's quote-currency balance. Updates
-// o.reserved; the caller writes the order row.
-void UpdateReservation(detail::StoreImpl& impl, Order& o, Timestamp time) {
+// o.reserved; the caller writes the order row. `account_locked`: the
+// caller already holds the account's lock (detail::LockAccount).
+void UpdateReservation(detail::StoreImpl& impl, Order& o, Timestamp time,
+                       bool account_locked = false) {
   const Decimal now = ReservationOf(o);
   const Decimal delta = now - o.reserved;
   if (delta.IsZero()) return;
   auto& c = impl.connection(Database::kTrading);
-  if (!c.ForUpdate().empty()) detail::LockAccount(impl, o.bot_id, o.account_id);
+  if (!account_locked && !c.ForUpdate().empty()) detail::LockAccount(impl, o.bot_id, o.account_id);
   detail::AdjustLocked(impl, o.bot_id, o.account_id, impl.QuoteAsset(o.instrument_id), delta, time);
   o.reserved = now;
 }
@@ -890,7 +892,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
   order.status =
       new_filled == order.quantity ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
   order.updated_at = time;
-  UpdateReservation(*impl_, order, time);
+  UpdateReservation(*impl_, order, time, /*account_locked=*/true);
   InsertOrderEvent(c, order, from, order.status, time, "fill " + f.venue_fill_id);
 
   // The position and the running state of its trade.

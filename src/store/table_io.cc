@@ -601,27 +601,6 @@ std::vector<TableInfo> BuildCatalog() {
   return t;
 }
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
-std::string ColumnList(const TableInfo& t) {
-  std::vector<std::string> names;
-  for (const ColumnInfo& c : t.columns) names.push_back(c.name);
-  return Join(names, ", ");
-}
-
-std::string Placeholders(std::size_t n) {
-  std::string out = "(";
-  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
-  return out + ")";
-}
-
 const ColumnInfo& Column(const TableInfo& t, std::string_view name) {
   for (const ColumnInfo& c : t.columns) {
     if (c.name == name) return c;
@@ -699,6 +678,27 @@ std::int64_t CountQualified(sql::Connection& c, const std::string& qualified) {
 }
 
 }  // namespace
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string ColumnList(const TableInfo& t) {
+  std::vector<std::string> names;
+  for (const ColumnInfo& c : t.columns) names.push_back(c.name);
+  return Join(names, ", ");
+}
+
+std::string Placeholders(std::size_t n) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out + ")";
+}
 
 void BindValue(sql::Statement& st, int index, const Value& v) {
   std::visit(

@@ -92,6 +92,12 @@ TableChecksum ChecksumTable(StoreImpl& store, const TableInfo& table,
                             const std::optional<Row>& upto = std::nullopt,
                             std::int64_t batch_rows = 5000);
 
+// SQL text helpers: `parts` joined by `sep`; the table's column names
+// joined by ", "; "(?, ?, ...)" with n placeholders.
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+std::string ColumnList(const TableInfo& t);
+std::string Placeholders(std::size_t n);
+
 // Binds `v` to parameter `index` (NULL for std::monostate).
 void BindValue(sql::Statement& st, int index, const Value& v);
 // Reads column `column` of the current row as `kind` (NULL -> monostate).
