@@ -14,6 +14,7 @@
 namespace tradestore {
 
 using detail::BindRange;
+using detail::BoundQuery;
 using detail::Database;
 using detail::RangeSql;
 
@@ -663,13 +664,9 @@ namespace {
 
 // WHERE clause of a LedgerFilter (entries aliased e, accounts a), with
 // the values to bind in order.
-struct LedgerWhere {
-  std::string sql;
-  std::vector<std::function<void(sql::Statement&, int)>> binds;
-};
 
-LedgerWhere BuildLedgerWhere(const LedgerFilter& f) {
-  LedgerWhere w;
+BoundQuery BuildLedgerWhere(const LedgerFilter& f) {
+  BoundQuery w;
   w.sql = " WHERE 1 = 1";
   if (f.bot) {
     w.sql += " AND e.bot_id = ?";
@@ -723,11 +720,12 @@ std::string PrefixedLedgerColumns() {
 }  // namespace
 
 std::vector<LedgerEntry> LedgerRepository::Query(const LedgerFilter& filter) {
-  const LedgerWhere w = BuildLedgerWhere(filter);
+  const BoundQuery w = BuildLedgerWhere(filter);
+  static const std::string kColumns = PrefixedLedgerColumns();
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + PrefixedLedgerColumns() + " FROM trading.ledger_entries e" +
-                          w.sql + " ORDER BY e.time, e.id");
-  for (std::size_t i = 0; i < w.binds.size(); ++i) w.binds[i](st, static_cast<int>(i) + 1);
+                 .Prepare("SELECT " + kColumns + " FROM trading.ledger_entries e" + w.sql +
+                          " ORDER BY e.time, e.id");
+  w.BindAll(st);
   std::vector<LedgerEntry> out;
   while (st.Step()) out.push_back(ReadLedgerEntry(st));
   return out;
@@ -735,11 +733,11 @@ std::vector<LedgerEntry> LedgerRepository::Query(const LedgerFilter& filter) {
 
 std::vector<LedgerSum> LedgerRepository::Sums(const LedgerFilter& filter) {
   // Text decimals are summed exactly here, not by SQL's floating-point SUM.
-  const LedgerWhere w = BuildLedgerWhere(filter);
+  const BoundQuery w = BuildLedgerWhere(filter);
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare("SELECT e.type, e.currency, e.amount FROM trading.ledger_entries e" +
                           w.sql + " ORDER BY e.type, e.currency");
-  for (std::size_t i = 0; i < w.binds.size(); ++i) w.binds[i](st, static_cast<int>(i) + 1);
+  w.BindAll(st);
   std::vector<LedgerSum> out;
   while (st.Step()) {
     const LedgerEntryType type = ParseLedgerEntryType(st.GetText(0));
