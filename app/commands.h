@@ -41,6 +41,8 @@ void AddEntityImportCommands(CLI::App& app, GlobalOptions& global, std::function
 int RunEntityImport(const GlobalOptions& global, const std::string& entity, const std::string& file,
                     const std::string& format);
 // status, check, stats, optimize, backup, restore, verify, prune (ops_commands.cc).
+// tradestore serve (HTTP server; include/tradestore/server.h).
+void AddServeCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 
 // Adds --store and --json to a subcommand.

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   cli::AddEntityImportCommands(app, global, run);
   cli::AddAnalyzeCommand(app, global, run);
   cli::AddOpsCommands(app, global, run);
+  cli::AddServeCommand(app, global, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,7 +58,6 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
 
   Store store = Store::Open(global.ResolvedUrl());
   const StatisticsInput in = LoadStatisticsInput(store, selection);
-  const std::vector<Bot>& bots = in.bots;
 
   StatisticsOptions options;
   options.periods_per_year = a.periods_per_year;
@@ -74,24 +72,7 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   }
 
   if (global.json) {
-    // The foundation report's keys stay at the top level (scripts read
-    // them); the full suite is under "statistics".
-    PerformanceOptions perf;
-    perf.periods_per_year = a.periods_per_year;
-    nlohmann::ordered_json j =
-        nlohmann::ordered_json::parse(ReportToJson(ComputePerformance(in.trades, in.equity, perf)));
-    if (!a.all && a.strategy.empty()) {
-      j["bot"] = bots.front().name;
-    } else {
-      nlohmann::ordered_json names = nlohmann::ordered_json::array();
-      for (const Bot& b : bots) names.push_back(b.name);
-      j["bots"] = std::move(names);
-    }
-    if (!a.strategy.empty()) j["strategy"] = a.strategy;
-    j["from"] = range.from ? nlohmann::ordered_json(range.from->ToIso()) : nullptr;
-    j["to"] = range.to ? nlohmann::ordered_json(range.to->ToIso()) : nullptr;
-    j["statistics"] = nlohmann::ordered_json::parse(StatisticsToJson(stats));
-    std::cout << j.dump(2) << "\n";
+    std::cout << ReportJson(in, stats, selection, options) << "\n";
     return 0;
   }
   const std::vector<ReportTable> tables = BuildReportTables(stats);

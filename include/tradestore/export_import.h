@@ -71,6 +71,10 @@ std::vector<std::string> AvailableEntities();
 //              updated_at): from <= t < to.
 //   limit      at most this many rows (in key order).
 //   include_test  else rows with is_test = 1 are left out.
+//   strategy   rows whose strategy column is this (orders, trades, signals,
+//              ...); kInvalidArgument for a table without one.
+//   id         the row whose id column is this (kInvalidArgument for a
+//              table without an id column).
 //   include_system  else rows of the bots' system accounts (accounts.kind =
 //              'system', ledger.h) are left out: those accounts, and the
 //              balances, ledger legs and balance history on them. True by
@@ -81,6 +85,8 @@ struct ExportFilter {
   std::optional<std::string> symbol;
   std::optional<std::string> venue;
   std::optional<std::string> timeframe;
+  std::optional<std::string> strategy;
+  std::optional<std::int64_t> id;
   std::optional<Timestamp> from;
   std::optional<Timestamp> to;
   std::optional<std::int64_t> limit;
@@ -125,6 +131,25 @@ struct EntityRows {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 EntityRows ReadEntity(Store& store, std::string_view entity, const ExportFilter& filter = {});
+
+// One page of an entity's rows for keyset pagination (the HTTP API's lists):
+// each row one JSON object rendered as a JSON Lines row above (keys in
+// column order; decimals and times as strings). `cursor` is "" for the first
+// page, else the `next` of the page before; `limit` (1..kMaxPageLimit) rows
+// at most, in the table's key order. `next` is "" when no row follows.
+// A cursor is opaque (base64url text of the last row's key); one that does
+// not decode to a key of this entity is Error(kInvalidArgument) naming it.
+// Other errors as ExportEntity; a limit outside 1..kMaxPageLimit is
+// kInvalidArgument. The page is read in one statement (consistent).
+inline constexpr std::int64_t kMaxPageLimit = 1000;
+struct EntityPage {
+  std::string entity;
+  std::vector<std::string> columns;
+  std::vector<std::string> rows;  // JSON object texts
+  std::string next;               // cursor of the next page, "" at the end
+};
+EntityPage ReadEntityPage(Store& store, std::string_view entity, const ExportFilter& filter,
+                          std::string_view cursor, std::int64_t limit);
 
 struct ImportOptions {
   std::optional<DataFormat> format;  // from the file's extension when unset

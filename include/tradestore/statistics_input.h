@@ -43,4 +43,21 @@ struct StatisticsInput {
 // trades. Reads only; thread safety as the Store's.
 StatisticsInput LoadStatisticsInput(Store& store, const StatisticsSelection& selection);
 
+// The JSON document of `tradestore report --json` (and of the HTTP API's
+// GET /api/v1/report): the PerformanceReport's keys at the top level
+// (ReportToJson, statistics.h), then "bot" (a single bot) or "bots" (names,
+// for a strategy or all bots), "strategy" when selected, "from" and "to"
+// (ISO-8601 or null), and "statistics" (StatisticsToJson of the full suite,
+// statistics_suite.h). `indent` as nlohmann::json::dump (-1: one line).
+// Throws what LoadStatisticsInput and ComputeStatistics throw
+// (kInvalidArgument for a bad selection or options, kNotFound for an
+// unknown bot or strategy).
+std::string ReportJson(Store& store, const StatisticsSelection& selection,
+                       const StatisticsOptions& options, int indent = 2);
+// The same from an input already loaded and its statistics already computed
+// (with the same selection and options).
+std::string ReportJson(const StatisticsInput& in, const StatisticsReport& stats,
+                       const StatisticsSelection& selection, const StatisticsOptions& options,
+                       int indent = 2);
+
 }  // namespace tradestore

@@ -397,14 +397,14 @@ class OrderRepository {
   // error, kConflict for a terminal order.
   Order RecordRetry(BotId bot, OrderId id, Timestamp time, std::string_view error);
 
-  // Records a fill of an order: the fill (idempotent on bot, venue and
-  // venue_fill_id), the order's filled quantity, average price and status
-  // (with its event), the position, fee and realized P&L ledger entries in
-  // the instrument's quote currency, and the closed trade when the position
-  // returns to flat (with its signal's outcome, see
-  // SignalRepository::RecordOutcome); all in one unit of work. Throws kConflict if the order
-  // is in a status that cannot fill (naming id and status) or the fill
-  // exceeds its remaining quantity; kInvalidArgument for a non-positive
+  // Records a fill of an order: the fill (idempotent on bot, venue and venue_fill_id: a resend
+  // returns the stored fill, duplicate = true; one whose order, quantity, price, fee, fee currency,
+  // liquidity or time (when given) differ is kConflict naming each field), the order's filled
+  // quantity, average price and status (with its event), the position, fee and realized P&L
+  // ledger entries in the instrument's quote currency, and the closed trade when the position
+  // returns to flat (with its signal's outcome, SignalRepository::RecordOutcome); all in one
+  // unit of work. Throws kConflict if the order is in a status that cannot fill (naming id and
+  // status) or the fill exceeds its remaining quantity; kInvalidArgument for a non-positive
   // quantity or price or an empty venue_fill_id.
   FillOutcome RecordFill(const Fill& fill);
   std::vector<Fill> Fills(BotId bot, OrderId id);

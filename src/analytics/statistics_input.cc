@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,37 @@ StatisticsInput LoadStatisticsInput(Store& store, const StatisticsSelection& s) 
         ToTradeSample(t, symbol == symbols.end() ? std::string() : symbol->second));
   }
   return in;
+}
+
+std::string ReportJson(Store& store, const StatisticsSelection& selection,
+                       const StatisticsOptions& options, int indent) {
+  const StatisticsInput in = LoadStatisticsInput(store, selection);
+  return ReportJson(in, ComputeStatistics(in.samples, in.equity, in.ledger, options), selection,
+                    options, indent);
+}
+
+std::string ReportJson(const StatisticsInput& in, const StatisticsReport& stats,
+                       const StatisticsSelection& selection, const StatisticsOptions& options,
+                       int indent) {
+  // The foundation report's keys stay at the top level (scripts read them);
+  // the full suite is under "statistics".
+  PerformanceOptions perf;
+  perf.periods_per_year = options.periods_per_year;
+  nlohmann::ordered_json j =
+      nlohmann::ordered_json::parse(ReportToJson(ComputePerformance(in.trades, in.equity, perf)));
+  if (!selection.all_bots && selection.strategy.empty()) {
+    j["bot"] = in.bots.front().name;
+  } else {
+    nlohmann::ordered_json names = nlohmann::ordered_json::array();
+    for (const Bot& b : in.bots) names.push_back(b.name);
+    j["bots"] = std::move(names);
+  }
+  if (!selection.strategy.empty()) j["strategy"] = selection.strategy;
+  const TimeRange& range = selection.range;
+  j["from"] = range.from ? nlohmann::ordered_json(range.from->ToIso()) : nullptr;
+  j["to"] = range.to ? nlohmann::ordered_json(range.to->ToIso()) : nullptr;
+  j["statistics"] = nlohmann::ordered_json::parse(StatisticsToJson(stats));
+  return j.dump(indent);
 }
 
 }  // namespace tradestore

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
 
@@ -25,6 +27,8 @@ detail::EntityFilter ToDetail(const ExportFilter& f) {
   d.symbol = f.symbol;
   d.venue = f.venue;
   d.timeframe = f.timeframe;
+  d.strategy = f.strategy;
+  d.id = f.id;
   d.from = f.from;
   d.to = f.to;
   d.limit = f.limit;
@@ -76,7 +80,108 @@ std::string Header(const detail::TableInfo& table, DataFormat format, std::strin
   return out;
 }
 
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string Base64UrlEncode(std::string_view in) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kBase64Url[(buffer >> bits) & 0x3F];
+    }
+  }
+  if (bits > 0) out += kBase64Url[(buffer << (6 - bits)) & 0x3F];
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view in) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    const std::size_t v = kBase64Url.find(c);
+    if (v == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// A page cursor: base64url of the JSON array of the last row's key values.
+std::string EncodeCursor(const detail::Row& key) {
+  std::string json = "[";
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (i > 0) json += ',';
+    json += io::JsonString(io::ValueText(key[i]));
+  }
+  json += ']';
+  return Base64UrlEncode(json);
+}
+
+detail::Row DecodeCursor(const detail::TableInfo& table, std::string_view entity,
+                         std::string_view cursor) {
+  const auto bad = [&](std::string_view why) {
+    return InvalidArgument(fmt::format("field 'cursor' value '{}': not a cursor of {} ({})",
+                                       cursor.substr(0, 80), entity, why));
+  };
+  const std::optional<std::string> json = Base64UrlDecode(cursor);
+  if (!json) throw bad("not base64url");
+  const nlohmann::json parsed = nlohmann::json::parse(*json, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_array() || parsed.size() != table.key.size())
+    throw bad("wrong shape");
+  detail::Row key;
+  for (std::size_t i = 0; i < table.key.size(); ++i) {
+    if (!parsed[i].is_string()) throw bad("wrong shape");
+    const auto column =
+        std::find_if(table.columns.begin(), table.columns.end(),
+                     [&](const detail::ColumnInfo& c) { return c.name == table.key[i]; });
+    std::string error;
+    key.push_back(io::ParseValue(parsed[i].get<std::string>(), column->kind, error));
+    if (!error.empty()) throw bad(error);
+  }
+  return key;
+}
+
 }  // namespace
+
+EntityPage ReadEntityPage(Store& store, std::string_view entity, const ExportFilter& filter,
+                          std::string_view cursor, std::int64_t limit) {
+  if (limit < 1 || limit > kMaxPageLimit) {
+    throw InvalidArgument(
+        fmt::format("field 'limit' value '{}': must be 1..{}", limit, kMaxPageLimit));
+  }
+  const detail::TableInfo& table = detail::EntityTable(entity);
+  const detail::ResolvedFilter resolved =
+      detail::ResolveFilter(store.impl(), table, ToDetail(filter));
+  std::optional<detail::Row> after;
+  if (!cursor.empty()) after = DecodeCursor(table, entity, cursor);
+  std::vector<detail::Row> rows =
+      detail::ReadFilteredRows(store.impl(), table, resolved, after, limit + 1);
+  EntityPage page;
+  page.entity = std::string(entity);
+  for (const detail::ColumnInfo& c : table.columns) page.columns.push_back(c.name);
+  if (static_cast<std::int64_t>(rows.size()) > limit) {
+    rows.resize(static_cast<std::size_t>(limit));
+    page.next = EncodeCursor(detail::KeyOf(table, rows.back()));
+  }
+  const std::vector<std::string> keys = io::JsonKeys(table);
+  page.rows.reserve(rows.size());
+  for (const detail::Row& row : rows) {
+    std::string text;
+    io::AppendJsonObject(keys, row, text);
+    page.rows.push_back(std::move(text));
+  }
+  return page;
+}
 
 DataFormat ParseDataFormat(std::string_view text) {
   if (text == "csv") return DataFormat::kCsv;
@@ -129,9 +234,7 @@ ExportSummary ExportEntity(Store& store, std::string_view entity, std::ostream& 
     }
     sql_prefix += ") VALUES (";
   }
-  std::vector<std::string> json_keys;  // "\"name\":" per column, escaped once
-  for (const detail::ColumnInfo& c : table.columns)
-    json_keys.push_back(io::JsonString(c.name) + ":");
+  const std::vector<std::string> json_keys = io::JsonKeys(table);
   std::string line;
   summary.rows = ForEachRow(store, table, filter, options.progress, [&](const detail::Row& row) {
     line.clear();
@@ -143,13 +246,7 @@ ExportSummary ExportEntity(Store& store, std::string_view entity, std::ostream& 
         }
         break;
       case DataFormat::kJsonl:
-        line += '{';
-        for (std::size_t i = 0; i < row.size(); ++i) {
-          if (i > 0) line += ',';
-          line += json_keys[i];
-          line += io::JsonValue(row[i]);
-        }
-        line += '}';
+        io::AppendJsonObject(json_keys, row, line);
         break;
       case DataFormat::kSql:
         line += sql_prefix;

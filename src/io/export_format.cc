@@ -60,6 +60,24 @@ std::string JsonString(std::string_view text) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
+std::vector<std::string> JsonKeys(const detail::TableInfo& table) {
+  std::vector<std::string> keys;
+  keys.reserve(table.columns.size());
+  for (const detail::ColumnInfo& c : table.columns) keys.push_back(JsonString(c.name) + ":");
+  return keys;
+}
+
+void AppendJsonObject(const std::vector<std::string>& keys, const detail::Row& row,
+                      std::string& out) {
+  out += '{';
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i > 0) out += ',';
+    out += keys[i];
+    out += JsonValue(row[i]);
+  }
+  out += '}';
+}
+
 std::string JsonValue(const Value& value) {
   if (std::holds_alternative<std::monostate>(value)) return "null";
   if (std::holds_alternative<std::int64_t>(value)) return ValueText(value);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/table_io.h"
 
@@ -23,6 +24,11 @@ std::string CsvField(const detail::Value& value);
 // A JSON value: null, number (int, finite double), or string.
 std::string JsonValue(const detail::Value& value);
 std::string JsonString(std::string_view text);
+// `"name":` for each column of `table`, escaped once, for JsonObject.
+std::vector<std::string> JsonKeys(const detail::TableInfo& table);
+// A row as one JSON object, keys in column order (the JSON Lines row).
+void AppendJsonObject(const std::vector<std::string>& keys, const detail::Row& row,
+                      std::string& out);
 // An SQL literal: NULL, bare number, or '...' with quotes doubled.
 std::string SqlLiteral(const detail::Value& value);
 

@@ -196,6 +196,16 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
     where.push_back("timeframe = ?");
     f.params.emplace_back(*filter.timeframe);
   }
+  if (filter.strategy) {
+    if (!HasColumn(table, "strategy")) Refuse(table, "--strategy", "it has no strategy column");
+    where.push_back("strategy = ?");
+    f.params.emplace_back(*filter.strategy);
+  }
+  if (filter.id) {
+    if (!HasColumn(table, "id")) Refuse(table, "id", "it has no id column");
+    where.push_back("id = ?");
+    f.params.emplace_back(*filter.id);
+  }
   if (filter.from || filter.to) {
     const std::string column = TimeColumn(table);
     if (column.empty()) Refuse(table, filter.from ? "--from" : "--to", "it has no time column");

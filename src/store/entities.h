@@ -55,6 +55,8 @@ struct EntityFilter {
   std::optional<std::string> symbol;     // instrument_id IN (...), or a symbol column
   std::optional<std::string> venue;      // instrument_id IN (...), or a venue column
   std::optional<std::string> timeframe;  // a timeframe column
+  std::optional<std::string> strategy;   // a strategy column
+  std::optional<std::int64_t> id;        // the id column
   std::optional<Timestamp> from;         // the time column >= from
   std::optional<Timestamp> to;           // the time column < to
   std::optional<std::int64_t> limit;     // at most this many rows

@@ -1,5 +1,7 @@
 // Orders, fills, positions and closed trades: the execution path. Recording
 // a fill updates all of them and the ledger in one unit of work.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <random>
 #include <string>
@@ -857,6 +859,32 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
     out.duplicate = true;
     out.fill = ReadFill(dup);
     dup.Reset();
+    // A resend must report the same fill: a venue fill id reused with other
+    // values is a conflict, not a duplicate to ignore.
+    std::vector<std::string> differ;
+    const Fill& stored = out.fill;
+    if (stored.order_id != f.order_id)
+      differ.push_back(fmt::format("order_id {} (stored {})", f.order_id, stored.order_id));
+    if (stored.quantity != f.quantity)
+      differ.push_back(fmt::format("quantity {} (stored {})", f.quantity.ToString(),
+                                   stored.quantity.ToString()));
+    if (stored.price != f.price)
+      differ.push_back(
+          fmt::format("price {} (stored {})", f.price.ToString(), stored.price.ToString()));
+    if (stored.fee != f.fee)
+      differ.push_back(fmt::format("fee {} (stored {})", f.fee.ToString(), stored.fee.ToString()));
+    if (stored.fee_currency != f.fee_currency)
+      differ.push_back(
+          fmt::format("fee_currency '{}' (stored '{}')", f.fee_currency, stored.fee_currency));
+    if (stored.liquidity != f.liquidity)
+      differ.push_back(fmt::format("liquidity {} (stored {})", ToString(f.liquidity),
+                                   ToString(stored.liquidity)));
+    if (fill.time != Timestamp() && stored.time != f.time)
+      differ.push_back(fmt::format("time {} (stored {})", f.time.ToIso(), stored.time.ToIso()));
+    if (!differ.empty()) {
+      throw Conflict(fmt::format("{}: venue '{}' already reported it with other values: {}", what(),
+                                 fill.venue, fmt::join(differ, ", ")));
+    }
     out.order = order.id == out.fill.order_id ? order : Get(out.fill.bot_id, out.fill.order_id);
     if (auto row =
             LoadPositionRow(c, out.order.bot_id, out.order.account_id, out.order.instrument_id)) {
