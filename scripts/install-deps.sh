@@ -11,6 +11,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ccache chromium fonts-dejavu-core libpng-dev
+  libcpp-httplib-dev prometheus wrk
 )
 
 missing=()
