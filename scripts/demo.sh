@@ -42,3 +42,7 @@ echo
 echo "Store: $store_dir (trading.db, market.db, analytics.db); tearsheet: demo/tearsheet.html. Try:"
 echo "  $ts report --store sqlite:$store_dir --json"
 echo "  sqlite3 $store_dir/trading.db 'SELECT type, currency, amount, balance_after FROM ledger_entries ORDER BY id DESC LIMIT 5'"
+echo
+echo "Serve it (REST API, live event stream, /metrics and the dashboard; docs/server.md):"
+echo "  $ts serve --store sqlite:$store_dir --listen 127.0.0.1:8080"
+echo "  then open http://127.0.0.1:8080/"

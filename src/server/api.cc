@@ -187,7 +187,7 @@ void StorePool::Close() {
 ServerState::ServerState(ServerOptions o, std::string url)
     : options(std::move(o)),
       pool(std::move(url), static_cast<std::size_t>(options.threads)),
-      events(std::make_unique<EventHub>(*this)) {}
+      events(std::make_unique<EventHub>(*this, options.threads)) {}
 
 ServerState::~ServerState() = default;
 

@@ -215,9 +215,10 @@ void Server::Impl::Configure() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
     state.metrics.ObserveRequest(seconds, res.status);
   });
+  // Before the read routes: their last one matches any /api/v1/NAME.
+  server::AddEventRoutes(http, state);
   server::AddReadRoutes(http, state);
   server::AddWriteRoutes(http, state);
-  server::AddEventRoutes(http, state);
   server::AddMetricsRoutes(http, state);
   server::AddDashboardRoutes(http, state);
 }

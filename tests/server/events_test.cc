@@ -101,16 +101,18 @@ class Events : public ::testing::TestWithParam<std::string> {
   // Creates, accepts and fills an order of `bot`: order, fill, position and
   // balance events.
   void Trade(const std::string& bot, const std::string& fill_id) {
-    const json order = Post("/api/v1/bots/" + bot + "/orders",
-                            {{"symbol", "BTCUSDC"}, {"venue", "k"}, {"side", "buy"}, {"quantity", "0.01"}});
-    const std::string o = "/api/v1/bots/" + bot + "/orders/" + std::to_string(order["id"].get<int>());
+    const json order =
+        Post("/api/v1/bots/" + bot + "/orders",
+             {{"symbol", "BTCUSDC"}, {"venue", "k"}, {"side", "buy"}, {"quantity", "0.01"}});
+    const std::string o =
+        "/api/v1/bots/" + bot + "/orders/" + std::to_string(order["id"].get<int>());
     Post(o + "/accept", json::object());
     Post("/api/v1/bots/" + bot + "/fills", {{"order_id", order["id"]},
-                                           {"venue", "k"},
-                                           {"venue_fill_id", fill_id},
-                                           {"quantity", "0.01"},
-                                           {"price", "20000"},
-                                           {"fee", "0.2"}});
+                                            {"venue", "k"},
+                                            {"venue_fill_id", fill_id},
+                                            {"quantity", "0.01"},
+                                            {"price", "20000"},
+                                            {"fee", "0.2"}});
   }
 
   fs::path dir_;
@@ -122,7 +124,8 @@ class Events : public ::testing::TestWithParam<std::string> {
 TEST_P(Events, WritesThroughTheServerStreamInCommitOrder) {
   std::vector<Message> got;
   std::thread reader([&] {
-    got = Collect(server_->port(), "/api/v1/events?bot=alpha", 100, std::chrono::milliseconds(3000));
+    got =
+        Collect(server_->port(), "/api/v1/events?bot=alpha", 100, std::chrono::milliseconds(3000));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the stream starts "from now"
   const auto t0 = Clock::now();
@@ -143,7 +146,8 @@ TEST_P(Events, WritesThroughTheServerStreamInCommitOrder) {
   for (const char* k : {"order", "fill", "position", "balance", "bot-heartbeat"}) {
     EXPECT_TRUE(kinds.contains(k)) << "no " << k << " event";
   }
-  const auto fill = std::find_if(got.begin(), got.end(), [](const Message& m) { return m.event == "fill"; });
+  const auto fill =
+      std::find_if(got.begin(), got.end(), [](const Message& m) { return m.event == "fill"; });
   ASSERT_NE(fill, got.end());
   EXPECT_EQ(fill->data["row"]["venue_fill_id"], "A1");
   EXPECT_EQ(fill->data["row"]["price"], "20000");
@@ -155,21 +159,22 @@ TEST_P(Events, ResumeWithLastEventIdLosesAndRepeatsNothing) {
   // "now": last_event_id= resumes from the oldest event kept).
   Trade("alpha", "A1");
   Trade("alpha", "A2");
-  const std::vector<Message> all =
-      Collect(server_->port(), "/api/v1/events?last_event_id=", 1000, std::chrono::milliseconds(1500));
+  const std::vector<Message> all = Collect(server_->port(), "/api/v1/events?last_event_id=", 1000,
+                                           std::chrono::milliseconds(1500));
   ASSERT_GE(all.size(), 8u);
   // Resume after the third: exactly the rest, in the same order.
-  const std::vector<Message> rest = Collect(server_->port(), "/api/v1/events", 1000,
-                                            std::chrono::milliseconds(1500),
-                                            {{"Last-Event-ID", all[2].id}});
+  const std::vector<Message> rest =
+      Collect(server_->port(), "/api/v1/events", 1000, std::chrono::milliseconds(1500),
+              {{"Last-Event-ID", all[2].id}});
   ASSERT_EQ(rest.size(), all.size() - 3);
   for (std::size_t i = 0; i < rest.size(); ++i) {
     EXPECT_EQ(rest[i].id, all[i + 3].id);
     EXPECT_EQ(rest[i].data, all[i + 3].data);
   }
   // The kinds filter.
-  const std::vector<Message> fills = Collect(server_->port(), "/api/v1/events?last_event_id=&kinds=fill",
-                                             1000, std::chrono::milliseconds(1500));
+  const std::vector<Message> fills =
+      Collect(server_->port(), "/api/v1/events?last_event_id=&kinds=fill", 1000,
+              std::chrono::milliseconds(1500));
   ASSERT_EQ(fills.size(), 2u);
   EXPECT_EQ(fills[0].data["row"]["venue_fill_id"], "A1");
   EXPECT_EQ(fills[1].data["row"]["venue_fill_id"], "A2");
@@ -185,7 +190,8 @@ TEST_P(Events, CommitsOfAnotherProcessArrive) {
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // The CLI imports candles into the same store: another process.
-  const fs::path csv = fs::temp_directory_path() / ("ts-events-" + std::to_string(std::random_device{}()) + ".csv");
+  const fs::path csv =
+      fs::temp_directory_path() / ("ts-events-" + std::to_string(std::random_device{}()) + ".csv");
   {
     std::ofstream out(csv);
     out << "time,open,high,low,close,volume\n"
@@ -204,7 +210,8 @@ TEST_P(Events, CommitsOfAnotherProcessArrive) {
   EXPECT_EQ(got[0].data["row"]["symbol"], "ETHUSD");
   EXPECT_EQ(got[0].data["row"]["count"], 2);
   // Within a second of the other process's commit.
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(arrived - committed).count(), 1000);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(arrived - committed).count(),
+            1000);
   (void)t0;
 }
 
@@ -221,9 +228,8 @@ TEST_P(Events, BadRequestsAreRefusedBeforeTheStream) {
 }
 
 TEST_P(Events, StopEndsOpenStreams) {
-  std::thread reader([&] {
-    Collect(server_->port(), "/api/v1/events", 1000, std::chrono::milliseconds(20000));
-  });
+  std::thread reader(
+      [&] { Collect(server_->port(), "/api/v1/events", 1000, std::chrono::milliseconds(20000)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto t0 = Clock::now();
   server_->Stop();
