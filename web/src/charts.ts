@@ -183,7 +183,13 @@ export function candleChart(el: HTMLElement, c: Candles, trades: Row[]): CandleC
   }
   markers.sort((a, b) => (a.time as number) - (b.time as number));
   createSeriesMarkers(candles, markers);
-  ch.timeScale().fitContent();
+  // The latest bars, readable; scroll or zoom out for the rest.
+  const shown = 400;
+  if (times.length > shown) {
+    ch.timeScale().setVisibleLogicalRange({ from: times.length - shown, to: times.length + 2 });
+  } else {
+    ch.timeScale().fitContent();
+  }
   return {
     markers: markers.length,
     remove() {

@@ -15,7 +15,7 @@
 // TRADESTORE_UPDATE_SCREENSHOTS=1 also to docs/ (the ones the README shows).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,13 +42,39 @@ const work = mkdtempSync(join(tmpdir(), 'tradestore-dashboard-'));
 const storeUrl = `sqlite:${join(work, 'store')}`;
 const env = { ...process.env, TRADESTORE_URL: storeUrl };
 let server = null;
+let tokenServer = null;
 let browser = null;
+delete env.TRADESTORE_TOKEN;
+
+// `tradestore serve` on 127.0.0.1, port chosen by the system; resolves with
+// the base URL it prints on stderr.
+async function startServer(extra) {
+  const child = spawn(cli, ['serve', '--store', storeUrl, '--listen', '127.0.0.1:0', ...extra], {
+    env,
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  const base = await new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
+  });
+  child.stderr.on('data', (d) => process.stderr.write(d));
+  return { process: child, base };
+}
 
 // Everything is torn down on the way out, and on a hang.
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
   browser = null;
-  if (server && server.exitCode === null) server.kill('SIGTERM');
+  for (const s of [server, tokenServer]) if (s && s.exitCode === null) s.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 }
 const watchdog = setTimeout(async () => {
@@ -90,24 +116,9 @@ async function main() {
 
   // ---- the server, on a port the system picks (printed on stderr)
   step('starting tradestore serve');
-  server = spawn(cli, ['serve', '--store', storeUrl, '--listen', '127.0.0.1:0'], {
-    env,
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  const base = await new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
-  });
-  server.stderr.on('data', (d) => process.stderr.write(d));
+  const primary = await startServer([]);
+  server = primary.process;
+  const base = primary.base;
   const api = async (path) => {
     const res = await fetch(new URL(`api/v1/${path}`, base));
     assert.equal(res.status, 200, `GET ${path}`);
@@ -232,13 +243,38 @@ async function main() {
   await page.waitForSelector('dialog[data-test=order-dialog]:not([open])', { timeout: 5_000 });
   assert.deepEqual(pageErrors, [], 'no script errors');
 
+  // ---- a server that needs a token: the page asks once, keeps it for the tab
+  step('token: a server started with --token-file');
+  writeFileSync(join(work, 'token'), 'dashboard-test-token\n');
+  const secured = await startServer(['--token-file', join(work, 'token')]);
+  tokenServer = secured.process;
+  const tokenPage = await browser.newPage();
+  await tokenPage.goto(secured.base, { waitUntil: 'domcontentloaded' });
+  await tokenPage.waitForSelector('#token-dialog[open]', { timeout: 10_000 });
+  await tokenPage.type('#token-dialog input', 'dashboard-test-token');
+  await tokenPage.click('#token-dialog button[type=submit]');
+  await tokenPage.waitForSelector('table[data-test=bots] tbody tr[data-id]', { timeout: 10_000 });
+  await tokenPage.reload({ waitUntil: 'domcontentloaded' });
+  await tokenPage.waitForSelector('table[data-test=bots] tbody tr[data-id]', { timeout: 10_000 });
+  assert.equal(await tokenPage.$('#token-dialog[open]'), null, 'the token is asked for once per tab');
+  await tokenPage.close();
+  tokenServer.kill('SIGTERM');
+
   // ---- live: a fill from another process appears without a reload
   step('live: waiting for the event stream');
   const live = await page
     .waitForSelector('[data-test=live-status][data-status=live]', { timeout: 10_000 })
     .then(() => true)
     .catch(() => false);
-  assert.ok(live, 'the page is connected to the live event stream (GET /api/v1/events)');
+  if (!live) {
+    const probe = await fetch(new URL('api/v1/events?bot=demo', base), {
+      signal: AbortSignal.timeout(2_000),
+    }).catch((e) => ({ status: e.name }));
+    assert.fail(
+      `the page is not connected to the live event stream: GET /api/v1/events answers ${probe.status}` +
+        (probe.status === 404 ? ' (this server has no event stream yet)' : ''),
+    );
+  }
   await page.evaluate(() => (window.__sameDocument = true));
   const position = positions[0];
   assert.ok(position, 'the demo bot holds a position to close');
@@ -260,7 +296,7 @@ async function main() {
   );
   step(`live: the fill, the closed trade and the counts appeared in ${Date.now() - t0} ms`);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
-  await shot('live');
+  await shot('live', await page.$('[data-test=live-feed]').then((f) => f.evaluateHandle((e) => e.closest('section'))));
   assert.deepEqual(pageErrors, [], 'no script errors');
 }
 

@@ -63,7 +63,7 @@ export function statsSection(report: J): HTMLElement {
         ['Max drawdown %', percent(num(e.max_drawdown_fraction)), 'neg'],
         ['Peak → trough', `${day(e.drawdown_peak_time)} → ${day(e.drawdown_trough_time)}`],
         ['Recovered', e.drawdown_recovery_time ? day(e.drawdown_recovery_time) : 'not yet'],
-        ['Longest underwater', `${number(num(e.longest_underwater_days), 1)} d`],
+        ['Longest drawdown', `${number(num(e.longest_underwater_days), 1)} d`],
         ['Ulcer index', number(num(e.ulcer_index), 3)],
         ['VaR 95%', percent(num(e.var_95))],
         ['CVaR 95%', percent(num(e.cvar_95))],
