@@ -314,7 +314,7 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
     sub->add_option("--what", args->what,
                     "Kinds, comma-separated: candles, order-events, signals, "
                     "portfolio-snapshots, performance-reports, system-events, errors, "
-                    "risk-events")
+                    "risk-events, change-log")
         ->required()
         ->delimiter(',');
     sub->add_flag("--dry-run", args->dry_run, "Only count what would be deleted");

@@ -132,6 +132,18 @@ struct EntityRows {
 };
 EntityRows ReadEntity(Store& store, std::string_view entity, const ExportFilter& filter = {});
 
+// The columns of an entity's rows, in order, with the JSON type each takes
+// in the JSON Lines rendering: integer, number (double; non-finite values
+// as the strings "nan", "inf", "-inf"), decimal (exact text), time (ISO-8601
+// text) or text. Any column may be null. Throws as ExportEntity for an
+// unknown entity.
+enum class ColumnType { kInteger, kNumber, kDecimal, kTime, kText };
+struct EntityColumn {
+  std::string name;
+  ColumnType type = ColumnType::kText;
+};
+std::vector<EntityColumn> EntityColumns(std::string_view entity);
+
 // One page of an entity's rows for keyset pagination (the HTTP API's lists):
 // each row one JSON object rendered as a JSON Lines row above (keys in
 // column order; decimals and times as strings). `cursor` is "" for the first

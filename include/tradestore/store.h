@@ -64,7 +64,7 @@ class StoreImpl;
 }  // namespace detail
 // Repositories declared in their own headers (include the header to use
 // the accessor): risk.h, daily_pnl.h, config.h, strategy.h, audit.h,
-// pattern.h, ml_result.h, execution_latency.h, news.h.
+// pattern.h, ml_result.h, execution_latency.h, news.h, change_feed.h.
 class RiskRepository;
 class DailyPnlRepository;
 class ConfigRepository;
@@ -74,6 +74,7 @@ class PatternRepository;
 class MlResultRepository;
 class LatencyRepository;
 class NewsRepository;
+class ChangeFeed;
 namespace sql {
 class Statement;
 class BulkWriter;
@@ -547,6 +548,8 @@ class Store {
   MlResultRepository& ml_results();  // ml_result.h
   LatencyRepository& latency();      // execution_latency.h
   NewsRepository& news();            // news.h: news feeds and seen news
+  // Every database: what was committed, for a live stream.
+  ChangeFeed& changes();  // change_feed.h
 
   // Groups calls on the trading database (bots, accounts, ledger, signals,
   // orders, fills, positions, trades, portfolio) into one unit of work.

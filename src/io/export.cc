@@ -153,6 +153,31 @@ detail::Row DecodeCursor(const detail::TableInfo& table, std::string_view entity
 
 }  // namespace
 
+std::vector<EntityColumn> EntityColumns(std::string_view entity) {
+  std::vector<EntityColumn> out;
+  for (const detail::ColumnInfo& c : detail::EntityTable(entity).columns) {
+    ColumnType type = ColumnType::kText;
+    switch (c.kind) {
+      case detail::ColumnKind::kInt:
+        type = ColumnType::kInteger;
+        break;
+      case detail::ColumnKind::kDouble:
+        type = ColumnType::kNumber;
+        break;
+      case detail::ColumnKind::kDecimal:
+        type = ColumnType::kDecimal;
+        break;
+      case detail::ColumnKind::kTime:
+        type = ColumnType::kTime;
+        break;
+      case detail::ColumnKind::kText:
+        break;
+    }
+    out.push_back({c.name, type});
+  }
+  return out;
+}
+
 EntityPage ReadEntityPage(Store& store, std::string_view entity, const ExportFilter& filter,
                           std::string_view cursor, std::int64_t limit) {
   if (limit < 1 || limit > kMaxPageLimit) {

@@ -16,7 +16,9 @@ namespace tradestore {
 
 std::vector<std::string> PruneKindNames() {
   std::vector<std::string> out;
-  for (const detail::PruneKindInfo& k : detail::PruneKinds()) out.push_back(k.kind);
+  for (const detail::PruneKindInfo& k : detail::PruneKinds()) {
+    if (std::find(out.begin(), out.end(), k.kind) == out.end()) out.push_back(k.kind);
+  }
   return out;
 }
 
@@ -29,19 +31,20 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
   // Resolve every kind before deleting anything.
   std::vector<const detail::PruneKindInfo*> kinds;
   for (const std::string& name : options.kinds) {
-    const detail::PruneKindInfo* found = nullptr;
+    bool known = false;
     for (const detail::PruneKindInfo& k : detail::PruneKinds()) {
-      if (k.kind == name) found = &k;
+      if (k.kind != name) continue;
+      known = true;
+      if (!detail::PruneTableExists(store.impl(), k)) {
+        throw NotFound(
+            fmt::format("prune: this store has no table {} (kind '{}')", k.table, k.kind));
+      }
+      if (std::find(kinds.begin(), kinds.end(), &k) == kinds.end()) kinds.push_back(&k);
     }
-    if (found == nullptr) {
+    if (!known) {
       throw InvalidArgument(fmt::format("prune: unknown kind '{}'; the kinds are: {}", name,
                                         fmt::join(PruneKindNames(), ", ")));
     }
-    if (!detail::PruneTableExists(store.impl(), *found)) {
-      throw NotFound(
-          fmt::format("prune: this store has no table {} (kind '{}')", found->table, found->kind));
-    }
-    if (std::find(kinds.begin(), kinds.end(), found) == kinds.end()) kinds.push_back(found);
   }
   PruneResult result;
   result.dry_run = options.dry_run;

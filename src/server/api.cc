@@ -76,6 +76,8 @@ class ExactSax {
     return false;
   }
   const std::string& error() const { return error_; }
+  // The key last read: where a malformed value was (e.g. 1e400).
+  const std::string& last_key() const { return key_; }
 
  private:
   static constexpr int kMaxDepth = 32;
@@ -260,8 +262,11 @@ Body::Body(const httplib::Request& request) {
   ExactSax sax(object_);
   const bool ok = nlohmann::json::sax_parse(request.body, &sax);
   if (!ok) {
+    const std::string& near = sax.last_key();
     throw ApiError(400, "invalid_argument",
-                   "malformed JSON body: " + (sax.error().empty() ? "unreadable" : sax.error()));
+                   "malformed JSON body" + (near.empty() ? "" : " at field '" + near + "'") + ": " +
+                       (sax.error().empty() ? "unreadable" : sax.error()),
+                   near);
   }
   if (!object_.is_object()) {
     throw ApiError(400, "invalid_argument",

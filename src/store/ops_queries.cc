@@ -589,6 +589,10 @@ PruneSql SqlOf(const PruneKindInfo& kind) {
             "p.bot_id = trading.signals.bot_id AND p.trade_signal_id = trading.signals.id)",
             Database::kTrading};
   }
+  if (kind.kind == "change-log") {  // one log per database file on SQLite
+    return {"id", "time < ?",
+            kind.table.starts_with("market.") ? Database::kMarket : Database::kTrading};
+  }
   // audit.* event tables (system-events, errors, risk-events): id and time.
   return {"id", "time < ?", Database::kTrading};
 }
@@ -607,6 +611,9 @@ const std::vector<PruneKindInfo>& PruneKinds() {
       {"system-events", "audit.system_events", "system events before T"},
       {"errors", "audit.error_log", "error log entries before T"},
       {"risk-events", "audit.risk_events", "risk events before T"},
+      // The change feed's logs (change_feed.h), one kind for both tables.
+      {"change-log", "audit.change_log", "change feed events recorded before T"},
+      {"change-log", "market.market_change_log", "change feed events recorded before T"},
   };
   return kinds;
 }

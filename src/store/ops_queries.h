@@ -229,7 +229,8 @@ std::vector<CandleSeriesKey> CandleSeriesKeys(StoreImpl& store);
 
 // ---- Retention -------------------------------------------------------------
 
-// The kinds `prune` deletes, each with its table and rule (prune.h).
+// The kinds `prune` deletes, each with its table and rule (prune.h); a kind
+// may span several tables (change-log: one entry per table).
 struct PruneKindInfo {
   std::string kind;   // "candles", "order-events", ...
   std::string table;  // "market.candles"

@@ -173,6 +173,7 @@ void StoreImpl::WireRepositories() {
   ml_results.impl_ = this;
   latency.impl_ = this;
   news.impl_ = this;
+  changes.impl_ = this;
 }
 
 }  // namespace detail
@@ -228,6 +229,7 @@ PatternRepository& Store::patterns() { return impl_->patterns; }
 MlResultRepository& Store::ml_results() { return impl_->ml_results; }
 LatencyRepository& Store::latency() { return impl_->latency; }
 NewsRepository& Store::news() { return impl_->news; }
+ChangeFeed& Store::changes() { return impl_->changes; }
 
 UnitOfWork Store::BeginTrading() {
   auto& c = impl_->connection(detail::Database::kTrading);

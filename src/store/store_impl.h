@@ -10,6 +10,7 @@
 
 #include "sql/connection.h"
 #include "tradestore/audit.h"
+#include "tradestore/change_feed.h"
 #include "tradestore/config.h"
 #include "tradestore/daily_pnl.h"
 #include "tradestore/execution_latency.h"
@@ -65,6 +66,7 @@ class StoreImpl {
   MlResultRepository ml_results;
   LatencyRepository latency;
   NewsRepository news;
+  ChangeFeed changes;
 
   // System account ids by (bot, name), SQLite only: an entry may name an
   // account of a unit of work that later rolled back, so every use checks

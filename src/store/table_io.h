@@ -59,7 +59,9 @@ const TableInfo& FindTable(std::string_view name);
 // returns one message per table or column the database has that the
 // catalog does not know (so a copy cannot silently skip data), and per
 // catalog column the database lacks. Tables that are unknown but empty are
-// reported with the suffix " (empty)".
+// reported with the suffix " (empty)". The change feed's logs
+// (audit.change_log, market.market_change_log) are transient and left out
+// of the catalog on purpose: not reported.
 std::vector<std::string> CatalogDifferences(StoreImpl& store);
 
 // Rows of `table` in key order, strictly after `after` (a key tuple, when

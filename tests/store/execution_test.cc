@@ -136,6 +136,40 @@ TEST_P(Execution, DuplicateFillIsRecordedOnce) {
   EXPECT_EQ(s_.store.positions().Get(s_.bot.id, s_.account.id, s_.instrument.id)->quantity, "1"_d);
 }
 
+// A venue fill id reported again with other values is not the same fill: a
+// conflict naming each differing field, and nothing changes.
+TEST_P(Execution, FillResentWithOtherValuesIsAConflict) {
+  Order o = NewOrder(Side::kBuy, "2");
+  Fill f;
+  f.bot_id = s_.bot.id;
+  f.order_id = o.id;
+  f.venue = "kraken";
+  f.venue_fill_id = "T-9";
+  f.quantity = "1"_d;
+  f.price = "100"_d;
+  f.fee = "0.1"_d;
+  f.time = Next();
+  s_.store.orders().RecordFill(f);
+  Fill other = f;
+  other.price = "100.5"_d;
+  other.quantity = "0.5"_d;
+  try {
+    s_.store.orders().RecordFill(other);
+    FAIL() << "a resend with another price and quantity was taken as the same fill";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("quantity 0.5 (stored 1)"), std::string::npos) << what;
+    EXPECT_NE(what.find("price 100.5 (stored 100)"), std::string::npos) << what;
+  }
+  // Without a time the store stamps now and does not compare it.
+  Fill no_time = f;
+  no_time.time = Timestamp();
+  EXPECT_TRUE(s_.store.orders().RecordFill(no_time).duplicate);
+  EXPECT_EQ(s_.store.orders().Fills(s_.bot.id, o.id).size(), 1u);
+  EXPECT_EQ(s_.store.orders().Get(s_.bot.id, o.id).filled_quantity, "1"_d);
+}
+
 TEST_P(Execution, FillOnCancelledOrderIsRefusedAndChangesNothing) {
   Order o = NewOrder(Side::kBuy, "1");
   s_.store.orders().Transition(s_.bot.id, o.id, OrderStatus::kCancelled, Next(), "user");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -1266,6 +1267,80 @@ PgSettings ParsePgSettings(const std::string& conninfo) {
   return s;
 }
 
+// ---- LISTEN ------------------------------------------------------------------
+
+class PgListenerImpl final : public PgListener {
+ public:
+  PgListenerImpl(PgSettings settings, std::string channel)
+      : settings_(std::move(settings)), channel_(std::move(channel)) {
+    Connect();
+  }
+  ~PgListenerImpl() override {
+    if (conn_ != nullptr) PQfinish(conn_);
+  }
+
+  bool Wait(std::chrono::milliseconds timeout) override {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (PQstatus(conn_) != CONNECTION_OK || PQconsumeInput(conn_) == 0) {
+        Reconnect();
+        return true;  // notifications may have been lost meanwhile
+      }
+      bool woken = false;
+      while (PGnotify* n = PQnotifies(conn_)) {
+        woken = true;
+        PQfreemem(n);
+      }
+      if (woken) return true;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{PQsocket(conn_), POLLIN, 0};
+      const int ready = poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno != EINTR) {
+        throw Error(ErrorKind::kUnavailable,
+                    std::string("LISTEN ") + channel_ + ": poll failed: " + std::strerror(errno),
+                    "08006", /*retryable=*/true);
+      }
+    }
+  }
+
+ private:
+  void Connect() {
+    const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+    const char* values[] = {"10", "tradestore-listen", settings_.conninfo.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+    if (conn_ == nullptr) throw Error(ErrorKind::kStorage, "libpq: out of memory");
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      const std::string message = "cannot connect to PostgreSQL database " + Where(conn_) +
+                                  " to LISTEN: " + OneLine(PQerrorMessage(conn_));
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw Error(ErrorKind::kUnavailable, message, "08001", /*retryable=*/true);
+    }
+    PQsetNoticeProcessor(conn_, NoticeProcessor, nullptr);
+    PGresult* r = PQexec(conn_, ("LISTEN " + channel_).c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+      const std::string message = "LISTEN " + channel_ + ": " + OneLine(PQerrorMessage(conn_));
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw Error(ErrorKind::kUnavailable, message, "08006", /*retryable=*/true);
+    }
+  }
+
+  void Reconnect() {
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+    Connect();
+  }
+
+  const PgSettings settings_;
+  const std::string channel_;
+  PGconn* conn_ = nullptr;
+};
+
 }  // namespace
 
 std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo) {
@@ -1275,6 +1350,11 @@ std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo) {
   // reported by Open; the session goes to the pool.
   pool->Release(pool->Acquire());
   return std::make_unique<PgConnection>(std::move(pool));
+}
+
+std::unique_ptr<PgListener> ListenPostgres(const std::string& conninfo,
+                                           const std::string& channel) {
+  return std::make_unique<PgListenerImpl>(ParsePgSettings(conninfo), channel);
 }
 
 std::optional<PgPoolStats> PostgresPoolStats(const std::string& conninfo) {

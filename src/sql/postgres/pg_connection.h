@@ -16,6 +16,7 @@
 // No libpq header is included here: PGconn stays inside the .cc file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,22 @@ namespace tradestore::sql {
 // (until Commit or Rollback) and for each autocommit statement; a session
 // found dead is replaced with backoff (5 tries, 50 ms doubling to 1 s).
 std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo);
+
+// A session of its own (outside the pool) that LISTENs on one channel, for
+// waking a reader when a trigger NOTIFYs at commit. Needs a direct session:
+// PgBouncer in transaction mode does not carry LISTEN.
+class PgListener {
+ public:
+  virtual ~PgListener() = default;
+  // Consumes the notifications received; true if there was one (or the
+  // session was lost and re-established: some may have been missed), false
+  // when none came within `timeout`. Throws Error(kUnavailable, retryable)
+  // when the session is lost and cannot be re-established.
+  virtual bool Wait(std::chrono::milliseconds timeout) = 0;
+};
+// Connects as OpenPostgres would (same string) and runs LISTEN `channel`
+// (a plain identifier).
+std::unique_ptr<PgListener> ListenPostgres(const std::string& conninfo, const std::string& channel);
 
 // The state of the pool behind a connection string (nullopt if no
 // Connection uses it).

@@ -1,0 +1,261 @@
+// The change feed (change_feed.h): reads the change logs that the triggers
+// of the */0004_change_log.sql and postgres/all/0007_change_log.sql
+// migrations write.
+//
+// SQLite: two logs (audit.change_log in the trading file,
+// market.market_change_log in the market file), each in commit order by
+// id; a cursor is a position in each ("t<id>.m<id>"). The newest position
+// is sqlite_sequence's (AUTOINCREMENT): every id up to it is committed,
+// and it does not move back when prune deletes the newest rows.
+//
+// PostgreSQL: both tables take ids from one sequence and record their
+// transaction's xid; rows are handed out in (xid, id) order, only those
+// whose xid is below the snapshot's xmin (see the migration); a cursor is
+// "x<xid>.<id>".
+//
+// Each read first takes the bound (the newest position that may be handed
+// out), then the rows between the cursor and the bound: every row up to the
+// bound was committed (SQLite) or its transaction had ended (PostgreSQL)
+// when the bound was read, so the second read sees all of them.
+#include "tradestore/change_feed.h"
+
+#include <algorithm>
+#include <charconv>
+#include <thread>
+
+#include "sql/postgres/pg_connection.h"
+#include "store/store_impl.h"
+#include "tradestore/error.h"
+
+namespace tradestore {
+namespace {
+
+using detail::Database;
+
+constexpr const char* kChannel = "tradestore_changes";
+constexpr const char* kColumns = "id, kind, bot_id, entity, row_id, sub_key, time";
+
+// A position in the logs: SQLite (t, m) = last ids of the trading and market
+// logs; PostgreSQL (t, m) = (xid, id).
+struct LogPos {
+  std::int64_t t = 0;
+  std::int64_t m = 0;
+  bool operator==(const LogPos&) const = default;
+  bool operator<(const LogPos& o) const { return t != o.t ? t < o.t : m < o.m; }
+};
+
+std::string Format(sql::Dialect d, const LogPos& p) {
+  return d == sql::Dialect::kPostgres ? "x" + std::to_string(p.t) + "." + std::to_string(p.m)
+                                      : "t" + std::to_string(p.t) + ".m" + std::to_string(p.m);
+}
+
+// Reads a non-negative integer at the front of `s`, after `prefix`.
+bool Take(std::string_view& s, std::string_view prefix, std::int64_t& out) {
+  if (!s.starts_with(prefix)) return false;
+  s.remove_prefix(prefix.size());
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec != std::errc() || end == s.data() || out < 0) return false;
+  s.remove_prefix(static_cast<std::size_t>(end - s.data()));
+  return true;
+}
+
+LogPos Parse(sql::Dialect d, std::string_view cursor) {
+  if (cursor.empty()) return {};
+  LogPos p;
+  std::string_view s = cursor;
+  const bool ok = d == sql::Dialect::kPostgres
+                      ? Take(s, "x", p.t) && Take(s, ".", p.m) && s.empty()
+                      : Take(s, "t", p.t) && Take(s, ".m", p.m) && s.empty();
+  if (!ok) {
+    throw InvalidArgument("malformed change feed cursor '" + std::string(cursor) + "' (expected " +
+                          (d == sql::Dialect::kPostgres ? "x<xid>.<id>" : "t<id>.m<id>") +
+                          " from this store's Head() or an event, or \"\")");
+  }
+  return p;
+}
+
+ChangeEvent ReadEvent(sql::Statement& st, int first) {
+  ChangeEvent e;
+  e.kind = st.GetText(first + 1);
+  if (!st.IsNull(first + 2)) e.bot = st.GetInt64(first + 2);
+  e.entity = st.GetText(first + 3);
+  e.row_id = st.GetInt64(first + 4);
+  e.sub_key = st.GetText(first + 5);
+  e.time = st.GetTimestamp(first + 6);
+  return e;
+}
+
+// Rows of one log between two positions, oldest first: (log position, event).
+using Rows = std::vector<std::pair<std::int64_t, ChangeEvent>>;
+
+}  // namespace
+
+struct ChangeFeed::State {
+  std::optional<LogPos> seen;  // SQLite: the bound at the last call
+  std::unique_ptr<sql::PgListener> listener;
+};
+
+ChangeFeed::ChangeFeed() : state_(std::make_unique<State>()) {}
+ChangeFeed::~ChangeFeed() = default;
+
+namespace {
+
+sql::Connection& Outside(detail::StoreImpl& impl, Database db) {
+  sql::Connection& c = impl.connection(db);
+  if (c.transaction_depth() > 0) {
+    throw Conflict(
+        "the change feed reads committed changes: call it outside a unit of work (it would "
+        "see the unit's own uncommitted changes)");
+  }
+  return c;
+}
+
+std::int64_t SqliteLast(sql::Connection& c, const char* log) {
+  sql::Statement& st =
+      c.Prepare(std::string("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '") +
+                log + "'), 0)");
+  const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
+  st.Reset();
+  return n;
+}
+
+LogPos SqliteBound(detail::StoreImpl& impl) {
+  return {SqliteLast(Outside(impl, Database::kTrading), "change_log"),
+          SqliteLast(Outside(impl, Database::kMarket), "market_change_log")};
+}
+
+Rows SqliteRows(sql::Connection& c, const std::string& table, std::int64_t after, std::int64_t upto,
+                std::size_t limit, std::optional<BotId> bot) {
+  Rows out;
+  if (upto <= after || limit == 0) return out;
+  sql::Statement& st =
+      c.Prepare(std::string("SELECT ") + kColumns + " FROM " + table + " WHERE id > ? AND id <= ?" +
+                (bot ? " AND bot_id = ?" : "") + " ORDER BY id LIMIT ?");
+  int i = 1;
+  st.Bind(i++, after);
+  st.Bind(i++, upto);
+  if (bot) st.Bind(i++, *bot);
+  st.Bind(i, static_cast<std::int64_t>(limit));
+  while (st.Step()) out.emplace_back(st.GetInt64(0), ReadEvent(st, 0));
+  st.Reset();
+  return out;
+}
+
+// The newest (xid, id) that may be handed out (none: nullopt).
+std::optional<LogPos> PgBound(sql::Connection& c) {
+  static const std::string kSql = [] {
+    const std::string safe =
+        " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY xid DESC, "
+        "id DESC LIMIT 1";
+    return "SELECT xid, id FROM ((SELECT xid, id FROM audit.change_log" + safe +
+           ") UNION ALL (SELECT xid, id FROM market.market_change_log" + safe +
+           ")) b ORDER BY xid DESC, id DESC LIMIT 1";
+  }();
+  sql::Statement& st = c.Prepare(kSql);
+  std::optional<LogPos> out;
+  if (st.Step()) out = LogPos{st.GetInt64(0), st.GetInt64(1)};
+  st.Reset();
+  return out;
+}
+
+}  // namespace
+
+std::string ChangeFeed::Head() {
+  const sql::Dialect d = impl_->dialect();
+  if (d == sql::Dialect::kPostgres) {
+    if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
+    return Format(d, PgBound(Outside(*impl_, Database::kTrading)).value_or(LogPos{}));
+  }
+  state_->seen = SqliteBound(*impl_);
+  return Format(d, *state_->seen);
+}
+
+ChangeBatch ChangeFeed::After(std::string_view cursor, std::size_t limit,
+                              std::optional<BotId> bot) {
+  const sql::Dialect d = impl_->dialect();
+  const LogPos from = Parse(d, cursor);
+  ChangeBatch batch;
+  if (d == sql::Dialect::kPostgres) {
+    // LISTEN before reading, so that a commit after this read wakes the
+    // next WaitForChange.
+    if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
+    sql::Connection& c = Outside(*impl_, Database::kTrading);
+    const LogPos bound = std::max(from, PgBound(c).value_or(LogPos{}));
+    std::vector<LogPos> positions;
+    if (from < bound && limit > 0) {
+      const std::string where = std::string(" WHERE (xid, id) > (?, ?) AND (xid, id) <= (?, ?)") +
+                                (bot ? " AND bot_id = ?" : "");
+      const std::string columns = std::string("xid, ") + kColumns;
+      sql::Statement& st =
+          c.Prepare("SELECT * FROM (SELECT " + columns + " FROM audit.change_log" + where +
+                    " UNION ALL SELECT " + columns + " FROM market.market_change_log" + where +
+                    ") l ORDER BY xid, id LIMIT ?");
+      int i = 1;
+      for (int table = 0; table < 2; ++table) {
+        for (std::int64_t v : {from.t, from.m, bound.t, bound.m}) st.Bind(i++, v);
+        if (bot) st.Bind(i++, *bot);
+      }
+      st.Bind(i, static_cast<std::int64_t>(limit));
+      while (st.Step()) {
+        const LogPos p{st.GetInt64(0), st.GetInt64(1)};
+        ChangeEvent e = ReadEvent(st, 1);
+        e.cursor = Format(d, p);
+        batch.events.push_back(std::move(e));
+        positions.push_back(p);
+      }
+      st.Reset();
+    }
+    // A full batch stops at its last event; a short one saw everything up
+    // to the bound.
+    batch.cursor = Format(d, batch.events.size() == limit && limit > 0 ? positions.back() : bound);
+    return batch;
+  }
+
+  const LogPos bound = SqliteBound(*impl_);
+  state_->seen = bound;
+  sql::Connection& tc = impl_->connection(Database::kTrading);
+  sql::Connection& mc = impl_->connection(Database::kMarket);
+  const Rows t = SqliteRows(tc, "audit.change_log", from.t, bound.t, limit, bot);
+  // Market events belong to no bot.
+  const Rows m =
+      bot ? Rows{} : SqliteRows(mc, "market.market_change_log", from.m, bound.m, limit, bot);
+  // Merge by recorded time (trading first on a tie), keeping each log in id
+  // order.
+  LogPos at = from;
+  std::size_t ti = 0, mi = 0;
+  while (batch.events.size() < limit && (ti < t.size() || mi < m.size())) {
+    const bool take_t = mi == m.size() || (ti < t.size() && t[ti].second.time <= m[mi].second.time);
+    const auto& [id, event] = take_t ? t[ti++] : m[mi++];
+    (take_t ? at.t : at.m) = id;
+    batch.events.push_back(event);
+    batch.events.back().cursor = Format(d, at);
+  }
+  // A log whose rows were all handed out, fewer than the limit, saw
+  // everything up to its bound.
+  if (ti == t.size() && t.size() < limit) at.t = std::max(at.t, bound.t);
+  if (mi == m.size() && (bot || m.size() < limit)) at.m = std::max(at.m, bound.m);
+  batch.cursor = Format(d, at);
+  return batch;
+}
+
+bool ChangeFeed::WaitForChange(std::chrono::milliseconds timeout) {
+  if (impl_->dialect() == sql::Dialect::kPostgres) {
+    if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
+    return state_->listener->Wait(timeout);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!state_->seen) state_->seen = SqliteBound(*impl_);
+  for (;;) {
+    const LogPos now = SqliteBound(*impl_);
+    if (now != *state_->seen) {
+      state_->seen = now;
+      return true;
+    }
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, kSqlitePollInterval));
+  }
+}
+
+}  // namespace tradestore
