@@ -39,7 +39,7 @@ function baseOptions(): DeepPartial<ChartOptions> {
       fontSize: 11,
     },
     grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
-    rightPriceScale: { borderColor: COLORS.border },
+    rightPriceScale: { borderColor: COLORS.border, minimumWidth: 80 },
     timeScale: { borderColor: COLORS.border, timeVisible: true, secondsVisible: false },
     crosshair: { mode: 0 },
   };

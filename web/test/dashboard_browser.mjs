@@ -174,7 +174,8 @@ async function main() {
   assert.equal(equityCell.text, money(overview.equity), 'overview: equity shown');
   assert.equal(await page.$eval(`${row} [data-test=trades]`, (c) => c.textContent), String(cliTrades.length));
   assert.equal(await text('[data-test=total-equity] .tile-value'), money(overview.equity));
-  await shot('overview');
+  const height = await page.$eval('main', (m) => Math.ceil(m.getBoundingClientRect().bottom));
+  await shot('overview', page, { clip: { x: 0, y: 0, width: 1440, height: Math.min(900, height) } });
 
   // ---- one bot: tiles, charts, positions, trades, statistics
   step('bot page');

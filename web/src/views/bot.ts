@@ -98,44 +98,57 @@ export function botView(root: HTMLElement, bot: string): BotView {
 
   let instruments = new Map<number, Instrument>();
 
-  // ---- head and tiles (overview + report)
+  // ---- head and tiles: the overview's numbers at once, the report's
+  // (slower on a long history) when they arrive
+  let report: Record<string, unknown> | null = null;
+  let overview: BotOverview | null = null;
+  const renderTiles = () => {
+    const b = overview;
+    if (!b) return;
+    replace(
+      head,
+      h('a', { href: '#/', class: 'back', title: 'All bots' }, icon('back')),
+      h('h1', null, b.bot),
+      h('span', { class: 'muted' }, b.strategy),
+      badge(b.mode, `mode-${b.mode}`),
+      badge(b.status),
+      healthBadge(b.health),
+      h('span', { class: 'muted small heartbeat', title: b.last_heartbeat_at ?? '' }, `heartbeat ${ago(b.last_heartbeat_at)}`),
+    );
+    const st = report?.statistics as Record<string, Record<string, number>> | undefined;
+    const t = st?.trades ?? {};
+    const eq = st?.equity ?? {};
+    replace(
+      tiles,
+      tile('Equity', money(b.equity), { exact: b.equity ?? undefined, sub: `${b.currency} · ${time(b.equity_time)}`, test: 'equity' }),
+      tile('Net realized P&L', money(b.net_realized_pnl, true), { cls: signClass(sign(b.net_realized_pnl)), exact: b.net_realized_pnl, sub: `fees ${money(b.fees)}`, test: 'net-realized' }),
+      tile("Today's P&L", money(b.today_net_pnl, true), { cls: signClass(sign(b.today_net_pnl)), exact: b.today_net_pnl, sub: `${b.today_trades} trades today`, test: 'today-pnl' }),
+      tile('Drawdown', percent(b.drawdown), { cls: (b.drawdown ?? 0) > 0 ? 'neg' : '', exact: b.drawdown == null ? undefined : String(b.drawdown), sub: `max ${percent(eq.max_drawdown_fraction)}`, test: 'drawdown' }),
+      tile('Trades', String(b.trades), { sub: `win rate ${percent(t.win_rate, 1)}`, test: 'trades', exact: String(b.trades) }),
+      tile('Fills', String(b.fills), { sub: `${b.open_positions} open position${b.open_positions === 1 ? '' : 's'}`, test: 'fills', exact: String(b.fills) }),
+      tile('Profit factor', number(t.profit_factor), { sub: `Sharpe ${number(eq.sharpe_ratio)}`, test: 'profit-factor' }),
+    );
+  };
   const loadTiles = async () => {
+    const reportLoad = get<Record<string, unknown>>('report', { bot })
+      .then((r) => {
+        report = r;
+        replace(stats, statsSection(r));
+        renderTiles();
+      })
+      .catch((e) => replace(stats, section('Statistics', errorBox(e))));
     try {
-      const [o, report] = await Promise.all([
-        get<Overview>('overview', { bot }),
-        get<Record<string, unknown>>('report', { bot }).catch(() => null),
-      ]);
-      const b: BotOverview | undefined = o.bots[0];
-      if (!b) {
+      const o = await get<Overview>('overview', { bot });
+      if (!o.bots[0]) {
         replace(tiles, errorBox(`No bot named ${bot}.`));
         return;
       }
-      replace(
-        head,
-        h('a', { href: '#/', class: 'back', title: 'All bots' }, icon('back')),
-        h('h1', null, b.bot),
-        h('span', { class: 'muted' }, b.strategy),
-        badge(b.mode, `mode-${b.mode}`),
-        badge(b.status),
-        healthBadge(b.health),
-        h('span', { class: 'muted small heartbeat', title: b.last_heartbeat_at ?? '' }, `heartbeat ${ago(b.last_heartbeat_at)}`),
-      );
-      const t = (report?.statistics as Record<string, Record<string, number>> | undefined)?.trades ?? {};
-      const eq = (report?.statistics as Record<string, Record<string, number>> | undefined)?.equity ?? {};
-      replace(
-        tiles,
-        tile('Equity', money(b.equity), { exact: b.equity ?? undefined, sub: `${b.currency} · ${time(b.equity_time)}`, test: 'equity' }),
-        tile('Net realized P&L', money(b.net_realized_pnl, true), { cls: signClass(sign(b.net_realized_pnl)), exact: b.net_realized_pnl, sub: `fees ${money(b.fees)}`, test: 'net-realized' }),
-        tile("Today's P&L", money(b.today_net_pnl, true), { cls: signClass(sign(b.today_net_pnl)), exact: b.today_net_pnl, sub: `${b.today_trades} trades today`, test: 'today-pnl' }),
-        tile('Drawdown', percent(b.drawdown), { cls: (b.drawdown ?? 0) > 0 ? 'neg' : '', exact: b.drawdown == null ? undefined : String(b.drawdown), sub: `max ${percent(eq.max_drawdown_fraction)}`, test: 'drawdown' }),
-        tile('Trades', String(b.trades), { sub: `win rate ${percent(t.win_rate, 1)}`, test: 'trades', exact: String(b.trades) }),
-        tile('Fills', String(b.fills), { sub: `${b.open_positions} open position${b.open_positions === 1 ? '' : 's'}`, test: 'fills', exact: String(b.fills) }),
-        tile('Profit factor', number(t.profit_factor), { sub: `Sharpe ${number(eq.sharpe_ratio)}`, test: 'profit-factor' }),
-      );
-      if (report) replace(stats, statsSection(report));
+      overview = o.bots[0];
+      renderTiles();
     } catch (e) {
       replace(tiles, errorBox(e));
     }
+    await reportLoad;
   };
 
   // ---- equity
