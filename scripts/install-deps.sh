@@ -13,6 +13,11 @@ packages=(
   ccache chromium fonts-dejavu-core libpng-dev
   libcpp-httplib-dev prometheus wrk
 )
+# The dashboard (web/) is built with Node.js and npm: Debian's, unless a node
+# with npm is already there (NodeSource's nodejs, for one, bundles npm).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

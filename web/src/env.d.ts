@@ -1,0 +1,2 @@
+// esbuild bundles imported CSS files.
+declare module '*.css';
