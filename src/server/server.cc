@@ -177,6 +177,13 @@ void Server::Impl::Configure() {
   http.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
   };
+  // SO_REUSEADDR only (a restart may bind while old connections linger in
+  // TIME_WAIT). httplib's default adds SO_REUSEPORT, which would let a second
+  // server bind the same port and silently take half of the connections.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.set_payload_max_length(o.max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(30));
   http.set_write_timeout(std::chrono::seconds(30));
