@@ -12,8 +12,8 @@
 //   order             orders       an order inserted, or its status or
 //                                  filled quantity changed   id
 //   fill              fills        a fill inserted           id
-//   position          positions    a position inserted or updated (fills,
-//                                  marks, stops)             account id, instrument id
+//   position          positions    a position inserted, or its quantity or
+//                                  stops changed (not marks) account id, instrument id
 //   trade-closed      trades       a closed trade inserted   id
 //   balance           balances     a balance inserted or updated, system
 //                                  accounts' too (filter by account kind)

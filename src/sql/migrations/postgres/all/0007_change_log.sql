@@ -63,8 +63,15 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- Only what a watcher acts on: quantity and the stops. Marks to market
+-- (last price, unrealized P&L, highs and lows) would flood the log.
 CREATE FUNCTION audit.change_log_position() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.quantity IS NOT DISTINCT FROM OLD.quantity
+     AND NEW.stop_loss IS NOT DISTINCT FROM OLD.stop_loss
+     AND NEW.take_profit IS NOT DISTINCT FROM OLD.take_profit THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO audit.change_log (kind, bot_id, entity, row_id, sub_key)
     VALUES ('position', NEW.bot_id, 'positions', NEW.account_id, NEW.instrument_id::text);
   PERFORM pg_notify('tradestore_changes', '');

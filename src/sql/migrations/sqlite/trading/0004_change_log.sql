@@ -50,7 +50,11 @@ BEGIN
     CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER) * 1000);
 END;
 
+-- Only what a watcher acts on: quantity and the stops. Marks to market
+-- (last price, unrealized P&L, highs and lows) would flood the log.
 CREATE TRIGGER change_log_positions_update AFTER UPDATE ON positions
+WHEN NEW.quantity IS NOT OLD.quantity OR NEW.stop_loss IS NOT OLD.stop_loss
+  OR NEW.take_profit IS NOT OLD.take_profit
 BEGIN
   INSERT INTO change_log (kind, bot_id, entity, row_id, sub_key, time) VALUES ('position',
     NEW.bot_id, 'positions', NEW.account_id, CAST(NEW.instrument_id AS TEXT),
