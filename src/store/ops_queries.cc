@@ -589,8 +589,10 @@ PruneSql SqlOf(const PruneKindInfo& kind) {
             "p.bot_id = trading.signals.bot_id AND p.trade_signal_id = trading.signals.id)",
             Database::kTrading};
   }
-  if (kind.kind == "change-log") {  // one log per database file on SQLite
-    return {"id", "time < ?",
+  if (kind.kind == "change-log") {
+    // One log per database file on SQLite. The newest row stays: a SQLite
+    // id is the largest + 1, and must never be handed out twice.
+    return {"id", "time < ? AND id < (SELECT MAX(id) FROM " + kind.table + ")",
             kind.table.starts_with("market.") ? Database::kMarket : Database::kTrading};
   }
   // audit.* event tables (system-events, errors, risk-events): id and time.
