@@ -590,8 +590,9 @@ PruneSql SqlOf(const PruneKindInfo& kind) {
             Database::kTrading};
   }
   if (kind.kind == "change-log") {
-    // One log per database file on SQLite. The newest row stays: a SQLite
-    // id is the largest + 1, and must never be handed out twice.
+    // One log per database file on SQLite. The newest row stays, so that
+    // the largest id never goes back even without AUTOINCREMENT (which a
+    // later migration may drop: it is a quarter of the triggers' cost).
     return {"id", "time < ? AND id < (SELECT MAX(id) FROM " + kind.table + ")",
             kind.table.starts_with("market.") ? Database::kMarket : Database::kTrading};
   }

@@ -4,7 +4,7 @@
 -- store can hold both logs. Kinds: candles-imported (a coverage row
 -- inserted or updated: row_id the instrument, sub_key the timeframe).
 CREATE TABLE market_change_log (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,
   bot_id INTEGER,
   entity TEXT NOT NULL,

@@ -5,19 +5,17 @@
 -- unit of work leaves no row. Transient: not copied, exported or checked;
 -- `tradestore prune --what change-log` deletes old rows.
 --
--- SQLite writers take turns (BEGIN IMMEDIATE) and a new id is the largest
--- + 1, so id order is commit order. Prune always keeps the newest row, so
--- an id is never handed out twice (cheaper than AUTOINCREMENT, which
--- updates sqlite_sequence on every insert: a quarter of the triggers'
--- cost on the fill path). A trigger cannot write to another database file:
--- market.db has its own log (market/0004_change_log.sql).
+-- SQLite writers take turns (BEGIN IMMEDIATE) and AUTOINCREMENT never
+-- reuses an id, even after the newest rows were deleted, so id order is
+-- commit order. A trigger cannot write to another database file: market.db
+-- has its own log (market/0004_change_log.sql).
 --
 -- row_id and sub_key name the changed row: its id, or for a composite key
 -- the first column after bot_id and the rest as text (positions: account,
 -- instrument; balances: account, currency). time: when recorded, µs UTC
 -- (millisecond resolution: SQLite's clock).
 CREATE TABLE change_log (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,
   bot_id INTEGER,
   entity TEXT NOT NULL,
