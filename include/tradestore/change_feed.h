@@ -44,7 +44,8 @@
 // (millisecond resolution).
 //
 // Retention: `tradestore prune --what change-log --before T` (prune.h)
-// deletes events recorded before T. A server should keep at least as long
+// deletes events recorded before T (but the newest of each log, so that an
+// id is never reused). A server should keep at least as long
 // as a client may stay disconnected and resume; the suggested default is
 // 7 days, pruned daily. A cursor older than the retention resumes at the
 // oldest event kept (the pruned ones are gone).

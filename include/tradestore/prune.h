@@ -12,7 +12,8 @@
 //                        them: they come with later migrations)
 //   change-log           the change feed's events recorded before T
 //                        (change_feed.h; audit.change_log and
-//                        market.market_change_log, a result for each)
+//                        market.market_change_log, a result for each),
+//                        except the newest event of each
 // Never touched: orders, fills, positions, trades, balances, the ledger.
 // Rows are deleted in batches of `batch_rows`, each its own short
 // transaction, so writers wait at most one batch.

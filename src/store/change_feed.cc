@@ -5,8 +5,8 @@
 // SQLite: two logs (audit.change_log in the trading file,
 // market.market_change_log in the market file), each in commit order by
 // id; a cursor is a position in each ("t<id>.m<id>"). The newest position
-// is sqlite_sequence's (AUTOINCREMENT): every id up to it is committed,
-// and it does not move back when prune deletes the newest rows.
+// is the largest id: every id up to it is committed, and it never moves
+// back (prune keeps the newest row).
 //
 // PostgreSQL: both tables take ids from one sequence and record their
 // transaction's xid; rows are handed out in (xid, id) order, only those
@@ -111,17 +111,15 @@ sql::Connection& Outside(detail::StoreImpl& impl, Database db) {
 }
 
 std::int64_t SqliteLast(sql::Connection& c, const char* log) {
-  sql::Statement& st =
-      c.Prepare(std::string("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '") +
-                log + "'), 0)");
+  sql::Statement& st = c.Prepare(std::string("SELECT COALESCE(MAX(id), 0) FROM ") + log);
   const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
   st.Reset();
   return n;
 }
 
 LogPos SqliteBound(detail::StoreImpl& impl) {
-  return {SqliteLast(Outside(impl, Database::kTrading), "change_log"),
-          SqliteLast(Outside(impl, Database::kMarket), "market_change_log")};
+  return {SqliteLast(Outside(impl, Database::kTrading), "audit.change_log"),
+          SqliteLast(Outside(impl, Database::kMarket), "market.market_change_log")};
 }
 
 Rows SqliteRows(sql::Connection& c, const std::string& table, std::int64_t after, std::int64_t upto,

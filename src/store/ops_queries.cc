@@ -589,8 +589,11 @@ PruneSql SqlOf(const PruneKindInfo& kind) {
             "p.bot_id = trading.signals.bot_id AND p.trade_signal_id = trading.signals.id)",
             Database::kTrading};
   }
-  if (kind.kind == "change-log") {  // one log per database file on SQLite
-    return {"id", "time < ?",
+  if (kind.kind == "change-log") {
+    // One log per database file on SQLite. The newest row stays, so that
+    // the largest id never goes back even without AUTOINCREMENT (which a
+    // later migration may drop: it is a quarter of the triggers' cost).
+    return {"id", "time < ? AND id < (SELECT MAX(id) FROM " + kind.table + ")",
             kind.table.starts_with("market.") ? Database::kMarket : Database::kTrading};
   }
   // audit.* event tables (system-events, errors, risk-events): id and time.
