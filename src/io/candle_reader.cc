@@ -58,12 +58,9 @@ std::string KnownList() {
   return out;
 }
 
-// First line shown in a detection error: at most 80 characters.
-std::string Excerpt(std::string_view line) {
-  std::string out(line.substr(0, 80));
-  if (line.size() > 80) out += "...";
-  return out;
-}
+// First line shown in a detection error: at most 80 bytes, unprintable
+// bytes escaped (a NUL would otherwise end the message).
+std::string Excerpt(std::string_view line) { return Printable(line); }
 
 bool IsBlank(std::string_view line) {
   return std::all_of(line.begin(), line.end(),

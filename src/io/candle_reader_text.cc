@@ -1,5 +1,6 @@
 #include "io/candle_reader_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -231,12 +232,76 @@ std::optional<std::int64_t> ParseZone(Cursor& c) noexcept {
 
 }  // namespace
 
+namespace {
+
+// The length of the valid UTF-8 sequence starting at s[i] (a multi-byte
+// one: 2 to 4), or 0 when there is none: overlong forms, surrogates and code
+// points above U+10FFFF are not valid.
+std::size_t Utf8SequenceAt(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string Printable(std::string_view bytes, std::size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(bytes.size(), max_bytes) + 3);
+  std::size_t i = 0;
+  while (i < bytes.size() && i < max_bytes) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c == '\t') {
+      out += "\\t";
+      ++i;
+    } else if (c == '\r') {
+      out += "\\r";
+      ++i;
+    } else if (c == '\n') {
+      out += "\\n";
+      ++i;
+    } else if (const std::size_t n = c >= 0x80 ? Utf8SequenceAt(bytes, i) : 0; n > 0) {
+      out.append(bytes.substr(i, n));
+      i += n;
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    }
+  }
+  if (i < bytes.size()) out += "...";
+  return out;
+}
+
 void ThrowFieldError(const std::string& file, std::int64_t line, std::string_view field,
                      std::string_view value, std::string_view reason) {
-  std::string shown(value.substr(0, 80));
-  if (value.size() > 80) shown += "...";
   throw InvalidArgument(file + ":" + std::to_string(line) + ": field '" + std::string(field) +
-                        "' value '" + shown + "': " + std::string(reason));
+                        "' value '" + Printable(value) + "': " + std::string(reason));
 }
 
 bool BufferedFile::Open(const std::string& path) {

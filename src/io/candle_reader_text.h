@@ -12,8 +12,15 @@
 
 namespace tradestore::io::internal {
 
+// `bytes` as shown in an error message: at most the first `max_bytes` bytes
+// (then "..."), valid UTF-8 kept, every other byte escaped: control bytes
+// and DEL as \t, \r, \n or \xHH, a byte that is not part of a valid UTF-8
+// sequence as \xHH (e.g. NUL as \x00, 0xFF as \xff). The result never holds
+// a NUL, so a message built from it is never cut short.
+std::string Printable(std::string_view bytes, std::size_t max_bytes = 80);
+
 // Throws Error(kInvalidArgument) "FILE:LINE: field 'NAME' value 'VALUE': REASON".
-// VALUE is cut to 80 characters.
+// VALUE is rendered by Printable (80 bytes at most, unprintable bytes escaped).
 [[noreturn]] void ThrowFieldError(const std::string& file, std::int64_t line,
                                   std::string_view field, std::string_view value,
                                   std::string_view reason);

@@ -745,6 +745,34 @@ TEST_F(CandleReaderFileTest, UndetectableAndBadOptions) {
                 "86399999)");
 }
 
+// Unprintable bytes in an error are escaped, never printed raw: a NUL used
+// to end the message (what() is a C string) and 0xFF reached the terminal.
+TEST_F(CandleReaderFileTest, ErrorsEscapeUnprintableBytes) {
+  using namespace std::string_literals;
+  const std::string binary = Write("binary.csv", "PK\x03\x04\0\0\xff\xfe tail\tend\n"s);
+  try {
+    CandleFileReader reader(binary, Tf(Timeframe::k1m));
+    ADD_FAILURE() << "detected " << reader.layout_name();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(
+        std::string(e.what()),
+        binary + R"(: cannot detect layout: first line 'PK\x03\x04\x00\x00\xff\xfe tail\tend')");
+  }
+  // Valid UTF-8 stays readable; the excerpt is cut after 80 bytes, not at a NUL.
+  const std::string utf8 = Write("utf8.txt", "größe\0"s + std::string(100, 'x') + "\n");
+  EXPECT_EQ(
+      ErrorOf(utf8, Tf(Timeframe::k1m)),
+      utf8 + R"(: cannot detect layout: first line 'größe\x00)" + std::string(72, 'x') + "...'");
+  // A field value too.
+  const std::string field = Write("field.csv",
+                                  "date,open,high,low,close,volume\n"
+                                  "2023-01-01 00:00,1,2,0.5,1,3\n"
+                                  "2023-01-01 00:01,1,2,0.5,1\0x\x80,3\n"s);
+  EXPECT_EQ(ErrorOf(field, Tf(Timeframe::k1m)),
+            field + R"(:3: field 'close' value '1\x00x\x80': not a number)");
+}
+
 TEST(CandleReaderLayouts, KnownNamesAreStableAndDistinct) {
   const auto names = KnownCandleLayouts();
   EXPECT_EQ(names, (std::vector<std::string>{"ohlcv-header", "cryptodatadownload", "wide", "kraken",
