@@ -41,21 +41,22 @@ struct CandleImportOptions {
 
 struct CandleImportSummary {
   std::string file;
-  std::string layout;               // the detected or forced layout name
-  Instrument instrument;            // with its id
-  std::int64_t rows_read = 0;       // candles read from the file
-  std::int64_t rows_rejected = 0;   // always 0 on success: a bad row aborts
-  std::int64_t rows_in_store = 0;   // candles of this instrument and timeframe after
-  std::optional<Timestamp> first;   // earliest candle time in the file
-  std::optional<Timestamp> last;    // latest candle time in the file
-  bool newest_first = false;        // the file was in descending time order
-  double seconds = 0;               // wall time of the import
+  std::string layout;              // the detected or forced layout name
+  Instrument instrument;           // with its id
+  std::int64_t rows_read = 0;      // candles read from the file
+  std::int64_t rows_rejected = 0;  // always 0 on success: a bad row aborts
+  std::int64_t rows_in_store = 0;  // candles of this instrument and timeframe after
+  std::optional<Timestamp> first;  // earliest candle time in the file
+  std::optional<Timestamp> last;   // latest candle time in the file
+  bool newest_first = false;       // the file was in descending time order
+  double seconds = 0;              // wall time of the import
 };
 
 // Imports `path` into `store`. Throws Error(kNotFound) if the file cannot be
-// opened, Error(kInvalidArgument) for an undetectable layout, bad options or
-// the first invalid row (the store is then unchanged), and storage errors
-// as Store does.
+// opened, Error(kInvalidArgument) for an undetectable layout, bad options,
+// the first invalid row, or a file holding no candle at all ("FILE: no
+// candles", e.g. a header alone); the store is then unchanged (no instrument
+// created, no coverage touched). Storage errors are thrown as Store does.
 CandleImportSummary ImportCandles(Store& store, const std::string& path,
                                   const CandleImportOptions& options);
 

@@ -193,6 +193,10 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
       last = batch.last;
     }
   }
+  // A file without a single candle (a header alone, blank lines, "[]") is
+  // almost certainly a mistake: refuse it before anything is committed, so
+  // that no empty instrument is created and no coverage rewritten.
+  if (reader.rows_read() == 0) throw InvalidArgument(path + ": no candles");
   writer.Commit();
   // Coverage, in the same unit of work. A new series holds exactly the
   // file's candles, whose times arrived in one direction: its coverage is

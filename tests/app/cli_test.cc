@@ -468,6 +468,40 @@ TEST_F(CliTest, MalformedFileFailsAndLeavesStoreUnchanged) {
   EXPECT_EQ(Instruments(), before);
 }
 
+// A file with a header and no candle is a mistake, not an import of zero
+// candles: exit 2 naming the file, and nothing changes (it used to create an
+// empty instrument and rewrite the series' coverage).
+TEST_F(CliTest, HeaderOnlyFileIsRefusedAndChangesNothing) {
+  const fs::path header_only = dir_ / "orcl-header-only.csv";
+  {
+    std::ofstream out(header_only, std::ios::binary);
+    out << "Date,Open,High,Low,Close,Volume\n\n";
+  }
+  const std::vector<std::string> import{"import",   "candles",     header_only.string(),
+                                        "--symbol", "ORCL",        "--venue",
+                                        "google",   "--timeframe", "1d"};
+  RunResult r = Run(import);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(header_only.string() + ": no candles"), std::string::npos) << r;
+  EXPECT_EQ(Instruments(), json::array());
+
+  // Over an existing series: its candles and coverage stay exactly as they were.
+  r = Import("pyalgotrade/orcl-2010-googlefinance.csv", "ORCL",
+             {"--venue", "google", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json before = Instruments();
+  const auto coverage_before =
+      SqliteDb(store_dir_ / "market.db").Query("SELECT * FROM candle_coverage");
+  ASSERT_EQ(coverage_before.size(), 1u);
+  r = Run(import);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find(header_only.string() + ": no candles"), std::string::npos) << r;
+  EXPECT_EQ(Instruments(), before);
+  EXPECT_EQ(SqliteDb(store_dir_ / "market.db").Query("SELECT * FROM candle_coverage"),
+            coverage_before);
+}
+
 TEST_F(CliTest, ReimportUpsertsAndNewestFirstIsReported) {
   const std::vector<std::string> flags{"--venue", "kraken", "--timeframe", "1h"};
   for (int i = 0; i < 2; ++i) {
