@@ -11,7 +11,9 @@
 // risk unit only: the strategy exits on the opposite crossover, never at
 // the stop (the paper broker does not execute position stops).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <iostream>
@@ -29,7 +31,8 @@ namespace tradestore::cli {
 namespace {
 
 struct BacktestArgs {
-  std::string symbol, venue, timeframe, strategy = "sma-cross", bot;
+  std::string symbol, timeframe, strategy = "sma-cross", bot;
+  std::optional<std::string> venue;  // unset: the one instrument with the symbol
   int fast = 10, slow = 30;
   std::string cash = "10000";
   std::string fee_bps = "10", maker_fee_bps = "", slippage_bps = "5";
@@ -66,6 +69,33 @@ struct BacktestResult {
   std::optional<Timestamp> first, last;
 };
 
+// The instrument to trade: (venue, symbol) when --venue is given, else the
+// only instrument listing the symbol. Throws kNotFound when there is none and
+// kInvalidArgument, naming the venues, when several venues list the symbol.
+Instrument FindInstrument(Store& store, const std::string& symbol,
+                          const std::optional<std::string>& venue) {
+  if (venue) {
+    if (auto found = store.instruments().Find(*venue, symbol)) return *found;
+    throw NotFound("instrument '" + symbol + "' on venue '" + *venue +
+                   "' is not in the store; import its candles first");
+  }
+  std::vector<Instrument> matches;
+  for (Instrument& i : store.instruments().List()) {
+    if (i.symbol == symbol) matches.push_back(std::move(i));
+  }
+  if (matches.empty()) {
+    throw NotFound("instrument '" + symbol + "' is not in the store; import its candles first");
+  }
+  if (matches.size() > 1) {
+    std::vector<std::string> venues;
+    for (const Instrument& i : matches) venues.push_back(i.venue.empty() ? "''" : i.venue);
+    std::sort(venues.begin(), venues.end());
+    throw InvalidArgument(fmt::format("instrument '{}' is listed on {} venues ({}); pass --venue",
+                                      symbol, venues.size(), fmt::join(venues, ", ")));
+  }
+  return matches.front();
+}
+
 BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
   if (a.strategy != "sma-cross") {
     throw InvalidArgument("--strategy: unknown strategy '" + a.strategy + "' (known: sma-cross)");
@@ -80,11 +110,7 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
   if (!std::isfinite(a.stop_atr) || a.stop_atr < 0) {
     throw InvalidArgument(fmt::format("--stop-atr {}: need a finite number >= 0", a.stop_atr));
   }
-  const auto instrument = store.instruments().Find(a.venue, a.symbol);
-  if (!instrument) {
-    throw NotFound("instrument '" + a.symbol + "' on venue '" + a.venue +
-                   "' is not in the store; import its candles first");
-  }
+  const std::optional<Instrument> instrument = FindInstrument(store, a.symbol, a.venue);
   if (instrument->quote_asset.empty()) {
     throw InvalidArgument("instrument '" + a.symbol +
                           "' has no quote asset; re-import with --quote");
@@ -251,7 +277,8 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
       "backtest", "Run a bot's paper-trading session over stored candles and record it");
   auto a = std::make_shared<BacktestArgs>();
   sub->add_option("--symbol", a->symbol, "Instrument symbol")->required();
-  sub->add_option("--venue", a->venue, "Instrument venue (default: none)");
+  sub->add_option("--venue", a->venue,
+                  "Instrument venue (default: the only instrument with the symbol)");
   sub->add_option("--timeframe", a->timeframe, "Candle timeframe, e.g. 1h")->required();
   sub->add_option("--strategy", a->strategy, "Strategy (sma-cross)");
   sub->add_option("--fast", a->fast, "Fast SMA length in candles (default 10)");

@@ -502,6 +502,43 @@ TEST_F(CliTest, HeaderOnlyFileIsRefusedAndChangesNothing) {
             coverage_before);
 }
 
+// --venue may be left out when exactly one instrument has the symbol; when
+// several venues list it the backtest is refused, naming them.
+TEST_F(CliTest, BacktestVenueIsOptionalUnlessTheSymbolIsAmbiguous) {
+  const std::string kraken_daily = "kraken/BTC_USDC/XBTUSDC_1440.csv";
+  RunResult r = Import(kraken_daily, "BTCUSDC", {"--venue", "kraken", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::vector<std::string> backtest{"backtest", "--symbol", "BTCUSDC", "--timeframe",
+                                          "1d",       "--fast",   "3",       "--slow",
+                                          "8",        "--json"};
+  std::vector<std::string> args = backtest;
+  args.insert(args.end(), {"--bot", "no-venue"});
+  r = Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ParseJson(r)["bot"], "no-venue");
+  EXPECT_GT(ParseJson(r)["candles"].get<int>(), 0) << r;
+
+  // A second venue listing the symbol: ambiguous without --venue.
+  r = Import(kraken_daily, "BTCUSDC", {"--venue", "binance", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  args = backtest;
+  args.insert(args.end(), {"--bot", "ambiguous"});
+  r = Run(args);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("BTCUSDC"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("binance, kraken"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("--venue"), std::string::npos) << r;
+  // --venue picks one; an unknown venue is not found.
+  args.insert(args.end(), {"--venue", "binance"});
+  r = Run(args);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  args = backtest;
+  args.insert(args.end(), {"--venue", "bitstamp", "--bot", "nowhere"});
+  r = Run(args);
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_NE(r.err.find("bitstamp"), std::string::npos) << r;
+}
+
 TEST_F(CliTest, ReimportUpsertsAndNewestFirstIsReported) {
   const std::vector<std::string> flags{"--venue", "kraken", "--timeframe", "1h"};
   for (int i = 0; i < 2; ++i) {
