@@ -85,6 +85,16 @@ void PrintCheck(const CheckReport& r) {
   std::cout << (r.ok() ? "check: all well\n" : "check FAILED\n");
 }
 
+// verify and restore take a backup root (the DIR of `backup --to DIR`) as
+// its newest backup: say on stderr which one, before the work starts.
+void SayWhichBackup(const std::string& dir) {
+  const std::string taken = ResolveBackupDir(dir);
+  if (taken != dir) {
+    std::cerr << "tradestore: " << dir << " is a backup root; taking its newest backup " << taken
+              << "\n";
+  }
+}
+
 }  // namespace
 
 void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
@@ -251,7 +261,9 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
       bool force = false;
     };
     auto args = std::make_shared<Args>();
-    sub->add_option("DIR", args->dir, "Backup directory (backup-...)")->required();
+    sub->add_option("DIR", args->dir,
+                    "Backup directory (backup-...), or a backup root: its newest backup")
+        ->required();
     sub->add_flag("--force", args->force,
                   "Restore even over a newer schema or data the backup does not have");
     sub->callback([&global, &run, args] {
@@ -260,6 +272,7 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
         RestoreOptions o;
         o.force = args->force;
         o.progress = [&bar](const std::string&, std::size_t i, std::size_t n) { bar.Update(i, n); };
+        SayWhichBackup(args->dir);
         const RestoreResult r = Restore(args->dir, global.ResolvedUrl(), o);
         if (global.json) {
           std::cout << RestoreResultToJson(r) << "\n";
@@ -279,9 +292,12 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
         "verify", "Check a backup (file hashes, table counts and checksums) without restoring it");
     sub->add_flag("--json", global.json, "Print results as JSON");
     auto dir = std::make_shared<std::string>();
-    sub->add_option("DIR", *dir, "Backup directory (backup-...)")->required();
+    sub->add_option("DIR", *dir,
+                    "Backup directory (backup-...), or a backup root: its newest backup")
+        ->required();
     sub->callback([&global, &run, dir] {
       run = [&global, dir] {
+        SayWhichBackup(*dir);
         const VerifyResult r = VerifyBackup(*dir);
         if (global.json) {
           std::cout << VerifyResultToJson(r) << "\n";
@@ -289,7 +305,7 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
           for (const VerifyProblem& p : r.problems) {
             std::cout << fmt::format("{}: {}\n", p.what, p.message);
           }
-          std::cout << (r.ok() ? "backup verified: " : "backup FAILED verification: ") << *dir
+          std::cout << (r.ok() ? "backup verified: " : "backup FAILED verification: ") << r.path
                     << "\n";
         }
         return r.ok() ? 0 : 1;

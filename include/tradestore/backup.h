@@ -110,8 +110,17 @@ struct VerifyResult {
   bool ok() const { return manifest.has_value() && problems.empty(); }
 };
 
+// The backup that `dir` names: `dir` itself when it holds manifest.json (a
+// backup's own directory); else, when it is a backup root (a Backup
+// target_dir) holding complete backups (backup-* directories with a
+// manifest), the newest of them (backup names sort by time); else `dir`
+// unchanged (verification then reports its missing manifest). Never throws.
+std::string ResolveBackupDir(const std::string& dir);
+
 // Checks a backup without restoring it; never throws for a damaged backup
-// (problems are listed), only kNotFound for a missing directory.
+// (problems are listed), only kNotFound for a missing directory. A backup
+// root is resolved to its newest backup (ResolveBackupDir); VerifyResult::path
+// names the backup checked.
 VerifyResult VerifyBackup(const std::string& backup_dir);
 
 struct RestoreOptions {
@@ -121,12 +130,14 @@ struct RestoreOptions {
 
 struct RestoreResult {
   std::string url;
-  std::string backup;
+  std::string backup;                   // the backup directory restored
   std::string method;                   // "files" or "rows"
   std::vector<std::string> overridden;  // refusals --force overrode
   std::vector<BackupTable> tables;      // as restored (equal to the manifest)
 };
 
+// Restores the backup `backup_dir` names, resolved as VerifyBackup does
+// (a backup root: its newest backup); RestoreResult::backup names it.
 RestoreResult Restore(const std::string& backup_dir, const std::string& url,
                       const RestoreOptions& options = {});
 

@@ -197,7 +197,9 @@ BackupManifest FromJson(const json& j) {
 
 // ---- Retention -------------------------------------------------------------
 
-std::vector<std::string> ApplyRetention(const fs::path& dir, int keep) {
+// The complete backups directly inside `dir` (directories named backup-*
+// holding a manifest), oldest first: their names are fixed-width UTC times.
+std::vector<fs::path> BackupsIn(const fs::path& dir) {
   std::vector<fs::path> backups;
   for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
@@ -206,6 +208,11 @@ std::vector<std::string> ApplyRetention(const fs::path& dir, int keep) {
     }
   }
   std::sort(backups.begin(), backups.end());
+  return backups;
+}
+
+std::vector<std::string> ApplyRetention(const fs::path& dir, int keep) {
+  std::vector<fs::path> backups = BackupsIn(dir);
   std::vector<std::string> removed;
   while (keep > 0 && backups.size() > static_cast<std::size_t>(keep)) {
     fs::remove_all(backups.front());
@@ -331,9 +338,24 @@ BackupResult Backup(const std::string& url, const std::string& target_dir,
   return r;
 }
 
-VerifyResult VerifyBackup(const std::string& backup_dir) {
+std::string ResolveBackupDir(const std::string& dir) {
+  const fs::path path(dir);
+  std::error_code ec;
+  if (!fs::is_directory(path, ec) || fs::exists(path / kManifest, ec)) return dir;
+  try {
+    const std::vector<fs::path> backups = BackupsIn(path);
+    return backups.empty() ? dir : backups.back().string();
+  } catch (const fs::filesystem_error&) {
+    return dir;  // unlistable: VerifyBackup reports the manifest it cannot read
+  }
+}
+
+VerifyResult VerifyBackup(const std::string& backup_or_root) {
+  if (!fs::is_directory(backup_or_root)) {
+    throw NotFound("no backup directory " + backup_or_root);
+  }
+  const std::string backup_dir = ResolveBackupDir(backup_or_root);
   const fs::path dir(backup_dir);
-  if (!fs::is_directory(dir)) throw NotFound("no backup directory " + backup_dir);
   VerifyResult r;
   r.path = backup_dir;
   try {
@@ -389,9 +411,10 @@ VerifyResult VerifyBackup(const std::string& backup_dir) {
   return r;
 }
 
-RestoreResult Restore(const std::string& backup_dir, const std::string& url,
+RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
                       const RestoreOptions& options) {
-  const VerifyResult v = VerifyBackup(backup_dir);
+  const VerifyResult v = VerifyBackup(backup_or_root);
+  const std::string& backup_dir = v.path;  // the backup taken from a backup root
   if (!v.ok()) {
     std::string why;
     for (const VerifyProblem& p : v.problems)

@@ -11,6 +11,7 @@
 #include "ops/ops_test_util.h"
 #include "sql/connection.h"
 #include "store/store_impl.h"
+#include "tradestore/backup.h"
 
 namespace tradestore {
 namespace {
@@ -20,19 +21,26 @@ using testing::OpsTempDir;
 struct CliRun {
   int code = -1;
   std::string out;
+  std::string err;
 };
 
-// Runs the CLI with `args`, stdout captured, stderr discarded.
-CliRun Cli(const std::string& args, const OpsTempDir& dir) {
-  const std::string out = dir.Sub("stdout.txt");
-  const int status = std::system(
-      (std::string(TRADESTORE_CLI) + " " + args + " > " + out + " 2> /dev/null").c_str());
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(out);
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
-  r.out = s.str();
+  return s.str();
+}
+
+// Runs the CLI with `args`, stdout and stderr captured.
+CliRun Cli(const std::string& args, const OpsTempDir& dir) {
+  const std::string out = dir.Sub("stdout.txt");
+  const std::string err = dir.Sub("stderr.txt");
+  const int status =
+      std::system((std::string(TRADESTORE_CLI) + " " + args + " > " + out + " 2> " + err).c_str());
+  CliRun r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadText(out);
+  r.err = ReadText(err);
   return r;
 }
 
@@ -85,6 +93,59 @@ TEST(OpsCli, CheckExitsOneForAnUnbalancedJournalAndZeroForAStaleBot) {
   EXPECT_EQ(j["checks"][1]["status"], "failed");
   EXPECT_NE(j["checks"][1]["findings"][0]["row"].get<std::string>().find("journal_id="),
             std::string::npos);
+}
+
+// `verify DIR` and `restore DIR` on the DIR of `backup --to DIR` (a backup
+// root holding several backups) take its newest backup and say so on
+// stderr; a backup's own directory works as before, and a directory holding
+// no backup still fails verification for its missing manifest.
+TEST(OpsCli, VerifyAndRestoreTakeTheNewestBackupOfABackupRoot) {
+  OpsTempDir dir;
+  const std::string store = " --store sqlite:" + dir.Sub("store");
+  {
+    Store s = Store::Open("sqlite:" + dir.Sub("store"));
+    testing::SeedTrading(s);
+  }
+  const std::string root = dir.Sub("bk");
+  CliRun r = Cli("backup --json --to " + root + store, dir);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string older = Json(r)["path"].get<std::string>();
+  r = Cli("backup --json --to " + root + store, dir);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string newest = Json(r)["path"].get<std::string>();
+  ASSERT_NE(older, newest);
+  EXPECT_EQ(ResolveBackupDir(root), newest);
+  EXPECT_EQ(ResolveBackupDir(older), older);
+
+  r = Cli("verify --json " + root, dir);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(Json(r)["ok"].get<bool>()) << r.out;
+  EXPECT_EQ(Json(r)["path"], newest);
+  EXPECT_NE(r.err.find(root + " is a backup root; taking its newest backup " + newest),
+            std::string::npos)
+      << r.err;
+  r = Cli("verify " + root, dir);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("backup verified: " + newest), std::string::npos) << r.out;
+
+  r = Cli("restore --json " + root + " --store sqlite:" + dir.Sub("copy"), dir);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(Json(r)["backup"], newest);
+  EXPECT_NE(r.err.find("taking its newest backup " + newest), std::string::npos) << r.err;
+
+  // A backup's own directory: taken as is, nothing said.
+  r = Cli("verify --json " + older, dir);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(Json(r)["path"], older);
+  EXPECT_EQ(r.err.find("backup root"), std::string::npos) << r.err;
+
+  // A directory holding no backup: unreadable manifest, as before.
+  std::filesystem::create_directories(dir.Sub("empty"));
+  r = Cli("verify " + dir.Sub("empty"), dir);
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("unreadable manifest"), std::string::npos) << r.out;
+  r = Cli("restore " + dir.Sub("empty") + " --store sqlite:" + dir.Sub("copy2"), dir);
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
 }
 
 TEST(OpsCli, EveryCommandWithItsJsonAndExitCodes) {
