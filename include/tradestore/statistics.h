@@ -97,8 +97,8 @@ std::optional<double> WinRate(const TradeStatistics& stats);
 // Profit factor (Tharp, "Trade Your Way to Financial Freedom", 2nd ed. 2006;
 // the common trading-text definition): gross_profit / |gross_loss| of net
 // trade P&L, in [0, +inf). 0 when there are losses but no wins. Undefined
-// (nullopt) when there are no losing trades (gross_loss == 0), including
-// when there are no trades at all.
+// (nullopt) when there are no losing trades (gross_loss == 0): only wins,
+// neither wins nor losses (only breakeven trades), or no trades at all.
 std::optional<double> ProfitFactor(double gross_profit, double gross_loss);
 
 // Average winning trade: gross_profit / wins (>= 0). Undefined without wins.

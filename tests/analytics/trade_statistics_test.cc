@@ -81,6 +81,18 @@ TEST(TradeStatisticsTest, AllLosersHaveZeroProfitFactor) {
   EXPECT_EQ(AverageWin(s), std::nullopt);
 }
 
+// Neither wins nor losses (only breakeven trades): no losses, so the
+// profit factor is undefined, as docs/statistics.md says (it used to also
+// say "0 without wins").
+TEST(TradeStatisticsTest, OnlyBreakevenTradesHaveNoProfitFactor) {
+  const std::vector<Trade> trades = {MakeTrade(Side::kBuy, 0, 10), MakeTrade(Side::kSell, 0, 10)};
+  const TradeStatistics s = ComputeTradeStatistics(trades);
+  EXPECT_EQ(s.wins, 0u);
+  EXPECT_EQ(s.losses, 0u);
+  EXPECT_EQ(s.breakeven, 2u);
+  EXPECT_EQ(ProfitFactor(s.gross_profit, s.gross_loss), std::nullopt);
+}
+
 TEST(TradeStatisticsTest, SingleTrade) {
   const std::vector<Trade> trades = {MakeTrade(Side::kSell, 1234, 66)};
   const TradeStatistics s = ComputeTradeStatistics(trades);
