@@ -11,6 +11,7 @@
 #include "tradestore/candle_import.h"
 #include "tradestore/coverage.h"
 #include "tradestore/error.h"
+#include "tradestore/export_import.h"
 #include "tradestore/indicator_cache.h"
 #include "tradestore/resample.h"
 #include "tradestore/store.h"
@@ -41,17 +42,7 @@ Instrument FindInstrument(Store& store, const std::string& symbol,
 }
 
 nlohmann::json CoverageJson(const CandleCoverage& c, const Instrument& i) {
-  return {{"instrument_id", c.instrument_id},
-          {"symbol", i.symbol},
-          {"venue", i.venue},
-          {"timeframe", std::string(ToString(c.timeframe))},
-          {"first", c.first.ToIso()},
-          {"last", c.last.ToIso()},
-          {"count", c.count},
-          {"expected_count", c.expected_count},
-          {"missing", c.missing()},
-          {"gap_count", c.gap_count},
-          {"updated_at", c.updated_at.ToIso()}};
+  return nlohmann::json::parse(CoverageToJson(c, i));
 }
 
 struct Args {

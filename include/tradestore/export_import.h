@@ -38,6 +38,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tradestore/coverage.h"
+#include "tradestore/instrument.h"
 #include "tradestore/store.h"
 #include "tradestore/timestamp.h"
 
@@ -131,6 +133,12 @@ struct EntityRows {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 EntityRows ReadEntity(Store& store, std::string_view entity, const ExportFilter& filter = {});
+
+// A coverage row (coverage.h) as one JSON object, for the CLI's
+// `candles coverage --json`, the HTTP API and its event stream: instrument_id,
+// symbol, venue, timeframe, first, last (ISO-8601), count, expected_count,
+// missing, gap_count, updated_at.
+std::string CoverageToJson(const CandleCoverage& coverage, const Instrument& instrument);
 
 // The columns of an entity's rows, in order, with the JSON type each takes
 // in the JSON Lines rendering: integer, number (double; non-finite values

@@ -153,6 +153,21 @@ detail::Row DecodeCursor(const detail::TableInfo& table, std::string_view entity
 
 }  // namespace
 
+std::string CoverageToJson(const CandleCoverage& c, const Instrument& i) {
+  const nlohmann::ordered_json j = {{"instrument_id", c.instrument_id},
+                                    {"symbol", i.symbol},
+                                    {"venue", i.venue},
+                                    {"timeframe", std::string(ToString(c.timeframe))},
+                                    {"first", c.first.ToIso()},
+                                    {"last", c.last.ToIso()},
+                                    {"count", c.count},
+                                    {"expected_count", c.expected_count},
+                                    {"missing", c.missing()},
+                                    {"gap_count", c.gap_count},
+                                    {"updated_at", c.updated_at.ToIso()}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::vector<EntityColumn> EntityColumns(std::string_view entity) {
   std::vector<EntityColumn> out;
   for (const detail::ColumnInfo& c : detail::EntityTable(entity).columns) {

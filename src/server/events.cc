@@ -53,16 +53,7 @@ std::string EventRow(Store& store, const ChangeEvent& e) {
     const std::optional<Timeframe> tf = TryParseTimeframe(e.sub_key);
     if (!tf) return "null";
     for (const CandleCoverage& c : store.candles().Coverage(e.row_id, *tf)) {
-      const Instrument inst = store.instruments().Get(c.instrument_id);
-      return json{{"instrument_id", c.instrument_id},
-                  {"symbol", inst.symbol},
-                  {"venue", inst.venue},
-                  {"timeframe", ToString(c.timeframe)},
-                  {"first", c.first.ToIso()},
-                  {"last", c.last.ToIso()},
-                  {"count", c.count},
-                  {"gap_count", c.gap_count}}
-          .dump();
+      return CoverageToJson(c, store.instruments().Get(c.instrument_id));
     }
     return "null";
   }

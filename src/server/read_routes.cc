@@ -382,18 +382,7 @@ void AddReadRoutes(httplib::Server& http, ServerState& state) {
       for (const Instrument& i : store.instruments().List()) by_id[i.id] = i;
       json rows = json::array();
       for (const CandleCoverage& c : store.candles().Coverage(id, tf)) {
-        const Instrument& i = by_id[c.instrument_id];
-        rows.push_back(json{{"instrument_id", c.instrument_id},
-                            {"symbol", i.symbol},
-                            {"venue", i.venue},
-                            {"timeframe", ToString(c.timeframe)},
-                            {"first", c.first.ToIso()},
-                            {"last", c.last.ToIso()},
-                            {"count", c.count},
-                            {"expected_count", c.expected_count},
-                            {"missing", c.missing()},
-                            {"gap_count", c.gap_count},
-                            {"updated_at", c.updated_at.ToIso()}});
+        rows.push_back(json::parse(CoverageToJson(c, by_id[c.instrument_id])));
       }
       SendJson(res, Dump(json{{"data", std::move(rows)}}));
     });
