@@ -128,8 +128,8 @@ class PrometheusTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(fs::exists(kPrometheus)) << kPrometheus << " missing: scripts/install-deps.sh";
     ASSERT_TRUE(fs::exists(kPromtool)) << kPromtool << " missing: scripts/install-deps.sh";
-    char tmpl[] = "/tmp/tradestore-prometheus-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string tmpl = (fs::temp_directory_path() / "tradestore-prometheus-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     store_url_ = "sqlite:" + (dir_ / "store").string();
     log_ = dir_ / "cli.log";
