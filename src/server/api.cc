@@ -138,7 +138,7 @@ StorePool::StorePool(std::string url, std::size_t size) : url_(std::move(url)), 
 }
 
 StorePool::Lease::~Lease() {
-  if (store_) pool_->Return(std::move(store_));
+  if (store_) pool_->Return(std::move(store_), writer_);
 }
 
 StorePool::Lease StorePool::Acquire() {
@@ -167,10 +167,27 @@ StorePool::Lease StorePool::Acquire() {
   }
 }
 
-void StorePool::Return(std::unique_ptr<Store> store) {
+StorePool::Lease StorePool::AcquireWriter() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (closed_) throw Error(ErrorKind::kUnavailable, "the server is shutting down", {}, true);
+  std::unique_ptr<Store> s = std::move(writer_);
+  lock.unlock();
+  if (!s) {
+    StoreOptions o;
+    o.migrate = false;  // the first open migrated it
+    s = std::make_unique<Store>(Store::Open(url_, o));
+  }
+  return Lease(*this, std::move(s), /*writer=*/true);
+}
+
+void StorePool::Return(std::unique_ptr<Store> store, bool writer) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (closed_) {
     store.reset();
+    return;
+  }
+  if (writer) {
+    writer_ = std::move(store);
     return;
   }
   free_.push_back(std::move(store));
@@ -181,6 +198,7 @@ void StorePool::Close() {
   std::lock_guard<std::mutex> lock(mutex_);
   closed_ = true;
   free_.clear();
+  writer_.reset();
   cv_.notify_all();
 }
 

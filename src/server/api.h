@@ -54,7 +54,8 @@ class StorePool {
   StorePool(std::string url, std::size_t size);
   class Lease {
    public:
-    Lease(StorePool& pool, std::unique_ptr<Store> store) : pool_(&pool), store_(std::move(store)) {}
+    Lease(StorePool& pool, std::unique_ptr<Store> store, bool writer = false)
+        : pool_(&pool), store_(std::move(store)), writer_(writer) {}
     Lease(Lease&&) = default;
     ~Lease();
     Store& operator*() { return *store_; }
@@ -63,16 +64,22 @@ class StorePool {
    private:
     StorePool* pool_;
     std::unique_ptr<Store> store_;
+    bool writer_ = false;
   };
   // Waits for a free store (opening one lazily, up to `size`).
   Lease Acquire();
+  // The one store that writes (SQLite), kept apart from the readers' so
+  // that its page cache stays warm: SQLite drops a connection's cache when
+  // another connection has written, so writes that took turns on pooled
+  // stores each started cold. Callers hold ServerState::write_mutex.
+  Lease AcquireWriter();
   // Closes the stores not lent out; later returns are closed too.
   void Close();
   const std::string& url() const { return url_; }
   bool is_sqlite() const { return url_.rfind("sqlite:", 0) == 0; }
 
  private:
-  void Return(std::unique_ptr<Store> store);
+  void Return(std::unique_ptr<Store> store, bool writer);
   std::string url_;
   std::size_t size_;
   std::size_t opened_ = 0;
@@ -80,6 +87,7 @@ class StorePool {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Store>> free_;
+  std::unique_ptr<Store> writer_;
 };
 
 class EventHub;  // events.h
@@ -98,7 +106,8 @@ struct ServerState {
 };
 
 // Runs `work` with a pooled store; for writes, also under the write mutex
-// (SQLite) and with the event hub woken afterwards.
+// with the pool's writer store (SQLite), and with the event hub woken
+// afterwards.
 template <typename F>
 auto WithStore(ServerState& state, F&& work) {
   StorePool::Lease lease = state.pool.Acquire();
@@ -107,9 +116,10 @@ auto WithStore(ServerState& state, F&& work) {
 void AfterWrite(ServerState& state);
 template <typename F>
 auto WithWriteStore(ServerState& state, F&& work) {
-  StorePool::Lease lease = state.pool.Acquire();
+  const bool sqlite = state.pool.is_sqlite();
   std::unique_lock<std::mutex> lock(state.write_mutex, std::defer_lock);
-  if (state.pool.is_sqlite()) lock.lock();
+  if (sqlite) lock.lock();
+  StorePool::Lease lease = sqlite ? state.pool.AcquireWriter() : state.pool.Acquire();
   struct Wake {
     ServerState& s;
     ~Wake() { AfterWrite(s); }

@@ -140,18 +140,29 @@ std::string Metrics::Render(Store& store, const std::string& url) {
          [](const BotOverview& b) -> Value {
            return std::pair{std::string(), static_cast<double>(b.trades)};
          });
-  // One counter per order status (labels are bot and currency only).
+  // Orders by status, one family each (labels are bot and currency only).
+  // A terminal status is reached once and kept, so its count only grows: a
+  // counter (tradestore_bot_orders_filled_total). The open statuses come and
+  // go (accepted becomes filled): gauges without _total
+  // (tradestore_bot_orders_accepted). A prune of old orders lowers the
+  // counters; Prometheus reads that as a counter reset.
   for (OrderStatus s : {OrderStatus::kNew, OrderStatus::kAccepted, OrderStatus::kPartiallyFilled,
                         OrderStatus::kFilled, OrderStatus::kCancelled, OrderStatus::kRejected,
                         OrderStatus::kExpired}) {
     const std::string status_name(ToString(s));
-    const std::string name = fmt::format("tradestore_bot_orders_{}_total", status_name);
-    const std::string help = fmt::format("Orders whose status is now {}.", status_name);
-    family({name.c_str(), "counter", help.c_str()}, [&](const BotOverview& b) -> Value {
-      const auto it = b.orders_by_status.find(status_name);
-      return std::pair{std::string(),
-                       it == b.orders_by_status.end() ? 0.0 : static_cast<double>(it->second)};
-    });
+    const bool terminal = IsTerminal(s);
+    const std::string name =
+        fmt::format("tradestore_bot_orders_{}{}", status_name, terminal ? "_total" : "");
+    const std::string help =
+        terminal ? fmt::format("Orders that ended {} (terminal status).", status_name)
+                 : fmt::format("Open orders whose status is now {}.", status_name);
+    family({name.c_str(), terminal ? "counter" : "gauge", help.c_str()},
+           [&](const BotOverview& b) -> Value {
+             const auto it = b.orders_by_status.find(status_name);
+             return std::pair{std::string(), it == b.orders_by_status.end()
+                                                 ? 0.0
+                                                 : static_cast<double>(it->second)};
+           });
   }
   family({"tradestore_bot_drawdown_ratio", "gauge",
           "Drawdown from the peak of the equity curve (portfolio snapshots), a fraction."},

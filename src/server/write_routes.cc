@@ -289,6 +289,11 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
     WithWriteStore(state, [&](Store& store) {
       const Bot bot = ResolveBot(store, req.matches[1]);
       f.bot_id = bot.id;
+      // The fill and the reads of the rows it returns in one unit of work:
+      // the rows are the state right after this fill, read in the fill's
+      // transaction instead of one read transaction each (on SQLite that
+      // halves the system calls of a fill: its WAL locks).
+      UnitOfWork uow = store.BeginTrading();
       const FillOutcome out = store.orders().RecordFill(f);
       std::string body = fmt::format("{{\"duplicate\":{},\"fill\":{},\"order\":{}", out.duplicate,
                                      Row(store, "fills", bot.id, out.fill.id),
@@ -303,6 +308,7 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
         body += Row(store, "ledger", bot.id, out.ledger_entries[i].id);
       }
       body += "]}";
+      uow.Commit();
       SendJson(res, body, out.duplicate ? 200 : 201);
     });
   });
