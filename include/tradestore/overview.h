@@ -2,7 +2,8 @@
 // GET /api/v1/overview and /metrics): equity, realized P&L, today's P&L,
 // open positions, drawdown from the peak, orders by status, fills and the
 // last heartbeat. Cheap to compute on a large store: balances and counts
-// come from indexed lookups, not from scanning the trade journal.
+// come from indexed lookups (fills and trades from per-bot counters that
+// triggers keep in the same transaction as each row), not from scanning.
 //
 // Units: money is Decimal in the bot's equity currency (the quote currency
 // of its trades); times are Timestamp (µs UTC); drawdown is a fraction.

@@ -306,6 +306,10 @@ std::vector<CheckDefinition> Build() {
                        "each closed trade reconciles with its fills (entry and exit fills at its "
                        "times, enough quantity on each side, net = gross - fees)",
                        detail::TradeReconciliation));
+  c.push_back(RowCheck("bot-counters",
+                       "each bot's fill and trade counters (kept by triggers, read by the "
+                       "overview and /metrics) equal its fills and closed trades",
+                       detail::BotCounterMismatches));
   c.push_back({"balances",
                "each balance equals the sum of its ledger entries exactly (repaired from an "
                "intact ledger by --repair)",

@@ -66,6 +66,28 @@ std::vector<RowFinding> OrphanFills(StoreImpl& store) {
   return Orphans(store, "trading.fills", "fill");
 }
 
+std::vector<RowFinding> BotCounterMismatches(StoreImpl& store) {
+  std::vector<RowFinding> out;
+  sql::Statement& st = store.connection(Database::kTrading)
+                           .Prepare(
+                               "SELECT b.id, coalesce(c.fills, 0), coalesce(c.trades, 0), "
+                               "(SELECT count(*) FROM trading.fills f WHERE f.bot_id = b.id), "
+                               "(SELECT count(*) FROM trading.trades t WHERE t.bot_id = b.id) "
+                               "FROM trading.bots b LEFT JOIN trading.bot_counters c "
+                               "ON c.bot_id = b.id ORDER BY b.id");
+  while (st.Step()) {
+    const std::int64_t fills = st.GetInt64(1), trades = st.GetInt64(2);
+    const std::int64_t real_fills = st.GetInt64(3), real_trades = st.GetInt64(4);
+    if (fills != real_fills || trades != real_trades) {
+      out.push_back({"trading.bot_counters", fmt::format("bot_id={}", st.GetInt64(0)),
+                     fmt::format("counters say {} fills and {} trades; the store holds {} and {}",
+                                 fills, trades, real_fills, real_trades)});
+    }
+  }
+  st.Reset();
+  return out;
+}
+
 std::vector<RowFinding> OrphanOrderEvents(StoreImpl& store) {
   return Orphans(store, "trading.order_events", "status event");
 }

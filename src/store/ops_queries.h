@@ -145,6 +145,9 @@ struct RowFinding {
 };
 
 std::vector<RowFinding> OrphanFills(StoreImpl& store);
+// Bots whose counters (trading.bot_counters, kept by triggers) differ from
+// the counts of their fills and closed trades.
+std::vector<RowFinding> BotCounterMismatches(StoreImpl& store);
 std::vector<RowFinding> OrphanOrderEvents(StoreImpl& store);
 // Ledger entries whose order_id, fill_id or trade_id names a row that does
 // not exist (those columns carry no foreign key: the ledger outlives

@@ -83,8 +83,10 @@ BotOverview Summarize(Store& store, const Bot& bot, const OverviewOptions& optio
     o.today_net_pnl += t.net_pnl;
     ++o.today_trades;
   }
-  o.trades = CountWhereBot(c, "SELECT count(*) FROM trading.trades WHERE bot_id = ?", bot.id);
-  o.fills = CountWhereBot(c, "SELECT count(*) FROM trading.fills WHERE bot_id = ?", bot.id);
+  // Kept by triggers in the fill's and the trade's own transactions
+  // (migration 0005/0008 bot_counters): one lookup, not a count.
+  o.trades = CountWhereBot(c, "SELECT trades FROM trading.bot_counters WHERE bot_id = ?", bot.id);
+  o.fills = CountWhereBot(c, "SELECT fills FROM trading.bot_counters WHERE bot_id = ?", bot.id);
   o.open_positions = static_cast<std::int64_t>(store.positions().ListOpen(bot.id).size());
   {
     sql::Statement& st = c.Prepare(

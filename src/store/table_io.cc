@@ -748,11 +748,12 @@ const TableInfo& FindTable(std::string_view name) {
 namespace {
 
 // Tables the catalog leaves out on purpose: the change feed's logs
-// (change_feed.h) are transient, written by triggers in whichever store the
-// rows land in, and not copied, backed up table by table, exported or
-// checked. (SQLite names them without a schema, hence by name.)
+// (change_feed.h) are transient and the per-bot counters (overview.h) are
+// derived; both are written by triggers in whichever store the rows land
+// in, and not copied, backed up table by table, exported or checked.
+// (SQLite names them without a schema, hence by name.)
 bool IsTransientTable(std::string_view name) {
-  return name == "change_log" || name == "market_change_log";
+  return name == "change_log" || name == "market_change_log" || name == "bot_counters";
 }
 
 }  // namespace

@@ -110,6 +110,40 @@ TEST_P(CheckTest, ADeletedFillIsReportedWithTheRowsInvolved) {
   EXPECT_EQ(Outcome(r, "balances").status, "passed") << Dump(r);
 }
 
+// The per-bot counters follow every insert and delete of fills and trades
+// (triggers), and a counter that drifts is reported.
+TEST_P(CheckTest, BotCountersFollowTheRowsAndDriftIsReported) {
+  std::int64_t bot = 0;
+  {
+    Store s = Store::Open(url_);
+    const auto seed = SeedTrading(s);
+    bot = seed.fills[0].bot_id;
+    sql::Connection& c = s.impl().connection(detail::Database::kTrading);
+    const auto count = [&](const std::string& sql) {
+      sql::Statement& st = c.Prepare(sql);
+      st.Bind(1, bot);
+      const std::int64_t n = st.Step() ? st.GetInt64(0) : -1;
+      st.Reset();
+      return n;
+    };
+    const std::int64_t fills = count("SELECT count(*) FROM trading.fills WHERE bot_id = ?");
+    ASSERT_GT(fills, 0);
+    EXPECT_EQ(count("SELECT fills FROM trading.bot_counters WHERE bot_id = ?"), fills);
+    EXPECT_EQ(count("SELECT trades FROM trading.bot_counters WHERE bot_id = ?"),
+              count("SELECT count(*) FROM trading.trades WHERE bot_id = ?"));
+    c.ExecuteScript("DELETE FROM trading.fills WHERE id = " + std::to_string(seed.fills.back().id));
+    EXPECT_EQ(count("SELECT fills FROM trading.bot_counters WHERE bot_id = ?"), fills - 1);
+    EXPECT_EQ(Outcome(CheckStore(url_), "bot-counters").status, "passed");
+    c.ExecuteScript("UPDATE trading.bot_counters SET fills = fills + 5 WHERE bot_id = " +
+                    std::to_string(bot));
+  }
+  const CheckReport r = CheckStore(url_);
+  const CheckOutcome& counters = Outcome(r, "bot-counters");
+  EXPECT_EQ(counters.status, "failed") << Dump(r);
+  EXPECT_TRUE(HasFinding(counters, "trading.bot_counters", "bot_id=" + std::to_string(bot)))
+      << Dump(r);
+}
+
 TEST_P(CheckTest, OrphanFillsAndOrderEventsAreReported) {
   std::int64_t order_id = 0;
   std::int64_t fill_id = 0;
