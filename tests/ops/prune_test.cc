@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "ops/ops_test_util.h"
@@ -157,18 +158,28 @@ TEST_P(PruneTest, PrunesTheChangeLogAndTheFeedGoesOn) {
   EXPECT_LE(feed.After("", 100).events.size(), 2u);  // the newest of each log stays
   EXPECT_EQ(PruneKindNames().back(), "change-log");  // listed once
 
-  // A client resuming from before the prune gets what came after it.
+  // A client resuming from before the prune gets what came after it. On
+  // PostgreSQL a transaction of another test on the shared server may have
+  // held this test's last events back when Head() was read: they come now,
+  // before the heartbeat (delayed, never lost), so look for the heartbeat.
   s.bots().Heartbeat(seed.bot.id, kOpsT0, "running");
   std::vector<ChangeEvent> events;
   std::string cursor = head;
-  for (int i = 0; i < 400 && events.empty(); ++i) {  // PostgreSQL: another test may hold it back
+  const auto heartbeats = [&] {
+    return std::count_if(events.begin(), events.end(),
+                         [](const ChangeEvent& e) { return e.kind == "bot-heartbeat"; });
+  };
+  for (int i = 0; i < 400 && heartbeats() == 0; ++i) {
     ChangeBatch b = feed.After(cursor, 100);
     cursor = b.cursor;
-    events = b.events;
-    if (events.empty()) feed.WaitForChange(std::chrono::milliseconds(50));
+    events.insert(events.end(), b.events.begin(), b.events.end());
+    if (heartbeats() == 0) feed.WaitForChange(std::chrono::milliseconds(50));
   }
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].kind, "bot-heartbeat");
+  ASSERT_EQ(heartbeats(), 1);
+  EXPECT_EQ(events.back().kind, "bot-heartbeat");
+  if (GetParam() == Backend::kSqlite) {
+    EXPECT_EQ(events.size(), 1u);
+  }
   EXPECT_TRUE(CheckStore(url_).ok());
 }
 
