@@ -8,6 +8,7 @@
 
 #include "server/events.h"
 #include "tradestore/error.h"
+#include "tradestore/export_import.h"
 
 namespace tradestore::server {
 namespace {
@@ -428,6 +429,33 @@ std::string ListJson(const std::vector<std::string>& rows, const std::string& ne
   out += next.empty() ? std::string("null") : nlohmann::json(next).dump();
   out += '}';
   return out;
+}
+
+std::string EntityRow(Store& store, std::string_view entity, std::optional<BotId> bot,
+                      std::int64_t id) {
+  ExportFilter f;
+  if (bot) f.bot = std::to_string(*bot);
+  f.id = id;
+  f.include_test = true;
+  f.include_system = true;
+  const EntityPage p = ReadEntityPage(store, entity, f, "", 1);
+  return p.rows.empty() ? std::string("null") : p.rows.front();
+}
+
+std::string PositionRow(Store& store, BotId bot, AccountId account, InstrumentId instrument) {
+  // Positions have no id: the bot's rows of that instrument, then the account.
+  const Instrument inst = store.instruments().Get(instrument);
+  ExportFilter f;
+  f.bot = std::to_string(bot);
+  f.symbol = inst.symbol;
+  f.venue = inst.venue;
+  f.include_test = true;
+  f.include_system = true;
+  const EntityPage page = ReadEntityPage(store, "positions", f, "", kMaxPageLimit);
+  for (const std::string& row : page.rows) {
+    if (nlohmann::json::parse(row).value("account_id", std::int64_t{0}) == account) return row;
+  }
+  return "null";
 }
 
 Bot ResolveBot(Store& store, const std::string& name_or_id) {

@@ -188,6 +188,13 @@ void SendJson(httplib::Response& response, const std::string& json_text, int sta
 // {"data": [rows...], "next": cursor|null} from JSON object texts.
 std::string ListJson(const std::vector<std::string>& rows, const std::string& next);
 
+// The row of `entity` with this id as the lists render it (test and system
+// rows included), or "null" when there is none.
+std::string EntityRow(Store& store, std::string_view entity, std::optional<BotId> bot,
+                      std::int64_t id);
+// The positions row of (bot, account, instrument), or "null".
+std::string PositionRow(Store& store, BotId bot, AccountId account, InstrumentId instrument);
+
 // A bot named or numbered by a path parameter; 404 if unknown.
 Bot ResolveBot(Store& store, const std::string& name_or_id);
 

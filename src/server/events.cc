@@ -21,33 +21,24 @@ constexpr int kKeepAliveMs = 15'000;
 
 // The row an event names, as the lists render it ("null" when it is gone).
 std::string EventRow(Store& store, const ChangeEvent& e) {
-  ExportFilter f;
-  f.include_test = true;
-  f.include_system = true;
-  if (e.bot) f.bot = std::to_string(*e.bot);
-  const auto first_where = [&](std::string_view entity,
-                               const std::function<bool(const nlohmann::json&)>& match) {
-    const EntityPage page = ReadEntityPage(store, entity, f, "", kMaxPageLimit);
-    for (const std::string& row : page.rows) {
-      if (match(nlohmann::json::parse(row))) return row;
-    }
-    return std::string("null");
-  };
   if (e.entity == "positions") {
     // row_id: account id; sub_key: instrument id.
-    const Instrument inst = store.instruments().Get(std::stoll(e.sub_key));
-    f.symbol = inst.symbol;
-    f.venue = inst.venue;
-    return first_where("positions", [&](const nlohmann::json& r) {
-      return r.value("account_id", std::int64_t{0}) == e.row_id;
-    });
+    return PositionRow(store, *e.bot, e.row_id, std::stoll(e.sub_key));
   }
   if (e.entity == "balances") {
-    // row_id: account id; sub_key: currency.
-    return first_where("balances", [&](const nlohmann::json& r) {
-      return r.value("account_id", std::int64_t{0}) == e.row_id &&
-             r.value("currency", std::string()) == e.sub_key;
-    });
+    // row_id: account id; sub_key: currency. Balances have no id: the bot's
+    // rows, then the account and currency.
+    ExportFilter f;
+    f.bot = std::to_string(*e.bot);
+    f.include_test = true;
+    f.include_system = true;
+    for (const std::string& row : ReadEntityPage(store, "balances", f, "", kMaxPageLimit).rows) {
+      const nlohmann::json r = nlohmann::json::parse(row);
+      if (r.value("account_id", std::int64_t{0}) == e.row_id &&
+          r.value("currency", std::string()) == e.sub_key)
+        return row;
+    }
+    return "null";
   }
   if (e.entity == "candle-coverage") {
     const std::optional<Timeframe> tf = TryParseTimeframe(e.sub_key);
@@ -57,9 +48,7 @@ std::string EventRow(Store& store, const ChangeEvent& e) {
     }
     return "null";
   }
-  f.id = e.row_id;
-  const EntityPage page = ReadEntityPage(store, e.entity, f, "", 1);
-  return page.rows.empty() ? std::string("null") : page.rows.front();
+  return EntityRow(store, e.entity, e.bot, e.row_id);
 }
 
 // One Server-Sent Events message.

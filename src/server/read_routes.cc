@@ -287,37 +287,22 @@ void AddReadRoutes(httplib::Server& http, ServerState& state) {
              WithStore(state, [&](Store& store) {
                const Bot bot = ResolveBot(store, req.matches[1]);
                const std::int64_t id = std::stoll(req.matches[2]);
-               ExportFilter f;
-               f.bot = std::to_string(bot.id);
-               f.id = id;
-               f.include_test = true;
-               const EntityPage order = ReadEntityPage(store, "orders", f, "", 1);
-               if (order.rows.empty()) {
+               const std::string order = EntityRow(store, "orders", bot.id, id);
+               if (order == "null") {
                  throw ApiError(404, "not_found",
                                 fmt::format("bot '{}' has no order {}", bot.name, id), "id");
                }
                // Each event and fill as its entity row (the same shape as the lists).
-               const auto append = [&](std::string& out, std::string_view entity,
-                                       const std::vector<std::int64_t>& ids) {
-                 for (std::size_t i = 0; i < ids.size(); ++i) {
-                   ExportFilter one;
-                   one.bot = f.bot;
-                   one.id = ids[i];
-                   one.include_test = true;
-                   const EntityPage p = ReadEntityPage(store, entity, one, "", 1);
-                   if (p.rows.empty()) continue;
-                   if (out.back() != '[') out += ',';
-                   out += p.rows.front();
-                 }
-               };
-               std::vector<std::int64_t> event_ids, fill_ids;
-               for (const OrderEvent& e : store.orders().Events(bot.id, id))
-                 event_ids.push_back(e.id);
-               for (const Fill& x : store.orders().Fills(bot.id, id)) fill_ids.push_back(x.id);
-               std::string out = "{\"order\":" + order.rows.front() + ",\"events\":[";
-               append(out, "order-events", event_ids);
+               std::string out = "{\"order\":" + order + ",\"events\":[";
+               for (const OrderEvent& e : store.orders().Events(bot.id, id)) {
+                 if (out.back() != '[') out += ',';
+                 out += EntityRow(store, "order-events", bot.id, e.id);
+               }
                out += "],\"fills\":[";
-               append(out, "fills", fill_ids);
+               for (const Fill& x : store.orders().Fills(bot.id, id)) {
+                 if (out.back() != '[') out += ',';
+                 out += EntityRow(store, "fills", bot.id, x.id);
+               }
                out += ']';
                out += '}';
                SendJson(res, out);

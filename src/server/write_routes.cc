@@ -17,31 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// The entity row with this id (as the lists render it), or "null".
-std::string Row(Store& store, std::string_view entity, std::optional<BotId> bot, std::int64_t id) {
-  ExportFilter f;
-  if (bot) f.bot = std::to_string(*bot);
-  f.id = id;
-  f.include_test = true;
-  f.include_system = true;
-  const EntityPage p = ReadEntityPage(store, entity, f, "", 1);
-  return p.rows.empty() ? std::string("null") : p.rows.front();
-}
-
-std::string PositionRow(Store& store, const Position& p) {
-  const Instrument inst = store.instruments().Get(p.instrument_id);
-  ExportFilter f;
-  f.bot = std::to_string(p.bot_id);
-  f.symbol = inst.symbol;
-  f.venue = inst.venue;
-  f.include_test = true;
-  const EntityPage page = ReadEntityPage(store, "positions", f, "", kMaxPageLimit);
-  for (const std::string& row : page.rows) {
-    if (json::parse(row).value("account_id", std::int64_t{0}) == p.account_id) return row;
-  }
-  return "null";
-}
-
 Timestamp TimeOrNow(Body& b, std::string_view name = "time") {
   return b.Time(name).value_or(Timestamp::Now());
 }
@@ -100,7 +75,7 @@ void AddBotRoutes(httplib::Server& http, ServerState& state) {
     WithWriteStore(state, [&](Store& store) {
       const std::optional<Bot> existing = store.bots().FindByName(bot.name);
       const Bot saved = existing ? *existing : store.bots().Create(bot);
-      SendJson(res, Row(store, "bots", std::nullopt, saved.id), existing ? 200 : 201);
+      SendJson(res, EntityRow(store, "bots", std::nullopt, saved.id), existing ? 200 : 201);
     });
   });
 
@@ -115,7 +90,7 @@ void AddBotRoutes(httplib::Server& http, ServerState& state) {
               WithWriteStore(state, [&](Store& store) {
                 const Bot bot = ResolveBot(store, req.matches[1]);
                 store.bots().Heartbeat(bot.id, time, st, message, equity);
-                SendJson(res, Row(store, "bots", std::nullopt, bot.id));
+                SendJson(res, EntityRow(store, "bots", std::nullopt, bot.id));
               });
             });
 
@@ -129,7 +104,7 @@ void AddBotRoutes(httplib::Server& http, ServerState& state) {
               WithWriteStore(state, [&](Store& store) {
                 const Bot bot = ResolveBot(store, req.matches[1]);
                 store.bots().SetStatus(bot.id, status, time, message);
-                SendJson(res, Row(store, "bots", std::nullopt, bot.id));
+                SendJson(res, EntityRow(store, "bots", std::nullopt, bot.id));
               });
             });
 
@@ -141,7 +116,7 @@ void AddBotRoutes(httplib::Server& http, ServerState& state) {
               WithWriteStore(state, [&](Store& store) {
                 const Bot bot = ResolveBot(store, req.matches[1]);
                 const Account a = store.accounts().GetOrCreate(bot.id, name);
-                SendJson(res, Row(store, "accounts", bot.id, a.id), 201);
+                SendJson(res, EntityRow(store, "accounts", bot.id, a.id), 201);
               });
             });
 
@@ -165,7 +140,7 @@ void AddBotRoutes(httplib::Server& http, ServerState& state) {
                 b.Finish();
                 const LedgerEntry saved = store.ledger().Post(e);
                 uow.Commit();
-                Created(res, Row(store, "ledger", bot.id, saved.id));
+                Created(res, EntityRow(store, "ledger", bot.id, saved.id));
               });
             });
 }
@@ -185,7 +160,7 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
     b.Finish();
     WithWriteStore(state, [&](Store& store) {
       const Instrument saved = store.instruments().Upsert(i);
-      SendJson(res, Row(store, "instruments", std::nullopt, saved.id));
+      SendJson(res, EntityRow(store, "instruments", std::nullopt, saved.id));
     });
   });
 
@@ -223,13 +198,13 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
       // stored order (so a bot can retry a timed-out request).
       if (!o.client_order_id.empty()) {
         if (const auto existing = store.orders().FindByClientId(bot.id, o.client_order_id)) {
-          SendJson(res, Row(store, "orders", bot.id, existing->id), 200);
+          SendJson(res, EntityRow(store, "orders", bot.id, existing->id), 200);
           return;
         }
       }
       const Order saved = store.orders().Create(o);
       uow.Commit();
-      Created(res, Row(store, "orders", bot.id, saved.id));
+      Created(res, EntityRow(store, "orders", bot.id, saved.id));
     });
   });
 
@@ -264,7 +239,7 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
           if (action == "trigger") orders.MarkTriggered(bot.id, id, time);
           if (action == "retry") orders.RecordRetry(bot.id, id, time, *error);
           if (action == "amend") orders.Amend(bot.id, id, amend, time, r);
-          SendJson(res, Row(store, "orders", bot.id, id));
+          SendJson(res, EntityRow(store, "orders", bot.id, id));
         });
       });
 
@@ -296,16 +271,17 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
       UnitOfWork uow = store.BeginTrading();
       const FillOutcome out = store.orders().RecordFill(f);
       std::string body = fmt::format("{{\"duplicate\":{},\"fill\":{},\"order\":{}", out.duplicate,
-                                     Row(store, "fills", bot.id, out.fill.id),
-                                     Row(store, "orders", bot.id, out.order.id));
-      body += ",\"position\":" + PositionRow(store, out.position);
+                                     EntityRow(store, "fills", bot.id, out.fill.id),
+                                     EntityRow(store, "orders", bot.id, out.order.id));
+      body += ",\"position\":" + PositionRow(store, out.position.bot_id, out.position.account_id,
+                                             out.position.instrument_id);
       body += ",\"closed_trade\":" + (out.closed_trade
-                                          ? Row(store, "trades", bot.id, out.closed_trade->id)
+                                          ? EntityRow(store, "trades", bot.id, out.closed_trade->id)
                                           : std::string("null"));
       body += ",\"ledger_entries\":[";
       for (std::size_t i = 0; i < out.ledger_entries.size(); ++i) {
         if (i > 0) body += ',';
-        body += Row(store, "ledger", bot.id, out.ledger_entries[i].id);
+        body += EntityRow(store, "ledger", bot.id, out.ledger_entries[i].id);
       }
       body += "]}";
       uow.Commit();
@@ -363,7 +339,7 @@ void AddRecordRoutes(httplib::Server& http, ServerState& state) {
                 b.Finish();
                 const Signal saved = store.signals().Record(s);
                 uow.Commit();
-                Created(res, Row(store, "signals", bot.id, saved.id));
+                Created(res, EntityRow(store, "signals", bot.id, saved.id));
               });
             });
 
@@ -384,7 +360,7 @@ void AddRecordRoutes(httplib::Server& http, ServerState& state) {
                 const Bot bot = ResolveBot(store, req.matches[1]);
                 e.bot_id = bot.id;
                 const RiskEvent saved = store.risk().RecordEvent(e);
-                Created(res, Row(store, "risk-events", bot.id, saved.id));
+                Created(res, EntityRow(store, "risk-events", bot.id, saved.id));
               });
             });
 
@@ -406,7 +382,7 @@ void AddRecordRoutes(httplib::Server& http, ServerState& state) {
     WithWriteStore(state, [&](Store& store) {
       if (bot_name) e.bot_id = ResolveBot(store, *bot_name).id;
       const SystemEvent saved = store.audit().RecordEvent(e);
-      Created(res, Row(store, "system-events", std::nullopt, saved.id));
+      Created(res, EntityRow(store, "system-events", std::nullopt, saved.id));
     });
   });
 
@@ -427,7 +403,7 @@ void AddRecordRoutes(httplib::Server& http, ServerState& state) {
     WithWriteStore(state, [&](Store& store) {
       if (bot_name) e.bot_id = ResolveBot(store, *bot_name).id;
       const ErrorLogEntry saved = store.audit().LogError(e);
-      Created(res, Row(store, "errors", std::nullopt, saved.id));
+      Created(res, EntityRow(store, "errors", std::nullopt, saved.id));
     });
   });
 
@@ -448,7 +424,7 @@ void AddRecordRoutes(httplib::Server& http, ServerState& state) {
                const Bot bot = ResolveBot(store, req.matches[1]);
                c.bot_id = bot.id;
                const ConfigVersion saved = store.configs().Save(c);
-               Created(res, Row(store, "configs", bot.id, saved.id));
+               Created(res, EntityRow(store, "configs", bot.id, saved.id));
              });
            });
 }
