@@ -190,10 +190,19 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
   sub->add_option("--timeframe", args->timeframe, "Timeframe of the candles built (tick file)");
   sub->add_option("--venue", args->venue, "Venue (default: none)");
   sub->add_option("--format", args->format,
-                  "Layout: freqtrade-json or unix-price-amount; journal: csv, jsonl or sql");
+                  "Layout: freqtrade-json, unix-price-amount or lean-tick; journal: csv, jsonl "
+                  "or sql");
+  auto divisor = std::make_shared<std::optional<double>>();
+  auto base_date = std::make_shared<std::string>();
+  sub->add_option("--price-divisor", *divisor,
+                  "Divide every price by this (default 1; 10000 for a lean-tick file under an "
+                  "equity/ option/ index/ folder)");
+  sub->add_option("--base-date", *base_date,
+                  "lean-tick: the date the milliseconds count from (default: the file name's "
+                  "YYYYMMDD prefix)");
   AddCommonOptions(*sub, global);
-  sub->callback([&global, &run, args] {
-    run = [&global, args]() {
+  sub->callback([&global, &run, args, divisor, base_date] {
+    run = [&global, args, divisor, base_date]() {
       if (args->symbol.empty() && args->timeframe.empty()) {
         return RunEntityImport(global, "trades", args->file, args->format);
       }
@@ -203,7 +212,19 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
       const Timeframe tf = ParseTimeframe(args->timeframe);
       io::TradeFileOptions fo;
       if (!args->format.empty()) fo.format = args->format;
+      fo.price_divisor = *divisor;
+      if (!base_date->empty()) fo.base_date = Timestamp::Parse(*base_date);
       io::TradeFileReader reader(args->file, fo);
+      // A file without trades changes nothing (no instrument, no coverage);
+      // a bad row later rolls the whole unit of work back.
+      TradeTick t;
+      if (!reader.Next(t)) {
+        throw InvalidArgument(args->file + ": no trades" +
+                              (reader.rows_skipped() > 0
+                                   ? " (" + std::to_string(reader.rows_skipped()) +
+                                         " flagged suspicious were skipped)"
+                                   : std::string()));
+      }
       Store store = Store::Open(global.ResolvedUrl());
       UnitOfWork uow = store.BeginMarket();
       const std::string venue = args->venue.value_or("");
@@ -220,8 +241,9 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
       }
       CandleWriter writer = store.candles().OpenWriter(instrument.id, tf);
       TradeCandleBuilder builder(tf, [&writer](const Candle& c) { writer.Add(c); });
-      TradeTick t;
-      while (reader.Next(t)) builder.Add(t);
+      do {
+        builder.Add(t);
+      } while (reader.Next(t));
       builder.Finish();
       writer.Commit();
       const auto coverage = store.candles().RefreshCoverage(instrument.id, tf);
@@ -232,6 +254,8 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
                           {"venue", instrument.venue},
                           {"timeframe", std::string(ToString(tf))},
                           {"trades_read", reader.rows_read()},
+                          {"trades_skipped_suspicious", reader.rows_skipped()},
+                          {"price_divisor", reader.price_divisor()},
                           {"candles_written", builder.candles_out()}};
       if (coverage) j["coverage"] = CoverageJson(*coverage, instrument);
       if (global.json) {
@@ -239,10 +263,16 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
         return 0;
       }
       std::cout << fmt::format(
-          "Imported {} ({} layout)\n  trades read      {}\n"
+          "Imported {} ({} layout{})\n  trades read      {}{}\n"
           "  candles written  {} ({} {})\n",
-          args->file, reader.layout_name(), reader.rows_read(), builder.candles_out(),
-          instrument.symbol, ToString(tf));
+          args->file, reader.layout_name(),
+          reader.price_divisor() != 1 ? fmt::format(", prices / {}", reader.price_divisor())
+                                      : std::string(),
+          reader.rows_read(),
+          reader.rows_skipped() > 0
+              ? fmt::format(" ({} flagged suspicious skipped)", reader.rows_skipped())
+              : std::string(),
+          builder.candles_out(), instrument.symbol, ToString(tf));
       return 0;
     };
   });

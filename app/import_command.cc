@@ -25,7 +25,7 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       "of `tradestore export candles`");
   struct Args {
     std::string file, symbol, venue, timeframe, format, column_prefix, base, quote;
-    double price_divisor = 1;
+    std::optional<double> price_divisor;
     int price_precision = -1, size_precision = -1;
     bool bar_end_times = false, allow_missing_volume = false;
   };
@@ -39,7 +39,8 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       "Layout, skipping detection: " + fmt::format("{}", fmt::join(CandleLayouts(), ", ")) +
           "; for an export file: csv, jsonl or sql");
   candles->add_option("--price-divisor", args->price_divisor,
-                      "Divide every price by this (10000 for Lean equity files)");
+                      "Divide every price by this (10000 for Lean equity files; default 1, "
+                      "or 10000 for a Lean file under an equity/ option/ index/ folder)");
   candles->add_option("--column-prefix", args->column_prefix,
                       "Asset of a wide multi-asset file, e.g. BTC for BTC:open");
   candles->add_flag("--bar-end-times", args->bar_end_times,
@@ -93,6 +94,7 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
                             {"first", s.first ? nlohmann::json(iso(s.first)) : nlohmann::json()},
                             {"last", s.last ? nlohmann::json(iso(s.last)) : nlohmann::json()},
                             {"newest_first", s.newest_first},
+                            {"price_divisor", s.price_divisor},
                             {"seconds", s.seconds}};
         std::cout << j.dump(2) << "\n";
       } else {
@@ -104,10 +106,12 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
             "  time range     {} .. {}\n"
             "  candles stored {} for this instrument and timeframe\n"
             "  took           {:.3f} s ({:.0f} rows/s)\n",
-            s.file, s.layout, s.newest_first ? ", newest first" : "", s.instrument.symbol,
-            s.instrument.venue.empty() ? "-" : s.instrument.venue, s.instrument.id,
-            ToString(o.timeframe), s.rows_read, s.rows_rejected, iso(s.first), iso(s.last),
-            s.rows_in_store, s.seconds, s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
+            s.file, s.layout,
+            std::string(s.newest_first ? ", newest first" : "") +
+                (s.price_divisor != 1 ? fmt::format(", prices / {}", s.price_divisor) : ""),
+            s.instrument.symbol, s.instrument.venue.empty() ? "-" : s.instrument.venue,
+            s.instrument.id, ToString(o.timeframe), s.rows_read, s.rows_rejected, iso(s.first),
+            iso(s.last), s.rows_in_store, s.seconds, s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
       }
       return 0;
     };

@@ -24,7 +24,11 @@ struct CandleImportOptions {
   std::string venue;   // e.g. "kraken"; "" allowed
   Timeframe timeframe = Timeframe::k1m;
   std::optional<std::string> format;  // a layout name to skip detection
-  double price_divisor = 1;           // e.g. 10000 for Lean equity deci-cents
+  // Every price is divided by this, e.g. 10000 for Lean equity deci-cents.
+  // Unset: 1, except that a Lean file under a folder named equity, option or
+  // index gets 10000 and a Lean file of whole-number prices >= 10000 elsewhere
+  // is refused as ambiguous (src/io/candle_reader.h).
+  std::optional<double> price_divisor;
   std::string column_prefix;          // wide layouts: the asset, e.g. "BTC"
   Micros time_offset = 0;             // added to every time (bar-end stamps)
   bool allow_missing_volume = false;  // missing volume reads as 0
@@ -49,6 +53,7 @@ struct CandleImportSummary {
   std::optional<Timestamp> first;  // earliest candle time in the file
   std::optional<Timestamp> last;   // latest candle time in the file
   bool newest_first = false;       // the file was in descending time order
+  double price_divisor = 1;        // the divisor applied to the file's prices
   double seconds = 0;              // wall time of the import
 };
 

@@ -135,6 +135,7 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   CandleImportSummary summary;
   summary.file = path;
   summary.layout = reader.layout_name();
+  summary.price_divisor = reader.price_divisor();
 
   UnitOfWork uow = store.BeginMarket();
   Instrument instrument;

@@ -631,7 +631,8 @@ std::vector<std::string> KnownCandleLayouts() {
 
 CandleFileReader::CandleFileReader(std::string path, CandleFileOptions options)
     : path_(std::move(path)), options_(std::move(options)) {
-  if (!std::isfinite(options_.price_divisor) || options_.price_divisor <= 0) {
+  if (options_.price_divisor &&
+      (!std::isfinite(*options_.price_divisor) || *options_.price_divisor <= 0)) {
     throw InvalidArgument(path_ + ": price_divisor must be a finite number > 0");
   }
   std::optional<Layout> forced;
@@ -689,6 +690,16 @@ CandleFileReader::CandleFileReader(std::string path, CandleFileOptions options)
                                                     forced.has_value());
   }
   layout_name_ = std::string(internal::LayoutName(layout));
+  detected_ = !forced;
+  if (options_.price_divisor) {
+    divisor_ = *options_.price_divisor;
+  } else if (layout == Layout::kLeanDaily || layout == Layout::kLeanMinute) {
+    if (internal::InLeanScaledFolder(path_)) {
+      divisor_ = 10000;
+    } else {
+      check_scale_ = true;
+    }
+  }
 }
 
 CandleFileReader::~CandleFileReader() = default;
@@ -716,11 +727,34 @@ double ParsePrice(const std::string& path, std::int64_t line, std::string_view f
 
 }  // namespace
 
+void CandleFileReader::CheckPlausible(std::int64_t line, std::string_view text,
+                                      std::int64_t micros) const {
+  const bool too_late = micros > internal::PlausibleLatestMicros();
+  const bool too_early =
+      micros < internal::kPlausibleEarliestMicros && internal::IsBareNumber(text);
+  if (!too_late && !too_early) return;
+  ThrowFieldError(path_, line, "time", text,
+                  "reads as " + Timestamp(micros).ToIso() + " under the detected layout '" +
+                      layout_name_ + "', which is implausible (" +
+                      (too_late ? "in the future" : "before 1990") +
+                      "); name the layout with --format if the file is right (layouts: " +
+                      internal::KnownList() + ")");
+}
+
 bool CandleFileReader::Next(CandleRow& out) {
   internal::RawRow raw;
   if (!source_->NextRaw(raw)) return false;
   const std::int64_t ln = raw.line;
-  const double divisor = options_.price_divisor;
+  if (check_scale_) {
+    check_scale_ = false;
+    if (internal::LooksDeciCents({raw.open, raw.high, raw.low, raw.close})) {
+      ThrowFieldError(path_, ln, "open", raw.open,
+                      "whole-number prices >= 10000 in a Lean file are ambiguous: Lean "
+                      "equity files are in deci-cents (--price-divisor 10000), other asset "
+                      "classes in units (--price-divisor 1); name the scale");
+    }
+  }
+  const double divisor = divisor_;
   Candle c;
   c.open = ParsePrice(path_, ln, "open", raw.open, divisor);
   c.high = ParsePrice(path_, ln, "high", raw.high, divisor);
@@ -761,6 +795,7 @@ bool CandleFileReader::Next(CandleRow& out) {
         "above min(open, close) = " + FormatNumber(std::min(c.open, c.close) * divisor));
   }
 
+  if (detected_) CheckPlausible(ln, raw.time_text, raw.time_micros);
   const Timestamp t(raw.time_micros + options_.time_offset);
   if (!IsAligned(t, options_.timeframe)) {
     ThrowFieldError(

@@ -39,7 +39,13 @@
 // is a banner; a line with an open/high/low/close column name is a header
 // ("X:open" names make it wide); otherwise the first field's shape picks a
 // headerless layout. Anything else throws Error(kInvalidArgument)
-// "FILE: cannot detect layout: first line '...'".
+// "FILE: cannot detect layout: first line '...'". A detected layout must also
+// give plausible times: a time after now + 2 days, or (for a time written as
+// a bare number: unix seconds or milliseconds, Lean's milliseconds since
+// midnight) before 1990-01-01, fails its row with "implausible for the
+// detected layout ...; name the layout with --format if the file is right"
+// (e.g. a tick file of milliseconds since midnight read as unix seconds).
+// A forced layout takes any time.
 //
 // Time values: ISO dates "2006-01-02" (00:00 UTC), date-times with 'T' or a
 // space, "HH:MM[:SS[.fraction]]", an optional "Z"/"+HH:MM"/"-HH:MM"/"+HHMM"
@@ -80,6 +86,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tradestore/candle.h"
@@ -98,8 +105,13 @@ struct CandleFileOptions {
   // A layout name from KnownCandleLayouts() to skip detection.
   std::optional<std::string> format;
   // Every price is divided by this (Lean equity files: 10000, deci-cents).
-  // Volume and trades are not scaled. Must be finite and > 0.
-  double price_divisor = 1;
+  // Volume and trades are not scaled. Must be finite and > 0. When unset it
+  // is 1, except for the Lean layouts (whose files do not say their scale):
+  // a path with a directory named "equity", "option" or "index" (Lean's own
+  // data folders, whose prices are deci-cents) gets 10000, and a file whose
+  // first row has only whole-number prices >= 10000 is refused as ambiguous
+  // ("name the scale with price_divisor").
+  std::optional<double> price_divisor;
   // lean-minute only: the UTC date the millisecond offsets count from. When
   // unset, the YYYYMMDD prefix of the file name.
   std::optional<Timestamp> base_date;
@@ -150,15 +162,23 @@ class CandleFileReader {
   std::int64_t rows_read() const noexcept { return rows_read_; }
   // Direction fixed by the first two distinct times; kUnknown before that.
   CandleOrder order() const noexcept { return order_; }
+  // The divisor applied to prices: the option's, or the one chosen for a
+  // Lean file (see CandleFileOptions::price_divisor).
+  double price_divisor() const noexcept { return divisor_; }
   // Progress: bytes consumed so far, and the file's size at open.
   std::uint64_t bytes_read() const noexcept;
   std::uint64_t file_size() const noexcept;
 
  private:
+  void CheckPlausible(std::int64_t line, std::string_view text, std::int64_t micros) const;
+
   std::string path_;
   CandleFileOptions options_;
   std::unique_ptr<internal::RowSource> source_;
   std::string layout_name_;
+  double divisor_ = 1;
+  bool detected_ = false;     // the layout was detected, not forced
+  bool check_scale_ = false;  // Lean file of unknown scale: look at row one
   std::int64_t rows_read_ = 0;
   CandleOrder order_ = CandleOrder::kUnknown;
   std::int64_t order_line_ = 0;  // the row that fixed order_

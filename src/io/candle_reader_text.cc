@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "tradestore/error.h"
@@ -497,6 +498,46 @@ std::optional<std::int64_t> ParseClock(std::string_view s) noexcept {
   auto part = ParseClockPart(c);
   if (!part || !c.AtEnd()) return std::nullopt;
   return part;
+}
+
+bool InLeanScaledFolder(const std::string& path) {
+  const std::filesystem::path p(path);
+  for (const auto& part : p.parent_path()) {
+    const std::string name = ToLower(part.string());
+    if (name == "equity" || name == "option" || name == "index") return true;
+  }
+  return false;
+}
+
+bool LooksDeciCents(std::initializer_list<std::string_view> prices) noexcept {
+  for (std::string_view text : prices) {
+    const std::string_view t = TrimField(text);
+    if (!IsAllDigits(t) || t.empty()) return false;
+    const auto v = ParseInteger(t);
+    if (!v || *v < 10000) return false;
+  }
+  return true;
+}
+
+std::int64_t PlausibleLatestMicros() noexcept {
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return now + 2LL * 86400 * 1000000;
+}
+
+bool IsBareNumber(std::string_view text) noexcept {
+  const std::string_view t = TrimField(text);
+  if (t.empty()) return false;
+  int dots = 0;
+  for (char c : t) {
+    if (c == '.') {
+      if (++dots > 1) return false;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace tradestore::io::internal

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,5 +97,22 @@ std::optional<std::int64_t> ParseTimeText(std::string_view s) noexcept;
 // A time of day "HH:MM", "HH:MM:SS[.fraction]" or "HHMMSS"; microseconds
 // since midnight.
 std::optional<std::int64_t> ParseClock(std::string_view s) noexcept;
+
+// True when a directory of `path` is named "equity", "option" or "index"
+// (case-insensitive): Lean's data folders whose prices are deci-cents.
+bool InLeanScaledFolder(const std::string& path);
+
+// True when every price is a whole number >= 10000 (written without a
+// fraction): how a Lean equity row in deci-cents looks.
+bool LooksDeciCents(std::initializer_list<std::string_view> prices) noexcept;
+
+// The bounds of a plausible time for a detected layout, µs UTC: 1990-01-01
+// (for times written as bare numbers) and now + 2 days.
+constexpr std::int64_t kPlausibleEarliestMicros = 631152000LL * 1000000;  // 1990-01-01
+std::int64_t PlausibleLatestMicros() noexcept;
+
+// Whether `text` is a bare number (digits, at most one '.'): epoch or offset
+// times whose unit a reader infers, as opposed to a written date.
+bool IsBareNumber(std::string_view text) noexcept;
 
 }  // namespace tradestore::io::internal

@@ -1,10 +1,13 @@
 #include "io/trade_reader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <string_view>
 
+#include "io/candle_reader_text.h"
 #include "tradestore/error.h"
 
 namespace tradestore::io {
@@ -12,6 +15,8 @@ namespace {
 
 constexpr std::string_view kFreqtradeJson = "freqtrade-json";
 constexpr std::string_view kUnixPriceAmount = "unix-price-amount";
+constexpr std::string_view kLeanTick = "lean-tick";
+constexpr std::int64_t kMillisPerDay = 86'400'000;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) {
@@ -49,23 +54,103 @@ std::vector<std::string> SplitFields(std::string_view s) {
 }  // namespace
 
 std::vector<std::string> KnownTradeLayouts() {
-  return {std::string(kFreqtradeJson), std::string(kUnixPriceAmount)};
+  return {std::string(kFreqtradeJson), std::string(kUnixPriceAmount), std::string(kLeanTick)};
 }
+
+namespace {
+
+std::string KnownTradeList() {
+  std::string out;
+  for (const auto& name : KnownTradeLayouts()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+std::string FileName(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+bool IsLeanQuoteName(const std::string& path) {
+  return internal::ToLower(FileName(path)).find("quote") != std::string::npos;
+}
+
+}  // namespace
 
 TradeFileReader::TradeFileReader(std::string path, TradeFileOptions options)
     : path_(std::move(path)), in_(path_, std::ios::binary) {
   if (!in_) throw NotFound(path_ + ": cannot open the trade file");
+  if (options.price_divisor &&
+      (!std::isfinite(*options.price_divisor) || *options.price_divisor <= 0)) {
+    throw InvalidArgument(path_ + ": price_divisor must be a finite number > 0");
+  }
   if (options.format) {
-    if (*options.format != kFreqtradeJson && *options.format != kUnixPriceAmount) {
-      throw InvalidArgument(path_ + ": unknown trade layout '" + *options.format + "'");
+    const auto known = KnownTradeLayouts();
+    if (std::find(known.begin(), known.end(), *options.format) == known.end()) {
+      throw InvalidArgument(path_ + ": unknown trade layout '" + *options.format +
+                            "'; known: " + KnownTradeList());
     }
     layout_ = *options.format;
+  } else {
+    detected_ = true;
+    // Detection: the first non-blank byte, then the first line's shape.
+    int ch;
+    while ((ch = in_.peek()) != EOF && std::isspace(ch)) in_.get();
+    layout_ = kUnixPriceAmount;
+    if (ch == '[') {
+      layout_ = kFreqtradeJson;
+    } else if (ch != EOF) {
+      const std::streampos start = in_.tellg();
+      std::string line;
+      std::getline(in_, line);
+      in_.clear();
+      in_.seekg(start);
+      const std::vector<std::string> f = SplitFields(line);
+      const std::string name = FileName(path_);
+      const auto first = internal::ParseInteger(Trim(f.front()));
+      const bool dated_name = name.size() >= 8 && internal::IsAllDigits(name.substr(0, 8));
+      if (dated_name && internal::IsAllDigits(Trim(f.front())) && first && *first >= 0 &&
+          *first < kMillisPerDay) {
+        if (IsLeanQuoteName(path_) || f.size() == 5 || f.size() == 8) {
+          throw InvalidArgument(path_ +
+                                ": a Lean quote tick file (bid/ask quotes, not trades): candles "
+                                "are built from trade ticks (the *_Trade_Tick.csv file)");
+        }
+        layout_ = kLeanTick;
+      }
+    }
+  }
+  if (layout_ == kLeanTick) {
+    SetUpLeanTick(options);
+  } else if (options.base_date) {
+    throw InvalidArgument(path_ + ": base_date is only for the lean-tick layout, not '" + layout_ +
+                          "'");
+  }
+  if (options.price_divisor) {
+    divisor_ = *options.price_divisor;
+  } else if (layout_ == kLeanTick && internal::InLeanScaledFolder(path_)) {
+    divisor_ = 10000;  // Lean equity, option and index prices are deci-cents
+  }
+}
+
+void TradeFileReader::SetUpLeanTick(const TradeFileOptions& options) {
+  if (options.base_date) {
+    base_micros_ = options.base_date->micros();
+    if (base_micros_ % (kMillisPerDay * 1000) != 0) {
+      throw InvalidArgument(path_ + ": base_date " + options.base_date->ToIso() +
+                            " is not a UTC midnight");
+    }
     return;
   }
-  // Detection: the first non-blank byte.
-  int ch;
-  while ((ch = in_.peek()) != EOF && std::isspace(ch)) in_.get();
-  layout_ = ch == '[' ? kFreqtradeJson : kUnixPriceAmount;
+  const std::string name = FileName(path_);
+  std::optional<std::int64_t> base;
+  if (name.size() >= 8 && internal::IsAllDigits(name.substr(0, 8))) {
+    base = internal::ParseTimeText(std::string_view(name).substr(0, 8));
+  }
+  if (!base) {
+    throw InvalidArgument(path_ +
+                          ": layout 'lean-tick' needs base_date (--base-date): the file name "
+                          "does not start with YYYYMMDD");
+  }
+  base_micros_ = *base;
 }
 
 int TradeFileReader::GetChar() {
@@ -88,13 +173,33 @@ void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string
   if (!ParseDouble(price_text, t.price) || !std::isfinite(t.price) || t.price <= 0) {
     Fail(record, "price", std::string(Trim(price_text)), "must be a finite number > 0");
   }
+  t.price /= divisor_;
   if (!ParseDouble(amount_text, t.quantity) || !std::isfinite(t.quantity) || t.quantity < 0) {
     Fail(record, "amount", std::string(Trim(amount_text)), "must be a finite number >= 0");
   }
   if (layout_ == kFreqtradeJson) {
     t.time = Timestamp(std::llround(time_value * 1000.0));  // ms -> µs
+  } else if (layout_ == kLeanTick) {
+    if (time_value != std::floor(time_value) || time_value >= kMillisPerDay) {
+      Fail(record, "time", std::string(Trim(time_text)),
+           "not milliseconds since midnight (0 to 86399999)");
+    }
+    t.time = Timestamp(base_micros_ + static_cast<std::int64_t>(time_value) * 1000);
   } else {
     t.time = Timestamp(std::llround(time_value * 1e6));  // s -> µs
+  }
+  if (detected_ && (t.time.micros() < internal::kPlausibleEarliestMicros ||
+                    t.time.micros() > internal::PlausibleLatestMicros())) {
+    const bool early = t.time.micros() < internal::kPlausibleEarliestMicros;
+    std::string hint;
+    if (layout_ == kUnixPriceAmount && time_value < kMillisPerDay) {
+      hint = "; Lean tick files count milliseconds since midnight: --format lean-tick";
+    }
+    Fail(record, "time", std::string(Trim(time_text)),
+         "reads as " + t.time.ToIso() + " under the detected layout '" + layout_ +
+             "', which is implausible (" + (early ? "before 1990" : "in the future") +
+             "); name the layout with --format if the file is right (layouts: " + KnownTradeList() +
+             ")" + hint);
   }
   if (last_time_ && t.time < *last_time_) {
     Fail(record, "time", std::string(Trim(time_text)),
@@ -114,7 +219,17 @@ bool TradeFileReader::NextCsv(TradeTick& out) {
     ++line_;
     if (Trim(line).empty()) continue;
     const std::vector<std::string> f = SplitFields(line);
-    if (f.size() < 3) {
+    if (layout_ == kLeanTick) {
+      if (f.size() != 3 && f.size() != 6) {
+        Fail(line_, "columns", std::to_string(f.size()),
+             "expected 3 or 6 (a Lean trade tick file: time,price,quantity[,exchange,"
+             "condition,suspicious]; quote files have 5 or 8)");
+      }
+      if (f.size() == 6 && Trim(f[5]) == "1") {
+        ++rows_skipped_;  // flagged suspicious by the data vendor
+        continue;
+      }
+    } else if (f.size() < 3) {
       Fail(line_, "columns", std::to_string(f.size()), "expected unix_seconds,price,amount");
     }
     Check(line_, out, f[0], f[1], f[2]);

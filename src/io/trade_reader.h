@@ -10,8 +10,22 @@
 //   "unix-price-amount"  CSV without header: unix_seconds,price,amount
 //                      (bitcoincharts / Bitstamp bitstampUSD.csv, Kraken's
 //                      trades CSV BCHEUR.csv). Fractional seconds allowed.
-// Detection: a first non-blank character '[' is freqtrade-json, otherwise
-// unix-price-amount.
+//   "lean-tick"        QuantConnect Lean trade ticks, no header:
+//                      ms_since_midnight,price,quantity[,exchange,condition,
+//                      suspicious] (equity: 6 fields, crypto: 3). The date
+//                      is TradeFileOptions::base_date or the YYYYMMDD prefix
+//                      of the file name (20131007_ibm_Trade_Tick.csv). Times
+//                      are the file's clock (Lean: the exchange's zone),
+//                      taken as UTC as the candle reader does. Rows flagged
+//                      suspicious (6th field 1) are skipped and counted.
+//                      Prices are divided by price_divisor (see there).
+// Detection: a first non-blank character '[' is freqtrade-json; a file
+// named YYYYMMDD... whose first field is an integer below 86,400,000 (ms in
+// a day) is lean-tick (a Lean quote file, "quote" in the name or 5 or 8
+// fields, is refused: candles are built from trades); otherwise
+// unix-price-amount. A detected layout must give plausible times: before
+// 1990-01-01 or after now + 2 days fails the record with "implausible for
+// the detected layout ...; name the layout with --format".
 //
 // Validation: the first bad record throws Error(kInvalidArgument)
 // "FILE:N: field 'NAME' value 'VALUE': REASON", N being the 1-based line
@@ -32,6 +46,13 @@ namespace tradestore::io {
 
 struct TradeFileOptions {
   std::optional<std::string> format;  // a layout name to skip detection
+  // Every price is divided by this; must be finite and > 0. Unset: 1, except
+  // lean-tick files under a folder named equity, option or index (Lean's
+  // deci-cent data): 10000.
+  std::optional<double> price_divisor;
+  // lean-tick only: the UTC midnight the millisecond offsets count from.
+  // Unset: the YYYYMMDD prefix of the file name.
+  std::optional<Timestamp> base_date;
 };
 
 // Every layout name.
@@ -48,10 +69,16 @@ class TradeFileReader {
   bool Next(TradeTick& out);
 
   const std::string& layout_name() const noexcept { return layout_; }
+  // Trades returned so far.
   std::int64_t rows_read() const noexcept { return rows_read_; }
+  // lean-tick: rows flagged suspicious and skipped.
+  std::int64_t rows_skipped() const noexcept { return rows_skipped_; }
+  // The divisor applied to prices.
+  double price_divisor() const noexcept { return divisor_; }
 
  private:
   bool NextCsv(TradeTick& out);
+  void SetUpLeanTick(const TradeFileOptions& options);
   bool NextJson(TradeTick& out);
   int GetChar();  // next byte or -1 at the end
   [[noreturn]] void Fail(std::int64_t record, const std::string& field, const std::string& value,
@@ -62,7 +89,11 @@ class TradeFileReader {
   std::string path_;
   std::ifstream in_;
   std::string layout_;
+  bool detected_ = false;  // the layout was detected, not forced
+  double divisor_ = 1;
+  std::int64_t base_micros_ = 0;  // lean-tick: the day's midnight
   std::int64_t rows_read_ = 0;
+  std::int64_t rows_skipped_ = 0;
   std::int64_t line_ = 0;  // CSV: physical line
   bool json_started_ = false;
   bool json_done_ = false;

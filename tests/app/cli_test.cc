@@ -502,6 +502,33 @@ TEST_F(CliTest, HeaderOnlyFileIsRefusedAndChangesNothing) {
             coverage_before);
 }
 
+// Lean's IBM trade ticks become 1-minute candles, prices scaled from
+// deci-cents because the file sits under equity/; a tick file without a
+// trade creates nothing (it used to create an empty instrument).
+TEST_F(CliTest, LeanTickFileImportsAndAnEmptyTickFileChangesNothing) {
+  const std::string ticks =
+      std::string(TRADESTORE_SOURCE_DIR) +
+      "/examples/data/trades/lean/equity/usa/tick/ibm/20131007_ibm_Trade_Tick.csv";
+  RunResult r = Run({"import", "trades", ticks, "--symbol", "IBM", "--venue", "algoseek",
+                     "--timeframe", "1m", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = ParseJson(r);
+  EXPECT_EQ(j["layout"], "lean-tick");
+  EXPECT_EQ(j["price_divisor"], 10000);
+  EXPECT_EQ(j["trades_read"], 24293);
+  EXPECT_EQ(j["trades_skipped_suspicious"], 0);
+  EXPECT_GT(j["candles_written"].get<int>(), 300);
+  EXPECT_EQ(j["coverage"]["first"], "2013-10-07T04:00:00Z");
+
+  const fs::path empty = dir_ / "20131008_ibm_Trade_Tick.csv";
+  std::ofstream(empty, std::ios::binary) << "\n";
+  const json before = Instruments();
+  r = Run({"import", "trades", empty.string(), "--symbol", "IBM2", "--timeframe", "1m"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find(empty.string() + ": no trades"), std::string::npos) << r;
+  EXPECT_EQ(Instruments(), before);
+}
+
 // --venue may be left out when exactly one instrument has the symbol; when
 // several venues list it the backtest is refused, naming them.
 TEST_F(CliTest, BacktestVenueIsOptionalUnlessTheSymbolIsAmbiguous) {

@@ -745,6 +745,78 @@ TEST_F(CandleReaderFileTest, UndetectableAndBadOptions) {
                 "86399999)");
 }
 
+// A detected layout whose times come out absurd is refused, naming the time
+// it read and pointing at --format (a Lean tick file of milliseconds since
+// midnight read as unix seconds gave candles of 1970); a forced layout
+// takes the file as it says.
+TEST_F(CandleReaderFileTest, DetectedLayoutsRefuseImplausibleTimes) {
+  const std::string epoch = Write("ticks.csv", "34200000,1,1,1,1,5,3\n34260000,1,1,1,1,5,3\n");
+  const std::string msg = ErrorOf(epoch, Tf(Timeframe::k1m));
+  EXPECT_EQ(msg.rfind(epoch + ":1: field 'time' value '34200000': reads as "
+                              "1971-01-31T20:00:00Z under the detected layout 'kraken', which "
+                              "is implausible (before 1990); name the layout with --format",
+                      0),
+            0u)
+      << msg;
+  CandleFileOptions forced = Tf(Timeframe::k1m);
+  forced.format = "kraken";
+  EXPECT_EQ(ReadAll(epoch, forced).size(), 2u);
+
+  // Ten years ahead (unix seconds), whatever today is.
+  const auto future_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                                .count() /
+                            86400 * 86400 +
+                        10LL * 365 * 86400;
+  const std::string future = Write("future.csv", std::to_string(future_s) + ",1,1,1,1,5\n");
+  EXPECT_NE(ErrorOf(future, Tf(Timeframe::k1d)).find("which is implausible (in the future)"),
+            std::string::npos);
+  const std::string header_future =
+      Write("h.csv", std::string(kHeader) + Timestamp(future_s * 1000000).ToIso() + ",1,1,1,1,5\n");
+  EXPECT_NE(ErrorOf(header_future, Tf(Timeframe::k1d)).find("(in the future)"), std::string::npos);
+
+  // A written date before 1990 is a real date (Yahoo's IBM starts in 1962),
+  // not a misread number: it passes.
+  const std::string old = Write("old.csv", std::string(kHeader) + "1962-01-02,1,1,1,1,5\n");
+  EXPECT_EQ(ReadAll(old, Tf(Timeframe::k1d)).size(), 1u);
+}
+
+// Lean files do not say their price scale: equity, option and index data are
+// in deci-cents, crypto and forex in units. Lean's own folder names decide;
+// elsewhere whole-number prices >= 10000 are refused as ambiguous.
+TEST_F(CandleReaderFileTest, LeanPriceScaleFromTheFolderOrSaid) {
+  const std::string spy = DataPath("ohlcv/lean/equity/usa/daily/spy.csv");
+  {
+    CandleFileReader reader(spy, Tf(Timeframe::k1d));
+    CandleRow row;
+    ASSERT_TRUE(reader.Next(row));
+    EXPECT_EQ(reader.price_divisor(), 10000);
+    EXPECT_DOUBLE_EQ(row.candle.open, 97.31);
+  }
+  const std::string btc = DataPath("ohlcv/lean/crypto/coinbase/daily/btcusd.csv");
+  {
+    CandleFileReader reader(btc, Tf(Timeframe::k1d));
+    CandleRow row;
+    ASSERT_TRUE(reader.Next(row));
+    EXPECT_EQ(reader.price_divisor(), 1);
+    EXPECT_DOUBLE_EQ(row.candle.open, 300);
+  }
+  const std::string copied = (dir_ / "spy.csv").string();
+  fs::copy_file(spy, copied);
+  EXPECT_EQ(ErrorOf(copied, Tf(Timeframe::k1d)),
+            copied +
+                ":1: field 'open' value '973100': whole-number prices >= 10000 in a Lean file "
+                "are ambiguous: Lean equity files are in deci-cents (--price-divisor 10000), "
+                "other asset classes in units (--price-divisor 1); name the scale");
+  CandleFileOptions o = Tf(Timeframe::k1d);
+  o.price_divisor = 10000;
+  const auto scaled = ReadAll(copied, o);
+  ASSERT_EQ(scaled.size(), 5849u);
+  EXPECT_DOUBLE_EQ(scaled.front().candle.open, 97.31);
+  o.price_divisor = 1;
+  EXPECT_DOUBLE_EQ(ReadAll(copied, o).front().candle.open, 973100);
+}
+
 // Unprintable bytes in an error are escaped, never printed raw: a NUL used
 // to end the message (what() is a C string) and 0xFF reached the terminal.
 TEST_F(CandleReaderFileTest, ErrorsEscapeUnprintableBytes) {

@@ -101,6 +101,115 @@ TEST(TradeReader, BitcoinchartsLayoutZeroAmountAndErrors) {
   std::filesystem::remove(path);
 }
 
+// Lean's AlgoSeek IBM trade ticks of 2013-10-07: detected from the file name
+// and the first field, deci-cents because the file sits under equity/.
+TEST(TradeReader, LeanEquityTickFileIsDetectedAndScaled) {
+  const std::string path = DataPath("trades/lean/equity/usa/tick/ibm/20131007_ibm_Trade_Tick.csv");
+  io::TradeFileReader r(path);
+  EXPECT_EQ(r.layout_name(), "lean-tick");
+  EXPECT_EQ(r.price_divisor(), 10000);
+  TradeTick t;
+  ASSERT_TRUE(r.Next(t));
+  // 14430270 ms after midnight: 04:00:30.270 on the file's clock.
+  EXPECT_EQ(t.time, Timestamp::FromCivil(2013, 10, 7, 4, 0, 30) + 270'000);
+  EXPECT_DOUBLE_EQ(t.price, 181.52);
+  EXPECT_EQ(t.quantity, 283);
+  TradeTick last = t;
+  while (r.Next(t)) last = t;
+  EXPECT_EQ(r.rows_read(), 24293);  // README: 24,293 trades, none flagged suspicious
+  EXPECT_EQ(r.rows_skipped(), 0);
+  // The last line (no final newline): 69967550,1819900,200,...
+  EXPECT_EQ(last.time, Timestamp::FromCivil(2013, 10, 7, 19, 26, 7) + 550'000);
+  EXPECT_DOUBLE_EQ(last.price, 181.99);
+}
+
+TEST(TradeReader, LeanTickRefusalsAndTheImplausibleTimesOfAMisreadFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "tradestore-lean-tick-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto write = [&dir](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return (dir / name).string();
+  };
+  const auto error_of = [](const std::string& path, io::TradeFileOptions o = {}) {
+    try {
+      io::TradeFileReader r(path, o);
+      TradeTick t;
+      while (r.Next(t)) {
+      }
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+      return std::string(e.what());
+    }
+    ADD_FAILURE() << "no error reading " << path;
+    return std::string();
+  };
+  const std::string quote =
+      write("20131007_ibm_Quote_Tick.csv",
+            "14400054,0,0,1836300,100,Q,1,0\n14400241,1800100,300,0,0,P,1,0\n");
+  EXPECT_EQ(error_of(quote), quote +
+                                 ": a Lean quote tick file (bid/ask quotes, not trades): "
+                                 "candles are built from trade ticks (the *_Trade_Tick.csv "
+                                 "file)");
+  // Renamed without its date, the same ticks detect as unix seconds of 1970:
+  // refused with the time it read and the layout to name.
+  const std::string renamed = write("ibm_trades.csv", "14430270,1815200,283,P,20002020,0\n");
+  const std::string msg = error_of(renamed);
+  EXPECT_EQ(msg, renamed +
+                     ":1: field 'time' value '14430270': reads as 1970-06-17T00:24:30Z under "
+                     "the detected layout 'unix-price-amount', which is implausible (before "
+                     "1990); name the layout with --format if the file is right (layouts: "
+                     "freqtrade-json, unix-price-amount, lean-tick); Lean tick files count "
+                     "milliseconds since midnight: --format lean-tick");
+  io::TradeFileOptions o;
+  o.format = "lean-tick";
+  EXPECT_NE(error_of(renamed, o).find("needs base_date (--base-date)"), std::string::npos);
+  o.base_date = Timestamp::FromCivil(2013, 10, 7);
+  o.price_divisor = 10000;
+  {
+    io::TradeFileReader r(renamed, o);
+    TradeTick t;
+    ASSERT_TRUE(r.Next(t));
+    EXPECT_EQ(t.time, Timestamp::FromCivil(2013, 10, 7, 4, 0, 30) + 270'000);
+    EXPECT_DOUBLE_EQ(t.price, 181.52);
+  }
+  o.base_date = Timestamp::FromCivil(2013, 10, 7, 1);
+  EXPECT_NE(error_of(renamed, o).find("is not a UTC midnight"), std::string::npos);
+  // Suspicious rows are skipped and counted; a wrong field count is an error.
+  const std::string flagged =
+      write("20131007_x_Trade_Tick.csv", "1000,1815200,1,P,0,1\n2000,1815300,2,P,0,0\n");
+  {
+    io::TradeFileReader r(flagged);
+    TradeTick t;
+    ASSERT_TRUE(r.Next(t));
+    EXPECT_EQ(t.quantity, 2);
+    EXPECT_EQ(t.price, 1815300);  // not under equity/: units unless told
+    EXPECT_FALSE(r.Next(t));
+    EXPECT_EQ(r.rows_skipped(), 1);
+  }
+  const std::string four = write("20131007_y.csv", "1000,5,1,P\n");
+  EXPECT_EQ(error_of(four), four +
+                                ":1: field 'columns' value '4': expected 3 or 6 (a Lean trade "
+                                "tick file: time,price,quantity[,exchange,condition,"
+                                "suspicious]; quote files have 5 or 8)");
+  const std::string late = write("20131007_z.csv", "86400000,5,1\n");
+  io::TradeFileOptions lean;
+  lean.format = "lean-tick";
+  EXPECT_EQ(error_of(late, lean), late +
+                                      ":1: field 'time' value '86400000': not milliseconds "
+                                      "since midnight (0 to 86399999)");
+  o = {};
+  o.base_date = Timestamp::FromCivil(2013, 10, 7);
+  EXPECT_EQ(error_of(DataPath("trades/freqtrade/kraken_trades_csv/BCHEUR.csv"), o),
+            DataPath("trades/freqtrade/kraken_trades_csv/BCHEUR.csv") +
+                ": base_date is only for the lean-tick layout, not 'unix-price-amount'");
+  o = {};
+  o.price_divisor = -1;
+  EXPECT_EQ(error_of(flagged, o), flagged + ": price_divisor must be a finite number > 0");
+  fs::remove_all(dir);
+}
+
 TEST(TradeCandles, RefusesTradesOutOfOrder) {
   TradeCandleBuilder b(Timeframe::k1m, [](const Candle&) {});
   b.Add({Timestamp(120'000'000), 1, 1});
