@@ -131,6 +131,9 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
   config.max_volume_participation = a.participation;
   // Fees are charged in whole units of the quote currency's price precision.
   config.fee_decimals = instrument->price_precision;
+  // Every option is checked before anything is recorded: a refused run
+  // leaves no bot behind, so the same --bot can be run again.
+  paper::ValidateConfig(config);
 
   // Set-up: the bot, its account and the starting cash, as one unit of work.
   UnitOfWork setup = store.BeginTrading();

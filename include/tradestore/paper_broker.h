@@ -26,6 +26,13 @@ struct PaperConfig {
   int fee_decimals = -1;
 };
 
+// Throws Error(kInvalidArgument) "paper config: FIELD must be ..., got V"
+// when a field of `config` is out of the ranges above (fees in (-10000,
+// 10000) bps, slippage in [0, 10000), participation finite in [0, 1],
+// fee_decimals in [-1, 18]). PaperBroker's constructor and MatchOrder call it;
+// a caller can check a config before it records anything.
+void ValidateConfig(const PaperConfig& config);
+
 class PaperBroker {
  public:
   // Executes orders of `bot` on `account`, recording fills with venue

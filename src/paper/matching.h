@@ -79,11 +79,6 @@
 
 namespace tradestore::paper {
 
-
-// Throws Error(kInvalidArgument) naming the field if `config` is out of
-// range. MatchOrder calls it.
-void ValidateConfig(const PaperConfig& config);
-
 // One execution decided by MatchOrder.
 struct PaperFill {
   Decimal price;     // > 0, on the instrument's tick for market/stop fills

@@ -529,6 +529,33 @@ TEST_F(CliTest, LeanTickFileImportsAndAnEmptyTickFileChangesNothing) {
   EXPECT_EQ(Instruments(), before);
 }
 
+// A refused option (here --participation NaN) used to be found after the
+// bot, its account and the deposit were committed, so running the same --bot
+// again was refused as a duplicate. Options are checked first now.
+TEST_F(CliTest, BacktestWithABadOptionRecordsNothingAndTheBotNameStaysFree) {
+  RunResult r = Import("kraken/BTC_USDC/XBTUSDC_1440.csv", "BTCUSDC",
+                       {"--venue", "kraken", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::vector<std::string> backtest{"backtest", "--symbol", "BTCUSDC",  "--timeframe",
+                                          "1d",       "--fast",   "3",        "--slow",
+                                          "8",        "--bot",    "retry-me", "--json"};
+  for (const char* bad : {"nan", "1.5", "-0.1"}) {
+    std::vector<std::string> args = backtest;
+    args.insert(args.end(), {"--participation", bad});
+    r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_NE(r.err.find("max_volume_participation must be in [0, 1]"), std::string::npos) << r;
+  }
+  r = Run({"show", "bots", "--json", "--include-test"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ParseJson(r), json::array()) << r;
+  std::vector<std::string> args = backtest;
+  args.insert(args.end(), {"--participation", "0.5"});
+  r = Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ParseJson(r)["bot"], "retry-me");
+}
+
 // --venue may be left out when exactly one instrument has the symbol; when
 // several venues list it the backtest is refused, naming them.
 TEST_F(CliTest, BacktestVenueIsOptionalUnlessTheSymbolIsAmbiguous) {
