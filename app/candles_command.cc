@@ -190,19 +190,23 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
   sub->add_option("--timeframe", args->timeframe, "Timeframe of the candles built (tick file)");
   sub->add_option("--venue", args->venue, "Venue (default: none)");
   sub->add_option("--format", args->format,
-                  "Layout: freqtrade-json, unix-price-amount or lean-tick; journal: csv, jsonl "
-                  "or sql");
+                  "Layout: freqtrade-json, unix-price-amount, lean-tick or trades-header; journal: "
+                  "csv, jsonl or sql");
   auto divisor = std::make_shared<std::optional<double>>();
   auto base_date = std::make_shared<std::string>();
   sub->add_option("--price-divisor", *divisor,
                   "Divide every price by this (default 1; 10000 for a lean-tick file under an "
                   "equity/ option/ index/ folder)");
+  auto columns = std::make_shared<std::string>();
+  sub->add_option("--columns", *columns,
+                  "A headed CSV's columns: time=NAME,price=NAME,amount=NAME (any subset; the "
+                  "others by their usual names)");
   sub->add_option("--base-date", *base_date,
                   "lean-tick: the date the milliseconds count from (default: the file name's "
                   "YYYYMMDD prefix)");
   AddCommonOptions(*sub, global);
-  sub->callback([&global, &run, args, divisor, base_date] {
-    run = [&global, args, divisor, base_date]() {
+  sub->callback([&global, &run, args, divisor, base_date, columns] {
+    run = [&global, args, divisor, base_date, columns]() {
       if (args->symbol.empty() && args->timeframe.empty()) {
         return RunEntityImport(global, "trades", args->file, args->format);
       }
@@ -214,6 +218,31 @@ void AddImportTrades(CLI::App& app, GlobalOptions& global, std::function<int()>&
       if (!args->format.empty()) fo.format = args->format;
       fo.price_divisor = *divisor;
       if (!base_date->empty()) fo.base_date = Timestamp::Parse(*base_date);
+      if (!columns->empty()) {
+        std::string_view rest = *columns;
+        while (!rest.empty()) {
+          const std::size_t comma = rest.find(',');
+          const std::string_view item = rest.substr(0, comma);
+          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+          const std::size_t eq = item.find('=');
+          const std::string key(item.substr(0, eq));
+          if (eq == std::string_view::npos || eq + 1 == item.size()) {
+            throw InvalidArgument("--columns: '" + std::string(item) +
+                                  "' is not KEY=NAME (keys: time, price, amount)");
+          }
+          const std::string name(item.substr(eq + 1));
+          if (key == "time") {
+            fo.time_column = name;
+          } else if (key == "price") {
+            fo.price_column = name;
+          } else if (key == "amount") {
+            fo.amount_column = name;
+          } else {
+            throw InvalidArgument("--columns: unknown key '" + key +
+                                  "' (keys: time, price, amount)");
+          }
+        }
+      }
       io::TradeFileReader reader(args->file, fo);
       // A file without trades changes nothing (no instrument, no coverage);
       // a bad row later rolls the whole unit of work back.

@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   ccache chromium fonts-dejavu-core libpng-dev
   libcpp-httplib-dev prometheus wrk
+  libzip-dev
 )
 # The dashboard (web/) is built with Node.js and npm: Debian's, unless a node
 # with npm is already there (NodeSource's nodejs, for one, bundles npm).

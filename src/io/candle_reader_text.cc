@@ -1,5 +1,7 @@
 #include "io/candle_reader_text.h"
 
+#include <zip.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -305,13 +307,85 @@ void ThrowFieldError(const std::string& file, std::int64_t line, std::string_vie
                         "' value '" + Printable(value) + "': " + std::string(reason));
 }
 
+struct ZipMember {
+  zip_t* archive = nullptr;
+  zip_file_t* file = nullptr;
+};
+
+namespace {
+
+void CloseZip(ZipMember* z) {
+  if (z == nullptr) return;
+  if (z->file != nullptr) zip_fclose(z->file);
+  if (z->archive != nullptr) zip_discard(z->archive);  // read-only: nothing to write back
+  delete z;
+}
+
+bool HasZipSignature(std::ifstream& in) {
+  char magic[4] = {};
+  in.read(magic, 4);
+  const bool zip =
+      in.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+  in.clear();
+  in.seekg(0, std::ios::beg);
+  return zip;
+}
+
+}  // namespace
+
+BufferedFile::BufferedFile() : zip_(nullptr, &CloseZip) {}
+BufferedFile::~BufferedFile() = default;
+BufferedFile::BufferedFile(BufferedFile&&) noexcept = default;
+BufferedFile& BufferedFile::operator=(BufferedFile&&) noexcept = default;
+
 bool BufferedFile::Open(const std::string& path) {
+  path_ = path;
   in_.open(path, std::ios::binary);
   if (!in_) return false;
-  in_.seekg(0, std::ios::end);
-  const auto end = in_.tellg();
-  in_.seekg(0, std::ios::beg);
-  size_ = end > 0 ? static_cast<std::uint64_t>(end) : 0;
+  if (HasZipSignature(in_)) {
+    in_.close();
+    int code = 0;
+    zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY, &code);
+    if (archive == nullptr) {
+      zip_error_t error;
+      zip_error_init_with_code(&error, code);
+      const std::string why = zip_error_strerror(&error);
+      zip_error_fini(&error);
+      throw InvalidArgument(path + ": cannot read the zip archive: " + why);
+    }
+    zip_.reset(new ZipMember{archive, nullptr});
+    std::vector<zip_uint64_t> files;
+    std::vector<std::string> names;
+    const zip_int64_t entries = zip_get_num_entries(archive, 0);
+    for (zip_int64_t i = 0; i < entries; ++i) {
+      const char* name = zip_get_name(archive, static_cast<zip_uint64_t>(i), 0);
+      if (name == nullptr) continue;
+      const std::string n(name);
+      if (!n.empty() && n.back() == '/') continue;  // a directory
+      files.push_back(static_cast<zip_uint64_t>(i));
+      names.push_back(n);
+    }
+    if (files.size() != 1) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + Printable(n);
+      throw InvalidArgument(path + ": a zip archive must hold exactly one file, this one holds " +
+                            std::to_string(files.size()) + (list.empty() ? "" : ": " + list));
+    }
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(archive, files[0], 0, &st) != 0 ||
+        (zip_->file = zip_fopen_index(archive, files[0], 0)) == nullptr) {
+      throw InvalidArgument(path + ": cannot read '" + Printable(names[0]) +
+                            "' in the zip archive: " + zip_strerror(archive));
+    }
+    member_name_ = names[0];
+    size_ = (st.valid & ZIP_STAT_SIZE) != 0 ? st.size : 0;
+  } else {
+    in_.seekg(0, std::ios::end);
+    const auto end = in_.tellg();
+    in_.seekg(0, std::ios::beg);
+    size_ = end > 0 ? static_cast<std::uint64_t>(end) : 0;
+  }
   buffer_.resize(kBufferSize);
   if (Fill() && end_ - pos_ >= 3 && static_cast<unsigned char>(buffer_[0]) == 0xEF &&
       static_cast<unsigned char>(buffer_[1]) == 0xBB &&
@@ -324,6 +398,16 @@ bool BufferedFile::Open(const std::string& path) {
 
 bool BufferedFile::Fill() {
   if (pos_ < end_) return true;
+  if (zip_) {
+    const zip_int64_t n = zip_fread(zip_->file, buffer_.data(), buffer_.size());
+    if (n < 0) {
+      throw InvalidArgument(path_ + ": the zip member '" + Printable(member_name_) +
+                            "' is damaged: " + zip_file_strerror(zip_->file));
+    }
+    pos_ = 0;
+    end_ = static_cast<std::size_t>(n);
+    return end_ > 0;
+  }
   if (!in_) return false;
   in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
   pos_ = 0;

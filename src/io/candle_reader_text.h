@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,14 +27,28 @@ std::string Printable(std::string_view bytes, std::size_t max_bytes = 80);
                                   std::string_view field, std::string_view value,
                                   std::string_view reason);
 
+struct ZipMember;  // an open member of a zip archive (libzip)
+
 // Reads a file through a fixed 64 KiB buffer, byte by byte or line by line.
-// A UTF-8 byte order mark at the start is skipped.
+// A UTF-8 byte order mark at the start is skipped. A zip archive (found by
+// its signature "PK\3\4", as Lean ships its data) is read through its one
+// file member, decompressed as it streams: memory stays flat either way.
 class BufferedFile {
  public:
   enum class LineStatus { kEof, kLine, kTooLong };
 
-  // False when the file cannot be opened.
+  BufferedFile();
+  ~BufferedFile();
+  BufferedFile(BufferedFile&&) noexcept;
+  BufferedFile& operator=(BufferedFile&&) noexcept;
+
+  // False when the file cannot be opened. Throws Error(kInvalidArgument)
+  // "FILE: ..." for a zip archive that cannot be read or does not hold
+  // exactly one file (directories aside).
   bool Open(const std::string& path);
+
+  // The member read from a zip archive ("" for a plain file).
+  const std::string& member_name() const noexcept { return member_name_; }
 
   // The next byte, or -1 at the end; Peek does not consume it.
   int Peek();
@@ -55,6 +70,9 @@ class BufferedFile {
   bool Fill();
 
   std::ifstream in_;
+  std::unique_ptr<ZipMember, void (*)(ZipMember*)> zip_;
+  std::string path_;
+  std::string member_name_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;

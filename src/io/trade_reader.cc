@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <span>
 #include <string_view>
 
 #include "io/candle_reader_text.h"
@@ -16,6 +17,16 @@ namespace {
 constexpr std::string_view kFreqtradeJson = "freqtrade-json";
 constexpr std::string_view kUnixPriceAmount = "unix-price-amount";
 constexpr std::string_view kLeanTick = "lean-tick";
+constexpr std::string_view kTradesHeader = "trades-header";
+constexpr std::size_t kMaxLine = 1 << 20;
+
+// Header names, normalized (lowercase, [a-z0-9] only).
+constexpr std::string_view kTimeNames[] = {"time",       "timestamp",   "date",      "datetime",
+                                           "ts",         "tradetime",   "createdat", "transacttime",
+                                           "executedat", "timestampms", "timems",    "unixtime"};
+constexpr std::string_view kPriceNames[] = {"price", "rate", "tradeprice"};
+constexpr std::string_view kAmountNames[] = {"amount", "qty",        "quantity", "size",
+                                             "volume", "baseamount", "baseqty",  "tradesize"};
 constexpr std::int64_t kMillisPerDay = 86'400'000;
 
 std::string_view Trim(std::string_view s) {
@@ -54,7 +65,8 @@ std::vector<std::string> SplitFields(std::string_view s) {
 }  // namespace
 
 std::vector<std::string> KnownTradeLayouts() {
-  return {std::string(kFreqtradeJson), std::string(kUnixPriceAmount), std::string(kLeanTick)};
+  return {std::string(kFreqtradeJson), std::string(kUnixPriceAmount), std::string(kLeanTick),
+          std::string(kTradesHeader)};
 }
 
 namespace {
@@ -69,19 +81,30 @@ std::string FileName(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
 
-bool IsLeanQuoteName(const std::string& path) {
-  return internal::ToLower(FileName(path)).find("quote") != std::string::npos;
+bool IsLeanQuoteName(const std::string& name) {
+  return internal::ToLower(name).find("quote") != std::string::npos;
+}
+
+// The first column whose normalized name is one of `names`; -1 if none.
+int FindColumn(const std::vector<std::string>& header, std::span<const std::string_view> names) {
+  for (std::string_view want : names) {
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (internal::NormalizeName(Trim(header[i])) == want) return static_cast<int>(i);
+    }
+  }
+  return -1;
 }
 
 }  // namespace
 
 TradeFileReader::TradeFileReader(std::string path, TradeFileOptions options)
-    : path_(std::move(path)), in_(path_, std::ios::binary) {
-  if (!in_) throw NotFound(path_ + ": cannot open the trade file");
+    : path_(std::move(path)) {
+  if (!in_.Open(path_)) throw NotFound(path_ + ": cannot open the trade file");
   if (options.price_divisor &&
       (!std::isfinite(*options.price_divisor) || *options.price_divisor <= 0)) {
     throw InvalidArgument(path_ + ": price_divisor must be a finite number > 0");
   }
+  const bool columns_named = options.time_column || options.price_column || options.amount_column;
   if (options.format) {
     const auto known = KnownTradeLayouts();
     if (std::find(known.begin(), known.end(), *options.format) == known.end()) {
@@ -89,27 +112,35 @@ TradeFileReader::TradeFileReader(std::string path, TradeFileOptions options)
                             "'; known: " + KnownTradeList());
     }
     layout_ = *options.format;
+    if (columns_named && layout_ != kTradesHeader) {
+      throw InvalidArgument(path_ + ": column names are only for the trades-header layout, not '" +
+                            layout_ + "'");
+    }
+  } else if (columns_named) {
+    layout_ = kTradesHeader;
   } else {
     detected_ = true;
-    // Detection: the first non-blank byte, then the first line's shape.
-    int ch;
-    while ((ch = in_.peek()) != EOF && std::isspace(ch)) in_.get();
+    // Detection: the first non-blank byte, then the first line's shape, from
+    // the bytes read ahead (nothing is consumed).
+    const std::string_view head = in_.Buffered();
+    const std::size_t first_byte = head.find_first_not_of(" \t\r\n");
     layout_ = kUnixPriceAmount;
-    if (ch == '[') {
+    if (first_byte != std::string_view::npos && head[first_byte] == '[') {
       layout_ = kFreqtradeJson;
-    } else if (ch != EOF) {
-      const std::streampos start = in_.tellg();
-      std::string line;
-      std::getline(in_, line);
-      in_.clear();
-      in_.seekg(start);
+    } else if (first_byte != std::string_view::npos) {
+      std::string_view line = head.substr(first_byte);
+      line = line.substr(0, line.find('\n'));
       const std::vector<std::string> f = SplitFields(line);
-      const std::string name = FileName(path_);
+      const std::string name = FileName(in_.member_name().empty() ? path_ : in_.member_name());
+      const std::string archive = FileName(path_);
       const auto first = internal::ParseInteger(Trim(f.front()));
-      const bool dated_name = name.size() >= 8 && internal::IsAllDigits(name.substr(0, 8));
-      if (dated_name && internal::IsAllDigits(Trim(f.front())) && first && *first >= 0 &&
-          *first < kMillisPerDay) {
-        if (IsLeanQuoteName(path_) || f.size() == 5 || f.size() == 8) {
+      const bool dated_name = (name.size() >= 8 && internal::IsAllDigits(name.substr(0, 8))) ||
+                              (archive.size() >= 8 && internal::IsAllDigits(archive.substr(0, 8)));
+      if (FindColumn(f, kPriceNames) >= 0) {
+        layout_ = kTradesHeader;
+      } else if (dated_name && internal::IsAllDigits(Trim(f.front())) && first && *first >= 0 &&
+                 *first < kMillisPerDay) {
+        if (IsLeanQuoteName(name) || IsLeanQuoteName(archive) || f.size() == 5 || f.size() == 8) {
           throw InvalidArgument(path_ +
                                 ": a Lean quote tick file (bid/ask quotes, not trades): candles "
                                 "are built from trade ticks (the *_Trade_Tick.csv file)");
@@ -124,11 +155,59 @@ TradeFileReader::TradeFileReader(std::string path, TradeFileOptions options)
     throw InvalidArgument(path_ + ": base_date is only for the lean-tick layout, not '" + layout_ +
                           "'");
   }
+  if (layout_ == kTradesHeader) SetUpHeader(options);
   if (options.price_divisor) {
     divisor_ = *options.price_divisor;
   } else if (layout_ == kLeanTick && internal::InLeanScaledFolder(path_)) {
     divisor_ = 10000;  // Lean equity, option and index prices are deci-cents
   }
+}
+
+void TradeFileReader::SetUpHeader(const TradeFileOptions& options) {
+  std::string header;
+  while (ReadLine(header)) {
+    if (!Trim(header).empty()) break;
+    header.clear();
+  }
+  if (Trim(header).empty()) throw InvalidArgument(path_ + ": no header line");
+  const std::vector<std::string> names = SplitFields(header);
+  const auto pick = [&](const std::optional<std::string>& given,
+                        std::span<const std::string_view> usual, const char* what) {
+    int index = -1;
+    if (given) {
+      const std::string want = internal::NormalizeName(*given);
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (internal::NormalizeName(Trim(names[i])) == want) index = static_cast<int>(i);
+      }
+    } else {
+      index = FindColumn(names, usual);
+    }
+    if (index < 0) {
+      Fail(line_, "columns", internal::Printable(header),
+           std::string("no ") + what + " column" +
+               (given ? " named '" + internal::Printable(*given) + "'" : std::string()) +
+               "; name it with --columns " + what + "=NAME");
+    }
+    return index;
+  };
+  time_col_ = pick(options.time_column, kTimeNames, "time");
+  price_col_ = pick(options.price_column, kPriceNames, "price");
+  amount_col_ = pick(options.amount_column, kAmountNames, "amount");
+  min_fields_ = static_cast<std::size_t>(std::max({time_col_, price_col_, amount_col_})) + 1;
+}
+
+bool TradeFileReader::ReadLine(std::string& line) {
+  switch (in_.ReadLine(line, kMaxLine)) {
+    case internal::BufferedFile::LineStatus::kEof:
+      return false;
+    case internal::BufferedFile::LineStatus::kTooLong:
+      line_ = in_.line_number();
+      Fail(line_, "line", internal::Printable(line), "longer than 1 MiB");
+    case internal::BufferedFile::LineStatus::kLine:
+      break;
+  }
+  line_ = in_.line_number();
+  return true;
 }
 
 void TradeFileReader::SetUpLeanTick(const TradeFileOptions& options) {
@@ -153,10 +232,7 @@ void TradeFileReader::SetUpLeanTick(const TradeFileOptions& options) {
   base_micros_ = *base;
 }
 
-int TradeFileReader::GetChar() {
-  const int ch = in_.get();
-  return ch == EOF ? -1 : ch;
-}
+int TradeFileReader::GetChar() { return in_.Get(); }
 
 void TradeFileReader::Fail(std::int64_t record, const std::string& field, const std::string& value,
                            const std::string& reason) const {
@@ -167,7 +243,21 @@ void TradeFileReader::Fail(std::int64_t record, const std::string& field, const 
 void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string& time_text,
                             const std::string& price_text, const std::string& amount_text) {
   double time_value = 0;
-  if (!ParseDouble(time_text, time_value) || !std::isfinite(time_value) || time_value < 0) {
+  std::optional<std::int64_t> text_micros;  // trades-header: a written time
+  if (layout_ == kTradesHeader) {
+    const std::string_view tt = Trim(time_text);
+    if (internal::IsAllDigits(tt)) {
+      text_micros = internal::EpochToMicros(tt);  // s, ms, µs or ns by magnitude
+    } else if (ParseDouble(tt, time_value) && std::isfinite(time_value) && time_value >= 0) {
+      text_micros = std::llround(time_value * 1e6);  // fractional unix seconds
+    } else {
+      text_micros = internal::ParseTimeText(tt);
+    }
+    if (!text_micros) {
+      Fail(record, "time", internal::Printable(tt),
+           "not a time (ISO 8601 or unix seconds/milliseconds)");
+    }
+  } else if (!ParseDouble(time_text, time_value) || !std::isfinite(time_value) || time_value < 0) {
     Fail(record, "time", std::string(Trim(time_text)), "not a non-negative number");
   }
   if (!ParseDouble(price_text, t.price) || !std::isfinite(t.price) || t.price <= 0) {
@@ -177,7 +267,9 @@ void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string
   if (!ParseDouble(amount_text, t.quantity) || !std::isfinite(t.quantity) || t.quantity < 0) {
     Fail(record, "amount", std::string(Trim(amount_text)), "must be a finite number >= 0");
   }
-  if (layout_ == kFreqtradeJson) {
+  if (text_micros) {
+    t.time = Timestamp(*text_micros);
+  } else if (layout_ == kFreqtradeJson) {
     t.time = Timestamp(std::llround(time_value * 1000.0));  // ms -> µs
   } else if (layout_ == kLeanTick) {
     if (time_value != std::floor(time_value) || time_value >= kMillisPerDay) {
@@ -215,8 +307,7 @@ bool TradeFileReader::Next(TradeTick& out) {
 
 bool TradeFileReader::NextCsv(TradeTick& out) {
   std::string line;
-  while (std::getline(in_, line)) {
-    ++line_;
+  while (ReadLine(line)) {
     if (Trim(line).empty()) continue;
     const std::vector<std::string> f = SplitFields(line);
     if (layout_ == kLeanTick) {
@@ -229,10 +320,15 @@ bool TradeFileReader::NextCsv(TradeTick& out) {
         ++rows_skipped_;  // flagged suspicious by the data vendor
         continue;
       }
+    } else if (layout_ == kTradesHeader) {
+      if (f.size() < min_fields_) {
+        Fail(line_, "columns", std::to_string(f.size()),
+             "expected at least " + std::to_string(min_fields_) + " (the header's columns)");
+      }
     } else if (f.size() < 3) {
       Fail(line_, "columns", std::to_string(f.size()), "expected unix_seconds,price,amount");
     }
-    Check(line_, out, f[0], f[1], f[2]);
+    Check(line_, out, f[time_col_], f[price_col_], f[amount_col_]);
     return true;
   }
   return false;

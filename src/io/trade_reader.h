@@ -19,7 +19,20 @@
 //                      taken as UTC as the candle reader does. Rows flagged
 //                      suspicious (6th field 1) are skipped and counted.
 //                      Prices are divided by price_divisor (see there).
-// Detection: a first non-blank character '[' is freqtrade-json; a file
+//   "trades-header"    CSV with a header naming the columns (any order, case
+//                      and punctuation ignored, other columns such as id or
+//                      side ignored): a time column (time, timestamp, date,
+//                      datetime, ts, trade_time, created_at, ...), price
+//                      (price, rate) and amount (amount, qty, quantity, size,
+//                      volume, base_amount). Times are ISO text or unix
+//                      seconds / ms / µs / ns by magnitude, fractions of a
+//                      second allowed. TradeFileOptions' time_column,
+//                      price_column and amount_column name the columns of any
+//                      headed CSV instead (and select this layout).
+// Any of these may be inside a zip archive holding that one file (Lean's
+// 20131007_trade.zip): it is read as it decompresses.
+// Detection: a first non-blank character '[' is freqtrade-json; a first
+// line naming a price column is trades-header; a file
 // named YYYYMMDD... whose first field is an integer below 86,400,000 (ms in
 // a day) is lean-tick (a Lean quote file, "quote" in the name or 5 or 8
 // fields, is refused: candles are built from trades); otherwise
@@ -35,11 +48,11 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "io/candle_reader_text.h"
 #include "tradestore/trade_candles.h"
 
 namespace tradestore::io {
@@ -53,6 +66,12 @@ struct TradeFileOptions {
   // lean-tick only: the UTC midnight the millisecond offsets count from.
   // Unset: the YYYYMMDD prefix of the file name.
   std::optional<Timestamp> base_date;
+  // trades-header: the header names of the time, price and amount columns
+  // (compared case- and punctuation-insensitively). Setting any of them
+  // forces the trades-header layout; unset ones are found by the usual names.
+  std::optional<std::string> time_column;
+  std::optional<std::string> price_column;
+  std::optional<std::string> amount_column;
 };
 
 // Every layout name.
@@ -79,16 +98,20 @@ class TradeFileReader {
  private:
   bool NextCsv(TradeTick& out);
   void SetUpLeanTick(const TradeFileOptions& options);
+  void SetUpHeader(const TradeFileOptions& options);
   bool NextJson(TradeTick& out);
-  int GetChar();  // next byte or -1 at the end
+  int GetChar();                     // next byte or -1 at the end
+  bool ReadLine(std::string& line);  // the next physical line; counts line_
   [[noreturn]] void Fail(std::int64_t record, const std::string& field, const std::string& value,
                          const std::string& reason) const;
   void Check(std::int64_t record, TradeTick& t, const std::string& time_text,
              const std::string& price_text, const std::string& amount_text);
 
   std::string path_;
-  std::ifstream in_;
+  internal::BufferedFile in_;
   std::string layout_;
+  int time_col_ = 0, price_col_ = 1, amount_col_ = 2;  // CSV layouts
+  std::size_t min_fields_ = 3;
   bool detected_ = false;  // the layout was detected, not forced
   double divisor_ = 1;
   std::int64_t base_micros_ = 0;  // lean-tick: the day's midnight

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tradestore/error.h"
@@ -817,11 +818,49 @@ TEST_F(CandleReaderFileTest, LeanPriceScaleFromTheFolderOrSaid) {
   EXPECT_DOUBLE_EQ(ReadAll(copied, o).front().candle.open, 973100);
 }
 
+// Lean ships its data as zip archives of one CSV: read as they decompress,
+// the same candles as the extracted file (the file name still gives
+// lean-minute its date).
+TEST_F(CandleReaderFileTest, LeanZipArchivesReadLikeTheirCsv) {
+  for (const auto& [zip, csv, tf] :
+       {std::tuple{"ohlcv/lean/equity/usa/daily/spy.zip", "ohlcv/lean/equity/usa/daily/spy.csv",
+                   Timeframe::k1d},
+        std::tuple{"ohlcv/lean/crypto/coinbase/minute/btcusd/20180404_trade.zip",
+                   "ohlcv/lean/crypto/coinbase/minute/btcusd/20180404_btcusd_minute_trade.csv",
+                   Timeframe::k1m}}) {
+    SCOPED_TRACE(zip);
+    std::string zip_layout, csv_layout;
+    const auto from_zip = ReadAll(DataPath(zip), Tf(tf), &zip_layout);
+    const auto from_csv = ReadAll(DataPath(csv), Tf(tf), &csv_layout);
+    EXPECT_EQ(zip_layout, csv_layout);
+    ASSERT_EQ(from_zip.size(), from_csv.size());
+    ASSERT_FALSE(from_zip.empty());
+    for (std::size_t i = 0; i < from_zip.size(); ++i) {
+      ASSERT_EQ(from_zip[i].line, from_csv[i].line);
+      ASSERT_EQ(from_zip[i].candle.open_time, from_csv[i].candle.open_time);
+      ASSERT_EQ(from_zip[i].candle.open, from_csv[i].candle.open);
+      ASSERT_EQ(from_zip[i].candle.high, from_csv[i].candle.high);
+      ASSERT_EQ(from_zip[i].candle.low, from_csv[i].candle.low);
+      ASSERT_EQ(from_zip[i].candle.close, from_csv[i].candle.close);
+      ASSERT_EQ(from_zip[i].candle.volume, from_csv[i].candle.volume);
+    }
+  }
+  const std::string data = std::string(TRADESTORE_SOURCE_DIR) + "/tests/io/data/zip/";
+  EXPECT_EQ(ErrorOf(data + "two-files.zip", Tf(Timeframe::k1m)),
+            data +
+                "two-files.zip: a zip archive must hold exactly one file, this one holds 2: "
+                "a.csv, b.csv");
+  const std::string truncated = data + "20180404_truncated.zip";
+  EXPECT_EQ(ErrorOf(truncated, Tf(Timeframe::k1m))
+                .rfind(truncated + ": cannot read the zip archive: ", 0),
+            0u);
+}
+
 // Unprintable bytes in an error are escaped, never printed raw: a NUL used
 // to end the message (what() is a C string) and 0xFF reached the terminal.
 TEST_F(CandleReaderFileTest, ErrorsEscapeUnprintableBytes) {
   using namespace std::string_literals;
-  const std::string binary = Write("binary.csv", "PK\x03\x04\0\0\xff\xfe tail\tend\n"s);
+  const std::string binary = Write("binary.csv", "GIF\x03\x04\0\0\xff\xfe tail\tend\n"s);
   try {
     CandleFileReader reader(binary, Tf(Timeframe::k1m));
     ADD_FAILURE() << "detected " << reader.layout_name();
@@ -829,8 +868,12 @@ TEST_F(CandleReaderFileTest, ErrorsEscapeUnprintableBytes) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
     EXPECT_EQ(
         std::string(e.what()),
-        binary + R"(: cannot detect layout: first line 'PK\x03\x04\x00\x00\xff\xfe tail\tend')");
+        binary + R"(: cannot detect layout: first line 'GIF\x03\x04\x00\x00\xff\xfe tail\tend')");
   }
+  // The zip signature makes a file an archive; a broken one says so.
+  const std::string fake_zip = Write("fake.csv", "PK\x03\x04\0\0\xff\xfe tail\tend\n"s);
+  EXPECT_EQ(ErrorOf(fake_zip, Tf(Timeframe::k1m)),
+            fake_zip + ": cannot read the zip archive: Not a zip archive");
   // Valid UTF-8 stays readable; the excerpt is cut after 80 bytes, not at a NUL.
   const std::string utf8 = Write("utf8.txt", "größe\0"s + std::string(100, 'x') + "\n");
   EXPECT_EQ(

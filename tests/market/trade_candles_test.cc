@@ -160,8 +160,8 @@ TEST(TradeReader, LeanTickRefusalsAndTheImplausibleTimesOfAMisreadFile) {
                      ":1: field 'time' value '14430270': reads as 1970-06-17T00:24:30Z under "
                      "the detected layout 'unix-price-amount', which is implausible (before "
                      "1990); name the layout with --format if the file is right (layouts: "
-                     "freqtrade-json, unix-price-amount, lean-tick); Lean tick files count "
-                     "milliseconds since midnight: --format lean-tick");
+                     "freqtrade-json, unix-price-amount, lean-tick, trades-header); Lean tick "
+                     "files count milliseconds since midnight: --format lean-tick");
   io::TradeFileOptions o;
   o.format = "lean-tick";
   EXPECT_NE(error_of(renamed, o).find("needs base_date (--base-date)"), std::string::npos);
@@ -207,6 +207,112 @@ TEST(TradeReader, LeanTickRefusalsAndTheImplausibleTimesOfAMisreadFile) {
   o = {};
   o.price_divisor = -1;
   EXPECT_EQ(error_of(flagged, o), flagged + ": price_divisor must be a finite number > 0");
+  fs::remove_all(dir);
+}
+
+TEST(TradeReader, LeanTickZipReadsLikeItsCsv) {
+  const auto from_zip = LoadTrades(DataPath("trades/lean/equity/usa/tick/ibm/20131007_trade.zip"));
+  const auto from_csv =
+      LoadTrades(DataPath("trades/lean/equity/usa/tick/ibm/20131007_ibm_Trade_Tick.csv"));
+  ASSERT_EQ(from_zip.size(), 24293u);
+  ASSERT_EQ(from_zip.size(), from_csv.size());
+  for (std::size_t i = 0; i < from_zip.size(); ++i) {
+    ASSERT_EQ(from_zip[i].time, from_csv[i].time) << i;
+    ASSERT_EQ(from_zip[i].price, from_csv[i].price) << i;
+    ASSERT_EQ(from_zip[i].quantity, from_csv[i].quantity) << i;
+  }
+}
+
+// Exchange exports with a header: any column order, an id and other columns
+// ignored, ISO or epoch times; --columns names the columns of any headed CSV.
+TEST(TradeReader, HeadedTradeExportsAndNamedColumns) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "tradestore-headed-trades-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto write = [&dir](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return (dir / name).string();
+  };
+  const auto read = [](const std::string& path, io::TradeFileOptions o = {}) {
+    io::TradeFileReader r(path, o);
+    EXPECT_EQ(r.layout_name(), "trades-header");
+    std::vector<TradeTick> out;
+    TradeTick t;
+    while (r.Next(t)) out.push_back(t);
+    return out;
+  };
+  // Coinbase-style: trade_id,side,size,price,time (ISO with a fraction).
+  const std::string coinbase = write("coinbase.csv",
+                                     "trade_id,side,size,price,time\n"
+                                     "74,buy,0.01,27110.5,2023-03-01T00:00:01.250Z\n"
+                                     "75,sell,0.5,27109,2023-03-01T00:00:59Z\n");
+  auto t = read(coinbase);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].time, Timestamp::FromCivil(2023, 3, 1, 0, 0, 1) + 250'000);
+  EXPECT_EQ(t[0].price, 27110.5);
+  EXPECT_EQ(t[0].quantity, 0.01);
+  EXPECT_EQ(t[1].quantity, 0.5);
+  // Binance-style names, epoch milliseconds, quoted fields, CRLF.
+  const std::string binance =
+      write("binance.csv",
+            "\"id\",\"price\",\"qty\",\"quoteQty\",\"time\",\"isBuyerMaker\"\r\n"
+            "\"1\",\"0.0016\",\"12\",\"0.0192\",\"1570795200123\",\"true\"\r\n");
+  t = read(binance);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].time, Timestamp::FromMillis(1570795200123));
+  EXPECT_EQ(t[0].quantity, 12);
+  // Unusual names: detection finds no time column; --columns names them.
+  const std::string odd = write("odd.csv", "n,when,price,filled\n1,1677628800.5,10,2\n");
+  try {
+    read(odd);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              odd +
+                  ":1: field 'columns' value 'n,when,price,filled': no time column; name it "
+                  "with --columns time=NAME");
+  }
+  io::TradeFileOptions o;
+  o.time_column = "When";
+  o.amount_column = "filled";
+  t = read(odd, o);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].time, Timestamp::FromSeconds(1677628800) + 500'000);
+  EXPECT_EQ(t[0].quantity, 2);
+  o.amount_column = "size";
+  try {
+    read(odd, o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no amount column named 'size'"), std::string::npos)
+        << e.what();
+  }
+  // A bad time and a short row name their line and field.
+  const std::string bad =
+      write("bad.csv", "time,price,amount\n2023-03-01T00:00:00Z,1,1\nyesterday,1,1\n");
+  try {
+    read(bad);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              bad +
+                  ":3: field 'time' value 'yesterday': not a time (ISO 8601 or unix "
+                  "seconds/milliseconds)");
+  }
+  const std::string short_row = write("short.csv", "id,time,price,amount\n1,1677628800,5\n");
+  try {
+    read(short_row);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), short_row +
+                                         ":2: field 'columns' value '3': expected at "
+                                         "least 4 (the header's columns)");
+  }
+  o = {};
+  o.format = "unix-price-amount";
+  o.time_column = "time";
+  EXPECT_THROW(io::TradeFileReader(coinbase, o), Error);
   fs::remove_all(dir);
 }
 
