@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
+#include "tradestore/text.h"
 
 namespace tradestore::cli {
 
@@ -71,6 +72,19 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : ExitCode(ErrorKind::kInvalidArgument);
   }
   try {
+    // Text enters the store only as valid UTF-8 without NUL (tradestore/text.h):
+    // an argument that breaks the rule is refused before anything runs.
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      if (!FindInvalidText(arg)) continue;
+      std::string field = "argument " + std::to_string(i);
+      if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
+        field += " (" + std::string(arg.substr(0, arg.find('='))) + "=)";
+      } else if (i > 1 && std::string_view(argv[i - 1]).starts_with("--")) {
+        field += " (after " + std::string(argv[i - 1]) + ")";
+      }
+      CheckText(field, arg);
+    }
     return run ? run() : 0;
   } catch (const Error& e) {
     std::cerr << "tradestore: " << ToString(e.kind()) << ": " << e.what();

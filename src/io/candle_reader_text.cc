@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "tradestore/error.h"
+#include "tradestore/text.h"
 
 namespace tradestore::io::internal {
 namespace {
@@ -231,39 +232,6 @@ std::optional<std::int64_t> ParseZone(Cursor& c) noexcept {
   }
   if (*hours > 23 || minutes > 59) return std::nullopt;
   return sign * static_cast<std::int64_t>(*hours * 60 + minutes) * 60 * kMicrosPerSecond;
-}
-
-}  // namespace
-
-namespace {
-
-// The length of the valid UTF-8 sequence starting at s[i] (a multi-byte
-// one: 2 to 4), or 0 when there is none: overlong forms, surrogates and code
-// points above U+10FFFF are not valid.
-std::size_t Utf8SequenceAt(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return n;
 }
 
 }  // namespace

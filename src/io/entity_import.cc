@@ -14,6 +14,7 @@
 #include "store/entities.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
+#include "tradestore/text.h"
 
 namespace tradestore {
 namespace {
@@ -436,6 +437,9 @@ ImportSummary ImportEntity(Store& store, std::string_view entity, const std::str
       if (!r.cells[i]) {
         row.emplace_back(std::monostate{});
         continue;
+      }
+      if (FindInvalidText(*r.cells[i])) {
+        CheckText(fmt::format("{}:{}: field '{}'", file, r.line, raw.columns[i]), *r.cells[i]);
       }
       row.push_back(io::ParseValue(*r.cells[i], kinds[i], error));
       if (!error.empty()) io::ThrowAt(file, r.line, raw.columns[i], *r.cells[i], error);

@@ -556,6 +556,44 @@ TEST_F(CliTest, BacktestWithABadOptionRecordsNothingAndTheBotNameStaysFree) {
   EXPECT_EQ(ParseJson(r)["bot"], "retry-me");
 }
 
+// Text that is not UTF-8 (or holds a NUL) used to be stored, after which
+// every JSON output of the store failed with exit 70. It is refused where it
+// enters, naming where it was, and nothing is written.
+TEST_F(CliTest, InvalidUtf8IsRefusedAtTheCommandLineAndInImports) {
+  RunResult r = Import("kraken/BTC_USDC/XBTUSDC_1440.csv", "BTCUSDC",
+                       {"--venue", "kraken", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Run({"backtest", "--symbol", "BTCUSDC", "--timeframe", "1d", "--fast", "3", "--slow", "8",
+           "--bot", "caf\xe9"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("argument 11 (after --bot): not valid UTF-8 text: byte 0xe9 at offset 3 "
+                       "('caf\\xe9')"),
+            std::string::npos)
+      << r;
+  r = Run({"import", "candles", DataPath("kraken/BTC_USDC/XBTUSDC_1440.csv"),
+           "--symbol=BTC\xc0\xafUSD", "--timeframe", "1d"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("(--symbol=): not valid UTF-8 text: byte 0xc0"), std::string::npos) << r;
+  r = Run({"show", "bots", "--json", "--include-test"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ParseJson(r), json::array());
+  EXPECT_EQ(Instruments().size(), 1u);
+
+  // An entity file: the line and the field are named, nothing is imported.
+  const fs::path bots = dir_ / "bots.csv";
+  std::ofstream(bots, std::ios::binary) << "id,name\n1,good\n2,ba\xff"
+                                           "d\n";
+  r = Run({"import", "bots", bots.string()});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find(bots.string() + ":3: field 'name': not valid UTF-8 text: byte 0xff at "
+                                       "offset 2 ('ba\\xff')"),
+            std::string::npos)
+      << r;
+  r = Run({"show", "bots", "--json", "--include-test"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ParseJson(r), json::array());
+}
+
 // --venue may be left out when exactly one instrument has the symbol; when
 // several venues list it the backtest is refused, naming them.
 TEST_F(CliTest, BacktestVenueIsOptionalUnlessTheSymbolIsAmbiguous) {

@@ -9,6 +9,7 @@
 #include "sql/connection.h"
 #include "sql/postgres/pg_connection.h"
 #include "sql/sqlite/sqlite_connection.h"
+#include "sql/text_check.h"
 #include "support/pg_harness.h"
 #include "tradestore/error.h"
 
@@ -171,6 +172,54 @@ TEST(PgBulkWriter, BadValueIsATypedErrorAndTheUnitOfWorkRollsBack) {
   auto& st = c->Prepare("SELECT count(*) FROM bulk_items");
   ASSERT_TRUE(st.Step());
   EXPECT_EQ(st.GetInt64(0), 0);
+}
+
+// Invalid UTF-8 or a NUL never reaches a table, on either driver: a bound
+// parameter or a bulk value is refused naming the column it was meant for.
+TEST_P(BulkWriterTest, InvalidTextIsRefusedNamingTheColumn) {
+  using namespace std::string_literals;
+  auto c = Open();
+  CreateTable(*c);
+  const auto error_of = [](auto&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of([&] {
+              c->Prepare("INSERT INTO bulk_items (id, label, amount) VALUES (?, ?, ?)")
+                  .Bind(1, std::int64_t{1})
+                  .Bind(2, "bad\xff"s);
+            }),
+            "text for column 'label': not valid UTF-8 text: byte 0xff at offset 3 ('bad\\xff')");
+  EXPECT_EQ(error_of([&] {
+              c->Prepare("UPDATE bulk_items SET label = ? WHERE id = ?").Bind(1, "a\0b"s);
+            }),
+            "text for column 'label': text holds a NUL byte at offset 1 ('a\\x00')");
+  {
+    Transaction t(*c);  // rolled back: the writer is abandoned
+    auto w = c->BeginBulkUpsert(Spec());
+    EXPECT_NE(error_of([&] { w->Add(std::int64_t{7}).Add("ok\xC0\xAF"s); }).find("column 'label'"),
+              std::string::npos);
+  }
+  Statement& count = c->Prepare("SELECT count(*) FROM bulk_items");
+  ASSERT_TRUE(count.Step());
+  EXPECT_EQ(count.GetInt64(0), 0);
+}
+
+TEST(ParameterColumn, FromAssignmentsAndValuesLists) {
+  EXPECT_EQ(ParameterColumn("UPDATE t SET a = ?1, b=?2 WHERE c = ?3", 2), "b");
+  EXPECT_EQ(ParameterColumn("UPDATE trading.bots SET status = $12 WHERE id = $1", 12), "status");
+  EXPECT_EQ(ParameterColumn("INSERT INTO s.t (x, y, \"z\") VALUES (?1, lower(?2), ?3)", 3), "z");
+  EXPECT_EQ(ParameterColumn("INSERT INTO t (x, y) VALUES (?1, ?2), (?3, ?4)", 4), "y");
+  EXPECT_EQ(ParameterColumn("INSERT INTO t (x, y) VALUES (?1, ?12)", 1), "x");
+  EXPECT_FALSE(ParameterColumn("SELECT * FROM t WHERE f(?1)", 1));
+  EXPECT_FALSE(ParameterColumn("SELECT 1", 3));
+  EXPECT_EQ(ParameterColumn("INSERT INTO t (x, y) VALUES (?, ?) ON CONFLICT (x) DO NOTHING", 2),
+            "y");
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, BulkWriterTest, ::testing::Values(false, true),

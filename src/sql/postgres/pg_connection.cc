@@ -19,7 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sql/text_check.h"
 #include "tradestore/error.h"
+#include "tradestore/text.h"
 
 namespace tradestore::sql {
 namespace {
@@ -170,6 +172,7 @@ class PgStatement final : public Statement {
     return *this;
   }
   Statement& Bind(int index, std::string_view value) override {
+    CheckBoundText(sql_.text, index, value);
     Slot(index).assign(value.data() != nullptr ? value.data() : "", value.size());
     return *this;
   }
@@ -903,6 +906,9 @@ class PgBulkWriter final : public BulkWriter {
   }
   BulkWriter& Add(std::string_view value) override {
     Field();
+    if (FindInvalidText(value)) {
+      CheckText("text for column '" + spec_.columns[column_ - 1] + "' of " + spec_.table, value);
+    }
     AppendCopyText(buffer_, value);
     return *this;
   }

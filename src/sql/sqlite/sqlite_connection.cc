@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sql/text_check.h"
 #include "tradestore/error.h"
 
 namespace tradestore::sql {
@@ -69,6 +70,7 @@ class SqliteStatement final : public Statement {
     return *this;
   }
   Statement& Bind(int index, std::string_view value) override {
+    CheckBoundText(sqlite3_sql(stmt_), index, value);
     // An empty view may have a null data(), which SQLite would store as NULL.
     const char* data = value.data() != nullptr ? value.data() : "";
     Check(sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
@@ -287,8 +289,10 @@ class SqliteBulkWriter final : public BulkWriter {
     return *this;
   }
   BulkWriter& Add(std::string_view value) override {
+    const int index = Next();
+    CheckBoundText(sqlite3_sql(stmt_), index, value);
     const char* data = value.data() != nullptr ? value.data() : "";
-    Check(sqlite3_bind_text(stmt_, Next(), data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    Check(sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
   }
   BulkWriter& Add(const Decimal& value) override { return Add(std::string_view(value.ToString())); }
