@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "ops/ops_util.h"
 #include "store/ops_queries.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -102,18 +103,7 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
       throw InvalidArgument("unknown check '" + name + "'; the checks are: " + names);
     }
   }
-  if (!detail::IsPostgresUrl(url) && !url.starts_with("sqlite:")) {
-    throw InvalidArgument(
-        "store URL '" + url +
-        "' must start with sqlite: or postgresql:// (e.g. sqlite:tradestore-data)");
-  }
-  const auto files = detail::SqliteFilesOf(url);
-  if (!files.empty()) {
-    const std::filesystem::path root = files.size() == 1
-                                           ? std::filesystem::path(files[0].path)
-                                           : std::filesystem::path(files[0].path).parent_path();
-    if (!std::filesystem::exists(root)) throw NotFound("no store at " + root.string());
-  }
+  ops::RequireExisting(url);  // a check never creates a store
   CheckReport report;
   report.url = detail::RedactedUrl(url);
   report.backend = detail::IsPostgresUrl(url) ? "postgres" : "sqlite";

@@ -293,6 +293,10 @@ std::vector<CheckDefinition> Build() {
                true, Constraints});
   c.push_back(
       {"amcheck", "PostgreSQL amcheck bt_index_check of every B-tree index", true, Amcheck});
+  c.push_back(RowCheck("instrument-references",
+                       "every instrument a trading or analytics row names exists in the market "
+                       "database (a lost market.db leaves them dangling)",
+                       detail::InstrumentReferences));
   c.push_back(
       RowCheck("orphan-fills", "every fill belongs to an existing order", detail::OrphanFills));
   c.push_back(RowCheck("orphan-order-events", "every order event belongs to an existing order",

@@ -43,6 +43,14 @@ inline void RequireExisting(const std::string& url) {
                                          ? std::filesystem::path(files[0].path)
                                          : std::filesystem::path(files[0].path).parent_path();
   if (!std::filesystem::exists(root)) throw NotFound("no store at " + root.string());
+  if (files.size() > 1) {
+    bool any = false;
+    for (const auto& f : files) any = any || std::filesystem::exists(f.path);
+    if (!any) {
+      throw NotFound("no store at " + root.string() +
+                     " (the directory holds none of trading.db, market.db, analytics.db)");
+    }
+  }
 }
 
 inline std::string PgLocation(const std::string& db) {

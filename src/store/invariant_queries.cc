@@ -9,6 +9,7 @@
 
 #include "store/ledger_internal.h"
 #include "store/ops_queries.h"
+#include "store/table_io.h"
 #include "tradestore/error.h"
 #include "tradestore/timeframe.h"
 
@@ -43,6 +44,40 @@ struct FillRow {
   bool buy = false;
   Decimal quantity;
 };
+
+}  // namespace
+
+std::vector<RowFinding> InstrumentReferences(StoreImpl& store) {
+  std::vector<RowFinding> out;
+  sql::Statement& exists =
+      store.connection(Database::kMarket).Prepare("SELECT 1 FROM market.instruments WHERE id = ?");
+  for (const TableInfo& t : StoreTables()) {
+    if (t.database == Database::kMarket) continue;
+    const bool has = std::any_of(t.columns.begin(), t.columns.end(),
+                                 [](const ColumnInfo& c) { return c.name == "instrument_id"; });
+    if (!has) continue;
+    sql::Statement& ids = store.connection(t.database)
+                              .Prepare("SELECT instrument_id, count(*) FROM " + t.QualifiedName() +
+                                       " WHERE instrument_id IS NOT NULL GROUP BY instrument_id "
+                                       "ORDER BY instrument_id");
+    std::vector<std::pair<std::int64_t, std::int64_t>> counts;
+    while (ids.Step()) counts.emplace_back(ids.GetInt64(0), ids.GetInt64(1));
+    ids.Reset();
+    for (const auto& [id, rows] : counts) {
+      exists.Bind(1, id);
+      const bool found = exists.Step();
+      exists.Reset();
+      if (found) continue;
+      out.push_back({t.QualifiedName(), fmt::format("instrument_id={}", id),
+                     fmt::format("{} row(s) refer to instrument {}, which market.instruments does "
+                                 "not have (a lost or replaced market database?)",
+                                 rows, id)});
+    }
+  }
+  return out;
+}
+
+namespace {
 
 // Every fill, grouped by (bot, account, instrument), in time order.
 std::map<Key3, std::vector<FillRow>> FillsByPosition(StoreImpl& store) {

@@ -145,6 +145,10 @@ struct RowFinding {
 };
 
 std::vector<RowFinding> OrphanFills(StoreImpl& store);
+// Rows of the trading and analytics databases whose instrument_id names no
+// row of market.instruments (on SQLite a separate file: a lost or replaced
+// market.db): one finding per table and missing instrument, with the count.
+std::vector<RowFinding> InstrumentReferences(StoreImpl& store);
 // Bots whose counters (trading.bot_counters, kept by triggers) differ from
 // the counts of their fills and closed trades.
 std::vector<RowFinding> BotCounterMismatches(StoreImpl& store);

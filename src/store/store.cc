@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "sql/migrations.h"
 #include "sql/postgres/pg_connection.h"
@@ -121,6 +122,24 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     paths_[0] = paths_[1] = paths_[2] = path == ":memory:" ? "" : path;
     connections_[0] = sql::OpenSqlite(path, parsed.options);
   } else {
+    // A directory store is its three databases: one missing (market.db
+    // deleted or never copied) must not be replaced by an empty one, which
+    // would leave orders and fills naming instruments that no longer exist.
+    // None there: a new store.
+    std::vector<std::string> present, missing;
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = std::string(kDatabaseNames[i]) + ".db";
+      std::error_code ec;
+      (fs::exists(fs::path(path) / name, ec) ? present : missing).push_back(name);
+    }
+    if (!present.empty() && !missing.empty()) {
+      std::string list;
+      for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+      throw NotFound("store '" + path + "' is missing " + list +
+                     " (a directory store holds trading.db, market.db and analytics.db): "
+                     "restore it from a backup (tradestore restore), or move the store's "
+                     "files away to start a new one");
+    }
     for (int i = 0; i < 3; ++i) {
       paths_[i] = (fs::path(path) / (std::string(kDatabaseNames[i]) + ".db")).string();
       sql::SqliteOptions db_options = parsed.options;

@@ -594,6 +594,55 @@ TEST_F(CliTest, InvalidUtf8IsRefusedAtTheCommandLineAndInImports) {
   EXPECT_EQ(ParseJson(r), json::array());
 }
 
+// A directory store with market.db gone used to get an empty one from the
+// next command, after which `check` said all was well while orders and fills
+// named instruments that no longer existed.
+TEST_F(CliTest, AMissingMarketDbIsAnErrorAndCheckFindsDanglingInstruments) {
+  RunResult r = Import("kraken/BTC_USDC/XBTUSDC_1440.csv", "BTCUSDC",
+                       {"--venue", "kraken", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Run({"backtest", "--symbol", "BTCUSDC", "--timeframe", "1d", "--fast", "3", "--slow", "8"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Run({"check", "--only", "instrument-references"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+
+  const fs::path market = store_dir_ / "market.db";
+  const fs::path saved = dir_ / "market.db.saved";
+  fs::rename(market, saved);
+  for (const char* suffix : {"-wal", "-shm"}) fs::remove(market.string() + suffix);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"status"}, {"show", "orders"}, {"instruments"}}) {
+    r = Run(args);
+    EXPECT_NE(r.exit_code, 0) << r;
+    EXPECT_NE(r.out.find("is missing market.db") + r.err.find("is missing market.db"),
+              2 * std::string::npos)
+        << r;
+    EXPECT_FALSE(fs::exists(market)) << args[0] << " created market.db";
+  }
+  r = Run({"check"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.out.find("is missing market.db"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(market));
+
+  // Another store's market.db in its place: the instruments the trading
+  // rows name are not there, and check says so.
+  const fs::path other = dir_ / "other-store";
+  r = RunCli({"instruments", "--store", "sqlite:" + other.string()}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  fs::copy_file(other / "market.db", market);
+  r = Run({"check", "--only", "instrument-references", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.out.find("which market.instruments does not have"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("trading.orders"), std::string::npos) << r;
+
+  // An empty directory is no store for status or check (they create none).
+  const fs::path empty = dir_ / "empty-dir";
+  fs::create_directories(empty);
+  r = RunCli({"status", "--store", "sqlite:" + empty.string()}, dir_);
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_TRUE(fs::is_empty(empty));
+}
+
 // --venue may be left out when exactly one instrument has the symbol; when
 // several venues list it the backtest is refused, naming them.
 TEST_F(CliTest, BacktestVenueIsOptionalUnlessTheSymbolIsAmbiguous) {
