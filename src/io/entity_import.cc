@@ -12,6 +12,7 @@
 
 #include "io/export_format.h"
 #include "store/entities.h"
+#include "store/ops_queries.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 #include "tradestore/text.h"
@@ -452,9 +453,30 @@ ImportSummary ImportEntity(Store& store, std::string_view entity, const std::str
     progress = [&](std::size_t done) { options.progress(static_cast<std::int64_t>(done), total); };
   }
   if (!rows.empty()) {
+    // Orders and fills must meet the rules that hold in every state of the
+    // store (check fill-rules), over the rows already there and the new
+    // ones: an over-filled order is refused here, not found by check later.
+    std::function<void()> rules;
+    if (table.QualifiedName() == "trading.orders" || table.QualifiedName() == "trading.fills") {
+      rules = [&store, &file, &entity] {
+        const std::vector<detail::RowFinding> found = detail::FillRuleViolations(store.impl());
+        if (found.empty()) return;
+        std::string list;
+        for (std::size_t i = 0; i < found.size() && i < 5; ++i) {
+          list += fmt::format("{}{} {}: {}", i == 0 ? "" : "; ", found[i].table, found[i].row,
+                              found[i].message);
+        }
+        throw Conflict(fmt::format(
+            "{}: importing {} would break the rules of orders and fills ({} problem{}: {}{}); "
+            "nothing was imported",
+            file, entity, found.size(), found.size() == 1 ? "" : "s", list,
+            found.size() > 5 ? "; ..." : ""));
+      };
+    }
     detail::InsertEntityRows(
         store.impl(), table, raw.columns, rows,
-        [&](std::size_t i) { return fmt::format("{}:{}", file, raw.rows[i].line); }, progress);
+        [&](std::size_t i) { return fmt::format("{}:{}", file, raw.rows[i].line); }, progress,
+        rules);
   }
   return ImportSummary{std::string(entity), table.QualifiedName(), file, *format, total};
 }

@@ -301,6 +301,11 @@ std::vector<CheckDefinition> Build() {
       RowCheck("orphan-fills", "every fill belongs to an existing order", detail::OrphanFills));
   c.push_back(RowCheck("orphan-order-events", "every order event belongs to an existing order",
                        detail::OrphanOrderEvents));
+  c.push_back(RowCheck("fill-rules",
+                       "orders have quantity > 0 and filled_quantity within it; fills have "
+                       "quantity and price > 0, their order's account, instrument and side, and "
+                       "never take it past its quantity",
+                       detail::FillRuleViolations));
   c.push_back(RowCheck("order-fills", "each order's filled_quantity equals the sum of its fills",
                        detail::OrderFillTotals));
   c.push_back(RowCheck("positions",

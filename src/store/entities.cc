@@ -286,7 +286,8 @@ std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
 void InsertEntityRows(StoreImpl& store, const TableInfo& table,
                       const std::vector<std::string>& columns, const std::vector<Row>& rows,
                       const std::function<std::string(std::size_t)>& where,
-                      const std::function<void(std::size_t)>& progress) {
+                      const std::function<void(std::size_t)>& progress,
+                      const std::function<void()>& before_commit) {
   for (const std::string& c : columns) {
     if (!HasColumn(table, c)) {
       throw InvalidArgument(fmt::format("{} has no column '{}'", table.QualifiedName(), c));
@@ -315,6 +316,7 @@ void InsertEntityRows(StoreImpl& store, const TableInfo& table,
       }
       if (progress && (i + 1) % 1000 == 0) progress(i + 1);
     }
+    if (before_commit) before_commit();
     tx.Commit();
   }
   if (progress) progress(rows.size());

@@ -91,11 +91,13 @@ std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
 // rows or none. A failing row's error is rethrown with the same kind,
 // prefixed by `where(i)` (e.g. "file.csv:12"). Afterwards moves the
 // identity sequence past the largest id (PostgreSQL). `progress(done)` is
-// called now and then.
+// called now and then. `before_commit`, when given, runs inside the unit of
+// work after the last row (it sees them); if it throws, nothing is written.
 void InsertEntityRows(StoreImpl& store, const TableInfo& table,
                       const std::vector<std::string>& columns, const std::vector<Row>& rows,
                       const std::function<std::string(std::size_t)>& where,
-                      const std::function<void(std::size_t)>& progress = {});
+                      const std::function<void(std::size_t)>& progress = {},
+                      const std::function<void()>& before_commit = {});
 
 // For the legacy importer's compensation: deletes the instruments with these
 // ids when no row of the market database refers to them. Never throws.

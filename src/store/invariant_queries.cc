@@ -176,6 +176,73 @@ std::vector<RowFinding> OrderFillTotals(StoreImpl& store) {
   return out;
 }
 
+std::vector<RowFinding> FillRuleViolations(StoreImpl& store) {
+  sql::Connection& c = store.connection(Database::kTrading);
+  struct OrderFacts {
+    std::int64_t account = 0, instrument = 0;
+    std::string side;
+    Decimal quantity, filled;
+  };
+  std::map<std::pair<std::int64_t, std::int64_t>, OrderFacts> orders;
+  std::vector<RowFinding> out;
+  {
+    sql::Statement& st = c.Prepare(
+        "SELECT bot_id, id, account_id, instrument_id, side, quantity, filled_quantity "
+        "FROM trading.orders ORDER BY id");
+    while (st.Step()) {
+      OrderFacts& o = orders[{st.GetInt64(0), st.GetInt64(1)}];
+      o.account = st.GetInt64(2);
+      o.instrument = st.GetInt64(3);
+      o.side = st.GetText(4);
+      o.quantity = st.GetDecimal(5);
+      o.filled = st.GetDecimal(6);
+      const std::string row = fmt::format("id={}", st.GetInt64(1));
+      if (!o.quantity.IsPositive()) {
+        out.push_back(
+            {"trading.orders", row, fmt::format("quantity is {}, not > 0", o.quantity.ToString())});
+      } else if (o.filled.IsNegative() || o.filled > o.quantity) {
+        out.push_back({"trading.orders", row,
+                       fmt::format("filled_quantity {} is outside 0..quantity {}",
+                                   o.filled.ToString(), o.quantity.ToString())});
+      }
+    }
+    st.Reset();
+  }
+  std::map<std::pair<std::int64_t, std::int64_t>, Decimal> sums;
+  sql::Statement& st = c.Prepare(
+      "SELECT id, bot_id, order_id, account_id, instrument_id, side, quantity, price FROM "
+      "trading.fills ORDER BY id");
+  while (st.Step()) {
+    const std::string row = fmt::format("id={}", st.GetInt64(0));
+    const auto key = std::pair{st.GetInt64(1), st.GetInt64(2)};
+    const Decimal quantity = st.GetDecimal(6), price = st.GetDecimal(7);
+    if (!quantity.IsPositive() || !price.IsPositive()) {
+      out.push_back({"trading.fills", row,
+                     fmt::format("quantity {} and price {} must both be > 0", quantity.ToString(),
+                                 price.ToString())});
+    }
+    const auto it = orders.find(key);
+    if (it == orders.end()) continue;  // orphan-fills reports it
+    const OrderFacts& o = it->second;
+    if (st.GetInt64(3) != o.account || st.GetInt64(4) != o.instrument || st.GetText(5) != o.side) {
+      out.push_back({"trading.fills", row,
+                     fmt::format("account {}, instrument {}, side {} differ from its order {}'s "
+                                 "({}, {}, {})",
+                                 st.GetInt64(3), st.GetInt64(4), st.GetText(5), key.second,
+                                 o.account, o.instrument, o.side)});
+    }
+    Decimal& sum = sums[key];
+    sum += quantity;
+    if (sum > o.quantity) {
+      out.push_back({"trading.fills", row,
+                     fmt::format("takes order {}'s fills to {}, more than its quantity {}",
+                                 key.second, sum.ToString(), o.quantity.ToString())});
+    }
+  }
+  st.Reset();
+  return out;
+}
+
 std::vector<RowFinding> PositionNets(StoreImpl& store) {
   std::map<Key3, Decimal> nets;
   for (const auto& [key, fills] : FillsByPosition(store)) {

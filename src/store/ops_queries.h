@@ -145,6 +145,12 @@ struct RowFinding {
 };
 
 std::vector<RowFinding> OrphanFills(StoreImpl& store);
+// Rules every order and fill meets in any state of the store (unlike the
+// totals, which hold only once all of an order's fills are in): quantity >
+// 0 and 0 <= filled_quantity <= quantity for orders; quantity and price > 0,
+// the order's account, instrument and side, and the order's fills summing
+// to at most its quantity, for fills.
+std::vector<RowFinding> FillRuleViolations(StoreImpl& store);
 // Rows of the trading and analytics databases whose instrument_id names no
 // row of market.instruments (on SQLite a separate file: a lost or replaced
 // market.db): one finding per table and missing instrument, with the count.

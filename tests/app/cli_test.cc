@@ -643,6 +643,64 @@ TEST_F(CliTest, AMissingMarketDbIsAnErrorAndCheckFindsDanglingInstruments) {
   EXPECT_TRUE(fs::is_empty(empty));
 }
 
+// An entity import used to accept a fill of 123.456 on an order of 0.598
+// (exit 0, and `check` failed afterwards). Orders and fills meet the rules
+// that hold in every state of the store, or nothing is imported.
+TEST_F(CliTest, ImportedFillsThatOverfillTheirOrderAreRefusedWhole) {
+  RunResult r = Import("kraken/BTC_USDC/XBTUSDC_1440.csv", "BTCUSDC",
+                       {"--venue", "kraken", "--timeframe", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Run({"backtest", "--symbol", "BTCUSDC", "--timeframe", "1d", "--fast", "3", "--slow", "8",
+           "--bot", "b"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const fs::path exported = dir_ / "fills.csv";
+  r = Run({"export", "fills", "--include-test", "--out", exported.string()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::ifstream in(exported);
+  std::string header, first;
+  std::getline(in, header);
+  std::getline(in, first);
+  const auto split = [](const std::string& line) {
+    std::vector<std::string> out(1);
+    for (char c : line) {
+      if (c == ',') {
+        out.emplace_back();
+      } else {
+        out.back().push_back(c);
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> names = split(header);
+  std::vector<std::string> cells = split(first);
+  ASSERT_EQ(names.size(), cells.size()) << header << "\n" << first;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == "id") cells[i] = "999999";
+    if (names[i] == "venue_fill_id") cells[i] = "extra-fill";
+    if (names[i] == "quantity") cells[i] = "123.456";
+  }
+  std::string row;
+  for (const std::string& c : cells) row += (row.empty() ? "" : ",") + c;
+  const fs::path bad = dir_ / "bad-fills.csv";
+  std::ofstream(bad) << header << "\n" << row << "\n";
+  r = Run({"show", "fills", "--include-test", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::size_t fills_before = ParseJson(r).size();
+
+  r = Run({"import", "fills", bad.string()});
+  EXPECT_EQ(r.exit_code, 4) << r;
+  EXPECT_NE(r.err.find(bad.string() + ": importing fills would break the rules of orders and "
+                                      "fills (1 problem: trading.fills id=999999: takes order"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("more than its quantity"), std::string::npos) << r;
+  r = Run({"show", "fills", "--include-test", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(ParseJson(r).size(), fills_before);
+  r = Run({"check"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+}
+
 // --venue may be left out when exactly one instrument has the symbol; when
 // several venues list it the backtest is refused, naming them.
 TEST_F(CliTest, BacktestVenueIsOptionalUnlessTheSymbolIsAmbiguous) {

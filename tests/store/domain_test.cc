@@ -933,6 +933,9 @@ TEST(DomainMigration, StoreAtVersionOneMigratesWithoutLosingData) {
        "entry_price, exit_price, quantity, gross_pnl, fees, net_pnl, mae, mfe, mode) VALUES "
        "(1, 1, 1, 1, 'buy', 2, 5, '100', '97.5', '1', '-2.5', '0', '-2.5', '3', '1', 'live');");
   sqlite3_close(db);
+  // A version-1 store had all three files (empty ones are empty databases).
+  std::ofstream(path + "/market.db").flush();
+  std::ofstream(path + "/analytics.db").flush();
 
   Store store = Store::Open("sqlite:" + path);
   const Bot bot = store.bots().Get(1);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "sql/migrations.h"
 #include "sql/postgres/pg_connection.h"
@@ -350,6 +351,10 @@ TEST_P(RecordsMigration, OldSnapshotsTakeTheirBotsProvenance) {
   // Build the older schema by hand: every migration before the records one.
   {
     std::filesystem::create_directories(dir.Sub("store"));
+    if (sqlite) {  // the older store's other two databases, empty
+      std::ofstream(dir.Sub("store") + "/market.db").flush();
+      std::ofstream(dir.Sub("store") + "/analytics.db").flush();
+    }
     auto c =
         sqlite ? sql::OpenSqlite(dir.Sub("store") + "/trading.db", {}) : sql::OpenPostgres(url);
     const char* dialect = sqlite ? "sqlite" : "postgres";
