@@ -9,6 +9,7 @@
 #include "store/query_util.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
+#include "tradestore/fill_accounting.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
@@ -373,24 +374,6 @@ void ValidateLedgerEntry(const LedgerEntry& entry) {
   }
 }
 
-std::string_view SystemAccountFor(LedgerEntryType type) {
-  switch (type) {
-    case LedgerEntryType::kDeposit:
-    case LedgerEntryType::kWithdrawal:
-    case LedgerEntryType::kTransfer:
-      return "system:external";
-    case LedgerEntryType::kFee:
-      return "system:fees";
-    case LedgerEntryType::kRealizedPnl:
-      return "system:pnl";
-    case LedgerEntryType::kFunding:
-      return "system:funding";
-    case LedgerEntryType::kAdjustment:
-      return "system:adjustments";
-  }
-  return "system:external";
-}
-
 // Inserts one leg and updates its account's balance. journal_id 0 = this
 // leg starts a journal (its id becomes the journal id). The caller holds the
 // account's lock.
@@ -538,12 +521,12 @@ bool InsertCachedSystemLeg(StoreImpl& impl, const LedgerEntry& leg, std::string_
 
 }  // namespace
 
-LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry) {
+LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry,
+                                     std::string_view name) {
   LedgerEntry out = InsertLeg(impl, entry, 0);
-  // The balancing leg on the bot's system account for the type.
+  // The balancing leg on the bot's system account.
   LedgerEntry leg = out;
   leg.amount = -entry.amount;
-  const std::string_view name = SystemAccountFor(entry.type);
   if (impl.dialect() == sql::Dialect::kPostgres) {
     // Where writers are not serialized by the database (PostgreSQL), the
     // system account's lock orders the read-modify-write of its balance;
@@ -624,7 +607,7 @@ LedgerEntry LedgerRepository::Post(const LedgerEntry& entry) {
                           account.name + "') is a system account; post to a bot account");
   }
   detail::LockAccount(*impl_, entry.bot_id, entry.account_id);
-  LedgerEntry out = detail::PostValidatedLedgerEntry(*impl_, entry);
+  LedgerEntry out = detail::PostValidatedLedgerEntry(*impl_, entry, SystemAccountFor(entry.type));
   tx.Commit();
   return out;
 }

@@ -14,9 +14,6 @@ void ValidateLedgerEntry(const LedgerEntry& entry);
 // Names of system accounts start with this (ledger.h).
 inline constexpr std::string_view kSystemAccountPrefix = "system:";
 
-// The type's system account ("system:fees", ...); see ledger.h.
-std::string_view SystemAccountFor(LedgerEntryType type);
-
 // Inserts one leg of a journal and updates its account's balance (the
 // caller holds the account's lock). journal_id 0 starts a new journal (its
 // id is the leg's id); the returned entry carries the journal id.
@@ -30,14 +27,16 @@ void AdjustLocked(StoreImpl& impl, BotId bot, AccountId account, std::string_vie
                   const Decimal& delta, Timestamp time);
 
 // Posts a validated entry of an existing account and updates its balance,
-// with its balancing leg on the bot's system account for the type (created
-// on first use, locked before its balance is read).
+// with its balancing leg (-amount) on the bot's system account named
+// `system_account` (SystemAccountFor(entry.type), fill_accounting.h;
+// created on first use, locked before its balance is read).
 // The caller holds a transaction on the trading database: the fill path
 // posts inside its own unit of work, whose order (and foreign key) already
 // proves the account exists.
 // The balance row it reads is locked (Connection::ForUpdate) until the unit
 // of work ends.
-LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry);
+LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry,
+                                     std::string_view system_account);
 
 // Locks the account row until the unit of work ends (Connection::ForUpdate;
 // a no-op on SQLite, whose writers are serialized): every change of an

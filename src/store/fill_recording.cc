@@ -1,0 +1,208 @@
+// Fills: OrderRepository::RecordFill checks a reported fill against the
+// stored state, runs the pure accounting (AccountFill,
+// tradestore/fill_accounting.h) and writes its result (fill, order, position,
+// trade, signal outcome and ledger) in one unit of work.
+#include <string>
+#include <vector>
+
+#include "store/domain_queries.h"
+#include "store/execution_internal.h"
+#include "store/ledger_internal.h"
+#include "store/query_util.h"
+#include "store/store_impl.h"
+#include "tradestore/error.h"
+#include "tradestore/fill_accounting.h"
+#include "tradestore/store.h"
+
+namespace tradestore {
+
+using detail::BindRange;
+using detail::Database;
+using detail::RangeSql;
+
+namespace {
+
+constexpr std::string_view kFillColumns =
+    "id, bot_id, order_id, instrument_id, account_id, venue, venue_fill_id, side, quantity, "
+    "price, fee, fee_currency, liquidity, time, mode, is_test";
+
+Fill ReadFill(const sql::Statement& st) {
+  Fill f;
+  f.id = st.GetInt64(0);
+  f.bot_id = st.GetInt64(1);
+  f.order_id = st.GetInt64(2);
+  f.instrument_id = st.GetInt64(3);
+  f.account_id = st.GetInt64(4);
+  f.venue = st.GetText(5);
+  f.venue_fill_id = st.GetText(6);
+  f.side = ParseSide(st.GetText(7));
+  f.quantity = st.GetDecimal(8);
+  f.price = st.GetDecimal(9);
+  f.fee = st.GetDecimal(10);
+  f.fee_currency = st.GetText(11);
+  f.liquidity = ParseLiquidity(st.GetText(12));
+  f.time = st.GetTimestamp(13);
+  f.mode = ParseRunMode(st.GetText(14));
+  f.is_test = st.GetBool(15);
+  return f;
+}
+
+// Inserts the fill; false when (bot, venue, venue_fill_id) is already
+// recorded (the unique key answers in the same step). Sets f.id.
+bool InsertFill(sql::Connection& c, Fill& f) {
+  auto& ins = c.Prepare(
+      "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
+      "venue, venue_fill_id, side, quantity, price, fee, fee_currency, "
+      "liquidity, time, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (bot_id, venue, venue_fill_id) DO NOTHING RETURNING id");
+  ins.Bind(1, f.bot_id).Bind(2, f.order_id).Bind(3, f.account_id).Bind(4, f.instrument_id);
+  ins.Bind(5, f.venue).Bind(6, f.venue_fill_id).Bind(7, ToString(f.side)).Bind(8, f.quantity);
+  ins.Bind(9, f.price).Bind(10, f.fee).Bind(11, f.fee_currency).Bind(12, ToString(f.liquidity));
+  ins.Bind(13, f.time).Bind(14, ToString(f.mode)).Bind(15, f.is_test);
+  const bool inserted = ins.Step();
+  if (inserted) f.id = ins.GetInt64(0);
+  ins.Reset();
+  return inserted;
+}
+
+Fill LoadFill(sql::Connection& c, BotId bot, std::string_view venue,
+              std::string_view venue_fill_id) {
+  static const std::string kSql =
+      "SELECT " + std::string(kFillColumns) +
+      " FROM trading.fills WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?";
+  auto& st = c.Prepare(kSql);
+  st.Bind(1, bot).Bind(2, venue).Bind(3, venue_fill_id);
+  st.Step();
+  Fill out = ReadFill(st);
+  st.Reset();
+  return out;
+}
+
+// Posts a fill's journal: its first leg on the bot account and the
+// balancing leg on the named system account.
+LedgerEntry PostJournal(detail::StoreImpl& impl, const Journal& journal) {
+  if (journal.size() != 2 || !journal[0].system_account.empty() ||
+      journal[1].system_account.empty() || journal[0].entry.amount != -journal[1].entry.amount ||
+      journal[0].entry.currency != journal[1].entry.currency) {
+    throw Error(ErrorKind::kInternal, "fill journal is not a balanced pair of legs");
+  }
+  // The postings join the fill's unit of work directly: it already has its
+  // own savepoint, and the order's foreign key proves the account.
+  detail::ValidateLedgerEntry(journal[0].entry);
+  return detail::PostValidatedLedgerEntry(impl, journal[0].entry, journal[1].system_account);
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string FillsByBotTimeSql() {
+  return "SELECT " + std::string(kFillColumns) +
+         " FROM trading.fills WHERE bot_id = ? AND time >= ? AND time < ? ORDER BY time, id";
+}
+
+}  // namespace detail
+
+FillOutcome OrderRepository::RecordFill(const Fill& fill) {
+  ValidateFill(fill);
+  auto& c = impl_->connection(Database::kTrading);
+  sql::Transaction tx(c);
+  FillOutcome out;
+  const Order order = detail::LoadOrder(c, fill.bot_id, fill.order_id, /*lock=*/true);
+  const std::string& quote_asset = impl_->QuoteAsset(order.instrument_id);
+
+  // The fill. A repeated report of a recorded fill inserts nothing (the
+  // unique key bot_id, venue, venue_fill_id) and changes nothing.
+  Fill f = NormalizeFill(fill, order, quote_asset, Timestamp::Now());
+  if (!InsertFill(c, f)) {
+    out.duplicate = true;
+    out.fill = LoadFill(c, fill.bot_id, fill.venue, fill.venue_fill_id);
+    // A resend must report the same fill: a venue fill id reused with other
+    // values is a conflict, not a duplicate to ignore.
+    CheckResentFill(fill, f, out.fill);
+    out.order = order.id == out.fill.order_id ? order : Get(out.fill.bot_id, out.fill.order_id);
+    if (auto row = detail::LoadPositionRow(c, out.order.bot_id, out.order.account_id,
+                                           out.order.instrument_id)) {
+      out.position = row->position;
+    }
+    tx.Commit();
+    return out;
+  }
+  // Balances and positions of the account change below: take its lock
+  // first (see detail::LockAccount) where writers are not already serialized
+  // by the database (SQLite's BEGIN IMMEDIATE is; the order's foreign key
+  // proves the account exists). The order's state is checked first, after
+  // the insert, which this unit of work undoes if the check fails.
+  CheckFillable(order, f);
+  if (!c.ForUpdate().empty()) detail::LockAccount(*impl_, order.bot_id, order.account_id);
+  const auto position = detail::LoadPositionRow(c, order.bot_id, order.account_id,
+                                                order.instrument_id, /*lock=*/true);
+  FillEffect effect = AccountFill(order, position, f, quote_asset);
+  const Timestamp time = f.time;
+
+  // The order's reservation and event.
+  if (!effect.reservation_change.IsZero()) {
+    detail::AdjustLocked(*impl_, order.bot_id, order.account_id, quote_asset,
+                         effect.reservation_change, time);
+  }
+  detail::InsertOrderEvent(c, effect.order, effect.order_from_status, effect.order.status, time,
+                           effect.order_event_reason);
+  // The trade, the position and its event.
+  if (effect.closed_trade) effect.AssignTradeId(detail::InsertTrade(c, *effect.closed_trade));
+  detail::SavePositionRow(c, effect.position);
+  detail::InsertPositionEvent(c, effect.position_event);
+  // The signal that opened the trade learns how it ended, in this unit of
+  // work (SignalRepository::RecordOutcome sums every closed trade naming it).
+  const std::optional<Trade>& closed = effect.closed_trade;
+  if (closed && closed->signal_id) impl_->signals.RecordOutcome(f.bot_id, *closed->signal_id);
+
+  const Order& o = effect.order;
+  c.Prepare(
+       "UPDATE trading.orders SET filled_quantity = ?, average_fill_price = ?, status = ?, "
+       "updated_at = ?, reserved = ?, trade_id = ? WHERE bot_id = ? AND id = ?")
+      .Bind(1, o.filled_quantity)
+      .Bind(2, o.average_fill_price)
+      .Bind(3, ToString(o.status))
+      .Bind(4, time)
+      .Bind(5, o.reserved)
+      .Bind(6, o.trade_id)
+      .Bind(7, o.bot_id)
+      .Bind(8, o.id)
+      .Execute();
+
+  // The ledger: the fee and the realized P&L, each with its balancing leg.
+  for (const Journal& journal : effect.journals) {
+    out.ledger_entries.push_back(PostJournal(*impl_, journal));
+  }
+  out.fill = f;
+  out.order = o;
+  out.position = effect.position.position;
+  out.change = effect.change;
+  out.closed_trade = closed;
+  tx.Commit();
+  return out;
+}
+
+std::vector<Fill> OrderRepository::Fills(BotId bot, OrderId id) {
+  auto& st = impl_->connection(Database::kTrading)
+                 .Prepare("SELECT " + std::string(kFillColumns) +
+                          " FROM trading.fills WHERE bot_id = ? AND order_id = ? ORDER BY id");
+  st.Bind(1, bot).Bind(2, id);
+  std::vector<Fill> out;
+  while (st.Step()) out.push_back(ReadFill(st));
+  return out;
+}
+
+std::vector<Fill> OrderRepository::ListFills(BotId bot, const TimeRange& range) {
+  auto& st =
+      impl_->connection(Database::kTrading)
+          .Prepare("SELECT " + std::string(kFillColumns) + " FROM trading.fills WHERE bot_id = ?" +
+                   RangeSql("time", range) + " ORDER BY id");
+  st.Bind(1, bot);
+  BindRange(st, 2, range);
+  std::vector<Fill> out;
+  while (st.Step()) out.push_back(ReadFill(st));
+  return out;
+}
+
+}  // namespace tradestore
