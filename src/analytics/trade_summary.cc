@@ -117,7 +117,6 @@ class TradeAccumulator {
     }
     s_.longest_win_streak = std::max(s_.longest_win_streak, win_run_);
     s_.longest_loss_streak = std::max(s_.longest_loss_streak, loss_run_);
-    net_profit_ += t.net_pnl;
     total_fees_ += t.fees;
     if (t.gross_pnl.IsPositive()) gross_before_costs_ += t.gross_pnl;
     sum_mae_ += t.mae;
@@ -166,7 +165,8 @@ class TradeAccumulator {
     // The exact money sums, converted once.
     s.gross_profit = gross_profit_.ToDouble();
     s.gross_loss = gross_loss_.ToDouble();
-    s.net_profit = net_profit_.ToDouble();
+    // Breakeven trades add 0, so this is Σ net_pnl, exactly.
+    s.net_profit = (gross_profit_ + gross_loss_).ToDouble();
     s.total_fees = total_fees_.ToDouble();
     if (largest_win_) s.largest_win = largest_win_->ToDouble();
     if (largest_loss_) s.largest_loss = largest_loss_->ToDouble();
@@ -221,7 +221,7 @@ class TradeAccumulator {
   TradeSummary s_;
   std::size_t win_run_ = 0, loss_run_ = 0;
   Micros hold_all_ = 0, hold_win_ = 0, hold_loss_ = 0;
-  Decimal gross_profit_, gross_loss_, net_profit_, total_fees_, gross_before_costs_;
+  Decimal gross_profit_, gross_loss_, total_fees_, gross_before_costs_;
   std::optional<Decimal> largest_win_, largest_loss_;
   double sum_mae_ = 0.0, sum_mfe_ = 0.0, sum_mae_norm_ = 0.0, sum_mfe_norm_ = 0.0;
   double sum_mae_atr_ = 0.0, sum_mfe_atr_ = 0.0;
