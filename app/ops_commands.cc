@@ -12,8 +12,8 @@
 #include "tradestore/backup.h"
 #include "tradestore/check.h"
 #include "tradestore/prune.h"
-#include "tradestore/stats.h"
 #include "tradestore/status.h"
+#include "tradestore/storage_stats.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {

@@ -11,9 +11,8 @@
 
 #include "commands.h"
 #include "tradestore/error.h"
-#include "tradestore/statistics.h"
-#include "tradestore/statistics_input.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
+#include "tradestore/performance_report_input.h"
 #include "tradestore/store.h"
 #include "tradestore/tearsheet.h"
 
@@ -72,7 +71,7 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   }
 
   if (global.json) {
-    std::cout << ReportJson(in, stats, selection, options) << "\n";
+    std::cout << ReportJson(in, stats, selection) << "\n";
     return 0;
   }
   const std::vector<ReportTable> tables = BuildReportTables(stats);

@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "tradestore/error.h"
+#include "tradestore/performance_report.h"
 #include "tradestore/resample.h"
-#include "tradestore/statistics_suite.h"
 
 namespace {
 
@@ -103,6 +103,12 @@ Paired TimePaired(int reps, const std::function<void()>& ours, const std::functi
 // Keeps a value alive so the optimizer cannot drop the loop computing it.
 volatile double g_sink = 0.0;
 
+// An exact amount in hundredths: Cents(-4025) is -40.25.
+tradestore::Decimal Cents(std::int64_t cents) {
+  return tradestore::Decimal::FromUnits(static_cast<tradestore::Decimal::Rep>(cents) *
+                                        10'000'000'000'000'000);
+}
+
 std::vector<TradeSample> SyntheticTrades(std::size_t n, int years) {
   std::mt19937_64 rng(42);
   std::normal_distribution<double> pnl(15.0, 200.0);
@@ -121,15 +127,18 @@ std::vector<TradeSample> SyntheticTrades(std::size_t n, int years) {
                                                         static_cast<double>(n));
     t.exit_time = Timestamp(exit);
     t.entry_time = Timestamp(exit - static_cast<std::int64_t>(unit(rng) * 3 * kMicrosPerDay));
-    t.net_pnl = std::round(pnl(rng) * 100.0) / 100.0;
-    t.fees = 1.0 + std::round(unit(rng) * 500.0) / 100.0;
+    // Money in whole cents, exact (as a trade journal's Decimals).
+    const auto net_cents = static_cast<std::int64_t>(std::round(pnl(rng) * 100.0));
+    const auto fee_cents = 100 + static_cast<std::int64_t>(std::round(unit(rng) * 500.0));
+    t.net_pnl = Cents(net_cents);
+    t.fees = Cents(fee_cents);
     t.gross_pnl = t.net_pnl + t.fees;
     t.side = unit(rng) < 0.6 ? tradestore::Side::kBuy : tradestore::Side::kSell;
     t.entry_price = 100.0 + unit(rng) * 1000.0;
     t.mae = unit(rng) * 20.0;
     t.mfe = unit(rng) * 30.0;
     const double risk = 50.0 + unit(rng) * 150.0;
-    t.r_multiple = t.net_pnl / risk;
+    t.r_multiple = static_cast<double>(net_cents) / 100.0 / risk;
     t.mae_r = t.mae / 10.0;
     t.mfe_r = t.mfe / 10.0;
     t.strategy = strategies[i % 5];
@@ -155,18 +164,22 @@ std::vector<EquityPoint> SyntheticEquity(int years) {
   return curve;
 }
 
-// The floor: one pass reading every number the statistics read.
+// The floor: one pass reading every number the statistics read, the money
+// summed exactly (as the statistics do), the rest in double.
 double PlainPass(const std::vector<TradeSample>& trades, const std::vector<EquityPoint>& curve) {
   double sum = 0.0;
+  tradestore::Decimal money;
   for (const TradeSample& t : trades) {
-    sum += t.net_pnl + t.gross_pnl + t.fees + t.entry_price + t.mae + t.mfe +
-           static_cast<double>(t.exit_time - t.entry_time) + t.r_multiple.value_or(0.0) +
-           t.mae_r.value_or(0.0) + t.mfe_r.value_or(0.0) +
+    money += t.net_pnl;
+    money += t.gross_pnl;
+    money += t.fees;
+    sum += t.entry_price + t.mae + t.mfe + static_cast<double>(t.exit_time - t.entry_time) +
+           t.r_multiple.value_or(0.0) + t.mae_r.value_or(0.0) + t.mfe_r.value_or(0.0) +
            static_cast<double>(t.strategy.size() + t.instrument.size() + t.exit_reason.size() +
                                t.regime.size());
   }
   for (const EquityPoint& p : curve) sum += p.equity + static_cast<double>(p.time.micros());
-  return sum;
+  return sum + money.ToDouble();
 }
 
 std::vector<Candle> SyntheticCandles(std::size_t n) {

@@ -5,7 +5,8 @@
 // bookkeeping table analytics.analysis_watermarks).
 //
 // The statistics are computed in C++ by AnalyzeBot (analytics layer,
-// src/analytics/analyze.cc) with the functions of statistics.h; the SQL
+// src/analytics/analyze.cc) with the performance report of
+// performance_report.h; the SQL
 // lives in the store layer (src/store/persisted_analytics.cc). How they
 // relate to the analytics views of analytics_views.h: the views are exact
 // SQL aggregates (counts and Decimal sums per day and per bot) that need no
@@ -31,7 +32,7 @@
 
 #include "tradestore/bot.h"
 #include "tradestore/decimal.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 #include "tradestore/store.h"
 #include "tradestore/timestamp.h"
 
@@ -53,8 +54,8 @@ struct DailyPerformanceRow {
   std::optional<double> daily_return;
   // Cumulative to the day's end: SharpeRatio and SortinoRatio of the daily
   // returns so far (annualized with the run's periods_per_year), MaxDrawdown
-  // fraction of every curve point so far, WinRate and ProfitFactor of the
-  // trades so far.
+  // fraction of every curve point so far, win rate and profit factor
+  // (TradeSummary) of the trades so far.
   std::optional<double> sharpe;
   std::optional<double> sortino;
   std::optional<double> max_drawdown;
@@ -73,22 +74,26 @@ struct StrategyPerformanceRow {
   std::int64_t wins = 0;
   std::int64_t losses = 0;
   Decimal net_pnl;                      // exact sum
-  double gross_profit = 0;              // TradeStatistics, >= 0
+  double gross_profit = 0;              // TradeSummary (exact sum), >= 0
   double gross_loss = 0;                // <= 0
-  std::optional<double> win_rate;       // WinRate
+  std::optional<double> win_rate;       // TradeSummary::win_rate
   std::optional<double> profit_factor;  // ProfitFactor
-  std::optional<double> average_win;    // AverageWin
-  std::optional<double> average_loss;   // AverageLoss
-  std::optional<double> expectancy;     // Expectancy, currency per trade
+  std::optional<double> average_win;    // TradeSummary::average_win
+  std::optional<double> average_loss;   // TradeSummary::average_loss
+  std::optional<double> expectancy;     // TradeSummary::expectancy, currency per trade
   Timestamp first_exit_time;
   Timestamp last_exit_time;
   Timestamp updated_at;
 };
 
-// One pre-computed dashboard number of a bot: `metric` is a field name of
-// PerformanceReport (trade_count, win_rate, net_profit, profit_factor,
-// expectancy, ending_equity, total_return, annualized_return, max_drawdown,
-// max_drawdown_fraction, sharpe_ratio, sortino_ratio, ...).
+// One pre-computed dashboard number of a bot, from the performance report
+// (performance_report.h) of all its trades and its curve: `metric` is one of
+// trade_count, wins, losses, win_rate, net_profit, gross_profit, gross_loss,
+// total_fees, profit_factor, average_win, average_loss, expectancy
+// (TradeSummary's fields), starting_equity, ending_equity, total_return,
+// annualized_return (EquitySummary::cagr), max_drawdown,
+// max_drawdown_fraction (EquitySummary::max_drawdown), sharpe_ratio,
+// sortino_ratio and return_count (EquitySummary's fields).
 struct DashboardMetric {
   BotId bot_id = 0;
   std::string metric;

@@ -3,7 +3,7 @@
 // Takes a store URL (see store.h) rather than an open Store: status opens
 // the store WITHOUT migrating it (so it can report pending migrations and a
 // schema newer than this build), and reports a store that cannot be opened
-// as not connected instead of throwing. (stats and optimize: stats.h.)
+// as not connected instead of throwing. (stats and optimize: storage_stats.h.)
 //
 // Units: sizes in bytes; times Timestamp (µs UTC).
 // Thread safety: each call opens its own connections; calls may run in

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "tradestore/bot.h"
+#include "tradestore/performance_report.h"
+#include "tradestore/performance_report_input.h"
 #include "tradestore/report_table.h"
-#include "tradestore/statistics.h"
-#include "tradestore/statistics_input.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/statistic_functions.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore {
@@ -45,7 +45,7 @@ struct TearsheetData {
   // Drawdown from the running peak as a fraction <= 0 (-0.2 = 20 % below the
   // peak), sorted by time.
   std::vector<TearsheetPoint> drawdown;
-  // Monthly returns (statistics_suite.h), any order; at most one per
+  // Monthly returns (performance_report.h), any order; at most one per
   // (year, month).
   std::vector<MonthlyReturn> monthly_returns;
   // Net return of each closed trade, a fraction of its entry notional.
@@ -80,7 +80,7 @@ void WriteTearsheet(const TearsheetData& data, const std::string& path);
 std::string HtmlEscape(std::string_view text);
 
 // ---------------------------------------------------------------------------
-// Builders (read the store only through statistics_input.h).
+// Builders (read the store only through performance_report_input.h).
 
 // Fills a TearsheetData from a loaded selection and its statistics:
 // title = in.title; subtitle = the period of the equity curve; equity =

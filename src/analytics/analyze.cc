@@ -1,5 +1,7 @@
-// AnalyzeBot: computes the persisted analytics of a bot with statistics.h
-// and hands them to the store layer (src/store/persisted_analytics.cc).
+// AnalyzeBot: computes the persisted analytics of a bot with the performance
+// report's statistics (performance_report.h: SummarizeTrades,
+// SummarizeEquity) and hands them to the store layer
+// (src/store/persisted_analytics.cc).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,8 +16,9 @@
 #include "analytics/statistics_internal.h"
 #include "store/persisted_analytics_internal.h"
 #include "tradestore/error.h"
+#include "tradestore/performance_report.h"
 #include "tradestore/persisted_analytics.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 
 namespace tradestore {
 namespace {
@@ -24,7 +27,7 @@ Timestamp DayStart(Timestamp t) { return Timestamp(analytics_internal::UtcDay(t)
 
 StrategyPerformanceRow StrategyRow(const Bot& bot, const std::string& name,
                                    const std::vector<Trade>& trades, Timestamp now) {
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   StrategyPerformanceRow r;
   r.bot_id = bot.id;
   r.strategy = name;
@@ -36,11 +39,11 @@ StrategyPerformanceRow StrategyRow(const Bot& bot, const std::string& name,
   for (const Trade& t : trades) r.net_pnl += t.net_pnl;
   r.gross_profit = s.gross_profit;
   r.gross_loss = s.gross_loss;
-  r.win_rate = WinRate(s);
-  r.profit_factor = ProfitFactor(s.gross_profit, s.gross_loss);
-  r.average_win = AverageWin(s);
-  r.average_loss = AverageLoss(s);
-  r.expectancy = Expectancy(s);
+  r.win_rate = s.win_rate;
+  r.profit_factor = s.profit_factor;
+  r.average_win = s.average_win;
+  r.average_loss = s.average_loss;
+  r.expectancy = s.expectancy;
   // `trades` is in exit order (AnalyzeBot sorts, the grouping keeps it).
   r.first_exit_time = trades.front().exit_time;
   r.last_exit_time = trades.back().exit_time;
@@ -48,8 +51,10 @@ StrategyPerformanceRow StrategyRow(const Bot& bot, const std::string& name,
   return r;
 }
 
-std::vector<DashboardMetric> Dashboard(const Bot& bot, const PerformanceReport& p, Timestamp now) {
+std::vector<DashboardMetric> Dashboard(const Bot& bot, const TradeSummary& p,
+                                       const EquitySummary& e, Timestamp now) {
   const auto count = [](std::size_t n) { return std::optional<double>(static_cast<double>(n)); };
+  const std::optional<Drawdown>& dd = e.max_drawdown;
   const std::vector<std::pair<const char*, std::optional<double>>> values = {
       {"trade_count", count(p.trade_count)},
       {"wins", count(p.wins)},
@@ -63,15 +68,15 @@ std::vector<DashboardMetric> Dashboard(const Bot& bot, const PerformanceReport& 
       {"average_win", p.average_win},
       {"average_loss", p.average_loss},
       {"expectancy", p.expectancy},
-      {"starting_equity", p.starting_equity},
-      {"ending_equity", p.ending_equity},
-      {"total_return", p.total_return},
-      {"annualized_return", p.annualized_return},
-      {"max_drawdown", p.max_drawdown},
-      {"max_drawdown_fraction", p.max_drawdown_fraction},
-      {"sharpe_ratio", p.sharpe_ratio},
-      {"sortino_ratio", p.sortino_ratio},
-      {"return_count", count(p.return_count)},
+      {"starting_equity", e.starting_equity},
+      {"ending_equity", e.ending_equity},
+      {"total_return", e.total_return},
+      {"annualized_return", e.cagr},
+      {"max_drawdown", dd ? std::optional<double>(dd->max_drawdown) : std::nullopt},
+      {"max_drawdown_fraction", dd ? dd->max_drawdown_fraction : std::nullopt},
+      {"sharpe_ratio", e.sharpe_ratio},
+      {"sortino_ratio", e.sortino_ratio},
+      {"return_count", count(e.return_count)},
   };
   std::vector<DashboardMetric> out;
   for (const auto& [name, value] : values) {
@@ -151,6 +156,10 @@ AnalyzeResult AnalyzeBot(Store& store, BotId bot_id, const AnalyzeOptions& optio
   for (const PortfolioSnapshot& s : snapshots) days.insert(DayStart(s.time));
   std::size_t ci = 0, ti = 0;
   Decimal total_pnl;
+  // The trade statistics so far, one trade at a time (trades are in exit
+  // order).
+  const std::vector<TradeSample> samples = ToTradeSamples(trades);
+  analytics_internal::RunningTradeSummary trades_so_far;
   for (const Timestamp day : days) {
     const Timestamp next = day + kMicrosPerDay;
     DailyPerformanceRow row;
@@ -162,6 +171,7 @@ AnalyzeResult AnalyzeBot(Store& store, BotId bot_id, const AnalyzeOptions& optio
       if (snapshots[ci].time >= day) row.equity = snapshots[ci].equity;
     }
     for (; ti < trades.size() && trades[ti].exit_time < next; ++ti) {
+      trades_so_far.Add(samples[ti]);
       row.daily_pnl += trades[ti].net_pnl;
       ++row.trades;
       total_pnl += trades[ti].net_pnl;
@@ -171,16 +181,15 @@ AnalyzeResult AnalyzeBot(Store& store, BotId bot_id, const AnalyzeOptions& optio
     if (!full && day < *from) continue;
 
     const std::span<const EquityPoint> curve_so_far(curve.data(), ci);
-    const std::span<const Trade> trades_so_far(trades.data(), ti);
     if (const auto returns = DailyReturns(curve_so_far)) {
       if (row.equity && !returns->empty()) row.daily_return = returns->back();
       row.sharpe = SharpeRatio(*returns, ppy);
       row.sortino = SortinoRatio(*returns, ppy);
     }
     if (const auto dd = MaxDrawdown(curve_so_far)) row.max_drawdown = dd->max_drawdown_fraction;
-    const TradeStatistics ts = ComputeTradeStatistics(trades_so_far);
-    row.win_rate = WinRate(ts);
-    row.profit_factor = ProfitFactor(ts.gross_profit, ts.gross_loss);
+    const TradeSummary ts = trades_so_far.Summary();
+    row.win_rate = ts.win_rate;
+    row.profit_factor = ts.profit_factor;
     row.computed_at = now;
     update.daily.push_back(std::move(row));
   }
@@ -197,9 +206,7 @@ AnalyzeResult AnalyzeBot(Store& store, BotId bot_id, const AnalyzeOptions& optio
     update.strategies.push_back(StrategyRow(bot, name, list, now));
   }
 
-  PerformanceOptions perf;
-  perf.periods_per_year = ppy;
-  update.dashboard = Dashboard(bot, ComputePerformance(trades, curve, perf), now);
+  update.dashboard = Dashboard(bot, SummarizeTrades(samples), SummarizeEquity(curve, ppy), now);
 
   update.watermark.bot_id = bot.id;
   update.watermark.mode = bot.mode;

@@ -1,10 +1,10 @@
 // Maximum drawdown of an equity curve. Definition in
-// include/tradestore/statistics.h.
+// include/tradestore/statistic_functions.h.
 #include <optional>
 #include <span>
 
 #include "analytics/statistics_internal.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 
 namespace tradestore {
 

@@ -1,6 +1,6 @@
 // Equity statistics of the suite: SummarizeEquity, MonthlyReturns,
 // CombineEquityCurves. Formulas and sources are in
-// include/tradestore/statistics_suite.h.
+// include/tradestore/performance_report.h.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "analytics/statistics_internal.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
 
 namespace tradestore {
 

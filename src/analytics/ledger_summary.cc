@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
 
 namespace tradestore {
 

@@ -1,5 +1,5 @@
 // Daily returns, Sharpe and Sortino ratios, total and annualized return.
-// Formulas and sources are in include/tradestore/statistics.h.
+// Formulas and sources are in include/tradestore/statistic_functions.h.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "analytics/statistics_internal.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 
 namespace tradestore {
 
@@ -30,7 +30,7 @@ double Mean(std::span<const double> values) {
 }
 
 // Relative size below which a standard deviation is rounding noise; see
-// SharpeRatio in statistics.h.
+// SharpeRatio in statistic_functions.h.
 constexpr double kZeroVarianceTolerance = 1e-10;
 
 }  // namespace

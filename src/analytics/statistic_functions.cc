@@ -1,7 +1,9 @@
-// Single statistics on plain inputs: Wilson bound, payoff ratio, Kelly, SQN,
-// volatility, Calmar, recovery factor, Ulcer index, Omega, quantiles, tail
-// ratio, VaR, CVaR, skewness, kurtosis. Formulas and sources are in
-// include/tradestore/statistics_suite.h.
+// Single statistics on plain inputs: profit factor, Wilson bound, payoff
+// ratio, Kelly, SQN, volatility, Calmar, recovery factor, Ulcer index, Omega,
+// quantiles, tail ratio, VaR, CVaR, skewness, kurtosis. Formulas and sources
+// are in include/tradestore/statistic_functions.h.
+#include "tradestore/statistic_functions.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 
 #include "analytics/statistics_internal.h"
 #include "tradestore/error.h"
-#include "tradestore/statistics_suite.h"
 
 namespace tradestore {
 
@@ -97,6 +98,13 @@ std::optional<double> WilsonLowerBound(std::size_t wins, std::size_t n, double z
   const double centre = p + z2 / (2.0 * nn);
   const double margin = z * std::sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn));
   return std::max(0.0, (centre - margin) / (1.0 + z2 / nn));
+}
+
+std::optional<double> ProfitFactor(double gross_profit, double gross_loss) {
+  if (gross_loss == 0.0) return std::nullopt;
+  // |gross_loss|: accepts the loss sum either as the negative sum it is or
+  // already made positive.
+  return gross_profit / std::abs(gross_loss);
 }
 
 std::optional<double> PayoffRatio(std::optional<double> average_win,

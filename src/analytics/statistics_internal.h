@@ -2,12 +2,13 @@
 // of the public API.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
-#include "tradestore/statistics.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore::analytics_internal {
@@ -34,6 +35,26 @@ constexpr std::int64_t UtcDay(Timestamp t) noexcept {
 // returns the breakdowns and sets `total`. Throws like SummarizeTrades.
 std::vector<Breakdown> SummarizeWithBreakdowns(std::span<const TradeSample> trades,
                                                TradeSummary& total);
+
+// SummarizeTrades one trade at a time, for cumulative statistics (the
+// persisted analytics' daily rows): Add the trades in exit order; Summary()
+// is SummarizeTrades of the trades added so far, in O(1). Add throws like
+// SummarizeTrades (the index it names counts the trades added).
+class RunningTradeSummary {
+ public:
+  RunningTradeSummary();
+  ~RunningTradeSummary();
+  RunningTradeSummary(const RunningTradeSummary&) = delete;
+  RunningTradeSummary& operator=(const RunningTradeSummary&) = delete;
+
+  void Add(const TradeSample& trade);
+  TradeSummary Summary() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::size_t count_ = 0;
+};
 
 // A civil UTC date (proleptic Gregorian) of a day count since 1970-01-01
 // (H. Hinnant's civil_from_days algorithm).

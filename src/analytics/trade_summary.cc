@@ -1,12 +1,13 @@
 // Trade statistics of the suite in one pass (SummarizeTrades), the adapter
 // from Trade, and breakdowns. Formulas and sources are in
-// include/tradestore/statistics_suite.h.
+// include/tradestore/performance_report.h.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -17,15 +18,15 @@
 
 #include "analytics/statistics_internal.h"
 #include "tradestore/error.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
 
 namespace tradestore {
 
 TradeSample ToTradeSample(const Trade& trade, const std::string& instrument) {
   TradeSample s;
-  s.net_pnl = trade.net_pnl.ToDouble();
-  s.gross_pnl = trade.gross_pnl.ToDouble();
-  s.fees = trade.fees.ToDouble();
+  s.net_pnl = trade.net_pnl;
+  s.gross_pnl = trade.gross_pnl;
+  s.fees = trade.fees;
   s.side = trade.side;
   s.entry_time = trade.entry_time;
   s.exit_time = trade.exit_time;
@@ -64,9 +65,6 @@ inline void CheckFinite(double value, std::size_t index, const char* field) {
 }
 
 void CheckSample(const TradeSample& t, std::size_t index) {
-  CheckFinite(t.net_pnl, index, "net_pnl");
-  CheckFinite(t.gross_pnl, index, "gross_pnl");
-  CheckFinite(t.fees, index, "fees");
   CheckFinite(t.entry_price, index, "entry_price");
   CheckFinite(t.mae, index, "mae");
   CheckFinite(t.mfe, index, "mfe");
@@ -95,18 +93,21 @@ class TradeAccumulator {
     // Holding times in µs, exact in int64; converted to seconds at the end.
     const Micros hold = t.exit_time - t.entry_time;
     hold_all_ += hold;
-    if (t.net_pnl > 0.0) {
+    // Exact: the sign of the Decimal decides, and the money sums are
+    // Decimal until Finish.
+    const int sign = t.net_pnl.Sign();
+    if (sign > 0) {
       ++s_.wins;
-      s_.gross_profit += t.net_pnl;
+      gross_profit_ += t.net_pnl;
       hold_win_ += hold;
-      if (!s_.largest_win || t.net_pnl > *s_.largest_win) s_.largest_win = t.net_pnl;
+      if (!largest_win_ || t.net_pnl > *largest_win_) largest_win_ = t.net_pnl;
       ++win_run_;
       loss_run_ = 0;
-    } else if (t.net_pnl < 0.0) {
+    } else if (sign < 0) {
       ++s_.losses;
-      s_.gross_loss += t.net_pnl;
+      gross_loss_ += t.net_pnl;
       hold_loss_ += hold;
-      if (!s_.largest_loss || t.net_pnl < *s_.largest_loss) s_.largest_loss = t.net_pnl;
+      if (!largest_loss_ || t.net_pnl < *largest_loss_) largest_loss_ = t.net_pnl;
       ++loss_run_;
       win_run_ = 0;
     } else {
@@ -116,9 +117,8 @@ class TradeAccumulator {
     }
     s_.longest_win_streak = std::max(s_.longest_win_streak, win_run_);
     s_.longest_loss_streak = std::max(s_.longest_loss_streak, loss_run_);
-    s_.net_profit += t.net_pnl;
-    s_.total_fees += t.fees;
-    if (t.gross_pnl > 0.0) gross_before_costs_ += t.gross_pnl;
+    total_fees_ += t.fees;
+    if (t.gross_pnl.IsPositive()) gross_before_costs_ += t.gross_pnl;
     sum_mae_ += t.mae;
     sum_mfe_ += t.mfe;
     if (t.entry_price > 0.0) {
@@ -162,6 +162,14 @@ class TradeAccumulator {
 
   TradeSummary Finish() const {
     TradeSummary s = s_;
+    // The exact money sums, converted once.
+    s.gross_profit = gross_profit_.ToDouble();
+    s.gross_loss = gross_loss_.ToDouble();
+    // Breakeven trades add 0, so this is Σ net_pnl, exactly.
+    s.net_profit = (gross_profit_ + gross_loss_).ToDouble();
+    s.total_fees = total_fees_.ToDouble();
+    if (largest_win_) s.largest_win = largest_win_->ToDouble();
+    if (largest_loss_) s.largest_loss = largest_loss_->ToDouble();
     const auto n = static_cast<double>(s.trade_count);
     if (s.trade_count > 0) {
       s.win_rate = static_cast<double>(s.wins) / n;
@@ -190,8 +198,8 @@ class TradeAccumulator {
     }
     s.payoff_ratio = PayoffRatio(s.average_win, s.average_loss);
     s.kelly_fraction = KellyFraction(s.wins, s.losses, s.payoff_ratio);
-    if (gross_before_costs_ > 0.0) {
-      s.fees_fraction_of_gross_profit = s.total_fees / gross_before_costs_;
+    if (gross_before_costs_.IsPositive()) {
+      s.fees_fraction_of_gross_profit = s.total_fees / gross_before_costs_.ToDouble();
     }
     if (s.r_count > 0) {
       const auto rn = static_cast<double>(s.r_count);
@@ -213,7 +221,8 @@ class TradeAccumulator {
   TradeSummary s_;
   std::size_t win_run_ = 0, loss_run_ = 0;
   Micros hold_all_ = 0, hold_win_ = 0, hold_loss_ = 0;
-  double gross_before_costs_ = 0.0;
+  Decimal gross_profit_, gross_loss_, total_fees_, gross_before_costs_;
+  std::optional<Decimal> largest_win_, largest_loss_;
   double sum_mae_ = 0.0, sum_mfe_ = 0.0, sum_mae_norm_ = 0.0, sum_mfe_norm_ = 0.0;
   double sum_mae_atr_ = 0.0, sum_mfe_atr_ = 0.0;
   bool bad_entry_price_ = false;
@@ -245,6 +254,24 @@ std::vector<std::size_t> ExitOrder(std::span<const TradeSample> trades) {
 constexpr std::array<const char*, 7> kWeekdays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
 }  // namespace
+
+namespace analytics_internal {
+
+struct RunningTradeSummary::Impl {
+  TradeAccumulator acc;
+};
+
+RunningTradeSummary::RunningTradeSummary() : impl_(std::make_unique<Impl>()) {}
+RunningTradeSummary::~RunningTradeSummary() = default;
+
+void RunningTradeSummary::Add(const TradeSample& trade) {
+  impl_->acc.Add(trade, count_);
+  ++count_;
+}
+
+TradeSummary RunningTradeSummary::Summary() const { return impl_->acc.Finish(); }
+
+}  // namespace analytics_internal
 
 TradeSummary SummarizeTrades(std::span<const TradeSample> trades) {
   TradeAccumulator acc;

@@ -12,7 +12,7 @@
 #include "tradestore/export_import.h"
 #include "tradestore/indicator_cache.h"
 #include "tradestore/overview.h"
-#include "tradestore/statistics_input.h"
+#include "tradestore/performance_report_input.h"
 #include "tradestore/status.h"
 
 #ifndef TRADESTORE_VERSION

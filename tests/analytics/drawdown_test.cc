@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "analytics/statistics_test_util.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 
 namespace tradestore {
 namespace {

@@ -7,7 +7,8 @@
 
 #include "analytics/statistics_test_util.h"
 #include "tradestore/error.h"
-#include "tradestore/statistics.h"
+#include "tradestore/performance_report.h"
+#include "tradestore/statistic_functions.h"
 
 namespace tradestore {
 namespace {
@@ -114,7 +115,7 @@ TEST(DailyReturnsTest, RejectsBadCurves) {
   const std::vector<EquityPoint> nan = {{At(2024, 1, 1), 1.0}, {At(2024, 1, 2), std::nan("")}};
   EXPECT_THROW(DailyReturns(nan), Error);
   EXPECT_THROW(MaxDrawdown(nan), Error);
-  EXPECT_THROW(ComputePerformance({}, nan), Error);
+  EXPECT_THROW(SummarizeEquity(nan, kTradingDaysPerYear), Error);
 }
 
 TEST(SharpeRatioTest, MatchesPython) {
@@ -148,7 +149,7 @@ TEST(SharpeRatioTest, ZeroVarianceFromACompoundingCurve) {
   ASSERT_EQ(r->size(), 19u);
   EXPECT_EQ(SharpeRatio(*r, 252), std::nullopt);
   EXPECT_EQ(SortinoRatio(*r, 252), std::nullopt);  // no negative return
-  const PerformanceReport report = ComputePerformance({}, curve);
+  const EquitySummary report = SummarizeEquity(curve, kTradingDaysPerYear);
   EXPECT_EQ(report.sharpe_ratio, std::nullopt);
   EXPECT_EQ(report.return_count, 19u);
 }
@@ -161,9 +162,9 @@ TEST(SharpeRatioTest, RejectsBadArguments) {
   EXPECT_THROW(SharpeRatio(std::vector<double>{0.01, INFINITY}, 252), Error);
   EXPECT_THROW(SortinoRatio(r, 0.0), Error);
   EXPECT_THROW(SortinoRatio(std::vector<double>{0.01, NAN}, 252), Error);
-  PerformanceOptions options;
+  StatisticsOptions options;
   options.periods_per_year = 0.0;
-  EXPECT_THROW(ComputePerformance({}, {}, options), Error);
+  EXPECT_THROW(ComputeStatistics({}, {}, {}, options), Error);
 }
 
 TEST(SortinoRatioTest, MatchesPython) {

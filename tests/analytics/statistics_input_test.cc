@@ -2,8 +2,6 @@
 // ledger entries a selection loads, and the selections it refuses. (Trades
 // are loaded through TradeRepository::List; tests/app/cli_test.cc checks them
 // end to end after a backtest.)
-#include "tradestore/statistics_input.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +11,8 @@
 
 #include "analytics/statistics_test_util.h"
 #include "tradestore/error.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
+#include "tradestore/performance_report_input.h"
 #include "tradestore/store.h"
 
 namespace tradestore {

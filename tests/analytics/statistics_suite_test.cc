@@ -3,8 +3,6 @@
 // reference/stats_reference.py (the published formulas, Python stdlib);
 // small cases are checked by hand in the comments; degenerate inputs give
 // undefined values, never made-up numbers.
-#include "tradestore/statistics_suite.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -19,6 +17,7 @@
 #include "analytics/reference/stats_reference_data.h"
 #include "analytics/statistics_test_util.h"
 #include "tradestore/error.h"
+#include "tradestore/performance_report.h"
 
 namespace tradestore {
 namespace {
@@ -45,9 +44,9 @@ std::vector<TradeSample> RefSamples() {
   std::vector<TradeSample> out;
   for (const ref::RefTrade& t : ref::Trades()) {
     TradeSample s;
-    s.net_pnl = t.net;
-    s.fees = t.fees;
-    s.gross_pnl = t.gross;
+    s.net_pnl = Decimal::FromDouble(t.net);
+    s.fees = Decimal::FromDouble(t.fees);
+    s.gross_pnl = Decimal::FromDouble(t.gross);
     s.side = t.is_long ? Side::kBuy : Side::kSell;
     s.entry_time = Timestamp(t.entry);
     s.exit_time = Timestamp(t.exit);
@@ -184,7 +183,7 @@ TEST(BreakdownTradesTest, ManyGroupsAreSortedAndCounted) {
   for (int round = 0; round < 40; ++round) {
     for (int k = round; k < 40; ++k) {
       TradeSample s;
-      s.net_pnl = 1.0;
+      s.net_pnl = Decimal::FromInt(1);
       s.instrument = "I" + std::to_string(100 + k);
       s.exit_time = At(2024, 1, 1) + static_cast<Micros>(t.size()) * kMicrosPerMinute;
       s.entry_time = s.exit_time;
@@ -360,9 +359,9 @@ TEST(SummarizeTradesTest, SmallHandCheckedCase) {
   std::vector<TradeSample> t(5);
   const double net[] = {100.0, -50.0, -25.0, 0.0, 30.0};
   for (int i = 0; i < 5; ++i) {
-    t[i].net_pnl = net[i];
-    t[i].fees = 1.0;
-    t[i].gross_pnl = net[i] + 1.0;
+    t[i].net_pnl = Decimal::FromDouble(net[i]);
+    t[i].fees = Decimal::FromInt(1);
+    t[i].gross_pnl = Decimal::FromDouble(net[i] + 1.0);
     t[i].entry_time = At(2024, 1, 1 + i, 10);
     t[i].exit_time = At(2024, 1, 1 + i, 16);  // 6 h each
     t[i].entry_price = 100.0;
@@ -430,9 +429,9 @@ TEST(DegenerateTest, NoTrades) {
 
 TEST(DegenerateTest, OneWinningTrade) {
   TradeSample t;
-  t.net_pnl = 40.0;
-  t.gross_pnl = 42.0;
-  t.fees = 2.0;
+  t.net_pnl = Decimal::FromInt(40);
+  t.gross_pnl = Decimal::FromInt(42);
+  t.fees = Decimal::FromInt(2);
   t.entry_time = At(2024, 2, 1, 9);
   t.exit_time = At(2024, 2, 1, 15);
   t.entry_price = 50.0;
@@ -455,7 +454,7 @@ TEST(DegenerateTest, OneWinningTrade) {
 TEST(DegenerateTest, AllLosses) {
   std::vector<TradeSample> t(3);
   for (int i = 0; i < 3; ++i) {
-    t[i].net_pnl = -10.0 * (i + 1);
+    t[i].net_pnl = Decimal::FromInt(-10 * (i + 1));
     t[i].gross_pnl = t[i].net_pnl;
     t[i].entry_time = At(2024, 3, 1 + i);
     t[i].exit_time = At(2024, 3, 1 + i, 12);
@@ -529,13 +528,14 @@ TEST(DegenerateTest, OnePointCurve) {
 
 TEST(DegenerateTest, BadInputIsRefusedNamingIt) {
   std::vector<TradeSample> t(2);
-  t[1].net_pnl = NAN;
+  // Money is an exact Decimal (never NaN); a double field is checked.
+  t[1].mae = NAN;
   try {
     SummarizeTrades(t);
     FAIL() << "no throw";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("trade 1"));
-    EXPECT_THAT(e.what(), HasSubstr("net_pnl"));
+    EXPECT_THAT(e.what(), HasSubstr("mae"));
   }
   const std::vector<EquityPoint> unsorted = {{At(2024, 1, 2), 1.0}, {At(2024, 1, 1), 1.0}};
   EXPECT_THROW(SummarizeEquity(unsorted, 252.0), Error);
@@ -619,7 +619,7 @@ TEST(SummarizeLedgerTest, ExactSumsByCurrencyAndType) {
 TEST(ComputeStatisticsTest, RollingDaysWindow) {
   std::vector<TradeSample> t(3);
   for (int i = 0; i < 3; ++i) {
-    t[i].net_pnl = 10.0 * (i + 1);
+    t[i].net_pnl = Decimal::FromInt(10 * (i + 1));
     t[i].entry_time = At(2024, 1, 1 + 10 * i);
     t[i].exit_time = At(2024, 1, 2 + 10 * i);
   }
@@ -692,9 +692,9 @@ TEST(ToTradeSampleTest, CopiesTheFieldsAndLeavesRUnknown) {
   t.entry_price = Decimal::Parse("10.5");
   t.mae = Decimal::Parse("0.25");
   const TradeSample s = ToTradeSample(t);
-  EXPECT_NEAR(s.net_pnl, -12.34, 1e-12);
-  EXPECT_NEAR(s.fees, 0.56, 1e-12);
-  EXPECT_NEAR(s.gross_pnl, -11.78, 1e-12);
+  EXPECT_EQ(s.net_pnl, Decimal::Parse("-12.34"));  // exact, as in the trade
+  EXPECT_EQ(s.fees, Decimal::Parse("0.56"));
+  EXPECT_EQ(s.gross_pnl, Decimal::Parse("-11.78"));
   EXPECT_EQ(s.side, Side::kSell);
   EXPECT_EQ(s.instrument, "42");
   EXPECT_EQ(ToTradeSample(t, "BTCUSDC").instrument, "BTCUSDC");

@@ -9,7 +9,7 @@
 
 #include "tradestore/decimal.h"
 #include "tradestore/order_types.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 #include "tradestore/timestamp.h"
 #include "tradestore/trade.h"
 

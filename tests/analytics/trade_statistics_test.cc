@@ -1,4 +1,5 @@
-// Trade statistics: counts, sums, win rate, profit factor, averages,
+// Trade statistics of closed Trades (SummarizeTrades of ToTradeSamples):
+// counts, exact sums, win rate, profit factor, averages,
 // expectancy.
 #include <gtest/gtest.h>
 
@@ -6,7 +7,7 @@
 #include <vector>
 
 #include "analytics/statistics_test_util.h"
-#include "tradestore/statistics.h"
+#include "tradestore/performance_report.h"
 
 namespace tradestore {
 namespace {
@@ -25,21 +26,21 @@ std::vector<Trade> MixedTrades() {
 }
 
 TEST(TradeStatisticsTest, NoTradesLeavesEveryRatioUndefined) {
-  const TradeStatistics s = ComputeTradeStatistics({});
+  const TradeSummary s = SummarizeTrades(ToTradeSamples({}));
   EXPECT_EQ(s.trade_count, 0u);
   EXPECT_EQ(s.gross_profit, 0.0);
   EXPECT_EQ(s.gross_loss, 0.0);
   EXPECT_EQ(s.net_profit, 0.0);
-  EXPECT_EQ(WinRate(s), std::nullopt);
+  EXPECT_EQ(s.win_rate, std::nullopt);
   EXPECT_EQ(ProfitFactor(s.gross_profit, s.gross_loss), std::nullopt);
-  EXPECT_EQ(AverageWin(s), std::nullopt);
-  EXPECT_EQ(AverageLoss(s), std::nullopt);
-  EXPECT_EQ(Expectancy(s), std::nullopt);
+  EXPECT_EQ(s.average_win, std::nullopt);
+  EXPECT_EQ(s.average_loss, std::nullopt);
+  EXPECT_EQ(s.expectancy, std::nullopt);
 }
 
 TEST(TradeStatisticsTest, MixedTrades) {
   const std::vector<Trade> trades = MixedTrades();
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   EXPECT_EQ(s.trade_count, 6u);
   EXPECT_EQ(s.long_count, 3u);
   EXPECT_EQ(s.short_count, 3u);
@@ -51,34 +52,34 @@ TEST(TradeStatisticsTest, MixedTrades) {
   EXPECT_EQ(s.gross_loss, -101.0);
   EXPECT_EQ(s.net_profit, 259.5);
   EXPECT_EQ(s.total_fees, 10.25);
-  ExpectClose(WinRate(s), 0.5);
+  ExpectClose(s.win_rate, 0.5);
   // python3 -c "print(repr(360.5/101))"
   ExpectClose(ProfitFactor(s.gross_profit, s.gross_loss), 3.5693069306930694);
   // python3 -c "print(repr(360.5/3))"
-  ExpectClose(AverageWin(s), 120.16666666666667);
-  ExpectClose(AverageLoss(s), -50.5);
+  ExpectClose(s.average_win, 120.16666666666667);
+  ExpectClose(s.average_loss, -50.5);
   // python3 -c "print(repr(259.5/6))"
-  ExpectClose(Expectancy(s), 43.25);
+  ExpectClose(s.expectancy, 43.25);
 }
 
 TEST(TradeStatisticsTest, AllWinnersHaveNoProfitFactor) {
   const std::vector<Trade> trades = {MakeTrade(Side::kBuy, 500, 10),
                                      MakeTrade(Side::kSell, 700, 10)};
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   EXPECT_EQ(s.wins, 2u);
   EXPECT_EQ(s.losses, 0u);
-  ExpectClose(WinRate(s), 1.0);
+  ExpectClose(s.win_rate, 1.0);
   EXPECT_EQ(ProfitFactor(s.gross_profit, s.gross_loss), std::nullopt);
-  EXPECT_EQ(AverageLoss(s), std::nullopt);
-  ExpectClose(AverageWin(s), 6.0);
+  EXPECT_EQ(s.average_loss, std::nullopt);
+  ExpectClose(s.average_win, 6.0);
 }
 
 TEST(TradeStatisticsTest, AllLosersHaveZeroProfitFactor) {
   const std::vector<Trade> trades = {MakeTrade(Side::kBuy, -500, 10)};
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   ExpectClose(ProfitFactor(s.gross_profit, s.gross_loss), 0.0);
-  ExpectClose(WinRate(s), 0.0);
-  EXPECT_EQ(AverageWin(s), std::nullopt);
+  ExpectClose(s.win_rate, 0.0);
+  EXPECT_EQ(s.average_win, std::nullopt);
 }
 
 // Neither wins nor losses (only breakeven trades): no losses, so the
@@ -86,7 +87,7 @@ TEST(TradeStatisticsTest, AllLosersHaveZeroProfitFactor) {
 // say "0 without wins").
 TEST(TradeStatisticsTest, OnlyBreakevenTradesHaveNoProfitFactor) {
   const std::vector<Trade> trades = {MakeTrade(Side::kBuy, 0, 10), MakeTrade(Side::kSell, 0, 10)};
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   EXPECT_EQ(s.wins, 0u);
   EXPECT_EQ(s.losses, 0u);
   EXPECT_EQ(s.breakeven, 2u);
@@ -95,20 +96,20 @@ TEST(TradeStatisticsTest, OnlyBreakevenTradesHaveNoProfitFactor) {
 
 TEST(TradeStatisticsTest, SingleTrade) {
   const std::vector<Trade> trades = {MakeTrade(Side::kSell, 1234, 66)};
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   EXPECT_EQ(s.trade_count, 1u);
   EXPECT_EQ(s.short_count, 1u);
   EXPECT_EQ(s.wins, 1u);
   EXPECT_EQ(s.net_profit, 12.34);
   EXPECT_EQ(s.total_fees, 0.66);
-  ExpectClose(Expectancy(s), 12.34);
-  ExpectClose(WinRate(s), 1.0);
+  ExpectClose(s.expectancy, 12.34);
+  ExpectClose(s.win_rate, 1.0);
 }
 
 TEST(TradeStatisticsTest, FeesCanTurnAGrossWinnerIntoANetLoser) {
   // gross +1.00, fees 1.01: net -0.01 is a loss.
   const std::vector<Trade> trades = {MakeTrade(Side::kBuy, -1, 101)};
-  const TradeStatistics s = ComputeTradeStatistics(trades);
+  const TradeSummary s = SummarizeTrades(ToTradeSamples(trades));
   EXPECT_EQ(s.losses, 1u);
   EXPECT_EQ(s.wins, 0u);
 }

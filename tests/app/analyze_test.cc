@@ -25,7 +25,7 @@ Timestamp Day(const char* date) { return Timestamp::Parse(date); }
 
 // Annualized Sharpe and Sortino computed here from their definitions
 // (sample standard deviation; downside deviation over all N periods), not
-// with statistics.h.
+// with the performance report (performance_report.h).
 double Sharpe(const std::vector<double>& r, double ppy) {
   const double n = static_cast<double>(r.size());
   const double mean = std::accumulate(r.begin(), r.end(), 0.0) / n;

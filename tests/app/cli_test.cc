@@ -846,16 +846,20 @@ TEST_F(CliTest, BacktestAndReportAgreeWithTheTradingDatabase) {
   ASSERT_EQ(r.exit_code, 0) << r;
   const json rep = ParseJson(r);
   EXPECT_EQ(rep["bot"], bt["bot"]);
-  EXPECT_EQ(rep["trade_count"], trades);
-  EXPECT_EQ(rep["wins"].get<std::int64_t>() + rep["losses"].get<std::int64_t>() +
-                rep["breakeven"].get<std::int64_t>(),
+  EXPECT_EQ(rep["statistics"]["trades"]["trade_count"], trades);
+  EXPECT_EQ(rep["statistics"]["trades"]["wins"].get<std::int64_t>() +
+                rep["statistics"]["trades"]["losses"].get<std::int64_t>() +
+                rep["statistics"]["trades"]["breakeven"].get<std::int64_t>(),
             trades);
-  EXPECT_NEAR(rep["win_rate"].get<double>(),
-              rep["wins"].get<double>() / rep["trade_count"].get<double>(), 1e-12);
-  EXPECT_NEAR(rep["starting_equity"].get<double>(), 10000.0, 1e-9);
-  EXPECT_NEAR(rep["ending_equity"].get<double>(), equity.ToDouble(), 1e-6);
-  EXPECT_NEAR(rep["total_return"].get<double>(), equity.ToDouble() / 10000.0 - 1, 1e-9);
-  EXPECT_EQ(rep["start_time"], "2023-01-01T00:00:00Z");
+  EXPECT_NEAR(rep["statistics"]["trades"]["win_rate"].get<double>(),
+              rep["statistics"]["trades"]["wins"].get<double>() /
+                  rep["statistics"]["trades"]["trade_count"].get<double>(),
+              1e-12);
+  EXPECT_NEAR(rep["statistics"]["equity"]["starting_equity"].get<double>(), 10000.0, 1e-9);
+  EXPECT_NEAR(rep["statistics"]["equity"]["ending_equity"].get<double>(), equity.ToDouble(), 1e-6);
+  EXPECT_NEAR(rep["statistics"]["equity"]["total_return"].get<double>(),
+              equity.ToDouble() / 10000.0 - 1, 1e-9);
+  EXPECT_EQ(rep["statistics"]["equity"]["start_time"], "2023-01-01T00:00:00Z");
   // The report by name is the same report.
   r = Run({"report", "--json", "--bot", bt["bot"].get<std::string>()});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -934,16 +938,16 @@ TEST_F(CliTest, ReportSelectsBotsStrategiesPeriodsAndFormats) {
   const std::int64_t a_trades = a["closed_trades"], b_trades = b["closed_trades"];
   ASSERT_GT(a_trades, 5);
 
-  // One bot: the suite agrees with the foundation keys and with the ledger.
+  // One bot: the report agrees with the ledger.
   r = Run({"report", "--json", "--bot", "a", "--rolling-trades", "5", "--rolling-days", "10"});
   ASSERT_EQ(r.exit_code, 0) << r;
   json rep = ParseJson(r);
   const json& st = rep["statistics"];
   EXPECT_EQ(st["trades"]["trade_count"], a_trades);
-  EXPECT_EQ(st["trades"]["wins"], rep["wins"]);
-  EXPECT_NEAR(st["trades"]["net_profit"].get<double>(), rep["net_profit"].get<double>(), 1e-6);
-  EXPECT_NEAR(st["equity"]["total_return"].get<double>(), rep["total_return"].get<double>(), 1e-12);
-  EXPECT_NEAR(st["equity"]["sharpe_ratio"].get<double>(), rep["sharpe_ratio"].get<double>(), 1e-12);
+  // Each statistic once: the old top-level copies are gone (docs/statistics.md).
+  for (const char* moved : {"trade_count", "wins", "net_profit", "total_return", "sharpe_ratio"}) {
+    EXPECT_FALSE(rep.contains(moved)) << moved;
+  }
   // The backtest records a 2 x ATR(14) initial stop, the ATR and the trend
   // regime per trade: every trade has R, and the edge ratio is Faith's.
   EXPECT_EQ(st["trades"]["r_count"], a_trades);
@@ -975,21 +979,22 @@ TEST_F(CliTest, ReportSelectsBotsStrategiesPeriodsAndFormats) {
   ASSERT_EQ(r.exit_code, 0) << r;
   rep = ParseJson(r);
   EXPECT_EQ(rep["bots"].size(), 2u);
-  EXPECT_EQ(rep["trade_count"], a_trades + b_trades);
-  EXPECT_NEAR(rep["starting_equity"].get<double>(), 15000.0, 1e-9);  // capitals summed
+  EXPECT_EQ(rep["statistics"]["trades"]["trade_count"], a_trades + b_trades);
+  EXPECT_NEAR(rep["statistics"]["equity"]["starting_equity"].get<double>(), 15000.0,
+              1e-9);  // capitals summed
   r = Run({"report", "--json", "--strategy", "sma-cross(5,20)"});
   ASSERT_EQ(r.exit_code, 0) << r;
   rep = ParseJson(r);
-  EXPECT_EQ(rep["trade_count"], b_trades);
-  EXPECT_NEAR(rep["starting_equity"].get<double>(), 5000.0, 1e-9);
+  EXPECT_EQ(rep["statistics"]["trades"]["trade_count"], b_trades);
+  EXPECT_NEAR(rep["statistics"]["equity"]["starting_equity"].get<double>(), 5000.0, 1e-9);
 
   // A period: February only.
   r = Run({"report", "--json", "--bot", "a", "--from", "2023-02-01", "--to", "2023-03-01"});
   ASSERT_EQ(r.exit_code, 0) << r;
   rep = ParseJson(r);
-  EXPECT_LT(rep["trade_count"].get<std::int64_t>(), a_trades);
-  EXPECT_EQ(rep["start_time"], "2023-02-01T00:00:00Z");
-  EXPECT_EQ(rep["end_time"], "2023-02-28T23:00:00Z");
+  EXPECT_LT(rep["statistics"]["trades"]["trade_count"].get<std::int64_t>(), a_trades);
+  EXPECT_EQ(rep["statistics"]["equity"]["start_time"], "2023-02-01T00:00:00Z");
+  EXPECT_EQ(rep["statistics"]["equity"]["end_time"], "2023-02-28T23:00:00Z");
   const json last_exit = rep["statistics"]["trades"]["last_exit"];
   ASSERT_TRUE(last_exit.is_string());
   EXPECT_LT(last_exit.get<std::string>(), "2023-03-01");

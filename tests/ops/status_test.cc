@@ -11,7 +11,7 @@
 #include "support/pg_harness.h"
 #include "tradestore/check.h"
 #include "tradestore/error.h"
-#include "tradestore/stats.h"
+#include "tradestore/storage_stats.h"
 
 namespace tradestore {
 namespace {

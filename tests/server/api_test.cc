@@ -12,8 +12,8 @@
 #include "support/pg_harness.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
+#include "tradestore/performance_report_input.h"
 #include "tradestore/server.h"
-#include "tradestore/statistics_input.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
@@ -337,7 +337,7 @@ TEST_P(Api, BotRecordsItsLifeOverHttp) {
   StatisticsOptions so;
   so.periods_per_year = 365;
   EXPECT_EQ(report.body, json::parse(ReportJson(store, sel, so)));
-  EXPECT_EQ(report.body["trade_count"], 1);
+  EXPECT_EQ(report.body["statistics"]["trades"]["trade_count"], 1);
 }
 
 TEST_P(Api, CandlesCoverageGapsAndIndicators) {

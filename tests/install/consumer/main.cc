@@ -11,7 +11,7 @@
 #include "tradestore/decimal.h"
 #include "tradestore/error.h"
 #include "tradestore/instrument.h"
-#include "tradestore/statistics.h"
+#include "tradestore/performance_report.h"
 #include "tradestore/store.h"
 #include "tradestore/timeframe.h"
 
@@ -33,7 +33,8 @@ int main() {
     const tradestore::Decimal sum =
         tradestore::Decimal::Parse("0.1") + tradestore::Decimal::Parse("0.2");
     const std::vector<std::string> layouts = tradestore::CandleLayouts();
-    const std::string report = tradestore::ReportToJson(tradestore::ComputePerformance({}, {}));
+    const std::string report =
+        tradestore::StatisticsToJson(tradestore::ComputeStatistics({}, {}, {}));
     std::cout << "tradestore consumer ok: instrument " << found->id << " " << found->symbol
               << " on " << found->venue << " (" << found->base_asset << "/" << found->quote_asset
               << "), 0.1+0.2=" << sum.ToString() << ", " << layouts.size() << " layouts, "

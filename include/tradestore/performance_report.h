@@ -1,15 +1,24 @@
-// The full statistics suite (issue 5 item 3): closed-trade statistics with
-// R-multiples and excursions, equity-curve statistics, ledger sums,
-// breakdowns and rolling windows, and the report tables shown by
-// `tradestore report` (and reused by the HTML tearsheet).
+// The performance report of `tradestore report` (text, --csv, --json), of
+// GET /api/v1/report, of the HTML tearsheet and of the persisted analytics
+// (`tradestore analyze`): closed-trade statistics with R-multiples and
+// excursions, equity-curve statistics, ledger sums, breakdowns and rolling
+// windows, their report tables, and one JSON form. This is the only place
+// that aggregates trades and curves into statistics; each single formula is
+// a function of tradestore/statistic_functions.h, whose conventions hold
+// here too: undefined values are std::nullopt (null in JSON, "n/a" in text),
+// never NaN or a made-up number; fractions are fractions (0.25 = 25 %); the
+// risk-free rate and every target return is 0; times are µs UTC and "day"
+// is the UTC calendar day.
 //
-// The conventions of include/tradestore/statistics.h hold here too:
-// undefined values are std::nullopt (null in JSON, "n/a" in text), never NaN
-// or a made-up number; fractions are fractions (0.25 = 25 %); the risk-free
-// rate and every target return is 0; times are µs UTC and "day" is the UTC
-// calendar day. Each statistic's doc comment names its formula's source.
-// docs/statistics.md lists them all with the differences from freqtrade and
-// quantstats.
+// Money is exact: trade P&L and fees come in as Decimal and every money sum
+// (gross profit and loss, net profit, total fees, the gross profit before
+// costs) is taken exactly in Decimal and converted to double once, at the
+// end; only ratios, averages and returns are computed in double. A trade is
+// a win, loss or breakeven by the exact sign of its net P&L.
+//
+// Each statistic's doc comment names its formula and source (here or at the
+// function of statistic_functions.h it names). docs/statistics.md lists them
+// all with the differences from freqtrade and quantstats, and the JSON keys.
 //
 // Thread safety: every function is pure and may be called concurrently.
 #pragma once
@@ -23,10 +32,11 @@
 #include <utility>
 #include <vector>
 
+#include "tradestore/decimal.h"
 #include "tradestore/ledger.h"
 #include "tradestore/order_types.h"
 #include "tradestore/report_table.h"
-#include "tradestore/statistics.h"
+#include "tradestore/statistic_functions.h"
 #include "tradestore/timestamp.h"
 #include "tradestore/trade.h"
 
@@ -35,15 +45,16 @@ namespace tradestore {
 // ---------------------------------------------------------------------------
 // Input: one closed trade, as the statistics read it.
 
-// A closed trade reduced to what the statistics need. Money is double in the
-// trade's quote currency. R values are in multiples of the trade's initial
+// A closed trade reduced to what the statistics need. Money (net_pnl,
+// gross_pnl, fees) is exact Decimal in the trade's quote currency; prices,
+// excursions and R values are double. R values are in multiples of the trade's initial
 // risk (Van Tharp's R); they are optional because a trade without an initial
 // stop has no R: every R statistic is computed over the trades whose R is
 // known and is undefined when none is.
 struct TradeSample {
-  double net_pnl = 0.0;    // gross_pnl - fees
-  double gross_pnl = 0.0;  // before fees
-  double fees = 0.0;       // >= 0 for ordinary fees (a rebate is negative)
+  Decimal net_pnl;         // gross_pnl - fees
+  Decimal gross_pnl;       // before fees
+  Decimal fees;            // >= 0 for ordinary fees (a rebate is negative)
   Side side = Side::kBuy;  // buy = long
   Timestamp entry_time;
   Timestamp exit_time;
@@ -72,129 +83,39 @@ TradeSample ToTradeSample(const Trade& trade, const std::string& instrument = {}
 std::vector<TradeSample> ToTradeSamples(std::span<const Trade> trades);
 
 // ---------------------------------------------------------------------------
-// Single statistics on plain inputs (each one formula).
-
-// Wilson score interval lower bound of a binomial proportion (E. B. Wilson,
-// "Probable Inference, the Law of Succession, and Statistical Inference",
-// JASA 22(158), 1927):
-//
-//   (p + z²/2n − z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n),   p = wins / n
-//
-// z = 1.959963984540054 for 95 % (two-sided). A fraction in [0, 1].
-// Undefined for n == 0. Throws Error(kInvalidArgument) if wins > n or z <= 0.
-std::optional<double> WilsonLowerBound(std::size_t wins, std::size_t n,
-                                       double z = 1.959963984540054);
-
-// Payoff ratio: average win / |average loss| (Tharp). Undefined when either
-// is undefined or the average loss is 0.
-std::optional<double> PayoffRatio(std::optional<double> average_win,
-                                  std::optional<double> average_loss);
-
-// Kelly fraction (J. L. Kelly, "A New Interpretation of Information Rate",
-// Bell System Technical Journal 35(4), 1956), in its trading form:
-//
-//   f* = W − (1 − W) / b,   W = wins / (wins + losses),  b = payoff ratio
-//
-// which is the growth-optimal fraction for a two-outcome bet (breakeven
-// trades change nothing and are left out). A fraction of capital; negative
-// means no edge. Undefined when b is undefined (no wins or no losses).
-std::optional<double> KellyFraction(std::size_t wins, std::size_t losses,
-                                    std::optional<double> payoff_ratio);
-
-// System Quality Number (Van K. Tharp, "The Definitive Guide to Position
-// Sizing", 2008): √N · mean(R) / s(R) over the N R-multiples, s with divisor
-// N − 1. Not capped at N = 100 (Tharp's later "SQN score" caps N; see
-// docs/statistics.md). Undefined for N < 2 or zero variance (s <= 1e-10 ·
-// max|R|). Throws Error(kInvalidArgument) for a non-finite R.
-std::optional<double> SystemQualityNumber(std::span<const double> r_multiples);
-
-// Annualized volatility: s(r) · √(periods_per_year), s the sample standard
-// deviation (divisor N − 1). A fraction per year. Undefined for N < 2.
-// Throws like SharpeRatio.
-std::optional<double> AnnualizedVolatility(std::span<const double> returns,
-                                           double periods_per_year);
-
-// Calmar ratio (T. W. Young, "Calmar Ratio: A Smoother Tool", Futures 20(1),
-// 1991): CAGR / max drawdown fraction, over the whole period (Young used the
-// last 36 months). Undefined when either is undefined or the drawdown is 0.
-std::optional<double> CalmarRatio(std::optional<double> cagr,
-                                  std::optional<double> max_drawdown_fraction);
-
-// Recovery factor: net profit / max drawdown, both in currency
-// (E_last − E_first over the absolute max drawdown). Undefined when the
-// drawdown is 0.
-std::optional<double> RecoveryFactor(double net_profit, double max_drawdown);
-
-// Ulcer index (P. G. Martin and B. B. McCann, "The Investor's Guide to
-// Fidelity Funds", 1989; Martin 1987): √(Σ D_i² / N) where D_i = (E_i −
-// peak_i) / peak_i is the drawdown of value i (a fraction <= 0) and the
-// running peak starts at the first value. `values` is the series of daily
-// values (starting capital, then daily closes). A fraction (Martin states it
-// in percent: ×100). Undefined for an empty series or a peak <= 0.
-std::optional<double> UlcerIndex(std::span<const double> values);
-
-// Omega ratio at threshold 0 (C. Keating and W. F. Shadwick, "A Universal
-// Performance Measure", Journal of Performance Measurement 6(3), 2002), on
-// the discrete returns: Σ max(r, 0) / Σ max(−r, 0). Undefined without a
-// negative return. Throws Error(kInvalidArgument) for a non-finite return.
-std::optional<double> OmegaRatio(std::span<const double> returns);
-
-// The q-quantile (0 <= q <= 1) with linear interpolation between order
-// statistics (Hyndman & Fan 1996 definition 7, numpy's default):
-// h = (N − 1)·q, x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋+1 − x_⌊h⌋) of the sorted values.
-// Undefined for an empty span. Throws Error(kInvalidArgument) for q outside
-// [0, 1] or a non-finite value.
-std::optional<double> Quantile(std::span<const double> values, double q);
-
-// Tail ratio (quantstats): |Q(0.95) / Q(0.05)| of the returns, Quantile as
-// above. Undefined for fewer than 2 returns or Q(0.05) == 0.
-std::optional<double> TailRatio(std::span<const double> returns);
-
-// Historical value at risk at `confidence` (Jorion, "Value at Risk", 3rd ed.
-// 2006): the (1 − confidence)-quantile of the returns (Quantile above), a
-// return (negative = loss), not its absolute value. Undefined when empty.
-std::optional<double> HistoricalVaR(std::span<const double> returns, double confidence = 0.95);
-
-// Conditional value at risk / expected shortfall (Rockafellar and Uryasev,
-// "Optimization of Conditional Value-at-Risk", Journal of Risk 2(3), 2000),
-// historical: the mean of the returns <= HistoricalVaR. A return (negative =
-// loss). Undefined when empty.
-std::optional<double> HistoricalCVaR(std::span<const double> returns, double confidence = 0.95);
-
-// Sample skewness, the adjusted Fisher-Pearson coefficient G1 (D. N. Joanes
-// and C. A. Gill, "Comparing measures of sample skewness and kurtosis", The
-// Statistician 47(1), 1998; pandas' Series.skew):
-//   G1 = √(N(N−1)) / (N−2) · m3 / m2^(3/2),  m_k = Σ (x − mean)^k / N.
-// Undefined for N < 3 or zero variance.
-std::optional<double> Skewness(std::span<const double> values);
-
-// Sample excess kurtosis G2 (Joanes and Gill 1998; pandas' Series.kurt):
-//   G2 = (N−1) / ((N−2)(N−3)) · ((N+1) · (m4/m2² − 3) + 6).
-// 0 for a normal distribution. Undefined for N < 4 or zero variance.
-std::optional<double> ExcessKurtosis(std::span<const double> values);
-
-// ---------------------------------------------------------------------------
 // Trade statistics.
 
+// Counts, sums and ratios of closed trades. Money fields are exact Decimal
+// sums converted to double once; n = trade_count.
 struct TradeSummary {
   std::size_t trade_count = 0;
-  std::size_t long_count = 0;
-  std::size_t short_count = 0;
-  std::size_t wins = 0;                        // net_pnl > 0
-  std::size_t losses = 0;                      // net_pnl < 0
-  std::size_t breakeven = 0;                   // net_pnl == 0
-  std::optional<double> win_rate;              // wins / trades (WinRate)
-  std::optional<double> win_rate_lower_bound;  // WilsonLowerBound(wins, trades), 95 %
-  double gross_profit = 0.0;                   // Σ net_pnl of wins, >= 0
-  double gross_loss = 0.0;                     // Σ net_pnl of losses, <= 0
-  double net_profit = 0.0;                     // Σ net_pnl
-  std::optional<double> profit_factor;         // ProfitFactor
-  std::optional<double> average_win;           // gross_profit / wins
-  std::optional<double> average_loss;          // gross_loss / losses (<= 0)
-  std::optional<double> payoff_ratio;          // PayoffRatio
-  std::optional<double> expectancy;            // net_profit / trades, currency
-  std::optional<double> largest_win;           // max net_pnl of wins
-  std::optional<double> largest_loss;          // min net_pnl of losses (<= 0)
+  std::size_t long_count = 0;   // side kBuy
+  std::size_t short_count = 0;  // side kSell
+  std::size_t wins = 0;         // net_pnl > 0 (exact)
+  std::size_t losses = 0;       // net_pnl < 0
+  std::size_t breakeven = 0;    // net_pnl == 0
+  // Win rate: wins / n, breakeven trades in the denominator; a fraction in
+  // [0, 1]. Undefined without trades.
+  std::optional<double> win_rate;
+  std::optional<double> win_rate_lower_bound;  // WilsonLowerBound(wins, n), 95 %
+  double gross_profit = 0.0;                   // Σ net_pnl of wins, >= 0, exact sum
+  // Σ net_pnl of losses, <= 0 (kept negative, as the sum it is), exact sum.
+  double gross_loss = 0.0;
+  double net_profit = 0.0;              // Σ net_pnl = gross_profit + gross_loss, exact
+  std::optional<double> profit_factor;  // ProfitFactor(gross_profit, gross_loss)
+  // Average win: gross_profit / wins (>= 0); undefined without wins.
+  std::optional<double> average_win;
+  // Average loss: gross_loss / losses (<= 0); undefined without losses.
+  std::optional<double> average_loss;
+  std::optional<double> payoff_ratio;  // PayoffRatio(average_win, average_loss)
+  // Expectancy per trade in currency: net_profit / n, the mean net P&L of a
+  // trade, = win_rate · average_win + loss_rate · average_loss (Tharp's
+  // expectancy, "Trade Your Way to Financial Freedom", 2nd ed. 2006,
+  // expressed in currency rather than in R; breakeven trades contribute 0).
+  // Undefined without trades.
+  std::optional<double> expectancy;
+  std::optional<double> largest_win;   // max net_pnl of wins
+  std::optional<double> largest_loss;  // min net_pnl of losses (<= 0)
   // Longest runs of consecutive wins / losses in exit order (a breakeven
   // trade ends both runs). 0 without wins / losses.
   std::size_t longest_win_streak = 0;
@@ -223,7 +144,7 @@ struct TradeSummary {
   std::optional<double> average_mae_r;  // over trades with mae_r
   std::optional<double> average_mfe_r;  // over trades with mfe_r
   std::optional<double> edge_ratio_r;   // average_mfe_r / average_mae_r (pairs only)
-  double total_fees = 0.0;              // Σ fees
+  double total_fees = 0.0;              // Σ fees, exact sum
   // total_fees / Σ max(gross_pnl, 0): the share of the profit before costs
   // that costs took. A fraction; undefined when no trade had a gross profit.
   std::optional<double> fees_fraction_of_gross_profit;
@@ -238,8 +159,9 @@ struct TradeSummary {
 // All trade statistics in one pass over `trades`, taken in exit order (the
 // order TradeRepository::List returns; a span that is not sorted by
 // exit_time is sorted first, so streaks always follow exit order). Never
-// throws except Error(kInvalidArgument) for a non-finite number, naming the
-// trade's index and field.
+// throws except Error(kInvalidArgument) for a non-finite number (price,
+// excursion, ATR or R), naming the trade's index and field, or an exact
+// money sum that leaves the Decimal range.
 TradeSummary SummarizeTrades(std::span<const TradeSample> trades);
 
 // ---------------------------------------------------------------------------

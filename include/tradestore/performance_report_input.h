@@ -1,4 +1,4 @@
-// Loading the inputs of the statistics suite (statistics_suite.h) from a
+// Loading the inputs of the performance report (performance_report.h) from a
 // store: the closed trades, equity curve and ledger entries of a bot, a
 // strategy or all bots over a period. Used by `tradestore report`; the
 // tearsheet and persisted analytics can load the same way.
@@ -10,8 +10,7 @@
 
 #include "tradestore/bot.h"
 #include "tradestore/ledger.h"
-#include "tradestore/statistics.h"
-#include "tradestore/statistics_suite.h"
+#include "tradestore/performance_report.h"
 #include "tradestore/store.h"
 #include "tradestore/trade.h"
 
@@ -44,20 +43,18 @@ struct StatisticsInput {
 StatisticsInput LoadStatisticsInput(Store& store, const StatisticsSelection& selection);
 
 // The JSON document of `tradestore report --json` (and of the HTTP API's
-// GET /api/v1/report): the PerformanceReport's keys at the top level
-// (ReportToJson, statistics.h), then "bot" (a single bot) or "bots" (names,
-// for a strategy or all bots), "strategy" when selected, "from" and "to"
-// (ISO-8601 or null), and "statistics" (StatisticsToJson of the full suite,
-// statistics_suite.h). `indent` as nlohmann::json::dump (-1: one line).
-// Throws what LoadStatisticsInput and ComputeStatistics throw
+// GET /api/v1/report): "bot" (a single bot) or "bots" (names, for a
+// strategy or all bots), "strategy" when selected, "from" and "to"
+// (ISO-8601 or null), and "statistics": StatisticsToJson of the report
+// (performance_report.h), in which every statistic appears once (the keys
+// are listed in docs/statistics.md). `indent` as nlohmann::json::dump (-1:
+// one line). Throws what LoadStatisticsInput and ComputeStatistics throw
 // (kInvalidArgument for a bad selection or options, kNotFound for an
 // unknown bot or strategy).
 std::string ReportJson(Store& store, const StatisticsSelection& selection,
                        const StatisticsOptions& options, int indent = 2);
-// The same from an input already loaded and its statistics already computed
-// (with the same selection and options).
+// The same from an input loaded with `selection` and its report computed.
 std::string ReportJson(const StatisticsInput& in, const StatisticsReport& stats,
-                       const StatisticsSelection& selection, const StatisticsOptions& options,
-                       int indent = 2);
+                       const StatisticsSelection& selection, int indent = 2);
 
 }  // namespace tradestore

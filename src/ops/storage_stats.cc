@@ -1,5 +1,5 @@
-// stats and optimize; see include/tradestore/stats.h.
-#include "tradestore/stats.h"
+// stats and optimize; see include/tradestore/storage_stats.h.
+#include "tradestore/storage_stats.h"
 
 #include <map>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // LoadStatisticsInput: the trades, equity curve and ledger of a selection.
-#include "tradestore/statistics_input.h"
+#include "tradestore/performance_report_input.h"
 
 #include <fmt/format.h>
 
@@ -102,18 +102,14 @@ std::string ReportJson(Store& store, const StatisticsSelection& selection,
                        const StatisticsOptions& options, int indent) {
   const StatisticsInput in = LoadStatisticsInput(store, selection);
   return ReportJson(in, ComputeStatistics(in.samples, in.equity, in.ledger, options), selection,
-                    options, indent);
+                    indent);
 }
 
 std::string ReportJson(const StatisticsInput& in, const StatisticsReport& stats,
-                       const StatisticsSelection& selection, const StatisticsOptions& options,
-                       int indent) {
-  // The foundation report's keys stay at the top level (scripts read them);
-  // the full suite is under "statistics".
-  PerformanceOptions perf;
-  perf.periods_per_year = options.periods_per_year;
-  nlohmann::ordered_json j =
-      nlohmann::ordered_json::parse(ReportToJson(ComputePerformance(in.trades, in.equity, perf)));
+                       const StatisticsSelection& selection, int indent) {
+  // Every statistic once, under "statistics"; the top level says what was
+  // selected.
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
   if (!selection.all_bots && selection.strategy.empty()) {
     j["bot"] = in.bots.front().name;
   } else {

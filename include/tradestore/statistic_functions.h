@@ -1,20 +1,26 @@
-// Performance statistics of closed trades and of an equity curve: pure
-// functions, no database. The full suite built on these (R-multiples, SQN,
-// excursions, Wilson bound, Calmar, Ulcer, Omega, VaR, breakdowns, rolling
-// windows, report tables) is in tradestore/statistics_suite.h.
+// One function per performance statistic, on plain inputs (an equity curve,
+// a series of returns, a few sums or counts): returns, Sharpe, Sortino,
+// drawdown, CAGR, volatility, Calmar, Ulcer, Omega, quantiles, VaR, CVaR,
+// skewness, kurtosis, Wilson bound, payoff ratio, Kelly, SQN, profit factor.
+// Each doc comment names its formula's source. The performance report that
+// combines them over closed trades, an equity curve and a ledger (and its
+// text, CSV and JSON forms) is tradestore/performance_report.h; the storage
+// statistics of `tradestore stats` are tradestore/storage_stats.h.
 //
-// Conventions that hold for every function in this header:
+// Conventions that hold for every function in this header (and in
+// performance_report.h):
 //
 //  * Undefined values are std::nullopt, never NaN, infinity or a made-up
-//    number: a win rate without trades, a profit factor without losses, a
-//    Sharpe ratio of fewer than two returns or of returns without variance, a
-//    CAGR over a zero time span, and so on. Each function lists its cases.
-//  * Money in (Trade::net_pnl, gross_pnl, fees) is exact Decimal; sums are
-//    taken exactly in Decimal and converted with Decimal::ToDouble() once at
-//    the end. Money out and every statistic is double, in the trades' quote
-//    currency (or the equity curve's currency).
-//  * Fractions are fractions: 0.25 means 25 %. Only FormatReport shows %.
-//  * The risk-free rate (and the Sortino target return) is 0.
+//    number: a profit factor without losses, a Sharpe ratio of fewer than
+//    two returns or of returns without variance, a CAGR over a zero time
+//    span, and so on. Each function lists its cases.
+//  * Money sums (trade P&L, fees, gross profit and loss, net profit) are
+//    taken exactly in Decimal by the report (performance_report.h) and
+//    converted with Decimal::ToDouble() once, at the end. The functions
+//    here take those converted sums, ratios and returns as double.
+//  * Fractions are fractions: 0.25 means 25 %. Only the report's text
+//    tables show %.
+//  * The risk-free rate (and the Sortino and Omega target return) is 0.
 //  * Times are tradestore::Timestamp (int64 microseconds, UTC); "day" means
 //    the UTC calendar day [00:00Z, 24:00Z).
 //  * Bad input (an equity curve out of time order, a non-finite equity or
@@ -28,11 +34,9 @@
 #include <cstddef>
 #include <optional>
 #include <span>
-#include <string>
 #include <vector>
 
 #include "tradestore/timestamp.h"
-#include "tradestore/trade.h"
 
 namespace tradestore {
 
@@ -52,47 +56,9 @@ inline constexpr double kCalendarDaysPerYear = 365.0;
 // The length of a year used by AnnualizedReturn (Julian year).
 inline constexpr double kDaysPerYear = 365.25;
 
-struct PerformanceOptions {
-  // How many daily-return periods make a year, used to annualize Sharpe and
-  // Sortino: 252 for exchange-traded markets, 365 for 24/7 crypto markets.
-  // Must be finite and > 0.
-  double periods_per_year = kTradingDaysPerYear;
-};
-
 // ---------------------------------------------------------------------------
-// Trade statistics.
-
-// Counts and sums over closed trades. A trade is a win if net_pnl > 0, a loss
-// if net_pnl < 0 and breakeven if net_pnl == 0 (exact Decimal comparison, so
-// fees can turn a gross winner into a net loser). Long = Side::kBuy, short =
-// Side::kSell.
-struct TradeStatistics {
-  std::size_t trade_count = 0;
-  std::size_t long_count = 0;
-  std::size_t short_count = 0;
-  std::size_t wins = 0;
-  std::size_t losses = 0;
-  std::size_t breakeven = 0;
-  // Sum of net_pnl over winning trades: >= 0.
-  double gross_profit = 0.0;
-  // Sum of net_pnl over losing trades: <= 0 (kept negative, as the sum it
-  // is; ProfitFactor divides by its absolute value).
-  double gross_loss = 0.0;
-  // Sum of net_pnl over all trades (= gross_profit + gross_loss).
-  double net_profit = 0.0;
-  // Sum of fees over all trades: >= 0 for ordinary fees, negative when
-  // rebates exceed fees.
-  double total_fees = 0.0;
-};
-
-// Counts and sums `trades` as described at TradeStatistics. Never throws
-// except Error(kInvalidArgument) if an exact Decimal sum leaves the Decimal
-// range.
-TradeStatistics ComputeTradeStatistics(std::span<const Trade> trades);
-
-// Win rate: wins / trade_count, a fraction in [0, 1]. Breakeven trades count
-// in the denominator. Undefined (nullopt) without trades.
-std::optional<double> WinRate(const TradeStatistics& stats);
+// Trade statistics (the sums they take are performance_report.h's
+// TradeSummary: exact Decimal sums over net trade P&L, converted once).
 
 // Profit factor (Tharp, "Trade Your Way to Financial Freedom", 2nd ed. 2006;
 // the common trading-text definition): gross_profit / |gross_loss| of net
@@ -100,19 +66,6 @@ std::optional<double> WinRate(const TradeStatistics& stats);
 // (nullopt) when there are no losing trades (gross_loss == 0): only wins,
 // neither wins nor losses (only breakeven trades), or no trades at all.
 std::optional<double> ProfitFactor(double gross_profit, double gross_loss);
-
-// Average winning trade: gross_profit / wins (>= 0). Undefined without wins.
-std::optional<double> AverageWin(const TradeStatistics& stats);
-
-// Average losing trade: gross_loss / losses (<= 0, negative like gross_loss).
-// Undefined without losses.
-std::optional<double> AverageLoss(const TradeStatistics& stats);
-
-// Expectancy per trade in currency: net_profit / trade_count, the mean net
-// P&L of a trade. Equals win_rate * average_win + loss_rate * average_loss
-// (Tharp's expectancy expressed in currency rather than in R-multiples;
-// breakeven trades contribute 0). Undefined without trades.
-std::optional<double> Expectancy(const TradeStatistics& stats);
 
 // ---------------------------------------------------------------------------
 // Returns.
@@ -237,72 +190,105 @@ struct Drawdown {
 std::optional<Drawdown> MaxDrawdown(std::span<const EquityPoint> equity);
 
 // ---------------------------------------------------------------------------
-// The whole report.
+// Single statistics on plain inputs (each one formula).
 
-// Everything above in one value. Trade fields come from the trades, the
-// rest from the equity curve; the two inputs are not cross-checked (the
-// trades need not explain the curve, e.g. deposits or open positions).
-struct PerformanceReport {
-  // Trades (see TradeStatistics and the functions named in comments).
-  std::size_t trade_count = 0;
-  std::size_t long_count = 0;
-  std::size_t short_count = 0;
-  std::size_t wins = 0;
-  std::size_t losses = 0;
-  std::size_t breakeven = 0;
-  std::optional<double> win_rate;  // WinRate, fraction
-  double gross_profit = 0.0;       // >= 0
-  double gross_loss = 0.0;         // <= 0
-  double net_profit = 0.0;
-  double total_fees = 0.0;
-  std::optional<double> profit_factor;  // ProfitFactor
-  std::optional<double> average_win;    // AverageWin, >= 0
-  std::optional<double> average_loss;   // AverageLoss, <= 0
-  std::optional<double> expectancy;     // Expectancy, currency per trade
+// Wilson score interval lower bound of a binomial proportion (E. B. Wilson,
+// "Probable Inference, the Law of Succession, and Statistical Inference",
+// JASA 22(158), 1927):
+//
+//   (p + z²/2n − z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n),   p = wins / n
+//
+// z = 1.959963984540054 for 95 % (two-sided). A fraction in [0, 1].
+// Undefined for n == 0. Throws Error(kInvalidArgument) if wins > n or z <= 0.
+std::optional<double> WilsonLowerBound(std::size_t wins, std::size_t n,
+                                       double z = 1.959963984540054);
 
-  // Equity curve: first and last point; all undefined for an empty curve.
-  std::optional<Timestamp> start_time;
-  std::optional<Timestamp> end_time;
-  std::optional<double> starting_equity;
-  std::optional<double> ending_equity;
-  std::optional<double> total_return;       // TotalReturn, fraction
-  std::optional<double> annualized_return;  // AnnualizedReturn (CAGR), fraction per year
+// Payoff ratio: average win / |average loss| (Tharp). Undefined when either
+// is undefined or the average loss is 0.
+std::optional<double> PayoffRatio(std::optional<double> average_win,
+                                  std::optional<double> average_loss);
 
-  // MaxDrawdown; max_drawdown is undefined only for an empty curve.
-  std::optional<double> max_drawdown;           // currency, >= 0
-  std::optional<double> max_drawdown_fraction;  // fraction
-  std::optional<Timestamp> drawdown_peak_time;
-  std::optional<Timestamp> drawdown_trough_time;
-  std::optional<Timestamp> drawdown_recovery_time;  // nullopt: not recovered
+// Kelly fraction (J. L. Kelly, "A New Interpretation of Information Rate",
+// Bell System Technical Journal 35(4), 1956), in its trading form:
+//
+//   f* = W − (1 − W) / b,   W = wins / (wins + losses),  b = payoff ratio
+//
+// which is the growth-optimal fraction for a two-outcome bet (breakeven
+// trades change nothing and are left out). A fraction of capital; negative
+// means no edge. Undefined when b is undefined (no wins or no losses).
+std::optional<double> KellyFraction(std::size_t wins, std::size_t losses,
+                                    std::optional<double> payoff_ratio);
 
-  // Risk-adjusted returns of DailyReturns, annualized with periods_per_year.
-  std::size_t return_count = 0;  // number of daily returns used
-  double periods_per_year = kTradingDaysPerYear;
-  std::optional<double> sharpe_ratio;   // SharpeRatio
-  std::optional<double> sortino_ratio;  // SortinoRatio
-};
+// System Quality Number (Van K. Tharp, "The Definitive Guide to Position
+// Sizing", 2008): √N · mean(R) / s(R) over the N R-multiples, s with divisor
+// N − 1. Not capped at N = 100 (Tharp's later "SQN score" caps N; see
+// docs/statistics.md). Undefined for N < 2 or zero variance (s <= 1e-10 ·
+// max|R|). Throws Error(kInvalidArgument) for a non-finite R.
+std::optional<double> SystemQualityNumber(std::span<const double> r_multiples);
 
-// Computes every statistic of the report from closed `trades` (any order)
-// and an `equity` curve (sorted by time; first point = starting capital).
-// Either may be empty. Throws Error(kInvalidArgument) for an unsorted or
-// non-finite curve or an invalid options.periods_per_year.
-PerformanceReport ComputePerformance(std::span<const Trade> trades,
-                                     std::span<const EquityPoint> equity,
-                                     const PerformanceOptions& options = {});
+// Annualized volatility: s(r) · √(periods_per_year), s the sample standard
+// deviation (divisor N − 1). A fraction per year. Undefined for N < 2.
+// Throws like SharpeRatio.
+std::optional<double> AnnualizedVolatility(std::span<const double> returns,
+                                           double periods_per_year);
 
-// A human-readable, aligned text table, one statistic per line ending in
-// '\n', e.g. "Trades             12 (long 7 / short 5)" and
-// "Win rate           41.67 %". Money has 2 decimals, ratios 2, fractions
-// are shown as percentages with 2 decimals, times as ISO-8601; undefined
-// values read "n/a". For exact values use ReportToJson.
-std::string FormatReport(const PerformanceReport& report);
+// Calmar ratio (T. W. Young, "Calmar Ratio: A Smoother Tool", Futures 20(1),
+// 1991): CAGR / max drawdown fraction, over the whole period (Young used the
+// last 36 months). Undefined when either is undefined or the drawdown is 0.
+std::optional<double> CalmarRatio(std::optional<double> cagr,
+                                  std::optional<double> max_drawdown_fraction);
 
-// The report as one JSON object whose keys are the PerformanceReport field
-// names (snake_case, e.g. "win_rate", "sharpe_ratio"). Numbers are JSON
-// numbers at full double precision, fractions stay fractions, times are
-// ISO-8601 strings ("2024-01-02T00:00:00Z"), undefined values are null.
-// `indent` < 0 gives compact output, >= 0 pretty-prints with that many
-// spaces.
-std::string ReportToJson(const PerformanceReport& report, int indent = -1);
+// Recovery factor: net profit / max drawdown, both in currency
+// (E_last − E_first over the absolute max drawdown). Undefined when the
+// drawdown is 0.
+std::optional<double> RecoveryFactor(double net_profit, double max_drawdown);
+
+// Ulcer index (P. G. Martin and B. B. McCann, "The Investor's Guide to
+// Fidelity Funds", 1989; Martin 1987): √(Σ D_i² / N) where D_i = (E_i −
+// peak_i) / peak_i is the drawdown of value i (a fraction <= 0) and the
+// running peak starts at the first value. `values` is the series of daily
+// values (starting capital, then daily closes). A fraction (Martin states it
+// in percent: ×100). Undefined for an empty series or a peak <= 0.
+std::optional<double> UlcerIndex(std::span<const double> values);
+
+// Omega ratio at threshold 0 (C. Keating and W. F. Shadwick, "A Universal
+// Performance Measure", Journal of Performance Measurement 6(3), 2002), on
+// the discrete returns: Σ max(r, 0) / Σ max(−r, 0). Undefined without a
+// negative return. Throws Error(kInvalidArgument) for a non-finite return.
+std::optional<double> OmegaRatio(std::span<const double> returns);
+
+// The q-quantile (0 <= q <= 1) with linear interpolation between order
+// statistics (Hyndman & Fan 1996 definition 7, numpy's default):
+// h = (N − 1)·q, x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋+1 − x_⌊h⌋) of the sorted values.
+// Undefined for an empty span. Throws Error(kInvalidArgument) for q outside
+// [0, 1] or a non-finite value.
+std::optional<double> Quantile(std::span<const double> values, double q);
+
+// Tail ratio (quantstats): |Q(0.95) / Q(0.05)| of the returns, Quantile as
+// above. Undefined for fewer than 2 returns or Q(0.05) == 0.
+std::optional<double> TailRatio(std::span<const double> returns);
+
+// Historical value at risk at `confidence` (Jorion, "Value at Risk", 3rd ed.
+// 2006): the (1 − confidence)-quantile of the returns (Quantile above), a
+// return (negative = loss), not its absolute value. Undefined when empty.
+std::optional<double> HistoricalVaR(std::span<const double> returns, double confidence = 0.95);
+
+// Conditional value at risk / expected shortfall (Rockafellar and Uryasev,
+// "Optimization of Conditional Value-at-Risk", Journal of Risk 2(3), 2000),
+// historical: the mean of the returns <= HistoricalVaR. A return (negative =
+// loss). Undefined when empty.
+std::optional<double> HistoricalCVaR(std::span<const double> returns, double confidence = 0.95);
+
+// Sample skewness, the adjusted Fisher-Pearson coefficient G1 (D. N. Joanes
+// and C. A. Gill, "Comparing measures of sample skewness and kurtosis", The
+// Statistician 47(1), 1998; pandas' Series.skew):
+//   G1 = √(N(N−1)) / (N−2) · m3 / m2^(3/2),  m_k = Σ (x − mean)^k / N.
+// Undefined for N < 3 or zero variance.
+std::optional<double> Skewness(std::span<const double> values);
+
+// Sample excess kurtosis G2 (Joanes and Gill 1998; pandas' Series.kurt):
+//   G2 = (N−1) / ((N−2)(N−3)) · ((N+1) · (m4/m2² − 3) + 6).
+// 0 for a normal distribution. Undefined for N < 4 or zero variance.
+std::optional<double> ExcessKurtosis(std::span<const double> values);
 
 }  // namespace tradestore
