@@ -49,6 +49,6 @@ __all__ = [
 def __getattr__(name):
     # tradestore.backtest is imported on first use (it is pure Python).
     if name == "backtest":
-        from tradestore import backtest
-        return backtest
+        import importlib
+        return importlib.import_module("tradestore.backtest")
     raise AttributeError(name)
