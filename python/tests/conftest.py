@@ -83,3 +83,21 @@ def cli():
     if not os.path.exists(path):
         raise RuntimeError(f"the tradestore CLI is not at {path}; set TRADESTORE_CLI")
     return path
+
+
+def run_cli(cli, url, *args):
+    env = {**os.environ, "TRADESTORE_URL": url}
+    out = subprocess.run([cli, *args], check=True, capture_output=True, text=True, env=env)
+    return out.stdout
+
+
+@pytest.fixture(scope="session")
+def demo(cli, tmp_path_factory):
+    """The README demo's store, made by the CLI: import, then backtest."""
+    url = f"sqlite:{tmp_path_factory.mktemp('demo') / 'store'}"
+    run_cli(cli, url, "import", "candles", str(KRAKEN_1H), "--symbol", "BTCUSDC", "--venue",
+            "kraken", "--timeframe", "1h", "--price-precision", "2", "--size-precision", "8")
+    run_cli(cli, url, "backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe",
+            "1h", "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--cash", "10000",
+            "--bot", "demo-sma-cross")
+    return url

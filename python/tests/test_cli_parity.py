@@ -2,38 +2,18 @@
 BTC/USDC hourly, 2023-Q1): the same report, the same imported candles, and
 a Python strategy giving the same trades as the C++ sma-cross."""
 import json
-import os
-import subprocess
 import sys
 
 import pytest
 
 import tradestore
-from conftest import KRAKEN_1H, ROOT
+from conftest import KRAKEN_1H, ROOT, run_cli
 from tradestore import backtest
 
 sys.path.insert(0, str(ROOT / "examples/python"))
 from sma_cross import SmaCross  # noqa: E402
 
 pytestmark = pytest.mark.sqlite
-
-
-def run_cli(cli, url, *args):
-    env = {**os.environ, "TRADESTORE_URL": url}
-    out = subprocess.run([cli, *args], check=True, capture_output=True, text=True, env=env)
-    return out.stdout
-
-
-@pytest.fixture(scope="module")
-def demo(cli, tmp_path_factory):
-    """The README demo's store, made by the CLI: import, then backtest."""
-    url = f"sqlite:{tmp_path_factory.mktemp('demo') / 'store'}"
-    run_cli(cli, url, "import", "candles", str(KRAKEN_1H), "--symbol", "BTCUSDC", "--venue",
-            "kraken", "--timeframe", "1h", "--price-precision", "2", "--size-precision", "8")
-    run_cli(cli, url, "backtest", "--symbol", "BTCUSDC", "--venue", "kraken", "--timeframe",
-            "1h", "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--cash", "10000",
-            "--bot", "demo-sma-cross")
-    return url
 
 
 def test_report_equals_cli_report_json(cli, demo):
