@@ -566,6 +566,11 @@ std::int64_t WriteCandles(
       }
       instrument = s.instruments().Upsert(i);
     }
+    // A new series written in time order gets its coverage from the rows
+    // themselves (as the candle import does), saving a second pass.
+    bool increasing = true;
+    for (std::size_t i = 1; i < n && increasing; ++i) increasing = t[i] > t[i - 1];
+    const bool fresh = increasing && n > 0 && s.candles().Info(instrument->id, tf).count == 0;
     CandleWriter w = s.candles().OpenWriter(instrument->id, tf);
     for (std::size_t i = 0; i < n; ++i) {
       Candle candle;
@@ -579,7 +584,21 @@ std::int64_t WriteCandles(
       w.Add(candle);
     }
     w.Commit();
-    s.candles().RefreshCoverage(instrument->id, tf);
+    if (fresh) {
+      CandleCoverage coverage;
+      coverage.instrument_id = instrument->id;
+      coverage.timeframe = tf;
+      coverage.first = Timestamp(t[0]);
+      coverage.last = Timestamp(t[n - 1]);
+      coverage.count = static_cast<std::int64_t>(n);
+      const Micros d = Duration(tf);
+      coverage.expected_count = (t[n - 1] - t[0]) / d + 1;
+      for (std::size_t i = 1; i < n; ++i) coverage.gap_count += t[i] - t[i - 1] > d ? 1 : 0;
+      coverage.updated_at = Timestamp::Now();
+      s.candles().SaveCoverage(coverage);
+    } else {
+      s.candles().RefreshCoverage(instrument->id, tf);
+    }
     uow.Commit();
     return static_cast<std::int64_t>(n);
   });

@@ -288,10 +288,18 @@ def test_candles_dataframe_round_trip(store):
     part = store.candles("ETHUSDC", "1m", start=index[10], end=index[20].to_pydatetime())
     assert len(part) == 10 and part.index[0] == index[10]
     assert store.candles("ETHUSDC", "1m", start=index[-1] + pd.Timedelta("1h")).empty
-    [cov] = store.candles_repo.coverage()
+    [cov] = store.candles_repo.coverage(store.instruments.find("kraken", "ETHUSDC").id)
     assert cov.count == n and cov.gap_count == 0
     info = store.candles_repo.info(store.instruments.find("kraken", "ETHUSDC").id, "1m")
     assert info.count == n and info.first == index[0]
+    gappy = df.iloc[[0, 1, 5, 6, 7, 20]]  # a new series with two gaps
+    store.write_candles(gappy, "GAPUSDC", "1m")
+    gap_id = store.instruments.find("", "GAPUSDC").id
+    [saved] = store.candles_repo.coverage(gap_id)
+    refreshed = store.candles_repo.refresh_coverage(gap_id, "1m")
+    assert (saved.count, saved.expected_count, saved.gap_count) == (6, 21, 2)
+    assert (refreshed.first, refreshed.last, refreshed.count, refreshed.expected_count,
+            refreshed.gap_count) == (saved.first, saved.last, 6, 21, 2)
     # Bad rows are refused before anything is written.
     bad = df.iloc[:3].copy()
     bad.index = bad.index + pd.Timedelta("1d")
