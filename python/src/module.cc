@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -465,7 +466,9 @@ Instrument FindInstrument(Store& s, const std::string& symbol,
   return *match;
 }
 
-// Candles into numpy: open_time (int64 µs), a (5, n) float64 block of
+constexpr std::int64_t kMaxPandasMicros = std::numeric_limits<std::int64_t>::max() / 1000;
+
+// Candles into numpy: open_time (int64 ns), a (5, n) float64 block of
 // open/high/low/close/volume (one pandas block, no copy), trades (int64).
 py::tuple ReadCandles(StoreHandle& h, const std::string& symbol, Timeframe tf,
                       std::optional<Timestamp> from, std::optional<Timestamp> to,
@@ -495,7 +498,13 @@ py::tuple ReadCandles(StoreHandle& h, const std::string& symbol, Timeframe tf,
       if (n == cap) {
         throw Error(ErrorKind::kInternal, "candles changed while being read; read again");
       }
-      t[n] = c.open_time.micros();
+      // Nanoseconds, pandas' unit, so that the index needs no conversion.
+      const std::int64_t us = c.open_time.micros();
+      if (us > kMaxPandasMicros || us < -kMaxPandasMicros) {
+        throw InvalidArgument("candle at " + c.open_time.ToIso() +
+                              " is outside pandas' range of times (years 1677 to 2262)");
+      }
+      t[n] = us * 1000;
       b[n] = c.open;
       b[cap + n] = c.high;
       b[2 * cap + n] = c.low;

@@ -79,10 +79,14 @@ class Store(_core.Store):
         """
         pd = _pd()
         times, block, trades, n, _ = _core._read_candles(self, symbol, timeframe, start, end, venue)
-        index = pd.DatetimeIndex(pd.to_datetime(times[:n], unit="us", utc=True), name="open_time")
-        df = pd.DataFrame(block[:, :n].T, index=index, columns=_CANDLE_COLUMNS, copy=False)
-        df["trades"] = trades[:n]
-        return df
+        # No copies: the index wraps the int64 nanoseconds filled in C++, the
+        # float columns are one block, and concat keeps both blocks as they are.
+        times = pd.arrays.DatetimeArray(times[:n].view("M8[ns]"),
+                                        dtype=pd.DatetimeTZDtype(tz="UTC"), copy=False)
+        index = pd.DatetimeIndex(times, copy=False, name="open_time")
+        prices = pd.DataFrame(block[:, :n].T, index=index, columns=_CANDLE_COLUMNS, copy=False)
+        counts = pd.DataFrame({"trades": trades[:n]}, index=index, copy=False)
+        return pd.concat([prices, counts], axis=1, copy=False)
 
     def write_candles(self, df, symbol: str, timeframe: str, venue: str = "",
                       base: Optional[str] = None, quote: Optional[str] = None) -> int:
