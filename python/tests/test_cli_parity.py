@@ -1,0 +1,69 @@
+"""The package against the CLI on the demo data (examples/data, Kraken
+BTC/USDC hourly, 2023-Q1): the same report, the same imported candles, and
+a Python strategy giving the same trades as the C++ sma-cross."""
+import json
+import sys
+
+import pytest
+
+import tradestore
+from conftest import KRAKEN_1H, ROOT, run_cli
+from tradestore import backtest
+
+sys.path.insert(0, str(ROOT / "examples/python"))
+from sma_cross import SmaCross  # noqa: E402
+
+pytestmark = pytest.mark.sqlite
+
+
+def test_report_equals_cli_report_json(cli, demo):
+    expected = json.loads(run_cli(cli, demo, "report", "--bot", "demo-sma-cross",
+                                  "--periods-per-year", "365", "--json"))
+    with tradestore.open(demo) as store:
+        report = store.report(bot="demo-sma-cross", periods_per_year=365)
+        assert report == expected
+        assert len(report.trades) == len(store.trades_repo.list(bot="demo-sma-cross")) > 5
+        assert report.equity["equity"].iloc[-1] == store.equity("demo-sma-cross")["equity"].iloc[-1]
+        default = store.report()  # the most recently created bot, 252 periods
+    assert default == json.loads(run_cli(cli, demo, "report", "--json"))
+
+
+def test_import_candles_equals_cli_import(demo, tmp_path):
+    with tradestore.open(f"sqlite:{tmp_path / 'py'}") as store:
+        summary = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
+                                       price_precision=2, size_precision=8)
+        assert summary["rows_read"] == summary["rows_in_store"] > 2000
+        mine = store.candles("BTCUSDC", "1h")
+        with pytest.raises(tradestore.NotFound, match="no-such-file.csv: cannot open"):
+            store.import_candles(tmp_path / "no-such-file.csv", "X", "1h")
+    with tradestore.open(demo) as store:
+        theirs = store.candles("BTCUSDC", "1h", venue="kraken")
+    assert mine.equals(theirs)
+
+
+def test_export_matches_cli_export(cli, demo, tmp_path):
+    with tradestore.open(demo) as store:
+        summary = store.export("trades", tmp_path / "py.csv", bot="demo-sma-cross")
+    run_cli(cli, demo, "export", "trades", "--bot", "demo-sma-cross", "--out",
+            str(tmp_path / "cli.csv"))
+    assert summary["rows"] > 0
+    assert (tmp_path / "py.csv").read_bytes() == (tmp_path / "cli.csv").read_bytes()
+
+
+def test_python_strategy_gives_the_cpp_trades(demo):
+    keys = ["side", "entry_time", "exit_time", "entry_price", "exit_price", "quantity",
+            "gross_pnl", "fees", "net_pnl", "mae", "mfe", "exit_reason", "entry_slippage",
+            "exit_slippage"]
+    with tradestore.open(demo) as store:
+        result = backtest.run(store, "BTCUSDC", "1h", SmaCross(10, 30), venue="kraken",
+                              cash=10000, bot="py-sma-cross", strategy_name="sma-cross(10,30)")
+        cpp = store.trades_repo.list(bot="demo-sma-cross")
+        py = store.trades_repo.list(bot="py-sma-cross")
+        assert result.trades == len(py) == len(cpp) > 5
+        assert [[getattr(t, k) for k in keys] for t in py] == \
+            [[getattr(t, k) for k in keys] for t in cpp]
+        cpp_eq = store.equity("demo-sma-cross")
+        py_eq = store.equity("py-sma-cross")
+        assert cpp_eq.equals(py_eq)
+        with pytest.raises(tradestore.Conflict):
+            backtest.run(store, "BTCUSDC", "1h", SmaCross(), venue="kraken", bot="py-sma-cross")
