@@ -12,6 +12,7 @@
 
 #include "io/export_format.h"
 #include "store/entities.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 
@@ -449,7 +450,7 @@ ImportSummary ImportEntity(Store& store, std::string_view entity, const std::str
   }
   if (!rows.empty()) {
     detail::InsertEntityRows(
-        store.impl(), table, raw.columns, rows,
+        detail::ImplOf(store), table, raw.columns, rows,
         [&](std::size_t i) { return fmt::format("{}:{}", file, raw.rows[i].line); }, progress);
   }
   return ImportSummary{std::string(entity), table.QualifiedName(), file, *format, total};

@@ -1,4 +1,5 @@
-// The SQL text shared by the drivers' bulk upserts.
+// The SQL text of the drivers' bulk upserts, and the row-shape checks
+// every BulkWriter shares.
 #include <string>
 
 #include "sql/connection.h"
@@ -39,6 +40,44 @@ std::string BulkUpsertSql(const BulkUpsertSpec& spec, std::string_view source) {
     }
   }
   return sql;
+}
+
+}  // namespace tradestore::sql
+
+namespace tradestore::sql {
+
+int BulkWriter::NextColumn() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": already finished");
+  if (column_ >= columns_) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": more than " +
+                                          std::to_string(columns_) + " values in a row");
+  }
+  return ++column_;
+}
+
+void BulkWriter::EndRow() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": already finished");
+  if (column_ != columns_) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": a row has " +
+                                          std::to_string(column_) + " values for " +
+                                          std::to_string(columns_) + " columns");
+  }
+  column_ = 0;
+  WriteRow();
+  ++rows_;
+}
+
+std::int64_t BulkWriter::Finish() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": already finished");
+  if (column_ != 0) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": unfinished row");
+  }
+  finished_ = true;
+  FinishRows();
+  return rows_;
 }
 
 }  // namespace tradestore::sql
