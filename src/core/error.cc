@@ -18,6 +18,8 @@ std::string_view ToString(ErrorKind kind) noexcept {
       return "storage";
     case ErrorKind::kInternal:
       return "internal";
+    case ErrorKind::kInDoubt:
+      return "in_doubt";
   }
   return "internal";
 }
@@ -36,6 +38,8 @@ int ExitCode(ErrorKind kind) noexcept {
       return 6;
     case ErrorKind::kInternal:
       return 70;
+    case ErrorKind::kInDoubt:
+      return 7;
   }
   return 70;  // a value outside the enum is a bug: report it as internal
 }

@@ -13,6 +13,7 @@
 #include "io/export_format.h"
 #include "store/entities.h"
 #include "store/ops_queries.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 #include "tradestore/text.h"
@@ -459,7 +460,8 @@ ImportSummary ImportEntity(Store& store, std::string_view entity, const std::str
     std::function<void()> rules;
     if (table.QualifiedName() == "trading.orders" || table.QualifiedName() == "trading.fills") {
       rules = [&store, &file, &entity] {
-        const std::vector<detail::RowFinding> found = detail::FillRuleViolations(store.impl());
+        const std::vector<detail::RowFinding> found =
+            detail::FillRuleViolations(detail::ImplOf(store));
         if (found.empty()) return;
         std::string list;
         for (std::size_t i = 0; i < found.size() && i < 5; ++i) {
@@ -474,7 +476,7 @@ ImportSummary ImportEntity(Store& store, std::string_view entity, const std::str
       };
     }
     detail::InsertEntityRows(
-        store.impl(), table, raw.columns, rows,
+        detail::ImplOf(store), table, raw.columns, rows,
         [&](std::size_t i) { return fmt::format("{}:{}", file, raw.rows[i].line); }, progress,
         rules);
   }

@@ -13,6 +13,7 @@
 
 #include "io/export_format.h"
 #include "store/entities.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 
@@ -42,7 +43,7 @@ template <typename F>
 std::int64_t ForEachRow(Store& store, const detail::TableInfo& table,
                         const detail::ResolvedFilter& filter, const DataProgress& progress,
                         F&& each) {
-  detail::StoreImpl& impl = store.impl();
+  detail::StoreImpl& impl = detail::ImplOf(store);
   const std::int64_t total = progress ? detail::CountFilteredRows(impl, table, filter) : 0;
   const std::int64_t wanted = filter.limit.value_or(-1);
   std::int64_t done = 0;
@@ -201,11 +202,11 @@ EntityPage ReadEntityPage(Store& store, std::string_view entity, const ExportFil
   }
   const detail::TableInfo& table = detail::EntityTable(entity);
   const detail::ResolvedFilter resolved =
-      detail::ResolveFilter(store.impl(), table, ToDetail(filter));
+      detail::ResolveFilter(detail::ImplOf(store), table, ToDetail(filter));
   std::optional<detail::Row> after;
   if (!cursor.empty()) after = DecodeCursor(table, entity, cursor);
   std::vector<detail::Row> rows =
-      detail::ReadFilteredRows(store.impl(), table, resolved, after, limit + 1);
+      detail::ReadFilteredRows(detail::ImplOf(store), table, resolved, after, limit + 1);
   EntityPage page;
   page.entity = std::string(entity);
   for (const detail::ColumnInfo& c : table.columns) page.columns.push_back(c.name);
@@ -262,7 +263,7 @@ ExportSummary ExportEntity(Store& store, std::string_view entity, std::ostream& 
                            const ExportOptions& options) {
   const detail::TableInfo& table = detail::EntityTable(entity);
   const detail::ResolvedFilter filter =
-      detail::ResolveFilter(store.impl(), table, ToDetail(options.filter));
+      detail::ResolveFilter(detail::ImplOf(store), table, ToDetail(options.filter));
   ExportSummary summary{std::string(entity), table.QualifiedName(), 0};
   out << Header(table, options.format, entity);
   std::string sql_prefix;
@@ -350,7 +351,7 @@ ExportSummary ExportEntityToFile(Store& store, std::string_view entity, const st
 EntityRows ReadEntity(Store& store, std::string_view entity, const ExportFilter& filter) {
   const detail::TableInfo& table = detail::EntityTable(entity);
   const detail::ResolvedFilter resolved =
-      detail::ResolveFilter(store.impl(), table, ToDetail(filter));
+      detail::ResolveFilter(detail::ImplOf(store), table, ToDetail(filter));
   EntityRows out;
   for (const detail::ColumnInfo& c : table.columns) {
     out.columns.push_back(c.name);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "store/entities.h"
+#include "store/store_impl.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/error.h"
 
@@ -537,7 +538,7 @@ LegacyImportReport ImportLegacyJson(Store& store, const std::string& dir,
     }
     uow.Commit();
   } catch (...) {
-    detail::DeleteUnusedInstruments(store.impl(), created);
+    detail::DeleteUnusedInstruments(detail::ImplOf(store), created);
     throw;
   }
   return report;

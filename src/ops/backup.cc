@@ -91,7 +91,7 @@ Store OpenAsIs(const std::string& url) {
 // the only difference is an empty unknown table.
 void RequireCatalog(Store& store, const char* what) {
   std::vector<std::string> problems;
-  for (std::string& d : detail::CatalogDifferences(store.impl())) {
+  for (std::string& d : detail::CatalogDifferences(detail::ImplOf(store))) {
     if (!d.ends_with("(empty)")) problems.push_back(std::move(d));
   }
   if (problems.empty()) return;
@@ -117,16 +117,16 @@ std::vector<BackupTable> TableSums(
   std::size_t i = 0;
   for (const TableInfo& t : tables) {
     if (progress) progress(t.QualifiedName(), ++i, tables.size());
-    const detail::TableChecksum sum = detail::ChecksumTable(store.impl(), t);
-    out.push_back(
-        {t.QualifiedName(), sum.rows, sum.checksum, RenderKey(detail::LastKey(store.impl(), t))});
+    const detail::TableChecksum sum = detail::ChecksumTable(detail::ImplOf(store), t);
+    out.push_back({t.QualifiedName(), sum.rows, sum.checksum,
+                   RenderKey(detail::LastKey(detail::ImplOf(store), t))});
   }
   return out;
 }
 
 std::vector<std::pair<std::string, int>> SchemaVersions(Store& store) {
   std::vector<std::pair<std::string, int>> out;
-  for (const detail::SchemaState& s : detail::SchemaStates(store.impl())) {
+  for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(store))) {
     out.emplace_back(s.database, s.current);
   }
   return out;
@@ -227,13 +227,14 @@ void CopyRows(Store& from, Store& to, const TableInfo& t) {
   std::optional<Row> after;
   constexpr std::int64_t kBatch = 5000;
   for (;;) {
-    const std::vector<Row> rows = detail::ReadRows(from.impl(), t, after, std::nullopt, kBatch);
+    const std::vector<Row> rows =
+        detail::ReadRows(detail::ImplOf(from), t, after, std::nullopt, kBatch);
     if (rows.empty()) break;
-    detail::InsertRows(to.impl(), t, rows);
+    detail::InsertRows(detail::ImplOf(to), t, rows);
     if (static_cast<std::int64_t>(rows.size()) < kBatch) break;
     after = detail::KeyOf(t, rows.back());
   }
-  detail::SyncIdentity(to.impl(), t);
+  detail::SyncIdentity(detail::ImplOf(to), t);
 }
 
 }  // namespace
@@ -290,13 +291,13 @@ BackupResult Backup(const std::string& url, const std::string& target_dir,
       m.schema_versions = SchemaVersions(source);
       Store copy = Store::Open(BackupStoreUrl(tmp, m.layout));
       std::vector<BackupTable> source_sums;
-      detail::WithSnapshot(source.impl(), [&] {
+      detail::WithSnapshot(detail::ImplOf(source), [&] {
         const auto& tables = detail::StoreTables();
         std::size_t i = 0;
         for (const TableInfo& t : tables) {
           if (options.progress) options.progress(t.QualifiedName(), ++i, tables.size());
           CopyRows(source, copy, t);
-          const detail::TableChecksum sum = detail::ChecksumTable(source.impl(), t);
+          const detail::TableChecksum sum = detail::ChecksumTable(detail::ImplOf(source), t);
           source_sums.push_back({t.QualifiedName(), sum.rows, sum.checksum, {}});
         }
       });
@@ -395,7 +396,7 @@ VerifyResult VerifyBackup(const std::string& backup_or_root) {
     Store copy = OpenAsIs(BackupStoreUrl(dir, m.layout));
     for (const BackupTable& t : m.tables) {
       const TableInfo& info = detail::FindTable(t.table);
-      const detail::TableChecksum sum = detail::ChecksumTable(copy.impl(), info);
+      const detail::TableChecksum sum = detail::ChecksumTable(detail::ImplOf(copy), info);
       if (sum.rows != t.rows || sum.checksum != t.checksum) {
         r.problems.push_back({t.table, fmt::format("{} rows checksum {}, the manifest says {} rows "
                                                    "checksum {}",
@@ -444,7 +445,7 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
   {
     Store target = OpenAsIs(url);
     Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
-    for (const detail::SchemaState& s : detail::SchemaStates(target.impl())) {
+    for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(target))) {
       if (s.current > s.latest) {
         reasons.push_back(fmt::format(
             "the target's {} database is at schema version {}, newer than this build's {}",
@@ -467,12 +468,12 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
         std::int64_t rows = 0;
         std::optional<Row> last;
         try {
-          rows = detail::CountRows(target.impl(), info);
-          last = detail::LastKey(target.impl(), info);
+          rows = detail::CountRows(detail::ImplOf(target), info);
+          last = detail::LastKey(detail::ImplOf(target), info);
         } catch (const Error&) {
           continue;  // a table the target's schema does not have yet: nothing to lose
         }
-        const std::optional<Row> backup_last = detail::LastKey(copy.impl(), info);
+        const std::optional<Row> backup_last = detail::LastKey(detail::ImplOf(copy), info);
         if (rows > t.rows) {
           reasons.push_back(
               fmt::format("the target's {} has {} rows, the backup {}", t.table, rows, t.rows));
@@ -527,7 +528,7 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
     }
   } else {
     Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
-    for (const detail::SchemaState& s : detail::SchemaStates(copy.impl())) {
+    for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(copy))) {
       if (!s.pending.empty()) {
         throw Conflict(fmt::format(
             "the backup's {} database is at schema version {}, older than this build's {}: "
@@ -542,14 +543,14 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
     std::vector<sql::Connection*> connections;
     for (detail::Database db :
          {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics}) {
-      sql::Connection* c = &target.impl().connection(db);
+      sql::Connection* c = &detail::ImplOf(target).connection(db);
       if (std::find(connections.begin(), connections.end(), c) == connections.end()) {
         connections.push_back(c);
       }
     }
     std::vector<std::unique_ptr<sql::Transaction>> txs;
     for (sql::Connection* c : connections) txs.push_back(std::make_unique<sql::Transaction>(*c));
-    detail::DeleteAllRows(target.impl());
+    detail::DeleteAllRows(detail::ImplOf(target));
     const auto& tables = detail::StoreTables();
     std::size_t i = 0;
     for (const TableInfo& t : tables) {
@@ -563,7 +564,7 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
   Store restored = Store::Open(url);
   for (const BackupTable& t : m.tables) {
     const detail::TableChecksum sum =
-        detail::ChecksumTable(restored.impl(), detail::FindTable(t.table));
+        detail::ChecksumTable(detail::ImplOf(restored), detail::FindTable(t.table));
     if (sum.rows != t.rows || sum.checksum != t.checksum) {
       throw Error(
           ErrorKind::kStorage,

@@ -11,6 +11,7 @@
 
 #include "ops/ops_util.h"
 #include "store/ops_queries.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 #include "tradestore/timestamp.h"
@@ -118,7 +119,7 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
     StoreOptions o;
     o.migrate = false;
     store.emplace(Store::Open(url, o));
-    for (const detail::SchemaState& s : detail::SchemaStates(store->impl())) {
+    for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(*store))) {
       if (!s.pending.empty() || s.current > s.latest) {
         open.findings.push_back(
             {FindingSeverity::kError, "", "database " + s.database,
@@ -176,7 +177,7 @@ CheckReport CheckStore(const std::string& url, const CheckOptions& options) {
   };
   if (usable && !options.repair) {
     try {
-      detail::WithSnapshot(store->impl(), domain);
+      detail::WithSnapshot(detail::ImplOf(*store), domain);
     } catch (const Error& e) {
       CheckOutcome out;
       out.name = "snapshot";

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "store/ops_queries.h"
+#include "store/store_impl.h"
 #include "tradestore/check.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -32,7 +33,7 @@ CheckDefinition RowCheck(std::string name, std::string description,
                          std::vector<RowFinding> (*query)(detail::StoreImpl&)) {
   return {std::move(name), std::move(description), false,
           [query](Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
-            AddRows(out, query(store->impl()));
+            AddRows(out, query(detail::ImplOf(*store)));
           }};
 }
 
@@ -66,11 +67,11 @@ void Constraints(Store* store, const std::string& url, const CheckOptions& optio
     out.note = "the store could not be opened";
     return;
   }
-  for (const std::string& m : detail::PostgresForeignKeyCheck(store->impl())) {
+  for (const std::string& m : detail::PostgresForeignKeyCheck(detail::ImplOf(*store))) {
     out.findings.push_back({FindingSeverity::kError, "", "", m});
   }
   for (const std::string& m :
-       detail::PostgresUnvalidatedConstraints(store->impl(), /*validate=*/repair)) {
+       detail::PostgresUnvalidatedConstraints(detail::ImplOf(*store), /*validate=*/repair)) {
     const bool validated = m.ends_with("(validated now)");
     out.findings.push_back(
         {validated ? FindingSeverity::kWarning : FindingSeverity::kError, "", "", m});
@@ -89,7 +90,7 @@ void Amcheck(Store* store, const std::string& url, const CheckOptions&, CheckOut
     out.note = "the store could not be opened";
     return;
   }
-  const detail::AmcheckResult r = detail::PostgresAmcheck(store->impl());
+  const detail::AmcheckResult r = detail::PostgresAmcheck(detail::ImplOf(*store));
   if (!r.available) {
     out.note = r.note;
     out.findings.push_back({FindingSeverity::kInfo, "", "", r.note});
@@ -103,7 +104,7 @@ void Amcheck(Store* store, const std::string& url, const CheckOptions&, CheckOut
 
 void Balances(Store* store, const std::string&, const CheckOptions& options, CheckOutcome& out) {
   const bool repair = options.repair;
-  for (const detail::BalanceMismatch& m : detail::BalanceLedgerMismatches(store->impl())) {
+  for (const detail::BalanceMismatch& m : detail::BalanceLedgerMismatches(detail::ImplOf(*store))) {
     const std::string row =
         fmt::format("bot_id={}, account_id={}, currency={}", m.bot_id, m.account_id, m.currency);
     std::string message = m.balance
@@ -123,8 +124,8 @@ void Balances(Store* store, const std::string&, const CheckOptions& options, Che
       continue;
     }
     try {
-      const auto done =
-          detail::RepairBalanceFromLedger(store->impl(), m.bot_id, m.account_id, m.currency);
+      const auto done = detail::RepairBalanceFromLedger(detail::ImplOf(*store), m.bot_id,
+                                                        m.account_id, m.currency);
       if (!done) {
         // A posting since the read brought the two together again.
         out.findings.push_back({FindingSeverity::kWarning, "trading.balances", row,
@@ -162,7 +163,7 @@ std::string Legs(const std::vector<detail::JournalLeg>& legs) {
 
 void JournalBalance(Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
   std::int64_t single_leg = 0;
-  for (const detail::JournalImbalance& j : detail::JournalImbalances(store->impl())) {
+  for (const detail::JournalImbalance& j : detail::JournalImbalances(detail::ImplOf(*store))) {
     const std::string row =
         fmt::format("bot_id={}, journal_id={}, currency={}", j.bot_id, j.journal_id, j.currency);
     if (j.single_leg) {
@@ -215,7 +216,7 @@ void StaleBots(Store* store, const std::string&, const CheckOptions& options, Ch
 void Coverage(Store* store, const std::string&, const CheckOptions& options, CheckOutcome& out) {
   const bool repair = options.repair;
   CandleRepository& candles = store->candles();
-  for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
+  for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(detail::ImplOf(*store))) {
     const std::string row =
         fmt::format("instrument_id={}, timeframe={}", k.instrument_id, k.timeframe);
     const auto tf = TryParseTimeframe(k.timeframe);
@@ -267,7 +268,7 @@ void Coverage(Store* store, const std::string&, const CheckOptions& options, Che
 void Gaps(Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
   std::int64_t series = 0;
   std::int64_t total = 0;
-  for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(store->impl())) {
+  for (const detail::CandleSeriesKey& k : detail::CandleSeriesKeys(detail::ImplOf(*store))) {
     const auto tf = TryParseTimeframe(k.timeframe);
     if (!tf) continue;
     ++series;

@@ -39,7 +39,7 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 // the only difference is an empty unknown table (a warning).
 void CheckCatalog(Store& store, const char* side, std::vector<std::string>& warnings) {
   std::vector<std::string> problems;
-  for (std::string& d : detail::CatalogDifferences(store.impl())) {
+  for (std::string& d : detail::CatalogDifferences(detail::ImplOf(store))) {
     if (EndsWith(d, "(empty)")) {
       warnings.push_back(std::string(side) + ": " + d + ", skipped");
     } else {
@@ -56,8 +56,8 @@ void CheckCatalog(Store& store, const char* side, std::vector<std::string>& warn
 TableVerification Verify(Store& from, Store& to, const TableInfo& t) {
   TableVerification v;
   v.table = t.QualifiedName();
-  const detail::TableChecksum s = detail::ChecksumTable(from.impl(), t);
-  const detail::TableChecksum d = detail::ChecksumTable(to.impl(), t);
+  const detail::TableChecksum s = detail::ChecksumTable(detail::ImplOf(from), t);
+  const detail::TableChecksum d = detail::ChecksumTable(detail::ImplOf(to), t);
   v.source_rows = s.rows;
   v.source_checksum = s.checksum;
   v.target_rows = d.rows;
@@ -104,11 +104,11 @@ CopyResult CopyStore(Store& from, Store& to, const CopyOptions& options) {
   std::vector<Plan> plans;
   std::int64_t total = 0;
   for (const TableInfo* t : tables) {
-    Plan p{t, detail::LastKey(to.impl(), *t)};
-    const std::int64_t source_rows = detail::CountRows(from.impl(), *t);
+    Plan p{t, detail::LastKey(detail::ImplOf(to), *t)};
+    const std::int64_t source_rows = detail::CountRows(detail::ImplOf(from), *t);
     if (p.after) {
-      const detail::TableChecksum there = detail::ChecksumTable(to.impl(), *t);
-      const detail::TableChecksum here = detail::ChecksumTable(from.impl(), *t, p.after);
+      const detail::TableChecksum there = detail::ChecksumTable(detail::ImplOf(to), *t);
+      const detail::TableChecksum here = detail::ChecksumTable(detail::ImplOf(from), *t, p.after);
       if (there.rows != here.rows || there.checksum != here.checksum) {
         throw Conflict(
             "the target already holds different data in " + t->QualifiedName() + ": its " +
@@ -131,16 +131,16 @@ CopyResult CopyStore(Store& from, Store& to, const CopyOptions& options) {
     std::optional<Row> after = p.after;
     for (;;) {
       const std::vector<Row> rows =
-          detail::ReadRows(from.impl(), *p.table, after, std::nullopt, options.batch_rows);
+          detail::ReadRows(detail::ImplOf(from), *p.table, after, std::nullopt, options.batch_rows);
       if (rows.empty()) break;
-      detail::InsertRows(to.impl(), *p.table, rows);
+      detail::InsertRows(detail::ImplOf(to), *p.table, rows);
       v.copied_rows += static_cast<std::int64_t>(rows.size());
       done += static_cast<std::int64_t>(rows.size());
       if (options.progress) options.progress({p.table->QualifiedName(), done, total});
       if (static_cast<std::int64_t>(rows.size()) < options.batch_rows) break;
       after = detail::KeyOf(*p.table, rows.back());
     }
-    detail::SyncIdentity(to.impl(), *p.table);
+    detail::SyncIdentity(detail::ImplOf(to), *p.table);
     TableVerification checked = Verify(from, to, *p.table);
     checked.copied_rows = v.copied_rows;
     checked.resumed_rows = p.present;

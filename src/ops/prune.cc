@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/ops_queries.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 #include "tradestore/timeframe.h"
@@ -35,7 +36,7 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
     for (const detail::PruneKindInfo& k : detail::PruneKinds()) {
       if (k.kind != name) continue;
       known = true;
-      if (!detail::PruneTableExists(store.impl(), k)) {
+      if (!detail::PruneTableExists(detail::ImplOf(store), k)) {
         throw NotFound(
             fmt::format("prune: this store has no table {} (kind '{}')", k.table, k.kind));
       }
@@ -53,14 +54,14 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
     PruneKindResult r;
     r.kind = k->kind;
     r.table = k->table;
-    r.matched = detail::CountPrunable(store.impl(), *k, options.before);
+    r.matched = detail::CountPrunable(detail::ImplOf(store), *k, options.before);
     if (!options.dry_run && r.matched > 0) {
       std::vector<detail::CandleSeriesKey> series;
       if (k->kind == "candles")
-        series = detail::SeriesWithCandlesBefore(store.impl(), options.before);
+        series = detail::SeriesWithCandlesBefore(detail::ImplOf(store), options.before);
       for (;;) {
         const std::int64_t n =
-            detail::PruneBatch(store.impl(), *k, options.before, options.batch_rows);
+            detail::PruneBatch(detail::ImplOf(store), *k, options.before, options.batch_rows);
         if (n == 0) break;
         r.deleted += n;
         ++r.batches;

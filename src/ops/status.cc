@@ -60,7 +60,7 @@ StoreStatus GetStatus(const std::string& url) {
     }
     return status;
   }
-  detail::StoreImpl& impl = store->impl();
+  detail::StoreImpl& impl = detail::ImplOf(*store);
   try {
     FillStorage(impl, status.databases);
     const auto schemas = detail::SchemaStates(impl);

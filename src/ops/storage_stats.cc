@@ -23,13 +23,13 @@ StoreStats GetStats(const std::string& url) {
   StoreStats stats;
   stats.url = detail::RedactedUrl(url);
   stats.backend = Backend(url);
-  FillStorage(store.impl(), stats.databases);
-  for (const detail::IndexUse& u : detail::IndexUsage(store.impl())) {
+  FillStorage(detail::ImplOf(store), stats.databases);
+  for (const detail::IndexUse& u : detail::IndexUsage(detail::ImplOf(store))) {
     stats.indexes.push_back(
         {u.database, u.table, u.index, u.bytes, u.scans, u.tuples_read, u.stat});
   }
   std::string why;
-  if (auto q = detail::SlowestQueries(store.impl(), 10, why)) {
+  if (auto q = detail::SlowestQueries(detail::ImplOf(store), 10, why)) {
     stats.queries_recorded = true;
     for (const detail::QueryShape& s : *q) {
       stats.slowest_queries.push_back({s.query, s.calls, s.total_ms, s.mean_ms});
@@ -86,7 +86,7 @@ OptimizeResult Optimize(const std::string& url, bool vacuum) {
   OptimizeResult r;
   r.url = detail::RedactedUrl(url);
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> per_db;  // first before, last after
-  for (const detail::OptimizeStep& s : detail::Optimize(store.impl(), vacuum)) {
+  for (const detail::OptimizeStep& s : detail::Optimize(detail::ImplOf(store), vacuum)) {
     r.actions.push_back({s.database, s.action, s.bytes_before, s.bytes_after});
     auto [it, inserted] = per_db.try_emplace(s.database, s.bytes_before, s.bytes_after);
     if (!inserted) it->second.second = s.bytes_after;

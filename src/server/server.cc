@@ -28,6 +28,9 @@ int StatusOf(ErrorKind kind) {
     case ErrorKind::kConflict:
       return 409;
     case ErrorKind::kUnavailable:
+    // The database connection was lost during COMMIT: the server cannot
+    // answer; no Retry-After, since running the request again is not safe.
+    case ErrorKind::kInDoubt:
       return 503;
     case ErrorKind::kStorage:
     case ErrorKind::kInternal:

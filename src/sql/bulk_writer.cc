@@ -1,7 +1,9 @@
-// The SQL text shared by the drivers' bulk upserts.
+// The SQL text of the drivers' bulk upserts, and the row-shape checks
+// every BulkWriter shares.
 #include <string>
 
 #include "sql/connection.h"
+#include "tradestore/text.h"
 
 namespace tradestore::sql {
 namespace {
@@ -39,6 +41,51 @@ std::string BulkUpsertSql(const BulkUpsertSpec& spec, std::string_view source) {
     }
   }
   return sql;
+}
+
+}  // namespace tradestore::sql
+
+namespace tradestore::sql {
+
+void BulkWriter::CheckText(int column, std::string_view value) const {
+  if (!FindInvalidText(value)) return;
+  tradestore::CheckText(
+      "text for column '" + column_names_[static_cast<std::size_t>(column - 1)] + "' of " + table_,
+      value);
+}
+
+int BulkWriter::NextColumn() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": already finished");
+  if (column_ >= columns_) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": more than " +
+                                          std::to_string(columns_) + " values in a row");
+  }
+  return ++column_;
+}
+
+void BulkWriter::EndRow() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": already finished");
+  if (column_ != columns_) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": a row has " +
+                                          std::to_string(column_) + " values for " +
+                                          std::to_string(columns_) + " columns");
+  }
+  column_ = 0;
+  WriteRow();
+  ++rows_;
+}
+
+std::int64_t BulkWriter::Finish() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": already finished");
+  if (column_ != 0) {
+    throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": unfinished row");
+  }
+  finished_ = true;
+  FinishRows();
+  return rows_;
 }
 
 }  // namespace tradestore::sql

@@ -97,16 +97,44 @@ struct BulkUpsertSpec {
 // that is destroyed unfinished is written (the unit of work must then be
 // rolled back). Within one write a later row with the same conflict key
 // wins, as if the rows were upserted one by one.
+//
+// The row shape is checked here, once for every driver: a value beyond the
+// last column, a row ended short, Finish with a row half-added, and any use
+// after Finish throw Error(kInternal) naming the table. Drivers implement
+// the Put/WriteRow/FinishRows hooks, which only ever see whole, well-formed
+// rows.
 class BulkWriter {
  public:
   virtual ~BulkWriter() = default;
+  BulkWriter(const BulkWriter&) = delete;
+  BulkWriter& operator=(const BulkWriter&) = delete;
 
-  virtual BulkWriter& AddNull() = 0;
-  virtual BulkWriter& Add(std::int64_t value) = 0;
-  virtual BulkWriter& Add(double value) = 0;
-  virtual BulkWriter& Add(std::string_view value) = 0;
-  virtual BulkWriter& Add(const Decimal& value) = 0;
-  virtual BulkWriter& Add(Timestamp value) = 0;
+  BulkWriter& AddNull() {
+    PutNull(NextColumn());
+    return *this;
+  }
+  BulkWriter& Add(std::int64_t value) {
+    Put(NextColumn(), value);
+    return *this;
+  }
+  BulkWriter& Add(double value) {
+    Put(NextColumn(), value);
+    return *this;
+  }
+  BulkWriter& Add(std::string_view value) {
+    const int column = NextColumn();
+    CheckText(column, value);  // tradestore/text.h: valid UTF-8, no NUL
+    Put(column, value);
+    return *this;
+  }
+  BulkWriter& Add(const Decimal& value) {
+    Put(NextColumn(), value);
+    return *this;
+  }
+  BulkWriter& Add(Timestamp value) {
+    Put(NextColumn(), value);
+    return *this;
+  }
   BulkWriter& Add(int value) { return Add(static_cast<std::int64_t>(value)); }
   BulkWriter& Add(bool value) { return Add(std::int64_t{value ? 1 : 0}); }
   BulkWriter& Add(const char* value) { return Add(std::string_view(value)); }
@@ -116,8 +144,8 @@ class BulkWriter {
     return value ? Add(*value) : AddNull();
   }
   // Ends the current row; throws Error(kInternal) unless it had one value
-  // per column.
-  virtual void EndRow() = 0;
+  // per column, else the driver's typed Error if writing it failed.
+  void EndRow();
 
   template <typename... Values>
   void AddRow(const Values&... values) {
@@ -126,8 +154,46 @@ class BulkWriter {
   }
 
   // Writes whatever is still buffered into the table; returns the number of
-  // rows added. Throws the driver's typed Error.
-  virtual std::int64_t Finish() = 0;
+  // rows added. Throws Error(kInternal) with a row half-added or when called
+  // twice, else the driver's typed Error.
+  std::int64_t Finish();
+
+  const std::string& table() const { return table_; }
+
+ protected:
+  BulkWriter(std::string table, std::vector<std::string> column_names)
+      : table_(std::move(table)),
+        column_names_(std::move(column_names)),
+        columns_(static_cast<int>(column_names_.size())) {}
+
+  // One value of the current row, `column` 1-based (1..columns, in order).
+  virtual void PutNull(int column) = 0;
+  virtual void Put(int column, std::int64_t value) = 0;
+  virtual void Put(int column, double value) = 0;
+  virtual void Put(int column, std::string_view value) = 0;
+  virtual void Put(int column, const Decimal& value) = 0;
+  virtual void Put(int column, Timestamp value) = 0;
+  // The current row is complete (one value per column): write or buffer it.
+  virtual void WriteRow() = 0;
+  // Every row was ended: write what is buffered.
+  virtual void FinishRows() = 0;
+
+  bool finished() const { return finished_; }
+
+ private:
+  // The 1-based column of the next value; throws past the last column or
+  // after Finish.
+  int NextColumn();
+  // Throws Error(kInvalidArgument) naming the column when `value` is not
+  // valid UTF-8 or holds a NUL (tradestore/text.h).
+  void CheckText(int column, std::string_view value) const;
+
+  const std::string table_;
+  const std::vector<std::string> column_names_;
+  const int columns_;
+  int column_ = 0;  // values added to the current row
+  std::int64_t rows_ = 0;
+  bool finished_ = false;
 };
 
 class Connection {
@@ -162,26 +228,60 @@ class Connection {
   // Runs one or more statements without parameters (DDL, pragmas).
   virtual void ExecuteScript(std::string_view sql) = 0;
 
-  // Transaction control; prefer the RAII Transaction below. Only the
-  // outermost Begin starts a database transaction; nested levels join it, so
-  // a repository's own unit of work commits with its caller's. A nested level
-  // that ends without Commit (an operation inside failed) poisons the whole
-  // unit of work: the outermost Commit then rolls everything back and throws
-  // PoisonedCommit(). Nothing half-done can commit. (No savepoints: they cost
-  // a statement or a round trip per call, and no caller continues a unit of
-  // work after an operation in it failed.)
-  virtual void Begin() = 0;
-  virtual void Commit() = 0;
-  virtual void Rollback() noexcept = 0;
-  virtual int transaction_depth() const = 0;
+  // Transaction control; prefer the RAII Transaction below. The nesting
+  // rule lives here, once for every driver:
+  // - Only the outermost Begin starts a database transaction; nested levels
+  //   join it, so a repository's own unit of work commits with its
+  //   caller's. If the outermost BEGIN fails, no level is open.
+  // - A nested level that ends without Commit (an operation inside failed)
+  //   poisons the whole unit of work: the outermost Commit then rolls
+  //   everything back and throws PoisonedCommit() (or the driver's more
+  //   specific RefusedCommit, e.g. a lost session). Nothing half-done can
+  //   commit. (No savepoints: they cost a statement or a round trip per
+  //   call, and no caller continues a unit of work after an operation in it
+  //   failed.)
+  // - The outermost Commit ends the unit of work whether it returns or
+  //   throws: the depth is 0 afterwards, and a failed COMMIT leaves nothing
+  //   open (the driver rolls back what is left), so the caller's Rollback
+  //   is a no-op. A failed COMMIT wrote nothing, except kInDoubt: the
+  //   connection was lost during COMMIT and whether it committed is
+  //   unknown.
+  // - Rollback never throws; at depth 0 it does nothing.
+  // A new outermost Begin starts unpoisoned.
+  void Begin();
+  void Commit();
+  void Rollback() noexcept;
+  int transaction_depth() const { return depth_; }
 
   // Begins a bulk upsert (see BulkWriter) in the current unit of work,
   // which must be open (Begin) until Finish; throws Error(kInternal) outside
-  // one. SQLite runs its cached prepared INSERT ... ON CONFLICT once per
-  // row; PostgreSQL streams the rows with COPY into a staging table (see
-  // docs/storage.md). Use no other statement of this connection between the
-  // first row and Finish.
-  virtual std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec) = 0;
+  // one or for a spec without columns. SQLite runs its cached prepared
+  // INSERT ... ON CONFLICT once per row; PostgreSQL streams the rows with
+  // COPY into a staging table (see docs/storage.md). Use no other statement
+  // of this connection between the first row and Finish.
+  std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec);
+
+ protected:
+  // The driver's side of the nesting rule above.
+  // Starts the database transaction (the outermost Begin). On throw,
+  // nothing is open.
+  virtual void BeginTransaction() = 0;
+  // Commits it (the outermost Commit of an unpoisoned unit of work). On
+  // throw, no transaction may remain open: the driver has rolled it back,
+  // or the outcome is unknown (kInDoubt).
+  virtual void CommitTransaction() = 0;
+  // Rolls it back (the outermost Rollback, or a poisoned Commit).
+  virtual void RollbackTransaction() noexcept = 0;
+  // The error a poisoned unit of work's Commit throws; computed before its
+  // rollback. PoisonedCommit() unless the driver knows better.
+  virtual Error RefusedCommit() const;
+  // The driver's bulk writer for a checked spec, inside a unit of work.
+  virtual std::unique_ptr<BulkWriter> OpenBulkWriter(BulkUpsertSpec spec) = 0;
+  // A failure the driver found outside any statement's error path (an
+  // abandoned COPY) poisons the open unit of work, if any.
+  void Poison() noexcept {
+    if (depth_ > 0) poisoned_ = true;
+  }
 
  private:
   struct TextHash {
@@ -192,6 +292,8 @@ class Connection {
   };
   // Statement text -> the same text with ForUpdate() appended.
   std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> locked_sql_;
+  int depth_ = 0;
+  bool poisoned_ = false;
 };
 
 // The INSERT ... ON CONFLICT text of `spec`: rows from `source` (a SELECT),

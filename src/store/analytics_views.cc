@@ -30,7 +30,7 @@ using detail::Database;
 constexpr const char* kDailyView = "analytics.bot_daily_performance";
 constexpr const char* kSummaryView = "analytics.portfolio_summary";
 
-bool IsPostgres(Store& store) { return store.impl().dialect() == sql::Dialect::kPostgres; }
+bool IsPostgres(Store& store) { return detail::ImplOf(store).dialect() == sql::Dialect::kPostgres; }
 
 // 00:00 UTC of the day holding `t` (floor, also before 1970).
 Timestamp DayStart(Timestamp t) {
@@ -73,7 +73,7 @@ void RequirePopulated(sql::Connection& c, const char* view) {
 
 std::vector<BotDailyPerformance> DailyFromView(Store& store, std::optional<BotId> bot,
                                                const TimeRange& range) {
-  sql::Connection& c = store.impl().connection(Database::kAnalytics);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kAnalytics);
   RequirePopulated(c, kDailyView);
   const std::string day_start = "(day::timestamp AT TIME ZONE 'UTC')";
   sql::Statement& st = c.Prepare(
@@ -102,7 +102,7 @@ std::vector<BotDailyPerformance> DailyFromView(Store& store, std::optional<BotId
 }
 
 std::vector<PortfolioSummaryRow> SummaryFromView(Store& store) {
-  sql::Connection& c = store.impl().connection(Database::kAnalytics);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kAnalytics);
   RequirePopulated(c, kSummaryView);
   sql::Statement& st = c.Prepare(
       "SELECT bot_id, name, mode, latest_equity, cash, open_positions, closed_trades, wins, "
@@ -132,7 +132,7 @@ std::vector<PortfolioSummaryRow> SummaryFromView(Store& store) {
 
 std::vector<BotDailyPerformance> DailyOnRead(Store& store, std::optional<BotId> bot,
                                              const TimeRange& range) {
-  sql::Connection& c = store.impl().connection(Database::kTrading);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kTrading);
   std::map<std::pair<BotId, Timestamp>, BotDailyPerformance> days;
   auto day_row = [&days](BotId bot_id, Timestamp day) -> BotDailyPerformance& {
     BotDailyPerformance& row = days[{bot_id, day}];
@@ -185,7 +185,7 @@ std::vector<BotDailyPerformance> DailyOnRead(Store& store, std::optional<BotId> 
 }
 
 std::vector<PortfolioSummaryRow> SummaryOnRead(Store& store) {
-  sql::Connection& c = store.impl().connection(Database::kTrading);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kTrading);
   std::map<BotId, PortfolioSummaryRow> bots;
   sql::Statement& list =
       c.Prepare("SELECT id, name, mode FROM trading.bots WHERE is_test = 0 ORDER BY id");
@@ -275,7 +275,7 @@ PortfolioSummaryRow PortfolioTotal(const std::vector<PortfolioSummaryRow>& rows)
 
 bool RefreshViews(Store& store, std::vector<ViewRefresh>* refreshed) {
   if (!IsPostgres(store)) return false;
-  sql::Connection& c = store.impl().connection(Database::kAnalytics);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kAnalytics);
   for (const char* view : {kDailyView, kSummaryView}) {
     ViewRefresh done;
     done.view = view;

@@ -17,7 +17,7 @@ namespace detail {
 
 std::vector<Timestamp> CachedIndicatorTimes(Store& store, InstrumentId instrument, Timeframe tf,
                                             std::string_view indicator) {
-  sql::Statement& st = store.impl()
+  sql::Statement& st = detail::ImplOf(store)
                            .connection(Database::kMarket)
                            .Prepare(
                                "SELECT open_time FROM market.indicator_cache WHERE instrument_id = "
@@ -32,7 +32,7 @@ std::vector<Timestamp> CachedIndicatorTimes(Store& store, InstrumentId instrumen
 void WriteIndicatorValues(Store& store, InstrumentId instrument, Timeframe tf,
                           std::string_view indicator, std::span<const IndicatorValue> values,
                           bool replace_all) {
-  sql::Connection& c = store.impl().connection(Database::kMarket);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kMarket);
   sql::Transaction tx(c);
   if (replace_all) {
     c.Prepare(
@@ -66,7 +66,7 @@ void WriteIndicatorValues(Store& store, InstrumentId instrument, Timeframe tf,
 std::vector<IndicatorValue> CachedIndicator(Store& store, InstrumentId instrument, Timeframe tf,
                                             std::string_view indicator, const TimeRange& range) {
   sql::Statement& st =
-      store.impl()
+      detail::ImplOf(store)
           .connection(Database::kMarket)
           .Prepare(
               "SELECT open_time, value, value2, value3, value4, label FROM market.indicator_cache "

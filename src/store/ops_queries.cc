@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -682,85 +681,24 @@ std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp
 
 // ---- Snapshots -------------------------------------------------------------
 
-namespace {
-
-[[noreturn]] void SqliteFail(sqlite3* db, const std::string& what) {
-  throw Error(ErrorKind::kStorage,
-              what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"),
-              "SQLITE_" + std::to_string(db != nullptr ? sqlite3_extended_errcode(db) : 0));
-}
-
-void Exec(sqlite3* db, const std::string& sql) {
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    SqliteFail(db, "snapshot: " + sql);
-  }
-}
-
-struct Handle {
-  sqlite3* db = nullptr;
-  ~Handle() {
-    if (db != nullptr) sqlite3_close_v2(db);
-  }
-};
-
-}  // namespace
-
 void SqliteSnapshot(const std::vector<SqliteFile>& sources,
                     const std::vector<std::string>& targets) {
   if (sources.empty() || sources.size() != targets.size()) {
     throw Error(ErrorKind::kInternal, "snapshot: sources and targets do not match");
   }
+  std::vector<std::string> paths;
   for (const SqliteFile& f : sources) {
     if (!fs::exists(f.path)) throw NotFound("snapshot: no database file " + f.path);
+    paths.push_back(f.path);
   }
-  Handle src;
-  if (sqlite3_open_v2(sources[0].path.c_str(), &src.db, SQLITE_OPEN_READWRITE, nullptr) !=
-      SQLITE_OK) {
-    SqliteFail(src.db, "snapshot: cannot open " + sources[0].path);
-  }
-  sqlite3_busy_timeout(src.db, 10000);
-  std::vector<std::string> schemas = {"main"};
-  for (std::size_t i = 1; i < sources.size(); ++i) {
-    const std::string alias = "src" + std::to_string(i);
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(src.db, ("ATTACH DATABASE ?1 AS " + alias).c_str(), -1, &st, nullptr) !=
-        SQLITE_OK) {
-      SqliteFail(src.db, "snapshot: attach");
-    }
-    sqlite3_bind_text(st, 1, sources[i].path.c_str(), -1, SQLITE_TRANSIENT);
-    const int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) SqliteFail(src.db, "snapshot: cannot attach " + sources[i].path);
-    schemas.push_back(alias);
-  }
-  // One read transaction over every file: each file's snapshot starts at
-  // its first read, all of them before any page is copied. Files whose
-  // rows refer to another file's rows are read first (analytics, then
-  // trading, then market), so a row never refers to one missing from the
-  // set even if a writer commits between those first reads.
-  Exec(src.db, "BEGIN");
+  // Files whose rows refer to another file's rows are read first
+  // (analytics, then trading, then market), so a row never refers to one
+  // missing from the set even if a writer commits between those first
+  // reads.
   std::vector<std::size_t> order;
   for (std::size_t i = sources.size(); i-- > 0;) order.push_back(i);
   if (sources.size() == 3) order = {2, 0, 1};  // analytics, trading, market
-  for (std::size_t i : order) Exec(src.db, "SELECT count(*) FROM " + schemas[i] + ".sqlite_master");
-  try {
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-      Handle dst;
-      if (sqlite3_open_v2(targets[i].c_str(), &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                          nullptr) != SQLITE_OK) {
-        SqliteFail(dst.db, "snapshot: cannot create " + targets[i]);
-      }
-      sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, schemas[i].c_str());
-      if (b == nullptr) SqliteFail(dst.db, "snapshot: backup of " + sources[i].path);
-      const int rc = sqlite3_backup_step(b, -1);
-      sqlite3_backup_finish(b);
-      if (rc != SQLITE_DONE) SqliteFail(dst.db, "snapshot: copying " + sources[i].path);
-    }
-  } catch (...) {
-    sqlite3_exec(src.db, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
-  Exec(src.db, "COMMIT");
+  sql::SqliteSnapshotFiles(paths, targets, order, /*busy_timeout_ms=*/10000);
 }
 
 void WithSnapshot(StoreImpl& store, const std::function<void()>& body) {

@@ -267,7 +267,10 @@ std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp
 // `targets` (same order) as one consistent set: one connection attaches
 // every file, opens a read transaction on all of them before copying
 // anything, and copies each with the online backup API from that snapshot.
-// Writers keep writing meanwhile (WAL); they are never blocked.
+// Writers keep writing meanwhile (WAL); they are never blocked. The sqlite3
+// calls are the driver's (sql::SqliteSnapshotFiles), and so is the error
+// mapping: a file locked past the busy timeout is kUnavailable, retryable;
+// a missing file kNotFound; I/O kStorage.
 void SqliteSnapshot(const std::vector<SqliteFile>& sources,
                     const std::vector<std::string>& targets);
 

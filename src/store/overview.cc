@@ -26,7 +26,7 @@ Timestamp StartOfDay(Timestamp t) {
 BotOverview Summarize(Store& store, const Bot& bot, const OverviewOptions& options) {
   BotOverview o;
   o.bot = bot;
-  sql::Connection& c = store.impl().connection(detail::Database::kTrading);
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
 
   // Balances of the bot's accounts, and of its system accounts for the
   // realized P&L and fees (exact, maintained with every posting).

@@ -19,7 +19,7 @@ namespace detail {
 
 std::optional<AnalysisWatermark> LoadAnalysisWatermark(Store& store, BotId bot) {
   sql::Statement& st =
-      store.impl()
+      detail::ImplOf(store)
           .connection(Database::kAnalytics)
           .Prepare(
               "SELECT mode, is_test, last_trade_id, last_snapshot_time, snapshot_count, "
@@ -43,7 +43,7 @@ std::optional<AnalysisWatermark> LoadAnalysisWatermark(Store& store, BotId bot) 
 }
 
 void SavePersistedAnalytics(Store& store, const PersistedAnalyticsUpdate& u) {
-  sql::Connection& c = store.impl().connection(Database::kAnalytics);
+  sql::Connection& c = detail::ImplOf(store).connection(Database::kAnalytics);
   sql::Transaction tx(c);
   if (u.daily_from) {
     c.Prepare("DELETE FROM analytics.daily_performance WHERE bot_id = ? AND date >= ?")
@@ -128,7 +128,7 @@ void SavePersistedAnalytics(Store& store, const PersistedAnalyticsUpdate& u) {
 std::vector<DailyPerformanceRow> StoredDailyPerformance(Store& store, BotId bot,
                                                         const TimeRange& range) {
   sql::Statement& st =
-      store.impl()
+      detail::ImplOf(store)
           .connection(Database::kAnalytics)
           .Prepare(
               "SELECT date, mode, is_test, equity, daily_pnl, total_pnl, trades, total_trades, "
@@ -163,7 +163,7 @@ std::vector<DailyPerformanceRow> StoredDailyPerformance(Store& store, BotId bot,
 
 std::vector<StrategyPerformanceRow> StoredStrategyPerformance(Store& store, BotId bot) {
   sql::Statement& st =
-      store.impl()
+      detail::ImplOf(store)
           .connection(Database::kAnalytics)
           .Prepare(
               "SELECT strategy, mode, is_test, trades, wins, losses, net_pnl, gross_profit, "
@@ -203,7 +203,7 @@ std::vector<StrategyPerformanceRow> StoredStrategyPerformance(Store& store, BotI
 
 std::vector<DashboardMetric> StoredDashboardMetrics(Store& store, BotId bot) {
   sql::Statement& st =
-      store.impl()
+      detail::ImplOf(store)
           .connection(Database::kAnalytics)
           .Prepare(
               "SELECT metric, mode, is_test, value, updated_at FROM analytics.dashboard_metrics "

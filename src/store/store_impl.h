@@ -83,4 +83,13 @@ class StoreImpl {
   std::unique_ptr<sql::Connection> connections_[3];
 };
 
+// The internals of a Store (its connections, dialect and repositories), for
+// tradestore's own layers that need the connection: the store's read models,
+// io, ops, and tests. Not part of the public API: Store declares this struct
+// its friend, and only code that includes this internal header can use it.
+struct StoreAccess {
+  static StoreImpl& Impl(Store& store) { return *store.impl_; }
+};
+inline StoreImpl& ImplOf(Store& store) { return StoreAccess::Impl(store); }
+
 }  // namespace tradestore::detail

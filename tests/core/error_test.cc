@@ -15,6 +15,7 @@ TEST(ErrorTest, KindNames) {
   EXPECT_EQ(ToString(ErrorKind::kUnavailable), "unavailable");
   EXPECT_EQ(ToString(ErrorKind::kStorage), "storage");
   EXPECT_EQ(ToString(ErrorKind::kInternal), "internal");
+  EXPECT_EQ(ToString(ErrorKind::kInDoubt), "in_doubt");
 }
 
 TEST(ErrorTest, ExitCodes) {
@@ -24,6 +25,7 @@ TEST(ErrorTest, ExitCodes) {
   EXPECT_EQ(ExitCode(ErrorKind::kUnavailable), 5);
   EXPECT_EQ(ExitCode(ErrorKind::kStorage), 6);
   EXPECT_EQ(ExitCode(ErrorKind::kInternal), 70);
+  EXPECT_EQ(ExitCode(ErrorKind::kInDoubt), 7);
 }
 
 TEST(ErrorTest, CarriesKindMessageCodeAndRetryable) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "store/entities.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 #include "tradestore/store.h"
@@ -87,7 +88,7 @@ class EntityImport : public ::testing::Test {
     return row;
   }
   std::int64_t Rows(const std::string& entity) {
-    return detail::CountRows(store_->impl(), detail::EntityTable(entity));
+    return detail::CountRows(detail::ImplOf(*store_), detail::EntityTable(entity));
   }
   // Expects ImportEntity to throw `kind` with all of `parts` in its message
   // and to leave the entity's table as it was.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "store/entities.h"
+#include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 
@@ -45,7 +46,7 @@ class LegacyImport : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
   std::int64_t Rows(const std::string& entity) {
-    return detail::CountRows(store_->impl(), detail::EntityTable(entity));
+    return detail::CountRows(detail::ImplOf(*store_), detail::EntityTable(entity));
   }
   std::int64_t Shown(const std::string& entity, bool include_test, const std::string& bot = {}) {
     ExportFilter f;

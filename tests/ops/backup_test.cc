@@ -140,7 +140,7 @@ TEST_P(BackupTest, ABackupTakenWhileAnotherProcessWritesRestoresToAConsistentSto
   const std::int64_t orders = ManifestRows(b.manifest, "trading.orders");
   EXPECT_GE(orders, before + 4);  // the seed's and the writer's
   Store source = Store::Open(url_);
-  EXPECT_LT(orders, detail::CountRows(source.impl(), detail::FindTable("trading.orders")));
+  EXPECT_LT(orders, detail::CountRows(detail::ImplOf(source), detail::FindTable("trading.orders")));
 
   const VerifyResult v = VerifyBackup(b.path);
   EXPECT_TRUE(v.ok()) << (v.problems.empty() ? "" : v.problems[0].message);
@@ -278,7 +278,7 @@ TEST_P(BackupTest, RestoreRefusesAStoreWithANewerSchema) {
   const std::string target = FreshUrl(GetParam(), dir_, "newer");
   {
     Store t = Store::Open(target);
-    t.impl()
+    detail::ImplOf(t)
         .connection(detail::Database::kTrading)
         .ExecuteScript(
             GetParam() == Backend::kSqlite

@@ -51,7 +51,7 @@ std::string Dump(const CheckReport& r) {
 }
 
 void Exec(Store& s, detail::Database db, const std::string& sql) {
-  s.impl().connection(db).ExecuteScript(sql);
+  detail::ImplOf(s).connection(db).ExecuteScript(sql);
 }
 
 class CheckTest : public ::testing::TestWithParam<Backend> {
@@ -118,7 +118,7 @@ TEST_P(CheckTest, BotCountersFollowTheRowsAndDriftIsReported) {
     Store s = Store::Open(url_);
     const auto seed = SeedTrading(s);
     bot = seed.fills[0].bot_id;
-    sql::Connection& c = s.impl().connection(detail::Database::kTrading);
+    sql::Connection& c = detail::ImplOf(s).connection(detail::Database::kTrading);
     const auto count = [&](const std::string& sql) {
       sql::Statement& st = c.Prepare(sql);
       st.Bind(1, bot);
@@ -153,7 +153,7 @@ TEST_P(CheckTest, OrphanFillsAndOrderEventsAreReported) {
     order_id = seed.fills[0].order_id;
     fill_id = seed.fills[0].id;
     const std::string del = "DELETE FROM trading.orders WHERE id = " + std::to_string(order_id);
-    sql::Connection& c = s.impl().connection(detail::Database::kTrading);
+    sql::Connection& c = detail::ImplOf(s).connection(detail::Database::kTrading);
     if (GetParam() == Backend::kSqlite) {
       c.ExecuteScript("PRAGMA foreign_keys = OFF; " + del + "; PRAGMA foreign_keys = ON;");
     } else {

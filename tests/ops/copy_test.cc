@@ -165,8 +165,9 @@ TEST(Copy, ResumesAfterAPartialCopy) {
     // Simulate an interrupted run: the first 40 candles are there.
     Store pg = Store::Open(pg_url);
     const detail::TableInfo& candles = detail::FindTable("market.candles");
-    detail::InsertRows(pg.impl(), candles,
-                       detail::ReadRows(a.impl(), candles, std::nullopt, std::nullopt, 40));
+    detail::InsertRows(
+        detail::ImplOf(pg), candles,
+        detail::ReadRows(detail::ImplOf(a), candles, std::nullopt, std::nullopt, 40));
   }
   Store pg = Store::Open(pg_url);
   CopyOptions small;
@@ -201,7 +202,7 @@ TEST(Copy, RefusesATargetWithDifferentDataAndVerificationFindsIt) {
   Seed(a);
   Store pg = Store::Open(PgUrl());
   ExpectAllMatch(CopyStore(a, pg));
-  pg.impl()
+  detail::ImplOf(pg)
       .connection(detail::Database::kTrading)
       .Prepare("UPDATE trading.ledger_entries SET description = 'tampered' WHERE id = 1")
       .Execute();
@@ -235,7 +236,7 @@ TEST(Copy, CatalogMatchesBothBackends) {
   Store file = Store::Open(dir.Url("b.db"));
   Store pg = Store::Open(PgUrl());
   for (Store* s : {&dirs, &file, &pg}) {
-    for (const std::string& d : detail::CatalogDifferences(s->impl())) {
+    for (const std::string& d : detail::CatalogDifferences(detail::ImplOf(*s))) {
       // New empty tables from other work are allowed (copy skips them with a
       // warning); anything else means table_io.cc's catalog is out of date.
       EXPECT_NE(d.find("(empty)"), std::string::npos) << s->url() << ": " << d;

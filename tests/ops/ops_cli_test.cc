@@ -81,7 +81,7 @@ TEST(OpsCli, CheckExitsOneForAnUnbalancedJournalAndZeroForAStaleBot) {
 
   {
     Store s = Store::Open(url);
-    s.impl()
+    detail::ImplOf(s)
         .connection(detail::Database::kTrading)
         .ExecuteScript(
             "UPDATE trading.ledger_entries SET amount = '1' WHERE id = (SELECT max(id) FROM "

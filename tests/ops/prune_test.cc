@@ -24,7 +24,7 @@ using testing::OpsTempDir;
 using testing::SeedTrading;
 
 std::int64_t Rows(Store& s, const char* table) {
-  return detail::CountRows(s.impl(), detail::FindTable(table));
+  return detail::CountRows(detail::ImplOf(s), detail::FindTable(table));
 }
 
 class PruneTest : public ::testing::TestWithParam<Backend> {

@@ -110,7 +110,7 @@ TEST_P(StatusTest, ReportsPendingMigrationsWithoutApplyingThem) {
   {
     Store s = Store::Open(url_);
     // Forget the last migration, as if the store were older.
-    s.impl()
+    detail::ImplOf(s)
         .connection(detail::Database::kMarket)
         .ExecuteScript(
             GetParam() == Backend::kSqlite
@@ -132,7 +132,7 @@ TEST_P(StatusTest, ReportsPendingMigrationsWithoutApplyingThem) {
 TEST_P(StatusTest, ReportsANewerSchemaWithoutRefusingToLook) {
   {
     Store s = Store::Open(url_);
-    s.impl()
+    detail::ImplOf(s)
         .connection(detail::Database::kTrading)
         .ExecuteScript(GetParam() == Backend::kSqlite
                            ? "INSERT INTO schema_migrations VALUES ('trading', 999, 'future', 0)"
@@ -221,7 +221,7 @@ TEST(OptimizeSqlite, VacuumReclaimsTheSpaceOfDeletedRows) {
     }
     const Instrument in = *s.instruments().Find("kraken", "BTCUSDC");
     s.candles().Upsert(in.id, Timeframe::k1m, candles);
-    s.impl()
+    detail::ImplOf(s)
         .connection(detail::Database::kMarket)
         .ExecuteScript("DELETE FROM market.candles WHERE timeframe = '1m'");
   }
@@ -248,7 +248,9 @@ TEST(AmcheckPostgres, ChecksEveryBtreeIndexWhenTheExtensionIsInstalled) {
       << without.checks[1].note;
   {
     Store s = Store::Open(url);
-    s.impl().connection(detail::Database::kTrading).ExecuteScript("CREATE EXTENSION amcheck");
+    detail::ImplOf(s)
+        .connection(detail::Database::kTrading)
+        .ExecuteScript("CREATE EXTENSION amcheck");
   }
   const CheckReport with = CheckStore(url, only);
   EXPECT_TRUE(with.ok());

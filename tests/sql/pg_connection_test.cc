@@ -55,6 +55,7 @@ TEST(PgError, MapsSqlStatesToKinds) {
         Case{"22012", ErrorKind::kInvalidArgument, false},
         Case{"22P02", ErrorKind::kInvalidArgument, false},
         Case{"40001", ErrorKind::kUnavailable, true}, Case{"40P01", ErrorKind::kUnavailable, true},
+        Case{"55P03", ErrorKind::kUnavailable, true}, Case{"57014", ErrorKind::kUnavailable, true},
         Case{"08006", ErrorKind::kUnavailable, true}, Case{"57P01", ErrorKind::kUnavailable, true},
         Case{"53100", ErrorKind::kStorage, false}, Case{"42601", ErrorKind::kInternal, false},
         Case{"", ErrorKind::kInternal, false}}) {
@@ -67,6 +68,9 @@ TEST(PgError, MapsSqlStatesToKinds) {
   // A lost session inside a transaction loses the unit of work.
   EXPECT_FALSE(PgError("08006", "m", /*in_transaction=*/true).retryable());
   EXPECT_TRUE(PgError("40001", "m", /*in_transaction=*/true).retryable());
+  // A timeout rolls the unit of work back: running it again can succeed.
+  EXPECT_TRUE(PgError("55P03", "m", /*in_transaction=*/true).retryable());
+  EXPECT_TRUE(PgError("57014", "m", /*in_transaction=*/true).retryable());
 }
 
 TEST(OpenPostgres, BadConnectionStrings) {

@@ -823,8 +823,8 @@ TEST_P(Domain, TestDataIsHiddenFromDefaultQueries) {
 // serves the query at all).
 std::string Plan(Store& store, const std::string& sql,
                  const std::function<void(sql::Statement&)>& bind) {
-  auto& c = store.impl().connection(detail::Database::kTrading);
-  const bool pg = store.impl().dialect() == sql::Dialect::kPostgres;
+  auto& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  const bool pg = detail::ImplOf(store).dialect() == sql::Dialect::kPostgres;
   if (pg) c.Prepare("SET enable_seqscan = off").Execute();
   auto& st = c.Prepare((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql);
   bind(st);

@@ -50,7 +50,7 @@ std::int64_t PerBotTables(sql::Connection& c) {
 
 TEST(PgCatalog, EveryKeyOfAPerBotTableIncludesBotId) {
   Store store = Store::Open(testing::PgServer::Get().CreateDatabase());
-  sql::Connection& c = store.impl().connection(detail::Database::kTrading);
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
   EXPECT_GE(PerBotTables(c), 10);  // the check really looks at the tables
   const std::vector<std::string> bad = KeysWithoutBotId(c);
   for (const std::string& b : bad) ADD_FAILURE() << "key without bot_id: " << b;
@@ -58,7 +58,7 @@ TEST(PgCatalog, EveryKeyOfAPerBotTableIncludesBotId) {
 
 TEST(PgCatalog, TheCheckCatchesAKeyWithoutBotId) {
   Store store = Store::Open(testing::PgServer::Get().CreateDatabase());
-  sql::Connection& c = store.impl().connection(detail::Database::kTrading);
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
   c.ExecuteScript(
       "CREATE TABLE trading.bad_example (id bigint PRIMARY KEY, bot_id bigint NOT NULL, "
       "code text NOT NULL); CREATE UNIQUE INDEX bad_example_code ON trading.bad_example (code);"

@@ -44,7 +44,7 @@ class RecordsTest : public ::testing::TestWithParam<Backend> {
   // SQLite's EXPLAIN QUERY PLAN of `sql` (literal values, no parameters) on
   // the database `db`, its detail lines joined by " | ".
   std::string Plan(detail::Database db, const std::string& sql) {
-    auto& st = store().impl().connection(db).Prepare("EXPLAIN QUERY PLAN " + sql);
+    auto& st = detail::ImplOf(store()).connection(db).Prepare("EXPLAIN QUERY PLAN " + sql);
     std::string out;
     while (st.Step()) out += st.GetText(3) + " | ";
     st.Reset();

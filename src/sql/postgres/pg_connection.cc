@@ -21,7 +21,6 @@
 
 #include "sql/text_check.h"
 #include "tradestore/error.h"
-#include "tradestore/text.h"
 
 namespace tradestore::sql {
 namespace {
@@ -533,8 +532,6 @@ class PgConnection final : public Connection {
   Dialect dialect() const override { return Dialect::kPostgres; }
   std::string_view ForUpdate() const override { return " FOR NO KEY UPDATE"; }
 
-  std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec) override;
-
   Statement& Prepare(std::string_view sql) override {
     auto it = cache_.find(std::string(sql));
     if (it != cache_.end()) {
@@ -562,43 +559,28 @@ class PgConnection final : public Connection {
     Exec(lease.session(), std::string(sql));
   }
 
-  // The outermost level is BEGIN (READ COMMITTED) on a leased session;
-  // nested levels only count, as in the SQLite driver: an inner level that
-  // ends without Commit poisons the unit of work, whose Commit then rolls
-  // back (see Connection).
-  void Begin() override {
-    if (depth_ == 0) {
-      lost_ = false;
-      poisoned_ = false;
+  // The outermost level is BEGIN (READ COMMITTED) on a leased session,
+  // held until the unit of work ends (nesting and poisoning: Connection).
+  void BeginTransaction() override {
+    lost_ = false;
+    Acquire();
+    if (!TryExec(*session_, "BEGIN")) {
+      // Nothing was done yet: a session that died since its last use is
+      // replaced (with backoff) and BEGIN runs again.
+      pool_->Release(std::move(session_));
       Acquire();
-      if (!TryExec(*session_, "BEGIN")) {
-        // Nothing was done yet: a session that died since its last use is
-        // replaced (with backoff) and BEGIN runs again.
-        pool_->Release(std::move(session_));
-        Acquire();
-        Exec(*session_, "BEGIN");
-      }
+      Exec(*session_, "BEGIN");
     }
-    ++depth_;
   }
-  void Commit() override {
-    if (depth_ == 0) throw Error(ErrorKind::kInternal, "commit without a transaction");
-    if (depth_ > 1) {
-      --depth_;
-      return;
-    }
+  void CommitTransaction() override {
     if (lost_) {
-      depth_ = 0;
       ReleaseSession();
       throw LostError("");
     }
-    if (poisoned_ || copy_active_) {
-      Rollback();
-      throw copy_active_
-          ? Error(ErrorKind::kInternal, "commit with an unfinished bulk write: rolled back")
-          : PoisonedCommit();
+    if (copy_active_) {
+      RollbackTransaction();
+      throw Error(ErrorKind::kInternal, "commit with an unfinished bulk write: rolled back");
     }
-    depth_ = 0;
     PgSession& s = *session_;
     PGresult* res = PQexec(s.conn, "COMMIT");
     const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -608,7 +590,7 @@ class PgConnection final : public Connection {
       const std::string message = OneLine(PQerrorMessage(s.conn));
       PQclear(res);
       ReleaseSession();
-      throw Error(ErrorKind::kUnavailable,
+      throw Error(ErrorKind::kInDoubt,
                   "the connection to PostgreSQL was lost while COMMIT was in flight: whether the "
                   "unit of work was committed is unknown (not retryable; check before running "
                   "it again): " +
@@ -634,21 +616,22 @@ class PgConnection final : public Connection {
                   "25P02");
     }
   }
-  void Rollback() noexcept override {
-    if (depth_ == 0) return;
-    if (depth_ > 1) {
-      --depth_;
-      poisoned_ = true;
-      return;
-    }
-    depth_ = 0;
-    poisoned_ = false;
+  void RollbackTransaction() noexcept override {
     lost_ = false;
     AbortCopy();
     if (session_ && session_->ok()) PQclear(PQexec(session_->conn, "ROLLBACK"));
     ReleaseSession();
   }
-  int transaction_depth() const override { return depth_; }
+  // A poisoned unit of work whose session was lost, or whose bulk write was
+  // left streaming, says so rather than "an operation inside it failed".
+  Error RefusedCommit() const override {
+    if (lost_) return LostError("");
+    if (copy_active_) {
+      return Error(ErrorKind::kInternal, "commit with an unfinished bulk write: rolled back");
+    }
+    return PoisonedCommit();
+  }
+  std::unique_ptr<BulkWriter> OpenBulkWriter(BulkUpsertSpec spec) override;
 
   // Runs `st` with its bindings; returns the result or throws.
   PGresult* Run(PgStatement& st, const std::vector<std::string>& values,
@@ -680,7 +663,7 @@ class PgConnection final : public Connection {
       }
       const ExecStatusType status = PQresultStatus(res);
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return res;
-      if (attempt == 0 && depth_ == 0 && !s.ok() && st.text().starts_with("SELECT")) {
+      if (attempt == 0 && transaction_depth() == 0 && !s.ok() && st.text().starts_with("SELECT")) {
         // An autocommit read on a session that died since its last use
         // (the check at lease time can miss a goodbye still in flight):
         // safe to run again on a new session.
@@ -689,14 +672,14 @@ class PgConnection final : public Connection {
         Acquire();
         continue;
       }
-      ThrowResult(s, res, st.text(), depth_ > 0);
+      ThrowResult(s, res, st.text(), transaction_depth() > 0);
     }
   }
 
   // The session of the current unit of work (bulk writers); throws outside
   // one.
   PgSession& TransactionSession() {
-    if (depth_ == 0 || !session_) {
+    if (transaction_depth() == 0 || !session_) {
       throw Error(ErrorKind::kInternal, "a bulk write needs a unit of work (Begin)");
     }
     if (lost_) throw LostError("");
@@ -744,7 +727,7 @@ class PgConnection final : public Connection {
   void AbortCopy() noexcept {
     if (!copy_active_) return;
     copy_active_ = false;
-    if (depth_ > 0) poisoned_ = true;
+    Poison();
     if (!session_ || !session_->ok()) return;
     if (PQputCopyEnd(session_->conn, "bulk write abandoned") == 1) {
       while (PGresult* res = PQgetResult(session_->conn)) PQclear(res);
@@ -766,7 +749,7 @@ class PgConnection final : public Connection {
   class Lease {
    public:
     explicit Lease(PgConnection& c) : c_(c) {
-      if (c_.depth_ > 0) {
+      if (c_.transaction_depth() > 0) {
         if (c_.lost_) throw c_.LostError("");
         return;
       }
@@ -811,14 +794,14 @@ class PgConnection final : public Connection {
       PQclear(res);
       return false;
     }
-    ThrowResult(s, res, sql, depth_ > 0);
+    ThrowResult(s, res, sql, transaction_depth() > 0);
   }
 
   void Exec(PgSession& s, const std::string& text) {
     PGresult* res = PQexec(s.conn, text.c_str());
     const ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
-      ThrowResult(s, res, "exec: " + Abbreviate(text), depth_ > 0);
+      ThrowResult(s, res, "exec: " + Abbreviate(text), transaction_depth() > 0);
     }
     PQclear(res);
   }
@@ -840,11 +823,11 @@ class PgConnection final : public Connection {
     std::string name = "ts" + std::to_string(++s.next_name);
     PGresult* res = PQprepare(s.conn, name.c_str(), st.text().c_str(), st.parameters(), nullptr);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-      if (!s.ok() && depth_ == 0) {
+      if (!s.ok() && transaction_depth() == 0) {
         PQclear(res);
         return nullptr;
       }
-      ThrowResult(s, res, "prepare: " + st.text(), depth_ > 0);
+      ThrowResult(s, res, "prepare: " + st.text(), transaction_depth() > 0);
     }
     PQclear(res);
     s.prepared.emplace(st.text(), name);
@@ -856,8 +839,6 @@ class PgConnection final : public Connection {
   std::shared_ptr<PgPool> pool_;
   std::unique_ptr<PgSession> session_;  // leased: in a unit of work or a statement
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
-  int depth_ = 0;
-  bool poisoned_ = false;
   bool lost_ = false;         // the unit of work lost its session
   bool copy_active_ = false;  // a PgBulkWriter is inside COPY FROM STDIN
   int next_staging_ = 0;      // names the staging tables of bulk writers
@@ -871,81 +852,63 @@ class PgConnection final : public Connection {
 // pool's PgBouncer guarantee holds).
 class PgBulkWriter final : public BulkWriter {
  public:
-  PgBulkWriter(PgConnection& c, BulkUpsertSpec spec) : c_(c), spec_(std::move(spec)) {
+  PgBulkWriter(PgConnection& c, BulkUpsertSpec spec)
+      : BulkWriter(spec.table, spec.columns),
+        c_(c),
+        spec_(std::move(spec)) {
     c_.TransactionSession();  // throws outside a unit of work
     buffer_.reserve(kChunkBytes + 4096);
   }
   ~PgBulkWriter() override {
-    if (started_ && !finished_) c_.AbortCopy();
+    if (started_ && !finished()) c_.AbortCopy();
   }
-  PgBulkWriter(const PgBulkWriter&) = delete;
-  PgBulkWriter& operator=(const PgBulkWriter&) = delete;
 
-  BulkWriter& AddNull() override {
-    Field();
+ protected:
+  void PutNull(int column) override {
+    Field(column);
     buffer_ += "\\N";
-    return *this;
   }
-  BulkWriter& Add(std::int64_t value) override {
-    Field();
+  void Put(int column, std::int64_t value) override {
+    Field(column);
     char text[24];
     const auto r = std::to_chars(text, text + sizeof(text), value);
     buffer_.append(text, r.ptr);
-    return *this;
   }
-  BulkWriter& Add(double value) override {
-    Field();
+  void Put(int column, double value) override {
+    Field(column);
     if (!std::isfinite(value)) {
       buffer_ += DoubleText(value);
-      return *this;
+      return;
     }
     char text[40];
     const auto r = std::to_chars(text, text + sizeof(text), value);  // shortest round-trip
     buffer_.append(text, r.ptr);
-    return *this;
   }
-  BulkWriter& Add(std::string_view value) override {
-    Field();
-    if (FindInvalidText(value)) {
-      CheckText("text for column '" + spec_.columns[column_ - 1] + "' of " + spec_.table, value);
-    }
+  void Put(int column, std::string_view value) override {
+    Field(column);
     AppendCopyText(buffer_, value);
-    return *this;
   }
-  BulkWriter& Add(const Decimal& value) override {
-    Field();
+  void Put(int column, const Decimal& value) override {
+    Field(column);
     buffer_ += value.ToString();  // canonical: digits, '-', '.'
-    return *this;
   }
-  BulkWriter& Add(Timestamp value) override {
-    Field();
+  void Put(int column, Timestamp value) override {
+    Field(column);
     buffer_ += value.ToIso();  // ISO-8601 with 'Z'
-    return *this;
   }
-  void EndRow() override {
-    if (column_ != spec_.columns.size()) {
-      throw Error(ErrorKind::kInternal, "bulk write into " + spec_.table + ": a row has " +
-                                            std::to_string(column_) + " values for " +
-                                            std::to_string(spec_.columns.size()) + " columns");
-    }
+  void WriteRow() override {
     // The row's position, so that the last of equal keys wins.
     buffer_ += '\t';
     char text[24];
-    const auto r = std::to_chars(text, text + sizeof(text), rows_);
+    const auto r = std::to_chars(text, text + sizeof(text), row_number_);
     buffer_.append(text, r.ptr);
     buffer_ += '\n';
-    column_ = 0;
-    ++rows_;
+    ++row_number_;
     if (buffer_.size() >= kChunkBytes) Flush();
   }
 
-  std::int64_t Finish() override {
-    if (finished_) throw Error(ErrorKind::kInternal, "bulk write already finished");
-    if (column_ != 0) {
-      throw Error(ErrorKind::kInternal, "bulk write into " + spec_.table + ": unfinished row");
-    }
-    finished_ = true;
-    if (!started_) return 0;
+  void FinishRows() override {
+    if (!started_) return;
     Flush();
     PgSession& s = c_.TransactionSession();
     c_.copy_active_ = false;
@@ -977,7 +940,6 @@ class PgBulkWriter final : public BulkWriter {
     if (!order.empty()) source += " ORDER BY " + order + "ts_bulk_row DESC";
     c_.Exec(s, BulkUpsertSql(spec_, source));
     c_.Exec(s, "DROP TABLE " + staging_);
-    return rows_;
   }
 
  private:
@@ -993,19 +955,12 @@ class PgBulkWriter final : public BulkWriter {
   }
 
   // Before each value: starts the COPY on the first, and separates fields.
-  void Field() {
+  void Field(int column) {
     if (!started_) Start();
-    if (column_ >= spec_.columns.size()) {
-      throw Error(ErrorKind::kInternal, "bulk write into " + spec_.table + ": more than " +
-                                            std::to_string(spec_.columns.size()) +
-                                            " values in a row");
-    }
-    if (column_ > 0) buffer_ += '\t';
-    ++column_;
+    if (column > 1) buffer_ += '\t';
   }
 
   void Start() {
-    if (finished_) throw Error(ErrorKind::kInternal, "bulk write already finished");
     c_.CheckNoCopy("COPY");
     PgSession& s = c_.TransactionSession();
     staging_ = "pg_temp.tradestore_bulk_" + std::to_string(++c_.next_staging_);
@@ -1034,16 +989,11 @@ class PgBulkWriter final : public BulkWriter {
   const BulkUpsertSpec spec_;
   std::string staging_;
   std::string buffer_;
-  std::size_t column_ = 0;
-  std::int64_t rows_ = 0;
+  std::int64_t row_number_ = 0;  // rows buffered so far: the ts_bulk_row of the next
   bool started_ = false;
-  bool finished_ = false;
 };
 
-std::unique_ptr<BulkWriter> PgConnection::BeginBulkUpsert(BulkUpsertSpec spec) {
-  if (spec.columns.empty()) {
-    throw Error(ErrorKind::kInternal, "bulk write into " + spec.table + ": no columns");
-  }
+std::unique_ptr<BulkWriter> PgConnection::OpenBulkWriter(BulkUpsertSpec spec) {
   return std::make_unique<PgBulkWriter>(*this, std::move(spec));
 }
 
@@ -1160,7 +1110,11 @@ Error PgError(std::string_view sqlstate, const std::string& message, bool in_tra
   if (sqlstate == "23514" || sqlstate == "23502" || cls == "22") {
     return Error(ErrorKind::kInvalidArgument, message, code);
   }
-  if (sqlstate == "40001" || sqlstate == "40P01") {
+  // Serialization failure, deadlock, lock timeout (lock_timeout), statement
+  // timeout (statement_timeout; also a cancel request): the server rolled
+  // the statement (and its transaction) back; the same work can succeed
+  // once the other session is done.
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate == "57014") {
     return Error(ErrorKind::kUnavailable, message, code, /*retryable=*/true);
   }
   if (cls == "08" || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03") {

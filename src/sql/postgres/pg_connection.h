@@ -92,12 +92,14 @@ void AppendCopyText(std::string& out, std::string_view value);
 
 // The typed Error for a SQLSTATE: 23505/23503 (unique, foreign key) →
 // kConflict; 23514/23502 (check, not null) and class 22 (data exceptions)
-// → kInvalidArgument; 40001/40P01 (serialization failure, deadlock) →
+// → kInvalidArgument; 40001/40P01 (serialization failure, deadlock),
+// 55P03 (lock_timeout) and 57014 (statement_timeout, cancel) →
 // kUnavailable, retryable; class 08 (connection) and 57P01..57P03
 // (shutdown) → kUnavailable, retryable only outside a transaction (inside
 // one the unit of work is lost with the session); class 53 (insufficient
 // resources) → kStorage; anything else kInternal. native_code() is the
-// SQLSTATE.
+// SQLSTATE. (A session lost during COMMIT is kInDoubt, decided by the
+// connection, which knows that COMMIT was in flight.)
 Error PgError(std::string_view sqlstate, const std::string& message, bool in_transaction);
 
 }  // namespace tradestore::sql

@@ -192,44 +192,29 @@ class SqliteConnection final : public Connection {
   // The outermost level is BEGIN IMMEDIATE: the write lock is taken up front
   // so that a read-then-write unit of work never fails half-way with
   // SQLITE_BUSY on the upgrade; the busy timeout waits for other writers.
-  // Nested levels only count (see Connection): an inner level that ends
-  // without Commit poisons the unit of work, whose Commit then rolls back.
-  void Begin() override {
-    if (depth_ == 0) {
-      if (begin_ == nullptr) begin_ = PrepareRaw("BEGIN IMMEDIATE");
-      Run(begin_);
-      poisoned_ = false;
-    }
-    ++depth_;
+  // (Nesting and poisoning: Connection.)
+  void BeginTransaction() override {
+    if (begin_ == nullptr) begin_ = PrepareRaw("BEGIN IMMEDIATE");
+    Run(begin_);
   }
-  void Commit() override {
-    if (depth_ == 0) throw Error(ErrorKind::kInternal, "commit without a transaction");
-    if (depth_ > 1) {
-      --depth_;
-      return;
-    }
-    if (poisoned_) {
-      Rollback();
-      throw PoisonedCommit();
-    }
+  // A COMMIT that fails (SQLITE_BUSY past the timeout, I/O) leaves the
+  // transaction open in SQLite; it is rolled back here so that the unit of
+  // work ends with the Commit call, as Connection promises.
+  void CommitTransaction() override {
     if (commit_ == nullptr) commit_ = PrepareRaw("COMMIT");
-    Run(commit_);  // on failure the level stays open for the caller's Rollback
-    depth_ = 0;
-  }
-  void Rollback() noexcept override {
-    if (depth_ == 0) return;
-    if (depth_ > 1) {
-      --depth_;
-      poisoned_ = true;
-      return;
+    try {
+      Run(commit_);
+    } catch (...) {
+      RollbackTransaction();
+      throw;
     }
-    depth_ = 0;
-    poisoned_ = false;
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
-  int transaction_depth() const override { return depth_; }
+  void RollbackTransaction() noexcept override {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 
-  std::unique_ptr<BulkWriter> BeginBulkUpsert(BulkUpsertSpec spec) override;
+ protected:
+  std::unique_ptr<BulkWriter> OpenBulkWriter(BulkUpsertSpec spec) override;
 
  private:
   using Cache =
@@ -258,8 +243,6 @@ class SqliteConnection final : public Connection {
   Cache::value_type* last_ = nullptr;  // the last statement Prepare returned
   sqlite3_stmt* begin_ = nullptr;      // BEGIN IMMEDIATE, prepared once
   sqlite3_stmt* commit_ = nullptr;     // COMMIT, prepared once
-  int depth_ = 0;
-  bool poisoned_ = false;
 };
 
 // The bulk upsert on SQLite: the cached prepared INSERT ... ON CONFLICT,
@@ -269,78 +252,43 @@ class SqliteConnection final : public Connection {
 class SqliteBulkWriter final : public BulkWriter {
  public:
   SqliteBulkWriter(SqliteStatement& statement, const BulkUpsertSpec& spec)
-      : db_(statement.db()),
-        stmt_(statement.handle()),
-        columns_(static_cast<int>(spec.columns.size())),
-        table_(spec.table) {
+      : BulkWriter(spec.table, spec.columns),
+        db_(statement.db()),
+        stmt_(statement.handle()) {
     sqlite3_reset(stmt_);
   }
 
-  BulkWriter& AddNull() override {
-    Check(sqlite3_bind_null(stmt_, Next()));
-    return *this;
+ protected:
+  void PutNull(int column) override { Check(sqlite3_bind_null(stmt_, column)); }
+  void Put(int column, std::int64_t value) override {
+    Check(sqlite3_bind_int64(stmt_, column, value));
   }
-  BulkWriter& Add(std::int64_t value) override {
-    Check(sqlite3_bind_int64(stmt_, Next(), value));
-    return *this;
-  }
-  BulkWriter& Add(double value) override {
-    Check(sqlite3_bind_double(stmt_, Next(), value));
-    return *this;
-  }
-  BulkWriter& Add(std::string_view value) override {
-    const int index = Next();
-    CheckBoundText(sqlite3_sql(stmt_), index, value);
+  void Put(int column, double value) override { Check(sqlite3_bind_double(stmt_, column, value)); }
+  void Put(int column, std::string_view value) override {
     const char* data = value.data() != nullptr ? value.data() : "";
-    Check(sqlite3_bind_text(stmt_, index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
-    return *this;
+    Check(sqlite3_bind_text(stmt_, column, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
   }
-  BulkWriter& Add(const Decimal& value) override { return Add(std::string_view(value.ToString())); }
-  BulkWriter& Add(Timestamp value) override { return Add(value.micros()); }
-  void EndRow() override {
-    if (column_ != columns_) {
-      throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": a row has " +
-                                            std::to_string(column_) + " values for " +
-                                            std::to_string(columns_) + " columns");
-    }
-    column_ = 0;
+  void Put(int column, const Decimal& value) override {
+    Put(column, std::string_view(value.ToString()));
+  }
+  void Put(int column, Timestamp value) override { Put(column, value.micros()); }
+  void WriteRow() override {
     const int rc = sqlite3_step(stmt_);
     sqlite3_reset(stmt_);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) Throw(db_, rc, sqlite3_sql(stmt_));
-    ++rows_;
   }
-  std::int64_t Finish() override {
-    if (column_ != 0) {
-      throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": unfinished row");
-    }
-    return rows_;
-  }
+  void FinishRows() override {}  // every row was written by its EndRow
 
  private:
-  int Next() {
-    if (column_ >= columns_) {
-      throw Error(ErrorKind::kInternal, "bulk write into " + table_ + ": more than " +
-                                            std::to_string(columns_) + " values in a row");
-    }
-    return ++column_;
-  }
   void Check(int rc) {
     if (rc != SQLITE_OK) Throw(db_, rc, "bind");
   }
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
-  const int columns_;
-  const std::string table_;
-  int column_ = 0;
-  std::int64_t rows_ = 0;
 };
 
-std::unique_ptr<BulkWriter> SqliteConnection::BeginBulkUpsert(BulkUpsertSpec spec) {
-  if (spec.columns.empty()) {
-    throw Error(ErrorKind::kInternal, "bulk write into " + spec.table + ": no columns");
-  }
-  if (depth_ == 0) throw Error(ErrorKind::kInternal, "a bulk write needs a unit of work (Begin)");
+std::unique_ptr<BulkWriter> SqliteConnection::OpenBulkWriter(BulkUpsertSpec spec) {
   auto& statement = static_cast<SqliteStatement&>(Prepare(BulkUpsertSql(spec)));
   return std::make_unique<SqliteBulkWriter>(statement, spec);
 }
@@ -381,6 +329,80 @@ std::string StripSchemas(std::string_view sql) {
     ++i;
   }
   return out;
+}
+
+namespace {
+
+// A connection of SqliteSnapshotFiles, closed on every path.
+struct Handle {
+  sqlite3* db = nullptr;
+  Handle() = default;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+  // Opens `path` with `flags`; throws the driver's Error naming it.
+  void Open(const std::string& path, int flags, std::string_view what) {
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      if (db == nullptr) Throw(nullptr, SQLITE_NOMEM, std::string(what) + " " + path);
+      Throw(db, rc, std::string(what) + " " + path);
+    }
+    sqlite3_extended_result_codes(db, 1);
+  }
+  void Exec(const std::string& sql, std::string_view what) {
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) Throw(db, rc, std::string(what) + ": " + sql);
+  }
+};
+
+}  // namespace
+
+void SqliteSnapshotFiles(const std::vector<std::string>& sources,
+                         const std::vector<std::string>& targets,
+                         const std::vector<std::size_t>& read_order, int busy_timeout_ms) {
+  if (sources.empty() || sources.size() != targets.size() || read_order.size() != sources.size()) {
+    throw Error(ErrorKind::kInternal, "snapshot: sources, targets and read order do not match");
+  }
+  Handle src;
+  src.Open(sources[0], SQLITE_OPEN_READWRITE, "snapshot: cannot open");
+  sqlite3_busy_timeout(src.db, busy_timeout_ms);
+  std::vector<std::string> schemas = {"main"};
+  for (std::size_t i = 1; i < sources.size(); ++i) {
+    const std::string alias = "src" + std::to_string(i);
+    sqlite3_stmt* st = nullptr;
+    const std::string attach = "ATTACH DATABASE ?1 AS " + alias;
+    int rc = sqlite3_prepare_v2(src.db, attach.c_str(), -1, &st, nullptr);
+    if (rc != SQLITE_OK) Throw(src.db, rc, "snapshot: attach");
+    sqlite3_bind_text(st, 1, sources[i].c_str(), -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) Throw(src.db, rc, "snapshot: cannot attach " + sources[i]);
+    schemas.push_back(alias);
+  }
+  src.Exec("BEGIN", "snapshot");
+  try {
+    for (std::size_t i : read_order) {
+      if (i >= sources.size()) throw Error(ErrorKind::kInternal, "snapshot: bad read order");
+      src.Exec("SELECT count(*) FROM " + schemas[i] + ".sqlite_master", "snapshot");
+    }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      Handle dst;
+      dst.Open(targets[i], SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "snapshot: cannot create");
+      sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, schemas[i].c_str());
+      if (b == nullptr) {
+        Throw(dst.db, sqlite3_errcode(dst.db), "snapshot: backup of " + sources[i]);
+      }
+      const int rc = sqlite3_backup_step(b, -1);
+      sqlite3_backup_finish(b);
+      if (rc != SQLITE_DONE) Throw(dst.db, rc, "snapshot: copying " + sources[i]);
+    }
+  } catch (...) {
+    sqlite3_exec(src.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  src.Exec("COMMIT", "snapshot");
 }
 
 std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOptions& options) {

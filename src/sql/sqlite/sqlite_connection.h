@@ -28,6 +28,22 @@ struct SqliteOptions {
 // private in-memory database. Throws Error(kStorage) if it cannot be opened.
 std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOptions& options);
 
+// Copies each database file `sources[i]` to `targets[i]` (created or
+// overwritten) with SQLite's online backup API, all from one read
+// transaction, so that the copies are one consistent snapshot even while
+// other connections write: sources[0] is opened and the others attached to
+// it, and each file's snapshot is pinned by a first read, in `read_order`
+// (indices into `sources`; a file whose rows refer to another file's should
+// come first), before any page is copied. `busy_timeout_ms` bounds the wait
+// for a lock. Errors are the driver's (one mapping for every SQLite call:
+// SQLITE_BUSY and SQLITE_LOCKED are kUnavailable, retryable; I/O, a file that
+// is not a database, one that cannot be opened are kStorage), with `what`
+// naming the step and file. Throws Error(kInternal) when the lists do not
+// match.
+void SqliteSnapshotFiles(const std::vector<std::string>& sources,
+                         const std::vector<std::string>& targets,
+                         const std::vector<std::size_t>& read_order, int busy_timeout_ms);
+
 // Rewrites "schema.table" to "table" for the five schema names
 // (trading, market, analytics, config, audit) outside string literals.
 std::string StripSchemas(std::string_view sql);

@@ -1,0 +1,97 @@
+// CandleRepository and CandleWriter: OHLCV candles and their coverage
+// (src/store/market_repositories.cc, src/store/coverage_repository.cc).
+//
+// Obtained from Store (store.h); units, errors and thread safety as stated
+// there.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tradestore/candle.h"
+#include "tradestore/coverage.h"
+#include "tradestore/instrument.h"
+#include "tradestore/repository.h"
+#include "tradestore/timeframe.h"
+
+namespace tradestore {
+
+namespace sql {
+class BulkWriter;
+}  // namespace sql
+
+// Streams candles into the store inside the caller's unit of work (or its
+// own, committed by Commit()). Duplicates of an existing key are replaced
+// (upsert). Memory stays flat: one reused prepared statement.
+class CandleWriter {
+ public:
+  ~CandleWriter();  // rolls back unless committed
+  CandleWriter(CandleWriter&&) noexcept;
+  CandleWriter(const CandleWriter&) = delete;
+  CandleWriter& operator=(const CandleWriter&) = delete;
+  CandleWriter& operator=(CandleWriter&&) = delete;
+  void Add(const Candle& candle);
+  std::int64_t count() const { return count_; }
+  // Commits all candles added; nothing is visible to others before.
+  void Commit();
+
+ private:
+  friend class CandleRepository;
+  CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf);
+  detail::StoreImpl* impl_;
+  std::unique_ptr<sql::BulkWriter> bulk_;  // COPY on PostgreSQL, a prepared upsert on SQLite
+  InstrumentId instrument_id_;
+  std::string timeframe_;
+  std::int64_t count_ = 0;
+  bool done_ = false;
+};
+
+struct CandleRangeInfo {
+  std::int64_t count = 0;
+  std::optional<Timestamp> first;
+  std::optional<Timestamp> last;
+};
+
+class CandleRepository {
+ public:
+  // Upserts candles of one instrument and timeframe in one unit of work.
+  void Upsert(InstrumentId instrument, Timeframe tf, std::span<const Candle> candles);
+  // Begins a streaming bulk write (see CandleWriter).
+  CandleWriter OpenWriter(InstrumentId instrument, Timeframe tf);
+  // Candles with open_time in range, oldest first.
+  std::vector<Candle> Range(InstrumentId instrument, Timeframe tf, const TimeRange& range = {});
+  // Calls `visit` for each candle in range, oldest first, without loading
+  // them all; stops early when it returns false.
+  void ForEach(InstrumentId instrument, Timeframe tf, const TimeRange& range,
+               const std::function<bool(const Candle&)>& visit);
+  CandleRangeInfo Info(InstrumentId instrument, Timeframe tf);
+
+  // Coverage (coverage.h; src/store/coverage_repository.cc).
+  // Recomputes the coverage row of one series from its stored candles and
+  // saves it (deleting it when the series is empty), inside the caller's unit
+  // of work if one is open; returns it (nullopt when empty). Imports call it
+  // after writing. Throws kNotFound for an unknown instrument.
+  std::optional<CandleCoverage> RefreshCoverage(InstrumentId instrument, Timeframe tf);
+  // Stores a coverage row computed elsewhere (e.g. by an import that saw
+  // every candle of a new series); replaces the series' existing row.
+  void SaveCoverage(const CandleCoverage& coverage);
+  // Stored coverage rows, by instrument and timeframe; one instrument's, or
+  // every instrument's when `instrument` is nullopt, optionally of one
+  // timeframe.
+  std::vector<CandleCoverage> Coverage(std::optional<InstrumentId> instrument = std::nullopt,
+                                       std::optional<Timeframe> tf = std::nullopt);
+  // The gaps of one series, oldest first, computed from the candles (not
+  // from the coverage table); at most `limit` when > 0.
+  std::vector<CandleGap> Gaps(InstrumentId instrument, Timeframe tf, std::int64_t limit = 0);
+
+ private:
+  friend class detail::StoreImpl;
+  detail::StoreImpl* impl_ = nullptr;
+};
+
+}  // namespace tradestore
