@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "ops/ops_test_util.h"
 #include "store/store_impl.h"
@@ -175,9 +176,14 @@ TEST_P(PruneTest, PrunesTheChangeLogAndTheFeedGoesOn) {
     events.insert(events.end(), b.events.begin(), b.events.end());
     if (heartbeats() == 0) feed.WaitForChange(std::chrono::milliseconds(50));
   }
-  ASSERT_EQ(heartbeats(), 1);
+  // Ours is the last event. On PostgreSQL the seed's own heartbeat may be
+  // among the held-back events, so there can be two, but never one twice.
+  ASSERT_GE(heartbeats(), 1);
   EXPECT_EQ(events.back().kind, "bot-heartbeat");
+  std::set<std::string> cursors;
+  for (const ChangeEvent& e : events) EXPECT_TRUE(cursors.insert(e.cursor).second) << e.cursor;
   if (GetParam() == Backend::kSqlite) {
+    EXPECT_EQ(heartbeats(), 1);
     EXPECT_EQ(events.size(), 1u);
   }
   EXPECT_TRUE(CheckStore(url_).ok());
