@@ -1,11 +1,14 @@
 // tradestore report [--bot NAME | --strategy NAME | --all] [--from T] [--to T]
 //                   [--periods-per-year N] [--rolling-trades N] [--rolling-days N]
 //                   [--json | --csv] [--html FILE]
+// tradestore report --trades FILE [--equity FILE | --initial-capital X] [--from T] [--to T] ...
+//   (statistics of another system's trade list, without a store)
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "tradestore/performance_report_input.h"
 #include "tradestore/store.h"
 #include "tradestore/tearsheet.h"
+#include "tradestore/trade_list.h"
 
 namespace tradestore::cli {
 
@@ -31,6 +35,10 @@ struct ReportArgs {
   std::size_t rolling_days = 0;
   bool csv = false;
   std::string html;  // --html FILE: also write the tearsheet there
+  // Statistics of files instead of a store.
+  std::string trades_file;      // --trades FILE
+  std::string equity_file;      // --equity FILE
+  std::string initial_capital;  // --initial-capital X (an equity curve from the trades' P&L)
 };
 
 std::optional<Timestamp> ParseTime(const std::string& text, const char* option) {
@@ -45,8 +53,66 @@ std::optional<Timestamp> ParseTime(const std::string& text, const char* option) 
   return t;
 }
 
+bool InRange(const TimeRange& range, Timestamp t) {
+  return (!range.from || t >= *range.from) && (!range.to || t < *range.to);
+}
+
+// The statistics input of a trade list file (and an equity curve file, or
+// one built from an initial capital and the trades' net P&L), restricted to
+// `range`: trades by exit time, equity points by time.
+StatisticsInput LoadTradeListInput(const ReportArgs& a, const TimeRange& range) {
+  StatisticsInput in;
+  in.title = "trades in " + a.trades_file;
+  for (TradeListEntry& e : ReadTradeList(a.trades_file)) {
+    if (!InRange(range, e.trade.exit_time)) continue;
+    TradeSample s = ToTradeSample(e.trade, e.symbol.empty() ? "-" : e.symbol);
+    if (!e.has_excursions) {
+      s.mae.reset();
+      s.mfe.reset();
+    }
+    in.samples.push_back(std::move(s));
+    in.trades.push_back(std::move(e.trade));
+  }
+  if (!a.equity_file.empty()) {
+    for (const auto& [time, equity] : ReadEquityCurve(a.equity_file)) {
+      if (InRange(range, time)) in.equity.push_back({time, equity});
+    }
+  } else if (!a.initial_capital.empty() && !in.trades.empty()) {
+    const std::optional<Decimal> capital = Decimal::TryParse(a.initial_capital);
+    if (!capital || !capital->IsPositive()) {
+      throw InvalidArgument(fmt::format(
+          "--initial-capital: '{}' is not a positive amount (e.g. 10000)", a.initial_capital));
+    }
+    Timestamp start = in.trades.front().entry_time;
+    for (const Trade& t : in.trades) start = std::min(start, t.entry_time);
+    Decimal equity = *capital;
+    in.equity.push_back({start, equity.ToDouble()});
+    for (const Trade& t : in.trades) {
+      equity = equity + t.net_pnl;
+      if (t.exit_time == in.equity.back().time) {
+        in.equity.back().equity = equity.ToDouble();
+      } else {
+        in.equity.push_back({t.exit_time, equity.ToDouble()});
+      }
+    }
+  }
+  return in;
+}
+
 int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   if (global.json && a.csv) throw InvalidArgument("report: choose one of --json and --csv");
+  const bool from_files = !a.trades_file.empty();
+  if (from_files && (!a.bot.empty() || !a.strategy.empty() || a.all)) {
+    throw InvalidArgument(
+        "report: --trades reads a file; --bot, --strategy and --all select "
+        "from a store; choose one");
+  }
+  if (!from_files && (!a.equity_file.empty() || !a.initial_capital.empty())) {
+    throw InvalidArgument("report: --equity and --initial-capital go with --trades FILE");
+  }
+  if (!a.equity_file.empty() && !a.initial_capital.empty()) {
+    throw InvalidArgument("report: choose one of --equity and --initial-capital");
+  }
   StatisticsSelection selection;
   selection.bot = a.bot;
   selection.strategy = a.strategy;
@@ -55,8 +121,16 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   selection.range.to = ParseTime(a.to, "--to");
   const TimeRange& range = selection.range;
 
-  Store store = Store::Open(global.ResolvedUrl());
-  const StatisticsInput in = LoadStatisticsInput(store, selection);
+  if (range.from && range.to && *range.from >= *range.to) {
+    throw InvalidArgument("report: --from must be before --to");
+  }
+  StatisticsInput in;
+  if (from_files) {
+    in = LoadTradeListInput(a, range);
+  } else {
+    Store store = Store::Open(global.ResolvedUrl());
+    in = LoadStatisticsInput(store, selection);
+  }
 
   StatisticsOptions options;
   options.periods_per_year = a.periods_per_year;
@@ -71,7 +145,18 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   }
 
   if (global.json) {
-    std::cout << ReportJson(in, stats, selection) << "\n";
+    if (from_files) {
+      nlohmann::ordered_json j;
+      j["trades_file"] = a.trades_file;
+      j["equity_file"] = a.equity_file.empty() ? nlohmann::ordered_json(nullptr)
+                                               : nlohmann::ordered_json(a.equity_file);
+      j["from"] = range.from ? nlohmann::ordered_json(range.from->ToIso()) : nullptr;
+      j["to"] = range.to ? nlohmann::ordered_json(range.to->ToIso()) : nullptr;
+      j["statistics"] = nlohmann::ordered_json::parse(StatisticsToJson(stats));
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << ReportJson(in, stats, selection) << "\n";
+    }
     return 0;
   }
   const std::vector<ReportTable> tables = BuildReportTables(stats);
@@ -110,6 +195,14 @@ void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
                   "Also report the last N trades (by exit)");
   sub->add_option("--rolling-days", args->rolling_days,
                   "Also report the last N days (trades and equity)");
+  sub->add_option("--trades", args->trades_file,
+                  "Report a trade list CSV from another system instead of a store (columns in "
+                  "docs/statistics.md; MAE/MFE/R reported as unknown when absent)");
+  sub->add_option("--equity", args->equity_file,
+                  "With --trades: the equity curve CSV (time and equity, or time and returns)");
+  sub->add_option("--initial-capital", args->initial_capital,
+                  "With --trades and no --equity: build the equity curve from this starting "
+                  "capital and the trades' net P&L at their exits");
   sub->add_flag("--csv", args->csv, "CSV of the report tables on stdout");
   sub->add_option(
       "--html", args->html,

@@ -63,9 +63,11 @@ struct TradeSample {
   // ratio's normalizer when every trade has one.
   std::optional<double> atr;
   // Maximum adverse / favourable excursion per unit, price units, >= 0
-  // (Trade::mae / Trade::mfe).
-  double mae = 0.0;
-  double mfe = 0.0;
+  // (Trade::mae / Trade::mfe); empty when unknown (a trade list from another
+  // system without them). The excursion statistics use the trades that have
+  // both.
+  std::optional<double> mae;
+  std::optional<double> mfe;
   std::optional<double> r_multiple;  // net_pnl / initial risk
   std::optional<double> mae_r;       // mae in R, >= 0
   std::optional<double> mfe_r;       // mfe in R, >= 0
@@ -124,7 +126,9 @@ struct TradeSummary {
   std::optional<double> average_holding_seconds;
   std::optional<double> average_winner_holding_seconds;
   std::optional<double> average_loser_holding_seconds;
-  // Mean MAE / MFE per unit, price units (undefined without trades).
+  // Mean MAE / MFE per unit, price units, over the trades whose MAE and MFE
+  // are known (every stored trade; a trade list file may lack them).
+  // Undefined without such trades.
   std::optional<double> average_mae;
   std::optional<double> average_mfe;
   // Edge ratio (C. Faith, "Way of the Turtle", 2007): mean normalized MFE /
@@ -133,8 +137,9 @@ struct TradeSummary {
   // edge_ratio_by_atr is true; otherwise (one normalizer for all trades, as
   // ATR- and price-normalized excursions are not comparable) the excursions
   // are normalized by the entry price, mean(mfe/entry) / mean(mae/entry).
-  // Undefined when the normalized Σ mae == 0, or (entry-price rule) an
-  // entry price is <= 0.
+  // Taken over the trades whose MAE and MFE are known. Undefined when there
+  // are none, the normalized Σ mae == 0, or (entry-price rule) an entry
+  // price is <= 0.
   std::optional<double> edge_ratio;
   bool edge_ratio_by_atr = false;
   // R statistics over the r_count trades whose R is known.

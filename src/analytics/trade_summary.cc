@@ -66,8 +66,8 @@ inline void CheckFinite(double value, std::size_t index, const char* field) {
 
 void CheckSample(const TradeSample& t, std::size_t index) {
   CheckFinite(t.entry_price, index, "entry_price");
-  CheckFinite(t.mae, index, "mae");
-  CheckFinite(t.mfe, index, "mfe");
+  if (t.mae) CheckFinite(*t.mae, index, "mae");
+  if (t.mfe) CheckFinite(*t.mfe, index, "mfe");
   if (t.atr) CheckFinite(*t.atr, index, "atr");
   if (t.r_multiple) CheckFinite(*t.r_multiple, index, "r_multiple");
   if (t.mae_r) CheckFinite(*t.mae_r, index, "mae_r");
@@ -119,20 +119,7 @@ class TradeAccumulator {
     s_.longest_loss_streak = std::max(s_.longest_loss_streak, loss_run_);
     total_fees_ += t.fees;
     if (t.gross_pnl.IsPositive()) gross_before_costs_ += t.gross_pnl;
-    sum_mae_ += t.mae;
-    sum_mfe_ += t.mfe;
-    if (t.entry_price > 0.0) {
-      sum_mae_norm_ += t.mae / t.entry_price;
-      sum_mfe_norm_ += t.mfe / t.entry_price;
-    } else {
-      bad_entry_price_ = true;
-    }
-    if (t.atr && *t.atr > 0.0) {
-      sum_mae_atr_ += t.mae / *t.atr;
-      sum_mfe_atr_ += t.mfe / *t.atr;
-    } else {
-      missing_atr_ = true;
-    }
+    if (t.mae && t.mfe) AddExcursions(t, *t.mae, *t.mfe);
     if (!s_.first_entry || t.entry_time < *s_.first_entry) s_.first_entry = t.entry_time;
     if (!s_.last_exit || t.exit_time > *s_.last_exit) s_.last_exit = t.exit_time;
     if (t.r_multiple) {
@@ -175,16 +162,19 @@ class TradeAccumulator {
       s.win_rate = static_cast<double>(s.wins) / n;
       s.expectancy = s.net_profit / n;
       s.average_holding_seconds = Seconds(hold_all_) / n;
-      s.average_mae = sum_mae_ / n;
-      s.average_mfe = sum_mfe_ / n;
+      const Micros span = *s.last_exit - *s.first_entry;
+      if (span > 0) s.trades_per_day = n / (static_cast<double>(span) / kMicrosPerDay);
+    }
+    if (excursion_count_ > 0) {
+      const auto m = static_cast<double>(excursion_count_);
+      s.average_mae = sum_mae_ / m;
+      s.average_mfe = sum_mfe_ / m;
       if (!missing_atr_) {
         s.edge_ratio_by_atr = true;
         if (sum_mae_atr_ > 0.0) s.edge_ratio = sum_mfe_atr_ / sum_mae_atr_;
       } else if (!bad_entry_price_ && sum_mae_norm_ > 0.0) {
         s.edge_ratio = sum_mfe_norm_ / sum_mae_norm_;
       }
-      const Micros span = *s.last_exit - *s.first_entry;
-      if (span > 0) s.trades_per_day = n / (static_cast<double>(span) / kMicrosPerDay);
     }
     s.win_rate_lower_bound = WilsonLowerBound(s.wins, s.trade_count);
     s.profit_factor = ProfitFactor(s.gross_profit, s.gross_loss);
@@ -218,11 +208,30 @@ class TradeAccumulator {
   }
 
  private:
+  void AddExcursions(const TradeSample& t, double mae, double mfe) {
+    ++excursion_count_;
+    sum_mae_ += mae;
+    sum_mfe_ += mfe;
+    if (t.entry_price > 0.0) {
+      sum_mae_norm_ += mae / t.entry_price;
+      sum_mfe_norm_ += mfe / t.entry_price;
+    } else {
+      bad_entry_price_ = true;
+    }
+    if (t.atr && *t.atr > 0.0) {
+      sum_mae_atr_ += mae / *t.atr;
+      sum_mfe_atr_ += mfe / *t.atr;
+    } else {
+      missing_atr_ = true;
+    }
+  }
+
   TradeSummary s_;
   std::size_t win_run_ = 0, loss_run_ = 0;
   Micros hold_all_ = 0, hold_win_ = 0, hold_loss_ = 0;
   Decimal gross_profit_, gross_loss_, total_fees_, gross_before_costs_;
   std::optional<Decimal> largest_win_, largest_loss_;
+  std::size_t excursion_count_ = 0;  // trades with both MAE and MFE
   double sum_mae_ = 0.0, sum_mfe_ = 0.0, sum_mae_norm_ = 0.0, sum_mfe_norm_ = 0.0;
   double sum_mae_atr_ = 0.0, sum_mfe_atr_ = 0.0;
   bool bad_entry_price_ = false;

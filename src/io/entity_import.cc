@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/csv_file.h"
 #include "io/export_format.h"
 #include "store/entities.h"
 #include "store/ops_queries.h"
@@ -25,97 +26,11 @@ using detail::ColumnKind;
 using detail::Row;
 using detail::TableInfo;
 using detail::Value;
+using io::ParseCsv;
+using io::RawRow;
+using io::RawTable;
+using io::ReadFile;
 using io::ThrowAt;
-
-// A parsed file: the columns (as the file names them), then rows of text
-// cells (nullopt = NULL) with the line each starts on.
-struct RawRow {
-  std::int64_t line = 0;
-  std::vector<std::optional<std::string>> cells;
-};
-struct RawTable {
-  std::vector<std::string> columns;
-  std::int64_t header_line = 1;
-  std::vector<RawRow> rows;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path)) throw NotFound(fmt::format("{}: no such file", path));
-    throw Error(ErrorKind::kStorage, fmt::format("{}: cannot read", path));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// RFC 4180: records of fields; a quoted field may hold commas, quotes ("")
-// and line breaks. An unquoted empty field is NULL, a quoted one "".
-RawTable ParseCsv(const std::string& file, const std::string& text) {
-  RawTable out;
-  // A UTF-8 byte order mark (spreadsheet exports) is not part of the header.
-  std::size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-  std::int64_t line = 1;
-  bool header = true;
-  while (i < text.size()) {
-    RawRow row;
-    row.line = line;
-    for (;;) {
-      std::optional<std::string> cell;
-      if (i < text.size() && text[i] == '"') {
-        std::string value;
-        ++i;
-        for (;;) {
-          if (i >= text.size()) ThrowAt(file, row.line, "unterminated quoted field");
-          const char c = text[i++];
-          if (c == '"') {
-            if (i < text.size() && text[i] == '"') {
-              value += '"';
-              ++i;
-              continue;
-            }
-            break;
-          }
-          if (c == '\n') ++line;
-          value += c;
-        }
-        if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-          ThrowAt(file, line, "characters after a closing quote");
-        }
-        cell = std::move(value);
-      } else {
-        const std::size_t end = text.find_first_of(",\n\r", i);
-        std::string value = text.substr(i, end == std::string::npos ? std::string::npos : end - i);
-        if (value.find('"') != std::string::npos) {
-          ThrowAt(file, line, "a quote inside an unquoted field");
-        }
-        i = end == std::string::npos ? text.size() : end;
-        if (!value.empty()) cell = std::move(value);
-      }
-      row.cells.push_back(std::move(cell));
-      if (i < text.size() && text[i] == ',') {
-        ++i;
-        continue;
-      }
-      if (i < text.size() && text[i] == '\r') ++i;
-      if (i < text.size() && text[i] == '\n') {
-        ++i;
-        ++line;
-      }
-      break;
-    }
-    if (header) {
-      for (auto& c : row.cells) out.columns.push_back(c.value_or(""));
-      out.header_line = row.line;
-      header = false;
-    } else {
-      out.rows.push_back(std::move(row));
-    }
-  }
-  if (header) ThrowAt(file, 1, "empty file: no header row");
-  return out;
-}
 
 std::optional<std::string> JsonCell(const std::string& file, std::int64_t line,
                                     const std::string& key, const nlohmann::json& v,

@@ -700,9 +700,37 @@ TEST(ToTradeSampleTest, CopiesTheFieldsAndLeavesRUnknown) {
   EXPECT_EQ(ToTradeSample(t, "BTCUSDC").instrument, "BTCUSDC");
   EXPECT_EQ(s.exit_reason, "stop_loss");
   EXPECT_NEAR(s.entry_price, 10.5, 0.0);
-  EXPECT_NEAR(s.mae, 0.25, 0.0);
+  EXPECT_EQ(s.mae, 0.25);  // a stored trade's excursions are known
+  EXPECT_EQ(s.mfe, 0.0);
   EXPECT_EQ(s.r_multiple, std::nullopt);
   EXPECT_EQ(s.regime, "");
+}
+
+// Trades of a file without MAE/MFE: the excursion statistics use only the
+// trades that have them, and are undefined (not zero) when none has.
+TEST(SummarizeTrades, UnknownExcursionsAreLeftOutNotCountedAsZero) {
+  std::vector<TradeSample> t(3);
+  for (int i = 0; i < 3; ++i) {
+    t[i].net_pnl = Decimal::FromInt(i + 1);
+    t[i].gross_pnl = t[i].net_pnl;
+    t[i].entry_time = At(2024, 1, 1 + i);
+    t[i].exit_time = At(2024, 1, 2 + i);
+    t[i].entry_price = 100.0;
+  }
+  TradeSummary s = SummarizeTrades(t);
+  EXPECT_EQ(s.average_mae, std::nullopt);
+  EXPECT_EQ(s.average_mfe, std::nullopt);
+  EXPECT_EQ(s.edge_ratio, std::nullopt);
+  t[0].mae = 2.0;
+  t[0].mfe = 6.0;
+  t[2].mae = 4.0;
+  t[2].mfe = 2.0;
+  t[1].mae = 100.0;  // without an MFE: left out
+  s = SummarizeTrades(t);
+  EXPECT_DOUBLE_EQ(*s.average_mae, 3.0);
+  EXPECT_DOUBLE_EQ(*s.average_mfe, 4.0);
+  EXPECT_DOUBLE_EQ(*s.edge_ratio, (6.0 + 2.0) / (2.0 + 4.0));
+  EXPECT_FALSE(s.edge_ratio_by_atr);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -1056,6 +1057,133 @@ TEST_F(CliTest, NoProgressBarWhenStderrIsAPipe) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("rows read      30240"), std::string::npos) << r;
+}
+
+// Relative closeness for statistics computed from the same numbers by the
+// same code (the file round trip may change the last bits of a double).
+void ExpectSameStatistics(const json& a, const json& b, const std::string& path) {
+  if (a.is_object()) {
+    ASSERT_TRUE(b.is_object()) << path;
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      ASSERT_TRUE(b.contains(it.key())) << path << "/" << it.key();
+      ExpectSameStatistics(it.value(), b[it.key()], path + "/" + it.key());
+    }
+    EXPECT_EQ(a.size(), b.size()) << path;
+  } else if (a.is_array()) {
+    ASSERT_TRUE(b.is_array()) << path;
+    ASSERT_EQ(a.size(), b.size()) << path;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      ExpectSameStatistics(a[i], b[i], path + "[" + std::to_string(i) + "]");
+    }
+  } else if (a.is_number_float() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    EXPECT_LE(std::abs(x - y), 1e-12 * std::max(1.0, std::abs(x))) << path;
+  } else {
+    EXPECT_EQ(a, b) << path;
+  }
+}
+
+// Statistics on external data (issue 15 item 11): the trades and equity
+// snapshots a backtest exported reproduce the store's own report from the
+// files alone, without a store.
+TEST_F(CliTest, ReportOfExportedTradeListEqualsTheStoresReport) {
+  ASSERT_EQ(Import("kraken/BTC_USDC/XBTUSDC_60.csv", "BTCUSDC",
+                   {"--venue", "kraken", "--timeframe", "1h", "--price-precision", "2"})
+                .exit_code,
+            0);
+  RunResult r =
+      Run({"backtest", "--symbol", "BTCUSDC", "--timeframe", "1h", "--strategy", "sma-cross",
+           "--fast", "10", "--slow", "30", "--cash", "10000", "--bot", "b1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::string trades = (dir_ / "trades.csv").string();
+  const std::string equity = (dir_ / "equity.csv").string();
+  ASSERT_EQ(Run({"export", "trades", "--out", trades}).exit_code, 0);
+  ASSERT_EQ(Run({"export", "portfolio-snapshots", "--out", equity}).exit_code, 0);
+  r = Run({"report", "--bot", "b1", "--json", "--periods-per-year", "365"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json stored = ParseJson(r)["statistics"];
+  ASSERT_GT(stored["trades"]["trade_count"].get<int>(), 10);
+
+  // No --store: the command must not need one (a store URL that cannot open
+  // would fail it).
+  r = RunCli(
+      {"report", "--trades", trades, "--equity", equity, "--json", "--periods-per-year", "365"},
+      cwd_, {{"TRADESTORE_URL", "sqlite:/nonexistent-dir/x"}});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json files = ParseJson(r);
+  EXPECT_EQ(files["trades_file"], trades);
+  EXPECT_EQ(files["equity_file"], equity);
+  ExpectSameStatistics(stored["trades"], files["statistics"]["trades"], "trades");
+  ExpectSameStatistics(stored["equity"], files["statistics"]["equity"], "equity");
+  ExpectSameStatistics(stored["rolling"], files["statistics"]["rolling"], "rolling");
+  EXPECT_EQ(files["statistics"]["ledger"].size(), 0u);  // no ledger in the files
+  EXPECT_FALSE(fs::exists("/nonexistent-dir"));
+
+  // --from/--to select trades by exit time from the file as from the store.
+  r = Run({"report", "--bot", "b1", "--json", "--from", "2023-02-01", "--to", "2023-03-01"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json stored_feb = ParseJson(r)["statistics"]["trades"];
+  r = RunCli({"report", "--trades", trades, "--json", "--from", "2023-02-01", "--to", "2023-03-01"},
+             cwd_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  ExpectSameStatistics(stored_feb, ParseJson(r)["statistics"]["trades"], "february");
+}
+
+// A trade list in another system's column names (freqtrade's), without MAE,
+// MFE or R: those are reported as unknown, not as zero; the equity curve is
+// built from --initial-capital.
+TEST_F(CliTest, ReportOfForeignTradeListReportsUnknownExcursions) {
+  const fs::path file = dir_ / "freqtrade.csv";
+  std::ofstream(file)
+      << "pair,is_short,open_date,close_date,open_rate,close_rate,amount,profit_abs,exit_reason\n"
+         "BTC/USDT,False,2024-01-02 10:00:00+00:00,2024-01-03 08:00:00+00:00,42000.5,43100,"
+         "0.01,10.1234,roi\n"
+         "ETH/USDT,True,2024-01-04 10:00:00+00:00,2024-01-04 18:00:00+00:00,2300,2350,0.5,"
+         "-26.2,stop_loss\n"
+         "BTC/USDT,False,2024-01-05 10:00:00+00:00,2024-01-07 08:00:00+00:00,43000,44000,0.01,"
+         "1.5,roi\n";
+  RunResult r =
+      RunCli({"report", "--trades", file.string(), "--initial-capital", "1000", "--json"}, cwd_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json s = ParseJson(r)["statistics"];
+  EXPECT_EQ(s["trades"]["trade_count"], 3);
+  EXPECT_EQ(s["trades"]["short_count"], 1);
+  EXPECT_EQ(s["trades"]["wins"], 2);
+  EXPECT_DOUBLE_EQ(s["trades"]["net_profit"].get<double>(), -14.5766);
+  EXPECT_TRUE(s["trades"]["average_mae"].is_null());
+  EXPECT_TRUE(s["trades"]["edge_ratio"].is_null());
+  EXPECT_EQ(s["trades"]["r_count"], 0);
+  EXPECT_DOUBLE_EQ(s["equity"]["starting_equity"].get<double>(), 1000.0);
+  EXPECT_DOUBLE_EQ(s["equity"]["ending_equity"].get<double>(), 985.4234);
+  EXPECT_EQ(s["equity"]["start_time"], "2024-01-02T10:00:00Z");
+  r = RunCli({"report", "--trades", file.string()}, cwd_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("Performance of trades in " + file.string()), std::string::npos) << r;
+  EXPECT_NE(r.out.find("Average MAE (price)                     n/a"), std::string::npos) << r;
+}
+
+TEST_F(CliTest, ReportOfTradeListRefusesBadInputNamingFileLineAndField) {
+  const fs::path file = dir_ / "bad.csv";
+  std::ofstream(file) << "entry_time,exit_time,net_pnl\n"
+                         "2024-01-01,2024-01-02,5\n"
+                         "2024-01-03,2024-13-04,1\n";
+  RunResult r = RunCli({"report", "--trades", file.string()}, cwd_);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find(file.string() + ":3: field 'exit_time' value '2024-13-04'"),
+            std::string::npos)
+      << r;
+  r = RunCli({"report", "--trades", (dir_ / "missing.csv").string()}, cwd_);
+  EXPECT_EQ(r.exit_code, 3) << r;
+  r = RunCli({"report", "--trades", file.string(), "--bot", "b1"}, cwd_);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("choose one"), std::string::npos) << r;
+  r = Run({"report", "--equity", file.string()});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("go with --trades"), std::string::npos) << r;
+  std::ofstream(file) << "entry_time,exit_time,net_pnl\n2024-01-01,2024-01-02,5\n";
+  r = RunCli({"report", "--trades", file.string(), "--initial-capital", "-5"}, cwd_);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(r.err.find("--initial-capital: '-5'"), std::string::npos) << r;
 }
 
 }  // namespace
