@@ -729,16 +729,10 @@ double ParsePrice(const std::string& path, std::int64_t line, std::string_view f
 
 void CandleFileReader::CheckPlausible(std::int64_t line, std::string_view text,
                                       std::int64_t micros) const {
-  const bool too_late = micros > internal::PlausibleLatestMicros();
-  const bool too_early =
-      micros < internal::kPlausibleEarliestMicros && internal::IsBareNumber(text);
-  if (!too_late && !too_early) return;
-  ThrowFieldError(path_, line, "time", text,
-                  "reads as " + Timestamp(micros).ToIso() + " under the detected layout '" +
-                      layout_name_ + "', which is implausible (" +
-                      (too_late ? "in the future" : "before 1990") +
-                      "); name the layout with --format if the file is right (layouts: " +
-                      internal::KnownList() + ")");
+  if (const auto reason =
+          internal::ImplausibleTimeReason(micros, text, layout_name_, internal::KnownList())) {
+    ThrowFieldError(path_, line, "time", text, *reason);
+  }
 }
 
 bool CandleFileReader::Next(CandleRow& out) {

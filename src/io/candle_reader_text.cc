@@ -11,6 +11,7 @@
 
 #include "tradestore/error.h"
 #include "tradestore/text.h"
+#include "tradestore/timestamp.h"
 
 namespace tradestore::io::internal {
 namespace {
@@ -590,6 +591,18 @@ bool IsBareNumber(std::string_view text) noexcept {
     }
   }
   return true;
+}
+
+std::optional<std::string> ImplausibleTimeReason(std::int64_t micros, std::string_view text,
+                                                 std::string_view layout, std::string_view known) {
+  const bool too_late = micros > PlausibleLatestMicros();
+  const bool too_early = micros < kPlausibleEarliestMicros && IsBareNumber(text);
+  if (!too_late && !too_early) return std::nullopt;
+  return "reads as " + Timestamp(micros).ToIso() + " under the detected layout '" +
+         std::string(layout) + "', which is implausible (" +
+         (too_late ? "in the future" : "before 1990") +
+         "); name the layout with --format if the file is right (layouts: " + std::string(known) +
+         ")";
 }
 
 }  // namespace tradestore::io::internal

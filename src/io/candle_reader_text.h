@@ -133,4 +133,13 @@ std::int64_t PlausibleLatestMicros() noexcept;
 // times whose unit a reader infers, as opposed to a written date.
 bool IsBareNumber(std::string_view text) noexcept;
 
+// The reason a time read under a *detected* layout is implausible, or
+// nullopt when it is plausible: after PlausibleLatestMicros ("in the
+// future"), or before kPlausibleEarliestMicros when written as a bare number
+// ("before 1990"; a written date is taken as meant). The reason says how
+// the time reads, names the layout and the known layouts (`known`) and
+// asks for --format. One rule for the candle and trade readers.
+std::optional<std::string> ImplausibleTimeReason(std::int64_t micros, std::string_view text,
+                                                 std::string_view layout, std::string_view known);
+
 }  // namespace tradestore::io::internal

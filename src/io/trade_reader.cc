@@ -280,18 +280,16 @@ void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string
   } else {
     t.time = Timestamp(std::llround(time_value * 1e6));  // s -> µs
   }
-  if (detected_ && (t.time.micros() < internal::kPlausibleEarliestMicros ||
-                    t.time.micros() > internal::PlausibleLatestMicros())) {
-    const bool early = t.time.micros() < internal::kPlausibleEarliestMicros;
-    std::string hint;
-    if (layout_ == kUnixPriceAmount && time_value < kMillisPerDay) {
-      hint = "; Lean tick files count milliseconds since midnight: --format lean-tick";
+  if (detected_) {
+    if (const auto reason = internal::ImplausibleTimeReason(t.time.micros(), Trim(time_text),
+                                                            layout_, KnownTradeList())) {
+      // A Lean tick file read as Unix seconds lands in 1970.
+      const bool lean_tick = layout_ == kUnixPriceAmount && time_value < kMillisPerDay;
+      Fail(record, "time", std::string(Trim(time_text)),
+           *reason + (lean_tick ? "; Lean tick files count milliseconds since midnight: "
+                                  "--format lean-tick"
+                                : ""));
     }
-    Fail(record, "time", std::string(Trim(time_text)),
-         "reads as " + t.time.ToIso() + " under the detected layout '" + layout_ +
-             "', which is implausible (" + (early ? "before 1990" : "in the future") +
-             "); name the layout with --format if the file is right (layouts: " + KnownTradeList() +
-             ")" + hint);
   }
   if (last_time_ && t.time < *last_time_) {
     Fail(record, "time", std::string(Trim(time_text)),
