@@ -14,6 +14,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -27,12 +28,18 @@
 #include "conversions.h"
 #include "tradestore/audit.h"
 #include "tradestore/candle_import.h"
+#include "tradestore/change_feed.h"
 #include "tradestore/config.h"
+#include "tradestore/daily_pnl.h"
 #include "tradestore/error.h"
+#include "tradestore/execution_latency.h"
 #include "tradestore/export_import.h"
+#include "tradestore/ml_result.h"
+#include "tradestore/news.h"
 #include "tradestore/paper_broker.h"
-#include "tradestore/risk.h"
+#include "tradestore/pattern.h"
 #include "tradestore/performance_report_input.h"
+#include "tradestore/risk.h"
 #include "tradestore/store.h"
 #include "tradestore/strategy.h"
 
@@ -71,6 +78,7 @@ PyObject* g_conflict = nullptr;
 PyObject* g_unavailable = nullptr;
 PyObject* g_storage = nullptr;
 PyObject* g_internal = nullptr;
+PyObject* g_in_doubt = nullptr;
 
 PyObject* ClassFor(ErrorKind kind) {
   switch (kind) {
@@ -86,6 +94,8 @@ PyObject* ClassFor(ErrorKind kind) {
       return g_storage;
     case ErrorKind::kInternal:
       return g_internal;
+    case ErrorKind::kInDoubt:
+      return g_in_doubt;
     default:
       return g_error;
   }
@@ -125,6 +135,10 @@ void RegisterErrors(py::module_& m) {
   g_storage = MakeError(m, "StorageError", "The database failed: I/O, corruption, full disk (500).",
                         with(g_error, nullptr));
   g_internal = MakeError(m, "InternalError", "A bug in tradestore (500).", with(g_error, nullptr));
+  g_in_doubt = MakeError(m, "InDoubt",
+                         "The connection was lost during COMMIT: the unit of work may or may not "
+                         "have been committed (503). Check the store before repeating it.",
+                         with(g_error, nullptr));
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -162,6 +176,13 @@ class Record : public py::class_<T> {
   template <class M>
   Record& f(const char* name, M T::*member, const char* doc = "") {
     this->def_readwrite(name, member, doc);
+    fields_.append(name);
+    return *this;
+  }
+  // A read-only attribute computed by `get` (e.g. an enum without a parser).
+  template <class G>
+  Record& ro(const char* name, G get, const char* doc = "") {
+    this->def_property_readonly(name, get, doc);
     fields_.append(name);
     return *this;
   }
@@ -214,6 +235,12 @@ REPO(Risk);
 REPO(Configs);
 REPO(Strategies);
 REPO(Audit);
+REPO(DailyPnls);
+REPO(Patterns);
+REPO(MlResults);
+REPO(Latency);
+REPO(News);
+REPO(Changes);
 #undef REPO
 
 // A bot given by id (int) or name (str).
@@ -1040,6 +1067,108 @@ void BindRecords(py::module_& m) {
       .f("context", &ErrorLogEntry::context, "JSON object text")
       .f("mode", &ErrorLogEntry::mode)
       .f("is_test", &ErrorLogEntry::is_test);
+  Record<DailyPnl>(m, "DailyPnl", "One bot's P&L of one UTC day in one currency (analytics).")
+      .f("bot_id", &DailyPnl::bot_id)
+      .f("account_id", &DailyPnl::account_id)
+      .f("currency", &DailyPnl::currency)
+      .f("date", &DailyPnl::date, "UTC midnight")
+      .f("realized", &DailyPnl::realized, "realized P&L of trades closed that day, before fees")
+      .f("unrealized", &DailyPnl::unrealized, "change of unrealized P&L over the day")
+      .f("fees", &DailyPnl::fees, "fees paid that day, >= 0")
+      .f("net", &DailyPnl::net, "computed by the store: realized + unrealized - fees")
+      .f("equity_start", &DailyPnl::equity_start)
+      .f("equity_end", &DailyPnl::equity_end)
+      .f("trades", &DailyPnl::trades, "trades closed that day")
+      .f("bot_version", &DailyPnl::bot_version)
+      .f("strategy_version", &DailyPnl::strategy_version)
+      .f("mode", &DailyPnl::mode, "copied from the bot")
+      .f("is_test", &DailyPnl::is_test, "copied from the bot")
+      .f("updated_at", &DailyPnl::updated_at, "assigned by the store");
+  Record<PatternDetection>(m, "PatternDetection", "A chart pattern detected (the pattern cache).")
+      .f("id", &PatternDetection::id, "assigned by the store")
+      .f("instrument_id", &PatternDetection::instrument_id)
+      .f("timeframe", &PatternDetection::timeframe)
+      .f("pattern", &PatternDetection::pattern, "e.g. 'double_bottom'")
+      .f("confidence", &PatternDetection::confidence, "fraction in [0, 1]")
+      .f("detected_at", &PatternDetection::detected_at)
+      .f("expires_at", &PatternDetection::expires_at, "> detected_at")
+      .f("details", &PatternDetection::details, "JSON object text")
+      .f("is_test", &PatternDetection::is_test);
+  Record<MlResult>(m, "MlResult", "A model's prediction and, later, the actual value.")
+      .f("id", &MlResult::id, "assigned by the store")
+      .f("model", &MlResult::model)
+      .f("model_version", &MlResult::model_version)
+      .f("instrument_id", &MlResult::instrument_id)
+      .f("time", &MlResult::time, "when the prediction was made")
+      .f("features_hash", &MlResult::features_hash)
+      .f("prediction", &MlResult::prediction)
+      .f("actual", &MlResult::actual)
+      .f("actual_at", &MlResult::actual_at)
+      .f("metrics", &MlResult::metrics, "JSON object text")
+      .f("is_test", &MlResult::is_test);
+  Record<MlErrorStats>(m, "MlErrorStats", "Prediction errors over results with an actual value.")
+      .f("count", &MlErrorStats::count)
+      .f("mae", &MlErrorStats::mae, "mean |prediction - actual|; NaN when count is 0")
+      .f("rmse", &MlErrorStats::rmse, "sqrt(mean (prediction - actual)^2); NaN when count is 0");
+  Record<ExecutionLatency>(m, "ExecutionLatency", "The timeline of one order, for latency.")
+      .f("bot_id", &ExecutionLatency::bot_id)
+      .f("order_id", &ExecutionLatency::order_id)
+      .f("signal_id", &ExecutionLatency::signal_id)
+      .f("instrument_id", &ExecutionLatency::instrument_id)
+      .f("venue", &ExecutionLatency::venue)
+      .f("signal_time", &ExecutionLatency::signal_time)
+      .f("order_time", &ExecutionLatency::order_time, "submitted")
+      .f("ack_time", &ExecutionLatency::ack_time)
+      .f("fill_time", &ExecutionLatency::fill_time)
+      .f("bot_version", &ExecutionLatency::bot_version)
+      .f("mode", &ExecutionLatency::mode, "copied from the bot")
+      .f("is_test", &ExecutionLatency::is_test, "copied from the bot");
+  Record<LatencyPercentiles>(m, "LatencyPercentiles",
+                             "Nearest-rank percentiles of one latency leg, int microseconds.")
+      .ro(
+          "leg", [](const LatencyPercentiles& p) { return std::string(ToString(p.leg)); },
+          "'signal_to_order', 'order_to_ack', 'ack_to_fill', 'order_to_fill' or "
+          "'signal_to_fill'")
+      .f("count", &LatencyPercentiles::count)
+      .f("min", &LatencyPercentiles::min)
+      .f("p50", &LatencyPercentiles::p50)
+      .f("p90", &LatencyPercentiles::p90)
+      .f("p99", &LatencyPercentiles::p99)
+      .f("max", &LatencyPercentiles::max);
+  Record<NewsFeed>(m, "NewsFeed", "A news feed a bot follows.")
+      .f("id", &NewsFeed::id, "assigned by the store")
+      .f("bot_id", &NewsFeed::bot_id)
+      .f("name", &NewsFeed::name, "unique per bot")
+      .f("url", &NewsFeed::url)
+      .f("category", &NewsFeed::category)
+      .f("enabled", &NewsFeed::enabled)
+      .f("mode", &NewsFeed::mode, "copied from the bot")
+      .f("is_test", &NewsFeed::is_test, "copied from the bot")
+      .f("created_at", &NewsFeed::created_at, "assigned by the store")
+      .f("updated_at", &NewsFeed::updated_at);
+  Record<SeenNewsItem>(m, "SeenNewsItem", "A news item a bot has seen (deduplication).")
+      .f("bot_id", &SeenNewsItem::bot_id)
+      .f("feed_id", &SeenNewsItem::feed_id)
+      .f("item_key", &SeenNewsItem::item_key)
+      .f("title", &SeenNewsItem::title)
+      .f("url", &SeenNewsItem::url)
+      .f("published_at", &SeenNewsItem::published_at)
+      .f("time", &SeenNewsItem::time, "first seen; now when left at the epoch")
+      .f("mode", &SeenNewsItem::mode, "copied from the bot")
+      .f("is_test", &SeenNewsItem::is_test, "copied from the bot");
+  Record<ChangeEvent>(m, "ChangeEvent", "One committed change (the change feed).")
+      .f("cursor", &ChangeEvent::cursor, "after(cursor) continues after this event")
+      .f("kind", &ChangeEvent::kind,
+         "'order', 'fill', 'position', 'trade-closed', 'balance', 'risk-event', "
+         "'bot-heartbeat' or 'candles-imported'")
+      .f("bot", &ChangeEvent::bot, "None for candles-imported")
+      .f("entity", &ChangeEvent::entity, "'orders', 'fills', ..., 'candle-coverage'")
+      .f("row_id", &ChangeEvent::row_id)
+      .f("sub_key", &ChangeEvent::sub_key)
+      .f("time", &ChangeEvent::time, "when recorded");
+  Record<ChangeBatch>(m, "ChangeBatch", "Events after a cursor, and the cursor to continue from.")
+      .f("events", &ChangeBatch::events, "in commit order")
+      .f("cursor", &ChangeBatch::cursor);
   Record<paper::PaperConfig>(m, "PaperConfig", "Fees, slippage and fills of the paper broker.")
       .f("maker_fee_bps", &paper::PaperConfig::maker_fee_bps)
       .f("taker_fee_bps", &paper::PaperConfig::taker_fee_bps)
@@ -1805,6 +1934,289 @@ void BindRepositories(py::module_& m) {
           },
           "Error-log rows, oldest first.", arg("bot") = py::none(), arg("component") = py::none(),
           arg("limit") = 0);
+
+  py::class_<DailyPnls>(m, "DailyPnls", "store.daily_pnl: daily P&L per bot, account, currency.")
+      .def(
+          "upsert",
+          [](DailyPnls& r, const py::object& row, const py::kwargs& kw) {
+            DailyPnl v = FromKwargs<DailyPnl>(row, kw);
+            return Run(*r.h, [&](Store& s) { return s.daily_pnl().Upsert(v); });
+          },
+          "Inserts or replaces the row of (bot_id, account_id, currency, date); date must be "
+          "UTC midnight, fees >= 0, trades >= 0 (InvalidArgument otherwise; NotFound for an "
+          "unknown bot). Returns the stored row with net computed.",
+          arg("row") = py::none())
+      .def(
+          "list",
+          [](DailyPnls& r, std::optional<BotRef> bot, std::optional<AccountId> account,
+             std::optional<std::string> currency, std::optional<Timestamp> start,
+             std::optional<Timestamp> end, bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              DailyPnlFilter f;
+              if (bot) f.bot = ResolveBot(s, *bot);
+              f.account = account;
+              f.currency = currency;
+              f.range = Range(start, end);
+              f.include_test = include_test;
+              return s.daily_pnl().List(f);
+            });
+          },
+          "Rows by date (start inclusive, end exclusive).", arg("bot") = py::none(),
+          arg("account") = py::none(), arg("currency") = py::none(), arg("start") = py::none(),
+          arg("end") = py::none(), arg("include_test") = false);
+
+  py::class_<Patterns>(m, "Patterns", "store.patterns: the chart pattern cache.")
+      .def(
+          "record",
+          [](Patterns& r, const py::object& d, const py::kwargs& kw) {
+            PatternDetection v = FromKwargs<PatternDetection>(d, kw);
+            return Run(*r.h, [&](Store& s) { return s.patterns().Record(v); });
+          },
+          "Records a detection (confidence in [0, 1], expires_at > detected_at, details a JSON "
+          "object: InvalidArgument otherwise).",
+          arg("detection") = py::none())
+      .def(
+          "active",
+          [](Patterns& r, InstrumentId instrument_id, Timestamp at,
+             std::optional<Timeframe> timeframe, std::optional<std::string> pattern,
+             double min_confidence, bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              PatternQuery q;
+              q.instrument_id = instrument_id;
+              q.at = at;
+              q.timeframe = timeframe;
+              q.pattern = pattern;
+              q.min_confidence = min_confidence;
+              q.include_test = include_test;
+              return s.patterns().Active(q);
+            });
+          },
+          "Detections unexpired at `at` (expires_at > at), highest confidence first.",
+          arg("instrument_id"), arg("at"), arg("timeframe") = py::none(),
+          arg("pattern") = py::none(), arg("min_confidence") = 0.0, arg("include_test") = false)
+      .def(
+          "purge_expired",
+          [](Patterns& r, Timestamp before) {
+            return Run(*r.h, [&](Store& s) { return s.patterns().PurgeExpired(before); });
+          },
+          "Deletes detections that expired before `before`; returns how many.", arg("before"));
+
+  py::class_<MlResults>(m, "MlResults", "store.ml_results: model predictions and outcomes.")
+      .def(
+          "record",
+          [](MlResults& r, const py::object& res, const py::kwargs& kw) {
+            MlResult v = FromKwargs<MlResult>(res, kw);
+            return Run(*r.h, [&](Store& s) { return s.ml_results().Record(v); });
+          },
+          "Records a prediction (model required, metrics a JSON object).",
+          arg("result") = py::none())
+      .def(
+          "set_actual",
+          [](MlResults& r, std::int64_t id, double actual, Timestamp actual_at,
+             const std::string& metrics) {
+            return Run(*r.h, [&](Store& s) {
+              return s.ml_results().SetActual(id, actual, actual_at, metrics);
+            });
+          },
+          "Sets the actual value (NotFound for an unknown id).", arg("id"), arg("actual"),
+          arg("actual_at"), arg("metrics") = "")
+      .def(
+          "get",
+          [](MlResults& r, std::int64_t id) {
+            return Run(*r.h, [&](Store& s) { return s.ml_results().Get(id); });
+          },
+          "NotFound if missing.", arg("id"))
+      .def(
+          "list",
+          [](MlResults& r, const std::string& model, std::optional<std::string> model_version,
+             std::optional<Timestamp> start, std::optional<Timestamp> end, bool only_with_actual,
+             bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              MlResultFilter f;
+              f.model = model;
+              f.model_version = model_version;
+              f.range = Range(start, end);
+              f.only_with_actual = only_with_actual;
+              f.include_test = include_test;
+              return s.ml_results().List(f);
+            });
+          },
+          "A model's results by time.", arg("model"), arg("model_version") = py::none(),
+          arg("start") = py::none(), arg("end") = py::none(), arg("only_with_actual") = false,
+          arg("include_test") = false)
+      .def(
+          "errors",
+          [](MlResults& r, const std::string& model, std::optional<std::string> model_version,
+             std::optional<Timestamp> start, std::optional<Timestamp> end, bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              MlResultFilter f;
+              f.model = model;
+              f.model_version = model_version;
+              f.range = Range(start, end);
+              f.include_test = include_test;
+              return s.ml_results().Errors(f);
+            });
+          },
+          "MAE and RMSE of prediction vs actual over the results that have one.", arg("model"),
+          arg("model_version") = py::none(), arg("start") = py::none(), arg("end") = py::none(),
+          arg("include_test") = false);
+
+  py::class_<Latency>(m, "Latency", "store.latency: execution latency of orders.")
+      .def(
+          "record",
+          [](Latency& r, const py::object& row, const py::kwargs& kw) {
+            ExecutionLatency v = FromKwargs<ExecutionLatency>(row, kw);
+            return Run(*r.h, [&](Store& s) { return s.latency().Record(v); });
+          },
+          "Inserts or replaces the timeline of (bot_id, order_id); times must be in order "
+          "(InvalidArgument otherwise).",
+          arg("row") = py::none())
+      .def(
+          "find",
+          [](Latency& r, const BotRef& bot, OrderId order) {
+            return Run(*r.h, [&](Store& s) { return s.latency().Find(ResolveBot(s, bot), order); });
+          },
+          "The timeline of an order, or None.", arg("bot"), arg("order"))
+      .def(
+          "list",
+          [](Latency& r, std::optional<BotRef> bot, std::optional<Timestamp> start,
+             std::optional<Timestamp> end, bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              LatencyFilter f;
+              if (bot) f.bot = ResolveBot(s, *bot);
+              f.range = Range(start, end);
+              f.include_test = include_test;
+              return s.latency().List(f);
+            });
+          },
+          "Timelines by order time.", arg("bot") = py::none(), arg("start") = py::none(),
+          arg("end") = py::none(), arg("include_test") = false)
+      .def(
+          "percentiles",
+          [](Latency& r, std::optional<BotRef> bot, std::optional<Timestamp> start,
+             std::optional<Timestamp> end, bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              LatencyFilter f;
+              if (bot) f.bot = ResolveBot(s, *bot);
+              f.range = Range(start, end);
+              f.include_test = include_test;
+              return s.latency().Percentiles(f);
+            });
+          },
+          "Nearest-rank min, p50, p90, p99 and max of each leg (int microseconds).",
+          arg("bot") = py::none(), arg("start") = py::none(), arg("end") = py::none(),
+          arg("include_test") = false);
+
+  py::class_<News>(m, "News", "store.news: news feeds and the items a bot has seen.")
+      .def(
+          "add_feed",
+          [](News& r, const py::object& feed, const py::kwargs& kw) {
+            NewsFeed v = FromKwargs<NewsFeed>(feed, kw);
+            return Run(*r.h, [&](Store& s) { return s.news().AddFeed(v); });
+          },
+          "Adds a feed (Conflict if the bot has one of that name).", arg("feed") = py::none())
+      .def(
+          "set_feed_enabled",
+          [](News& r, const BotRef& bot, std::int64_t feed_id, bool enabled) {
+            return Run(*r.h, [&](Store& s) {
+              return s.news().SetFeedEnabled(ResolveBot(s, bot), feed_id, enabled);
+            });
+          },
+          "Enables or disables a feed (NotFound if missing).", arg("bot"), arg("feed_id"),
+          arg("enabled"))
+      .def(
+          "get_feed",
+          [](News& r, const BotRef& bot, std::int64_t feed_id) {
+            return Run(*r.h,
+                       [&](Store& s) { return s.news().GetFeed(ResolveBot(s, bot), feed_id); });
+          },
+          "NotFound if missing.", arg("bot"), arg("feed_id"))
+      .def(
+          "feeds",
+          [](News& r, const BotRef& bot, bool include_disabled) {
+            return Run(*r.h, [&](Store& s) {
+              return s.news().Feeds(ResolveBot(s, bot), include_disabled);
+            });
+          },
+          "A bot's feeds by name.", arg("bot"), arg("include_disabled") = false)
+      .def(
+          "all_feeds",
+          [](News& r, bool include_test) {
+            return Run(*r.h, [&](Store& s) { return s.news().AllFeeds(include_test); });
+          },
+          "Every bot's feeds.", arg("include_test") = false)
+      .def(
+          "mark_seen",
+          [](News& r, const py::object& item, const py::kwargs& kw) {
+            SeenNewsItem v = FromKwargs<SeenNewsItem>(item, kw);
+            return Run(*r.h, [&](Store& s) { return s.news().MarkSeen(v); });
+          },
+          "Records an item as seen; False if it was already (the first sighting is kept).",
+          arg("item") = py::none())
+      .def(
+          "is_seen",
+          [](News& r, const BotRef& bot, std::int64_t feed_id, const std::string& item_key) {
+            return Run(*r.h, [&](Store& s) {
+              return s.news().IsSeen(ResolveBot(s, bot), feed_id, item_key);
+            });
+          },
+          "Whether the bot has seen the item.", arg("bot"), arg("feed_id"), arg("item_key"))
+      .def(
+          "seen",
+          [](News& r, std::optional<BotRef> bot, std::optional<Timestamp> start,
+             std::optional<Timestamp> end, bool include_test) {
+            return Run(*r.h, [&](Store& s) {
+              std::optional<BotId> id;
+              if (bot) id = ResolveBot(s, *bot);
+              return s.news().Seen(id, Range(start, end), include_test);
+            });
+          },
+          "Seen items by time (all bots when bot is None).", arg("bot") = py::none(),
+          arg("start") = py::none(), arg("end") = py::none(), arg("include_test") = false)
+      .def(
+          "forget_seen_before",
+          [](News& r, const BotRef& bot, Timestamp before) {
+            return Run(*r.h, [&](Store& s) {
+              return s.news().ForgetSeenBefore(ResolveBot(s, bot), before);
+            });
+          },
+          "Deletes a bot's items seen before `before`; returns how many.", arg("bot"),
+          arg("before"));
+
+  py::class_<Changes>(m, "Changes",
+                      "store.changes: the change feed, every committed order, fill, position, "
+                      "closed trade, balance, risk event, heartbeat and candle import, in commit "
+                      "order (what the server's event stream sends).")
+      .def(
+          "head",
+          [](Changes& r) { return Run(*r.h, [&](Store& s) { return s.changes().Head(); }); },
+          "The cursor of the newest committed change: after(head()) returns only what comes "
+          "later.")
+      .def(
+          "after",
+          [](Changes& r, const std::string& cursor, std::size_t limit, std::optional<BotRef> bot) {
+            return Run(*r.h, [&](Store& s) {
+              std::optional<BotId> id;
+              if (bot) id = ResolveBot(s, *bot);
+              return s.changes().After(cursor, limit, id);
+            });
+          },
+          "Up to `limit` events after `cursor` ('' for the oldest kept), in commit order; "
+          "InvalidArgument for a malformed cursor.",
+          arg("cursor") = "", arg("limit") = 1000, arg("bot") = py::none())
+      .def(
+          "wait_for_change",
+          [](Changes& r, double timeout_seconds) {
+            if (!(timeout_seconds >= 0)) {
+              throw Error(ErrorKind::kInvalidArgument, "timeout_seconds must be >= 0");
+            }
+            const auto timeout = std::chrono::milliseconds(
+                static_cast<std::int64_t>(std::min(timeout_seconds, 86400.0) * 1000));
+            return Run(*r.h, [&](Store& s) { return s.changes().WaitForChange(timeout); });
+          },
+          "Blocks (GIL released, the store's other calls wait) until a change may have been "
+          "committed or the timeout passes; True when something changed. Then call after().",
+          arg("timeout_seconds"));
 }
 
 template <class R>
@@ -1876,7 +2288,13 @@ void BindStore(py::module_& m) {
       .def_property_readonly("risk", &MakeRepo<Risk>)
       .def_property_readonly("configs", &MakeRepo<Configs>)
       .def_property_readonly("strategies", &MakeRepo<Strategies>)
-      .def_property_readonly("audit", &MakeRepo<Audit>);
+      .def_property_readonly("audit", &MakeRepo<Audit>)
+      .def_property_readonly("daily_pnl", &MakeRepo<DailyPnls>)
+      .def_property_readonly("patterns", &MakeRepo<Patterns>)
+      .def_property_readonly("ml_results", &MakeRepo<MlResults>)
+      .def_property_readonly("latency", &MakeRepo<Latency>)
+      .def_property_readonly("news", &MakeRepo<News>)
+      .def_property_readonly("changes", &MakeRepo<Changes>);
 
   // Bulk reads and writes for the package's DataFrame functions.
   m.def("_read_candles", &ReadCandles);

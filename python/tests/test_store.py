@@ -134,6 +134,86 @@ def test_portfolio_risk_configs_strategies_audit(store):
     assert [e.code for e in store.audit.errors()] == ["E1"]
 
 
+def test_analytics_repositories(store):
+    bot, account, instrument = setup_bot(store)
+    day = T0.replace(hour=0)
+    row = store.daily_pnl.upsert(bot_id=bot.id, account_id=account.id, currency="USDC", date=day,
+                                 realized=Decimal("12.5"), unrealized=Decimal("-2"),
+                                 fees=Decimal("0.5"), trades=3)
+    assert row.net == Decimal("10") and row.mode == "paper"
+    assert store.daily_pnl.list(bot="bot-1") == [row]
+    with pytest.raises(tradestore.InvalidArgument):
+        store.daily_pnl.upsert(bot_id=bot.id, account_id=account.id, currency="USDC",
+                               date=T0, fees=Decimal("0"))  # not midnight
+
+    p = store.patterns.record(instrument_id=instrument.id, timeframe="1h", pattern="bull_flag",
+                              confidence=0.8, detected_at=T0,
+                              expires_at=T0 + timedelta(hours=4), details='{"target": 1}')
+    assert p.id > 0
+    assert store.patterns.active(instrument.id, T0 + timedelta(hours=1)) == [p]
+    assert store.patterns.active(instrument.id, T0 + timedelta(hours=5)) == []
+    assert store.patterns.purge_expired(T0 + timedelta(days=1)) == 1
+
+    r = store.ml_results.record(model="m", model_version="1", time=T0, features_hash="h1",
+                                prediction=1.5)
+    r = store.ml_results.set_actual(r.id, 2.0, T0 + timedelta(hours=1))
+    assert store.ml_results.get(r.id).actual == 2.0
+    assert [x.id for x in store.ml_results.list("m", only_with_actual=True)] == [r.id]
+    errors = store.ml_results.errors("m")
+    assert errors.count == 1 and errors.mae == 0.5 and errors.rmse == 0.5
+    with pytest.raises(tradestore.NotFound):
+        store.ml_results.get(r.id + 100)
+
+    store.latency.record(bot_id=bot.id, order_id=7, venue="kraken", signal_time=T0,
+                         order_time=T0 + timedelta(milliseconds=3),
+                         ack_time=T0 + timedelta(milliseconds=10),
+                         fill_time=T0 + timedelta(milliseconds=25))
+    assert store.latency.find(bot.id, 7).venue == "kraken"
+    assert store.latency.find(bot.id, 8) is None
+    legs = {p.leg: p for p in store.latency.percentiles(bot="bot-1")}
+    assert legs["signal_to_order"].p50 == 3000 and legs["order_to_fill"].max == 22000
+    assert "leg" in tradestore.LatencyPercentiles._fields
+
+    feed = store.news.add_feed(bot_id=bot.id, name="wire", url="https://example.org/rss")
+    assert store.news.feeds("bot-1") == [feed]
+    assert store.news.mark_seen(bot_id=bot.id, feed_id=feed.id, item_key="a", title="A", time=T0)
+    assert not store.news.mark_seen(bot_id=bot.id, feed_id=feed.id, item_key="a", time=T0)
+    assert store.news.is_seen(bot.id, feed.id, "a") and not store.news.is_seen(bot.id, feed.id, "b")
+    assert store.news.set_feed_enabled(bot.id, feed.id, False).enabled is False
+    assert store.news.feeds(bot.id) == [] and len(store.news.feeds(bot.id, True)) == 1
+    assert [i.item_key for i in store.news.seen(bot.id)] == ["a"]
+    assert store.news.forget_seen_before(bot.id, T0 + timedelta(seconds=1)) == 1
+    with pytest.raises(tradestore.Conflict):
+        store.news.add_feed(bot_id=bot.id, name="wire", url="https://example.org/other")
+
+
+def test_change_feed(store):
+    head = store.changes.head()
+    bot, account, instrument = setup_bot(store)
+    buy_then_sell(store, bot, account, instrument)
+    batch = store.changes.after(head)
+    kinds = [e.kind for e in batch.events]
+    assert "fill" in kinds and "trade-closed" in kinds and "position" in kinds
+    assert all(e.bot == bot.id for e in batch.events)
+    assert batch.cursor == batch.events[-1].cursor
+    assert store.changes.after(batch.cursor).events == []
+    # Paged: two at a time, the same events, none twice.
+    seen, cursor = [], head
+    while True:
+        page = store.changes.after(cursor, limit=2)
+        if not page.events:
+            break
+        seen += page.events
+        cursor = page.cursor
+    assert [e.cursor for e in seen] == [e.cursor for e in batch.events]
+    assert store.changes.after(head, bot="bot-1").events == batch.events
+    assert store.changes.wait_for_change(0.0) in (True, False)
+    with pytest.raises(tradestore.InvalidArgument):
+        store.changes.after("not-a-cursor")
+    with pytest.raises(tradestore.InvalidArgument):
+        store.changes.wait_for_change(-1)
+
+
 def test_decimal_exactness(store):
     bot, account, _ = setup_bot(store, cash=Decimal("0.1"))
     values = ["0.2", "123456789012.123456789012345678", "-0.000000000000000001", "1e-18",

@@ -15,7 +15,8 @@ Conventions (see docs/python.md):
 * Enumerations are their lowercase names: ``"buy"``, ``"filled"``, ``"1h"``.
 * Errors derive from :class:`tradestore.Error`: InvalidArgument (also a
   ValueError), NotFound (also a LookupError), Conflict, Unavailable,
-  StorageError, InternalError; each has ``kind``, ``native_code`` and
+  StorageError, InternalError, InDoubt (the outcome of a COMMIT is
+  unknown: check before repeating); each has ``kind``, ``native_code`` and
   ``retryable``, and the same message as the CLI.
 * The GIL is released during database work. A Store serialises the calls
   of several threads; open one Store per thread to work in parallel.
@@ -25,14 +26,15 @@ from __future__ import annotations
 from tradestore import _core
 from tradestore._core import (  # noqa: F401  (re-exported)
     Account, Balance, BalanceSnapshot, Bot, Candle, CandleCoverage, CandleGap,
-    CandleRangeInfo, ConfigVersion, Conflict, Error, ErrorLogEntry, Fill,
-    FillOutcome, Instrument, InternalError, InvalidArgument, LedgerEntry,
-    LedgerSum, NotFound, Order, OrderAmendment, OrderEvent, PaperBroker,
-    PaperConfig, PortfolioSnapshot, PortfolioTotal, Position, PositionChange,
-    PositionEvent, RiskEvent, RiskLimits, RiskValues, Signal, SignalComponent,
-    SignalLinks, SignalOutcome, StopSettings, StorageError, StrategyDefinition,
-    SystemEvent, Trade, TradeContext, TradeReview, Unavailable, UnitOfWork,
-    default_url, unrealized_pnl,
+    CandleRangeInfo, ChangeBatch, ChangeEvent, ConfigVersion, Conflict, DailyPnl,
+    Error, ErrorLogEntry, ExecutionLatency, Fill, FillOutcome, InDoubt, Instrument,
+    InternalError, InvalidArgument, LatencyPercentiles, LedgerEntry, LedgerSum,
+    MlErrorStats, MlResult, NewsFeed, NotFound, Order, OrderAmendment, OrderEvent,
+    PaperBroker, PaperConfig, PatternDetection, PortfolioSnapshot, PortfolioTotal,
+    Position, PositionChange, PositionEvent, RiskEvent, RiskLimits, RiskValues,
+    SeenNewsItem, Signal, SignalComponent, SignalLinks, SignalOutcome, StopSettings,
+    StorageError, StrategyDefinition, SystemEvent, Trade, TradeContext, TradeReview,
+    Unavailable, UnitOfWork, default_url, unrealized_pnl,
 )
 from tradestore._records import install as _install_records
 from tradestore._store import Report, Store, open  # noqa: A004
@@ -41,7 +43,7 @@ _install_records(_core)
 
 __all__ = [
     "open", "Store", "Report", "Error", "InvalidArgument", "NotFound", "Conflict",
-    "Unavailable", "StorageError", "InternalError", "default_url", "unrealized_pnl",
+    "Unavailable", "StorageError", "InternalError", "InDoubt", "default_url", "unrealized_pnl",
     "PaperBroker", "PaperConfig", "backtest",
 ] + [name for name in dir(_core) if hasattr(getattr(_core, name), "_fields")]
 

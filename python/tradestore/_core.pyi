@@ -228,6 +228,49 @@ class Candles:
         """Gaps of a series, oldest first (at most limit when > 0)."""
         ...
 
+class ChangeBatch:
+    """Events after a cursor, and the cursor to continue from."""
+    events: List[ChangeEvent]
+    """in commit order"""
+    cursor: str
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class ChangeEvent:
+    """One committed change (the change feed)."""
+    cursor: str
+    """after(cursor) continues after this event"""
+    kind: str
+    """'order', 'fill', 'position', 'trade-closed', 'balance', 'risk-event', 'bot-heartbeat' or 'candles-imported'"""
+    bot: Optional[int]
+    """None for candles-imported"""
+    entity: str
+    """'orders', 'fills', ..., 'candle-coverage'"""
+    row_id: int
+    sub_key: str
+    time: datetime.datetime
+    """when recorded"""
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class Changes:
+    """store.changes: the change feed, every committed order, fill, position, closed trade, balance, risk event, heartbeat and candle import, in commit order (what the server's event stream sends)."""
+    def head(self) -> str:
+        """The cursor of the newest committed change: after(head()) returns only what comes later."""
+        ...
+    def after(self, cursor: str = '', limit: int = 1000, bot: Optional[Union[int, str]] = None) -> ChangeBatch:
+        """Up to `limit` events after `cursor` ('' for the oldest kept), in commit order; InvalidArgument for a malformed cursor."""
+        ...
+    def wait_for_change(self, timeout_seconds: float) -> bool:
+        """Blocks (GIL released, the store's other calls wait) until a change may have been committed or the timeout passes; True when something changed. Then call after()."""
+        ...
+
 class ConfigVersion:
     """A version of a bot or strategy configuration."""
     id: int
@@ -269,6 +312,48 @@ class Conflict(Error):
     native_code: str
     retryable: bool
 
+class DailyPnl:
+    """One bot's P&L of one UTC day in one currency (analytics)."""
+    bot_id: int
+    account_id: int
+    currency: str
+    date: datetime.datetime
+    """UTC midnight"""
+    realized: decimal.Decimal
+    """realized P&L of trades closed that day, before fees"""
+    unrealized: decimal.Decimal
+    """change of unrealized P&L over the day"""
+    fees: decimal.Decimal
+    """fees paid that day, >= 0"""
+    net: decimal.Decimal
+    """computed by the store: realized + unrealized - fees"""
+    equity_start: Optional[decimal.Decimal]
+    equity_end: Optional[decimal.Decimal]
+    trades: int
+    """trades closed that day"""
+    bot_version: str
+    strategy_version: str
+    mode: str
+    """copied from the bot"""
+    is_test: bool
+    """copied from the bot"""
+    updated_at: datetime.datetime
+    """assigned by the store"""
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class DailyPnls:
+    """store.daily_pnl: daily P&L per bot, account, currency."""
+    def upsert(self, row: object = None, **kwargs: Any) -> DailyPnl:
+        """Inserts or replaces the row of (bot_id, account_id, currency, date); date must be UTC midnight, fees >= 0, trades >= 0 (InvalidArgument otherwise; NotFound for an unknown bot). Returns the stored row with net computed."""
+        ...
+    def list(self, bot: Optional[Union[int, str]] = None, account: Optional[int] = None, currency: Optional[str] = None, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None, include_test: bool = False) -> List[DailyPnl]:
+        """Rows by date (start inclusive, end exclusive)."""
+        ...
+
 class Error(Exception):
     """Base of every tradestore error. Attributes: kind (str, e.g. 'conflict'), native_code (the driver's code or ''), retryable (bool: repeating the whole unit of work may succeed)."""
     kind: str
@@ -288,6 +373,29 @@ class ErrorLogEntry:
     """JSON object text"""
     mode: str
     is_test: bool
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class ExecutionLatency:
+    """The timeline of one order, for latency."""
+    bot_id: int
+    order_id: int
+    signal_id: Optional[int]
+    instrument_id: Optional[int]
+    venue: str
+    signal_time: Optional[datetime.datetime]
+    order_time: datetime.datetime
+    """submitted"""
+    ack_time: Optional[datetime.datetime]
+    fill_time: Optional[datetime.datetime]
+    bot_version: str
+    mode: str
+    """copied from the bot"""
+    is_test: bool
+    """copied from the bot"""
     def __init__(self, **kwargs: Any) -> None:
         """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
         ...
@@ -334,6 +442,12 @@ class FillOutcome:
         ...
     _fields: Tuple[str, ...]
     def _asdict(self) -> dict: ...
+
+class InDoubt(Error):
+    """The connection was lost during COMMIT: the unit of work may or may not have been committed (503). Check the store before repeating it."""
+    kind: str
+    native_code: str
+    retryable: bool
 
 class Instrument:
     """A tradable instrument (market schema)."""
@@ -382,6 +496,37 @@ class InvalidArgument(Error, ValueError):
     kind: str
     native_code: str
     retryable: bool
+
+class Latency:
+    """store.latency: execution latency of orders."""
+    def record(self, row: object = None, **kwargs: Any) -> ExecutionLatency:
+        """Inserts or replaces the timeline of (bot_id, order_id); times must be in order (InvalidArgument otherwise)."""
+        ...
+    def find(self, bot: Union[int, str], order: int) -> Optional[ExecutionLatency]:
+        """The timeline of an order, or None."""
+        ...
+    def list(self, bot: Optional[Union[int, str]] = None, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None, include_test: bool = False) -> List[ExecutionLatency]:
+        """Timelines by order time."""
+        ...
+    def percentiles(self, bot: Optional[Union[int, str]] = None, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None, include_test: bool = False) -> List[LatencyPercentiles]:
+        """Nearest-rank min, p50, p90, p99 and max of each leg (int microseconds)."""
+        ...
+
+class LatencyPercentiles:
+    """Nearest-rank percentiles of one latency leg, int microseconds."""
+    @property
+    def leg(self) -> str: ...
+    count: int
+    min: int
+    p50: int
+    p90: int
+    p99: int
+    max: int
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
 
 class Ledger:
     """store.ledger: double-entry postings."""
@@ -443,6 +588,112 @@ class LedgerSum:
     currency: str
     amount: decimal.Decimal
     count: int
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class MlErrorStats:
+    """Prediction errors over results with an actual value."""
+    count: int
+    mae: float
+    """mean |prediction - actual|; NaN when count is 0"""
+    rmse: float
+    """sqrt(mean (prediction - actual)^2); NaN when count is 0"""
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class MlResult:
+    """A model's prediction and, later, the actual value."""
+    id: int
+    """assigned by the store"""
+    model: str
+    model_version: str
+    instrument_id: Optional[int]
+    time: datetime.datetime
+    """when the prediction was made"""
+    features_hash: str
+    prediction: float
+    actual: Optional[float]
+    actual_at: Optional[datetime.datetime]
+    metrics: str
+    """JSON object text"""
+    is_test: bool
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class MlResults:
+    """store.ml_results: model predictions and outcomes."""
+    def record(self, result: object = None, **kwargs: Any) -> MlResult:
+        """Records a prediction (model required, metrics a JSON object)."""
+        ...
+    def set_actual(self, id: int, actual: float, actual_at: datetime.datetime, metrics: str = '') -> MlResult:
+        """Sets the actual value (NotFound for an unknown id)."""
+        ...
+    def get(self, id: int) -> MlResult:
+        """NotFound if missing."""
+        ...
+    def list(self, model: str, model_version: Optional[str] = None, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None, only_with_actual: bool = False, include_test: bool = False) -> List[MlResult]:
+        """A model's results by time."""
+        ...
+    def errors(self, model: str, model_version: Optional[str] = None, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None, include_test: bool = False) -> MlErrorStats:
+        """MAE and RMSE of prediction vs actual over the results that have one."""
+        ...
+
+class News:
+    """store.news: news feeds and the items a bot has seen."""
+    def add_feed(self, feed: object = None, **kwargs: Any) -> NewsFeed:
+        """Adds a feed (Conflict if the bot has one of that name)."""
+        ...
+    def set_feed_enabled(self, bot: Union[int, str], feed_id: int, enabled: bool) -> NewsFeed:
+        """Enables or disables a feed (NotFound if missing)."""
+        ...
+    def get_feed(self, bot: Union[int, str], feed_id: int) -> NewsFeed:
+        """NotFound if missing."""
+        ...
+    def feeds(self, bot: Union[int, str], include_disabled: bool = False) -> List[NewsFeed]:
+        """A bot's feeds by name."""
+        ...
+    def all_feeds(self, include_test: bool = False) -> List[NewsFeed]:
+        """Every bot's feeds."""
+        ...
+    def mark_seen(self, item: object = None, **kwargs: Any) -> bool:
+        """Records an item as seen; False if it was already (the first sighting is kept)."""
+        ...
+    def is_seen(self, bot: Union[int, str], feed_id: int, item_key: str) -> bool:
+        """Whether the bot has seen the item."""
+        ...
+    def seen(self, bot: Optional[Union[int, str]] = None, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None, include_test: bool = False) -> List[SeenNewsItem]:
+        """Seen items by time (all bots when bot is None)."""
+        ...
+    def forget_seen_before(self, bot: Union[int, str], before: datetime.datetime) -> int:
+        """Deletes a bot's items seen before `before`; returns how many."""
+        ...
+
+class NewsFeed:
+    """A news feed a bot follows."""
+    id: int
+    """assigned by the store"""
+    bot_id: int
+    name: str
+    """unique per bot"""
+    url: str
+    category: str
+    enabled: bool
+    mode: str
+    """copied from the bot"""
+    is_test: bool
+    """copied from the bot"""
+    created_at: datetime.datetime
+    """assigned by the store"""
+    updated_at: datetime.datetime
     def __init__(self, **kwargs: Any) -> None:
         """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
         ...
@@ -609,6 +860,40 @@ class PaperConfig:
         ...
     _fields: Tuple[str, ...]
     def _asdict(self) -> dict: ...
+
+class PatternDetection:
+    """A chart pattern detected (the pattern cache)."""
+    id: int
+    """assigned by the store"""
+    instrument_id: int
+    timeframe: str
+    pattern: str
+    """e.g. 'double_bottom'"""
+    confidence: float
+    """fraction in [0, 1]"""
+    detected_at: datetime.datetime
+    expires_at: datetime.datetime
+    """> detected_at"""
+    details: str
+    """JSON object text"""
+    is_test: bool
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
+class Patterns:
+    """store.patterns: the chart pattern cache."""
+    def record(self, detection: object = None, **kwargs: Any) -> PatternDetection:
+        """Records a detection (confidence in [0, 1], expires_at > detected_at, details a JSON object: InvalidArgument otherwise)."""
+        ...
+    def active(self, instrument_id: int, at: datetime.datetime, timeframe: Optional[str] = None, pattern: Optional[str] = None, min_confidence: float = 0.0, include_test: bool = False) -> List[PatternDetection]:
+        """Detections unexpired at `at` (expires_at > at), highest confidence first."""
+        ...
+    def purge_expired(self, before: datetime.datetime) -> int:
+        """Deletes detections that expired before `before`; returns how many."""
+        ...
 
 class Portfolio:
     """store.portfolio: equity snapshots."""
@@ -820,6 +1105,26 @@ class RiskValues:
     _fields: Tuple[str, ...]
     def _asdict(self) -> dict: ...
 
+class SeenNewsItem:
+    """A news item a bot has seen (deduplication)."""
+    bot_id: int
+    feed_id: int
+    item_key: str
+    title: str
+    url: str
+    published_at: Optional[datetime.datetime]
+    time: datetime.datetime
+    """first seen; now when left at the epoch"""
+    mode: str
+    """copied from the bot"""
+    is_test: bool
+    """copied from the bot"""
+    def __init__(self, **kwargs: Any) -> None:
+        """Builds the record from keyword arguments (one per attribute); the others keep their defaults."""
+        ...
+    _fields: Tuple[str, ...]
+    def _asdict(self) -> dict: ...
+
 class Signal:
     """A strategy's signal."""
     id: int
@@ -956,6 +1261,18 @@ class Store:
     def strategies(self) -> Strategies: ...
     @property
     def audit(self) -> Audit: ...
+    @property
+    def daily_pnl(self) -> DailyPnls: ...
+    @property
+    def patterns(self) -> Patterns: ...
+    @property
+    def ml_results(self) -> MlResults: ...
+    @property
+    def latency(self) -> Latency: ...
+    @property
+    def news(self) -> News: ...
+    @property
+    def changes(self) -> Changes: ...
     def __init__(self, url: Optional[str] = None, synchronous: Optional[str] = None, busy_timeout_ms: Optional[int] = None, migrate: bool = True) -> None:
         ...
     def close(self) -> None:

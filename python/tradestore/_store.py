@@ -49,7 +49,9 @@ class Store(_core.Store):
     Repositories (C++ names in snake_case; records in, records out):
     ``instruments``, ``candles_repo``, ``bots``, ``accounts``,
     ``ledger_repo``, ``signals``, ``orders``, ``positions``, ``trades_repo``,
-    ``portfolio``, ``risk``, ``configs``, ``strategies``, ``audit``.
+    ``portfolio``, ``risk``, ``configs``, ``strategies``, ``audit``;
+    analytics: ``daily_pnl``, ``patterns``, ``ml_results``, ``latency``,
+    ``news``; and ``changes``, the change feed of committed events.
     Bulk data as pandas: :meth:`candles`, :meth:`write_candles`,
     :meth:`trades`, :meth:`fills`, :meth:`ledger`, :meth:`equity`;
     :meth:`report`, :meth:`import_candles`, :meth:`export`.
