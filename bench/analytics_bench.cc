@@ -139,8 +139,8 @@ std::vector<TradeSample> SyntheticTrades(std::size_t n, int years) {
     t.mfe = unit(rng) * 30.0;
     const double risk = 50.0 + unit(rng) * 150.0;
     t.r_multiple = static_cast<double>(net_cents) / 100.0 / risk;
-    t.mae_r = t.mae / 10.0;
-    t.mfe_r = t.mfe / 10.0;
+    t.mae_r = *t.mae / 10.0;
+    t.mfe_r = *t.mfe / 10.0;
     t.strategy = strategies[i % 5];
     t.instrument = instruments[(i / 5) % 10];
     t.exit_reason = reasons[(i / 3) % 4];
@@ -173,8 +173,9 @@ double PlainPass(const std::vector<TradeSample>& trades, const std::vector<Equit
     money += t.net_pnl;
     money += t.gross_pnl;
     money += t.fees;
-    sum += t.entry_price + t.mae + t.mfe + static_cast<double>(t.exit_time - t.entry_time) +
-           t.r_multiple.value_or(0.0) + t.mae_r.value_or(0.0) + t.mfe_r.value_or(0.0) +
+    sum += t.entry_price + t.mae.value_or(0.0) + t.mfe.value_or(0.0) +
+           static_cast<double>(t.exit_time - t.entry_time) + t.r_multiple.value_or(0.0) +
+           t.mae_r.value_or(0.0) + t.mfe_r.value_or(0.0) +
            static_cast<double>(t.strategy.size() + t.instrument.size() + t.exit_reason.size() +
                                t.regime.size());
   }

@@ -32,8 +32,12 @@ Civil ToCivil(std::int64_t micros) {
   const std::int64_t days = FloorDiv(micros, kMicrosPerDay);
   const std::chrono::year_month_day date{
       std::chrono::sys_days(std::chrono::days(static_cast<std::chrono::days::rep>(days)))};
+  // The remainder from %, not micros - days * kMicrosPerDay, which overflows
+  // for times within a day of the int64 limits.
+  std::int64_t of_day = micros % kMicrosPerDay;
+  if (of_day < 0) of_day += kMicrosPerDay;
   return Civil{static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-               static_cast<unsigned>(date.day()), micros - days * kMicrosPerDay};
+               static_cast<unsigned>(date.day()), of_day};
 }
 
 // A cursor over the text being parsed; every reader returns false on a

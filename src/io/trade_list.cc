@@ -93,9 +93,9 @@ std::optional<Timestamp> ParseTime(std::string_view text) {
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc() && end == text.data() + text.size()) {
-    const std::int64_t a = n < 0 ? -n : n;
-    if (a < 100'000'000'000) return Timestamp::FromSeconds(n);
-    if (a < 100'000'000'000'000) return Timestamp::FromMillis(n);
+    const auto within = [n](std::int64_t bound) { return n > -bound && n < bound; };
+    if (within(100'000'000'000)) return Timestamp::FromSeconds(n);
+    if (within(100'000'000'000'000)) return Timestamp::FromMillis(n);
     return Timestamp(n);
   }
   return Timestamp::TryParse(text);

@@ -240,6 +240,19 @@ void TradeFileReader::Fail(std::int64_t record, const std::string& field, const 
                         value + "': " + reason);
 }
 
+namespace {
+
+// Seconds or milliseconds as µs, or nullopt outside 1970 .. 9999-12-31
+// (llround of a larger product is undefined).
+std::optional<std::int64_t> ScaledMicros(double value, double micros_per_unit) {
+  constexpr double kEnd = 253402300800.0 * 1e6;  // 10000-01-01, µs
+  const double us = value * micros_per_unit;
+  if (!(us >= 0 && us < kEnd)) return std::nullopt;
+  return std::llround(us);
+}
+
+}  // namespace
+
 void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string& time_text,
                             const std::string& price_text, const std::string& amount_text) {
   double time_value = 0;
@@ -249,7 +262,7 @@ void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string
     if (internal::IsAllDigits(tt)) {
       text_micros = internal::EpochToMicros(tt);  // s, ms, µs or ns by magnitude
     } else if (ParseDouble(tt, time_value) && std::isfinite(time_value) && time_value >= 0) {
-      text_micros = std::llround(time_value * 1e6);  // fractional unix seconds
+      text_micros = ScaledMicros(time_value, 1e6);  // fractional unix seconds
     } else {
       text_micros = internal::ParseTimeText(tt);
     }
@@ -267,10 +280,15 @@ void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string
   if (!ParseDouble(amount_text, t.quantity) || !std::isfinite(t.quantity) || t.quantity < 0) {
     Fail(record, "amount", std::string(Trim(amount_text)), "must be a finite number >= 0");
   }
+  const auto scaled = [&](double micros_per_unit) {
+    const std::optional<std::int64_t> us = ScaledMicros(time_value, micros_per_unit);
+    if (!us) Fail(record, "time", std::string(Trim(time_text)), "out of range (after 9999-12-31)");
+    return Timestamp(*us);
+  };
   if (text_micros) {
     t.time = Timestamp(*text_micros);
   } else if (layout_ == kFreqtradeJson) {
-    t.time = Timestamp(std::llround(time_value * 1000.0));  // ms -> µs
+    t.time = scaled(1000.0);  // ms -> µs
   } else if (layout_ == kLeanTick) {
     if (time_value != std::floor(time_value) || time_value >= kMillisPerDay) {
       Fail(record, "time", std::string(Trim(time_text)),
@@ -278,7 +296,7 @@ void TradeFileReader::Check(std::int64_t record, TradeTick& t, const std::string
     }
     t.time = Timestamp(base_micros_ + static_cast<std::int64_t>(time_value) * 1000);
   } else {
-    t.time = Timestamp(std::llround(time_value * 1e6));  // s -> µs
+    t.time = scaled(1e6);  // s -> µs
   }
   if (detected_) {
     if (const auto reason = internal::ImplausibleTimeReason(t.time.micros(), Trim(time_text),

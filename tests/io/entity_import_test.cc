@@ -414,8 +414,9 @@ TEST_F(EntityImport, FiltersAndTimeColumns) {
   for (const auto& [entity, column] : time_columns) {
     const detail::TableInfo& t = detail::EntityTable(entity);
     EXPECT_EQ(detail::TimeColumn(t), column) << entity;
-    EXPECT_TRUE(column.empty() || std::any_of(t.columns.begin(), t.columns.end(),
-                                              [&](const auto& c) { return c.name == column; }))
+    EXPECT_TRUE(column.empty() ||
+                std::any_of(t.columns.begin(), t.columns.end(),
+                            [&c0 = column](const auto& c) { return c.name == c0; }))
         << entity;
   }
   EXPECT_EQ(KnownEntities().size(), time_columns.size() + 4);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer) of every parser of data users bring,
+# and the core and io unit tests, all built with clang's AddressSanitizer
+# and UndefinedBehaviorSanitizer in build/fuzz.
+#
+#   scripts/fuzz.sh [SECONDS]        # SECONDS per target (default 20: the CI run)
+#   scripts/fuzz.sh 3600             # the longer run (see docs/operations.md)
+#
+# Each target starts from its checked-in corpus (tests/fuzz/corpus/<target>);
+# new inputs it finds go to build/fuzz/corpus/<target>, not into the repo.
+# A crash, a sanitizer finding, a leak or a violated property fails the run
+# and leaves the input as build/fuzz/crash-* (or leak-*, timeout-*): add it
+# to the corpus once fixed. Exit 0 only when every target ran clean.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+scripts/install-deps.sh
+
+build=build/fuzz
+CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTRADESTORE_FUZZ=ON -DTRADESTORE_BUILD_PYTHON=OFF -DTRADESTORE_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" --target fuzzers core_tests io_tests
+
+# The unit tests of the layers the fuzzers reach, under the sanitizers.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$build/tests/core_tests" --gtest_brief=1
+TRADESTORE_URL= "$build/tests/io_tests" --gtest_brief=1
+
+targets=(fuzz_candle_file fuzz_trade_file fuzz_entity_import fuzz_trade_list fuzz_values)
+status=0
+for t in "${targets[@]}"; do
+  mkdir -p "$build/corpus/$t"
+  echo "== $t (${seconds}s)"
+  if ! (cd "$build" && "./tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 "corpus/$t" "../../tests/fuzz/corpus/$t" \
+        2>"fuzz-$t.log"); then
+    echo "fuzz: $t failed; see $build/fuzz-$t.log and $build/crash-* / leak-* / timeout-*" >&2
+    tail -40 "$build/fuzz-$t.log" >&2
+    status=1
+  else
+    grep -E "^stat::(number_of_executed_units|new_units_added)" "$build/fuzz-$t.log" || true
+  fi
+done
+exit $status
