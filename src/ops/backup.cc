@@ -624,9 +624,19 @@ RestoreResult RestoreInto(const std::string& backup_dir, const BackupManifest& m
         const TableInfo& info = detail::FindTable(t.table);
         // A table the target's schema does not have yet holds nothing to
         // lose; any other error reading the target propagates.
-        if (!detail::TableExists(impl, info)) continue;
-        const std::int64_t rows = detail::CountRows(impl, info);
-        const std::optional<Row> last = detail::LastKey(impl, info);
+        std::int64_t rows = 0;
+        std::optional<Row> last;
+        try {
+          if (!detail::TableExists(impl, info)) continue;
+          rows = detail::CountRows(impl, info);
+          last = detail::LastKey(impl, info);
+        } catch (const Error& e) {
+          throw Error(e.kind(),
+                      fmt::format("restore: cannot read the target's {} to tell what restoring "
+                                  "over it would lose: {}; nothing was changed",
+                                  t.table, e.what()),
+                      e.native_code(), e.retryable());
+        }
         const std::optional<Row> backup_last = detail::LastKey(detail::ImplOf(copy), info);
         if (rows > t.rows) {
           reasons.push_back(
