@@ -561,12 +561,15 @@ class CreatedFiles {
       std::error_code ec;
       if (!fs::exists(f.path, ec)) files_.push_back(f.path);
     }
+    all_ = files_.size() == targets.size();
     if (targets.size() > 1) {
       const fs::path dir = fs::path(targets.front().path).parent_path();
       std::error_code ec;
       if (!fs::exists(dir, ec)) dir_ = dir;
     }
   }
+  // Whether none of the store's files existed: a new store.
+  bool all() const { return all_; }
   // Removes them (the store's connections must be closed).
   void Remove() noexcept {
     std::error_code ec;
@@ -579,6 +582,7 @@ class CreatedFiles {
  private:
   std::vector<std::string> files_;
   fs::path dir_;
+  bool all_ = false;
 };
 
 // The file databases a backup's files restore into, in the store's order.
@@ -587,8 +591,10 @@ std::vector<detail::Database> FileDatabases(const std::string& layout) {
   return {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics};
 }
 
+// `new_store`: the target did not exist (a failure removes it again).
 RestoreResult RestoreInto(const std::string& backup_dir, const BackupManifest& m,
-                          const std::string& url, bool by_files, const RestoreOptions& options) {
+                          const std::string& url, bool by_files, bool new_store,
+                          const RestoreOptions& options) {
   RestoreResult result;
   result.url = detail::RedactedUrl(url);
   result.backup = backup_dir;
@@ -672,7 +678,7 @@ RestoreResult RestoreInto(const std::string& backup_dir, const BackupManifest& m
         try {
           detail::RestoreSqliteFile(impl, dbs[i], (fs::path(backup_dir) / names[i]).string());
         } catch (const Error& e) {
-          if (i == 0) throw;
+          if (i == 0 || new_store) throw;
           std::string done;
           for (std::size_t j = 0; j < i; ++j) done += (j ? ", " : "") + names[j];
           throw Error(e.kind(),
@@ -761,7 +767,7 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
   const bool by_files = !postgres && m.backend == "sqlite" &&
                         ((m.layout == "directory" && target_files.size() == 3) ||
                          (m.layout == "single-file" && target_files.size() == 1));
-  if (postgres) return RestoreInto(backup_dir, m, url, by_files, options);
+  if (postgres) return RestoreInto(backup_dir, m, url, by_files, false, options);
 
   std::vector<std::int64_t> backup_bytes;
   if (by_files) {
@@ -775,7 +781,7 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
   RequireSpaceFor(target_files, backup_bytes, url);
   CreatedFiles created(target_files);
   try {
-    return RestoreInto(backup_dir, m, url, by_files, options);
+    return RestoreInto(backup_dir, m, url, by_files, created.all(), options);
   } catch (...) {
     created.Remove();
     throw;
