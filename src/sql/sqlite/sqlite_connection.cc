@@ -79,7 +79,10 @@ class SqliteStatement final : public Statement {
   Statement& Bind(int index, const Decimal& value) override {
     return Bind(index, std::string_view(value.ToString()));
   }
-  Statement& Bind(int index, Timestamp value) override { return Bind(index, value.micros()); }
+  Statement& Bind(int index, Timestamp value) override {
+    CheckBoundTime(sqlite3_sql(stmt_), index, value);
+    return Bind(index, value.micros());
+  }
 
   bool Step() override {
     const int rc = sqlite3_step(stmt_);
