@@ -25,6 +25,7 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       "of `tradestore export candles`");
   struct Args {
     std::string file, symbol, venue, timeframe, format, column_prefix, base, quote;
+    std::string on_duplicate = "refuse";
     std::optional<double> price_divisor;
     int price_precision = -1, size_precision = -1;
     bool bar_end_times = false, allow_missing_volume = false;
@@ -47,6 +48,12 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
                     "The file stamps bars with their end time; shift to the open time");
   candles->add_flag("--allow-missing-volume", args->allow_missing_volume,
                     "Read a missing volume as 0 instead of rejecting the row");
+  candles
+      ->add_option("--on-duplicate", args->on_duplicate,
+                   "Two rows of one time with different values: refuse (default: the import "
+                   "fails naming both lines), first or last (keep that row); identical repeats "
+                   "are always skipped and counted")
+      ->check(CLI::IsMember({"refuse", "first", "last"}));
   candles->add_option("--base", args->base, "Base asset (default: from the symbol)");
   candles->add_option("--quote", args->quote, "Quote asset (default: from the symbol)");
   candles->add_option("--price-precision", args->price_precision, "Price decimals (default 8)");
@@ -70,6 +77,9 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       o.column_prefix = args->column_prefix;
       if (args->bar_end_times) o.time_offset = -Duration(o.timeframe);
       o.allow_missing_volume = args->allow_missing_volume;
+      o.on_duplicate = args->on_duplicate == "first"  ? CandleDuplicatePolicy::kFirst
+                       : args->on_duplicate == "last" ? CandleDuplicatePolicy::kLast
+                                                      : CandleDuplicatePolicy::kRefuse;
       if (!args->base.empty()) o.base_asset = args->base;
       if (!args->quote.empty()) o.quote_asset = args->quote;
       if (args->price_precision >= 0) o.price_precision = args->price_precision;
@@ -91,6 +101,9 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
                             {"rows_read", s.rows_read},
                             {"rows_rejected", s.rows_rejected},
                             {"rows_in_store", s.rows_in_store},
+                            {"identical_duplicates", s.identical_duplicates},
+                            {"conflicting_duplicates", s.conflicting_duplicates},
+                            {"on_duplicate", args->on_duplicate},
                             {"first", s.first ? nlohmann::json(iso(s.first)) : nlohmann::json()},
                             {"last", s.last ? nlohmann::json(iso(s.last)) : nlohmann::json()},
                             {"newest_first", s.newest_first},
@@ -103,6 +116,7 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
             "  instrument     {} on {} (id {}), timeframe {}\n"
             "  rows read      {}\n"
             "  rows rejected  {}\n"
+            "  duplicates     {} identical (skipped), {} conflicting ({})\n"
             "  time range     {} .. {}\n"
             "  candles stored {} for this instrument and timeframe\n"
             "  took           {:.3f} s ({:.0f} rows/s)\n",
@@ -110,8 +124,11 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
             std::string(s.newest_first ? ", newest first" : "") +
                 (s.price_divisor != 1 ? fmt::format(", prices / {}", s.price_divisor) : ""),
             s.instrument.symbol, s.instrument.venue.empty() ? "-" : s.instrument.venue,
-            s.instrument.id, ToString(o.timeframe), s.rows_read, s.rows_rejected, iso(s.first),
-            iso(s.last), s.rows_in_store, s.seconds, s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
+            s.instrument.id, ToString(o.timeframe), s.rows_read, s.rows_rejected,
+            s.identical_duplicates, s.conflicting_duplicates,
+            args->on_duplicate == "refuse" ? "refused" : "kept the " + args->on_duplicate,
+            iso(s.first), iso(s.last), s.rows_in_store, s.seconds,
+            s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
       }
       return 0;
     };

@@ -21,30 +21,38 @@
 // checksum read back from the backup's files, against the manifest.
 //
 // Restore: verifies the backup first (nothing is touched if it fails),
-// then refuses, unless `force`:
+// then takes the target to itself, or refuses even with `force`: SQLite:
+// every file locked in exclusive locking mode (no other connection, in any
+// process, may have it open: in WAL mode an idle connection keeps a shared
+// lock; once held, other connections cannot read or write the store until
+// the restore ends); PostgreSQL: no other client session on the database
+// (pg_stat_activity; Stores of this process share its pool and are not
+// seen). Then it refuses, unless `force`:
 //   - a target whose schema is newer than the backup's (any database);
 //   - a target holding data the backup does not have: any catalog table
 //     with more rows than the manifest records, or a last key beyond the
 //     manifest's (rows written after the backup would be lost).
-// A SQLite backup restored into a SQLite store of the same layout replaces
-// the files (each copied to a temporary name in the store's directory,
-// fsynced and renamed over the old one; the old -wal and -shm are removed
-// first): no other process may use the store meanwhile. Any other
-// combination (PostgreSQL, or a different layout) is restored row by row in
-// one unit of work per database (delete every row, insert the backup's),
-// identity sequences moved past the largest id. The restored store is then
-// checksummed against the manifest.
+// A SQLite backup restored into a SQLite store of the same layout is copied
+// into each target file with SQLite's backup API through the locked
+// connection (one transaction per file; a failure rolls that file back),
+// after a free-space check (kStorage, native code "ENOSPC", when it would
+// not fit). Any other combination (PostgreSQL, or a different layout) is
+// restored row by row in one unit of work per database (delete every row,
+// insert the backup's), identity sequences moved past the largest id. A
+// failed restore into a store that did not exist removes what it created.
+// The restored store is then checksummed against the manifest.
 //
 // Errors: Error(kInvalidArgument) for a bad URL, an in-memory store or a
 // `keep` < 0; kNotFound for a missing store or backup directory; kConflict
-// for a refused restore (naming the reason: newer schema, data the backup
+// for a refused restore (naming the reason: the store in use by another
+// process or session, with what to stop; newer schema, data the backup
 // lacks, a backup that fails verification, a store holding tables this
-// build does not know); kStorage for I/O failures. VerifyBackup reports a
+// build does not know); kStorage for I/O failures and a full disk. VerifyBackup reports a
 // damaged or foreign directory as problems instead of throwing.
 //
 // Thread safety: each call opens its own connections. Backup runs beside
-// writers (other threads or processes); Restore needs the target to itself
-// (file restore replaces the files under any other connection).
+// writers (other threads or processes); Restore takes the target to itself
+// and refuses while anything else uses it (see above).
 #pragma once
 
 #include <cstdint>

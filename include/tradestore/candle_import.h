@@ -19,6 +19,16 @@
 
 namespace tradestore {
 
+// What an import does with two rows of one time (they are consecutive: the
+// rows keep one direction) whose values differ. Rows repeating the previous
+// row's time and values exactly are always skipped and counted
+// (CandleImportSummary::identical_duplicates).
+enum class CandleDuplicatePolicy {
+  kRefuse,  // Error(kInvalidArgument) naming both lines and the differing fields
+  kFirst,   // keep the first row of the time
+  kLast,    // keep the last row of the time
+};
+
 struct CandleImportOptions {
   std::string symbol;  // required, e.g. "BTCUSDC"
   std::string venue;   // e.g. "kraken"; "" allowed
@@ -32,6 +42,7 @@ struct CandleImportOptions {
   std::string column_prefix;          // wide layouts: the asset, e.g. "BTC"
   Micros time_offset = 0;             // added to every time (bar-end stamps)
   bool allow_missing_volume = false;  // missing volume reads as 0
+  CandleDuplicatePolicy on_duplicate = CandleDuplicatePolicy::kRefuse;
   // Instrument fields used when the instrument is created (an existing one
   // keeps its own unless these are set). Base and quote default to a split of
   // the symbol at a known quote suffix (USDC, USDT, USD, EUR, BTC, ETH, ...).
@@ -50,6 +61,11 @@ struct CandleImportSummary {
   std::int64_t rows_read = 0;      // candles read from the file
   std::int64_t rows_rejected = 0;  // always 0 on success: a bad row aborts
   std::int64_t rows_in_store = 0;  // candles of this instrument and timeframe after
+  // Rows repeating the previous row's time with the same values: skipped.
+  std::int64_t identical_duplicates = 0;
+  // Rows repeating the previous row's time with other values, resolved by
+  // CandleImportOptions::on_duplicate (first or last; 0 when refused).
+  std::int64_t conflicting_duplicates = 0;
   std::optional<Timestamp> first;  // earliest candle time in the file
   std::optional<Timestamp> last;   // latest candle time in the file
   bool newest_first = false;       // the file was in descending time order
@@ -59,9 +75,12 @@ struct CandleImportSummary {
 
 // Imports `path` into `store`. Throws Error(kNotFound) if the file cannot be
 // opened, Error(kInvalidArgument) for an undetectable layout, bad options,
-// the first invalid row, or a file holding no candle at all ("FILE: no
-// candles", e.g. a header alone); the store is then unchanged (no instrument
-// created, no coverage touched). Storage errors are thrown as Store does.
+// the first invalid row, two rows of one time with different values under
+// CandleDuplicatePolicy::kRefuse ("FILE:LINE: candle at TIME repeats line
+// N with other values: open 1 vs 2, ..."), or a file holding no candle at
+// all ("FILE: no candles", e.g. a header alone); the store is then
+// unchanged (no instrument created, no coverage touched). Storage errors are
+// thrown as Store does.
 CandleImportSummary ImportCandles(Store& store, const std::string& path,
                                   const CandleImportOptions& options);
 

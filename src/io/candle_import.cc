@@ -1,5 +1,7 @@
 #include "tradestore/candle_import.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -98,6 +100,23 @@ class PrefetchingReader {
   std::thread worker_;  // last: starts once the members above exist
 };
 
+// The fields in which two candles of one time differ ("open 1 vs 2, volume
+// 3 vs 4"), "" when none does.
+std::string Differences(const Candle& a, const Candle& b) {
+  std::string out;
+  auto field = [&out](const char* name, auto x, auto y) {
+    if (x == y) return;
+    out += fmt::format("{}{} {} vs {}", out.empty() ? "" : ", ", name, x, y);
+  };
+  field("open", a.open, b.open);
+  field("high", a.high, b.high);
+  field("low", a.low, b.low);
+  field("close", a.close, b.close);
+  field("volume", a.volume, b.volume);
+  field("trades", a.trades, b.trades);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> CandleLayouts() { return io::KnownCandleLayouts(); }
@@ -169,6 +188,8 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   std::int64_t gaps = 0;  // steps between consecutive distinct times > one bucket
   const Micros bucket = Duration(options.timeframe);
   std::optional<Timestamp> previous;
+  Candle kept;                 // the row written for `previous`
+  std::int64_t kept_line = 0;  // its line
 
   CandleWriter writer = store.candles().OpenWriter(instrument.id, options.timeframe);
   {
@@ -178,9 +199,30 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
       auto progress = batch.progress.begin();
       for (std::size_t i = 0; i < batch.rows.size(); ++i) {
         const io::CandleRow& row = batch.rows[i];
-        writer.Add(row.candle);
         const Timestamp t = row.candle.open_time;
-        if (previous && t == *previous) ++repeated_times;
+        bool write = true;
+        if (previous && t == *previous) {
+          const std::string differences = Differences(kept, row.candle);
+          if (differences.empty()) {
+            ++summary.identical_duplicates;
+            write = false;
+          } else if (options.on_duplicate == CandleDuplicatePolicy::kRefuse) {
+            throw InvalidArgument(fmt::format(
+                "{}:{}: candle at {} repeats line {} with other values: {} (nothing was "
+                "imported; --on-duplicate first or last keeps one of them)",
+                path, row.line, t.ToIso(), kept_line, differences));
+          } else {
+            ++summary.conflicting_duplicates;
+            write = options.on_duplicate == CandleDuplicatePolicy::kLast;
+          }
+          ++repeated_times;
+        }
+        if (write) {
+          // The bulk writer keeps the last row of equal keys.
+          writer.Add(row.candle);
+          kept = row.candle;
+          kept_line = row.line;
+        }
         if (previous && t != *previous && std::abs(t - *previous) > bucket) ++gaps;
         previous = t;
         if (!summary.first || t < *summary.first) summary.first = t;

@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +18,7 @@
 
 #include "ops/sha256.h"
 #include "store/ops_queries.h"
+#include "store/restore_queries.h"
 #include "store/store_impl.h"
 #include "store/table_io.h"
 #include "tradestore/error.h"
@@ -50,6 +54,14 @@ void WriteFile(const fs::path& path, const std::string& text) {
   out << text;
   out.close();
   if (!out) throw Error(ErrorKind::kStorage, "cannot write " + path.string());
+}
+
+// The whole file, or "" when it cannot be read.
+std::string ReadFileOr(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return in ? s.str() : std::string();
 }
 
 std::string ReadFile(const fs::path& path) {
@@ -412,6 +424,326 @@ VerifyResult VerifyBackup(const std::string& backup_or_root) {
   return r;
 }
 
+namespace {
+
+// ---- Restore ---------------------------------------------------------------
+
+// How long restore waits for another connection's lock on a target file
+// before it calls the store in use: long enough for a short transaction to
+// end, pointless for an idle connection (which keeps its lock until it
+// closes).
+constexpr int kRestoreLockWaitMs = 1000;
+
+// The processes holding a POSIX lock on `path` (SQLite's locks; Linux
+// /proc/locks), other than this one: "pid 123 (tradestore backtest ...)".
+// Empty when none is found or /proc/locks cannot be read.
+std::vector<std::string> LockHolders(const std::string& path) {
+  std::vector<std::string> out;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return out;
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  std::set<long> pids;
+  const std::string device_inode =
+      fmt::format("{:02x}:{:02x}:{}", major(st.st_dev), minor(st.st_dev),
+                  static_cast<unsigned long>(st.st_ino));
+  while (std::getline(locks, line)) {
+    if (line.find("->") != std::string::npos) continue;  // a waiter, not a holder
+    std::istringstream in(line);
+    std::string id, type, advisory, mode, pid, where;
+    if (!(in >> id >> type >> advisory >> mode >> pid >> where)) continue;
+    if (where != device_inode) continue;
+    char* end = nullptr;
+    const long p = std::strtol(pid.c_str(), &end, 10);
+    if (end == pid.c_str() || p == ::getpid()) continue;
+    pids.insert(p);
+  }
+  for (long p : pids) {
+    std::string cmdline = ReadFileOr(fmt::format("/proc/{}/cmdline", p));
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    while (!cmdline.empty() && cmdline.back() == ' ') cmdline.pop_back();
+    if (cmdline.size() > 100) cmdline = cmdline.substr(0, 97) + "...";
+    out.push_back(cmdline.empty() ? fmt::format("pid {}", p)
+                                  : fmt::format("pid {} ({})", p, cmdline));
+  }
+  return out;
+}
+
+// Refuses, changing nothing, unless restore has the target store to itself:
+// SQLite: every file held exclusively by `target`'s own connections (kept
+// until `target` closes, so no process can read or write the store while
+// it is replaced); PostgreSQL: no other session on the database.
+void TakeStoreOffline(Store& target, const std::string& url) {
+  detail::StoreImpl& impl = detail::ImplOf(target);
+  const std::string redacted = detail::RedactedUrl(url);
+  if (impl.dialect() == sql::Dialect::kPostgres) {
+    const std::vector<detail::OtherSession> others = detail::OtherSessions(impl);
+    if (others.empty()) return;
+    std::string list;
+    for (const detail::OtherSession& o : others) {
+      list += fmt::format("{}pid {} application_name '{}' user {} {}{}", list.empty() ? "" : "; ",
+                          o.pid, o.application_name, o.user, o.state,
+                          o.client.empty() ? "" : " from " + o.client);
+    }
+    throw Conflict(fmt::format(
+        "refusing to restore into {}: {} other session{} connected to its database ({}). Stop "
+        "every process using the store (bots, backtests, imports, tradestore serve, psql) and run "
+        "restore again; nothing was changed",
+        redacted, others.size(), others.size() == 1 ? " is" : "s are", list));
+  }
+  try {
+    detail::TakeSqliteFilesExclusively(impl, kRestoreLockWaitMs);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kUnavailable) throw;
+    std::string holders;
+    for (detail::Database db :
+         {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics}) {
+      for (const std::string& h : LockHolders(impl.path(db))) {
+        if (holders.find(h) == std::string::npos) holders += (holders.empty() ? "" : "; ") + h;
+      }
+    }
+    throw Error(ErrorKind::kConflict,
+                fmt::format("refusing to restore into {}: the store is in use by another "
+                            "process{} ({}). Stop every process using the store (bots, "
+                            "backtests, imports, tradestore serve, sqlite3) and run restore "
+                            "again; nothing was changed",
+                            redacted, holders.empty() ? "" : " (" + holders + ")", e.what()),
+                e.native_code());
+  }
+}
+
+// The nearest existing directory at or above `path`.
+fs::path ExistingDirOf(fs::path path) {
+  std::error_code ec;
+  path = fs::absolute(path, ec);
+  while (!path.empty() && !fs::is_directory(path, ec)) {
+    if (path == path.parent_path()) break;
+    path = path.parent_path();
+  }
+  return path;
+}
+
+// Refuses (kStorage, "ENOSPC") before anything is written when the target's
+// file system cannot hold the restore: each file's pages go through the
+// write-ahead log (about the backup's size) and then into the database file
+// (growing it to the backup's size).
+void RequireSpaceFor(const std::vector<detail::SqliteFile>& targets,
+                     const std::vector<std::int64_t>& backup_bytes, const std::string& url) {
+  std::int64_t need = 1 << 20;  // headers, -shm, the manifest check's reads
+  for (std::size_t i = 0; i < targets.size() && i < backup_bytes.size(); ++i) {
+    std::error_code ec;
+    const auto old_size = fs::file_size(targets[i].path, ec);
+    const std::int64_t old_bytes = ec ? 0 : static_cast<std::int64_t>(old_size);
+    need += backup_bytes[i] + backup_bytes[i] / 50 +
+            std::max<std::int64_t>(0, backup_bytes[i] - old_bytes);
+  }
+  const fs::path dir = ExistingDirOf(fs::path(targets.front().path).parent_path());
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return;  // unknown: let the writes tell
+  const std::int64_t free_bytes =
+      static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+  if (free_bytes < need) {
+    throw Error(ErrorKind::kStorage,
+                fmt::format("not enough free space to restore into {}: about {} bytes are "
+                            "needed, {} are free on {}; nothing was changed",
+                            detail::RedactedUrl(url), need, free_bytes, dir.string()),
+                "ENOSPC");
+  }
+}
+
+// What a restore into a SQLite store created (files and directory that did
+// not exist before), removed again when the restore fails, so that a failed
+// restore into a new store leaves no empty store behind.
+class CreatedFiles {
+ public:
+  explicit CreatedFiles(const std::vector<detail::SqliteFile>& targets) {
+    for (const detail::SqliteFile& f : targets) {
+      std::error_code ec;
+      if (!fs::exists(f.path, ec)) files_.push_back(f.path);
+    }
+    all_ = files_.size() == targets.size();
+    if (targets.size() > 1) {
+      const fs::path dir = fs::path(targets.front().path).parent_path();
+      std::error_code ec;
+      if (!fs::exists(dir, ec)) dir_ = dir;
+    }
+  }
+  // Whether none of the store's files existed: a new store.
+  bool all() const { return all_; }
+  // Removes them (the store's connections must be closed).
+  void Remove() noexcept {
+    std::error_code ec;
+    for (const std::string& f : files_) {
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(f + suffix, ec);
+    }
+    if (!dir_.empty() && fs::is_empty(dir_, ec)) fs::remove(dir_, ec);
+  }
+
+ private:
+  std::vector<std::string> files_;
+  fs::path dir_;
+  bool all_ = false;
+};
+
+// The file databases a backup's files restore into, in the store's order.
+std::vector<detail::Database> FileDatabases(const std::string& layout) {
+  if (layout == "single-file") return {detail::Database::kTrading};
+  return {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics};
+}
+
+// `new_store`: the target did not exist (a failure removes it again).
+RestoreResult RestoreInto(const std::string& backup_dir, const BackupManifest& m,
+                          const std::string& url, bool by_files, bool new_store,
+                          const RestoreOptions& options) {
+  RestoreResult result;
+  result.url = detail::RedactedUrl(url);
+  result.backup = backup_dir;
+  result.method = by_files ? "files" : "rows";
+  {
+    // The target, held to ourselves from here until it is restored.
+    Store target = OpenAsIs(url);
+    TakeStoreOffline(target, url);
+    detail::StoreImpl& impl = detail::ImplOf(target);
+    Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
+
+    // What would be lost: a newer schema, or rows the backup does not have.
+    std::vector<std::string> reasons;
+    for (const detail::SchemaState& s : detail::SchemaStates(impl)) {
+      if (s.current > s.latest) {
+        reasons.push_back(fmt::format(
+            "the target's {} database is at schema version {}, newer than this build's {}",
+            s.database, s.current, s.latest));
+        continue;
+      }
+      if (BackendOf(url) != m.backend) continue;
+      for (const auto& [db, version] : m.schema_versions) {
+        if (db == s.database && s.current > version) {
+          reasons.push_back(
+              fmt::format("the target's {} database is at schema version {}, newer than the "
+                          "backup's {}",
+                          s.database, s.current, version));
+        }
+      }
+    }
+    if (reasons.empty()) {
+      for (const BackupTable& t : m.tables) {
+        const TableInfo& info = detail::FindTable(t.table);
+        // A table the target's schema does not have yet holds nothing to
+        // lose; any other error reading the target propagates.
+        std::int64_t rows = 0;
+        std::optional<Row> last;
+        try {
+          if (!detail::TableExists(impl, info)) continue;
+          rows = detail::CountRows(impl, info);
+          last = detail::LastKey(impl, info);
+        } catch (const Error& e) {
+          throw Error(e.kind(),
+                      fmt::format("restore: cannot read the target's {} to tell what restoring "
+                                  "over it would lose: {}; nothing was changed",
+                                  t.table, e.what()),
+                      e.native_code(), e.retryable());
+        }
+        const std::optional<Row> backup_last = detail::LastKey(detail::ImplOf(copy), info);
+        if (rows > t.rows) {
+          reasons.push_back(
+              fmt::format("the target's {} has {} rows, the backup {}", t.table, rows, t.rows));
+        } else if (last && (!backup_last || *backup_last < *last)) {
+          reasons.push_back(fmt::format(
+              "the target's {} has rows after the backup's last key "
+              "(target up to ({}), backup up to ({}))",
+              t.table, fmt::join(RenderKey(last), ", "), fmt::join(RenderKey(backup_last), ", ")));
+        }
+      }
+    }
+    if (!reasons.empty()) {
+      if (!options.force) {
+        std::string why;
+        for (const std::string& r : reasons) why += (why.empty() ? "" : "; ") + r;
+        throw Conflict("refusing to restore over " + detail::RedactedUrl(url) + ": " + why +
+                       ". Nothing was changed; --force restores anyway and loses that");
+      }
+      result.overridden = reasons;
+    }
+
+    if (by_files) {
+      const std::vector<std::string> names =
+          m.layout == "single-file"
+              ? std::vector<std::string>{"store.db"}
+              : std::vector<std::string>{"trading.db", "market.db", "analytics.db"};
+      const std::vector<detail::Database> dbs = FileDatabases(m.layout);
+      // Each file in one transaction of the target's own (exclusive)
+      // connection: a failure leaves that file as it was.
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (options.progress) options.progress(names[i], i + 1, names.size());
+        try {
+          detail::RestoreSqliteFile(impl, dbs[i], (fs::path(backup_dir) / names[i]).string());
+        } catch (const Error& e) {
+          if (i == 0 || new_store) throw;
+          std::string done;
+          for (std::size_t j = 0; j < i; ++j) done += (j ? ", " : "") + names[j];
+          throw Error(e.kind(),
+                      fmt::format("{} ({} restored already, {} and the rest not: the store mixes "
+                                  "the backup and its old state; run restore again with --force)",
+                                  e.what(), done, names[i]),
+                      e.native_code(), false);
+        }
+      }
+    } else {
+      for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(copy))) {
+        if (!s.pending.empty()) {
+          throw Conflict(fmt::format(
+              "the backup's {} database is at schema version {}, older than this build's {}: "
+              "restore it into a SQLite store of the same layout (file restore), which migrates "
+              "on open; nothing was changed",
+              s.database, s.current, s.latest));
+        }
+      }
+      detail::MigrateOpenStore(impl);
+      RequireCatalog(target, "target store");
+      // One unit of work per database connection: everything or nothing.
+      std::vector<sql::Connection*> connections;
+      for (detail::Database db :
+           {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics}) {
+        sql::Connection* c = &impl.connection(db);
+        if (std::find(connections.begin(), connections.end(), c) == connections.end()) {
+          connections.push_back(c);
+        }
+      }
+      std::vector<std::unique_ptr<sql::Transaction>> txs;
+      for (sql::Connection* c : connections) txs.push_back(std::make_unique<sql::Transaction>(*c));
+      detail::DeleteAllRows(impl);
+      const auto& tables = detail::StoreTables();
+      std::size_t i = 0;
+      for (const TableInfo& t : tables) {
+        if (options.progress) options.progress(t.QualifiedName(), ++i, tables.size());
+        CopyRows(copy, target, t);
+      }
+      // PostgreSQL: a session that connected meanwhile could have read the
+      // old rows; refuse rather than restore under it.
+      TakeStoreOffline(target, url);
+      for (auto& tx : txs) tx->Commit();
+    }
+  }  // the target's connections close: other processes may use it again
+
+  // The restored store must hold exactly what the manifest says.
+  Store restored = Store::Open(url);
+  for (const BackupTable& t : m.tables) {
+    const detail::TableChecksum sum =
+        detail::ChecksumTable(detail::ImplOf(restored), detail::FindTable(t.table));
+    if (sum.rows != t.rows || sum.checksum != t.checksum) {
+      throw Error(
+          ErrorKind::kStorage,
+          fmt::format("restore of {} into {}: {} holds {} rows checksum {}, the backup {} "
+                      "rows checksum {}",
+                      backup_dir, url, t.table, sum.rows, sum.checksum, t.rows, t.checksum));
+    }
+    result.tables.push_back({t.table, sum.rows, sum.checksum, t.last_key});
+  }
+  return result;
+}
+
+}  // namespace
+
 RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
                       const RestoreOptions& options) {
   const VerifyResult v = VerifyBackup(backup_or_root);
@@ -435,146 +767,25 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
   const bool by_files = !postgres && m.backend == "sqlite" &&
                         ((m.layout == "directory" && target_files.size() == 3) ||
                          (m.layout == "single-file" && target_files.size() == 1));
-  RestoreResult result;
-  result.url = detail::RedactedUrl(url);
-  result.backup = backup_dir;
-  result.method = by_files ? "files" : "rows";
+  if (postgres) return RestoreInto(backup_dir, m, url, by_files, false, options);
 
-  // What would be lost: a newer schema, or rows the backup does not have.
-  std::vector<std::string> reasons;
-  {
-    Store target = OpenAsIs(url);
-    Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
-    for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(target))) {
-      if (s.current > s.latest) {
-        reasons.push_back(fmt::format(
-            "the target's {} database is at schema version {}, newer than this build's {}",
-            s.database, s.current, s.latest));
-        continue;
-      }
-      if (BackendOf(url) != m.backend) continue;
-      for (const auto& [db, version] : m.schema_versions) {
-        if (db == s.database && s.current > version) {
-          reasons.push_back(
-              fmt::format("the target's {} database is at schema version {}, newer than the "
-                          "backup's {}",
-                          s.database, s.current, version));
-        }
-      }
-    }
-    if (reasons.empty()) {
-      for (const BackupTable& t : m.tables) {
-        const TableInfo& info = detail::FindTable(t.table);
-        std::int64_t rows = 0;
-        std::optional<Row> last;
-        try {
-          rows = detail::CountRows(detail::ImplOf(target), info);
-          last = detail::LastKey(detail::ImplOf(target), info);
-        } catch (const Error&) {
-          continue;  // a table the target's schema does not have yet: nothing to lose
-        }
-        const std::optional<Row> backup_last = detail::LastKey(detail::ImplOf(copy), info);
-        if (rows > t.rows) {
-          reasons.push_back(
-              fmt::format("the target's {} has {} rows, the backup {}", t.table, rows, t.rows));
-        } else if (last && (!backup_last || *backup_last < *last)) {
-          reasons.push_back(fmt::format(
-              "the target's {} has rows after the backup's last key "
-              "(target up to ({}), backup up to ({}))",
-              t.table, fmt::join(RenderKey(last), ", "), fmt::join(RenderKey(backup_last), ", ")));
-        }
-      }
-    }
-  }
-  if (!reasons.empty()) {
-    if (!options.force) {
-      std::string why;
-      for (const std::string& r : reasons) why += (why.empty() ? "" : "; ") + r;
-      throw Conflict("refusing to restore over " + detail::RedactedUrl(url) + ": " + why +
-                     ". Nothing was changed; --force restores anyway and loses that");
-    }
-    result.overridden = reasons;
-  }
-
+  std::vector<std::int64_t> backup_bytes;
   if (by_files) {
-    const std::vector<std::string> names =
-        m.layout == "single-file"
-            ? std::vector<std::string>{"store.db"}
-            : std::vector<std::string>{"trading.db", "market.db", "analytics.db"};
-    // Staged next to their targets first, so a failure leaves the store as
-    // it was; then each moved over its target.
-    std::vector<fs::path> staged;
-    try {
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        const fs::path target(target_files[i].path);
-        const fs::path stage = target.string() + ".restore-tmp";
-        fs::copy_file(fs::path(backup_dir) / names[i], stage, fs::copy_options::overwrite_existing);
-        Fsync(stage, false);
-        staged.push_back(stage);
-      }
-    } catch (...) {
-      std::error_code ec;
-      for (const fs::path& p : staged) fs::remove(p, ec);
-      throw;
-    }
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (options.progress) options.progress(names[i], i + 1, names.size());
-      const fs::path target(target_files[i].path);
-      // The old write-ahead log belongs to the old file: it must not be
-      // applied to the restored one.
-      for (const char* suffix : {"-wal", "-shm"}) fs::remove(target.string() + suffix);
-      fs::rename(staged[i], target);
-      Fsync(target.parent_path().empty() ? fs::path(".") : target.parent_path(), true);
-    }
+    for (const BackupFile& f : m.files) backup_bytes.push_back(f.bytes);
   } else {
-    Store copy = OpenAsIs(BackupStoreUrl(backup_dir, m.layout));
-    for (const detail::SchemaState& s : detail::SchemaStates(detail::ImplOf(copy))) {
-      if (!s.pending.empty()) {
-        throw Conflict(fmt::format(
-            "the backup's {} database is at schema version {}, older than this build's {}: "
-            "restore it into a SQLite store of the same layout (file restore), which migrates "
-            "on open; nothing was changed",
-            s.database, s.current, s.latest));
-      }
-    }
-    Store target = Store::Open(url);
-    RequireCatalog(target, "target store");
-    // One unit of work per database connection: everything or nothing.
-    std::vector<sql::Connection*> connections;
-    for (detail::Database db :
-         {detail::Database::kTrading, detail::Database::kMarket, detail::Database::kAnalytics}) {
-      sql::Connection* c = &detail::ImplOf(target).connection(db);
-      if (std::find(connections.begin(), connections.end(), c) == connections.end()) {
-        connections.push_back(c);
-      }
-    }
-    std::vector<std::unique_ptr<sql::Transaction>> txs;
-    for (sql::Connection* c : connections) txs.push_back(std::make_unique<sql::Transaction>(*c));
-    detail::DeleteAllRows(detail::ImplOf(target));
-    const auto& tables = detail::StoreTables();
-    std::size_t i = 0;
-    for (const TableInfo& t : tables) {
-      if (options.progress) options.progress(t.QualifiedName(), ++i, tables.size());
-      CopyRows(copy, target, t);
-    }
-    for (auto& tx : txs) tx->Commit();
+    std::int64_t total = 0;
+    for (const BackupFile& f : m.files) total += f.bytes;
+    backup_bytes.assign(target_files.size(),
+                        total / static_cast<std::int64_t>(target_files.size()));
   }
-
-  // The restored store must hold exactly what the manifest says.
-  Store restored = Store::Open(url);
-  for (const BackupTable& t : m.tables) {
-    const detail::TableChecksum sum =
-        detail::ChecksumTable(detail::ImplOf(restored), detail::FindTable(t.table));
-    if (sum.rows != t.rows || sum.checksum != t.checksum) {
-      throw Error(
-          ErrorKind::kStorage,
-          fmt::format("restore of {} into {}: {} holds {} rows checksum {}, the backup {} "
-                      "rows checksum {}",
-                      backup_dir, url, t.table, sum.rows, sum.checksum, t.rows, t.checksum));
-    }
-    result.tables.push_back({t.table, sum.rows, sum.checksum, t.last_key});
+  RequireSpaceFor(target_files, backup_bytes, url);
+  CreatedFiles created(target_files);
+  try {
+    return RestoreInto(backup_dir, m, url, by_files, created.all(), options);
+  } catch (...) {
+    created.Remove();
+    throw;
   }
-  return result;
 }
 
 std::string BackupResultToJson(const BackupResult& r) {

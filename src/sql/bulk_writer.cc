@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sql/connection.h"
+#include "sql/text_check.h"
 #include "tradestore/text.h"
 
 namespace tradestore::sql {
@@ -51,6 +52,13 @@ void BulkWriter::CheckText(int column, std::string_view value) const {
   if (!FindInvalidText(value)) return;
   tradestore::CheckText(
       "text for column '" + column_names_[static_cast<std::size_t>(column - 1)] + "' of " + table_,
+      value);
+}
+
+void BulkWriter::CheckTime(int column, Timestamp value) const {
+  if (InStoredTimeRange(value)) return;
+  CheckTimeRange(
+      "time for column '" + column_names_[static_cast<std::size_t>(column - 1)] + "' of " + table_,
       value);
 }
 

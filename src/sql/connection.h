@@ -132,7 +132,9 @@ class BulkWriter {
     return *this;
   }
   BulkWriter& Add(Timestamp value) {
-    Put(NextColumn(), value);
+    const int column = NextColumn();
+    CheckTime(column, value);  // sql/text_check.h: 0001-01-01 to 9999-12-31
+    Put(column, value);
     return *this;
   }
   BulkWriter& Add(int value) { return Add(static_cast<std::int64_t>(value)); }
@@ -187,6 +189,9 @@ class BulkWriter {
   // Throws Error(kInvalidArgument) naming the column when `value` is not
   // valid UTF-8 or holds a NUL (tradestore/text.h).
   void CheckText(int column, std::string_view value) const;
+  // Throws Error(kInvalidArgument) naming the column when `value` is outside
+  // the times a store holds (sql/text_check.h).
+  void CheckTime(int column, Timestamp value) const;
 
   const std::string table_;
   const std::vector<std::string> column_names_;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <vector>
 
+#include "tradestore/error.h"
 #include "tradestore/text.h"
 
 namespace tradestore::sql {
@@ -124,6 +125,44 @@ void CheckBoundText(std::string_view sql, int index, std::string_view value) {
   const std::optional<std::string> column = ParameterColumn(sql, index);
   CheckText(
       column ? "text for column '" + *column + "'" : "text for parameter " + std::to_string(index),
+      value);
+}
+
+namespace {
+
+// Whether parameter `index` of `sql` is a value the statement writes: inside
+// INSERT ... VALUES (not a SELECT's or WHERE's), or after SET and before any
+// later WHERE.
+bool IsWrittenParameter(std::string_view sql, int index) {
+  const std::size_t at = FindParameter(sql, index);
+  if (at == std::string_view::npos) return false;
+  std::string upper(sql.substr(0, at));
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::size_t where = upper.rfind("WHERE");
+  const std::size_t select = upper.rfind("SELECT");
+  const std::size_t set = upper.rfind(" SET ");
+  const std::size_t insert = upper.rfind("INSERT INTO");
+  auto after = [](std::size_t a, std::size_t b) { return b == std::string::npos || a > b; };
+  if (set != std::string::npos && after(set, where)) return true;
+  return insert != std::string::npos && after(insert, where) && after(insert, select) &&
+         upper.find("VALUES", insert) != std::string::npos;
+}
+
+}  // namespace
+
+void CheckTimeRange(std::string_view what, Timestamp value) {
+  if (InStoredTimeRange(value)) return;
+  throw InvalidArgument(
+      std::string(what) + ": " + value.ToIso() + " (" + std::to_string(value.micros()) +
+      " microseconds since the epoch) is outside the times a store holds (0001-01-01 to "
+      "9999-12-31 UTC)");
+}
+
+void CheckBoundTime(std::string_view sql, int index, Timestamp value) {
+  if (InStoredTimeRange(value) || !IsWrittenParameter(sql, index)) return;
+  const std::optional<std::string> column = ParameterColumn(sql, index);
+  CheckTimeRange(
+      column ? "time for column '" + *column + "'" : "time for parameter " + std::to_string(index),
       value);
 }
 

@@ -1,7 +1,11 @@
 // A bot stand-in for the online-backup tests: writes orders and fills into
 // a store continuously, from its own process, until a stop file appears.
 //
-//   ops_order_writer URL STOP_FILE PROGRESS_FILE
+//   ops_order_writer URL STOP_FILE PROGRESS_FILE [--idle]
+//
+// --idle: a bot between decisions instead: opens the store, reads it, writes
+// 0 to PROGRESS_FILE and then holds the store open without touching it
+// until the stop file appears (the restore tests' idle user).
 //
 // Each round trip is a buy and a sell order, each accepted and filled (so
 // positions, trades and the ledger move too). After each round trip the
@@ -13,18 +17,31 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
 int main(int argc, char** argv) {
   using namespace tradestore;
-  if (argc != 4) {
-    std::cerr << "usage: ops_order_writer URL STOP_FILE PROGRESS_FILE\n";
+  const bool idle = argc == 5 && std::string(argv[4]) == "--idle";
+  if (argc != 4 && !idle) {
+    std::cerr << "usage: ops_order_writer URL STOP_FILE PROGRESS_FILE [--idle]\n";
     return 2;
   }
   try {
     Store s = Store::Open(argv[1]);
+    if (idle) {
+      (void)s.bots().FindByName("writer-bot");
+      std::ofstream(std::string(argv[3]) + ".tmp") << 0 << "\n";
+      std::filesystem::rename(std::string(argv[3]) + ".tmp", argv[3]);
+      const auto start = std::chrono::steady_clock::now();
+      while (!std::filesystem::exists(argv[2])) {
+        if (std::chrono::steady_clock::now() - start > std::chrono::seconds(120)) return 3;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return 0;
+    }
     Instrument in;
     in.venue = "writer";
     in.symbol = "ETHUSDC";

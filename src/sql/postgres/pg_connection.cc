@@ -180,6 +180,7 @@ class PgStatement final : public Statement {
     return *this;
   }
   Statement& Bind(int index, Timestamp value) override {
+    CheckBoundTime(sql_.text, index, value);
     Slot(index) = value.ToIso();
     return *this;
   }
@@ -853,9 +854,7 @@ class PgConnection final : public Connection {
 class PgBulkWriter final : public BulkWriter {
  public:
   PgBulkWriter(PgConnection& c, BulkUpsertSpec spec)
-      : BulkWriter(spec.table, spec.columns),
-        c_(c),
-        spec_(std::move(spec)) {
+      : BulkWriter(spec.table, spec.columns), c_(c), spec_(std::move(spec)) {
     c_.TransactionSession();  // throws outside a unit of work
     buffer_.reserve(kChunkBytes + 4096);
   }

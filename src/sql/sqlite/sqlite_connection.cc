@@ -79,7 +79,10 @@ class SqliteStatement final : public Statement {
   Statement& Bind(int index, const Decimal& value) override {
     return Bind(index, std::string_view(value.ToString()));
   }
-  Statement& Bind(int index, Timestamp value) override { return Bind(index, value.micros()); }
+  Statement& Bind(int index, Timestamp value) override {
+    CheckBoundTime(sqlite3_sql(stmt_), index, value);
+    return Bind(index, value.micros());
+  }
 
   bool Step() override {
     const int rc = sqlite3_step(stmt_);
@@ -155,6 +158,7 @@ class SqliteConnection final : public Connection {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string_view ForUpdate() const override { return ""; }
+  sqlite3* handle() const { return db_; }
 
   Statement& Prepare(std::string_view sql) override {
     // Streaming writers prepare the same text again and again: compare with
@@ -252,9 +256,7 @@ class SqliteConnection final : public Connection {
 class SqliteBulkWriter final : public BulkWriter {
  public:
   SqliteBulkWriter(SqliteStatement& statement, const BulkUpsertSpec& spec)
-      : BulkWriter(spec.table, spec.columns),
-        db_(statement.db()),
-        stmt_(statement.handle()) {
+      : BulkWriter(spec.table, spec.columns), db_(statement.db()), stmt_(statement.handle()) {
     sqlite3_reset(stmt_);
   }
 
@@ -437,6 +439,27 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
     throw Error(e.kind(), "'" + path + "': " + e.what(), e.native_code(), e.retryable());
   }
   return conn;
+}
+
+void SqliteRestoreInto(Connection& target, const std::string& source_path,
+                       const std::string& target_path) {
+  auto* dst = dynamic_cast<SqliteConnection*>(&target);
+  if (dst == nullptr)
+    throw Error(ErrorKind::kInternal, "restore: the target is not a SQLite connection");
+  if (!sqlite3_get_autocommit(dst->handle())) {
+    throw Error(ErrorKind::kInternal, "restore: the target connection has a transaction open");
+  }
+  Handle src;
+  src.Open(source_path, SQLITE_OPEN_READONLY, "restore: cannot open");
+  sqlite3_backup* b = sqlite3_backup_init(dst->handle(), "main", src.db, "main");
+  if (b == nullptr) {
+    Throw(dst->handle(), sqlite3_errcode(dst->handle()),
+          "restore: copying " + source_path + " into " + target_path);
+  }
+  const int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE)
+    Throw(dst->handle(), rc, "restore: copying " + source_path + " into " + target_path);
 }
 
 }  // namespace tradestore::sql

@@ -44,6 +44,19 @@ void SqliteSnapshotFiles(const std::vector<std::string>& sources,
                          const std::vector<std::string>& targets,
                          const std::vector<std::size_t>& read_order, int busy_timeout_ms);
 
+// Replaces the whole content of the database behind `target` (a connection
+// OpenSqlite made, with no transaction open) by the database file at
+// `source_path`, page by page with SQLite's online backup API, through
+// `target` itself: in one write transaction of that connection (a failure,
+// e.g. SQLITE_FULL on a full disk, rolls it back and leaves the target as it
+// was) and under its locks, so it is safe while `target` holds the file in
+// locking_mode=EXCLUSIVE (restore), unlike replacing the file, which other
+// processes holding it open would never see. `target_path` names the target
+// in messages. Errors are the driver's (kStorage for I/O and SQLITE_FULL,
+// kUnavailable for a lock); kInternal for a connection of another driver.
+void SqliteRestoreInto(Connection& target, const std::string& source_path,
+                       const std::string& target_path);
+
 // Rewrites "schema.table" to "table" for the five schema names
 // (trading, market, analytics, config, audit) outside string literals.
 std::string StripSchemas(std::string_view sql);
