@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "store/schema_check.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "store/store_test_util.h"
 #include "store/table_io.h"
+#include "tradestore/error.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
@@ -117,6 +119,68 @@ TEST(Schema, DriftIsReported) {
     }
     EXPECT_EQ(d.size(), expected.size()) << s->url() << ":" << Joined(d);
   }
+}
+
+namespace schema = detail::schema;
+using schema::tables::kFills;
+
+TEST(SchemaRow, StatementTextComesFromTheDescription) {
+  constexpr auto insert = schema::Columns<kFills>::Insertable({"liquidity"});
+  EXPECT_EQ(insert.size(), 14);
+  EXPECT_EQ(insert.InsertSql(" RETURNING id"),
+            "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, venue, "
+            "venue_fill_id, side, quantity, price, fee, fee_currency, time, mode, is_test) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+  constexpr auto key = schema::Columns<kFills>::Only({"venue_fill_id", "bot_id"});
+  EXPECT_EQ(key.List("f."), "f.bot_id, f.venue_fill_id");  // the table's order
+  EXPECT_EQ(key.SelectSql(" WHERE id = ?"),
+            "SELECT bot_id, venue_fill_id FROM trading.fills WHERE id = ?");
+  EXPECT_EQ(key.ExcludedAssignments(schema::Columns<kFills>::Only({"bot_id"})),
+            "venue_fill_id = excluded.venue_fill_id");
+  // Positions: the parameter of a column is its place among the statement's.
+  EXPECT_EQ(insert.Position(schema::Col<kFills>("bot_id").index), 0);
+  EXPECT_EQ(insert.Position(schema::Col<kFills>("time").index), 11);
+}
+
+TEST(SchemaRow, MisuseIsAnInternalErrorNamingTableAndColumn) {
+  Store store = Store::Open("sqlite::memory:");
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  constexpr auto insert = schema::Columns<kFills>::Insertable({"liquidity"});
+  const std::string sql = insert.InsertSql();
+  auto expect_internal = [](auto&& f, const std::string& part) {
+    try {
+      f();
+      ADD_FAILURE() << "no error; expected one naming " << part;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_internal(
+      [&] {
+        schema::RowWriter<kFills> row(c.Prepare(sql), insert);
+        row.Set("price", 1.5);  // a decimal column bound as a double
+      },
+      "trading.fills column 'price'");
+  expect_internal(
+      [&] {
+        schema::RowWriter<kFills> row(c.Prepare(sql), insert);
+        row.Set("liquidity", "taker");  // not among the statement's columns
+      },
+      "trading.fills column 'liquidity'");
+  expect_internal(
+      [&] {
+        schema::RowWriter<kFills> row(c.Prepare(sql), insert);
+        row.Set("bot_id", std::int64_t{1});
+        row.Done();  // order_id and the rest were never set
+      },
+      "trading.fills column 'order_id'");
+  expect_internal(
+      [&] {
+        (void)insert.InsertSql("", {{"bot_id", "coalesce(?, ?)"}});
+      },
+      "trading.fills column 'bot_id'");
+  c.Prepare(sql).Reset();
 }
 
 }  // namespace
