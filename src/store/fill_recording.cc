@@ -7,6 +7,7 @@
 
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/ledger_internal.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
@@ -25,7 +26,6 @@ namespace {
 
 using detail::schema::tables::kFills;
 constexpr auto kFillRow = detail::schema::Columns<kFills>::All();
-constexpr auto kFillInsert = detail::schema::Columns<kFills>::Insertable();
 
 Fill ReadFill(const sql::Statement& st) {
   const detail::schema::RowReader<kFills> r(st, kFillRow);
@@ -52,9 +52,9 @@ Fill ReadFill(const sql::Statement& st) {
 // Inserts the fill; false when (bot, venue, venue_fill_id) is already
 // recorded (the unique key answers in the same step). Sets f.id.
 bool InsertFill(sql::Connection& c, Fill& f) {
-  static const std::string kSql =
-      kFillInsert.InsertSql(" ON CONFLICT (bot_id, venue, venue_fill_id) DO NOTHING RETURNING id");
-  detail::schema::RowWriter<kFills> row(c.Prepare(kSql), kFillInsert);
+  using detail::statements::kFillInsert;
+  detail::schema::RowWriter<kFills> row(c.Prepare(detail::statements::FillInsertSql()),
+                                        kFillInsert);
   row.Set("bot_id", f.bot_id).Set("order_id", f.order_id).Set("account_id", f.account_id);
   row.Set("instrument_id", f.instrument_id).Set("venue", f.venue);
   row.Set("venue_fill_id", f.venue_fill_id).Set("side", ToString(f.side));

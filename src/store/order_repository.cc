@@ -5,6 +5,7 @@
 
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/ledger_internal.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
@@ -28,9 +29,6 @@ using detail::schema::tables::kOrderEvents;
 using detail::schema::tables::kOrders;
 constexpr auto kOrderRow = detail::schema::Columns<kOrders>::All();
 // What Create writes: the rest takes the database's defaults.
-constexpr auto kOrderInsert = detail::schema::Columns<kOrders>::Insertable(
-    {"triggered_at", "trade_id", "retry_count", "last_error", "reserved"});
-constexpr auto kOrderEventInsert = detail::schema::Columns<kOrderEvents>::Insertable();
 
 Order ReadOrder(const sql::Statement& st) {
   const detail::schema::RowReader<kOrders> r(st, kOrderRow);
@@ -114,8 +112,9 @@ std::string OrderName(const Order& o) {
 void InsertOrderEvent(sql::Connection& c, const Order& o, std::optional<OrderStatus> from,
                       OrderStatus to, Timestamp time, std::string_view reason,
                       OrderEventKind kind) {
-  static const std::string kSql = kOrderEventInsert.InsertSql();
-  detail::schema::RowWriter<kOrderEvents> row(c.Prepare(kSql), kOrderEventInsert);
+  using statements::kOrderEventInsert;
+  schema::RowWriter<kOrderEvents> row(c.Prepare(statements::OrderEventInsertSql()),
+                                      kOrderEventInsert);
   row.Set("bot_id", o.bot_id).Set("order_id", o.id).Set("time", time);
   if (from) {
     row.Set("from_status", ToString(*from));
@@ -185,11 +184,9 @@ Order OrderRepository::Create(const Order& order) {
   // A taken client_order_id inserts nothing and returns no id: the unique
   // key answers in the same step instead of a SELECT before the INSERT.
   // The bot's version when none is given; its id is bound after the columns.
-  static const std::string kSql = kOrderInsert.InsertSql(
-      " ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id, bot_version",
-      {{"bot_version",
-        "COALESCE(NULLIF(?, ''), (SELECT version FROM trading.bots WHERE id = ?))"}});
-  detail::schema::RowWriter<kOrders> row(c.Prepare(kSql), kOrderInsert);
+  using detail::statements::kOrderInsert;
+  detail::schema::RowWriter<kOrders> row(c.Prepare(detail::statements::OrderInsertSql()),
+                                         kOrderInsert);
   row.Set("bot_id", out.bot_id).Set("account_id", out.account_id);
   row.Set("instrument_id", out.instrument_id).Set("client_order_id", out.client_order_id);
   row.Set("venue_order_id", out.venue_order_id).Set("signal_id", out.signal_id);

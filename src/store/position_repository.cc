@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -25,11 +26,8 @@ namespace {
 
 using detail::schema::tables::kPositionEvents;
 using detail::schema::tables::kPositions;
-constexpr auto kPositionRow = detail::schema::Columns<kPositions>::All();
-constexpr auto kPositionKey =
-    detail::schema::Columns<kPositions>::Only({"bot_id", "account_id", "instrument_id"});
+using detail::statements::kPositionRow;
 constexpr auto kPositionEventRow = detail::schema::Columns<kPositionEvents>::All();
-constexpr auto kPositionEventInsert = detail::schema::Columns<kPositionEvents>::Insertable();
 
 PositionRow ReadPositionRow(const sql::Statement& st) {
   const detail::schema::RowReader<kPositions> f(st, kPositionRow);
@@ -146,10 +144,7 @@ std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, Accoun
 
 void SavePositionRow(sql::Connection& c, const PositionRow& r) {
   const Position& p = r.position;
-  static const std::string kSql =
-      kPositionRow.InsertSql(" ON CONFLICT (bot_id, account_id, instrument_id) DO UPDATE SET " +
-                             kPositionRow.ExcludedAssignments(kPositionKey));
-  detail::schema::RowWriter<kPositions> w(c.Prepare(kSql), kPositionRow);
+  schema::RowWriter<kPositions> w(c.Prepare(statements::PositionUpsertSql()), kPositionRow);
   w.Set("bot_id", p.bot_id).Set("account_id", p.account_id);
   w.Set("instrument_id", p.instrument_id).Set("quantity", p.quantity);
   w.Set("average_entry_price", p.average_entry_price).Set("realized_pnl", p.realized_pnl);
@@ -179,8 +174,8 @@ void SavePositionRow(sql::Connection& c, const PositionRow& r) {
 }
 
 void InsertPositionEvent(sql::Connection& c, const PositionEvent& e) {
-  static const std::string kSql = kPositionEventInsert.InsertSql();
-  detail::schema::RowWriter<kPositionEvents> w(c.Prepare(kSql), kPositionEventInsert);
+  schema::RowWriter<kPositionEvents> w(c.Prepare(statements::PositionEventInsertSql()),
+                                       statements::kPositionEventInsert);
   w.Set("bot_id", e.bot_id).Set("account_id", e.account_id);
   w.Set("instrument_id", e.instrument_id).Set("time", e.time).Set("type", ToString(e.type));
   w.Set("quantity_change", e.quantity_change).Set("quantity", e.quantity);

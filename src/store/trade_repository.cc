@@ -6,6 +6,7 @@
 
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
@@ -21,10 +22,6 @@ namespace {
 using schema::tables::kTrades;
 // Every column of the journal, read back whole.
 constexpr auto kTradeRow = schema::Columns<kTrades>::All();
-// What the fill path writes: all but the id and the review (set later by
-// UpdateReview; the database's defaults until then).
-constexpr auto kTradeInsert = schema::Columns<kTrades>::Insertable(
-    {"tags", "notes", "mental_state", "rule_breaks", "grade", "links", "reviewed_at"});
 
 Trade ReadTrade(const sql::Statement& st) {
   const schema::RowReader<kTrades> r(st, kTradeRow);
@@ -87,8 +84,8 @@ Trade ReadTrade(const sql::Statement& st) {
 namespace detail {
 
 TradeId InsertTrade(sql::Connection& c, const Trade& t) {
-  static const std::string kSql = kTradeInsert.InsertSql(" RETURNING id");
-  schema::RowWriter<kTrades> row(c.Prepare(kSql), kTradeInsert);
+  using detail::statements::kTradeInsert;
+  schema::RowWriter<kTrades> row(c.Prepare(detail::statements::TradeInsertSql()), kTradeInsert);
   row.Set("bot_id", t.bot_id).Set("account_id", t.account_id);
   row.Set("instrument_id", t.instrument_id).Set("strategy", t.strategy);
   row.Set("side", ToString(t.side)).Set("entry_time", t.entry_time).Set("exit_time", t.exit_time);
