@@ -38,9 +38,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "fill_plan.h"
+#include "store/fill_statements.h"
+#include "store/schema_row.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -48,6 +51,8 @@
 namespace {
 
 namespace fs = std::filesystem;
+namespace schema = tradestore::detail::schema;
+namespace statements = tradestore::detail::statements;
 using tradestore::Decimal;
 using tradestore::Timestamp;
 using tradestore::bench::kFee;
@@ -162,14 +167,36 @@ std::string QueryText(sqlite3* db, const std::string& sql) {
   return out;
 }
 
+// Every migration of one SQLite database, in order: the raw loops run on the
+// schema tradestore runs on (its indexes, change-log triggers and counters).
 std::string Migration(std::string_view database) {
-  const std::string dir =
-      std::string(TRADESTORE_SOURCE_DIR) + "/src/sql/migrations/sqlite/" + std::string(database);
-  std::string sql = ReadFile(dir + "/0001_init.sql");
-  // The trading domain's second migration (double-entry ledger, position
-  // events, ...): the raw loop writes what tradestore writes.
-  if (database == "trading") sql += ReadFile(dir + "/0002_domain.sql");
+  const fs::path dir =
+      fs::path(TRADESTORE_SOURCE_DIR) / "src/sql/migrations/sqlite" / std::string(database);
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".sql") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string sql;
+  for (const fs::path& f : files) sql += ReadFile(f.string());
   return sql;
+}
+
+// A statement of tradestore's as its SQLite driver runs it on one file:
+// without the schema prefixes.
+std::string Unqualified(std::string sql) {
+  for (std::string_view prefix : {"trading.", "market."}) {
+    for (auto at = sql.find(prefix); at != std::string::npos; at = sql.find(prefix, at)) {
+      sql.erase(at, prefix.size());
+    }
+  }
+  return sql;
+}
+
+// The 1-based parameter of `column` in a statement of `columns`.
+template <const schema::Table& kTable>
+int P(schema::Columns<kTable> columns, std::type_identity_t<schema::Col<kTable>> column) {
+  return columns.Position(column.index) + 1;
 }
 
 // A fresh, empty directory under the work directory.
@@ -265,20 +292,18 @@ double RawImport(Scratch& scratch, const std::vector<RawCandle>& candles, std::i
        "size_precision, tick_size, lot_size, created_at) VALUES ('binanceus', 'BTCUSDC', 'BTC', "
        "'USDC', 8, 8, '0', '0', 0)");
   const std::int64_t instrument = sqlite3_last_insert_rowid(db);
-  sqlite3_stmt* st = PrepareRaw(
-      db,
-      "INSERT INTO candles (instrument_id, timeframe, open_time, open, high, low, close, volume, "
-      "trades) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  constexpr auto kCandle = schema::Columns<schema::tables::kCandles>::All();
+  sqlite3_stmt* st = PrepareRaw(db, Unqualified(kCandle.InsertSql()));
   for (const RawCandle& c : candles) {
-    sqlite3_bind_int64(st, 1, instrument);
-    BindText(st, 2, "1m");
-    sqlite3_bind_int64(st, 3, c.open_time);
-    sqlite3_bind_double(st, 4, c.open);
-    sqlite3_bind_double(st, 5, c.high);
-    sqlite3_bind_double(st, 6, c.low);
-    sqlite3_bind_double(st, 7, c.close);
-    sqlite3_bind_double(st, 8, c.volume);
-    sqlite3_bind_null(st, 9);
+    sqlite3_bind_int64(st, P(kCandle, "instrument_id"), instrument);
+    BindText(st, P(kCandle, "timeframe"), "1m");
+    sqlite3_bind_int64(st, P(kCandle, "open_time"), c.open_time);
+    sqlite3_bind_double(st, P(kCandle, "open"), c.open);
+    sqlite3_bind_double(st, P(kCandle, "high"), c.high);
+    sqlite3_bind_double(st, P(kCandle, "low"), c.low);
+    sqlite3_bind_double(st, P(kCandle, "close"), c.close);
+    sqlite3_bind_double(st, P(kCandle, "volume"), c.volume);
+    sqlite3_bind_null(st, P(kCandle, "trades"));
     Run(db, st);
   }
   sqlite3_finalize(st);
@@ -363,49 +388,26 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   const std::int64_t bot = 1, account = 1, instrument = 1;
   const std::int64_t system_fees = 2, system_pnl = 3;
   std::int64_t next_ledger_id = 1;
+  std::int64_t entry_order = 0;  // the order that opened the current trade
 
-  sqlite3_stmt* ins_order = PrepareRaw(
-      db,
-      "INSERT INTO orders (bot_id, account_id, instrument_id, client_order_id, venue_order_id, "
-      "signal_id, strategy, side, type, time_in_force, quantity, limit_price, stop_price, status, "
-      "filled_quantity, average_fill_price, reason, exit_reason, mode, is_test, created_at, "
-      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  sqlite3_stmt* ins_event = PrepareRaw(
-      db,
-      "INSERT INTO order_events (bot_id, order_id, time, from_status, to_status, reason) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+  // The fill path's statements as tradestore runs them (store/fill_statements.h).
+  using statements::kFillInsert;
+  using statements::kOrderEventInsert;
+  using statements::kOrderInsert;
+  using statements::kPositionEventInsert;
+  using statements::kPositionRow;
+  using statements::kTradeInsert;
+  sqlite3_stmt* ins_order = PrepareRaw(db, Unqualified(statements::OrderInsertSql()));
+  sqlite3_stmt* ins_event = PrepareRaw(db, Unqualified(statements::OrderEventInsertSql()));
   sqlite3_stmt* upd_status = PrepareRaw(
       db, "UPDATE orders SET status = ?, updated_at = ?, reason = ? WHERE bot_id = ? AND id = ?");
-  sqlite3_stmt* ins_fill = PrepareRaw(
-      db,
-      "INSERT INTO fills (bot_id, order_id, account_id, instrument_id, venue, venue_fill_id, "
-      "side, quantity, price, fee, fee_currency, liquidity, time) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sqlite3_stmt* ins_fill = PrepareRaw(db, Unqualified(statements::FillInsertSql()));
   sqlite3_stmt* upd_filled = PrepareRaw(
       db,
       "UPDATE orders SET filled_quantity = ?, average_fill_price = ?, status = ?, updated_at = ? "
       "WHERE bot_id = ? AND id = ?");
-  sqlite3_stmt* ins_trade = PrepareRaw(
-      db,
-      "INSERT INTO trades (bot_id, account_id, instrument_id, strategy, side, entry_time, "
-      "exit_time, entry_price, exit_price, quantity, gross_pnl, fees, net_pnl, mae, mfe, "
-      "exit_reason, signal_id, mode, is_test) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  sqlite3_stmt* upsert_position = PrepareRaw(
-      db,
-      "INSERT INTO positions (bot_id, account_id, instrument_id, quantity, average_entry_price, "
-      "realized_pnl, fees, opened_at, updated_at, trade_max_quantity, trade_exit_quantity, "
-      "trade_exit_notional, trade_gross_pnl, trade_fees, trade_high, trade_low, trade_signal_id, "
-      "trade_strategy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (bot_id, account_id, instrument_id) DO UPDATE SET "
-      "quantity = excluded.quantity, average_entry_price = excluded.average_entry_price, "
-      "realized_pnl = excluded.realized_pnl, fees = excluded.fees, opened_at = "
-      "excluded.opened_at, updated_at = excluded.updated_at, trade_max_quantity = "
-      "excluded.trade_max_quantity, trade_exit_quantity = excluded.trade_exit_quantity, "
-      "trade_exit_notional = excluded.trade_exit_notional, trade_gross_pnl = "
-      "excluded.trade_gross_pnl, trade_fees = excluded.trade_fees, trade_high = "
-      "excluded.trade_high, trade_low = excluded.trade_low, trade_signal_id = "
-      "excluded.trade_signal_id, trade_strategy = excluded.trade_strategy");
+  sqlite3_stmt* ins_trade = PrepareRaw(db, Unqualified(statements::TradeInsertSql()));
+  sqlite3_stmt* upsert_position = PrepareRaw(db, Unqualified(statements::PositionUpsertSql()));
   sqlite3_stmt* upsert_balance =
       PrepareRaw(db,
                  "INSERT INTO balances (bot_id, account_id, currency, amount, updated_at) "
@@ -417,11 +419,7 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
                  "amount, balance_after, order_id, fill_id, trade_id, description, journal_id) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   sqlite3_stmt* ins_position_event =
-      PrepareRaw(db,
-                 "INSERT INTO position_events (bot_id, account_id, instrument_id, time, type, "
-                 "quantity_change, quantity, price, average_entry_price, realized_pnl, stop_loss, "
-                 "take_profit, fill_id, trade_id, message, mode, is_test) VALUES "
-                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      PrepareRaw(db, Unqualified(statements::PositionEventInsertSql()));
   sqlite3_stmt* begin = PrepareRaw(db, "BEGIN IMMEDIATE");
   sqlite3_stmt* commit = PrepareRaw(db, "COMMIT");
   const std::string quantity = kQuantity.ToString();
@@ -430,17 +428,26 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
 
   auto event = [&](std::int64_t order, std::int64_t t, const char* from, const char* to,
                    std::string_view reason) {
-    sqlite3_bind_int64(ins_event, 1, bot);
-    sqlite3_bind_int64(ins_event, 2, order);
-    sqlite3_bind_int64(ins_event, 3, t);
+    const auto c = kOrderEventInsert;
+    sqlite3_stmt* st = ins_event;
+    sqlite3_bind_int64(st, P(c, "bot_id"), bot);
+    sqlite3_bind_int64(st, P(c, "order_id"), order);
+    sqlite3_bind_int64(st, P(c, "time"), t);
     if (from != nullptr) {
-      BindText(ins_event, 4, from);
+      BindText(st, P(c, "from_status"), from);
+      sqlite3_bind_null(st, P(c, "quantity"));
     } else {
-      sqlite3_bind_null(ins_event, 4);
+      sqlite3_bind_null(st, P(c, "from_status"));
+      BindText(st, P(c, "quantity"), quantity);  // the creation event records the terms
     }
-    BindText(ins_event, 5, to);
-    BindText(ins_event, 6, reason);
-    Run(db, ins_event);
+    BindText(st, P(c, "to_status"), to);
+    BindText(st, P(c, "reason"), reason);
+    BindText(st, P(c, "kind"), "status");
+    sqlite3_bind_null(st, P(c, "limit_price"));
+    sqlite3_bind_null(st, P(c, "stop_price"));
+    BindText(st, P(c, "mode"), "paper");
+    sqlite3_bind_int64(st, P(c, "is_test"), 0);
+    Run(db, st);
   };
   // One leg: the balance and the entry (journal = the first leg's id).
   auto ledger = [&](std::int64_t t, const char* type, const std::string& amount,
@@ -482,30 +489,38 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     Run(db, begin);
     // OrderRepository::Create: the order and its creation event.
     sqlite3_stmt* st = ins_order;
-    sqlite3_bind_int64(st, 1, bot);
-    sqlite3_bind_int64(st, 2, account);
-    sqlite3_bind_int64(st, 3, instrument);
-    BindText(st, 4, v.client_order_id);
-    BindText(st, 5, "");
-    sqlite3_bind_null(st, 6);
-    BindText(st, 7, "bench");
-    BindText(st, 8, v.side);
-    BindText(st, 9, "market");
-    BindText(st, 10, "gtc");
-    BindText(st, 11, quantity);
-    sqlite3_bind_null(st, 12);
-    sqlite3_bind_null(st, 13);
-    BindText(st, 14, "new");
-    BindText(st, 15, "0");
-    sqlite3_bind_null(st, 16);
-    BindText(st, 17, "");
-    BindText(st, 18, "");
-    BindText(st, 19, "paper");
-    sqlite3_bind_int64(st, 20, 0);
-    sqlite3_bind_int64(st, 21, t);
-    sqlite3_bind_int64(st, 22, t);
+    {
+      const auto c = kOrderInsert;
+      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
+      sqlite3_bind_int64(st, P(c, "account_id"), account);
+      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
+      BindText(st, P(c, "client_order_id"), v.client_order_id);
+      BindText(st, P(c, "venue_order_id"), "");
+      sqlite3_bind_null(st, P(c, "signal_id"));
+      BindText(st, P(c, "strategy"), "bench");
+      BindText(st, P(c, "side"), v.side);
+      BindText(st, P(c, "type"), "market");
+      BindText(st, P(c, "time_in_force"), "gtc");
+      BindText(st, P(c, "quantity"), quantity);
+      sqlite3_bind_null(st, P(c, "limit_price"));
+      sqlite3_bind_null(st, P(c, "stop_price"));
+      BindText(st, P(c, "status"), "new");
+      BindText(st, P(c, "filled_quantity"), "0");
+      sqlite3_bind_null(st, P(c, "average_fill_price"));
+      BindText(st, P(c, "reason"), "");
+      BindText(st, P(c, "exit_reason"), "");
+      BindText(st, P(c, "mode"), "paper");
+      sqlite3_bind_int64(st, P(c, "is_test"), 0);
+      sqlite3_bind_int64(st, P(c, "created_at"), t);
+      sqlite3_bind_int64(st, P(c, "updated_at"), t);
+      sqlite3_bind_null(st, P(c, "expected_price"));
+      BindText(st, P(c, "strategy_version"), "");
+      BindText(st, P(c, "bot_version"), "");
+      sqlite3_bind_int64(st, c.size() + 1, bot);  // the bot_version default's bot id
+    }
     Run(db, st);
     const std::int64_t order = sqlite3_last_insert_rowid(db);
+    if (!v.closes) entry_order = order;
     event(order, t, nullptr, "new", "created");
     // OrderRepository::Transition to accepted.
     BindText(upd_status, 1, "accepted");
@@ -518,19 +533,24 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     // OrderRepository::RecordFill: fill, order, event, [trade], position,
     // ledger.
     st = ins_fill;
-    sqlite3_bind_int64(st, 1, bot);
-    sqlite3_bind_int64(st, 2, order);
-    sqlite3_bind_int64(st, 3, account);
-    sqlite3_bind_int64(st, 4, instrument);
-    BindText(st, 5, "paper");
-    BindText(st, 6, v.fill_id);
-    BindText(st, 7, v.side);
-    BindText(st, 8, quantity);
-    BindText(st, 9, v.price);
-    BindText(st, 10, fee);
-    BindText(st, 11, "USDC");
-    BindText(st, 12, "taker");
-    sqlite3_bind_int64(st, 13, t);
+    {
+      const auto c = kFillInsert;
+      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
+      sqlite3_bind_int64(st, P(c, "order_id"), order);
+      sqlite3_bind_int64(st, P(c, "account_id"), account);
+      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
+      BindText(st, P(c, "venue"), "paper");
+      BindText(st, P(c, "venue_fill_id"), v.fill_id);
+      BindText(st, P(c, "side"), v.side);
+      BindText(st, P(c, "quantity"), quantity);
+      BindText(st, P(c, "price"), v.price);
+      BindText(st, P(c, "fee"), fee);
+      BindText(st, P(c, "fee_currency"), "USDC");
+      BindText(st, P(c, "liquidity"), "taker");
+      sqlite3_bind_int64(st, P(c, "time"), t);
+      BindText(st, P(c, "mode"), "paper");
+      sqlite3_bind_int64(st, P(c, "is_test"), 0);
+    }
     Run(db, st);
     const std::int64_t fill = sqlite3_last_insert_rowid(db);
     st = upd_filled;
@@ -545,76 +565,124 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     std::optional<std::int64_t> trade;
     if (v.closes) {
       st = ins_trade;
-      sqlite3_bind_int64(st, 1, bot);
-      sqlite3_bind_int64(st, 2, account);
-      sqlite3_bind_int64(st, 3, instrument);
-      BindText(st, 4, "bench");
-      BindText(st, 5, "buy");
-      sqlite3_bind_int64(st, 6, v.opened_at);
-      sqlite3_bind_int64(st, 7, t);
-      BindText(st, 8, v.entry_price);
-      BindText(st, 9, v.price);
-      BindText(st, 10, quantity);
-      BindText(st, 11, v.gross);
-      BindText(st, 12, v.fees);
-      BindText(st, 13, v.net);
-      BindText(st, 14, v.mae);
-      BindText(st, 15, v.mfe);
-      BindText(st, 16, "signal");
-      sqlite3_bind_null(st, 17);
-      BindText(st, 18, "paper");
-      sqlite3_bind_int64(st, 19, 0);
+      const auto c = kTradeInsert;
+      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
+      sqlite3_bind_int64(st, P(c, "account_id"), account);
+      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
+      BindText(st, P(c, "strategy"), "bench");
+      BindText(st, P(c, "side"), "buy");
+      sqlite3_bind_int64(st, P(c, "entry_time"), v.opened_at);
+      sqlite3_bind_int64(st, P(c, "exit_time"), t);
+      BindText(st, P(c, "entry_price"), v.entry_price);
+      BindText(st, P(c, "exit_price"), v.price);
+      BindText(st, P(c, "quantity"), quantity);
+      BindText(st, P(c, "gross_pnl"), v.gross);
+      BindText(st, P(c, "fees"), v.fees);
+      BindText(st, P(c, "net_pnl"), v.net);
+      BindText(st, P(c, "mae"), v.mae);
+      BindText(st, P(c, "mfe"), v.mfe);
+      BindText(st, P(c, "exit_reason"), "signal");
+      sqlite3_bind_null(st, P(c, "signal_id"));
+      BindText(st, P(c, "mode"), "paper");
+      sqlite3_bind_int64(st, P(c, "is_test"), 0);
+      BindText(st, P(c, "strategy_version"), "");
+      BindText(st, P(c, "bot_version"), "");
+      sqlite3_bind_int64(st, P(c, "entry_order_id"), entry_order);
+      sqlite3_bind_int64(st, P(c, "exit_order_id"), order);
+      BindText(st, P(c, "entry_fees"), fee);
+      BindText(st, P(c, "exit_fees"), fee);
+      BindText(st, P(c, "entry_slippage"), "0");
+      BindText(st, P(c, "exit_slippage"), "0");
+      sqlite3_bind_double(st, P(c, "pnl_percent"), 0);
+      BindText(st, P(c, "outcome"), "win");
+      sqlite3_bind_null(st, P(c, "initial_stop"));
+      sqlite3_bind_null(st, P(c, "target"));
+      sqlite3_bind_null(st, P(c, "risk_amount"));
+      BindText(st, P(c, "position_size_rule"), "");
+      sqlite3_bind_null(st, P(c, "r_multiple"));
+      sqlite3_bind_null(st, P(c, "mae_r"));
+      sqlite3_bind_null(st, P(c, "mfe_r"));
+      BindText(st, P(c, "regime"), "");
+      sqlite3_bind_null(st, P(c, "volatility"));
+      sqlite3_bind_null(st, P(c, "atr"));
+      BindText(st, P(c, "session"), "");
+      BindText(st, P(c, "trend"), "");
+      BindText(st, P(c, "setup"), "");
       Run(db, st);
       trade = sqlite3_last_insert_rowid(db);
     }
     st = upsert_position;
-    sqlite3_bind_int64(st, 1, bot);
-    sqlite3_bind_int64(st, 2, account);
-    sqlite3_bind_int64(st, 3, instrument);
-    BindText(st, 4, v.pos_quantity);
-    BindText(st, 5, v.pos_avg);
-    BindText(st, 6, v.pos_realized);
-    BindText(st, 7, v.pos_fees);
-    sqlite3_bind_int64(st, 8, v.opened_at);
-    sqlite3_bind_int64(st, 9, t);
-    BindText(st, 10, v.trade_max);
-    BindText(st, 11, v.trade_exit_qty);
-    BindText(st, 12, v.trade_exit_notional);
-    BindText(st, 13, v.trade_gross);
-    BindText(st, 14, v.trade_fees);
-    if (v.closes) {
-      sqlite3_bind_null(st, 15);
-      sqlite3_bind_null(st, 16);
-    } else {
-      BindText(st, 15, v.trade_high);
-      BindText(st, 16, v.trade_low);
+    {
+      const auto c = kPositionRow;
+      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
+      sqlite3_bind_int64(st, P(c, "account_id"), account);
+      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
+      BindText(st, P(c, "quantity"), v.pos_quantity);
+      BindText(st, P(c, "average_entry_price"), v.pos_avg);
+      BindText(st, P(c, "realized_pnl"), v.pos_realized);
+      BindText(st, P(c, "fees"), v.pos_fees);
+      sqlite3_bind_int64(st, P(c, "opened_at"), v.opened_at);
+      sqlite3_bind_int64(st, P(c, "updated_at"), t);
+      BindText(st, P(c, "trade_max_quantity"), v.trade_max);
+      BindText(st, P(c, "trade_exit_quantity"), v.trade_exit_qty);
+      BindText(st, P(c, "trade_exit_notional"), v.trade_exit_notional);
+      BindText(st, P(c, "trade_gross_pnl"), v.trade_gross);
+      BindText(st, P(c, "trade_fees"), v.trade_fees);
+      if (v.closes) {
+        sqlite3_bind_null(st, P(c, "trade_high"));
+        sqlite3_bind_null(st, P(c, "trade_low"));
+        sqlite3_bind_null(st, P(c, "trade_entry_order_id"));
+        BindText(st, P(c, "trade_entry_fees"), "0");
+      } else {
+        BindText(st, P(c, "trade_high"), v.trade_high);
+        BindText(st, P(c, "trade_low"), v.trade_low);
+        sqlite3_bind_int64(st, P(c, "trade_entry_order_id"), order);
+        BindText(st, P(c, "trade_entry_fees"), fee);
+      }
+      sqlite3_bind_null(st, P(c, "trade_signal_id"));
+      BindText(st, P(c, "trade_strategy"), "bench");
+      for (const char* name : {"stop_loss", "take_profit", "trailing_distance", "trailing_percent",
+                               "last_price", "last_price_at", "trade_initial_stop", "trade_target",
+                               "trade_risk_amount", "trade_volatility", "trade_atr"}) {
+        sqlite3_bind_null(st, kPositionRow.Position(schema::tables::kPositions.IndexOf(name)) + 1);
+      }
+      BindText(st, P(c, "unrealized_pnl"), "0");
+      BindText(st, P(c, "mode"), "paper");
+      sqlite3_bind_int64(st, P(c, "is_test"), 0);
+      BindText(st, P(c, "trade_entry_slippage"), "0");
+      BindText(st, P(c, "trade_exit_slippage"), "0");
+      for (const char* name : {"trade_strategy_version", "trade_position_size_rule", "trade_regime",
+                               "trade_session", "trade_trend", "trade_setup"}) {
+        BindText(st, kPositionRow.Position(schema::tables::kPositions.IndexOf(name)) + 1, "");
+      }
+      Run(db, st);
     }
-    sqlite3_bind_null(st, 17);
-    BindText(st, 18, "bench");
-    Run(db, st);
     st = ins_position_event;
-    sqlite3_bind_int64(st, 1, bot);
-    sqlite3_bind_int64(st, 2, account);
-    sqlite3_bind_int64(st, 3, instrument);
-    sqlite3_bind_int64(st, 4, t);
-    BindText(st, 5, v.position_event);
-    BindText(st, 6, v.quantity_change);
-    BindText(st, 7, v.pos_quantity);
-    BindText(st, 8, v.price);
-    BindText(st, 9, v.pos_avg);
-    BindText(st, 10, v.closes ? v.pnl : std::string("0"));
-    sqlite3_bind_null(st, 11);
-    sqlite3_bind_null(st, 12);
-    sqlite3_bind_int64(st, 13, fill);
-    if (trade) {
-      sqlite3_bind_int64(st, 14, *trade);
-    } else {
-      sqlite3_bind_null(st, 14);
+    {
+      const auto c = kPositionEventInsert;
+      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
+      sqlite3_bind_int64(st, P(c, "account_id"), account);
+      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
+      sqlite3_bind_int64(st, P(c, "time"), t);
+      BindText(st, P(c, "type"), v.position_event);
+      BindText(st, P(c, "quantity_change"), v.quantity_change);
+      BindText(st, P(c, "quantity"), v.pos_quantity);
+      BindText(st, P(c, "price"), v.price);
+      BindText(st, P(c, "average_entry_price"), v.pos_avg);
+      BindText(st, P(c, "realized_pnl"), v.closes ? v.pnl : std::string("0"));
+      sqlite3_bind_null(st, P(c, "stop_loss"));
+      sqlite3_bind_null(st, P(c, "take_profit"));
+      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
+      if (trade) {
+        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
+      } else {
+        sqlite3_bind_null(st, P(c, "trade_id"));
+      }
+      BindText(st, P(c, "message"), v.fill_event_reason);
+      BindText(st, P(c, "mode"), "paper");
+      sqlite3_bind_int64(st, P(c, "is_test"), 0);
+      Run(db, st);
     }
-    BindText(st, 15, v.fill_event_reason);
-    BindText(st, 16, "paper");
-    sqlite3_bind_int64(st, 17, 0);
-    Run(db, st);
     const std::int64_t fee_journal = ledger(t, "fee", neg_fee, v.fee_balance, order, fill,
                                             std::nullopt, v.fee_description, account, 0);
     ledger(t, "fee", fee, v.system_fees_balance, order, fill, std::nullopt, v.fee_description,

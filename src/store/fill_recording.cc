@@ -7,8 +7,10 @@
 
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/ledger_internal.h"
 #include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/fill_accounting.h"
@@ -22,43 +24,44 @@ using detail::RangeSql;
 
 namespace {
 
-constexpr std::string_view kFillColumns =
-    "id, bot_id, order_id, instrument_id, account_id, venue, venue_fill_id, side, quantity, "
-    "price, fee, fee_currency, liquidity, time, mode, is_test";
+using detail::schema::tables::kFills;
+constexpr auto kFillRow = detail::schema::Columns<kFills>::All();
 
 Fill ReadFill(const sql::Statement& st) {
+  const detail::schema::RowReader<kFills> r(st, kFillRow);
   Fill f;
-  f.id = st.GetInt64(0);
-  f.bot_id = st.GetInt64(1);
-  f.order_id = st.GetInt64(2);
-  f.instrument_id = st.GetInt64(3);
-  f.account_id = st.GetInt64(4);
-  f.venue = st.GetText(5);
-  f.venue_fill_id = st.GetText(6);
-  f.side = ParseSide(st.GetText(7));
-  f.quantity = st.GetDecimal(8);
-  f.price = st.GetDecimal(9);
-  f.fee = st.GetDecimal(10);
-  f.fee_currency = st.GetText(11);
-  f.liquidity = ParseLiquidity(st.GetText(12));
-  f.time = st.GetTimestamp(13);
-  f.mode = ParseRunMode(st.GetText(14));
-  f.is_test = st.GetBool(15);
+  f.id = r.Get<std::int64_t>("id");
+  f.bot_id = r.Get<std::int64_t>("bot_id");
+  f.order_id = r.Get<std::int64_t>("order_id");
+  f.instrument_id = r.Get<std::int64_t>("instrument_id");
+  f.account_id = r.Get<std::int64_t>("account_id");
+  f.venue = r.Get<std::string>("venue");
+  f.venue_fill_id = r.Get<std::string>("venue_fill_id");
+  f.side = ParseSide(r.Get<std::string>("side"));
+  f.quantity = r.Get<Decimal>("quantity");
+  f.price = r.Get<Decimal>("price");
+  f.fee = r.Get<Decimal>("fee");
+  f.fee_currency = r.Get<std::string>("fee_currency");
+  f.liquidity = ParseLiquidity(r.Get<std::string>("liquidity"));
+  f.time = r.Get<Timestamp>("time");
+  f.mode = ParseRunMode(r.Get<std::string>("mode"));
+  f.is_test = r.Get<bool>("is_test");
   return f;
 }
 
 // Inserts the fill; false when (bot, venue, venue_fill_id) is already
 // recorded (the unique key answers in the same step). Sets f.id.
 bool InsertFill(sql::Connection& c, Fill& f) {
-  auto& ins = c.Prepare(
-      "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
-      "venue, venue_fill_id, side, quantity, price, fee, fee_currency, "
-      "liquidity, time, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (bot_id, venue, venue_fill_id) DO NOTHING RETURNING id");
-  ins.Bind(1, f.bot_id).Bind(2, f.order_id).Bind(3, f.account_id).Bind(4, f.instrument_id);
-  ins.Bind(5, f.venue).Bind(6, f.venue_fill_id).Bind(7, ToString(f.side)).Bind(8, f.quantity);
-  ins.Bind(9, f.price).Bind(10, f.fee).Bind(11, f.fee_currency).Bind(12, ToString(f.liquidity));
-  ins.Bind(13, f.time).Bind(14, ToString(f.mode)).Bind(15, f.is_test);
+  using detail::statements::kFillInsert;
+  detail::schema::RowWriter<kFills> row(c.Prepare(detail::statements::FillInsertSql()),
+                                        kFillInsert);
+  row.Set("bot_id", f.bot_id).Set("order_id", f.order_id).Set("account_id", f.account_id);
+  row.Set("instrument_id", f.instrument_id).Set("venue", f.venue);
+  row.Set("venue_fill_id", f.venue_fill_id).Set("side", ToString(f.side));
+  row.Set("quantity", f.quantity).Set("price", f.price).Set("fee", f.fee);
+  row.Set("fee_currency", f.fee_currency).Set("liquidity", ToString(f.liquidity));
+  row.Set("time", f.time).Set("mode", ToString(f.mode)).Set("is_test", f.is_test);
+  sql::Statement& ins = row.Done();
   const bool inserted = ins.Step();
   if (inserted) f.id = ins.GetInt64(0);
   ins.Reset();
@@ -68,8 +71,7 @@ bool InsertFill(sql::Connection& c, Fill& f) {
 Fill LoadFill(sql::Connection& c, BotId bot, std::string_view venue,
               std::string_view venue_fill_id) {
   static const std::string kSql =
-      "SELECT " + std::string(kFillColumns) +
-      " FROM trading.fills WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?";
+      kFillRow.SelectSql(" WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?");
   auto& st = c.Prepare(kSql);
   st.Bind(1, bot).Bind(2, venue).Bind(3, venue_fill_id);
   st.Step();
@@ -97,8 +99,7 @@ LedgerEntry PostJournal(detail::StoreImpl& impl, const Journal& journal) {
 namespace detail {
 
 std::string FillsByBotTimeSql() {
-  return "SELECT " + std::string(kFillColumns) +
-         " FROM trading.fills WHERE bot_id = ? AND time >= ? AND time < ? ORDER BY time, id";
+  return kFillRow.SelectSql(" WHERE bot_id = ? AND time >= ? AND time < ? ORDER BY time, id");
 }
 
 }  // namespace detail
@@ -185,8 +186,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
 
 std::vector<Fill> OrderRepository::Fills(BotId bot, OrderId id) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kFillColumns) +
-                          " FROM trading.fills WHERE bot_id = ? AND order_id = ? ORDER BY id");
+                 .Prepare(kFillRow.SelectSql(" WHERE bot_id = ? AND order_id = ? ORDER BY id"));
   st.Bind(1, bot).Bind(2, id);
   std::vector<Fill> out;
   while (st.Step()) out.push_back(ReadFill(st));
@@ -194,10 +194,9 @@ std::vector<Fill> OrderRepository::Fills(BotId bot, OrderId id) {
 }
 
 std::vector<Fill> OrderRepository::ListFills(BotId bot, const TimeRange& range) {
-  auto& st =
-      impl_->connection(Database::kTrading)
-          .Prepare("SELECT " + std::string(kFillColumns) + " FROM trading.fills WHERE bot_id = ?" +
-                   RangeSql("time", range) + " ORDER BY id");
+  auto& st = impl_->connection(Database::kTrading)
+                 .Prepare(kFillRow.SelectSql(" WHERE bot_id = ?") + RangeSql("time", range) +
+                          " ORDER BY id");
   st.Bind(1, bot);
   BindRange(st, 2, range);
   std::vector<Fill> out;

@@ -5,8 +5,10 @@
 
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/ledger_internal.h"
 #include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/fill_accounting.h"
@@ -23,46 +25,45 @@ using detail::RangeSql;
 
 namespace {
 
-constexpr std::string_view kOrderColumns =
-    "id, bot_id, account_id, instrument_id, client_order_id, venue_order_id, signal_id, "
-    "strategy, side, type, time_in_force, quantity, limit_price, stop_price, status, "
-    "filled_quantity, average_fill_price, reason, exit_reason, mode, is_test, created_at, "
-    "updated_at, triggered_at, expected_price, strategy_version, bot_version, trade_id, "
-    "retry_count, last_error, reserved";
+using detail::schema::tables::kOrderEvents;
+using detail::schema::tables::kOrders;
+constexpr auto kOrderRow = detail::schema::Columns<kOrders>::All();
+// What Create writes: the rest takes the database's defaults.
 
 Order ReadOrder(const sql::Statement& st) {
+  const detail::schema::RowReader<kOrders> r(st, kOrderRow);
   Order o;
-  o.id = st.GetInt64(0);
-  o.bot_id = st.GetInt64(1);
-  o.account_id = st.GetInt64(2);
-  o.instrument_id = st.GetInt64(3);
-  o.client_order_id = st.GetText(4);
-  o.venue_order_id = st.GetText(5);
-  o.signal_id = st.GetOptionalInt64(6);
-  o.strategy = st.GetText(7);
-  o.side = ParseSide(st.GetText(8));
-  o.type = ParseOrderType(st.GetText(9));
-  o.time_in_force = ParseTimeInForce(st.GetText(10));
-  o.quantity = st.GetDecimal(11);
-  o.limit_price = st.GetOptionalDecimal(12);
-  o.stop_price = st.GetOptionalDecimal(13);
-  o.status = ParseOrderStatus(st.GetText(14));
-  o.filled_quantity = st.GetDecimal(15);
-  o.average_fill_price = st.GetOptionalDecimal(16);
-  o.reason = st.GetText(17);
-  o.exit_reason = st.GetText(18);
-  o.mode = ParseRunMode(st.GetText(19));
-  o.is_test = st.GetBool(20);
-  o.created_at = st.GetTimestamp(21);
-  o.updated_at = st.GetTimestamp(22);
-  if (!st.IsNull(23)) o.triggered_at = st.GetTimestamp(23);
-  o.expected_price = st.GetOptionalDecimal(24);
-  o.strategy_version = st.GetText(25);
-  o.bot_version = st.GetText(26);
-  o.trade_id = st.GetOptionalInt64(27);
-  o.retry_count = st.GetInt64(28);
-  o.last_error = st.GetText(29);
-  o.reserved = st.GetDecimal(30);
+  o.id = r.Get<std::int64_t>("id");
+  o.bot_id = r.Get<std::int64_t>("bot_id");
+  o.account_id = r.Get<std::int64_t>("account_id");
+  o.instrument_id = r.Get<std::int64_t>("instrument_id");
+  o.client_order_id = r.Get<std::string>("client_order_id");
+  o.venue_order_id = r.Get<std::string>("venue_order_id");
+  o.signal_id = r.Get<std::optional<std::int64_t>>("signal_id");
+  o.strategy = r.Get<std::string>("strategy");
+  o.side = ParseSide(r.Get<std::string>("side"));
+  o.type = ParseOrderType(r.Get<std::string>("type"));
+  o.time_in_force = ParseTimeInForce(r.Get<std::string>("time_in_force"));
+  o.quantity = r.Get<Decimal>("quantity");
+  o.limit_price = r.Get<std::optional<Decimal>>("limit_price");
+  o.stop_price = r.Get<std::optional<Decimal>>("stop_price");
+  o.status = ParseOrderStatus(r.Get<std::string>("status"));
+  o.filled_quantity = r.Get<Decimal>("filled_quantity");
+  o.average_fill_price = r.Get<std::optional<Decimal>>("average_fill_price");
+  o.reason = r.Get<std::string>("reason");
+  o.exit_reason = r.Get<std::string>("exit_reason");
+  o.mode = ParseRunMode(r.Get<std::string>("mode"));
+  o.is_test = r.Get<bool>("is_test");
+  o.created_at = r.Get<Timestamp>("created_at");
+  o.updated_at = r.Get<Timestamp>("updated_at");
+  if (auto triggered = r.Get<std::optional<Timestamp>>("triggered_at")) o.triggered_at = *triggered;
+  o.expected_price = r.Get<std::optional<Decimal>>("expected_price");
+  o.strategy_version = r.Get<std::string>("strategy_version");
+  o.bot_version = r.Get<std::string>("bot_version");
+  o.trade_id = r.Get<std::optional<std::int64_t>>("trade_id");
+  o.retry_count = r.Get<std::int64_t>("retry_count");
+  o.last_error = r.Get<std::string>("last_error");
+  o.reserved = r.Get<Decimal>("reserved");
   return o;
 }
 
@@ -92,8 +93,7 @@ void UpdateReservation(detail::StoreImpl& impl, Order& o, Timestamp time) {
 namespace detail {
 
 Order LoadOrder(sql::Connection& c, BotId bot, OrderId id, bool lock) {
-  static const std::string kSql =
-      "SELECT " + std::string(kOrderColumns) + " FROM trading.orders WHERE bot_id = ? AND id = ?";
+  static const std::string kSql = kOrderRow.SelectSql(" WHERE bot_id = ? AND id = ?");
   auto& st = lock ? c.PrepareForUpdate(kSql) : c.Prepare(kSql);
   st.Bind(1, bot).Bind(2, id);
   if (!st.Step()) {
@@ -112,29 +112,28 @@ std::string OrderName(const Order& o) {
 void InsertOrderEvent(sql::Connection& c, const Order& o, std::optional<OrderStatus> from,
                       OrderStatus to, Timestamp time, std::string_view reason,
                       OrderEventKind kind) {
-  auto& st = c.Prepare(
-      "INSERT INTO trading.order_events (bot_id, order_id, time, from_status, to_status, reason, "
-      "kind, quantity, limit_price, stop_price, mode, is_test) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  st.Bind(1, o.bot_id).Bind(2, o.id).Bind(3, time);
+  using statements::kOrderEventInsert;
+  schema::RowWriter<kOrderEvents> row(c.Prepare(statements::OrderEventInsertSql()),
+                                      kOrderEventInsert);
+  row.Set("bot_id", o.bot_id).Set("order_id", o.id).Set("time", time);
   if (from) {
-    st.Bind(4, ToString(*from));
+    row.Set("from_status", ToString(*from));
   } else {
-    st.BindNull(4);
+    row.SetNull("from_status");
   }
-  st.Bind(5, ToString(to)).Bind(6, reason).Bind(7, ToString(kind));
+  row.Set("to_status", ToString(to)).Set("reason", reason).Set("kind", ToString(kind));
   if (kind == OrderEventKind::kAmend || !from) {
-    st.Bind(8, o.quantity).Bind(9, o.limit_price).Bind(10, o.stop_price);
+    row.Set("quantity", o.quantity).Set("limit_price", o.limit_price);
+    row.Set("stop_price", o.stop_price);
   } else {
-    st.BindNull(8).BindNull(9).BindNull(10);
+    row.SetNull("quantity").SetNull("limit_price").SetNull("stop_price");
   }
-  st.Bind(11, ToString(o.mode)).Bind(12, o.is_test).Execute();
+  row.Set("mode", ToString(o.mode)).Set("is_test", o.is_test).Done().Execute();
 }
 
 std::string OrdersByBotTimeSql() {
-  return "SELECT " + std::string(kOrderColumns) +
-         " FROM trading.orders WHERE bot_id = ? AND created_at >= ? AND created_at < ? ORDER BY "
-         "created_at, id";
+  return kOrderRow.SelectSql(
+      " WHERE bot_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id");
 }
 
 }  // namespace detail
@@ -184,23 +183,25 @@ Order OrderRepository::Create(const Order& order) {
   }
   // A taken client_order_id inserts nothing and returns no id: the unique
   // key answers in the same step instead of a SELECT before the INSERT.
-  auto& st = c.Prepare(
-      "INSERT INTO trading.orders (bot_id, account_id, instrument_id, client_order_id, "
-      "venue_order_id, signal_id, strategy, side, type, time_in_force, quantity, limit_price, "
-      "stop_price, status, filled_quantity, average_fill_price, reason, exit_reason, mode, "
-      "is_test, created_at, updated_at, expected_price, strategy_version, bot_version) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "COALESCE(NULLIF(?, ''), (SELECT version FROM trading.bots WHERE id = ?))) "
-      "ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id, bot_version");
-  st.Bind(1, out.bot_id).Bind(2, out.account_id).Bind(3, out.instrument_id);
-  st.Bind(4, out.client_order_id).Bind(5, out.venue_order_id).Bind(6, out.signal_id);
-  st.Bind(7, out.strategy).Bind(8, ToString(out.side)).Bind(9, ToString(out.type));
-  st.Bind(10, ToString(out.time_in_force)).Bind(11, out.quantity).Bind(12, out.limit_price);
-  st.Bind(13, out.stop_price).Bind(14, ToString(out.status)).Bind(15, out.filled_quantity);
-  st.Bind(16, out.average_fill_price).Bind(17, out.reason).Bind(18, out.exit_reason);
-  st.Bind(19, ToString(out.mode)).Bind(20, out.is_test).Bind(21, out.created_at);
-  st.Bind(22, out.updated_at).Bind(23, out.expected_price).Bind(24, out.strategy_version);
-  st.Bind(25, out.bot_version).Bind(26, out.bot_id);
+  // The bot's version when none is given; its id is bound after the columns.
+  using detail::statements::kOrderInsert;
+  detail::schema::RowWriter<kOrders> row(c.Prepare(detail::statements::OrderInsertSql()),
+                                         kOrderInsert);
+  row.Set("bot_id", out.bot_id).Set("account_id", out.account_id);
+  row.Set("instrument_id", out.instrument_id).Set("client_order_id", out.client_order_id);
+  row.Set("venue_order_id", out.venue_order_id).Set("signal_id", out.signal_id);
+  row.Set("strategy", out.strategy).Set("side", ToString(out.side));
+  row.Set("type", ToString(out.type)).Set("time_in_force", ToString(out.time_in_force));
+  row.Set("quantity", out.quantity).Set("limit_price", out.limit_price);
+  row.Set("stop_price", out.stop_price).Set("status", ToString(out.status));
+  row.Set("filled_quantity", out.filled_quantity);
+  row.Set("average_fill_price", out.average_fill_price).Set("reason", out.reason);
+  row.Set("exit_reason", out.exit_reason).Set("mode", ToString(out.mode));
+  row.Set("is_test", out.is_test).Set("created_at", out.created_at);
+  row.Set("updated_at", out.updated_at).Set("expected_price", out.expected_price);
+  row.Set("strategy_version", out.strategy_version).Set("bot_version", out.bot_version);
+  auto& st = row.Done();
+  st.Bind(kOrderInsert.size() + 1, out.bot_id);
   if (!st.Step()) {
     st.Reset();
     throw Conflict("order with client_order_id '" + out.client_order_id + "' already exists");
@@ -416,8 +417,7 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
 }
 
 std::optional<Order> OrderRepository::FindByClientId(BotId bot, std::string_view client_order_id) {
-  static const std::string kSql = "SELECT " + std::string(kOrderColumns) +
-                                  " FROM trading.orders WHERE bot_id = ? AND client_order_id = ?";
+  static const std::string kSql = kOrderRow.SelectSql(" WHERE bot_id = ? AND client_order_id = ?");
   auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
   st.Bind(1, bot).Bind(2, client_order_id);
   std::optional<Order> out;
@@ -428,9 +428,8 @@ std::optional<Order> OrderRepository::FindByClientId(BotId bot, std::string_view
 
 std::vector<Order> OrderRepository::ListOpen(BotId bot) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kOrderColumns) +
-                          " FROM trading.orders WHERE bot_id = ? AND status IN ('new', "
-                          "'accepted', 'partially_filled') ORDER BY id");
+                 .Prepare(kOrderRow.SelectSql(" WHERE bot_id = ? AND status IN ('new', "
+                                              "'accepted', 'partially_filled') ORDER BY id"));
   st.Bind(1, bot);
   std::vector<Order> out;
   while (st.Step()) out.push_back(ReadOrder(st));
@@ -439,8 +438,7 @@ std::vector<Order> OrderRepository::ListOpen(BotId bot) {
 
 std::vector<Order> OrderRepository::List(BotId bot, const TimeRange& range) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kOrderColumns) +
-                          " FROM trading.orders WHERE bot_id = ?" + RangeSql("created_at", range) +
+                 .Prepare(kOrderRow.SelectSql(" WHERE bot_id = ?") + RangeSql("created_at", range) +
                           " ORDER BY id");
   st.Bind(1, bot);
   BindRange(st, 2, range);

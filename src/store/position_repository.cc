@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
 #include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -22,61 +24,57 @@ using detail::SavePositionRow;
 
 namespace {
 
-constexpr std::string_view kPositionColumns =
-    "bot_id, account_id, instrument_id, quantity, average_entry_price, realized_pnl, fees, "
-    "opened_at, updated_at, trade_max_quantity, trade_exit_quantity, trade_exit_notional, "
-    "trade_gross_pnl, trade_fees, trade_high, trade_low, trade_signal_id, trade_strategy, "
-    "stop_loss, take_profit, trailing_distance, trailing_percent, last_price, last_price_at, "
-    "unrealized_pnl, mode, is_test, trade_entry_order_id, trade_entry_fees, "
-    "trade_entry_slippage, trade_exit_slippage, trade_strategy_version, trade_initial_stop, "
-    "trade_target, trade_risk_amount, trade_position_size_rule, trade_regime, "
-    "trade_volatility, trade_atr, trade_session, trade_trend, trade_setup";
+using detail::schema::tables::kPositionEvents;
+using detail::schema::tables::kPositions;
+using detail::statements::kPositionRow;
+constexpr auto kPositionEventRow = detail::schema::Columns<kPositionEvents>::All();
 
 PositionRow ReadPositionRow(const sql::Statement& st) {
+  const detail::schema::RowReader<kPositions> f(st, kPositionRow);
   PositionRow r;
   Position& p = r.position;
-  p.bot_id = st.GetInt64(0);
-  p.account_id = st.GetInt64(1);
-  p.instrument_id = st.GetInt64(2);
-  p.quantity = st.GetDecimal(3);
-  p.average_entry_price = st.GetDecimal(4);
-  p.realized_pnl = st.GetDecimal(5);
-  p.fees = st.GetDecimal(6);
-  p.opened_at = st.GetTimestamp(7);
-  p.updated_at = st.GetTimestamp(8);
-  r.trade_max_quantity = st.GetDecimal(9);
-  r.trade_exit_quantity = st.GetDecimal(10);
-  r.trade_exit_notional = st.GetDecimal(11);
-  r.trade_gross_pnl = st.GetDecimal(12);
-  r.trade_fees = st.GetDecimal(13);
-  r.trade_high = st.GetOptionalDecimal(14);
-  r.trade_low = st.GetOptionalDecimal(15);
-  r.trade_signal_id = st.GetOptionalInt64(16);
-  r.trade_strategy = st.GetText(17);
-  p.stop_loss = st.GetOptionalDecimal(18);
-  p.take_profit = st.GetOptionalDecimal(19);
-  p.trailing_distance = st.GetOptionalDecimal(20);
-  p.trailing_percent = st.GetOptionalDecimal(21);
-  p.last_price = st.GetOptionalDecimal(22);
-  if (!st.IsNull(23)) p.last_price_at = st.GetTimestamp(23);
-  p.unrealized_pnl = st.GetDecimal(24);
-  p.mode = ParseRunMode(st.GetText(25));
-  p.is_test = st.GetBool(26);
-  r.trade_entry_order_id = st.GetOptionalInt64(27);
-  r.trade_entry_fees = st.GetDecimal(28);
-  r.trade_entry_slippage = st.GetDecimal(29);
-  r.trade_exit_slippage = st.GetDecimal(30);
-  r.trade_strategy_version = st.GetText(31);
-  r.context.initial_stop = st.GetOptionalDecimal(32);
-  r.context.target = st.GetOptionalDecimal(33);
-  r.context.risk_amount = st.GetOptionalDecimal(34);
-  r.context.position_size_rule = st.GetText(35);
-  r.context.regime = st.GetText(36);
-  r.context.volatility = st.GetOptionalDouble(37);
-  r.context.atr = st.GetOptionalDouble(38);
-  r.context.session = st.GetText(39);
-  r.context.trend = st.GetText(40);
-  r.context.setup = st.GetText(41);
+  p.bot_id = f.Get<std::int64_t>("bot_id");
+  p.account_id = f.Get<std::int64_t>("account_id");
+  p.instrument_id = f.Get<std::int64_t>("instrument_id");
+  p.quantity = f.Get<Decimal>("quantity");
+  p.average_entry_price = f.Get<Decimal>("average_entry_price");
+  p.realized_pnl = f.Get<Decimal>("realized_pnl");
+  p.fees = f.Get<Decimal>("fees");
+  p.opened_at = f.Get<Timestamp>("opened_at");
+  p.updated_at = f.Get<Timestamp>("updated_at");
+  r.trade_max_quantity = f.Get<Decimal>("trade_max_quantity");
+  r.trade_exit_quantity = f.Get<Decimal>("trade_exit_quantity");
+  r.trade_exit_notional = f.Get<Decimal>("trade_exit_notional");
+  r.trade_gross_pnl = f.Get<Decimal>("trade_gross_pnl");
+  r.trade_fees = f.Get<Decimal>("trade_fees");
+  r.trade_high = f.Get<std::optional<Decimal>>("trade_high");
+  r.trade_low = f.Get<std::optional<Decimal>>("trade_low");
+  r.trade_signal_id = f.Get<std::optional<std::int64_t>>("trade_signal_id");
+  r.trade_strategy = f.Get<std::string>("trade_strategy");
+  p.stop_loss = f.Get<std::optional<Decimal>>("stop_loss");
+  p.take_profit = f.Get<std::optional<Decimal>>("take_profit");
+  p.trailing_distance = f.Get<std::optional<Decimal>>("trailing_distance");
+  p.trailing_percent = f.Get<std::optional<Decimal>>("trailing_percent");
+  p.last_price = f.Get<std::optional<Decimal>>("last_price");
+  if (auto at = f.Get<std::optional<Timestamp>>("last_price_at")) p.last_price_at = *at;
+  p.unrealized_pnl = f.Get<Decimal>("unrealized_pnl");
+  p.mode = ParseRunMode(f.Get<std::string>("mode"));
+  p.is_test = f.Get<bool>("is_test");
+  r.trade_entry_order_id = f.Get<std::optional<std::int64_t>>("trade_entry_order_id");
+  r.trade_entry_fees = f.Get<Decimal>("trade_entry_fees");
+  r.trade_entry_slippage = f.Get<Decimal>("trade_entry_slippage");
+  r.trade_exit_slippage = f.Get<Decimal>("trade_exit_slippage");
+  r.trade_strategy_version = f.Get<std::string>("trade_strategy_version");
+  r.context.initial_stop = f.Get<std::optional<Decimal>>("trade_initial_stop");
+  r.context.target = f.Get<std::optional<Decimal>>("trade_target");
+  r.context.risk_amount = f.Get<std::optional<Decimal>>("trade_risk_amount");
+  r.context.position_size_rule = f.Get<std::string>("trade_position_size_rule");
+  r.context.regime = f.Get<std::string>("trade_regime");
+  r.context.volatility = f.Get<std::optional<double>>("trade_volatility");
+  r.context.atr = f.Get<std::optional<double>>("trade_atr");
+  r.context.session = f.Get<std::string>("trade_session");
+  r.context.trend = f.Get<std::string>("trade_trend");
+  r.context.setup = f.Get<std::string>("trade_setup");
   if (!p.is_flat()) {
     p.highest_price = r.trade_high;
     p.lowest_price = r.trade_low;
@@ -84,31 +82,27 @@ PositionRow ReadPositionRow(const sql::Statement& st) {
   return r;
 }
 
-constexpr std::string_view kPositionEventColumns =
-    "id, bot_id, account_id, instrument_id, time, type, quantity_change, quantity, price, "
-    "average_entry_price, realized_pnl, stop_loss, take_profit, fill_id, trade_id, message, "
-    "mode, is_test";
-
 PositionEvent ReadPositionEvent(const sql::Statement& st) {
+  const detail::schema::RowReader<kPositionEvents> r(st, kPositionEventRow);
   PositionEvent e;
-  e.id = st.GetInt64(0);
-  e.bot_id = st.GetInt64(1);
-  e.account_id = st.GetInt64(2);
-  e.instrument_id = st.GetInt64(3);
-  e.time = st.GetTimestamp(4);
-  e.type = ParsePositionEventType(st.GetText(5));
-  e.quantity_change = st.GetDecimal(6);
-  e.quantity = st.GetDecimal(7);
-  e.price = st.GetOptionalDecimal(8);
-  e.average_entry_price = st.GetDecimal(9);
-  e.realized_pnl = st.GetDecimal(10);
-  e.stop_loss = st.GetOptionalDecimal(11);
-  e.take_profit = st.GetOptionalDecimal(12);
-  e.fill_id = st.GetOptionalInt64(13);
-  e.trade_id = st.GetOptionalInt64(14);
-  e.message = st.GetText(15);
-  e.mode = ParseRunMode(st.GetText(16));
-  e.is_test = st.GetBool(17);
+  e.id = r.Get<std::int64_t>("id");
+  e.bot_id = r.Get<std::int64_t>("bot_id");
+  e.account_id = r.Get<std::int64_t>("account_id");
+  e.instrument_id = r.Get<std::int64_t>("instrument_id");
+  e.time = r.Get<Timestamp>("time");
+  e.type = ParsePositionEventType(r.Get<std::string>("type"));
+  e.quantity_change = r.Get<Decimal>("quantity_change");
+  e.quantity = r.Get<Decimal>("quantity");
+  e.price = r.Get<std::optional<Decimal>>("price");
+  e.average_entry_price = r.Get<Decimal>("average_entry_price");
+  e.realized_pnl = r.Get<Decimal>("realized_pnl");
+  e.stop_loss = r.Get<std::optional<Decimal>>("stop_loss");
+  e.take_profit = r.Get<std::optional<Decimal>>("take_profit");
+  e.fill_id = r.Get<std::optional<std::int64_t>>("fill_id");
+  e.trade_id = r.Get<std::optional<std::int64_t>>("trade_id");
+  e.message = r.Get<std::string>("message");
+  e.mode = ParseRunMode(r.Get<std::string>("mode"));
+  e.is_test = r.Get<bool>("is_test");
   return e;
 }
 
@@ -138,9 +132,8 @@ namespace detail {
 
 std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, AccountId account,
                                            InstrumentId instrument, bool lock) {
-  static const std::string kSql = "SELECT " + std::string(kPositionColumns) +
-                                  " FROM trading.positions WHERE bot_id = ? AND account_id = ? "
-                                  "AND instrument_id = ?";
+  static const std::string kSql =
+      kPositionRow.SelectSql(" WHERE bot_id = ? AND account_id = ? AND instrument_id = ?");
   auto& st = lock ? c.PrepareForUpdate(kSql) : c.Prepare(kSql);
   st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
   std::optional<PositionRow> out;
@@ -151,58 +144,46 @@ std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, Accoun
 
 void SavePositionRow(sql::Connection& c, const PositionRow& r) {
   const Position& p = r.position;
-  static const std::string kSql = [] {
-    std::string sql =
-        "INSERT INTO trading.positions (" + std::string(kPositionColumns) + ") VALUES (?";
-    for (int i = 1; i < 42; ++i) sql += ", ?";
-    sql += ") ON CONFLICT (bot_id, account_id, instrument_id) DO UPDATE SET ";
-    std::string_view cols = kPositionColumns;
-    bool first = true;
-    while (!cols.empty()) {
-      const auto comma = cols.find(',');
-      std::string_view col = cols.substr(0, comma);
-      while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-      if (col != "bot_id" && col != "account_id" && col != "instrument_id") {
-        if (!first) sql += ", ";
-        sql += std::string(col) + " = excluded." + std::string(col);
-        first = false;
-      }
-      if (comma == std::string_view::npos) break;
-      cols.remove_prefix(comma + 1);
-    }
-    return sql;
-  }();
-  auto& st = c.Prepare(kSql);
-  st.Bind(1, p.bot_id).Bind(2, p.account_id).Bind(3, p.instrument_id).Bind(4, p.quantity);
-  st.Bind(5, p.average_entry_price).Bind(6, p.realized_pnl).Bind(7, p.fees);
-  st.Bind(8, p.opened_at).Bind(9, p.updated_at).Bind(10, r.trade_max_quantity);
-  st.Bind(11, r.trade_exit_quantity).Bind(12, r.trade_exit_notional);
-  st.Bind(13, r.trade_gross_pnl).Bind(14, r.trade_fees).Bind(15, r.trade_high);
-  st.Bind(16, r.trade_low).Bind(17, r.trade_signal_id).Bind(18, r.trade_strategy);
-  st.Bind(19, p.stop_loss).Bind(20, p.take_profit).Bind(21, p.trailing_distance);
-  st.Bind(22, p.trailing_percent).Bind(23, p.last_price).Bind(24, p.last_price_at);
-  st.Bind(25, p.unrealized_pnl).Bind(26, ToString(p.mode)).Bind(27, p.is_test);
-  st.Bind(28, r.trade_entry_order_id).Bind(29, r.trade_entry_fees);
-  st.Bind(30, r.trade_entry_slippage).Bind(31, r.trade_exit_slippage);
-  st.Bind(32, r.trade_strategy_version).Bind(33, r.context.initial_stop);
-  st.Bind(34, r.context.target).Bind(35, r.context.risk_amount);
-  st.Bind(36, r.context.position_size_rule).Bind(37, r.context.regime);
-  st.Bind(38, r.context.volatility).Bind(39, r.context.atr).Bind(40, r.context.session);
-  st.Bind(41, r.context.trend).Bind(42, r.context.setup);
-  st.Execute();
+  schema::RowWriter<kPositions> w(c.Prepare(statements::PositionUpsertSql()), kPositionRow);
+  w.Set("bot_id", p.bot_id).Set("account_id", p.account_id);
+  w.Set("instrument_id", p.instrument_id).Set("quantity", p.quantity);
+  w.Set("average_entry_price", p.average_entry_price).Set("realized_pnl", p.realized_pnl);
+  w.Set("fees", p.fees).Set("opened_at", p.opened_at).Set("updated_at", p.updated_at);
+  w.Set("trade_max_quantity", r.trade_max_quantity);
+  w.Set("trade_exit_quantity", r.trade_exit_quantity);
+  w.Set("trade_exit_notional", r.trade_exit_notional);
+  w.Set("trade_gross_pnl", r.trade_gross_pnl).Set("trade_fees", r.trade_fees);
+  w.Set("trade_high", r.trade_high).Set("trade_low", r.trade_low);
+  w.Set("trade_signal_id", r.trade_signal_id).Set("trade_strategy", r.trade_strategy);
+  w.Set("stop_loss", p.stop_loss).Set("take_profit", p.take_profit);
+  w.Set("trailing_distance", p.trailing_distance).Set("trailing_percent", p.trailing_percent);
+  w.Set("last_price", p.last_price).Set("last_price_at", p.last_price_at);
+  w.Set("unrealized_pnl", p.unrealized_pnl).Set("mode", ToString(p.mode));
+  w.Set("is_test", p.is_test).Set("trade_entry_order_id", r.trade_entry_order_id);
+  w.Set("trade_entry_fees", r.trade_entry_fees);
+  w.Set("trade_entry_slippage", r.trade_entry_slippage);
+  w.Set("trade_exit_slippage", r.trade_exit_slippage);
+  w.Set("trade_strategy_version", r.trade_strategy_version);
+  w.Set("trade_initial_stop", r.context.initial_stop).Set("trade_target", r.context.target);
+  w.Set("trade_risk_amount", r.context.risk_amount);
+  w.Set("trade_position_size_rule", r.context.position_size_rule);
+  w.Set("trade_regime", r.context.regime).Set("trade_volatility", r.context.volatility);
+  w.Set("trade_atr", r.context.atr).Set("trade_session", r.context.session);
+  w.Set("trade_trend", r.context.trend).Set("trade_setup", r.context.setup);
+  w.Done().Execute();
 }
 
 void InsertPositionEvent(sql::Connection& c, const PositionEvent& e) {
-  auto& st = c.Prepare(
-      "INSERT INTO trading.position_events (bot_id, account_id, instrument_id, time, type, "
-      "quantity_change, quantity, price, average_entry_price, realized_pnl, stop_loss, "
-      "take_profit, fill_id, trade_id, message, mode, is_test) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  st.Bind(1, e.bot_id).Bind(2, e.account_id).Bind(3, e.instrument_id).Bind(4, e.time);
-  st.Bind(5, ToString(e.type)).Bind(6, e.quantity_change).Bind(7, e.quantity).Bind(8, e.price);
-  st.Bind(9, e.average_entry_price).Bind(10, e.realized_pnl).Bind(11, e.stop_loss);
-  st.Bind(12, e.take_profit).Bind(13, e.fill_id).Bind(14, e.trade_id).Bind(15, e.message);
-  st.Bind(16, ToString(e.mode)).Bind(17, e.is_test).Execute();
+  schema::RowWriter<kPositionEvents> w(c.Prepare(statements::PositionEventInsertSql()),
+                                       statements::kPositionEventInsert);
+  w.Set("bot_id", e.bot_id).Set("account_id", e.account_id);
+  w.Set("instrument_id", e.instrument_id).Set("time", e.time).Set("type", ToString(e.type));
+  w.Set("quantity_change", e.quantity_change).Set("quantity", e.quantity);
+  w.Set("price", e.price).Set("average_entry_price", e.average_entry_price);
+  w.Set("realized_pnl", e.realized_pnl).Set("stop_loss", e.stop_loss);
+  w.Set("take_profit", e.take_profit).Set("fill_id", e.fill_id).Set("trade_id", e.trade_id);
+  w.Set("message", e.message).Set("mode", ToString(e.mode)).Set("is_test", e.is_test);
+  w.Done().Execute();
 }
 
 }  // namespace detail
@@ -217,10 +198,9 @@ std::optional<Position> PositionRepository::Get(BotId bot, AccountId account,
 }
 
 std::vector<Position> PositionRepository::ListOpen(BotId bot) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kPositionColumns) +
-                          " FROM trading.positions WHERE bot_id = ? ORDER BY account_id, "
-                          "instrument_id");
+  auto& st =
+      impl_->connection(Database::kTrading)
+          .Prepare(kPositionRow.SelectSql(" WHERE bot_id = ? ORDER BY account_id, instrument_id"));
   st.Bind(1, bot);
   std::vector<Position> out;
   while (st.Step()) {
@@ -406,9 +386,8 @@ void PositionRepository::SetTradeContext(BotId bot, AccountId account, Instrumen
 std::vector<PositionEvent> PositionRepository::Events(BotId bot, AccountId account,
                                                       InstrumentId instrument) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kPositionEventColumns) +
-                          " FROM trading.position_events WHERE bot_id = ? AND account_id = ? AND "
-                          "instrument_id = ? ORDER BY id");
+                 .Prepare(kPositionEventRow.SelectSql(
+                     " WHERE bot_id = ? AND account_id = ? AND instrument_id = ? ORDER BY id"));
   st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
   std::vector<PositionEvent> out;
   while (st.Step()) out.push_back(ReadPositionEvent(st));
@@ -418,8 +397,7 @@ std::vector<PositionEvent> PositionRepository::Events(BotId bot, AccountId accou
 std::vector<PositionEvent> PositionRepository::ListEvents(BotId bot, const TimeRange& range,
                                                           bool include_test) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kPositionEventColumns) +
-                          " FROM trading.position_events WHERE bot_id = ? AND (is_test = 0 OR ?)" +
+                 .Prepare(kPositionEventRow.SelectSql(" WHERE bot_id = ? AND (is_test = 0 OR ?)") +
                           RangeSql("time", range) + " ORDER BY time, id");
   st.Bind(1, bot).Bind(2, include_test);
   BindRange(st, 3, range);

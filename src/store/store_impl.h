@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sql/connection.h"
+#include "store/database.h"
 #include "tradestore/audit.h"
 #include "tradestore/change_feed.h"
 #include "tradestore/config.h"
@@ -22,9 +23,6 @@
 #include "tradestore/strategy.h"
 
 namespace tradestore::detail {
-
-// Which database an aggregate lives in.
-enum class Database { kTrading, kMarket, kAnalytics };
 
 class StoreImpl {
  public:

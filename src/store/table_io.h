@@ -48,8 +48,9 @@ struct TableInfo {
 using Value = std::variant<std::monostate, std::int64_t, double, std::string, Decimal, Timestamp>;
 using Row = std::vector<Value>;
 
-// Every table of a store, in an order that is safe for foreign keys
-// (referenced tables first).
+// Every copied table of a store (schema::Role::kCopied in schema.h), in the
+// description's order, which is safe for foreign keys (referenced tables
+// first); the key is the primary key, the kinds follow the logical types.
 const std::vector<TableInfo>& StoreTables();
 // The table named "schema.name" or "name"; throws kInvalidArgument naming
 // the known tables otherwise.

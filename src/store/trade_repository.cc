@@ -6,6 +6,8 @@
 
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
+#include "store/fill_statements.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -13,69 +15,67 @@
 namespace tradestore {
 
 using detail::Database;
+namespace schema = detail::schema;
 
 namespace {
 
-constexpr std::string_view kTradeColumns =
-    "id, bot_id, account_id, instrument_id, strategy, side, entry_time, exit_time, entry_price, "
-    "exit_price, quantity, gross_pnl, fees, net_pnl, mae, mfe, exit_reason, signal_id, mode, "
-    "is_test, strategy_version, bot_version, entry_order_id, exit_order_id, entry_fees, "
-    "exit_fees, entry_slippage, exit_slippage, pnl_percent, outcome, initial_stop, target, "
-    "risk_amount, position_size_rule, r_multiple, mae_r, mfe_r, regime, volatility, atr, "
-    "session, trend, setup, tags, notes, mental_state, rule_breaks, grade, links, reviewed_at";
+using schema::tables::kTrades;
+// Every column of the journal, read back whole.
+constexpr auto kTradeRow = schema::Columns<kTrades>::All();
 
 Trade ReadTrade(const sql::Statement& st) {
+  const schema::RowReader<kTrades> r(st, kTradeRow);
   Trade t;
-  t.id = st.GetInt64(0);
-  t.bot_id = st.GetInt64(1);
-  t.account_id = st.GetInt64(2);
-  t.instrument_id = st.GetInt64(3);
-  t.strategy = st.GetText(4);
-  t.side = ParseSide(st.GetText(5));
-  t.entry_time = st.GetTimestamp(6);
-  t.exit_time = st.GetTimestamp(7);
-  t.entry_price = st.GetDecimal(8);
-  t.exit_price = st.GetDecimal(9);
-  t.quantity = st.GetDecimal(10);
-  t.gross_pnl = st.GetDecimal(11);
-  t.fees = st.GetDecimal(12);
-  t.net_pnl = st.GetDecimal(13);
-  t.mae = st.GetDecimal(14);
-  t.mfe = st.GetDecimal(15);
-  t.exit_reason = st.GetText(16);
-  t.signal_id = st.GetOptionalInt64(17);
-  t.mode = ParseRunMode(st.GetText(18));
-  t.is_test = st.GetBool(19);
-  t.strategy_version = st.GetText(20);
-  t.bot_version = st.GetText(21);
-  t.entry_order_id = st.GetOptionalInt64(22);
-  t.exit_order_id = st.GetOptionalInt64(23);
-  t.entry_fees = st.GetDecimal(24);
-  t.exit_fees = st.GetDecimal(25);
-  t.entry_slippage = st.GetDecimal(26);
-  t.exit_slippage = st.GetDecimal(27);
-  t.pnl_percent = st.GetOptionalDouble(28).value_or(0);
-  t.outcome = st.GetText(29);
-  t.initial_stop = st.GetOptionalDecimal(30);
-  t.target = st.GetOptionalDecimal(31);
-  t.risk_amount = st.GetOptionalDecimal(32);
-  t.position_size_rule = st.GetText(33);
-  t.r_multiple = st.GetOptionalDouble(34);
-  t.mae_r = st.GetOptionalDouble(35);
-  t.mfe_r = st.GetOptionalDouble(36);
-  t.regime = st.GetText(37);
-  t.volatility = st.GetOptionalDouble(38);
-  t.atr = st.GetOptionalDouble(39);
-  t.session = st.GetText(40);
-  t.trend = st.GetText(41);
-  t.setup = st.GetText(42);
-  t.tags = st.GetText(43);
-  t.notes = st.GetText(44);
-  t.mental_state = st.GetText(45);
-  t.rule_breaks = st.GetText(46);
-  t.grade = st.GetText(47);
-  t.links = st.GetText(48);
-  if (!st.IsNull(49)) t.reviewed_at = st.GetTimestamp(49);
+  t.id = r.Get<std::int64_t>("id");
+  t.bot_id = r.Get<std::int64_t>("bot_id");
+  t.account_id = r.Get<std::int64_t>("account_id");
+  t.instrument_id = r.Get<std::int64_t>("instrument_id");
+  t.strategy = r.Get<std::string>("strategy");
+  t.side = ParseSide(r.Get<std::string>("side"));
+  t.entry_time = r.Get<Timestamp>("entry_time");
+  t.exit_time = r.Get<Timestamp>("exit_time");
+  t.entry_price = r.Get<Decimal>("entry_price");
+  t.exit_price = r.Get<Decimal>("exit_price");
+  t.quantity = r.Get<Decimal>("quantity");
+  t.gross_pnl = r.Get<Decimal>("gross_pnl");
+  t.fees = r.Get<Decimal>("fees");
+  t.net_pnl = r.Get<Decimal>("net_pnl");
+  t.mae = r.Get<Decimal>("mae");
+  t.mfe = r.Get<Decimal>("mfe");
+  t.exit_reason = r.Get<std::string>("exit_reason");
+  t.signal_id = r.Get<std::optional<std::int64_t>>("signal_id");
+  t.mode = ParseRunMode(r.Get<std::string>("mode"));
+  t.is_test = r.Get<bool>("is_test");
+  t.strategy_version = r.Get<std::string>("strategy_version");
+  t.bot_version = r.Get<std::string>("bot_version");
+  t.entry_order_id = r.Get<std::optional<std::int64_t>>("entry_order_id");
+  t.exit_order_id = r.Get<std::optional<std::int64_t>>("exit_order_id");
+  t.entry_fees = r.Get<Decimal>("entry_fees");
+  t.exit_fees = r.Get<Decimal>("exit_fees");
+  t.entry_slippage = r.Get<Decimal>("entry_slippage");
+  t.exit_slippage = r.Get<Decimal>("exit_slippage");
+  t.pnl_percent = r.Get<std::optional<double>>("pnl_percent").value_or(0);
+  t.outcome = r.Get<std::string>("outcome");
+  t.initial_stop = r.Get<std::optional<Decimal>>("initial_stop");
+  t.target = r.Get<std::optional<Decimal>>("target");
+  t.risk_amount = r.Get<std::optional<Decimal>>("risk_amount");
+  t.position_size_rule = r.Get<std::string>("position_size_rule");
+  t.r_multiple = r.Get<std::optional<double>>("r_multiple");
+  t.mae_r = r.Get<std::optional<double>>("mae_r");
+  t.mfe_r = r.Get<std::optional<double>>("mfe_r");
+  t.regime = r.Get<std::string>("regime");
+  t.volatility = r.Get<std::optional<double>>("volatility");
+  t.atr = r.Get<std::optional<double>>("atr");
+  t.session = r.Get<std::string>("session");
+  t.trend = r.Get<std::string>("trend");
+  t.setup = r.Get<std::string>("setup");
+  t.tags = r.Get<std::string>("tags");
+  t.notes = r.Get<std::string>("notes");
+  t.mental_state = r.Get<std::string>("mental_state");
+  t.rule_breaks = r.Get<std::string>("rule_breaks");
+  t.grade = r.Get<std::string>("grade");
+  t.links = r.Get<std::string>("links");
+  if (auto reviewed = r.Get<std::optional<Timestamp>>("reviewed_at")) t.reviewed_at = *reviewed;
   return t;
 }
 
@@ -84,27 +84,27 @@ Trade ReadTrade(const sql::Statement& st) {
 namespace detail {
 
 TradeId InsertTrade(sql::Connection& c, const Trade& t) {
-  auto& ti = c.Prepare(
-      "INSERT INTO trading.trades (bot_id, account_id, instrument_id, strategy, side, "
-      "entry_time, exit_time, entry_price, exit_price, quantity, gross_pnl, fees, net_pnl, mae, "
-      "mfe, exit_reason, signal_id, mode, is_test, strategy_version, bot_version, "
-      "entry_order_id, exit_order_id, entry_fees, exit_fees, entry_slippage, exit_slippage, "
-      "pnl_percent, outcome, initial_stop, target, risk_amount, position_size_rule, "
-      "r_multiple, mae_r, mfe_r, regime, volatility, atr, session, trend, setup) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-  ti.Bind(1, t.bot_id).Bind(2, t.account_id).Bind(3, t.instrument_id).Bind(4, t.strategy);
-  ti.Bind(5, ToString(t.side)).Bind(6, t.entry_time).Bind(7, t.exit_time);
-  ti.Bind(8, t.entry_price).Bind(9, t.exit_price).Bind(10, t.quantity).Bind(11, t.gross_pnl);
-  ti.Bind(12, t.fees).Bind(13, t.net_pnl).Bind(14, t.mae).Bind(15, t.mfe);
-  ti.Bind(16, t.exit_reason).Bind(17, t.signal_id).Bind(18, ToString(t.mode));
-  ti.Bind(19, t.is_test).Bind(20, t.strategy_version).Bind(21, t.bot_version);
-  ti.Bind(22, t.entry_order_id).Bind(23, t.exit_order_id).Bind(24, t.entry_fees);
-  ti.Bind(25, t.exit_fees).Bind(26, t.entry_slippage).Bind(27, t.exit_slippage);
-  ti.Bind(28, t.pnl_percent).Bind(29, t.outcome).Bind(30, t.initial_stop).Bind(31, t.target);
-  ti.Bind(32, t.risk_amount).Bind(33, t.position_size_rule).Bind(34, t.r_multiple);
-  ti.Bind(35, t.mae_r).Bind(36, t.mfe_r).Bind(37, t.regime).Bind(38, t.volatility);
-  ti.Bind(39, t.atr).Bind(40, t.session).Bind(41, t.trend).Bind(42, t.setup);
+  using detail::statements::kTradeInsert;
+  schema::RowWriter<kTrades> row(c.Prepare(detail::statements::TradeInsertSql()), kTradeInsert);
+  row.Set("bot_id", t.bot_id).Set("account_id", t.account_id);
+  row.Set("instrument_id", t.instrument_id).Set("strategy", t.strategy);
+  row.Set("side", ToString(t.side)).Set("entry_time", t.entry_time).Set("exit_time", t.exit_time);
+  row.Set("entry_price", t.entry_price).Set("exit_price", t.exit_price);
+  row.Set("quantity", t.quantity).Set("gross_pnl", t.gross_pnl).Set("fees", t.fees);
+  row.Set("net_pnl", t.net_pnl).Set("mae", t.mae).Set("mfe", t.mfe);
+  row.Set("exit_reason", t.exit_reason).Set("signal_id", t.signal_id);
+  row.Set("mode", ToString(t.mode)).Set("is_test", t.is_test);
+  row.Set("strategy_version", t.strategy_version).Set("bot_version", t.bot_version);
+  row.Set("entry_order_id", t.entry_order_id).Set("exit_order_id", t.exit_order_id);
+  row.Set("entry_fees", t.entry_fees).Set("exit_fees", t.exit_fees);
+  row.Set("entry_slippage", t.entry_slippage).Set("exit_slippage", t.exit_slippage);
+  row.Set("pnl_percent", t.pnl_percent).Set("outcome", t.outcome);
+  row.Set("initial_stop", t.initial_stop).Set("target", t.target);
+  row.Set("risk_amount", t.risk_amount).Set("position_size_rule", t.position_size_rule);
+  row.Set("r_multiple", t.r_multiple).Set("mae_r", t.mae_r).Set("mfe_r", t.mfe_r);
+  row.Set("regime", t.regime).Set("volatility", t.volatility).Set("atr", t.atr);
+  row.Set("session", t.session).Set("trend", t.trend).Set("setup", t.setup);
+  sql::Statement& ti = row.Done();
   ti.Step();
   const TradeId id = ti.GetInt64(0);
   ti.Reset();
@@ -113,7 +113,7 @@ TradeId InsertTrade(sql::Connection& c, const Trade& t) {
 
 BoundQuery TradeListQuery(const TradeFilter& f) {
   BoundQuery q;
-  q.sql = "SELECT " + std::string(kTradeColumns) + " FROM trading.trades WHERE 1 = 1";
+  q.sql = kTradeRow.SelectSql(" WHERE 1 = 1");
   auto add_text = [&q](const char* clause, const std::optional<std::string>& v) {
     if (!v) return;
     q.sql += clause;
@@ -162,8 +162,7 @@ std::vector<Trade> TradeRepository::List(const TradeFilter& filter) {
 
 Trade TradeRepository::Get(BotId bot, TradeId id) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kTradeColumns) +
-                          " FROM trading.trades WHERE bot_id = ? AND id = ?");
+                 .Prepare(kTradeRow.SelectSql(" WHERE bot_id = ? AND id = ?"));
   st.Bind(1, bot).Bind(2, id);
   if (!st.Step()) {
     throw NotFound("trade " + std::to_string(id) + " of bot " + std::to_string(bot) +

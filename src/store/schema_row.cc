@@ -1,0 +1,40 @@
+// Errors of the typed rows; see schema_row.h.
+#include "store/schema_row.h"
+
+#include <fmt/format.h>
+
+#include "tradestore/error.h"
+
+namespace tradestore::detail::schema {
+namespace {
+
+// kInternal: "trading.fills column 'price' <what>".
+[[noreturn]] void Fail(const Table& table, int column, const std::string& what) {
+  throw Error(ErrorKind::kInternal, fmt::format("{}.{} column '{}' {}", table.schema, table.name,
+                                                table.columns[column].name, what));
+}
+
+}  // namespace
+
+void ThrowNotInStatement(const Table& table, int column) {
+  Fail(table, column, "is not among the statement's columns");
+}
+
+void ThrowWrongType(const Table& table, int column, std::string_view what) {
+  Fail(table, column,
+       fmt::format("is bound or read as {}, which does not suit its type in src/store/schema.h",
+                   what));
+}
+
+void ThrowNotSet(const Table& table, int column) {
+  Fail(table, column, "of the statement was not set");
+}
+
+void ThrowBadValue(const Table& table, int column, std::string_view expression) {
+  Fail(table, column,
+       fmt::format("has the value '{}', which must take exactly one parameter (more are allowed "
+                   "in the statement's last column only)",
+                   expression));
+}
+
+}  // namespace tradestore::detail::schema

@@ -1,0 +1,187 @@
+// The schema description (src/store/schema.h) against what the migrations
+// build: fresh SQLite stores (a directory of three files and a single file)
+// and a fresh PostgreSQL store must match it exactly, in both directions,
+// with no tolerance for empty tables. Also checks the description's own
+// consistency and that the comparison notices drift.
+#include "store/schema.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/schema_check.h"
+#include "store/schema_row.h"
+#include "store/store_impl.h"
+#include "store/store_test_util.h"
+#include "store/table_io.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
+
+namespace tradestore {
+namespace {
+
+using testing::PgServer;
+using testing::TempDir;
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += "\n  " + l;
+  return out;
+}
+
+void ExpectMatches(Store& store) {
+  const std::vector<std::string> d = detail::SchemaDifferences(detail::ImplOf(store));
+  EXPECT_TRUE(d.empty()) << store.url() << " differs from src/store/schema.h:" << Joined(d);
+}
+
+TEST(Schema, FreshSqliteDirectoryStoreMatchesTheDescription) {
+  TempDir dir;
+  Store store = Store::Open("sqlite:" + dir.Sub("store"));
+  ExpectMatches(store);
+}
+
+TEST(Schema, FreshSqliteFileStoreMatchesTheDescription) {
+  TempDir dir;
+  Store store = Store::Open("sqlite:" + dir.Sub("store.db"));
+  ExpectMatches(store);
+}
+
+TEST(Schema, FreshPostgresStoreMatchesTheDescription) {
+  Store store = Store::Open(PgServer::Get().CreateDatabase());
+  ExpectMatches(store);
+}
+
+TEST(Schema, DescriptionIsConsistent) {
+  std::set<std::string> tables;
+  for (const detail::schema::Table& t : detail::schema::kTables) {
+    const std::string name = std::string(t.schema) + "." + std::string(t.name);
+    EXPECT_TRUE(tables.insert(name).second) << name << " is described twice";
+    EXPECT_FALSE(t.primary_key.empty()) << name << " has no primary key";
+    std::set<std::string_view> columns;
+    for (const detail::schema::Column& c : t.columns) {
+      EXPECT_TRUE(columns.insert(c.name).second) << name << "." << c.name << " is described twice";
+    }
+    for (std::string_view k : t.primary_key) {
+      EXPECT_GE(t.IndexOf(k), 0) << name << ": key column " << k << " is not a column";
+    }
+    if (t.postgres_key_has_bot_id) {
+      EXPECT_GE(t.IndexOf("bot_id"), 0) << name << " is keyed by bot_id but has none";
+    }
+    if (!t.identity.empty()) {
+      EXPECT_GE(t.IndexOf(t.identity), 0) << name;
+    }
+    // The bound writers and readers (schema_row.h) keep a 64-bit mask.
+    EXPECT_LE(t.columns.size(), 64u) << name;
+  }
+}
+
+TEST(Schema, CatalogIsTheDescriptionsCopiedTables) {
+  std::vector<std::string> described;
+  for (const detail::schema::Table& t : detail::schema::kTables) {
+    if (t.role == detail::schema::Role::kCopied) {
+      described.push_back(std::string(t.schema) + "." + std::string(t.name));
+    }
+  }
+  std::vector<std::string> catalog;
+  for (const detail::TableInfo& t : detail::StoreTables()) catalog.push_back(t.QualifiedName());
+  EXPECT_EQ(catalog, described);
+}
+
+// Drift in either direction is reported, on both backends, and an extra
+// table is reported even when it is empty.
+TEST(Schema, DriftIsReported) {
+  TempDir dir;
+  Store sqlite = Store::Open("sqlite:" + dir.Sub("store"));
+  Store pg = Store::Open(PgServer::Get().CreateDatabase());
+  for (Store* s : {&sqlite, &pg}) {
+    detail::StoreImpl& impl = detail::ImplOf(*s);
+    sql::Connection& trading = impl.connection(detail::Database::kTrading);
+    sql::Connection& analytics = impl.connection(detail::Database::kAnalytics);
+    const bool pg_store = impl.dialect() == sql::Dialect::kPostgres;
+    trading.ExecuteScript(pg_store ? "ALTER TABLE trading.trades ADD COLUMN extra text"
+                                   : "ALTER TABLE trades ADD COLUMN extra TEXT");
+    trading.ExecuteScript(pg_store ? "ALTER TABLE trading.trades DROP COLUMN notes"
+                                   : "ALTER TABLE trades DROP COLUMN notes");
+    analytics.ExecuteScript(pg_store ? "CREATE TABLE analytics.stray (id bigint PRIMARY KEY)"
+                                     : "CREATE TABLE stray (id INTEGER PRIMARY KEY)");
+    const std::vector<std::string> d = detail::SchemaDifferences(impl);
+    const std::vector<std::string> expected = {
+        "column trading.trades.extra (" + std::string(pg_store ? "text" : "TEXT") +
+            ") is in the database but not in src/store/schema.h",
+        "column trading.trades.notes is in src/store/schema.h but not in the database",
+        "table analytics.stray is in the database but not in src/store/schema.h"};
+    for (const std::string& e : expected) {
+      EXPECT_NE(std::find(d.begin(), d.end(), e), d.end())
+          << s->url() << ": missing \"" << e << "\" in:" << Joined(d);
+    }
+    EXPECT_EQ(d.size(), expected.size()) << s->url() << ":" << Joined(d);
+  }
+}
+
+namespace schema = detail::schema;
+using schema::tables::kFills;
+
+TEST(SchemaRow, StatementTextComesFromTheDescription) {
+  constexpr auto insert = schema::Columns<kFills>::Insertable({"liquidity"});
+  EXPECT_EQ(insert.size(), 14);
+  EXPECT_EQ(insert.InsertSql(" RETURNING id"),
+            "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, venue, "
+            "venue_fill_id, side, quantity, price, fee, fee_currency, time, mode, is_test) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+  constexpr auto key = schema::Columns<kFills>::Only({"venue_fill_id", "bot_id"});
+  EXPECT_EQ(key.List("f."), "f.bot_id, f.venue_fill_id");  // the table's order
+  EXPECT_EQ(key.SelectSql(" WHERE id = ?"),
+            "SELECT bot_id, venue_fill_id FROM trading.fills WHERE id = ?");
+  EXPECT_EQ(key.ExcludedAssignments(schema::Columns<kFills>::Only({"bot_id"})),
+            "venue_fill_id = excluded.venue_fill_id");
+  // Positions: the parameter of a column is its place among the statement's.
+  EXPECT_EQ(insert.Position(schema::Col<kFills>("bot_id").index), 0);
+  EXPECT_EQ(insert.Position(schema::Col<kFills>("time").index), 11);
+}
+
+TEST(SchemaRow, MisuseIsAnInternalErrorNamingTableAndColumn) {
+  Store store = Store::Open("sqlite::memory:");
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  constexpr auto insert = schema::Columns<kFills>::Insertable({"liquidity"});
+  const std::string sql = insert.InsertSql();
+  auto expect_internal = [](auto&& f, const std::string& part) {
+    try {
+      f();
+      ADD_FAILURE() << "no error; expected one naming " << part;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_internal(
+      [&] {
+        schema::RowWriter<kFills> row(c.Prepare(sql), insert);
+        row.Set("price", 1.5);  // a decimal column bound as a double
+      },
+      "trading.fills column 'price'");
+  expect_internal(
+      [&] {
+        schema::RowWriter<kFills> row(c.Prepare(sql), insert);
+        row.Set("liquidity", "taker");  // not among the statement's columns
+      },
+      "trading.fills column 'liquidity'");
+  expect_internal(
+      [&] {
+        schema::RowWriter<kFills> row(c.Prepare(sql), insert);
+        row.Set("bot_id", std::int64_t{1});
+        row.Done();  // order_id and the rest were never set
+      },
+      "trading.fills column 'order_id'");
+  expect_internal(
+      [&] {
+        (void)insert.InsertSql("", {{"bot_id", "coalesce(?, ?)"}});
+      },
+      "trading.fills column 'bot_id'");
+  c.Prepare(sql).Reset();
+}
+
+}  // namespace
+}  // namespace tradestore
