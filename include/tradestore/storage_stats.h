@@ -6,7 +6,8 @@
 //
 // Units: sizes in bytes; query times in milliseconds.
 // Thread safety: each call opens its own connections. stats runs beside
-// writers; optimize's VACUUM makes SQLite writers wait (busy timeout).
+// writers; so does optimize, except that its VACUUM makes SQLite writers
+// wait (busy timeout and retries, store.h).
 #pragma once
 
 #include <cstdint>
@@ -54,7 +55,10 @@ std::string StatsToJson(const StoreStats& stats);
 
 struct OptimizeAction {
   std::string database;
-  std::string action;  // "analyze", "pragma optimize", "vacuum", "wal_checkpoint(TRUNCATE)"
+  // "analyze", "pragma optimize", "vacuum", "wal_checkpoint(PASSIVE)",
+  // "wal_checkpoint(TRUNCATE)"; a checkpoint that could not finish at once
+  // (readers or writers in the WAL) adds " incomplete: the store is in use".
+  std::string action;
   std::int64_t bytes_before = 0;
   std::int64_t bytes_after = 0;
 };
@@ -67,10 +71,15 @@ struct OptimizeResult {
   std::int64_t reclaimed() const { return bytes_before - bytes_after; }
 };
 
-// SQLite: ANALYZE, PRAGMA optimize, VACUUM (when `vacuum`) and a
-// wal_checkpoint(TRUNCATE) on every file; PostgreSQL: ANALYZE and VACUUM
-// (when `vacuum`). VACUUM needs exclusive use of a SQLite file for its
-// duration: writers wait (busy timeout) meanwhile.
+// SQLite, on every file: ANALYZE and PRAGMA optimize (each a short unit of
+// work of its own, on a sample: analysis_limit=1000), VACUUM (when
+// `vacuum`), then a PASSIVE WAL checkpoint and a TRUNCATE one, neither of
+// which waits for a lock (a store in use is checkpointed as far as it can
+// be, and the step says "incomplete"). PostgreSQL: ANALYZE and VACUUM (when
+// `vacuum`). Only VACUUM holds a SQLite file's write lock for long (its
+// whole rewrite): writers wait meanwhile (busy timeout and retries,
+// store.h). Throws kUnavailable only when a step's lock cannot be had
+// within those waits.
 OptimizeResult Optimize(const std::string& url, bool vacuum);
 std::string OptimizeToJson(const OptimizeResult& result);
 

@@ -16,7 +16,17 @@
 //                     as a file, or ends in .db, .sqlite or .sqlite3);
 //   sqlite::memory:   a private in-memory store (tests).
 // Query parameters: ?synchronous=normal|full (default normal),
-// ?busy_timeout_ms=N (default 5000).
+// ?busy_timeout_ms=N (default 5000), ?retry_ms=N (default 30000).
+//
+// Busy stores (docs/storage.md, "Waiting for a busy store"): a unit of work
+// that cannot start because another writer holds the SQLite write lock
+// waits busy_timeout_ms (polling with short jittered delays), and is then
+// started again with jittered exponential backoff (10 ms doubling to 1 s)
+// until retry_ms have passed since its first refusal; only then does
+// Error(kUnavailable) reach the caller. Retrying the start is always safe:
+// nothing of the unit of work has run yet. A write outside a unit of work
+// (a single repository call) is retried the same way. retry_ms=0 turns the
+// retries off (the caller then sees kUnavailable after busy_timeout_ms).
 // A missing store is created; an older one is migrated; one written by a
 // newer tradestore is refused with Error(kConflict) and left unchanged.
 //
@@ -103,6 +113,7 @@ struct StoreOptions {
   // Overrides of the URL's query parameters, when set.
   std::optional<std::string> synchronous;  // "NORMAL" or "FULL"
   std::optional<int> busy_timeout_ms;
+  std::optional<int> retry_ms;
   // false: open the store as it is, without applying pending migrations and
   // without refusing a newer schema (for `tradestore status` and `check`,
   // which report the schema version instead; include/tradestore/status.h).

@@ -6,7 +6,16 @@ namespace tradestore::sql {
 
 void Connection::Begin() {
   if (depth_ == 0) {
-    BeginTransaction();  // throws with nothing open
+    Backoff backoff(begin_retry_);
+    for (;;) {
+      try {
+        BeginTransaction();  // throws with nothing open
+        break;
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kUnavailable || !e.retryable() || !backoff.Wait()) throw;
+        ++begin_retries_;
+      }
+    }
     poisoned_ = false;
   }
   ++depth_;

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sql/retry.h"
 #include "tradestore/decimal.h"
 #include "tradestore/error.h"
 #include "tradestore/timestamp.h"
@@ -253,10 +254,23 @@ class Connection {
   //   unknown.
   // - Rollback never throws; at depth 0 it does nothing.
   // A new outermost Begin starts unpoisoned.
+  // - The outermost Begin retries a start refused as busy or unavailable
+  //   (Error kUnavailable with retryable(): SQLite's write lock held past
+  //   the busy timeout, a PostgreSQL session that cannot be had) under the
+  //   begin retry policy (set_begin_retry; none by default), with jittered
+  //   exponential backoff. Retrying there is always safe: nothing of the
+  //   caller's unit of work has run yet. When the policy's budget is spent
+  //   the last error is thrown.
   void Begin();
   void Commit();
   void Rollback() noexcept;
   int transaction_depth() const { return depth_; }
+
+  // The retry policy of the outermost Begin (see Begin).
+  void set_begin_retry(const RetryPolicy& policy) { begin_retry_ = policy; }
+  const RetryPolicy& begin_retry() const { return begin_retry_; }
+  // Starts of units of work that were refused and retried, so far.
+  std::int64_t begin_retries() const { return begin_retries_; }
 
   // Begins a bulk upsert (see BulkWriter) in the current unit of work,
   // which must be open (Begin) until Finish; throws Error(kInternal) outside
@@ -299,6 +313,8 @@ class Connection {
   std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> locked_sql_;
   int depth_ = 0;
   bool poisoned_ = false;
+  RetryPolicy begin_retry_;
+  std::int64_t begin_retries_ = 0;
 };
 
 // The INSERT ... ON CONFLICT text of `spec`: rows from `source` (a SELECT),

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -377,21 +378,59 @@ std::vector<OptimizeStep> Optimize(StoreImpl& store, bool vacuum) {
     if (vacuum) step("vacuum", "VACUUM");
     return out;
   }
+  // Maintenance beside live writers (docs/operations.md, "optimize"): every
+  // write step is a short unit of work of its own that waits for the write
+  // lock like any writer (BEGIN IMMEDIATE, retried), ANALYZE reads a sample
+  // of each index (analysis_limit) instead of all of it, and the checkpoint
+  // never waits for anyone (see below). Only VACUUM, when asked for, holds
+  // the write lock for as long as it rewrites the file.
   for (const Part& p : SqliteParts(store)) {
     sql::Connection& c = *p.connection;
-    auto step = [&](const char* action, const std::string& sql) {
+    c.ExecuteScript("PRAGMA analysis_limit=1000");
+    auto step = [&](const char* action, const std::string& sql, bool in_transaction) {
       OptimizeStep s{p.database, action, SqliteBytes(p.path), 0};
+      std::optional<sql::Transaction> tx;
+      if (in_transaction) tx.emplace(c);
       sql::Statement& st = c.Prepare(sql);
       while (st.Step()) {
       }
       st.Reset();
+      if (tx) tx->Commit();
       s.bytes_after = SqliteBytes(p.path);
       out.push_back(s);
     };
-    step("analyze", "ANALYZE");
-    step("pragma optimize", "PRAGMA optimize");
-    if (vacuum) step("vacuum", "VACUUM");
-    step("wal_checkpoint(TRUNCATE)", "PRAGMA wal_checkpoint(TRUNCATE)");
+    step("analyze", "ANALYZE", true);
+    step("pragma optimize", "PRAGMA optimize", true);
+    if (vacuum) step("vacuum", "VACUUM", false);  // cannot run inside a transaction
+    if (p.path.empty()) continue;                 // in memory: no WAL
+    // The checkpoint, on a connection of its own that never waits for a
+    // lock: PASSIVE copies what it can without blocking anyone; TRUNCATE
+    // then also empties the -wal file, but only if that is possible at
+    // once. (A waiting TRUNCATE would hold the write lock until every
+    // reader moved past the WAL: up to the whole busy timeout, failing the
+    // writers queued behind it.)
+    sql::SqliteOptions no_wait;
+    no_wait.busy_timeout_ms = 0;
+    auto own = sql::OpenSqlite(p.path, no_wait);
+    auto checkpoint = [&](const char* mode) {
+      OptimizeStep s{p.database, std::string("wal_checkpoint(") + mode + ")", SqliteBytes(p.path),
+                     0};
+      sql::Statement& st = own->Prepare(std::string("PRAGMA wal_checkpoint(") + mode + ")");
+      // One row: busy (1: refused, another connection held a lock it
+      // needed), frames in the WAL, frames copied into the database.
+      bool busy = true;
+      bool complete = false;
+      if (st.Step()) {
+        busy = st.GetInt64(0) != 0;
+        complete = !busy && st.GetInt64(1) == st.GetInt64(2);
+      }
+      st.Reset();
+      s.bytes_after = SqliteBytes(p.path);
+      if (!complete) s.action += " incomplete: the store is in use";
+      out.push_back(s);
+      return !busy;
+    };
+    if (checkpoint("PASSIVE")) checkpoint("TRUNCATE");
   }
   return out;
 }

@@ -100,7 +100,10 @@ std::optional<std::vector<QueryShape>> SlowestQueries(StoreImpl& store, int limi
 
 struct OptimizeStep {
   std::string database;
-  std::string action;  // "analyze", "pragma optimize", "wal_checkpoint(TRUNCATE)", "vacuum"
+  // "analyze", "pragma optimize", "vacuum", "wal_checkpoint(PASSIVE)", then
+  // "wal_checkpoint(TRUNCATE)"; a checkpoint that could not finish at once
+  // adds " incomplete: the store is in use".
+  std::string action;
   std::int64_t bytes_before = 0;
   std::int64_t bytes_after = 0;
 };

@@ -1,5 +1,6 @@
 #include "tradestore/store.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -16,6 +17,30 @@ namespace detail {
 namespace {
 
 constexpr const char* kDatabaseNames[] = {"trading", "market", "analytics"};
+// How long the start of a unit of work refused as busy is retried (store.h).
+constexpr int kDefaultRetryMs = 30000;
+
+// A non-negative integer URL parameter.
+int ParseMillis(std::string_view url, const std::string& key, const std::string& value) {
+  try {
+    std::size_t used = 0;
+    const int ms = std::stoi(value, &used);
+    if (used != value.size() || ms < 0) throw std::exception();
+    return ms;
+  } catch (const std::exception&) {
+    throw InvalidArgument("store URL '" + std::string(url) + "': " + key +
+                          " must be a non-negative integer, got '" + value + "'");
+  }
+}
+
+// The retry policy of every connection's unit-of-work start (store.h).
+sql::RetryPolicy BeginRetry(int retry_ms) {
+  sql::RetryPolicy policy;
+  policy.budget = std::chrono::milliseconds(retry_ms);
+  policy.first_delay = std::chrono::milliseconds(10);
+  policy.max_delay = std::chrono::seconds(1);
+  return policy;
+}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -30,6 +55,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 struct ParsedUrl {
   std::string path;
   sql::SqliteOptions options;
+  int retry_ms = kDefaultRetryMs;
 };
 
 ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
@@ -58,15 +84,9 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
                               "': synchronous must be normal or full, got '" + value + "'");
       }
     } else if (key == "busy_timeout_ms") {
-      try {
-        std::size_t used = 0;
-        parsed.options.busy_timeout_ms = std::stoi(value, &used);
-        if (used != value.size() || parsed.options.busy_timeout_ms < 0) throw std::exception();
-      } catch (const std::exception&) {
-        throw InvalidArgument("store URL '" + std::string(url) +
-                              "': busy_timeout_ms must be a non-negative integer, got '" + value +
-                              "'");
-      }
+      parsed.options.busy_timeout_ms = ParseMillis(url, key, value);
+    } else if (key == "retry_ms") {
+      parsed.retry_ms = ParseMillis(url, key, value);
     } else {
       throw InvalidArgument("store URL '" + std::string(url) + "': unknown parameter '" + key +
                             "'");
@@ -74,6 +94,7 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
   }
   if (overrides.synchronous) parsed.options.synchronous = *overrides.synchronous;
   if (overrides.busy_timeout_ms) parsed.options.busy_timeout_ms = *overrides.busy_timeout_ms;
+  if (overrides.retry_ms) parsed.retry_ms = *overrides.retry_ms;
   return parsed;
 }
 
@@ -86,6 +107,8 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     // with real schemas); a connection pool comes later.
     dialect_ = sql::Dialect::kPostgres;
     connections_[0] = sql::OpenPostgres(url_);
+    // A server restarting: units of work wait for it (store.h, retry_ms).
+    connections_[0]->set_begin_retry(BeginRetry(options.retry_ms.value_or(kDefaultRetryMs)));
     if (options.migrate) sql::Migrate(*connections_[0], "postgres", "all");
     WireRepositories();
     return;
@@ -148,6 +171,9 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
       db_options.temp_store_memory = i == static_cast<int>(Database::kTrading);
       connections_[i] = sql::OpenSqlite(paths_[i], db_options);
     }
+  }
+  for (auto& c : connections_) {
+    if (c) c->set_begin_retry(BeginRetry(parsed.retry_ms));
   }
   for (int i = 0; options.migrate && i < 3; ++i) {
     sql::Migrate(connection(static_cast<Database>(i)), "sqlite", kDatabaseNames[i]);

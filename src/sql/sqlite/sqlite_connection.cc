@@ -3,11 +3,14 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "sql/retry.h"
 #include "sql/text_check.h"
 #include "tradestore/error.h"
 
@@ -52,9 +55,35 @@ bool IsIdentChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+bool IsBusy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
+
+// SQLite's busy handler of a connection: while another connection holds the
+// lock, poll again after a short jittered delay (0.5 ms doubling to 10 ms)
+// until the busy timeout has passed since the first refusal. Short polls
+// matter: a writer committing in a tight loop frees the write lock only for
+// microseconds between its transactions, which SQLite's own handler (that
+// sleeps up to 100 ms between tries) keeps missing, so that two such
+// writers could starve a third past its whole timeout.
+struct BusyWait {
+  std::chrono::microseconds timeout{0};
+  std::optional<Backoff> backoff;
+
+  static int Handler(void* self, int count) {
+    auto* wait = static_cast<BusyWait*>(self);
+    if (count == 0) {
+      wait->backoff.emplace(RetryPolicy{wait->timeout, std::chrono::microseconds(500),
+                                        std::chrono::microseconds(10'000)});
+    }
+    return wait->backoff && wait->backoff->Wait() ? 1 : 0;
+  }
+};
+
 class SqliteStatement final : public Statement {
  public:
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // `retry`: the connection's retry policy for statements that start a
+  // unit of work of their own (see Step).
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, const RetryPolicy* retry)
+      : db_(db), stmt_(stmt), retry_(retry) {}
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
   Statement& BindNull(int index) override {
@@ -84,8 +113,20 @@ class SqliteStatement final : public Statement {
     return Bind(index, value.micros());
   }
 
+  // A statement run outside a unit of work is one of its own; refused as
+  // busy at its first step (past the busy timeout), it has done nothing and
+  // is run again under the connection's retry policy, as Connection::Begin
+  // retries a unit of work that cannot start.
   bool Step() override {
-    const int rc = sqlite3_step(stmt_);
+    int rc = sqlite3_step(stmt_);
+    if (!stepped_ && IsBusy(rc) && retry_ != nullptr && sqlite3_get_autocommit(db_)) {
+      Backoff backoff(*retry_);
+      while (IsBusy(rc) && backoff.Wait()) {
+        sqlite3_reset(stmt_);
+        rc = sqlite3_step(stmt_);
+      }
+    }
+    stepped_ = true;
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     sqlite3_reset(stmt_);
@@ -96,10 +137,14 @@ class SqliteStatement final : public Statement {
     }
     return sqlite3_changes64(db_);
   }
-  void Reset() override { sqlite3_reset(stmt_); }
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    stepped_ = false;
+  }
   void ResetAndClear() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+    stepped_ = false;
   }
 
   bool IsNull(int column) const override {
@@ -130,6 +175,8 @@ class SqliteStatement final : public Statement {
   }
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  const RetryPolicy* retry_;
+  bool stepped_ = false;  // stepped since the last reset
 };
 
 // Hash and equality that let the statement cache be searched with a
@@ -147,7 +194,10 @@ struct SqlEqual {
 
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, int busy_timeout_ms) : db_(db) {
+    busy_.timeout = std::chrono::milliseconds(busy_timeout_ms);
+    sqlite3_busy_handler(db_, &BusyWait::Handler, &busy_);
+  }
   ~SqliteConnection() override {
     last_ = nullptr;
     sqlite3_finalize(begin_);
@@ -174,7 +224,10 @@ class SqliteConnection final : public Connection {
       const int rc = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
                                         SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
       if (rc != SQLITE_OK) Throw(db_, rc, "prepare: " + text);
-      it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(db_, stmt)).first;
+      it = cache_
+               .emplace(std::string(sql),
+                        std::make_unique<SqliteStatement>(db_, stmt, &begin_retry()))
+               .first;
     } else {
       it->second->ResetAndClear();
     }
@@ -243,6 +296,7 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
+  BusyWait busy_;
   Cache cache_;
   Cache::value_type* last_ = nullptr;  // the last statement Prepare returned
   sqlite3_stmt* begin_ = nullptr;      // BEGIN IMMEDIATE, prepared once
@@ -423,8 +477,7 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
     throw Error(ErrorKind::kStorage, msg, "SQLITE_" + std::to_string(rc));
   }
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, options.busy_timeout_ms);
-  auto conn = std::make_unique<SqliteConnection>(db);
+  auto conn = std::make_unique<SqliteConnection>(db, options.busy_timeout_ms);
   const std::string sync = options.synchronous;
   if (sync != "NORMAL" && sync != "FULL" && sync != "OFF" && sync != "EXTRA") {
     throw InvalidArgument("synchronous must be NORMAL or FULL, got '" + sync + "'");
