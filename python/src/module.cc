@@ -2372,8 +2372,18 @@ void BindStore(py::module_& m) {
            const std::string& venue, std::optional<std::string> format, double price_divisor,
            std::optional<std::string> base, std::optional<std::string> quote,
            std::optional<int> price_precision, std::optional<int> size_precision,
-           bool allow_missing_volume) {
+           bool allow_missing_volume, const std::string& on_duplicate) {
           CandleImportOptions o;
+          if (on_duplicate == "refuse") {
+            o.on_duplicate = CandleDuplicatePolicy::kRefuse;
+          } else if (on_duplicate == "first") {
+            o.on_duplicate = CandleDuplicatePolicy::kFirst;
+          } else if (on_duplicate == "last") {
+            o.on_duplicate = CandleDuplicatePolicy::kLast;
+          } else {
+            throw InvalidArgument("import_candles: on_duplicate: '" + on_duplicate +
+                                  "' is not one of refuse, first, last");
+          }
           o.symbol = symbol;
           o.venue = venue;
           o.timeframe = tf;
@@ -2391,6 +2401,8 @@ void BindStore(py::module_& m) {
           d["instrument"] = r.instrument;
           d["rows_read"] = r.rows_read;
           d["rows_in_store"] = r.rows_in_store;
+          d["identical_duplicates"] = r.identical_duplicates;
+          d["conflicting_duplicates"] = r.conflicting_duplicates;
           d["first"] = r.first;
           d["last"] = r.last;
           d["newest_first"] = r.newest_first;

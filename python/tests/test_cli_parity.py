@@ -67,3 +67,28 @@ def test_python_strategy_gives_the_cpp_trades(demo):
         assert cpp_eq.equals(py_eq)
         with pytest.raises(tradestore.Conflict):
             backtest.run(store, "BTCUSDC", "1h", SmaCross(), venue="kraken", bot="py-sma-cross")
+
+
+def test_import_candles_duplicate_policy(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("time,open,high,low,close,volume\n"
+                    "1699999980,10,11,9,10.5,1\n"
+                    "1699999980,10,11,9,10.5,1\n"
+                    "1700000040,10.5,12,10,11,2\n"
+                    "1700000040,10.5,12,10,11.5,3\n"
+                    "1700000100,11,11,11,11,1\n")
+    with tradestore.open(f"sqlite:{tmp_path / 'dup'}") as store:
+        with pytest.raises(tradestore.InvalidArgument, match=r"dup.csv:5: .*repeats line 4"):
+            store.import_candles(path, "BTCUSDC", "1m")
+        with pytest.raises(tradestore.NotFound):  # nothing written, not even the instrument
+            store.candles("BTCUSDC", "1m")
+        with pytest.raises(tradestore.InvalidArgument, match="on_duplicate: 'middle'"):
+            store.import_candles(path, "BTCUSDC", "1m", on_duplicate="middle")
+        summary = store.import_candles(path, "BTCUSDC", "1m", on_duplicate="last")
+        assert (summary["identical_duplicates"], summary["conflicting_duplicates"]) == (1, 1)
+        assert summary["rows_in_store"] == 3
+        candles = store.candles("BTCUSDC", "1m")
+        assert candles["close"].iloc[1] == 11.5 and candles["volume"].iloc[1] == 3
+        first = store.import_candles(path, "BTCUSDC", "1m", on_duplicate="first")
+        assert first["conflicting_duplicates"] == 1
+        assert store.candles("BTCUSDC", "1m")["close"].iloc[1] == 11

@@ -127,15 +127,20 @@ class Store(_core.Store):
                        format: Optional[str] = None, price_divisor: float = 1.0,
                        base: Optional[str] = None, quote: Optional[str] = None,
                        price_precision: Optional[int] = None, size_precision: Optional[int] = None,
-                       allow_missing_volume: bool = False) -> dict:
+                       allow_missing_volume: bool = False,
+                       on_duplicate: str = "refuse") -> dict:
         """Imports a candle file (the CLI's ``import candles``: layouts of
         docs/candle-import.md) in one unit of work; returns a summary dict
-        (file, layout, instrument, rows_read, rows_in_store, first, last,
-        newest_first, seconds). InvalidArgument naming file, line and field
-        for bad input; nothing is written then."""
+        (file, layout, instrument, rows_read, rows_in_store,
+        identical_duplicates, conflicting_duplicates, first, last,
+        newest_first, seconds). Two rows of one time with other values are
+        refused (on_duplicate="refuse", InvalidArgument naming both lines and
+        the differing fields) or resolved by keeping the "first" or "last";
+        exact repeats are always skipped and counted. InvalidArgument naming
+        file, line and field for bad input; nothing is written then."""
         return _core._import_candles(self, str(path), symbol, timeframe, venue, format,
                                      price_divisor, base, quote, price_precision,
-                                     size_precision, allow_missing_volume)
+                                     size_precision, allow_missing_volume, on_duplicate)
 
     def export(self, entity: str, path: str, format: Optional[str] = None, *, bot=None,
                symbol=None, venue=None, timeframe=None, strategy=None, start=None, end=None,
