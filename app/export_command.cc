@@ -1,4 +1,5 @@
 // tradestore export ENTITY [--format csv|jsonl|sql] [filters] [--out FILE]
+// tradestore export all --out DIR [--format csv|jsonl|sql]
 #include <fmt/format.h>
 
 #include <iostream>
@@ -6,14 +7,46 @@
 
 #include "commands.h"
 #include "entity_options.h"
+#include "tradestore/bundle.h"
+#include "tradestore/error.h"
 #include "tradestore/export_import.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
 
+namespace {
+
+// export all --out DIR: a bundle (include/tradestore/bundle.h); no filters.
+template <typename Args>
+int ExportAll(const GlobalOptions& global, const Args& args) {
+  const FilterArgs& f = args.filter;
+  if (f.bot || f.symbol || f.venue || f.timeframe || f.from || f.to || f.limit || f.include_test ||
+      args.exclude_system) {
+    throw InvalidArgument(
+        "export all: a bundle holds the whole store; filters (--bot, --symbol, --venue, "
+        "--timeframe, --from, --to, --limit, --include-test, --exclude-system) do not apply");
+  }
+  if (args.out.empty())
+    throw InvalidArgument("export all: give the bundle directory with --out DIR");
+  Store store = Store::Open(global.ResolvedUrl());
+  ProgressBar bar("exporting all");
+  const BundleManifest m =
+      ExportBundle(store, args.out, ParseDataFormat(args.format),
+                   [&bar](const std::string&, std::size_t i, std::size_t n) { bar.Update(i, n); });
+  std::int64_t rows = 0;
+  for (const BundleEntry& e : m.entries) rows += e.rows;
+  std::cerr << fmt::format("exported {} rows of {} entities to {} ({})\n", rows, m.entries.size(),
+                           args.out, kBundleManifest);
+  return 0;
+}
+
+}  // namespace
+
 void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
   auto* sub = app.add_subcommand(
-      "export", "Export an entity's rows as CSV, JSON Lines or an SQL dump (stdout by default)");
+      "export",
+      "Export an entity's rows as CSV, JSON Lines or an SQL dump (stdout by default); `export "
+      "all --out DIR` writes every entity and a manifest (a bundle for `import all DIR`)");
   struct Args {
     FilterArgs filter;
     std::string format = "csv";
@@ -23,7 +56,8 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   auto args = std::make_shared<Args>();
   AddFilterOptions(*sub, args->filter);
   sub->add_option("--format", args->format, "csv (default), jsonl or sql");
-  sub->add_option("--out", args->out, "Write to FILE atomically instead of stdout");
+  sub->add_option("--out", args->out,
+                  "Write to FILE atomically instead of stdout (ENTITY all: the bundle directory)");
   sub->add_flag("--exclude-system", args->exclude_system,
                 "Leave out the bots' system accounts and their balances and ledger legs "
                 "(kept by default, so an export is complete)");
@@ -34,6 +68,7 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       o.format = ParseDataFormat(args->format);
       o.filter = args->filter.ToFilter();
       o.filter.include_system = !args->exclude_system;
+      if (args->filter.entity == "all") return ExportAll(global, *args);
       Store store = Store::Open(global.ResolvedUrl());
       if (args->out.empty()) {
         ExportEntity(store, args->filter.entity, std::cout, o);

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "ops/ops_util.h"
 #include "ops/sha256.h"
 #include "store/ops_queries.h"
 #include "store/restore_queries.h"
@@ -35,26 +36,14 @@ namespace fs = std::filesystem;
 using detail::Row;
 using detail::TableInfo;
 using nlohmann::json;
+using ops::Fsync;
+using ops::ReadFile;
+using ops::WriteFile;
 
 constexpr const char* kManifest = "manifest.json";
 constexpr const char* kFormat = "tradestore-backup";
 
 // ---- Files -----------------------------------------------------------------
-
-void Fsync(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) throw Error(ErrorKind::kStorage, "cannot open " + path.string() + " to sync it");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(ErrorKind::kStorage, "cannot sync " + path.string());
-}
-
-void WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(ErrorKind::kStorage, "cannot write " + path.string());
-}
 
 // The whole file, or "" when it cannot be read.
 std::string ReadFileOr(const fs::path& path) {
@@ -62,14 +51,6 @@ std::string ReadFileOr(const fs::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return in ? s.str() : std::string();
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NotFound("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // "backup-20261121T073000.123456Z"

@@ -1,9 +1,14 @@
 // Helpers shared by the ops commands (status, stats). Internal.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +27,32 @@ inline json OptTime(const std::optional<Timestamp>& t) {
 template <typename T>
 inline json Opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
+}
+
+// fsync of a file or (directory = true) a directory; kStorage on failure.
+inline void Fsync(const std::filesystem::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw Error(ErrorKind::kStorage, "cannot open " + path.string() + " to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw Error(ErrorKind::kStorage, "cannot sync " + path.string());
+}
+
+// Writes `text` to `path` (replacing it); kStorage on failure.
+inline void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error(ErrorKind::kStorage, "cannot write " + path.string());
+}
+
+// The whole file; kNotFound when it cannot be read.
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw NotFound("cannot read " + path.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 inline std::string Backend(const std::string& url) {

@@ -12,6 +12,7 @@
 #include "sql/connection.h"
 #include "store/store_impl.h"
 #include "tradestore/backup.h"
+#include "tradestore/export_import.h"
 
 namespace tradestore {
 namespace {
@@ -99,6 +100,42 @@ TEST(OpsCli, CheckExitsOneForAnUnbalancedJournalAndZeroForAStaleBot) {
 // root holding several backups) take its newest backup and say so on
 // stderr; a backup's own directory works as before, and a directory holding
 // no backup still fails verification for its missing manifest.
+TEST(OpsCli, ExportAllAndImportAllMoveAWholeStore) {
+  OpsTempDir dir;
+  const std::string source = " --store sqlite:" + dir.Sub("source");
+  const std::string target = " --store sqlite:" + dir.Sub("target");
+  {
+    Store s = Store::Open("sqlite:" + dir.Sub("source"));
+    testing::SeedTrading(s);
+  }
+  const std::string bundle = dir.Sub("bundle");
+  CliRun r = Cli("export all --bot ops-bot --out " + bundle + source, dir);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("filters (--bot"), std::string::npos) << r.err;
+  r = Cli("export all" + source, dir);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--out DIR"), std::string::npos) << r.err;
+  r = Cli("export all --format jsonl --out " + bundle + source, dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(bundle + "/fills.jsonl"));
+  r = Cli("export all --out " + bundle + source, dir);  // not empty any more
+  EXPECT_EQ(r.code, 4) << r.err;
+  r = Cli("import all --json " + bundle + target, dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j = Json(r);
+  EXPECT_EQ(j["entities"].size(), AvailableEntities().size());
+  EXPECT_EQ(j["coverage_series"], 1);
+  EXPECT_GE(j["checks_passed"].size(), 10u);
+  r = Cli("check" + target, dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = Cli("import all " + bundle + target, dir);  // the rows are there: a clash
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("instruments.jsonl:"), std::string::npos) << r.err;
+  r = Cli("import all " + dir.Sub("nowhere") + target, dir);
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("no bundle manifest"), std::string::npos) << r.err;
+}
+
 TEST(OpsCli, VerifyAndRestoreTakeTheNewestBackupOfABackupRoot) {
   OpsTempDir dir;
   const std::string store = " --store sqlite:" + dir.Sub("store");
