@@ -26,15 +26,36 @@ class Timestamp {
   static constexpr Timestamp FromSeconds(std::int64_t s) noexcept {
     return Timestamp(s * kMicrosPerSecond);
   }
-  static constexpr Timestamp FromMillis(std::int64_t ms) noexcept {
-    return Timestamp(ms * 1000);
-  }
+  static constexpr Timestamp FromMillis(std::int64_t ms) noexcept { return Timestamp(ms * 1000); }
   // Civil UTC date and time; fields are not range-checked beyond what
   // Parse checks, use Parse for untrusted input.
-  static Timestamp FromCivil(int year, unsigned month, unsigned day, int hour = 0,
-                             int minute = 0, int second = 0, std::int64_t micros = 0);
+  static Timestamp FromCivil(int year, unsigned month, unsigned day, int hour = 0, int minute = 0,
+                             int second = 0, std::int64_t micros = 0);
   // The current wall-clock time.
   static Timestamp Now() noexcept;
+
+  // The first and last instants of the four-digit years of ISO-8601,
+  // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: every text form of
+  // a time writes them and Parse reads them back, so they bound what a store
+  // holds and what the readers below return.
+  static constexpr std::int64_t kMinMicros = -62135596800LL * 1000000;
+  static constexpr std::int64_t kMaxMicros = 253402300800LL * 1000000 - 1;
+  constexpr bool InIsoRange() const noexcept {
+    return micros_ >= kMinMicros && micros_ <= kMaxMicros;
+  }
+
+  // Unix time in a unit told by its magnitude, as exchanges and data
+  // vendors write it: |value| < 1e11 is seconds (to the year 5138), < 1e14
+  // milliseconds, < 1e17 microseconds, else nanoseconds (truncated to µs,
+  // toward the epoch). Non-negative values are never out of range (the
+  // largest of each unit falls before 9999); negative seconds below
+  // -62135596800 fall before the year 1, so check InIsoRange() on input
+  // that may be negative.
+  static Timestamp FromUnixAnyUnit(std::int64_t value) noexcept;
+  // `value` units of `micros_per_unit` µs each (1e6: fractional seconds;
+  // 1000: milliseconds), rounded to the nearest µs; nullopt when not finite
+  // or outside [kMinMicros, kMaxMicros].
+  static std::optional<Timestamp> FromUnixScaled(double value, double micros_per_unit) noexcept;
 
   // Parses ISO-8601: "YYYY-MM-DD", or date and time separated by 'T' or a
   // space, "HH:MM", "HH:MM:SS" or "HH:MM:SS.f" (1 to 6 fraction digits),

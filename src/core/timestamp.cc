@@ -1,6 +1,7 @@
 #include "tradestore/timestamp.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "tradestore/error.h"
@@ -186,6 +187,27 @@ std::string Timestamp::ToDateString() const {
   const int length =
       std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02u", c.year, c.month, c.day);
   return std::string(buffer, static_cast<std::size_t>(length));
+}
+
+Timestamp Timestamp::FromUnixAnyUnit(std::int64_t value) noexcept {
+  // |value| computed unsigned: no overflow at INT64_MIN.
+  const std::uint64_t magnitude =
+      value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+  if (magnitude < 100'000'000'000ULL) return FromSeconds(value);
+  if (magnitude < 100'000'000'000'000ULL) return FromMillis(value);
+  if (magnitude < 100'000'000'000'000'000ULL) return Timestamp(value);
+  return Timestamp(value / 1000);
+}
+
+std::optional<Timestamp> Timestamp::FromUnixScaled(double value, double micros_per_unit) noexcept {
+  const double us = value * micros_per_unit;
+  // Bounded as doubles first, since llround is undefined outside int64; the
+  // exact range check is on the rounded integer (kMaxMicros itself is not a
+  // double: near 2.5e17 doubles are 32 apart).
+  if (!std::isfinite(us) || std::fabs(us) > 9e18) return std::nullopt;
+  const Timestamp t(std::llround(us));
+  if (!t.InIsoRange()) return std::nullopt;
+  return t;
 }
 
 }  // namespace tradestore

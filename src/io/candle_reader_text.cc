@@ -513,10 +513,7 @@ std::optional<std::int64_t> EpochToMicros(std::string_view digits) noexcept {
   std::int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
   if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
-  if (v < 100'000'000'000LL) return v * kMicrosPerSecond;
-  if (v < 100'000'000'000'000LL) return v * 1000;
-  if (v < 100'000'000'000'000'000LL) return v;
-  return v / 1000;
+  return Timestamp::FromUnixAnyUnit(v).micros();
 }
 
 std::optional<std::int64_t> ParseTimeText(std::string_view s) noexcept {

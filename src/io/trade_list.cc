@@ -88,15 +88,14 @@ Columns Load(const std::string& path) {
   return Columns(path, io::ParseCsv(path, io::ReadFile(path)));
 }
 
-// ISO-8601, or integer Unix time in s / ms / µs by magnitude.
+// ISO-8601, or integer Unix time in s / ms / µs / ns by magnitude.
 std::optional<Timestamp> ParseTime(std::string_view text) {
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc() && end == text.data() + text.size()) {
-    const auto within = [n](std::int64_t bound) { return n > -bound && n < bound; };
-    if (within(100'000'000'000)) return Timestamp::FromSeconds(n);
-    if (within(100'000'000'000'000)) return Timestamp::FromMillis(n);
-    return Timestamp(n);
+    const Timestamp t = Timestamp::FromUnixAnyUnit(n);  // negative seconds may fall before year 1
+    if (!t.InIsoRange()) return std::nullopt;
+    return t;
   }
   return Timestamp::TryParse(text);
 }

@@ -242,13 +242,10 @@ void TradeFileReader::Fail(std::int64_t record, const std::string& field, const 
 
 namespace {
 
-// Seconds or milliseconds as µs, or nullopt outside 1970 .. 9999-12-31
-// (llround of a larger product is undefined).
+// Seconds or milliseconds (value >= 0) as µs, or nullopt after 9999-12-31.
 std::optional<std::int64_t> ScaledMicros(double value, double micros_per_unit) {
-  constexpr double kEnd = 253402300800.0 * 1e6;  // 10000-01-01, µs
-  const double us = value * micros_per_unit;
-  if (!(us >= 0 && us < kEnd)) return std::nullopt;
-  return std::llround(us);
+  const std::optional<Timestamp> t = Timestamp::FromUnixScaled(value, micros_per_unit);
+  return t ? std::optional<std::int64_t>(t->micros()) : std::nullopt;
 }
 
 }  // namespace

@@ -30,11 +30,7 @@ void CheckBoundText(std::string_view sql, int index, std::string_view value);
 // writes and Timestamp::Parse reads back. A time outside is refused when it
 // is written, so that whatever a store holds can be exported and imported
 // again.
-inline constexpr std::int64_t kMinStoredMicros = -62135596800LL * 1000000;      // 0001-01-01
-inline constexpr std::int64_t kMaxStoredMicros = 253402300800LL * 1000000 - 1;  // 9999-12-31
-constexpr bool InStoredTimeRange(Timestamp t) {
-  return t.micros() >= kMinStoredMicros && t.micros() <= kMaxStoredMicros;
-}
+constexpr bool InStoredTimeRange(Timestamp t) { return t.InIsoRange(); }
 
 // Throws Error(kInvalidArgument) "WHAT: TIME (N microseconds since the epoch) is
 // outside the times a store holds (0001-01-01 to 9999-12-31 UTC)" unless

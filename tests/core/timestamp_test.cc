@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <initializer_list>
+#include <limits>
 #include <string>
 
 #include "tradestore/error.h"
@@ -204,6 +207,50 @@ TEST(TimestampTest, NowIsTheSystemClock) {
   EXPECT_LE(before, now.micros());
   EXPECT_LE(now.micros(), after);
   EXPECT_GT(now, Timestamp::Parse("2024-01-01"));
+}
+
+TEST(TimestampTest, UnixTimeInAnyUnitByMagnitude) {
+  const Timestamp t = Timestamp::Parse("2023-03-01T12:34:56.789012Z");
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(1677674096), Timestamp::Parse("2023-03-01T12:34:56Z"));
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(1677674096789),
+            Timestamp::Parse("2023-03-01T12:34:56.789Z"));
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(t.micros()), t);
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(t.micros() * 1000 + 999), t);  // ns, truncated
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(0), Timestamp());
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(-86400), Timestamp::Parse("1969-12-31"));
+  // The edges of each unit, and the int64 limits, stay inside 0001..9999.
+  for (std::int64_t v : std::initializer_list<std::int64_t>{
+           99'999'999'999LL, 100'000'000'000LL, 99'999'999'999'999LL, 100'000'000'000'000LL,
+           99'999'999'999'999'999LL, 100'000'000'000'000'000LL,
+           std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+    EXPECT_TRUE(Timestamp::FromUnixAnyUnit(v).InIsoRange()) << v;
+  }
+  // Negative: milliseconds and finer stay in range; seconds before the year 1 do not.
+  EXPECT_TRUE(Timestamp::FromUnixAnyUnit(-100'000'000'000LL).InIsoRange());
+  EXPECT_TRUE(Timestamp::FromUnixAnyUnit(-62'135'596'800LL).InIsoRange());
+  EXPECT_FALSE(Timestamp::FromUnixAnyUnit(-62'135'596'801LL).InIsoRange());
+  EXPECT_FALSE(Timestamp::FromUnixAnyUnit(-99'999'999'999LL).InIsoRange());
+  EXPECT_EQ(Timestamp::FromUnixAnyUnit(99'999'999'999LL).ToIso(), "5138-11-16T09:46:39Z");
+}
+
+TEST(TimestampTest, UnixTimeScaledIsRoundedAndRangeChecked) {
+  EXPECT_EQ(Timestamp::FromUnixScaled(1677674096.789012, 1e6),
+            Timestamp::Parse("2023-03-01T12:34:56.789012Z"));
+  EXPECT_EQ(Timestamp::FromUnixScaled(1677674096789.0, 1000.0),
+            Timestamp::Parse("2023-03-01T12:34:56.789Z"));
+  EXPECT_EQ(Timestamp::FromUnixScaled(253402300799.0, 1e6),
+            Timestamp::Parse("9999-12-31T23:59:59Z"));
+  EXPECT_EQ(Timestamp::FromUnixScaled(253402300800.0, 1e6), std::nullopt);        // year 10000
+  EXPECT_EQ(Timestamp::FromUnixScaled(253402300799.9999995, 1e6), std::nullopt);  // rounds up to it
+  EXPECT_EQ(Timestamp::FromUnixScaled(-62135596800.0, 1e6), Timestamp::Parse("0001-01-01"));
+  EXPECT_EQ(Timestamp::FromUnixScaled(-62135596801.0, 1e6), std::nullopt);
+  EXPECT_EQ(Timestamp::FromUnixScaled(1e300, 1e6), std::nullopt);  // llround would be undefined
+  EXPECT_EQ(Timestamp::FromUnixScaled(std::nan(""), 1e6), std::nullopt);
+  EXPECT_EQ(Timestamp::FromUnixScaled(INFINITY, 1.0), std::nullopt);
+  EXPECT_TRUE(Timestamp(Timestamp::kMaxMicros).InIsoRange());
+  EXPECT_FALSE(Timestamp(Timestamp::kMaxMicros + 1).InIsoRange());
+  EXPECT_EQ(Timestamp(Timestamp::kMaxMicros).ToIso(), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(Timestamp(Timestamp::kMinMicros).ToIso(), "0001-01-01T00:00:00Z");
 }
 
 }  // namespace

@@ -60,21 +60,21 @@ TEST_P(TimeRangeTest, ATimePastYear9999IsRefusedNamingTheColumnAndChangesNothing
                 "open_time");
   EXPECT_TRUE(store_.candles().Range(instrument.id, Timeframe::k1h).empty());
   // Before year 1 too.
-  b.created_at = Timestamp(sql::kMinStoredMicros - 1);
+  b.created_at = Timestamp(Timestamp::kMinMicros - 1);
   EXPECT_THROW(store_.bots().Create(b), Error);
 }
 
 TEST_P(TimeRangeTest, TheLastRepresentableTimeRoundTripsAndAFarBoundStillQueries) {
   Bot b;
   b.name = "last";
-  b.created_at = Timestamp(sql::kMaxStoredMicros);
+  b.created_at = Timestamp(Timestamp::kMaxMicros);
   const Bot created = store_.bots().Create(b);
   const Timestamp back = store_.bots().Get(created.id).created_at;
   EXPECT_EQ(back, b.created_at);
   EXPECT_EQ(back.ToIso(), "9999-12-31T23:59:59.999999Z");
   EXPECT_EQ(Timestamp::Parse(back.ToIso()), back);
   b.name = "first";
-  b.created_at = Timestamp(sql::kMinStoredMicros);
+  b.created_at = Timestamp(Timestamp::kMinMicros);
   EXPECT_EQ(store_.bots().Get(store_.bots().Create(b).id).created_at.ToIso(),
             "0001-01-01T00:00:00Z");
 
