@@ -464,51 +464,37 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
                     const std::string& system_balance, std::int64_t order, std::int64_t fill,
                     std::optional<std::int64_t> trade, const std::string& description,
                     std::int64_t system_account, const char* system_name) {
+    // The values both legs share, bound by name.
+    auto bind_leg = [&](sqlite3_stmt* st, auto c, const std::string& leg_amount,
+                        const std::string& leg_balance) {
+      sqlite3_bind_int64(st, P(c, "time"), t);
+      BindText(st, P(c, "type"), type);
+      BindText(st, P(c, "currency"), "USDC");
+      BindText(st, P(c, "amount"), leg_amount);
+      BindText(st, P(c, "balance_after"), leg_balance);
+      sqlite3_bind_int64(st, P(c, "order_id"), order);
+      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
+      if (trade) {
+        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
+      } else {
+        sqlite3_bind_null(st, P(c, "trade_id"));
+      }
+      BindText(st, P(c, "description"), description);
+    };
     balance_of(t, balance, account);
-    {
-      const auto c = kLedgerLeg;
-      sqlite3_stmt* st = ins_ledger;
-      sqlite3_bind_int64(st, P(c, "account_id"), account);
-      sqlite3_bind_int64(st, P(c, "time"), t);
-      BindText(st, P(c, "type"), type);
-      BindText(st, P(c, "currency"), "USDC");
-      BindText(st, P(c, "amount"), amount);
-      BindText(st, P(c, "balance_after"), balance);
-      sqlite3_bind_int64(st, P(c, "order_id"), order);
-      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
-      if (trade) {
-        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
-      } else {
-        sqlite3_bind_null(st, P(c, "trade_id"));
-      }
-      BindText(st, P(c, "description"), description);
-      sqlite3_bind_int64(st, c.size() + 1, bot);  // WHERE b.id = ?
-      Run(db, st);
-    }
+    bind_leg(ins_ledger, kLedgerLeg, amount, balance);
+    sqlite3_bind_int64(ins_ledger, P(kLedgerLeg, "account_id"), account);
+    sqlite3_bind_int64(ins_ledger, kLedgerLeg.size() + 1, bot);  // WHERE b.id = ?
+    Run(db, ins_ledger);
     const std::int64_t journal = sqlite3_last_insert_rowid(db);
-    {
-      const auto c = kLedgerSystemLeg;
-      sqlite3_stmt* st = ins_system_leg;
-      sqlite3_bind_int64(st, P(c, "time"), t);
-      BindText(st, P(c, "type"), type);
-      BindText(st, P(c, "currency"), "USDC");
-      BindText(st, P(c, "amount"), neg_amount);
-      BindText(st, P(c, "balance_after"), system_balance);
-      sqlite3_bind_int64(st, P(c, "order_id"), order);
-      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
-      if (trade) {
-        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
-      } else {
-        sqlite3_bind_null(st, P(c, "trade_id"));
-      }
-      BindText(st, P(c, "description"), description);
-      sqlite3_bind_int64(st, P(c, "journal_id"), journal);
-      // WHERE a.bot_id = ? AND a.id = ? AND a.name = ?
-      sqlite3_bind_int64(st, c.size() + 1, bot);
-      sqlite3_bind_int64(st, c.size() + 2, system_account);
-      BindText(st, c.size() + 3, system_name);
-      Run(db, st);
-    }
+    const auto c = kLedgerSystemLeg;
+    bind_leg(ins_system_leg, c, neg_amount, system_balance);
+    sqlite3_bind_int64(ins_system_leg, P(c, "journal_id"), journal);
+    // WHERE a.bot_id = ? AND a.id = ? AND a.name = ?
+    sqlite3_bind_int64(ins_system_leg, c.size() + 1, bot);
+    sqlite3_bind_int64(ins_system_leg, c.size() + 2, system_account);
+    BindText(ins_system_leg, c.size() + 3, system_name);
+    Run(db, ins_system_leg);
     balance_of(t, system_balance, system_account);
     return journal;
   };

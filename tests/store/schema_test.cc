@@ -142,40 +142,43 @@ TEST(SchemaRow, StatementTextComesFromTheDescription) {
   EXPECT_EQ(insert.Position(schema::Col<kFills>("time").index), 11);
 }
 
+// Runs `f`, which must throw Error(kInternal) whose message names `part`.
+template <class F>
+void ExpectInternal(F&& f, const std::string& part) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one naming " << part;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
 TEST(SchemaRow, MisuseIsAnInternalErrorNamingTableAndColumn) {
   Store store = Store::Open("sqlite::memory:");
   sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
   constexpr auto insert = schema::Columns<kFills>::Insertable({"liquidity"});
   const std::string sql = insert.InsertSql();
-  auto expect_internal = [](auto&& f, const std::string& part) {
-    try {
-      f();
-      ADD_FAILURE() << "no error; expected one naming " << part;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-  };
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::RowWriter<kFills> row(c.Prepare(sql), insert);
         row.Set("price", 1.5);  // a decimal column bound as a double
       },
       "trading.fills column 'price'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::RowWriter<kFills> row(c.Prepare(sql), insert);
         row.Set("liquidity", "taker");  // not among the statement's columns
       },
       "trading.fills column 'liquidity'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::RowWriter<kFills> row(c.Prepare(sql), insert);
         row.Set("bot_id", std::int64_t{1});
         row.Done();  // order_id and the rest were never set
       },
       "trading.fills column 'order_id'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         (void)insert.InsertSql("", {{"bot_id", "coalesce(?, ?)"}});
       },
@@ -217,28 +220,19 @@ TEST(SchemaRow, UpdatesUpsertsAndInsertSelectsComeFromTheDescription) {
 
 TEST(SchemaRow, BadComputedColumnsAndBulkRowsOutOfOrderAreInternalErrors) {
   constexpr auto bound = schema::Columns<kBalances>::Only({"currency", "account_id"});
-  auto expect_internal = [](auto&& f, const std::string& part) {
-    try {
-      f();
-      ADD_FAILURE() << "no error; expected one naming " << part;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-  };
   // A computed value with a parameter, one for a statement column, and an
   // unknown name.
-  expect_internal(
+  ExpectInternal(
       [&] {
         (void)bound.InsertSelectSql({{"bot_id", "?"}}, "");
       },
       "trading.balances column 'bot_id'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         (void)bound.InsertSelectSql({{"currency", "'USD'"}}, "");
       },
       "trading.balances column 'currency'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         (void)bound.InsertSelectSql({{"colour", "1"}}, "");
       },
@@ -254,15 +248,15 @@ TEST(SchemaRow, BadComputedColumnsAndBulkRowsOutOfOrderAreInternalErrors) {
   c.Begin();
   auto bulk = c.BeginBulkUpsert(
       row.BulkUpsert(schema::Columns<kCandles>::Only({"instrument_id", "timeframe", "open_time"})));
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::BulkRow<kCandles>(*bulk, row)
             .Add("instrument_id", id)
             .Add("open_time", Timestamp(0));
       },
       "market.candles column 'open_time'");
-  expect_internal([&] { schema::BulkRow<kCandles>(*bulk, row).Add("volume", 1); },
-                  "market.candles column 'volume'");  // an integer for a real column
+  ExpectInternal([&] { schema::BulkRow<kCandles>(*bulk, row).Add("volume", 1); },
+                 "market.candles column 'volume'");  // an integer for a real column
   bulk.reset();
   c.Rollback();
   EXPECT_TRUE(store.candles().Range(id, Timeframe::k1m, {}).empty());
