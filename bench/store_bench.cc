@@ -387,37 +387,33 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
        "'system')");
   const std::int64_t bot = 1, account = 1, instrument = 1;
   const std::int64_t system_fees = 2, system_pnl = 3;
-  std::int64_t next_ledger_id = 1;
   std::int64_t entry_order = 0;  // the order that opened the current trade
 
   // The fill path's statements as tradestore runs them (store/fill_statements.h).
+  using statements::kBalanceAmount;
   using statements::kFillInsert;
+  using statements::kLedgerLeg;
+  using statements::kLedgerSystemLeg;
   using statements::kOrderEventInsert;
+  using statements::kOrderFillUpdate;
   using statements::kOrderInsert;
+  using statements::kOrderStatusUpdate;
   using statements::kPositionEventInsert;
   using statements::kPositionRow;
   using statements::kTradeInsert;
   sqlite3_stmt* ins_order = PrepareRaw(db, Unqualified(statements::OrderInsertSql()));
   sqlite3_stmt* ins_event = PrepareRaw(db, Unqualified(statements::OrderEventInsertSql()));
-  sqlite3_stmt* upd_status = PrepareRaw(
-      db, "UPDATE orders SET status = ?, updated_at = ?, reason = ? WHERE bot_id = ? AND id = ?");
+  sqlite3_stmt* upd_status = PrepareRaw(db, Unqualified(statements::OrderStatusUpdateSql()));
   sqlite3_stmt* ins_fill = PrepareRaw(db, Unqualified(statements::FillInsertSql()));
-  sqlite3_stmt* upd_filled = PrepareRaw(
-      db,
-      "UPDATE orders SET filled_quantity = ?, average_fill_price = ?, status = ?, updated_at = ? "
-      "WHERE bot_id = ? AND id = ?");
+  sqlite3_stmt* upd_filled = PrepareRaw(db, Unqualified(statements::OrderFillUpdateSql()));
   sqlite3_stmt* ins_trade = PrepareRaw(db, Unqualified(statements::TradeInsertSql()));
   sqlite3_stmt* upsert_position = PrepareRaw(db, Unqualified(statements::PositionUpsertSql()));
-  sqlite3_stmt* upsert_balance =
-      PrepareRaw(db,
-                 "INSERT INTO balances (bot_id, account_id, currency, amount, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET "
-                 "amount = excluded.amount, updated_at = excluded.updated_at");
+  sqlite3_stmt* upsert_balance = PrepareRaw(db, Unqualified(statements::BalanceAmountUpsertSql()));
+  // The bot account's leg starts each journal; the system account's leg
+  // (its id cached, as the store does on SQLite) balances it.
   sqlite3_stmt* ins_ledger =
-      PrepareRaw(db,
-                 "INSERT INTO ledger_entries (id, bot_id, account_id, time, type, currency, "
-                 "amount, balance_after, order_id, fill_id, trade_id, description, journal_id) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      PrepareRaw(db, Unqualified(statements::LedgerFirstLegSql(tradestore::sql::Dialect::kSqlite)));
+  sqlite3_stmt* ins_system_leg = PrepareRaw(db, Unqualified(statements::LedgerSystemLegSql()));
   sqlite3_stmt* ins_position_event =
       PrepareRaw(db, Unqualified(statements::PositionEventInsertSql()));
   sqlite3_stmt* begin = PrepareRaw(db, "BEGIN IMMEDIATE");
@@ -449,37 +445,58 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     sqlite3_bind_int64(st, P(c, "is_test"), 0);
     Run(db, st);
   };
-  // One leg: the balance and the entry (journal = the first leg's id).
+  // A balance's new amount (detail::WriteBalance).
+  auto balance_of = [&](std::int64_t t, const std::string& balance, std::int64_t leg_account) {
+    const auto c = kBalanceAmount;
+    sqlite3_stmt* st = upsert_balance;
+    sqlite3_bind_int64(st, P(c, "account_id"), leg_account);
+    BindText(st, P(c, "currency"), "USDC");
+    BindText(st, P(c, "amount"), balance);
+    sqlite3_bind_int64(st, P(c, "updated_at"), t);
+    sqlite3_bind_int64(st, c.size() + 1, bot);  // WHERE id = ? (the bot's row)
+    Run(db, st);
+  };
+  // One journal: the bot account's leg (its balance written first, its id
+  // the journal's), then the system account's leg and its balance, as
+  // detail::PostValidatedLedgerEntry does on SQLite. Returns the journal id.
   auto ledger = [&](std::int64_t t, const char* type, const std::string& amount,
-                    const std::string& balance, std::int64_t order, std::int64_t fill,
+                    const std::string& balance, const std::string& neg_amount,
+                    const std::string& system_balance, std::int64_t order, std::int64_t fill,
                     std::optional<std::int64_t> trade, const std::string& description,
-                    std::int64_t leg_account, std::int64_t journal) {
-    sqlite3_bind_int64(upsert_balance, 1, bot);
-    sqlite3_bind_int64(upsert_balance, 2, leg_account);
-    BindText(upsert_balance, 3, "USDC");
-    BindText(upsert_balance, 4, balance);
-    sqlite3_bind_int64(upsert_balance, 5, t);
-    Run(db, upsert_balance);
-    const std::int64_t id = next_ledger_id++;
-    sqlite3_bind_int64(ins_ledger, 1, id);
-    sqlite3_bind_int64(ins_ledger, 2, bot);
-    sqlite3_bind_int64(ins_ledger, 3, leg_account);
-    sqlite3_bind_int64(ins_ledger, 4, t);
-    BindText(ins_ledger, 5, type);
-    BindText(ins_ledger, 6, "USDC");
-    BindText(ins_ledger, 7, amount);
-    BindText(ins_ledger, 8, balance);
-    sqlite3_bind_int64(ins_ledger, 9, order);
-    sqlite3_bind_int64(ins_ledger, 10, fill);
-    if (trade) {
-      sqlite3_bind_int64(ins_ledger, 11, *trade);
-    } else {
-      sqlite3_bind_null(ins_ledger, 11);
-    }
-    BindText(ins_ledger, 12, description);
-    sqlite3_bind_int64(ins_ledger, 13, journal == 0 ? id : journal);
+                    std::int64_t system_account, const char* system_name) {
+    // The values both legs share, bound by name.
+    auto bind_leg = [&](sqlite3_stmt* st, auto c, const std::string& leg_amount,
+                        const std::string& leg_balance) {
+      sqlite3_bind_int64(st, P(c, "time"), t);
+      BindText(st, P(c, "type"), type);
+      BindText(st, P(c, "currency"), "USDC");
+      BindText(st, P(c, "amount"), leg_amount);
+      BindText(st, P(c, "balance_after"), leg_balance);
+      sqlite3_bind_int64(st, P(c, "order_id"), order);
+      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
+      if (trade) {
+        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
+      } else {
+        sqlite3_bind_null(st, P(c, "trade_id"));
+      }
+      BindText(st, P(c, "description"), description);
+    };
+    balance_of(t, balance, account);
+    bind_leg(ins_ledger, kLedgerLeg, amount, balance);
+    sqlite3_bind_int64(ins_ledger, P(kLedgerLeg, "account_id"), account);
+    sqlite3_bind_int64(ins_ledger, kLedgerLeg.size() + 1, bot);  // WHERE b.id = ?
     Run(db, ins_ledger);
-    return id;
+    const std::int64_t journal = sqlite3_last_insert_rowid(db);
+    const auto c = kLedgerSystemLeg;
+    bind_leg(ins_system_leg, c, neg_amount, system_balance);
+    sqlite3_bind_int64(ins_system_leg, P(c, "journal_id"), journal);
+    // WHERE a.bot_id = ? AND a.id = ? AND a.name = ?
+    sqlite3_bind_int64(ins_system_leg, c.size() + 1, bot);
+    sqlite3_bind_int64(ins_system_leg, c.size() + 2, system_account);
+    BindText(ins_system_leg, c.size() + 3, system_name);
+    Run(db, ins_system_leg);
+    balance_of(t, system_balance, system_account);
+    return journal;
   };
 
   const auto start = std::chrono::steady_clock::now();
@@ -523,11 +540,15 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     if (!v.closes) entry_order = order;
     event(order, t, nullptr, "new", "created");
     // OrderRepository::Transition to accepted.
-    BindText(upd_status, 1, "accepted");
-    sqlite3_bind_int64(upd_status, 2, t);
-    BindText(upd_status, 3, "");
-    sqlite3_bind_int64(upd_status, 4, bot);
-    sqlite3_bind_int64(upd_status, 5, order);
+    {
+      const auto c = kOrderStatusUpdate;
+      BindText(upd_status, P(c, "status"), "accepted");
+      sqlite3_bind_int64(upd_status, P(c, "updated_at"), t);
+      BindText(upd_status, P(c, "reason"), "");
+      BindText(upd_status, P(c, "reserved"), "0");  // a market order reserves nothing
+      sqlite3_bind_int64(upd_status, c.size() + 1, bot);
+      sqlite3_bind_int64(upd_status, c.size() + 2, order);
+    }
     Run(db, upd_status);
     event(order, t, "new", "accepted", "");
     // OrderRepository::RecordFill: fill, order, event, [trade], position,
@@ -553,14 +574,6 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
     }
     Run(db, st);
     const std::int64_t fill = sqlite3_last_insert_rowid(db);
-    st = upd_filled;
-    BindText(st, 1, quantity);
-    BindText(st, 2, v.price);
-    BindText(st, 3, "filled");
-    sqlite3_bind_int64(st, 4, t);
-    sqlite3_bind_int64(st, 5, bot);
-    sqlite3_bind_int64(st, 6, order);
-    Run(db, st);
     event(order, t, "accepted", "filled", v.fill_event_reason);
     std::optional<std::int64_t> trade;
     if (v.closes) {
@@ -683,15 +696,29 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
       sqlite3_bind_int64(st, P(c, "is_test"), 0);
       Run(db, st);
     }
-    const std::int64_t fee_journal = ledger(t, "fee", neg_fee, v.fee_balance, order, fill,
-                                            std::nullopt, v.fee_description, account, 0);
-    ledger(t, "fee", fee, v.system_fees_balance, order, fill, std::nullopt, v.fee_description,
-           system_fees, fee_journal);
+    // The order's fill state, once the trade's id is known.
+    st = upd_filled;
+    {
+      const auto c = kOrderFillUpdate;
+      BindText(st, P(c, "filled_quantity"), quantity);
+      BindText(st, P(c, "average_fill_price"), v.price);
+      BindText(st, P(c, "status"), "filled");
+      sqlite3_bind_int64(st, P(c, "updated_at"), t);
+      BindText(st, P(c, "reserved"), "0");
+      if (trade) {
+        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
+      } else {
+        sqlite3_bind_null(st, P(c, "trade_id"));
+      }
+      sqlite3_bind_int64(st, c.size() + 1, bot);
+      sqlite3_bind_int64(st, c.size() + 2, order);
+    }
+    Run(db, st);
+    ledger(t, "fee", neg_fee, v.fee_balance, fee, v.system_fees_balance, order, fill, std::nullopt,
+           v.fee_description, system_fees, "system:fees");
     if (v.closes) {
-      const std::int64_t pnl_journal = ledger(t, "realized_pnl", v.pnl, v.pnl_balance, order, fill,
-                                              trade, v.pnl_description, account, 0);
-      ledger(t, "realized_pnl", v.neg_pnl, v.system_pnl_balance, order, fill, trade,
-             v.pnl_description, system_pnl, pnl_journal);
+      ledger(t, "realized_pnl", v.pnl, v.pnl_balance, v.neg_pnl, v.system_pnl_balance, order, fill,
+             trade, v.pnl_description, system_pnl, "system:pnl");
     }
     Run(db, commit);
   }
@@ -699,7 +726,7 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   r.seconds = Seconds(start);
   for (sqlite3_stmt* st :
        {ins_order, ins_event, upd_status, ins_fill, upd_filled, ins_trade, upsert_position,
-        upsert_balance, ins_ledger, ins_position_event, begin, commit}) {
+        upsert_balance, ins_ledger, ins_system_leg, ins_position_event, begin, commit}) {
     sqlite3_finalize(st);
   }
   r.trades = CountRows(db, "trades");

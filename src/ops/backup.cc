@@ -80,13 +80,10 @@ Store OpenAsIs(const std::string& url) {
   return Store::Open(url, o);
 }
 
-// Refuses stores with tables or columns the catalog does not know, unless
-// the only difference is an empty unknown table.
+// Refuses stores with tables or columns the catalog does not know (an
+// unknown table, even an empty one, included).
 void RequireCatalog(Store& store, const char* what) {
-  std::vector<std::string> problems;
-  for (std::string& d : detail::CatalogDifferences(detail::ImplOf(store))) {
-    if (!d.ends_with("(empty)")) problems.push_back(std::move(d));
-  }
+  const std::vector<std::string> problems = detail::CatalogDifferences(detail::ImplOf(store));
   if (problems.empty()) return;
   std::string message = std::string("the ") + what + " (" + detail::RedactedUrl(store.url()) +
                         ") holds data this build of tradestore does not know: ";

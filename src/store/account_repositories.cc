@@ -5,8 +5,10 @@
 #include <string>
 
 #include "store/domain_queries.h"
+#include "store/fill_statements.h"
 #include "store/ledger_internal.h"
 #include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/fill_accounting.h"
@@ -14,73 +16,91 @@
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::BindRange;
 using detail::BoundQuery;
 using detail::Database;
 using detail::RangeSql;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+namespace tables = detail::schema::tables;
 
 namespace {
 
-constexpr std::string_view kBotColumns =
-    "id, name, version, strategy, mode, is_test, created_at, status, equity, equity_currency, "
-    "max_position, max_daily_loss, last_heartbeat_at, runtime_state, runtime_message, updated_at";
+constexpr auto kBotRow = Columns<tables::kBots>::All();
 
 Bot ReadBot(const sql::Statement& st) {
+  const RowReader<tables::kBots> r(st, kBotRow);
   Bot b;
-  b.id = st.GetInt64(0);
-  b.name = st.GetText(1);
-  b.version = st.GetText(2);
-  b.strategy = st.GetText(3);
-  b.mode = ParseRunMode(st.GetText(4));
-  b.is_test = st.GetBool(5);
-  b.created_at = st.GetTimestamp(6);
-  b.status = ParseBotStatus(st.GetText(7));
-  b.equity = st.GetOptionalDecimal(8);
-  b.equity_currency = st.GetText(9);
-  b.max_position = st.GetOptionalDecimal(10);
-  b.max_daily_loss = st.GetOptionalDecimal(11);
-  if (!st.IsNull(12)) b.last_heartbeat_at = st.GetTimestamp(12);
-  b.runtime_state = st.GetText(13);
-  b.runtime_message = st.GetText(14);
-  if (!st.IsNull(15)) b.updated_at = st.GetTimestamp(15);
+  b.id = r.Get<std::int64_t>("id");
+  b.name = r.Get<std::string>("name");
+  b.version = r.Get<std::string>("version");
+  b.strategy = r.Get<std::string>("strategy");
+  b.mode = ParseRunMode(r.Get<std::string>("mode"));
+  b.is_test = r.Get<bool>("is_test");
+  b.created_at = r.Get<Timestamp>("created_at");
+  b.status = ParseBotStatus(r.Get<std::string>("status"));
+  b.equity = r.Get<std::optional<Decimal>>("equity");
+  b.equity_currency = r.Get<std::string>("equity_currency");
+  b.max_position = r.Get<std::optional<Decimal>>("max_position");
+  b.max_daily_loss = r.Get<std::optional<Decimal>>("max_daily_loss");
+  if (auto at = r.Get<std::optional<Timestamp>>("last_heartbeat_at")) b.last_heartbeat_at = *at;
+  b.runtime_state = r.Get<std::string>("runtime_state");
+  b.runtime_message = r.Get<std::string>("runtime_message");
+  if (auto at = r.Get<std::optional<Timestamp>>("updated_at")) b.updated_at = *at;
   return b;
 }
 
-constexpr std::string_view kAccountColumns = "id, bot_id, name, created_at, kind, mode, is_test";
+constexpr auto kAccountRow = Columns<tables::kAccounts>::All();
 
 Account ReadAccount(const sql::Statement& st) {
+  const RowReader<tables::kAccounts> r(st, kAccountRow);
   Account a;
-  a.id = st.GetInt64(0);
-  a.bot_id = st.GetInt64(1);
-  a.name = st.GetText(2);
-  a.created_at = st.GetTimestamp(3);
-  a.kind = ParseAccountKind(st.GetText(4));
-  a.mode = ParseRunMode(st.GetText(5));
-  a.is_test = st.GetBool(6);
+  a.id = r.Get<std::int64_t>("id");
+  a.bot_id = r.Get<std::int64_t>("bot_id");
+  a.name = r.Get<std::string>("name");
+  a.created_at = r.Get<Timestamp>("created_at");
+  a.kind = ParseAccountKind(r.Get<std::string>("kind"));
+  a.mode = ParseRunMode(r.Get<std::string>("mode"));
+  a.is_test = r.Get<bool>("is_test");
   return a;
 }
 
-constexpr std::string_view kLedgerColumns =
-    "id, bot_id, account_id, time, type, currency, amount, balance_after, order_id, fill_id, "
-    "trade_id, description, journal_id, mode, is_test";
+// What an account's insert writes; bot_id, mode and is_test come from the
+// bot's row, kind is the statement's.
+constexpr auto kAccountInsert = Columns<tables::kAccounts>::Only({"name", "created_at"});
+
+// INSERT INTO trading.accounts ... SELECT ... FROM trading.bots WHERE id = ?
+// ON CONFLICT (bot_id, name) DO NOTHING, then `tail`.
+std::string AccountInsertSql(std::string_view kind, std::string_view tail) {
+  const std::string quoted_kind = "'" + std::string(kind) + "'";
+  return kAccountInsert.InsertSelectSql(
+             {{"bot_id", "id"}, {"kind", quoted_kind}, {"mode", "mode"}, {"is_test", "is_test"}},
+             " FROM trading.bots WHERE id = ? ON CONFLICT (bot_id, name) DO NOTHING") +
+         std::string(tail);
+}
+
+constexpr auto kLedgerRow = Columns<tables::kLedgerEntries>::All();
 
 LedgerEntry ReadLedgerEntry(const sql::Statement& st) {
+  const RowReader<tables::kLedgerEntries> r(st, kLedgerRow);
   LedgerEntry e;
-  e.id = st.GetInt64(0);
-  e.bot_id = st.GetInt64(1);
-  e.account_id = st.GetInt64(2);
-  e.time = st.GetTimestamp(3);
-  e.type = ParseLedgerEntryType(st.GetText(4));
-  e.currency = st.GetText(5);
-  e.amount = st.GetDecimal(6);
-  e.balance_after = st.GetDecimal(7);
-  e.order_id = st.GetOptionalInt64(8);
-  e.fill_id = st.GetOptionalInt64(9);
-  e.trade_id = st.GetOptionalInt64(10);
-  e.description = st.GetText(11);
-  e.journal_id = st.GetInt64(12);
-  e.mode = ParseRunMode(st.GetText(13));
-  e.is_test = st.GetBool(14);
+  e.id = r.Get<std::int64_t>("id");
+  e.bot_id = r.Get<std::int64_t>("bot_id");
+  e.account_id = r.Get<std::int64_t>("account_id");
+  e.time = r.Get<Timestamp>("time");
+  e.type = ParseLedgerEntryType(r.Get<std::string>("type"));
+  e.currency = r.Get<std::string>("currency");
+  e.amount = r.Get<Decimal>("amount");
+  e.balance_after = r.Get<Decimal>("balance_after");
+  e.order_id = r.Get<std::optional<std::int64_t>>("order_id");
+  e.fill_id = r.Get<std::optional<std::int64_t>>("fill_id");
+  e.trade_id = r.Get<std::optional<std::int64_t>>("trade_id");
+  e.description = r.Get<std::string>("description");
+  e.journal_id = r.Get<std::int64_t>("journal_id");
+  e.mode = ParseRunMode(r.Get<std::string>("mode"));
+  e.is_test = r.Get<bool>("is_test");
   return e;
 }
 
@@ -98,20 +118,20 @@ Bot BotRepository::Create(const Bot& bot) {
     }
   }
   if (FindByName(bot.name)) throw Conflict("bot '" + bot.name + "' already exists");
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO trading.bots (name, version, strategy, mode, is_test, "
-                     "created_at, status, equity, equity_currency, max_position, max_daily_loss, "
-                     "last_heartbeat_at, runtime_state, runtime_message, updated_at) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+  constexpr auto kInsert = Columns<tables::kBots>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(" RETURNING id");
+  RowWriter<tables::kBots> row(impl_->connection(Database::kTrading).Prepare(kSql), kInsert);
   Bot out = bot;
   if (out.created_at == Timestamp()) out.created_at = Timestamp::Now();
   if (!out.updated_at) out.updated_at = out.created_at;
-  st.Bind(1, out.name).Bind(2, out.version).Bind(3, out.strategy).Bind(4, ToString(out.mode));
-  st.Bind(5, out.is_test).Bind(6, out.created_at).Bind(7, ToString(out.status));
-  st.Bind(8, out.equity).Bind(9, out.equity_currency).Bind(10, out.max_position);
-  st.Bind(11, out.max_daily_loss).Bind(12, out.last_heartbeat_at).Bind(13, out.runtime_state);
-  st.Bind(14, out.runtime_message).Bind(15, out.updated_at);
+  row.Set("name", out.name).Set("version", out.version).Set("strategy", out.strategy);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  row.Set("created_at", out.created_at).Set("status", ToString(out.status));
+  row.Set("equity", out.equity).Set("equity_currency", out.equity_currency);
+  row.Set("max_position", out.max_position).Set("max_daily_loss", out.max_daily_loss);
+  row.Set("last_heartbeat_at", out.last_heartbeat_at).Set("runtime_state", out.runtime_state);
+  row.Set("runtime_message", out.runtime_message).Set("updated_at", out.updated_at);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -124,10 +144,9 @@ Bot BotRepository::GetOrCreate(const Bot& bot) {
 }
 
 std::optional<Bot> BotRepository::FindByName(std::string_view name) {
-  auto& st =
-      impl_->connection(Database::kTrading)
-          .Prepare("SELECT " + std::string(kBotColumns) + " FROM trading.bots WHERE name = ?");
-  st.Bind(1, name);
+  static const std::string kSql = kBotRow.SelectSql(" WHERE name = ?");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, name);
   std::optional<Bot> out;
   if (st.Step()) out = ReadBot(st);
   st.Reset();
@@ -135,9 +154,9 @@ std::optional<Bot> BotRepository::FindByName(std::string_view name) {
 }
 
 Bot BotRepository::Get(BotId id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kBotColumns) + " FROM trading.bots WHERE id = ?");
-  st.Bind(1, id);
+  static const std::string kSql = kBotRow.SelectSql(" WHERE id = ?");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, id);
   if (!st.Step()) throw NotFound("bot " + std::to_string(id) + " does not exist");
   Bot out = ReadBot(st);
   st.Reset();
@@ -145,10 +164,9 @@ Bot BotRepository::Get(BotId id) {
 }
 
 std::vector<Bot> BotRepository::List(bool include_test) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kBotColumns) +
-                          " FROM trading.bots WHERE is_test = 0 OR ? ORDER BY name");
-  st.Bind(1, include_test);
+  static const std::string kSql = kBotRow.SelectSql(" WHERE is_test = 0 OR ? ORDER BY name");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, include_test);
   std::vector<Bot> out;
   while (st.Step()) out.push_back(ReadBot(st));
   return out;
@@ -173,19 +191,15 @@ Bot BotRepository::Update(const Bot& bot, Timestamp time) {
   b.max_position = bot.max_position;
   b.max_daily_loss = bot.max_daily_loss;
   b.updated_at = time;
-  c.Prepare(
-       "UPDATE trading.bots SET version = ?, strategy = ?, mode = ?, equity = ?, "
-       "equity_currency = ?, max_position = ?, max_daily_loss = ?, updated_at = ? WHERE id = ?")
-      .Bind(1, b.version)
-      .Bind(2, b.strategy)
-      .Bind(3, ToString(b.mode))
-      .Bind(4, b.equity)
-      .Bind(5, b.equity_currency)
-      .Bind(6, b.max_position)
-      .Bind(7, b.max_daily_loss)
-      .Bind(8, time)
-      .Bind(9, b.id)
-      .Execute();
+  constexpr auto kUpdate =
+      Columns<tables::kBots>::Only({"version", "strategy", "mode", "equity", "equity_currency",
+                                    "max_position", "max_daily_loss", "updated_at"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE id = ?");
+  RowWriter<tables::kBots> row(c.Prepare(kSql), kUpdate);
+  row.Set("version", b.version).Set("strategy", b.strategy).Set("mode", ToString(b.mode));
+  row.Set("equity", b.equity).Set("equity_currency", b.equity_currency);
+  row.Set("max_position", b.max_position).Set("max_daily_loss", b.max_daily_loss);
+  row.Set("updated_at", time).Where(b.id).Done().Execute();
   tx.Commit();
   return b;
 }
@@ -204,16 +218,13 @@ Bot BotRepository::Heartbeat(BotId id, Timestamp time, std::string_view state,
   b.runtime_message = std::string(message);
   if (equity) b.equity = equity;
   b.updated_at = time;
-  c.Prepare(
-       "UPDATE trading.bots SET last_heartbeat_at = ?, runtime_state = ?, runtime_message = ?, "
-       "equity = ?, updated_at = ? WHERE id = ?")
-      .Bind(1, time)
-      .Bind(2, b.runtime_state)
-      .Bind(3, b.runtime_message)
-      .Bind(4, b.equity)
-      .Bind(5, time)
-      .Bind(6, id)
-      .Execute();
+  constexpr auto kUpdate = Columns<tables::kBots>::Only(
+      {"last_heartbeat_at", "runtime_state", "runtime_message", "equity", "updated_at"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE id = ?");
+  RowWriter<tables::kBots> row(c.Prepare(kSql), kUpdate);
+  row.Set("last_heartbeat_at", time).Set("runtime_state", b.runtime_state);
+  row.Set("runtime_message", b.runtime_message).Set("equity", b.equity);
+  row.Set("updated_at", time).Where(id).Done().Execute();
   tx.Commit();
   return b;
 }
@@ -229,12 +240,12 @@ Bot BotRepository::SetStatus(BotId id, BotStatus status, Timestamp time, std::st
   b.status = status;
   b.runtime_message = std::string(message);
   b.updated_at = time;
-  c.Prepare("UPDATE trading.bots SET status = ?, runtime_message = ?, updated_at = ? WHERE id = ?")
-      .Bind(1, ToString(status))
-      .Bind(2, b.runtime_message)
-      .Bind(3, time)
-      .Bind(4, id)
-      .Execute();
+  constexpr auto kUpdate =
+      Columns<tables::kBots>::Only({"status", "runtime_message", "updated_at"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE id = ?");
+  RowWriter<tables::kBots> row(c.Prepare(kSql), kUpdate);
+  row.Set("status", ToString(status)).Set("runtime_message", b.runtime_message);
+  row.Set("updated_at", time).Where(id).Done().Execute();
   tx.Commit();
   return b;
 }
@@ -244,12 +255,11 @@ std::vector<Bot> BotRepository::ListStale(Timestamp now, Micros max_age, bool in
     throw InvalidArgument("ListStale: field 'max_age' value " + std::to_string(max_age) +
                           " µs is negative");
   }
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kBotColumns) +
-                          " FROM trading.bots WHERE status = 'active' AND (last_heartbeat_at IS "
-                          "NULL OR last_heartbeat_at < ?) AND (is_test = 0 OR ?) ORDER BY "
-                          "last_heartbeat_at IS NOT NULL, last_heartbeat_at, id");
-  st.Bind(1, now - max_age).Bind(2, include_test);
+  static const std::string kSql = kBotRow.SelectSql(
+      " WHERE status = 'active' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < ?) AND "
+      "(is_test = 0 OR ?) ORDER BY last_heartbeat_at IS NOT NULL, last_heartbeat_at, id");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, now - max_age, include_test);
   std::vector<Bot> out;
   while (st.Step()) out.push_back(ReadBot(st));
   return out;
@@ -265,13 +275,10 @@ Account AccountRepository::Create(BotId bot, std::string_view name) {
   }
   impl_->bots.Get(bot);
   auto& c = impl_->connection(Database::kTrading);
-  static const std::string kSql =
-      "INSERT INTO trading.accounts (bot_id, name, created_at, kind, mode, is_test) "
-      "SELECT id, ?, ?, 'bot', mode, is_test FROM trading.bots WHERE id = ? "
-      "ON CONFLICT (bot_id, name) DO NOTHING RETURNING " +
-      std::string(kAccountColumns);
-  auto& st = c.Prepare(kSql);
-  st.Bind(1, name).Bind(2, Timestamp::Now()).Bind(3, bot);
+  static const std::string kSql = AccountInsertSql("bot", " RETURNING " + kAccountRow.List());
+  RowWriter<tables::kAccounts> row(c.Prepare(kSql), kAccountInsert);
+  row.Set("name", name).Set("created_at", Timestamp::Now()).Where(bot);
+  sql::Statement& st = row.Done();
   if (!st.Step()) {
     throw Conflict("account '" + std::string(name) + "' of bot " + std::to_string(bot) +
                    " already exists");
@@ -282,10 +289,9 @@ Account AccountRepository::Create(BotId bot, std::string_view name) {
 }
 
 Account AccountRepository::GetOrCreate(BotId bot, std::string_view name) {
-  static const std::string kSql = "SELECT " + std::string(kAccountColumns) +
-                                  " FROM trading.accounts WHERE bot_id = ? AND name = ?";
+  static const std::string kSql = kAccountRow.SelectSql(" WHERE bot_id = ? AND name = ?");
   auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
-  st.Bind(1, bot).Bind(2, name);
+  BindParams(st, bot, name);
   if (st.Step()) {
     Account out = ReadAccount(st);
     st.Reset();
@@ -295,10 +301,9 @@ Account AccountRepository::GetOrCreate(BotId bot, std::string_view name) {
 }
 
 Account AccountRepository::Get(BotId bot, AccountId id) {
-  static const std::string kSql = "SELECT " + std::string(kAccountColumns) +
-                                  " FROM trading.accounts WHERE bot_id = ? AND id = ?";
+  static const std::string kSql = kAccountRow.SelectSql(" WHERE bot_id = ? AND id = ?");
   auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
-  st.Bind(1, bot).Bind(2, id);
+  BindParams(st, bot, id);
   if (!st.Step()) {
     throw NotFound("account " + std::to_string(id) + " of bot " + std::to_string(bot) +
                    " does not exist");
@@ -310,29 +315,30 @@ Account AccountRepository::Get(BotId bot, AccountId id) {
 
 std::vector<Account> AccountRepository::List(BotId bot, bool include_system) {
   static const std::string kSql =
-      "SELECT " + std::string(kAccountColumns) +
-      " FROM trading.accounts WHERE bot_id = ? AND (kind = 'bot' OR ?) ORDER BY id";
+      kAccountRow.SelectSql(" WHERE bot_id = ? AND (kind = 'bot' OR ?) ORDER BY id");
   auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
-  st.Bind(1, bot).Bind(2, include_system);
+  BindParams(st, bot, include_system);
   std::vector<Account> out;
   while (st.Step()) out.push_back(ReadAccount(st));
   return out;
 }
 
 std::vector<Balance> AccountRepository::Balances(BotId bot, AccountId account) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "SELECT account_id, currency, amount, updated_at, locked FROM "
-                     "trading.balances WHERE bot_id = ? AND account_id = ? ORDER BY currency");
-  st.Bind(1, bot).Bind(2, account);
+  constexpr auto kBalance = Columns<tables::kBalances>::Only(
+      {"account_id", "currency", "amount", "updated_at", "locked"});
+  static const std::string kSql =
+      kBalance.SelectSql(" WHERE bot_id = ? AND account_id = ? ORDER BY currency");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot, account);
   std::vector<tradestore::Balance> out;
   while (st.Step()) {
+    const RowReader<tables::kBalances> r(st, kBalance);
     tradestore::Balance b;
-    b.account_id = st.GetInt64(0);
-    b.currency = st.GetText(1);
-    b.amount = st.GetDecimal(2);
-    b.updated_at = st.GetTimestamp(3);
-    b.locked = st.GetDecimal(4);
+    b.account_id = r.Get<std::int64_t>("account_id");
+    b.currency = r.Get<std::string>("currency");
+    b.amount = r.Get<Decimal>("amount");
+    b.updated_at = r.Get<Timestamp>("updated_at");
+    b.locked = r.Get<Decimal>("locked");
     out.push_back(std::move(b));
   }
   return out;
@@ -343,7 +349,7 @@ Decimal AccountRepository::BalanceOf(BotId bot, AccountId account, std::string_v
                  .Prepare(
                      "SELECT amount FROM trading.balances WHERE bot_id = ? AND "
                      "account_id = ? AND currency = ?");
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency);
+  BindParams(st, bot, account, currency);
   Decimal out;
   if (st.Step()) out = st.GetDecimal(0);
   st.Reset();
@@ -386,7 +392,7 @@ Decimal BalanceAfter(sql::Connection& c, const LedgerEntry& entry) {
   static const std::string kBalanceSql =
       "SELECT amount FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = ?";
   auto& read = c.PrepareForUpdate(kBalanceSql);
-  read.Bind(1, entry.bot_id).Bind(2, entry.account_id).Bind(3, entry.currency);
+  BindParams(read, entry.bot_id, entry.account_id, entry.currency);
   Decimal balance = entry.amount;
   if (read.Step()) balance += read.GetDecimal(0);
   read.Reset();
@@ -397,13 +403,10 @@ Decimal BalanceAfter(sql::Connection& c, const LedgerEntry& entry) {
 
 void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& balance,
                   Timestamp time) {
-  auto& upsert = c.Prepare(
-      "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at, locked, "
-      "mode, is_test) SELECT id, ?, ?, ?, ?, '0', mode, is_test FROM trading.bots WHERE id = ? "
-      "ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET "
-      "amount = excluded.amount, updated_at = excluded.updated_at");
-  upsert.Bind(1, entry.account_id).Bind(2, entry.currency).Bind(3, balance).Bind(4, time);
-  upsert.Bind(5, entry.bot_id).Execute();
+  using statements::kBalanceAmount;
+  RowWriter<tables::kBalances> row(c.Prepare(statements::BalanceAmountUpsertSql()), kBalanceAmount);
+  row.Set("account_id", entry.account_id).Set("currency", entry.currency);
+  row.Set("amount", balance).Set("updated_at", time).Where(entry.bot_id).Done().Execute();
 }
 
 LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
@@ -414,45 +417,28 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
   // The first leg of a journal takes its own id as the journal id: the id
   // is drawn before the insert (the next rowid under SQLite's serialized
   // writers, the identity sequence on PostgreSQL) so that no UPDATE follows.
-  static const std::string kColumns =
-      "INSERT INTO trading.ledger_entries (id, bot_id, account_id, time, type, currency, amount, "
-      "balance_after, order_id, fill_id, trade_id, description, journal_id, mode, is_test) ";
-  static const std::string kFirstLegSqlite =
-      kColumns +
-      "SELECT n.m, b.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, n.m, b.mode, b.is_test FROM trading.bots "
-      "b, (SELECT COALESCE(MAX(id), 0) + 1 AS m FROM trading.ledger_entries) n WHERE b.id = ? "
-      "RETURNING id, journal_id, mode, is_test";
-  static const std::string kFirstLegPostgres =
-      kColumns +
-      "SELECT n.m, b.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, n.m, b.mode, b.is_test FROM trading.bots "
-      "b, (SELECT nextval(pg_get_serial_sequence('trading.ledger_entries', 'id')) AS m) n "
-      "WHERE b.id = ? RETURNING id, journal_id, mode, is_test";
-  static const std::string kNextLeg =
-      "INSERT INTO trading.ledger_entries (bot_id, account_id, time, type, currency, amount, "
-      "balance_after, order_id, fill_id, trade_id, description, journal_id, mode, is_test) "
-      "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, mode, is_test FROM trading.bots WHERE id = ? "
-      "RETURNING id, journal_id, mode, is_test";
   const bool first = journal_id == 0;
-  auto& st = c.Prepare(!first                                      ? kNextLeg
-                       : impl.dialect() == sql::Dialect::kPostgres ? kFirstLegPostgres
-                                                                   : kFirstLegSqlite);
-  st.Bind(1, entry.account_id).Bind(2, time).Bind(3, ToString(entry.type));
-  st.Bind(4, entry.currency).Bind(5, entry.amount).Bind(6, balance).Bind(7, entry.order_id);
-  st.Bind(8, entry.fill_id).Bind(9, entry.trade_id).Bind(10, entry.description);
-  if (first) {
-    st.Bind(11, entry.bot_id);
-  } else {
-    st.Bind(11, journal_id).Bind(12, entry.bot_id);
-  }
+  const auto columns = first ? statements::kLedgerLeg : statements::kLedgerNextLeg;
+  RowWriter<tables::kLedgerEntries> row(
+      c.Prepare(first ? statements::LedgerFirstLegSql(impl.dialect())
+                      : statements::LedgerNextLegSql()),
+      columns);
+  row.Set("account_id", entry.account_id).Set("time", time).Set("type", ToString(entry.type));
+  row.Set("currency", entry.currency).Set("amount", entry.amount).Set("balance_after", balance);
+  row.Set("order_id", entry.order_id).Set("fill_id", entry.fill_id);
+  row.Set("trade_id", entry.trade_id).Set("description", entry.description);
+  if (!first) row.Set("journal_id", journal_id);
+  sql::Statement& st = row.Where(entry.bot_id).Done();
   if (!st.Step()) {
     st.Reset();
     throw NotFound("bot " + std::to_string(entry.bot_id) + " does not exist");
   }
+  const RowReader<tables::kLedgerEntries> r(st, statements::kLedgerReturning);
   LedgerEntry out = entry;
-  out.id = st.GetInt64(0);
-  out.journal_id = st.GetInt64(1);
-  out.mode = ParseRunMode(st.GetText(2));
-  out.is_test = st.GetBool(3);
+  out.id = r.Get<std::int64_t>("id");
+  out.journal_id = r.Get<std::int64_t>("journal_id");
+  out.mode = ParseRunMode(r.Get<std::string>("mode"));
+  out.is_test = r.Get<bool>("is_test");
   out.time = time;
   out.balance_after = balance;
   st.Reset();
@@ -468,7 +454,7 @@ AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view
   static const std::string kFind =
       "SELECT id FROM trading.accounts WHERE bot_id = ? AND name = ? AND kind = 'system'";
   auto& find = c.Prepare(kFind);
-  find.Bind(1, bot).Bind(2, name);
+  BindParams(find, bot, name);
   if (find.Step()) {
     const AccountId id = find.GetInt64(0);
     find.Reset();
@@ -477,13 +463,11 @@ AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view
   find.Reset();
   // Two writers may create it at once (PostgreSQL): the second inserts
   // nothing and reads the first's.
-  auto& ins = c.Prepare(
-      "INSERT INTO trading.accounts (bot_id, name, created_at, kind, mode, is_test) "
-      "SELECT id, ?, ?, 'system', mode, is_test FROM trading.bots WHERE id = ? "
-      "ON CONFLICT (bot_id, name) DO NOTHING");
-  ins.Bind(1, name).Bind(2, Timestamp::Now()).Bind(3, bot).Execute();
+  static const std::string kInsert = AccountInsertSql("system", "");
+  RowWriter<tables::kAccounts> row(c.Prepare(kInsert), kAccountInsert);
+  row.Set("name", name).Set("created_at", Timestamp::Now()).Where(bot).Done().Execute();
   auto& again = c.Prepare(kFind);
-  again.Bind(1, bot).Bind(2, name);
+  BindParams(again, bot, name);
   if (!again.Step()) {
     again.Reset();
     throw NotFound("bot " + std::to_string(bot) + " does not exist");
@@ -504,17 +488,13 @@ bool InsertCachedSystemLeg(StoreImpl& impl, const LedgerEntry& leg, std::string_
   auto& c = impl.connection(Database::kTrading);
   const Timestamp time = leg.time == Timestamp() ? Timestamp::Now() : leg.time;
   const Decimal balance = BalanceAfter(c, leg);
-  auto& st = c.Prepare(
-      "INSERT INTO trading.ledger_entries (bot_id, account_id, time, type, currency, amount, "
-      "balance_after, order_id, fill_id, trade_id, description, journal_id, mode, is_test) "
-      "SELECT a.bot_id, a.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, b.mode, b.is_test FROM "
-      "trading.accounts a JOIN trading.bots b ON b.id = a.bot_id WHERE a.bot_id = ? AND a.id = ? "
-      "AND a.name = ? AND a.kind = 'system'");
-  st.Bind(1, time).Bind(2, ToString(leg.type)).Bind(3, leg.currency).Bind(4, leg.amount);
-  st.Bind(5, balance).Bind(6, leg.order_id).Bind(7, leg.fill_id).Bind(8, leg.trade_id);
-  st.Bind(9, leg.description).Bind(10, journal_id).Bind(11, leg.bot_id);
-  st.Bind(12, leg.account_id).Bind(13, name);
-  if (st.Execute() == 0) return false;
+  RowWriter<tables::kLedgerEntries> row(c.Prepare(statements::LedgerSystemLegSql()),
+                                        statements::kLedgerSystemLeg);
+  row.Set("time", time).Set("type", ToString(leg.type)).Set("currency", leg.currency);
+  row.Set("amount", leg.amount).Set("balance_after", balance).Set("order_id", leg.order_id);
+  row.Set("fill_id", leg.fill_id).Set("trade_id", leg.trade_id);
+  row.Set("description", leg.description).Set("journal_id", journal_id);
+  if (row.Where(leg.bot_id, leg.account_id, name).Done().Execute() == 0) return false;
   WriteBalance(c, leg, balance, time);
   return true;
 }
@@ -559,7 +539,7 @@ void AdjustLocked(StoreImpl& impl, BotId bot, AccountId account, std::string_vie
   static const std::string kRead =
       "SELECT locked FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = ?";
   auto& read = c.PrepareForUpdate(kRead);
-  read.Bind(1, bot).Bind(2, account).Bind(3, currency);
+  BindParams(read, bot, account, currency);
   Decimal locked = delta;
   if (read.Step()) locked += read.GetDecimal(0);
   read.Reset();
@@ -568,25 +548,21 @@ void AdjustLocked(StoreImpl& impl, BotId bot, AccountId account, std::string_vie
                 "account " + std::to_string(account) + " of bot " + std::to_string(bot) +
                     ": locked " + std::string(currency) + " would become " + locked.ToString());
   }
-  auto& upsert = c.Prepare(
-      "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at, locked, "
-      "mode, is_test) SELECT id, ?, ?, '0', ?, ?, mode, is_test FROM trading.bots WHERE id = ? "
-      "ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET locked = excluded.locked, "
-      "updated_at = excluded.updated_at");
-  upsert.Bind(1, account).Bind(2, currency).Bind(3, time).Bind(4, locked).Bind(5, bot).Execute();
+  RowWriter<tables::kBalances> row(c.Prepare(statements::BalanceLockedUpsertSql()),
+                                   statements::kBalanceLocked);
+  row.Set("account_id", account).Set("currency", currency).Set("updated_at", time);
+  row.Set("locked", locked).Where(bot).Done().Execute();
 }
 
 std::string LedgerByBotTimeSql() {
-  return "SELECT " + std::string(kLedgerColumns) +
-         " FROM trading.ledger_entries WHERE bot_id = ? AND time >= ? AND time < ? ORDER BY "
-         "time, id";
+  return kLedgerRow.SelectSql(" WHERE bot_id = ? AND time >= ? AND time < ? ORDER BY time, id");
 }
 
 void LockAccount(StoreImpl& impl, BotId bot, AccountId account) {
   auto& c = impl.connection(Database::kTrading);
   static const std::string kSql = "SELECT id FROM trading.accounts WHERE bot_id = ? AND id = ?";
   auto& st = c.PrepareForUpdate(kSql);
-  st.Bind(1, bot).Bind(2, account);
+  BindParams(st, bot, account);
   const bool found = st.Step();
   st.Reset();
   if (!found) {
@@ -685,26 +661,11 @@ BoundQuery BuildLedgerWhere(const LedgerFilter& f) {
   return w;
 }
 
-std::string PrefixedLedgerColumns() {
-  std::string out;
-  std::string_view cols = kLedgerColumns;
-  while (!cols.empty()) {
-    const auto comma = cols.find(',');
-    std::string_view col = cols.substr(0, comma);
-    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-    if (!out.empty()) out += ", ";
-    out += "e." + std::string(col);
-    if (comma == std::string_view::npos) break;
-    cols.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<LedgerEntry> LedgerRepository::Query(const LedgerFilter& filter) {
   const BoundQuery w = BuildLedgerWhere(filter);
-  static const std::string kColumns = PrefixedLedgerColumns();
+  static const std::string kColumns = kLedgerRow.List("e.");
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare("SELECT " + kColumns + " FROM trading.ledger_entries e" + w.sql +
                           " ORDER BY e.time, e.id");
@@ -735,11 +696,10 @@ std::vector<LedgerSum> LedgerRepository::Sums(const LedgerFilter& filter) {
 }
 
 std::vector<LedgerEntry> LedgerRepository::Journal(BotId bot, std::int64_t journal_id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kLedgerColumns) +
-                          " FROM trading.ledger_entries WHERE bot_id = ? AND journal_id = ? "
-                          "ORDER BY id");
-  st.Bind(1, bot).Bind(2, journal_id);
+  static const std::string kSql =
+      kLedgerRow.SelectSql(" WHERE bot_id = ? AND journal_id = ? ORDER BY id");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot, journal_id);
   std::vector<LedgerEntry> out;
   while (st.Step()) out.push_back(ReadLedgerEntry(st));
   return out;
@@ -752,7 +712,7 @@ Decimal LedgerRepository::BalanceAt(BotId bot, AccountId account, std::string_vi
                  .Prepare(
                      "SELECT amount FROM trading.ledger_entries WHERE bot_id = ? AND "
                      "account_id = ? AND currency = ? AND time <= ?");
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency).Bind(4, at);
+  BindParams(st, bot, account, currency, at);
   Decimal sum;
   while (st.Step()) sum += st.GetDecimal(0);
   return sum;
@@ -760,27 +720,28 @@ Decimal LedgerRepository::BalanceAt(BotId bot, AccountId account, std::string_vi
 
 namespace {
 
-constexpr std::string_view kSnapshotColumns =
-    "bot_id, account_id, currency, time, kind, amount, locked, available, unrealized_pnl, "
-    "equity, margin_used, free_margin, margin_level, mode, is_test";
+constexpr auto kSnapshotRow = Columns<tables::kBalanceHistory>::All();
+constexpr auto kSnapshotKey = Columns<tables::kBalanceHistory>::Only(
+    {"bot_id", "account_id", "currency", "kind", "time", "mode", "is_test"});
 
 BalanceSnapshot ReadSnapshot(const sql::Statement& st) {
+  const RowReader<tables::kBalanceHistory> r(st, kSnapshotRow);
   BalanceSnapshot s;
-  s.bot_id = st.GetInt64(0);
-  s.account_id = st.GetInt64(1);
-  s.currency = st.GetText(2);
-  s.time = st.GetTimestamp(3);
-  s.kind = ParseSnapshotKind(st.GetText(4));
-  s.amount = st.GetDecimal(5);
-  s.locked = st.GetDecimal(6);
-  s.available = st.GetDecimal(7);
-  s.unrealized_pnl = st.GetDecimal(8);
-  s.equity = st.GetDecimal(9);
-  s.margin_used = st.GetDecimal(10);
-  s.free_margin = st.GetDecimal(11);
-  s.margin_level = st.GetOptionalDouble(12);
-  s.mode = ParseRunMode(st.GetText(13));
-  s.is_test = st.GetBool(14);
+  s.bot_id = r.Get<std::int64_t>("bot_id");
+  s.account_id = r.Get<std::int64_t>("account_id");
+  s.currency = r.Get<std::string>("currency");
+  s.time = r.Get<Timestamp>("time");
+  s.kind = ParseSnapshotKind(r.Get<std::string>("kind"));
+  s.amount = r.Get<Decimal>("amount");
+  s.locked = r.Get<Decimal>("locked");
+  s.available = r.Get<Decimal>("available");
+  s.unrealized_pnl = r.Get<Decimal>("unrealized_pnl");
+  s.equity = r.Get<Decimal>("equity");
+  s.margin_used = r.Get<Decimal>("margin_used");
+  s.free_margin = r.Get<Decimal>("free_margin");
+  s.margin_level = r.Get<std::optional<double>>("margin_level");
+  s.mode = ParseRunMode(r.Get<std::string>("mode"));
+  s.is_test = r.Get<bool>("is_test");
   return s;
 }
 
@@ -821,23 +782,23 @@ std::vector<BalanceSnapshot> LedgerRepository::Snapshot(BotId bot, AccountId acc
       s.margin_used += p.quantity.Abs().Mul(p.last_price.value_or(p.average_entry_price));
     }
   }
-  auto& st = c.Prepare("INSERT INTO trading.balance_history (" + std::string(kSnapshotColumns) +
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
-                       "(bot_id, account_id, currency, kind, time) DO UPDATE SET amount = "
-                       "excluded.amount, locked = excluded.locked, available = "
-                       "excluded.available, unrealized_pnl = excluded.unrealized_pnl, equity = "
-                       "excluded.equity, margin_used = excluded.margin_used, free_margin = "
-                       "excluded.free_margin, margin_level = excluded.margin_level");
+  static const std::string kSql = kSnapshotRow.InsertSql(
+      " ON CONFLICT (bot_id, account_id, currency, kind, time) DO UPDATE SET " +
+      kSnapshotRow.ExcludedAssignments(kSnapshotKey));
+  auto& st = c.Prepare(kSql);
   for (auto& s : out) {
     s.equity = s.amount + s.unrealized_pnl;
     s.margin_used += s.locked;
     s.free_margin = s.equity - s.margin_used;
     if (!s.margin_used.IsZero()) s.margin_level = s.equity.ToDouble() / s.margin_used.ToDouble();
-    st.Bind(1, s.bot_id).Bind(2, s.account_id).Bind(3, s.currency).Bind(4, s.time);
-    st.Bind(5, ToString(s.kind)).Bind(6, s.amount).Bind(7, s.locked).Bind(8, s.available);
-    st.Bind(9, s.unrealized_pnl).Bind(10, s.equity).Bind(11, s.margin_used);
-    st.Bind(12, s.free_margin).Bind(13, s.margin_level).Bind(14, ToString(s.mode));
-    st.Bind(15, s.is_test).Execute();
+    RowWriter<tables::kBalanceHistory> row(st, kSnapshotRow);
+    row.Set("bot_id", s.bot_id).Set("account_id", s.account_id).Set("currency", s.currency);
+    row.Set("time", s.time).Set("kind", ToString(s.kind)).Set("amount", s.amount);
+    row.Set("locked", s.locked).Set("available", s.available);
+    row.Set("unrealized_pnl", s.unrealized_pnl).Set("equity", s.equity);
+    row.Set("margin_used", s.margin_used).Set("free_margin", s.free_margin);
+    row.Set("margin_level", s.margin_level).Set("mode", ToString(s.mode));
+    row.Set("is_test", s.is_test).Done().Execute();
   }
   tx.Commit();
   return out;
@@ -848,13 +809,12 @@ std::vector<BalanceSnapshot> LedgerRepository::History(BotId bot, AccountId acco
                                                        const TimeRange& range,
                                                        std::optional<SnapshotKind> kind) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kSnapshotColumns) +
-                          " FROM trading.balance_history WHERE bot_id = ? AND account_id = ? "
-                          "AND (? = '' OR currency = ?) AND (? = '' OR kind = ?)" +
+                 .Prepare(kSnapshotRow.SelectSql(
+                              " WHERE bot_id = ? AND account_id = ? AND (? = '' OR currency = ?) "
+                              "AND (? = '' OR kind = ?)") +
                           RangeSql("time", range) + " ORDER BY time, currency, kind");
   const std::string k = kind ? std::string(ToString(*kind)) : std::string();
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency).Bind(4, currency).Bind(5, k).Bind(6, k);
-  BindRange(st, 7, range);
+  BindRange(st, BindParams(st, bot, account, currency, currency, k, k), range);
   std::vector<BalanceSnapshot> out;
   while (st.Step()) out.push_back(ReadSnapshot(st));
   return out;
@@ -864,12 +824,10 @@ std::vector<LedgerEntry> LedgerRepository::Entries(BotId bot, AccountId account,
                                                    std::string_view currency,
                                                    const TimeRange& range) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kLedgerColumns) +
-                          " FROM trading.ledger_entries WHERE bot_id = ? AND account_id = ? AND "
-                          "(? = '' OR currency = ?)" +
+                 .Prepare(kLedgerRow.SelectSql(
+                              " WHERE bot_id = ? AND account_id = ? AND (? = '' OR currency = ?)") +
                           RangeSql("time", range) + " ORDER BY id");
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency).Bind(4, currency);
-  BindRange(st, 5, range);
+  BindRange(st, BindParams(st, bot, account, currency, currency), range);
   std::vector<LedgerEntry> out;
   while (st.Step()) out.push_back(ReadLedgerEntry(st));
   return out;
@@ -882,7 +840,7 @@ Decimal LedgerRepository::SumEntries(BotId bot, AccountId account, std::string_v
                  .Prepare(
                      "SELECT amount FROM trading.ledger_entries WHERE bot_id = ? AND "
                      "account_id = ? AND currency = ?");
-  st.Bind(1, bot).Bind(2, account).Bind(3, currency);
+  BindParams(st, bot, account, currency);
   Decimal sum;
   while (st.Step()) sum += st.GetDecimal(0);
   return sum;

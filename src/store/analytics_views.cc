@@ -23,6 +23,8 @@
 #include "tradestore/error.h"
 
 namespace tradestore {
+
+using detail::BindParams;
 namespace {
 
 using detail::Database;
@@ -51,7 +53,7 @@ bool IsPopulated(sql::Connection& c, std::string_view qualified_view) {
   sql::Statement& st = c.Prepare(
       "SELECT ispopulated::int FROM pg_catalog.pg_matviews "
       "WHERE schemaname = 'analytics' AND matviewname = ?");
-  st.Bind(1, name);
+  BindParams(st, name);
   if (!st.Step()) {
     st.Reset();
     throw Error(ErrorKind::kInternal, std::string("the materialized view ") +

@@ -4,6 +4,7 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/audit.h"
 #include "tradestore/error.h"
@@ -11,6 +12,11 @@
 namespace tradestore {
 
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kErrorLog;
+using detail::schema::tables::kSystemEvents;
 
 namespace {
 
@@ -47,18 +53,16 @@ int BindFilter(sql::Statement& st, const AuditFilter& f) {
 }
 
 // "ORDER BY time, id" of the whole range, or of its last `limit` rows.
-std::string Select(std::string_view columns, std::string_view table, const AuditFilter& f) {
-  const std::string base =
-      "SELECT " + std::string(columns) + " FROM " + std::string(table) + FilterSql(f);
+template <class Row>
+std::string Select(const Row& row, const AuditFilter& f) {
+  const std::string base = row.SelectSql(FilterSql(f));
   if (f.limit <= 0) return base + " ORDER BY time, id";
   return "SELECT * FROM (" + base +
          " ORDER BY time DESC, id DESC LIMIT ?) recent ORDER BY time, id";
 }
 
-constexpr std::string_view kEventColumns =
-    "id, time, bot_id, component, event_type, severity, message, details, mode, is_test";
-constexpr std::string_view kErrorColumns =
-    "id, time, bot_id, component, severity, code, message, context, mode, is_test";
+constexpr auto kEventRow = Columns<kSystemEvents>::All();
+constexpr auto kErrorRow = Columns<kErrorLog>::All();
 
 void ApplyBot(detail::StoreImpl& impl, const std::optional<BotId>& bot, RunMode* mode,
               bool* is_test) {
@@ -78,14 +82,14 @@ SystemEvent AuditRepository::RecordEvent(const SystemEvent& event) {
   out.details = detail::CanonicalJson(event.details, what, "details", detail::JsonShape::kObject);
   ApplyBot(*impl_, out.bot_id, &out.mode, &out.is_test);
   if (out.time == Timestamp()) out.time = Timestamp::Now();
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO audit.system_events (time, bot_id, component, event_type, "
-                     "severity, message, details, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                     "?) RETURNING id");
-  st.Bind(1, out.time).Bind(2, out.bot_id).Bind(3, out.component).Bind(4, out.event_type);
-  st.Bind(5, ToString(out.severity)).Bind(6, out.message).Bind(7, out.details);
-  st.Bind(8, ToString(out.mode)).Bind(9, out.is_test);
+  constexpr auto kInsert = Columns<kSystemEvents>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(" RETURNING id");
+  RowWriter<kSystemEvents> row(impl_->connection(Database::kTrading).Prepare(kSql), kInsert);
+  row.Set("time", out.time).Set("bot_id", out.bot_id).Set("component", out.component);
+  row.Set("event_type", out.event_type).Set("severity", ToString(out.severity));
+  row.Set("message", out.message).Set("details", out.details);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -93,22 +97,22 @@ SystemEvent AuditRepository::RecordEvent(const SystemEvent& event) {
 }
 
 std::vector<SystemEvent> AuditRepository::Events(const AuditFilter& filter) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(Select(kEventColumns, "audit.system_events", filter));
+  auto& st = impl_->connection(Database::kTrading).Prepare(Select(kEventRow, filter));
   BindFilter(st, filter);
   std::vector<SystemEvent> out;
   while (st.Step()) {
+    const RowReader<kSystemEvents> r(st, kEventRow);
     SystemEvent e;
-    e.id = st.GetInt64(0);
-    e.time = st.GetTimestamp(1);
-    e.bot_id = st.GetOptionalInt64(2);
-    e.component = st.GetText(3);
-    e.event_type = st.GetText(4);
-    e.severity = ParseSeverity(st.GetText(5));
-    e.message = st.GetText(6);
-    e.details = st.GetText(7);
-    e.mode = ParseRunMode(st.GetText(8));
-    e.is_test = st.GetBool(9);
+    e.id = r.Get<std::int64_t>("id");
+    e.time = r.Get<Timestamp>("time");
+    e.bot_id = r.Get<std::optional<std::int64_t>>("bot_id");
+    e.component = r.Get<std::string>("component");
+    e.event_type = r.Get<std::string>("event_type");
+    e.severity = ParseSeverity(r.Get<std::string>("severity"));
+    e.message = r.Get<std::string>("message");
+    e.details = r.Get<std::string>("details");
+    e.mode = ParseRunMode(r.Get<std::string>("mode"));
+    e.is_test = r.Get<bool>("is_test");
     out.push_back(std::move(e));
   }
   return out;
@@ -122,14 +126,14 @@ ErrorLogEntry AuditRepository::LogError(const ErrorLogEntry& entry) {
   out.context = detail::CanonicalJson(entry.context, what, "context", detail::JsonShape::kObject);
   ApplyBot(*impl_, out.bot_id, &out.mode, &out.is_test);
   if (out.time == Timestamp()) out.time = Timestamp::Now();
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO audit.error_log (time, bot_id, component, severity, code, "
-                     "message, context, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                     "RETURNING id");
-  st.Bind(1, out.time).Bind(2, out.bot_id).Bind(3, out.component);
-  st.Bind(4, ToString(out.severity)).Bind(5, out.code).Bind(6, out.message);
-  st.Bind(7, out.context).Bind(8, ToString(out.mode)).Bind(9, out.is_test);
+  constexpr auto kInsert = Columns<kErrorLog>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(" RETURNING id");
+  RowWriter<kErrorLog> row(impl_->connection(Database::kTrading).Prepare(kSql), kInsert);
+  row.Set("time", out.time).Set("bot_id", out.bot_id).Set("component", out.component);
+  row.Set("severity", ToString(out.severity)).Set("code", out.code);
+  row.Set("message", out.message).Set("context", out.context);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -137,22 +141,22 @@ ErrorLogEntry AuditRepository::LogError(const ErrorLogEntry& entry) {
 }
 
 std::vector<ErrorLogEntry> AuditRepository::Errors(const AuditFilter& filter) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(Select(kErrorColumns, "audit.error_log", filter));
+  auto& st = impl_->connection(Database::kTrading).Prepare(Select(kErrorRow, filter));
   BindFilter(st, filter);
   std::vector<ErrorLogEntry> out;
   while (st.Step()) {
+    const RowReader<kErrorLog> r(st, kErrorRow);
     ErrorLogEntry e;
-    e.id = st.GetInt64(0);
-    e.time = st.GetTimestamp(1);
-    e.bot_id = st.GetOptionalInt64(2);
-    e.component = st.GetText(3);
-    e.severity = ParseSeverity(st.GetText(4));
-    e.code = st.GetText(5);
-    e.message = st.GetText(6);
-    e.context = st.GetText(7);
-    e.mode = ParseRunMode(st.GetText(8));
-    e.is_test = st.GetBool(9);
+    e.id = r.Get<std::int64_t>("id");
+    e.time = r.Get<Timestamp>("time");
+    e.bot_id = r.Get<std::optional<std::int64_t>>("bot_id");
+    e.component = r.Get<std::string>("component");
+    e.severity = ParseSeverity(r.Get<std::string>("severity"));
+    e.code = r.Get<std::string>("code");
+    e.message = r.Get<std::string>("message");
+    e.context = r.Get<std::string>("context");
+    e.mode = ParseRunMode(r.Get<std::string>("mode"));
+    e.is_test = r.Get<bool>("is_test");
     out.push_back(std::move(e));
   }
   return out;

@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "sql/postgres/pg_connection.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 
@@ -33,9 +34,16 @@ namespace tradestore {
 namespace {
 
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::tables::kChangeLog;
 
 constexpr const char* kChannel = "tradestore_changes";
-constexpr const char* kColumns = "id, kind, bot_id, entity, row_id, sub_key, time";
+// An event's columns; on PostgreSQL also its transaction id. Both logs
+// (audit.change_log, market.market_change_log) have these columns.
+constexpr auto kEventColumns =
+    Columns<kChangeLog>::Only({"id", "kind", "bot_id", "entity", "row_id", "sub_key", "time"});
+constexpr auto kPgEventColumns = Columns<kChangeLog>::Only(
+    {"id", "xid", "kind", "bot_id", "entity", "row_id", "sub_key", "time"});
 
 // A position in the logs: SQLite (t, m) = last ids of the trading and market
 // logs; PostgreSQL (t, m) = (xid, id).
@@ -78,14 +86,14 @@ LogPos Parse(sql::Dialect d, std::string_view cursor) {
   return p;
 }
 
-ChangeEvent ReadEvent(sql::Statement& st, int first) {
+ChangeEvent ReadEvent(const detail::schema::RowReader<kChangeLog>& r) {
   ChangeEvent e;
-  e.kind = st.GetText(first + 1);
-  if (!st.IsNull(first + 2)) e.bot = st.GetInt64(first + 2);
-  e.entity = st.GetText(first + 3);
-  e.row_id = st.GetInt64(first + 4);
-  e.sub_key = st.GetText(first + 5);
-  e.time = st.GetTimestamp(first + 6);
+  e.kind = r.Get<std::string>("kind");
+  e.bot = r.Get<std::optional<std::int64_t>>("bot_id");
+  e.entity = r.Get<std::string>("entity");
+  e.row_id = r.Get<std::int64_t>("row_id");
+  e.sub_key = r.Get<std::string>("sub_key");
+  e.time = r.Get<Timestamp>("time");
   return e;
 }
 
@@ -131,14 +139,17 @@ Rows SqliteRows(sql::Connection& c, const std::string& table, std::int64_t after
   Rows out;
   if (upto <= after || limit == 0) return out;
   sql::Statement& st =
-      c.Prepare(std::string("SELECT ") + kColumns + " FROM " + table + " WHERE id > ? AND id <= ?" +
+      c.Prepare("SELECT " + kEventColumns.List() + " FROM " + table + " WHERE id > ? AND id <= ?" +
                 (bot ? " AND bot_id = ?" : "") + " ORDER BY id LIMIT ?");
   int i = 1;
   st.Bind(i++, after);
   st.Bind(i++, upto);
   if (bot) st.Bind(i++, *bot);
   st.Bind(i, static_cast<std::int64_t>(limit));
-  while (st.Step()) out.emplace_back(st.GetInt64(0), ReadEvent(st, 0));
+  while (st.Step()) {
+    const detail::schema::RowReader<kChangeLog> r(st, kEventColumns);
+    out.emplace_back(r.Get<std::int64_t>("id"), ReadEvent(r));
+  }
   st.Reset();
   return out;
 }
@@ -187,7 +198,7 @@ ChangeBatch ChangeFeed::After(std::string_view cursor, std::size_t limit,
     if (from < bound && limit > 0) {
       const std::string where = std::string(" WHERE (xid, id) > (?, ?) AND (xid, id) <= (?, ?)") +
                                 (bot ? " AND bot_id = ?" : "");
-      const std::string columns = std::string("xid, ") + kColumns;
+      const std::string columns = kPgEventColumns.List();
       sql::Statement& st =
           c.Prepare("SELECT * FROM (SELECT " + columns + " FROM audit.change_log" + where +
                     " UNION ALL SELECT " + columns + " FROM market.market_change_log" + where +
@@ -199,8 +210,9 @@ ChangeBatch ChangeFeed::After(std::string_view cursor, std::size_t limit,
       }
       st.Bind(i, static_cast<std::int64_t>(limit));
       while (st.Step()) {
-        const LogPos p{st.GetInt64(0), st.GetInt64(1)};
-        ChangeEvent e = ReadEvent(st, 1);
+        const detail::schema::RowReader<kChangeLog> r(st, kPgEventColumns);
+        const LogPos p{r.Get<std::int64_t>("xid"), r.Get<std::int64_t>("id")};
+        ChangeEvent e = ReadEvent(r);
         e.cursor = Format(d, p);
         batch.events.push_back(std::move(e));
         positions.push_back(p);

@@ -2,7 +2,9 @@
 // (config.strategies).
 #include <string>
 
+#include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/config.h"
 #include "tradestore/error.h"
@@ -10,28 +12,33 @@
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kConfigs;
+using detail::schema::tables::kStrategies;
 
 namespace {
 
-constexpr std::string_view kConfigColumns =
-    "id, bot_id, kind, name, version, document, effective_from, effective_to, note, mode, "
-    "is_test, created_at";
+constexpr auto kConfigRow = Columns<kConfigs>::All();
 
 ConfigVersion ReadConfig(const sql::Statement& st) {
+  const RowReader<kConfigs> r(st, kConfigRow);
   ConfigVersion c;
-  c.id = st.GetInt64(0);
-  c.bot_id = st.GetInt64(1);
-  c.kind = ParseConfigKind(st.GetText(2));
-  c.name = st.GetText(3);
-  c.version = static_cast<int>(st.GetInt64(4));
-  c.document = st.GetText(5);
-  c.effective_from = st.GetTimestamp(6);
-  if (!st.IsNull(7)) c.effective_to = st.GetTimestamp(7);
-  c.note = st.GetText(8);
-  c.mode = ParseRunMode(st.GetText(9));
-  c.is_test = st.GetBool(10);
-  c.created_at = st.GetTimestamp(11);
+  c.id = r.Get<std::int64_t>("id");
+  c.bot_id = r.Get<std::int64_t>("bot_id");
+  c.kind = ParseConfigKind(r.Get<std::string>("kind"));
+  c.name = r.Get<std::string>("name");
+  c.version = static_cast<int>(r.Get<std::int64_t>("version"));
+  c.document = r.Get<std::string>("document");
+  c.effective_from = r.Get<Timestamp>("effective_from");
+  c.effective_to = r.Get<std::optional<Timestamp>>("effective_to");
+  c.note = r.Get<std::string>("note");
+  c.mode = ParseRunMode(r.Get<std::string>("mode"));
+  c.is_test = r.Get<bool>("is_test");
+  c.created_at = r.Get<Timestamp>("created_at");
   return c;
 }
 
@@ -40,12 +47,13 @@ std::string ConfigName(BotId bot, ConfigKind kind, std::string_view name) {
          std::to_string(bot);
 }
 
-constexpr std::string_view kStrategyColumns =
-    "id, name, version, description, parameters, created_at";
+constexpr auto kStrategyRow = Columns<kStrategies>::All();
 
 StrategyDefinition ReadStrategy(const sql::Statement& st) {
-  return {st.GetInt64(0), st.GetText(1), st.GetText(2),
-          st.GetText(3),  st.GetText(4), st.GetTimestamp(5)};
+  const RowReader<kStrategies> r(st, kStrategyRow);
+  return {r.Get<std::int64_t>("id"),        r.Get<std::string>("name"),
+          r.Get<std::string>("version"),    r.Get<std::string>("description"),
+          r.Get<std::string>("parameters"), r.Get<Timestamp>("created_at")};
 }
 
 }  // namespace
@@ -64,10 +72,10 @@ ConfigVersion ConfigRepository::Save(const ConfigVersion& config) {
   out.created_at = Timestamp::Now();
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  auto& cur = c.PrepareForUpdate("SELECT " + std::string(kConfigColumns) +
-                                 " FROM config.configs WHERE bot_id = ? AND kind = ? AND "
-                                 "name = ? ORDER BY version DESC LIMIT 1");
-  cur.Bind(1, out.bot_id).Bind(2, ToString(out.kind)).Bind(3, out.name);
+  auto& cur =
+      c.PrepareForUpdate(kConfigRow.SelectSql(" WHERE bot_id = ? AND kind = ? AND "
+                                              "name = ? ORDER BY version DESC LIMIT 1"));
+  BindParams(cur, out.bot_id, ToString(out.kind), out.name);
   std::optional<ConfigVersion> previous;
   if (cur.Step()) previous = ReadConfig(cur);
   cur.Reset();
@@ -77,13 +85,15 @@ ConfigVersion ConfigRepository::Save(const ConfigVersion& config) {
                      {previous->id, previous->version, previous->effective_from})
                : std::nullopt,
       out.effective_from, what));
-  auto& st = c.Prepare(
-      "INSERT INTO config.configs (bot_id, kind, name, version, document, effective_from, "
-      "effective_to, note, mode, is_test, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) "
-      "RETURNING id");
-  st.Bind(1, out.bot_id).Bind(2, ToString(out.kind)).Bind(3, out.name).Bind(4, out.version);
-  st.Bind(5, out.document).Bind(6, out.effective_from).Bind(7, out.note);
-  st.Bind(8, ToString(out.mode)).Bind(9, out.is_test).Bind(10, out.created_at);
+  constexpr auto kInsert = Columns<kConfigs>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(" RETURNING id");
+  RowWriter<kConfigs> row(c.Prepare(kSql), kInsert);
+  row.Set("bot_id", out.bot_id).Set("kind", ToString(out.kind)).Set("name", out.name);
+  row.Set("version", out.version).Set("document", out.document);
+  row.Set("effective_from", out.effective_from).SetNull("effective_to").Set("note", out.note);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  row.Set("created_at", out.created_at);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -94,11 +104,11 @@ ConfigVersion ConfigRepository::Save(const ConfigVersion& config) {
 std::optional<ConfigVersion> ConfigRepository::VersionAt(BotId bot, ConfigKind kind,
                                                          std::string_view name, Timestamp at) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kConfigColumns) +
-                          " FROM config.configs WHERE bot_id = ? AND kind = ? AND name = ? AND "
-                          "effective_from <= ? AND (effective_to IS NULL OR effective_to > ?) "
-                          "ORDER BY effective_from DESC LIMIT 1");
-  st.Bind(1, bot).Bind(2, ToString(kind)).Bind(3, name).Bind(4, at).Bind(5, at);
+                 .Prepare(kConfigRow.SelectSql(
+                     " WHERE bot_id = ? AND kind = ? AND name = ? AND "
+                     "effective_from <= ? AND (effective_to IS NULL OR effective_to > ?) "
+                     "ORDER BY effective_from DESC LIMIT 1"));
+  BindParams(st, bot, ToString(kind), name, at, at);
   std::optional<ConfigVersion> out;
   if (st.Step()) out = ReadConfig(st);
   st.Reset();
@@ -108,10 +118,9 @@ std::optional<ConfigVersion> ConfigRepository::VersionAt(BotId bot, ConfigKind k
 std::optional<ConfigVersion> ConfigRepository::Current(BotId bot, ConfigKind kind,
                                                        std::string_view name) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kConfigColumns) +
-                          " FROM config.configs WHERE bot_id = ? AND kind = ? AND name = ? "
-                          "ORDER BY version DESC LIMIT 1");
-  st.Bind(1, bot).Bind(2, ToString(kind)).Bind(3, name);
+                 .Prepare(kConfigRow.SelectSql(" WHERE bot_id = ? AND kind = ? AND name = ? "
+                                               "ORDER BY version DESC LIMIT 1"));
+  BindParams(st, bot, ToString(kind), name);
   std::optional<ConfigVersion> out;
   if (st.Step()) out = ReadConfig(st);
   st.Reset();
@@ -121,10 +130,9 @@ std::optional<ConfigVersion> ConfigRepository::Current(BotId bot, ConfigKind kin
 std::vector<ConfigVersion> ConfigRepository::History(BotId bot, ConfigKind kind,
                                                      std::string_view name) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kConfigColumns) +
-                          " FROM config.configs WHERE bot_id = ? AND kind = ? AND name = ? "
-                          "ORDER BY version");
-  st.Bind(1, bot).Bind(2, ToString(kind)).Bind(3, name);
+                 .Prepare(kConfigRow.SelectSql(" WHERE bot_id = ? AND kind = ? AND name = ? "
+                                               "ORDER BY version"));
+  BindParams(st, bot, ToString(kind), name);
   std::vector<ConfigVersion> out;
   while (st.Step()) out.push_back(ReadConfig(st));
   return out;
@@ -132,13 +140,12 @@ std::vector<ConfigVersion> ConfigRepository::History(BotId bot, ConfigKind kind,
 
 std::vector<ConfigVersion> ConfigRepository::ListCurrent(std::optional<BotId> bot,
                                                          bool include_test) {
-  std::string sql = "SELECT " + std::string(kConfigColumns) +
-                    " FROM config.configs WHERE effective_to IS NULL AND (is_test = 0 OR ?)";
+  std::string sql = kConfigRow.SelectSql(" WHERE effective_to IS NULL AND (is_test = 0 OR ?)");
   if (bot) sql += " AND bot_id = ?";
   sql += " ORDER BY bot_id, kind, name";
   auto& st = impl_->connection(Database::kTrading).Prepare(sql);
-  st.Bind(1, include_test);
-  if (bot) st.Bind(2, *bot);
+  const int next = BindParams(st, include_test);
+  if (bot) st.Bind(next, *bot);
   std::vector<ConfigVersion> out;
   while (st.Step()) out.push_back(ReadConfig(st));
   return out;
@@ -155,13 +162,13 @@ StrategyDefinition StrategyRepository::Define(const StrategyDefinition& definiti
   out.parameters =
       detail::CanonicalJson(definition.parameters, what, "parameters", detail::JsonShape::kObject);
   if (out.created_at == Timestamp()) out.created_at = Timestamp::Now();
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO config.strategies (name, version, description, parameters, "
-                     "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, version) DO NOTHING "
-                     "RETURNING id");
-  st.Bind(1, out.name).Bind(2, out.version).Bind(3, out.description).Bind(4, out.parameters);
-  st.Bind(5, out.created_at);
+  constexpr auto kInsert = Columns<kStrategies>::Insertable();
+  static const std::string kSql =
+      kInsert.InsertSql(" ON CONFLICT (name, version) DO NOTHING RETURNING id");
+  RowWriter<kStrategies> row(impl_->connection(Database::kTrading).Prepare(kSql), kInsert);
+  row.Set("name", out.name).Set("version", out.version).Set("description", out.description);
+  row.Set("parameters", out.parameters).Set("created_at", out.created_at);
+  sql::Statement& st = row.Done();
   if (!st.Step()) {
     st.Reset();
     throw Conflict(what + " is already defined");
@@ -173,9 +180,8 @@ StrategyDefinition StrategyRepository::Define(const StrategyDefinition& definiti
 
 StrategyDefinition StrategyRepository::Get(std::string_view name, std::string_view version) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kStrategyColumns) +
-                          " FROM config.strategies WHERE name = ? AND version = ?");
-  st.Bind(1, name).Bind(2, version);
+                 .Prepare(kStrategyRow.SelectSql(" WHERE name = ? AND version = ?"));
+  BindParams(st, name, version);
   if (!st.Step()) {
     st.Reset();
     throw NotFound("strategy '" + std::string(name) + "' version '" + std::string(version) +
@@ -188,10 +194,9 @@ StrategyDefinition StrategyRepository::Get(std::string_view name, std::string_vi
 
 std::optional<StrategyDefinition> StrategyRepository::Latest(std::string_view name) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kStrategyColumns) +
-                          " FROM config.strategies WHERE name = ? "
-                          "ORDER BY created_at DESC, id DESC LIMIT 1");
-  st.Bind(1, name);
+                 .Prepare(kStrategyRow.SelectSql(" WHERE name = ? "
+                                                 "ORDER BY created_at DESC, id DESC LIMIT 1"));
+  BindParams(st, name);
   std::optional<StrategyDefinition> out;
   if (st.Step()) out = ReadStrategy(st);
   st.Reset();
@@ -200,8 +205,7 @@ std::optional<StrategyDefinition> StrategyRepository::Latest(std::string_view na
 
 std::vector<StrategyDefinition> StrategyRepository::List() {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kStrategyColumns) +
-                          " FROM config.strategies ORDER BY name, created_at, id");
+                 .Prepare(kStrategyRow.SelectSql(" ORDER BY name, created_at, id"));
   std::vector<StrategyDefinition> out;
   while (st.Step()) out.push_back(ReadStrategy(st));
   return out;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/coverage.h"
 #include "tradestore/error.h"
@@ -10,7 +12,10 @@
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::tables::kCandleCoverage;
 
 namespace {
 
@@ -32,19 +37,19 @@ std::string StepsSql(const sql::Connection& c) {
          "WHERE instrument_id = ? AND timeframe = ?";
 }
 
-constexpr std::string_view kCoverageColumns =
-    "instrument_id, timeframe, first, last, count, expected_count, gap_count, updated_at";
+constexpr auto kCoverageRow = Columns<kCandleCoverage>::All();
 
 CandleCoverage ReadCoverage(const sql::Statement& st) {
+  const detail::schema::RowReader<kCandleCoverage> r(st, kCoverageRow);
   CandleCoverage c;
-  c.instrument_id = st.GetInt64(0);
-  c.timeframe = ParseTimeframe(st.GetText(1));
-  c.first = st.GetTimestamp(2);
-  c.last = st.GetTimestamp(3);
-  c.count = st.GetInt64(4);
-  c.expected_count = st.GetInt64(5);
-  c.gap_count = st.GetInt64(6);
-  c.updated_at = st.GetTimestamp(7);
+  c.instrument_id = r.Get<std::int64_t>("instrument_id");
+  c.timeframe = ParseTimeframe(r.Get<std::string>("timeframe"));
+  c.first = r.Get<Timestamp>("first");
+  c.last = r.Get<Timestamp>("last");
+  c.count = r.Get<std::int64_t>("count");
+  c.expected_count = r.Get<std::int64_t>("expected_count");
+  c.gap_count = r.Get<std::int64_t>("gap_count");
+  c.updated_at = r.Get<Timestamp>("updated_at");
   return c;
 }
 
@@ -57,10 +62,10 @@ std::optional<CandleCoverage> CandleRepository::RefreshCoverage(InstrumentId ins
   sql::Transaction tx(c);  // joins the caller's unit of work when one is open
   const CandleRangeInfo info = Info(instrument, tf);
   if (info.count == 0) {
-    c.Prepare("DELETE FROM market.candle_coverage WHERE instrument_id = ? AND timeframe = ?")
-        .Bind(1, instrument)
-        .Bind(2, ToString(tf))
-        .Execute();
+    auto& del =
+        c.Prepare("DELETE FROM market.candle_coverage WHERE instrument_id = ? AND timeframe = ?");
+    BindParams(del, instrument, ToString(tf));
+    del.Execute();
     tx.Commit();
     return std::nullopt;
   }
@@ -73,7 +78,7 @@ std::optional<CandleCoverage> CandleRepository::RefreshCoverage(InstrumentId ins
   cov.count = info.count;
   cov.expected_count = (cov.last.micros() - cov.first.micros()) / d + 1;
   auto& gaps = c.Prepare("SELECT COUNT(*) FROM (" + StepsSql(c) + ") s WHERE step > ?");
-  gaps.Bind(1, instrument).Bind(2, ToString(tf)).Bind(3, d);
+  BindParams(gaps, instrument, ToString(tf), d);
   gaps.Step();
   cov.gap_count = gaps.GetInt64(0);
   gaps.Reset();
@@ -85,22 +90,18 @@ std::optional<CandleCoverage> CandleRepository::RefreshCoverage(InstrumentId ins
 
 void CandleRepository::SaveCoverage(const CandleCoverage& cov) {
   auto& c = impl_->connection(Database::kMarket);
-  auto& st = c.Prepare(
-      "INSERT INTO market.candle_coverage (" + std::string(kCoverageColumns) +
-      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instrument_id, timeframe) DO UPDATE SET "
-      "first = excluded.first, last = excluded.last, count = excluded.count, "
-      "expected_count = excluded.expected_count, gap_count = excluded.gap_count, "
-      "updated_at = excluded.updated_at");
-  st.Bind(1, cov.instrument_id).Bind(2, ToString(cov.timeframe)).Bind(3, cov.first);
-  st.Bind(4, cov.last).Bind(5, cov.count).Bind(6, cov.expected_count).Bind(7, cov.gap_count);
-  st.Bind(8, cov.updated_at);
-  st.Execute();
+  static const std::string kSql =
+      kCoverageRow.UpsertSql(Columns<kCandleCoverage>::Only({"instrument_id", "timeframe"}));
+  detail::schema::RowWriter<kCandleCoverage> row(c.Prepare(kSql), kCoverageRow);
+  row.Set("instrument_id", cov.instrument_id).Set("timeframe", ToString(cov.timeframe));
+  row.Set("first", cov.first).Set("last", cov.last).Set("count", cov.count);
+  row.Set("expected_count", cov.expected_count).Set("gap_count", cov.gap_count);
+  row.Set("updated_at", cov.updated_at).Done().Execute();
 }
 
 std::vector<CandleCoverage> CandleRepository::Coverage(std::optional<InstrumentId> instrument,
                                                        std::optional<Timeframe> tf) {
-  std::string sql =
-      "SELECT " + std::string(kCoverageColumns) + " FROM market.candle_coverage WHERE 1 = 1";
+  std::string sql = kCoverageRow.SelectSql(" WHERE 1 = 1");
   if (instrument) sql += " AND instrument_id = ?";
   if (tf) sql += " AND timeframe = ?";
   auto& st = impl_->connection(Database::kMarket).Prepare(sql);
@@ -125,8 +126,8 @@ std::vector<CandleGap> CandleRepository::Gaps(InstrumentId instrument, Timeframe
       "SELECT prev_time, open_time FROM (" + StepsSql(c) + ") s WHERE step > ? ORDER BY open_time";
   if (limit > 0) sql += " LIMIT ?";
   auto& st = c.Prepare(sql);
-  st.Bind(1, instrument).Bind(2, ToString(tf)).Bind(3, d);
-  if (limit > 0) st.Bind(4, limit);
+  const int next = BindParams(st, instrument, ToString(tf), d);
+  if (limit > 0) st.Bind(next, limit);
   std::vector<CandleGap> out;
   while (st.Step()) {
     CandleGap g;

@@ -3,6 +3,7 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/daily_pnl.h"
 #include "tradestore/error.h"
@@ -10,31 +11,32 @@
 namespace tradestore {
 
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::tables::kDailyPnl;
 
 namespace {
 
-constexpr std::string_view kColumns =
-    "bot_id, account_id, currency, date, realized, unrealized, fees, net, equity_start, "
-    "equity_end, trades, bot_version, strategy_version, mode, is_test, updated_at";
+constexpr auto kRow = Columns<kDailyPnl>::All();
 
 DailyPnl ReadRow(const sql::Statement& st) {
+  const detail::schema::RowReader<kDailyPnl> row(st, kRow);
   DailyPnl r;
-  r.bot_id = st.GetInt64(0);
-  r.account_id = st.GetInt64(1);
-  r.currency = st.GetText(2);
-  r.date = st.GetTimestamp(3);
-  r.realized = st.GetDecimal(4);
-  r.unrealized = st.GetDecimal(5);
-  r.fees = st.GetDecimal(6);
-  r.net = st.GetDecimal(7);
-  r.equity_start = st.GetOptionalDecimal(8);
-  r.equity_end = st.GetOptionalDecimal(9);
-  r.trades = st.GetInt64(10);
-  r.bot_version = st.GetText(11);
-  r.strategy_version = st.GetText(12);
-  r.mode = ParseRunMode(st.GetText(13));
-  r.is_test = st.GetBool(14);
-  r.updated_at = st.GetTimestamp(15);
+  r.bot_id = row.Get<std::int64_t>("bot_id");
+  r.account_id = row.Get<std::int64_t>("account_id");
+  r.currency = row.Get<std::string>("currency");
+  r.date = row.Get<Timestamp>("date");
+  r.realized = row.Get<Decimal>("realized");
+  r.unrealized = row.Get<Decimal>("unrealized");
+  r.fees = row.Get<Decimal>("fees");
+  r.net = row.Get<Decimal>("net");
+  r.equity_start = row.Get<std::optional<Decimal>>("equity_start");
+  r.equity_end = row.Get<std::optional<Decimal>>("equity_end");
+  r.trades = row.Get<std::int64_t>("trades");
+  r.bot_version = row.Get<std::string>("bot_version");
+  r.strategy_version = row.Get<std::string>("strategy_version");
+  r.mode = ParseRunMode(row.Get<std::string>("mode"));
+  r.is_test = row.Get<bool>("is_test");
+  r.updated_at = row.Get<Timestamp>("updated_at");
   return r;
 }
 
@@ -62,29 +64,22 @@ DailyPnl DailyPnlRepository::Upsert(const DailyPnl& row) {
   out.is_test = bot.is_test;
   if (out.bot_version.empty()) out.bot_version = bot.version;
   out.updated_at = Timestamp::Now();
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "INSERT INTO analytics.daily_pnl (bot_id, account_id, currency, date, "
-                     "realized, unrealized, fees, net, equity_start, equity_end, trades, "
-                     "bot_version, strategy_version, mode, is_test, updated_at) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (bot_id, account_id, currency, date) DO UPDATE SET "
-                     "realized = excluded.realized, unrealized = excluded.unrealized, "
-                     "fees = excluded.fees, net = excluded.net, "
-                     "equity_start = excluded.equity_start, equity_end = excluded.equity_end, "
-                     "trades = excluded.trades, bot_version = excluded.bot_version, "
-                     "strategy_version = excluded.strategy_version, mode = excluded.mode, "
-                     "is_test = excluded.is_test, updated_at = excluded.updated_at");
-  st.Bind(1, out.bot_id).Bind(2, out.account_id).Bind(3, out.currency).Bind(4, out.date);
-  st.Bind(5, out.realized).Bind(6, out.unrealized).Bind(7, out.fees).Bind(8, out.net);
-  st.Bind(9, out.equity_start).Bind(10, out.equity_end).Bind(11, out.trades);
-  st.Bind(12, out.bot_version).Bind(13, out.strategy_version).Bind(14, ToString(out.mode));
-  st.Bind(15, out.is_test).Bind(16, out.updated_at).Execute();
+  static const std::string kSql =
+      kRow.UpsertSql(Columns<kDailyPnl>::Only({"bot_id", "account_id", "currency", "date"}));
+  detail::schema::RowWriter<kDailyPnl> w(impl_->connection(Database::kAnalytics).Prepare(kSql),
+                                         kRow);
+  w.Set("bot_id", out.bot_id).Set("account_id", out.account_id).Set("currency", out.currency);
+  w.Set("date", out.date).Set("realized", out.realized).Set("unrealized", out.unrealized);
+  w.Set("fees", out.fees).Set("net", out.net).Set("equity_start", out.equity_start);
+  w.Set("equity_end", out.equity_end).Set("trades", out.trades);
+  w.Set("bot_version", out.bot_version).Set("strategy_version", out.strategy_version);
+  w.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  w.Set("updated_at", out.updated_at).Done().Execute();
   return out;
 }
 
 std::vector<DailyPnl> DailyPnlRepository::List(const DailyPnlFilter& f) {
-  std::string sql = "SELECT " + std::string(kColumns) + " FROM analytics.daily_pnl WHERE 1 = 1";
+  std::string sql = kRow.SelectSql(" WHERE 1 = 1");
   if (f.bot) sql += " AND bot_id = ?";
   if (f.account) sql += " AND account_id = ?";
   if (f.currency) sql += " AND currency = ?";

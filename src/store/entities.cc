@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "store/query_util.h"
 #include "tradestore/error.h"
 
 namespace tradestore::detail {
@@ -330,7 +331,7 @@ void DeleteUnusedInstruments(StoreImpl& store, const std::vector<std::int64_t>& 
         "DELETE FROM market.instruments WHERE id = ? AND NOT EXISTS "
         "(SELECT 1 FROM market.candles WHERE instrument_id = ?)");
     for (std::int64_t id : ids) {
-      st.Bind(1, id).Bind(2, id);
+      BindParams(st, id, id);
       st.Execute();
       st.Reset();
     }

@@ -18,6 +18,8 @@
 
 namespace tradestore {
 
+using detail::BindParams;
+
 using detail::BindRange;
 using detail::Database;
 using detail::RangeSql;
@@ -73,7 +75,7 @@ Fill LoadFill(sql::Connection& c, BotId bot, std::string_view venue,
   static const std::string kSql =
       kFillRow.SelectSql(" WHERE bot_id = ? AND venue = ? AND venue_fill_id = ?");
   auto& st = c.Prepare(kSql);
-  st.Bind(1, bot).Bind(2, venue).Bind(3, venue_fill_id);
+  BindParams(st, bot, venue, venue_fill_id);
   st.Step();
   Fill out = ReadFill(st);
   st.Reset();
@@ -158,18 +160,14 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
   if (closed && closed->signal_id) impl_->signals.RecordOutcome(f.bot_id, *closed->signal_id);
 
   const Order& o = effect.order;
-  c.Prepare(
-       "UPDATE trading.orders SET filled_quantity = ?, average_fill_price = ?, status = ?, "
-       "updated_at = ?, reserved = ?, trade_id = ? WHERE bot_id = ? AND id = ?")
-      .Bind(1, o.filled_quantity)
-      .Bind(2, o.average_fill_price)
-      .Bind(3, ToString(o.status))
-      .Bind(4, time)
-      .Bind(5, o.reserved)
-      .Bind(6, o.trade_id)
-      .Bind(7, o.bot_id)
-      .Bind(8, o.id)
-      .Execute();
+  {
+    using detail::statements::kOrderFillUpdate;
+    detail::schema::RowWriter<detail::schema::tables::kOrders> row(
+        c.Prepare(detail::statements::OrderFillUpdateSql()), kOrderFillUpdate);
+    row.Set("filled_quantity", o.filled_quantity).Set("average_fill_price", o.average_fill_price);
+    row.Set("status", ToString(o.status)).Set("updated_at", time).Set("reserved", o.reserved);
+    row.Set("trade_id", o.trade_id).Where(o.bot_id, o.id).Done().Execute();
+  }
 
   // The ledger: the fee and the realized P&L, each with its balancing leg.
   for (const Journal& journal : effect.journals) {
@@ -187,7 +185,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
 std::vector<Fill> OrderRepository::Fills(BotId bot, OrderId id) {
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kFillRow.SelectSql(" WHERE bot_id = ? AND order_id = ? ORDER BY id"));
-  st.Bind(1, bot).Bind(2, id);
+  BindParams(st, bot, id);
   std::vector<Fill> out;
   while (st.Step()) out.push_back(ReadFill(st));
   return out;
@@ -197,8 +195,7 @@ std::vector<Fill> OrderRepository::ListFills(BotId bot, const TimeRange& range) 
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kFillRow.SelectSql(" WHERE bot_id = ?") + RangeSql("time", range) +
                           " ORDER BY id");
-  st.Bind(1, bot);
-  BindRange(st, 2, range);
+  BindRange(st, BindParams(st, bot), range);
   std::vector<Fill> out;
   while (st.Step()) out.push_back(ReadFill(st));
   return out;

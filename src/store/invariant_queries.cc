@@ -9,6 +9,7 @@
 
 #include "store/ledger_internal.h"
 #include "store/ops_queries.h"
+#include "store/query_util.h"
 #include "store/table_io.h"
 #include "tradestore/error.h"
 #include "tradestore/timeframe.h"
@@ -64,7 +65,7 @@ std::vector<RowFinding> InstrumentReferences(StoreImpl& store) {
     while (ids.Step()) counts.emplace_back(ids.GetInt64(0), ids.GetInt64(1));
     ids.Reset();
     for (const auto& [id, rows] : counts) {
-      exists.Bind(1, id);
+      BindParams(exists, id);
       const bool found = exists.Step();
       exists.Reset();
       if (found) continue;
@@ -476,7 +477,7 @@ std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int6
     sql::Statement& st = c.PrepareForUpdate(
         "SELECT amount FROM trading.balances WHERE bot_id = ? AND account_id = ? AND currency = "
         "?");
-    st.Bind(1, bot).Bind(2, account).Bind(3, currency);
+    BindParams(st, bot, account, currency);
     if (st.Step()) old_amount = st.GetDecimal(0);
     st.Reset();
   }
@@ -485,7 +486,7 @@ std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int6
     sql::Statement& st = c.Prepare(
         "SELECT id, amount, balance_after FROM trading.ledger_entries WHERE bot_id = ? AND "
         "account_id = ? AND currency = ? ORDER BY id");
-    st.Bind(1, bot).Bind(2, account).Bind(3, currency);
+    BindParams(st, bot, account, currency);
     while (st.Step()) {
       sum += st.GetDecimal(1);
       if (st.GetDecimal(2) != sum) {

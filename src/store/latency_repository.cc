@@ -6,39 +6,37 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/execution_latency.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::tables::kExecutionLatency;
 
 namespace {
 
-constexpr std::string_view kColumns =
-    "bot_id, order_id, signal_id, instrument_id, venue, signal_time, order_time, ack_time, "
-    "fill_time, bot_version, mode, is_test";
-
-std::optional<Timestamp> OptionalTime(const sql::Statement& st, int column) {
-  if (st.IsNull(column)) return std::nullopt;
-  return st.GetTimestamp(column);
-}
+constexpr auto kLatencyRow = Columns<kExecutionLatency>::All();
 
 ExecutionLatency ReadRow(const sql::Statement& st) {
+  const detail::schema::RowReader<kExecutionLatency> row(st, kLatencyRow);
   ExecutionLatency r;
-  r.bot_id = st.GetInt64(0);
-  r.order_id = st.GetInt64(1);
-  r.signal_id = st.GetOptionalInt64(2);
-  r.instrument_id = st.GetOptionalInt64(3);
-  r.venue = st.GetText(4);
-  r.signal_time = OptionalTime(st, 5);
-  r.order_time = st.GetTimestamp(6);
-  r.ack_time = OptionalTime(st, 7);
-  r.fill_time = OptionalTime(st, 8);
-  r.bot_version = st.GetText(9);
-  r.mode = ParseRunMode(st.GetText(10));
-  r.is_test = st.GetBool(11);
+  r.bot_id = row.Get<std::int64_t>("bot_id");
+  r.order_id = row.Get<std::int64_t>("order_id");
+  r.signal_id = row.Get<std::optional<std::int64_t>>("signal_id");
+  r.instrument_id = row.Get<std::optional<std::int64_t>>("instrument_id");
+  r.venue = row.Get<std::string>("venue");
+  r.signal_time = row.Get<std::optional<Timestamp>>("signal_time");
+  r.order_time = row.Get<Timestamp>("order_time");
+  r.ack_time = row.Get<std::optional<Timestamp>>("ack_time");
+  r.fill_time = row.Get<std::optional<Timestamp>>("fill_time");
+  r.bot_version = row.Get<std::string>("bot_version");
+  r.mode = ParseRunMode(row.Get<std::string>("mode"));
+  r.is_test = row.Get<bool>("is_test");
   return r;
 }
 
@@ -85,29 +83,23 @@ ExecutionLatency LatencyRepository::Record(const ExecutionLatency& row) {
   out.mode = bot.mode;
   out.is_test = bot.is_test;
   if (out.bot_version.empty()) out.bot_version = bot.version;
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "INSERT INTO analytics.execution_latency (bot_id, order_id, signal_id, "
-                     "instrument_id, venue, signal_time, order_time, ack_time, fill_time, "
-                     "bot_version, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (bot_id, order_id) DO UPDATE SET signal_id = "
-                     "excluded.signal_id, instrument_id = excluded.instrument_id, venue = "
-                     "excluded.venue, signal_time = excluded.signal_time, order_time = "
-                     "excluded.order_time, ack_time = excluded.ack_time, fill_time = "
-                     "excluded.fill_time, bot_version = excluded.bot_version, mode = "
-                     "excluded.mode, is_test = excluded.is_test");
-  st.Bind(1, out.bot_id).Bind(2, out.order_id).Bind(3, out.signal_id).Bind(4, out.instrument_id);
-  st.Bind(5, out.venue).Bind(6, out.signal_time).Bind(7, out.order_time).Bind(8, out.ack_time);
-  st.Bind(9, out.fill_time).Bind(10, out.bot_version).Bind(11, ToString(out.mode));
-  st.Bind(12, out.is_test).Execute();
+  static const std::string kSql =
+      kLatencyRow.UpsertSql(Columns<kExecutionLatency>::Only({"bot_id", "order_id"}));
+  detail::schema::RowWriter<kExecutionLatency> w(
+      impl_->connection(Database::kAnalytics).Prepare(kSql), kLatencyRow);
+  w.Set("bot_id", out.bot_id).Set("order_id", out.order_id).Set("signal_id", out.signal_id);
+  w.Set("instrument_id", out.instrument_id).Set("venue", out.venue);
+  w.Set("signal_time", out.signal_time).Set("order_time", out.order_time);
+  w.Set("ack_time", out.ack_time).Set("fill_time", out.fill_time);
+  w.Set("bot_version", out.bot_version).Set("mode", ToString(out.mode));
+  w.Set("is_test", out.is_test).Done().Execute();
   return out;
 }
 
 std::optional<ExecutionLatency> LatencyRepository::Find(BotId bot, OrderId order) {
   auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare("SELECT " + std::string(kColumns) +
-                          " FROM analytics.execution_latency WHERE bot_id = ? AND order_id = ?");
-  st.Bind(1, bot).Bind(2, order);
+                 .Prepare(kLatencyRow.SelectSql(" WHERE bot_id = ? AND order_id = ?"));
+  BindParams(st, bot, order);
   std::optional<ExecutionLatency> out;
   if (st.Step()) out = ReadRow(st);
   st.Reset();
@@ -115,8 +107,7 @@ std::optional<ExecutionLatency> LatencyRepository::Find(BotId bot, OrderId order
 }
 
 std::vector<ExecutionLatency> LatencyRepository::List(const LatencyFilter& f) {
-  std::string sql =
-      "SELECT " + std::string(kColumns) + " FROM analytics.execution_latency WHERE 1 = 1";
+  std::string sql = kLatencyRow.SelectSql(" WHERE 1 = 1");
   if (f.bot) sql += " AND bot_id = ?";
   sql += detail::RangeSql("order_time", f.range);
   if (!f.include_test) sql += " AND is_test = 0";

@@ -2,55 +2,60 @@
 #include <string>
 
 #include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::BindRange;
 using detail::Database;
 using detail::RangeSql;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::tables::kCandles;
+using detail::schema::tables::kInstruments;
 
 namespace {
 
-constexpr std::string_view kInstrumentColumns =
-    "id, venue, symbol, base_asset, quote_asset, price_precision, size_precision, tick_size, "
-    "lot_size";
+constexpr auto kInstrumentRead = Columns<kInstruments>::All();
 
 Instrument ReadInstrument(const sql::Statement& st) {
+  const RowReader<kInstruments> r(st, kInstrumentRead);
   Instrument i;
-  i.id = st.GetInt64(0);
-  i.venue = st.GetText(1);
-  i.symbol = st.GetText(2);
-  i.base_asset = st.GetText(3);
-  i.quote_asset = st.GetText(4);
-  i.price_precision = static_cast<int>(st.GetInt64(5));
-  i.size_precision = static_cast<int>(st.GetInt64(6));
-  i.tick_size = st.GetDecimal(7);
-  i.lot_size = st.GetDecimal(8);
+  i.id = r.Get<std::int64_t>("id");
+  i.venue = r.Get<std::string>("venue");
+  i.symbol = r.Get<std::string>("symbol");
+  i.base_asset = r.Get<std::string>("base_asset");
+  i.quote_asset = r.Get<std::string>("quote_asset");
+  i.price_precision = static_cast<int>(r.Get<std::int64_t>("price_precision"));
+  i.size_precision = static_cast<int>(r.Get<std::int64_t>("size_precision"));
+  i.tick_size = r.Get<Decimal>("tick_size");
+  i.lot_size = r.Get<Decimal>("lot_size");
   return i;
 }
 
+// A candle's values: the row but its key's instrument and timeframe.
+constexpr auto kCandleRead =
+    Columns<kCandles>::Only({"open_time", "open", "high", "low", "close", "volume", "trades"});
+
 Candle ReadCandle(const sql::Statement& st) {
+  const RowReader<kCandles> r(st, kCandleRead);
   Candle c;
-  c.open_time = st.GetTimestamp(0);
-  c.open = st.GetDouble(1);
-  c.high = st.GetDouble(2);
-  c.low = st.GetDouble(3);
-  c.close = st.GetDouble(4);
-  c.volume = st.GetDouble(5);
-  c.trades = st.IsNull(6) ? -1 : st.GetInt64(6);
+  c.open_time = r.Get<Timestamp>("open_time");
+  c.open = r.Get<double>("open");
+  c.high = r.Get<double>("high");
+  c.low = r.Get<double>("low");
+  c.close = r.Get<double>("close");
+  c.volume = r.Get<double>("volume");
+  c.trades = r.Get<std::optional<std::int64_t>>("trades").value_or(-1);
   return c;
 }
 
-sql::BulkUpsertSpec CandleUpsertSpec() {
-  return sql::BulkUpsertSpec{"market.candles",
-                             {"instrument_id", "timeframe", "open_time", "open", "high", "low",
-                              "close", "volume", "trades"},
-                             {"instrument_id", "timeframe", "open_time"},
-                             {"open", "high", "low", "close", "volume", "trades"}};
-}
+constexpr auto kCandleRow = Columns<kCandles>::All();
+constexpr auto kCandleKey = Columns<kCandles>::Only({"instrument_id", "timeframe", "open_time"});
 
 }  // namespace
 
@@ -79,16 +84,18 @@ Instrument InstrumentRepository::Upsert(const Instrument& in) {
     }
   }
   auto& c = impl_->connection(Database::kMarket);
-  auto& st = c.Prepare(
-      "INSERT INTO market.instruments (venue, symbol, base_asset, quote_asset, price_precision, "
-      "size_precision, tick_size, lot_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (venue, symbol) DO UPDATE SET base_asset = excluded.base_asset, "
-      "quote_asset = excluded.quote_asset, price_precision = excluded.price_precision, "
-      "size_precision = excluded.size_precision, tick_size = excluded.tick_size, "
-      "lot_size = excluded.lot_size RETURNING id");
-  st.Bind(1, in.venue).Bind(2, in.symbol).Bind(3, in.base_asset).Bind(4, in.quote_asset);
-  st.Bind(5, in.price_precision).Bind(6, in.size_precision).Bind(7, in.tick_size);
-  st.Bind(8, in.lot_size).Bind(9, Timestamp::Now());
+  // A known instrument keeps its creation time.
+  constexpr auto kInsert = Columns<kInstruments>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(
+      " ON CONFLICT (venue, symbol) DO UPDATE SET " +
+      kInsert.ExcludedAssignments(Columns<kInstruments>::Only({"venue", "symbol", "created_at"})) +
+      " RETURNING id");
+  detail::schema::RowWriter<kInstruments> row(c.Prepare(kSql), kInsert);
+  row.Set("venue", in.venue).Set("symbol", in.symbol).Set("base_asset", in.base_asset);
+  row.Set("quote_asset", in.quote_asset).Set("price_precision", in.price_precision);
+  row.Set("size_precision", in.size_precision).Set("tick_size", in.tick_size);
+  row.Set("lot_size", in.lot_size).Set("created_at", Timestamp::Now());
+  sql::Statement& st = row.Done();
   st.Step();
   Instrument out = in;
   out.id = st.GetInt64(0);
@@ -98,10 +105,9 @@ Instrument InstrumentRepository::Upsert(const Instrument& in) {
 
 std::optional<Instrument> InstrumentRepository::Find(std::string_view venue,
                                                      std::string_view symbol) {
-  auto& st = impl_->connection(Database::kMarket)
-                 .Prepare("SELECT " + std::string(kInstrumentColumns) +
-                          " FROM market.instruments WHERE venue = ? AND symbol = ?");
-  st.Bind(1, venue).Bind(2, symbol);
+  static const std::string kSql = kInstrumentRead.SelectSql(" WHERE venue = ? AND symbol = ?");
+  auto& st = impl_->connection(Database::kMarket).Prepare(kSql);
+  BindParams(st, venue, symbol);
   std::optional<Instrument> out;
   if (st.Step()) out = ReadInstrument(st);
   st.Reset();
@@ -109,10 +115,9 @@ std::optional<Instrument> InstrumentRepository::Find(std::string_view venue,
 }
 
 Instrument InstrumentRepository::Get(InstrumentId id) {
-  auto& st = impl_->connection(Database::kMarket)
-                 .Prepare("SELECT " + std::string(kInstrumentColumns) +
-                          " FROM market.instruments WHERE id = ?");
-  st.Bind(1, id);
+  static const std::string kSql = kInstrumentRead.SelectSql(" WHERE id = ?");
+  auto& st = impl_->connection(Database::kMarket).Prepare(kSql);
+  BindParams(st, id);
   if (!st.Step()) throw NotFound("instrument " + std::to_string(id) + " does not exist");
   Instrument out = ReadInstrument(st);
   st.Reset();
@@ -120,9 +125,8 @@ Instrument InstrumentRepository::Get(InstrumentId id) {
 }
 
 std::vector<Instrument> InstrumentRepository::List() {
-  auto& st = impl_->connection(Database::kMarket)
-                 .Prepare("SELECT " + std::string(kInstrumentColumns) +
-                          " FROM market.instruments ORDER BY venue, symbol");
+  static const std::string kSql = kInstrumentRead.SelectSql(" ORDER BY venue, symbol");
+  auto& st = impl_->connection(Database::kMarket).Prepare(kSql);
   std::vector<Instrument> out;
   while (st.Step()) out.push_back(ReadInstrument(st));
   return out;
@@ -133,7 +137,7 @@ CandleWriter::CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe t
   auto& c = impl_->connection(Database::kMarket);
   c.Begin();
   try {
-    bulk_ = c.BeginBulkUpsert(CandleUpsertSpec());
+    bulk_ = c.BeginBulkUpsert(kCandleRow.BulkUpsert(kCandleKey));
   } catch (...) {
     c.Rollback();
     throw;
@@ -155,9 +159,17 @@ CandleWriter::~CandleWriter() {
   }
 }
 void CandleWriter::Add(const Candle& candle) {
-  bulk_->AddRow(instrument_id_, timeframe_, candle.open_time, candle.open, candle.high, candle.low,
-                candle.close, candle.volume,
-                candle.trades >= 0 ? std::optional<std::int64_t>(candle.trades) : std::nullopt);
+  detail::schema::BulkRow<kCandles>(*bulk_, kCandleRow)
+      .Add("instrument_id", instrument_id_)
+      .Add("timeframe", timeframe_)
+      .Add("open_time", candle.open_time)
+      .Add("open", candle.open)
+      .Add("high", candle.high)
+      .Add("low", candle.low)
+      .Add("close", candle.close)
+      .Add("volume", candle.volume)
+      .Add("trades", candle.trades >= 0 ? std::optional<std::int64_t>(candle.trades) : std::nullopt)
+      .End();
   ++count_;
 }
 void CandleWriter::Commit() {
@@ -193,12 +205,9 @@ std::vector<Candle> CandleRepository::Range(InstrumentId instrument, Timeframe t
 void CandleRepository::ForEach(InstrumentId instrument, Timeframe tf, const TimeRange& range,
                                const std::function<bool(const Candle&)>& visit) {
   auto& st = impl_->connection(Database::kMarket)
-                 .Prepare(
-                     "SELECT open_time, open, high, low, close, volume, trades FROM "
-                     "market.candles WHERE instrument_id = ? AND timeframe = ?" +
-                     RangeSql("open_time", range) + " ORDER BY open_time");
-  st.Bind(1, instrument).Bind(2, ToString(tf));
-  BindRange(st, 3, range);
+                 .Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                          RangeSql("open_time", range) + " ORDER BY open_time");
+  BindRange(st, BindParams(st, instrument, ToString(tf)), range);
   while (st.Step()) {
     if (!visit(ReadCandle(st))) break;
   }
@@ -210,7 +219,7 @@ CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {
                  .Prepare(
                      "SELECT COUNT(*), MIN(open_time), MAX(open_time) FROM market.candles "
                      "WHERE instrument_id = ? AND timeframe = ?");
-  st.Bind(1, instrument).Bind(2, ToString(tf));
+  BindParams(st, instrument, ToString(tf));
   st.Step();
   CandleRangeInfo info;
   info.count = st.GetInt64(0);

@@ -5,33 +5,38 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/ml_result.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kMlResults;
 
 namespace {
 
-constexpr std::string_view kColumns =
-    "id, model, model_version, instrument_id, time, features_hash, prediction, actual, "
-    "actual_at, metrics, is_test";
+constexpr auto kResultRow = Columns<kMlResults>::All();
 
 MlResult ReadResult(const sql::Statement& st) {
+  const RowReader<kMlResults> row(st, kResultRow);
   MlResult r;
-  r.id = st.GetInt64(0);
-  r.model = st.GetText(1);
-  r.model_version = st.GetText(2);
-  r.instrument_id = st.GetOptionalInt64(3);
-  r.time = st.GetTimestamp(4);
-  r.features_hash = st.GetText(5);
-  r.prediction = st.GetDouble(6);
-  r.actual = st.GetOptionalDouble(7);
-  if (!st.IsNull(8)) r.actual_at = st.GetTimestamp(8);
-  r.metrics = st.GetText(9);
-  r.is_test = st.GetBool(10);
+  r.id = row.Get<std::int64_t>("id");
+  r.model = row.Get<std::string>("model");
+  r.model_version = row.Get<std::string>("model_version");
+  r.instrument_id = row.Get<std::optional<std::int64_t>>("instrument_id");
+  r.time = row.Get<Timestamp>("time");
+  r.features_hash = row.Get<std::string>("features_hash");
+  r.prediction = row.Get<double>("prediction");
+  r.actual = row.Get<std::optional<double>>("actual");
+  r.actual_at = row.Get<std::optional<Timestamp>>("actual_at");
+  r.metrics = row.Get<std::string>("metrics");
+  r.is_test = row.Get<bool>("is_test");
   return r;
 }
 
@@ -53,15 +58,16 @@ MlResult MlResultRepository::Record(const MlResult& r) {
   MlResult out = r;
   out.metrics = detail::CanonicalJson(r.metrics, what, "metrics", detail::JsonShape::kObject);
   if (out.actual && !out.actual_at) out.actual_at = out.time;
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "INSERT INTO analytics.ml_results (model, model_version, instrument_id, "
-                     "time, features_hash, prediction, actual, actual_at, metrics, is_test) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, model_version, "
-                     "features_hash, time) DO NOTHING RETURNING id");
-  st.Bind(1, out.model).Bind(2, out.model_version).Bind(3, out.instrument_id).Bind(4, out.time);
-  st.Bind(5, out.features_hash).Bind(6, out.prediction).Bind(7, out.actual);
-  st.Bind(8, out.actual_at).Bind(9, out.metrics).Bind(10, out.is_test);
+  constexpr auto kInsert = Columns<kMlResults>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(
+      " ON CONFLICT (model, model_version, features_hash, time) DO NOTHING RETURNING id");
+  RowWriter<kMlResults> row(impl_->connection(Database::kAnalytics).Prepare(kSql), kInsert);
+  row.Set("model", out.model).Set("model_version", out.model_version);
+  row.Set("instrument_id", out.instrument_id).Set("time", out.time);
+  row.Set("features_hash", out.features_hash).Set("prediction", out.prediction);
+  row.Set("actual", out.actual).Set("actual_at", out.actual_at).Set("metrics", out.metrics);
+  row.Set("is_test", out.is_test);
+  sql::Statement& st = row.Done();
   if (!st.Step()) {
     st.Reset();
     throw Conflict(what + " with features hash '" + out.features_hash + "' is already recorded");
@@ -72,10 +78,9 @@ MlResult MlResultRepository::Record(const MlResult& r) {
 }
 
 MlResult MlResultRepository::Get(std::int64_t id) {
-  auto& st =
-      impl_->connection(Database::kAnalytics)
-          .Prepare("SELECT " + std::string(kColumns) + " FROM analytics.ml_results WHERE id = ?");
-  st.Bind(1, id);
+  static const std::string kSql = kResultRow.SelectSql(" WHERE id = ?");
+  auto& st = impl_->connection(Database::kAnalytics).Prepare(kSql);
+  BindParams(st, id);
   if (!st.Step()) {
     st.Reset();
     throw NotFound(ResultName(id) + " does not exist");
@@ -101,28 +106,32 @@ MlResult MlResultRepository::SetActual(std::int64_t id, double actual, Timestamp
   if (r.actual) {
     throw Conflict(ResultName(id) + " already has its actual value " + std::to_string(*r.actual));
   }
-  auto& st = c.Prepare(
-      "UPDATE analytics.ml_results SET actual = ?, actual_at = ?, metrics = ? WHERE id = ?");
+  constexpr auto kUpdate = Columns<kMlResults>::Only({"actual", "actual_at", "metrics"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE id = ?");
   r.actual = actual;
   r.actual_at = actual_at;
   if (canonical) r.metrics = *canonical;
-  st.Bind(1, actual).Bind(2, actual_at).Bind(3, r.metrics).Bind(4, id).Execute();
+  RowWriter<kMlResults>(c.Prepare(kSql), kUpdate)
+      .Set("actual", actual)
+      .Set("actual_at", actual_at)
+      .Set("metrics", r.metrics)
+      .Where(id)
+      .Done()
+      .Execute();
   tx.Commit();
   return r;
 }
 
 std::vector<MlResult> MlResultRepository::List(const MlResultFilter& f) {
   detail::RequireNonEmpty(f.model, "ML result query", "model");
-  std::string sql =
-      "SELECT " + std::string(kColumns) + " FROM analytics.ml_results WHERE model = ?";
+  std::string sql = kResultRow.SelectSql(" WHERE model = ?");
   if (f.model_version) sql += " AND model_version = ?";
   sql += detail::RangeSql("time", f.range);
   if (f.only_with_actual) sql += " AND actual IS NOT NULL";
   if (!f.include_test) sql += " AND is_test = 0";
   sql += " ORDER BY time, id";
   auto& st = impl_->connection(Database::kAnalytics).Prepare(sql);
-  int i = 1;
-  st.Bind(i++, f.model);
+  int i = BindParams(st, f.model);
   if (f.model_version) st.Bind(i++, *f.model_version);
   detail::BindRange(st, i, f.range);
   std::vector<MlResult> out;

@@ -4,48 +4,55 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/news.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kNewsFeeds;
+using detail::schema::tables::kSeenNews;
 
 namespace {
 
-constexpr std::string_view kFeedColumns =
-    "id, bot_id, name, url, category, enabled, mode, is_test, created_at, updated_at";
+constexpr auto kFeedRow = Columns<kNewsFeeds>::All();
 
 NewsFeed ReadFeed(const sql::Statement& st) {
+  const RowReader<kNewsFeeds> r(st, kFeedRow);
   NewsFeed f;
-  f.id = st.GetInt64(0);
-  f.bot_id = st.GetInt64(1);
-  f.name = st.GetText(2);
-  f.url = st.GetText(3);
-  f.category = st.GetText(4);
-  f.enabled = st.GetBool(5);
-  f.mode = ParseRunMode(st.GetText(6));
-  f.is_test = st.GetBool(7);
-  f.created_at = st.GetTimestamp(8);
-  f.updated_at = st.GetTimestamp(9);
+  f.id = r.Get<std::int64_t>("id");
+  f.bot_id = r.Get<std::int64_t>("bot_id");
+  f.name = r.Get<std::string>("name");
+  f.url = r.Get<std::string>("url");
+  f.category = r.Get<std::string>("category");
+  f.enabled = r.Get<bool>("enabled");
+  f.mode = ParseRunMode(r.Get<std::string>("mode"));
+  f.is_test = r.Get<bool>("is_test");
+  f.created_at = r.Get<Timestamp>("created_at");
+  f.updated_at = r.Get<Timestamp>("updated_at");
   return f;
 }
 
-constexpr std::string_view kSeenColumns =
-    "bot_id, feed_id, item_key, title, url, published_at, time, mode, is_test";
+constexpr auto kSeenRow = Columns<kSeenNews>::All();
 
 SeenNewsItem ReadSeen(const sql::Statement& st) {
+  const RowReader<kSeenNews> r(st, kSeenRow);
   SeenNewsItem s;
-  s.bot_id = st.GetInt64(0);
-  s.feed_id = st.GetInt64(1);
-  s.item_key = st.GetText(2);
-  s.title = st.GetText(3);
-  s.url = st.GetText(4);
-  if (!st.IsNull(5)) s.published_at = st.GetTimestamp(5);
-  s.time = st.GetTimestamp(6);
-  s.mode = ParseRunMode(st.GetText(7));
-  s.is_test = st.GetBool(8);
+  s.bot_id = r.Get<std::int64_t>("bot_id");
+  s.feed_id = r.Get<std::int64_t>("feed_id");
+  s.item_key = r.Get<std::string>("item_key");
+  s.title = r.Get<std::string>("title");
+  s.url = r.Get<std::string>("url");
+  s.published_at = r.Get<std::optional<Timestamp>>("published_at");
+  s.time = r.Get<Timestamp>("time");
+  s.mode = ParseRunMode(r.Get<std::string>("mode"));
+  s.is_test = r.Get<bool>("is_test");
   return s;
 }
 
@@ -64,14 +71,15 @@ NewsFeed NewsRepository::AddFeed(const NewsFeed& feed) {
   out.mode = bot.mode;
   out.is_test = bot.is_test;
   out.created_at = out.updated_at = Timestamp::Now();
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "INSERT INTO analytics.news_feeds (bot_id, name, url, category, enabled, "
-                     "mode, is_test, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (bot_id, name) DO NOTHING RETURNING id");
-  st.Bind(1, out.bot_id).Bind(2, out.name).Bind(3, out.url).Bind(4, out.category);
-  st.Bind(5, out.enabled).Bind(6, ToString(out.mode)).Bind(7, out.is_test);
-  st.Bind(8, out.created_at).Bind(9, out.updated_at);
+  constexpr auto kInsert = Columns<kNewsFeeds>::Insertable();
+  static const std::string kSql =
+      kInsert.InsertSql(" ON CONFLICT (bot_id, name) DO NOTHING RETURNING id");
+  RowWriter<kNewsFeeds> row(impl_->connection(Database::kAnalytics).Prepare(kSql), kInsert);
+  row.Set("bot_id", out.bot_id).Set("name", out.name).Set("url", out.url);
+  row.Set("category", out.category).Set("enabled", out.enabled);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  row.Set("created_at", out.created_at).Set("updated_at", out.updated_at);
+  sql::Statement& st = row.Done();
   if (!st.Step()) {
     st.Reset();
     throw Conflict("bot " + std::to_string(feed.bot_id) + " already has a news feed named '" +
@@ -84,9 +92,8 @@ NewsFeed NewsRepository::AddFeed(const NewsFeed& feed) {
 
 NewsFeed NewsRepository::GetFeed(BotId bot, std::int64_t feed_id) {
   auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare("SELECT " + std::string(kFeedColumns) +
-                          " FROM analytics.news_feeds WHERE bot_id = ? AND id = ?");
-  st.Bind(1, bot).Bind(2, feed_id);
+                 .Prepare(kFeedRow.SelectSql(" WHERE bot_id = ? AND id = ?"));
+  BindParams(st, bot, feed_id);
   if (!st.Step()) {
     st.Reset();
     throw NotFound(FeedName(bot, feed_id) + " does not exist");
@@ -97,11 +104,11 @@ NewsFeed NewsRepository::GetFeed(BotId bot, std::int64_t feed_id) {
 }
 
 NewsFeed NewsRepository::SetFeedEnabled(BotId bot, std::int64_t feed_id, bool enabled) {
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "UPDATE analytics.news_feeds SET enabled = ?, updated_at = ? "
-                     "WHERE bot_id = ? AND id = ?");
-  if (st.Bind(1, enabled).Bind(2, Timestamp::Now()).Bind(3, bot).Bind(4, feed_id).Execute() == 0) {
+  constexpr auto kUpdate = Columns<kNewsFeeds>::Only({"enabled", "updated_at"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE bot_id = ? AND id = ?");
+  RowWriter<kNewsFeeds> row(impl_->connection(Database::kAnalytics).Prepare(kSql), kUpdate);
+  row.Set("enabled", enabled).Set("updated_at", Timestamp::Now()).Where(bot, feed_id);
+  if (row.Done().Execute() == 0) {
     throw NotFound(FeedName(bot, feed_id) + " does not exist");
   }
   return GetFeed(bot, feed_id);
@@ -109,10 +116,9 @@ NewsFeed NewsRepository::SetFeedEnabled(BotId bot, std::int64_t feed_id, bool en
 
 std::vector<NewsFeed> NewsRepository::Feeds(BotId bot, bool include_disabled) {
   auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare("SELECT " + std::string(kFeedColumns) +
-                          " FROM analytics.news_feeds WHERE bot_id = ? AND (enabled = 1 OR ?) "
-                          "ORDER BY name");
-  st.Bind(1, bot).Bind(2, include_disabled);
+                 .Prepare(kFeedRow.SelectSql(" WHERE bot_id = ? AND (enabled = 1 OR ?) "
+                                             "ORDER BY name"));
+  BindParams(st, bot, include_disabled);
   std::vector<NewsFeed> out;
   while (st.Step()) out.push_back(ReadFeed(st));
   return out;
@@ -120,10 +126,9 @@ std::vector<NewsFeed> NewsRepository::Feeds(BotId bot, bool include_disabled) {
 
 std::vector<NewsFeed> NewsRepository::AllFeeds(bool include_test) {
   auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare("SELECT " + std::string(kFeedColumns) +
-                          " FROM analytics.news_feeds WHERE is_test = 0 OR ? ORDER BY bot_id, "
-                          "name");
-  st.Bind(1, include_test);
+                 .Prepare(kFeedRow.SelectSql(" WHERE is_test = 0 OR ? ORDER BY bot_id, "
+                                             "name"));
+  BindParams(st, include_test);
   std::vector<NewsFeed> out;
   while (st.Step()) out.push_back(ReadFeed(st));
   return out;
@@ -132,15 +137,14 @@ std::vector<NewsFeed> NewsRepository::AllFeeds(bool include_test) {
 bool NewsRepository::MarkSeen(const SeenNewsItem& item) {
   detail::RequireNonEmpty(item.item_key, FeedName(item.bot_id, item.feed_id) + " item", "item_key");
   const NewsFeed feed = GetFeed(item.bot_id, item.feed_id);  // kNotFound (bot or feed)
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "INSERT INTO analytics.seen_news (bot_id, feed_id, item_key, title, url, "
-                     "published_at, time, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (bot_id, feed_id, item_key) DO NOTHING RETURNING bot_id");
-  st.Bind(1, item.bot_id).Bind(2, item.feed_id).Bind(3, item.item_key).Bind(4, item.title);
-  st.Bind(5, item.url).Bind(6, item.published_at);
-  st.Bind(7, item.time == Timestamp() ? Timestamp::Now() : item.time);
-  st.Bind(8, ToString(feed.mode)).Bind(9, feed.is_test);
+  static const std::string kSql =
+      kSeenRow.InsertSql(" ON CONFLICT (bot_id, feed_id, item_key) DO NOTHING RETURNING bot_id");
+  RowWriter<kSeenNews> row(impl_->connection(Database::kAnalytics).Prepare(kSql), kSeenRow);
+  row.Set("bot_id", item.bot_id).Set("feed_id", item.feed_id).Set("item_key", item.item_key);
+  row.Set("title", item.title).Set("url", item.url).Set("published_at", item.published_at);
+  row.Set("time", item.time == Timestamp() ? Timestamp::Now() : item.time);
+  row.Set("mode", ToString(feed.mode)).Set("is_test", feed.is_test);
+  sql::Statement& st = row.Done();
   const bool inserted = st.Step();
   st.Reset();
   return inserted;
@@ -151,7 +155,7 @@ bool NewsRepository::IsSeen(BotId bot, std::int64_t feed_id, std::string_view it
                  .Prepare(
                      "SELECT 1 FROM analytics.seen_news WHERE bot_id = ? AND feed_id = ? AND "
                      "item_key = ?");
-  st.Bind(1, bot).Bind(2, feed_id).Bind(3, item_key);
+  BindParams(st, bot, feed_id, item_key);
   const bool seen = st.Step();
   st.Reset();
   return seen;
@@ -159,13 +163,11 @@ bool NewsRepository::IsSeen(BotId bot, std::int64_t feed_id, std::string_view it
 
 std::vector<SeenNewsItem> NewsRepository::Seen(std::optional<BotId> bot, const TimeRange& range,
                                                bool include_test) {
-  std::string sql =
-      "SELECT " + std::string(kSeenColumns) + " FROM analytics.seen_news WHERE (is_test = 0 OR ?)";
+  std::string sql = kSeenRow.SelectSql(" WHERE (is_test = 0 OR ?)");
   if (bot) sql += " AND bot_id = ?";
   sql += detail::RangeSql("time", range) + " ORDER BY time, bot_id, feed_id, item_key";
   auto& st = impl_->connection(Database::kAnalytics).Prepare(sql);
-  int i = 1;
-  st.Bind(i++, include_test);
+  int i = BindParams(st, include_test);
   if (bot) st.Bind(i++, *bot);
   detail::BindRange(st, i, range);
   std::vector<SeenNewsItem> out;
@@ -176,7 +178,8 @@ std::vector<SeenNewsItem> NewsRepository::Seen(std::optional<BotId> bot, const T
 std::int64_t NewsRepository::ForgetSeenBefore(BotId bot, Timestamp before) {
   auto& st = impl_->connection(Database::kAnalytics)
                  .Prepare("DELETE FROM analytics.seen_news WHERE bot_id = ? AND time < ?");
-  return st.Bind(1, bot).Bind(2, before).Execute();
+  BindParams(st, bot, before);
+  return st.Execute();
 }
 
 }  // namespace tradestore

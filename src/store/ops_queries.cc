@@ -15,6 +15,7 @@
 
 #include "sql/migrations.h"
 #include "sql/sqlite/sqlite_connection.h"
+#include "store/query_util.h"
 #include "tradestore/error.h"
 
 namespace tradestore::detail {
@@ -315,14 +316,14 @@ std::vector<IndexUse> IndexUsage(StoreImpl& store) {
       const std::string name = index.ends_with(" (primary key)") ? table : index;
       if (has_stat1) {
         sql::Statement& st = c.Prepare("SELECT stat FROM sqlite_stat1 WHERE idx = ?");
-        st.Bind(1, name);
+        BindParams(st, name);
         if (st.Step() && !st.IsNull(0)) u.stat = st.GetText(0);
         st.Reset();
       }
       if (has_dbstat) {
         sql::Statement& st =
             c.Prepare("SELECT COALESCE(sum(pgsize), 0) FROM dbstat WHERE name = ?");
-        st.Bind(1, name);
+        BindParams(st, name);
         if (st.Step()) u.bytes = st.GetInt64(0);
         st.Reset();
       }
@@ -352,7 +353,7 @@ std::optional<std::vector<QueryShape>> SlowestQueries(StoreImpl& store, int limi
         "SELECT query, calls, total_exec_time, mean_exec_time FROM pg_stat_statements "
         "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         "ORDER BY total_exec_time DESC LIMIT ?");
-    st.Bind(1, static_cast<std::int64_t>(limit));
+    BindParams(st, static_cast<std::int64_t>(limit));
     while (st.Step()) {
       out.push_back({st.GetText(0), st.GetInt64(1), st.GetDouble(2), st.GetDouble(3)});
     }
@@ -577,7 +578,7 @@ AmcheckResult PostgresAmcheck(StoreImpl& store) {
   for (const std::string& index : indexes) {
     try {
       sql::Statement& check = c.Prepare("SELECT bt_index_check(CAST(? AS regclass))::text");
-      check.Bind(1, index);
+      BindParams(check, index);
       while (check.Step()) {
       }
       check.Reset();
@@ -673,7 +674,7 @@ bool PruneTableExists(StoreImpl& store, const PruneKindInfo& kind) {
           : c.Prepare(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND ? <> '' AND "
                 "name = ?");
-  st.Bind(1, schema).Bind(2, name);
+  BindParams(st, schema, name);
   const bool found = st.Step() && st.GetInt64(0) > 0;
   st.Reset();
   return found;
@@ -683,7 +684,7 @@ std::int64_t CountPrunable(StoreImpl& store, const PruneKindInfo& kind, Timestam
   const PruneSql s = SqlOf(kind);
   sql::Statement& st = store.connection(s.database)
                            .Prepare("SELECT count(*) FROM " + kind.table + " WHERE " + s.cond);
-  st.Bind(1, before);
+  BindParams(st, before);
   const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
   st.Reset();
   return n;
@@ -699,7 +700,7 @@ std::int64_t PruneBatch(StoreImpl& store, const PruneKindInfo& kind, Timestamp b
   sql::Statement& st =
       c.Prepare("DELETE FROM " + kind.table + " WHERE " + lhs + " IN (SELECT " + s.key + " FROM " +
                 kind.table + " WHERE " + s.cond + " ORDER BY " + s.key + " LIMIT ?)");
-  st.Bind(1, before).Bind(2, batch);
+  BindParams(st, before, batch);
   const std::int64_t n = st.Execute();
   tx.Commit();
   return n;
@@ -712,7 +713,7 @@ std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp
           .Prepare(
               "SELECT DISTINCT instrument_id, timeframe FROM market.candles WHERE open_time < ? "
               "ORDER BY 1, 2");
-  st.Bind(1, before);
+  BindParams(st, before);
   while (st.Step()) out.push_back({st.GetInt64(0), st.GetText(1)});
   st.Reset();
   return out;

@@ -16,19 +16,26 @@
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::BindRange;
 using detail::Database;
 using detail::InsertOrderEvent;
 using detail::LoadOrder;
 using detail::OrderName;
 using detail::RangeSql;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
 
 namespace {
 
 using detail::schema::tables::kOrderEvents;
 using detail::schema::tables::kOrders;
-constexpr auto kOrderRow = detail::schema::Columns<kOrders>::All();
-// What Create writes: the rest takes the database's defaults.
+constexpr auto kOrderRow = Columns<kOrders>::All();
+constexpr auto kOrderEventRow = Columns<kOrderEvents>::All();
+
+// The WHERE clause of an update of one order.
+constexpr std::string_view kWhereOrder = " WHERE bot_id = ? AND id = ?";
 
 Order ReadOrder(const sql::Statement& st) {
   const detail::schema::RowReader<kOrders> r(st, kOrderRow);
@@ -95,7 +102,7 @@ namespace detail {
 Order LoadOrder(sql::Connection& c, BotId bot, OrderId id, bool lock) {
   static const std::string kSql = kOrderRow.SelectSql(" WHERE bot_id = ? AND id = ?");
   auto& st = lock ? c.PrepareForUpdate(kSql) : c.Prepare(kSql);
-  st.Bind(1, bot).Bind(2, id);
+  BindParams(st, bot, id);
   if (!st.Step()) {
     throw NotFound("order " + std::to_string(id) + " of bot " + std::to_string(bot) +
                    " does not exist");
@@ -200,22 +207,24 @@ Order OrderRepository::Create(const Order& order) {
   row.Set("is_test", out.is_test).Set("created_at", out.created_at);
   row.Set("updated_at", out.updated_at).Set("expected_price", out.expected_price);
   row.Set("strategy_version", out.strategy_version).Set("bot_version", out.bot_version);
-  auto& st = row.Done();
-  st.Bind(kOrderInsert.size() + 1, out.bot_id);
+  auto& st = row.Where(out.bot_id).Done();
   if (!st.Step()) {
     st.Reset();
     throw Conflict("order with client_order_id '" + out.client_order_id + "' already exists");
   }
-  out.id = st.GetInt64(0);
-  out.bot_version = st.GetText(1);  // the bot's version when none was given
+  const RowReader<kOrders> returned(st, Columns<kOrders>::Only({"id", "bot_version"}));
+  out.id = returned.Get<std::int64_t>("id");
+  out.bot_version = returned.Get<std::string>("bot_version");  // the bot's when none was given
   st.Reset();
   InsertOrderEvent(c, out, std::nullopt, OrderStatus::kNew, out.created_at, "created");
   UpdateReservation(*impl_, out, out.created_at);
   if (!out.reserved.IsZero()) {
-    c.Prepare("UPDATE trading.orders SET reserved = ? WHERE bot_id = ? AND id = ?")
-        .Bind(1, out.reserved)
-        .Bind(2, out.bot_id)
-        .Bind(3, out.id)
+    constexpr auto kUpdate = Columns<kOrders>::Only({"reserved"});
+    static const std::string kUpdateSql = kUpdate.UpdateSql(kWhereOrder);
+    RowWriter<kOrders>(c.Prepare(kUpdateSql), kUpdate)
+        .Set("reserved", out.reserved)
+        .Where(out.bot_id, out.id)
+        .Done()
         .Execute();
   }
   tx.Commit();
@@ -238,16 +247,13 @@ Order OrderRepository::Transition(BotId bot, OrderId id, OrderStatus to, Timesta
       to == OrderStatus::kCancelled || to == OrderStatus::kRejected || to == OrderStatus::kExpired;
   if (keeps_reason) o.reason = std::string(reason);
   UpdateReservation(*impl_, o, time);
-  c.Prepare(
-       "UPDATE trading.orders SET status = ?, updated_at = ?, reason = ?, reserved = ? WHERE "
-       "bot_id = ? AND id = ?")
-      .Bind(1, ToString(to))
-      .Bind(2, time)
-      .Bind(3, o.reason)
-      .Bind(4, o.reserved)
-      .Bind(5, bot)
-      .Bind(6, id)
-      .Execute();
+  {
+    using detail::statements::kOrderStatusUpdate;
+    RowWriter<kOrders> row(c.Prepare(detail::statements::OrderStatusUpdateSql()),
+                           kOrderStatusUpdate);
+    row.Set("status", ToString(to)).Set("updated_at", time).Set("reason", o.reason);
+    row.Set("reserved", o.reserved).Where(bot, id).Done().Execute();
+  }
   InsertOrderEvent(c, o, from, to, time, reason);
   tx.Commit();
   return o;
@@ -260,10 +266,12 @@ Order OrderRepository::Accept(BotId bot, OrderId id, Timestamp time,
   Order o = Transition(bot, id, OrderStatus::kAccepted, time, "accepted");
   if (!venue_order_id.empty()) {
     o.venue_order_id = std::string(venue_order_id);
-    c.Prepare("UPDATE trading.orders SET venue_order_id = ? WHERE bot_id = ? AND id = ?")
-        .Bind(1, o.venue_order_id)
-        .Bind(2, bot)
-        .Bind(3, id)
+    constexpr auto kUpdate = Columns<kOrders>::Only({"venue_order_id"});
+    static const std::string kUpdateSql = kUpdate.UpdateSql(kWhereOrder);
+    RowWriter<kOrders>(c.Prepare(kUpdateSql), kUpdate)
+        .Set("venue_order_id", o.venue_order_id)
+        .Where(bot, id)
+        .Done()
         .Execute();
     InsertOrderEvent(c, o, o.status, o.status, time, "venue order id " + o.venue_order_id,
                      OrderEventKind::kVenueId);
@@ -338,16 +346,17 @@ Order OrderRepository::Amend(BotId bot, OrderId id, const OrderAmendment& amendm
   }
   o.updated_at = time;
   UpdateReservation(*impl_, o, time);
-  c.Prepare(
-       "UPDATE trading.orders SET quantity = ?, limit_price = ?, stop_price = ?, reserved = ?, "
-       "updated_at = ? WHERE bot_id = ? AND id = ?")
-      .Bind(1, o.quantity)
-      .Bind(2, o.limit_price)
-      .Bind(3, o.stop_price)
-      .Bind(4, o.reserved)
-      .Bind(5, time)
-      .Bind(6, bot)
-      .Bind(7, id)
+  constexpr auto kUpdate =
+      Columns<kOrders>::Only({"quantity", "limit_price", "stop_price", "reserved", "updated_at"});
+  static const std::string kUpdateSql = kUpdate.UpdateSql(kWhereOrder);
+  RowWriter<kOrders>(c.Prepare(kUpdateSql), kUpdate)
+      .Set("quantity", o.quantity)
+      .Set("limit_price", o.limit_price)
+      .Set("stop_price", o.stop_price)
+      .Set("reserved", o.reserved)
+      .Set("updated_at", time)
+      .Where(bot, id)
+      .Done()
       .Execute();
   InsertOrderEvent(c, o, o.status, o.status, time, summary, OrderEventKind::kAmend);
   tx.Commit();
@@ -368,14 +377,14 @@ Order OrderRepository::RecordRetry(BotId bot, OrderId id, Timestamp time, std::s
   ++o.retry_count;
   o.last_error = std::string(error);
   o.updated_at = time;
-  c.Prepare(
-       "UPDATE trading.orders SET retry_count = ?, last_error = ?, updated_at = ? WHERE "
-       "bot_id = ? AND id = ?")
-      .Bind(1, o.retry_count)
-      .Bind(2, o.last_error)
-      .Bind(3, time)
-      .Bind(4, bot)
-      .Bind(5, id)
+  constexpr auto kUpdate = Columns<kOrders>::Only({"retry_count", "last_error", "updated_at"});
+  static const std::string kUpdateSql = kUpdate.UpdateSql(kWhereOrder);
+  RowWriter<kOrders>(c.Prepare(kUpdateSql), kUpdate)
+      .Set("retry_count", o.retry_count)
+      .Set("last_error", o.last_error)
+      .Set("updated_at", time)
+      .Where(bot, id)
+      .Done()
       .Execute();
   InsertOrderEvent(c, o, o.status, o.status, time, error, OrderEventKind::kRetry);
   tx.Commit();
@@ -404,13 +413,13 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
   }
   o.triggered_at = time;
   o.updated_at = time;
-  c.Prepare(
-       "UPDATE trading.orders SET triggered_at = ?, updated_at = ? WHERE bot_id = ? AND "
-       "id = ?")
-      .Bind(1, time)
-      .Bind(2, time)
-      .Bind(3, bot)
-      .Bind(4, id)
+  constexpr auto kUpdate = Columns<kOrders>::Only({"triggered_at", "updated_at"});
+  static const std::string kUpdateSql = kUpdate.UpdateSql(kWhereOrder);
+  RowWriter<kOrders>(c.Prepare(kUpdateSql), kUpdate)
+      .Set("triggered_at", time)
+      .Set("updated_at", time)
+      .Where(bot, id)
+      .Done()
       .Execute();
   tx.Commit();
   return o;
@@ -419,7 +428,7 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
 std::optional<Order> OrderRepository::FindByClientId(BotId bot, std::string_view client_order_id) {
   static const std::string kSql = kOrderRow.SelectSql(" WHERE bot_id = ? AND client_order_id = ?");
   auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
-  st.Bind(1, bot).Bind(2, client_order_id);
+  BindParams(st, bot, client_order_id);
   std::optional<Order> out;
   if (st.Step()) out = ReadOrder(st);
   st.Reset();
@@ -430,7 +439,7 @@ std::vector<Order> OrderRepository::ListOpen(BotId bot) {
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kOrderRow.SelectSql(" WHERE bot_id = ? AND status IN ('new', "
                                               "'accepted', 'partially_filled') ORDER BY id"));
-  st.Bind(1, bot);
+  BindParams(st, bot);
   std::vector<Order> out;
   while (st.Step()) out.push_back(ReadOrder(st));
   return out;
@@ -440,36 +449,36 @@ std::vector<Order> OrderRepository::List(BotId bot, const TimeRange& range) {
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kOrderRow.SelectSql(" WHERE bot_id = ?") + RangeSql("created_at", range) +
                           " ORDER BY id");
-  st.Bind(1, bot);
-  BindRange(st, 2, range);
+  BindRange(st, BindParams(st, bot), range);
   std::vector<Order> out;
   while (st.Step()) out.push_back(ReadOrder(st));
   return out;
 }
 
 std::vector<OrderEvent> OrderRepository::Events(BotId bot, OrderId id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "SELECT id, bot_id, order_id, time, from_status, to_status, reason, kind, "
-                     "quantity, limit_price, stop_price, mode, is_test "
-                     "FROM trading.order_events WHERE bot_id = ? AND order_id = ? ORDER BY id");
-  st.Bind(1, bot).Bind(2, id);
+  static const std::string kSql =
+      kOrderEventRow.SelectSql(" WHERE bot_id = ? AND order_id = ? ORDER BY id");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot, id);
   std::vector<OrderEvent> out;
   while (st.Step()) {
+    const RowReader<kOrderEvents> r(st, kOrderEventRow);
     OrderEvent e;
-    e.id = st.GetInt64(0);
-    e.bot_id = st.GetInt64(1);
-    e.order_id = st.GetInt64(2);
-    e.time = st.GetTimestamp(3);
-    if (!st.IsNull(4)) e.from_status = ParseOrderStatus(st.GetText(4));
-    e.to_status = ParseOrderStatus(st.GetText(5));
-    e.reason = st.GetText(6);
-    e.kind = ParseOrderEventKind(st.GetText(7));
-    e.quantity = st.GetOptionalDecimal(8);
-    e.limit_price = st.GetOptionalDecimal(9);
-    e.stop_price = st.GetOptionalDecimal(10);
-    e.mode = ParseRunMode(st.GetText(11));
-    e.is_test = st.GetBool(12);
+    e.id = r.Get<std::int64_t>("id");
+    e.bot_id = r.Get<std::int64_t>("bot_id");
+    e.order_id = r.Get<std::int64_t>("order_id");
+    e.time = r.Get<Timestamp>("time");
+    if (auto from = r.Get<std::optional<std::string>>("from_status")) {
+      e.from_status = ParseOrderStatus(*from);
+    }
+    e.to_status = ParseOrderStatus(r.Get<std::string>("to_status"));
+    e.reason = r.Get<std::string>("reason");
+    e.kind = ParseOrderEventKind(r.Get<std::string>("kind"));
+    e.quantity = r.Get<std::optional<Decimal>>("quantity");
+    e.limit_price = r.Get<std::optional<Decimal>>("limit_price");
+    e.stop_price = r.Get<std::optional<Decimal>>("stop_price");
+    e.mode = ParseRunMode(r.Get<std::string>("mode"));
+    e.is_test = r.Get<bool>("is_test");
     out.push_back(std::move(e));
   }
   return out;

@@ -3,15 +3,18 @@
 
 #include <algorithm>
 
+#include "store/query_util.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 
 namespace tradestore {
+
+using detail::BindParams;
 namespace {
 
 std::int64_t CountWhereBot(sql::Connection& c, std::string_view sql, BotId bot) {
   sql::Statement& st = c.Prepare(sql);
-  st.Bind(1, bot);
+  BindParams(st, bot);
   const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
   st.Reset();
   return n;
@@ -92,7 +95,7 @@ BotOverview Summarize(Store& store, const Bot& bot, const OverviewOptions& optio
     sql::Statement& st = c.Prepare(
         "SELECT status, count(*) FROM trading.orders WHERE bot_id = ? GROUP BY status "
         "ORDER BY status");
-    st.Bind(1, bot.id);
+    BindParams(st, bot.id);
     while (st.Step()) o.orders_by_status[st.GetText(0)] = st.GetInt64(1);
     st.Reset();
   }

@@ -2,32 +2,36 @@
 #include <cmath>
 #include <string>
 
+#include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/pattern.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::tables::kPatternCache;
 
 namespace {
 
-constexpr std::string_view kColumns =
-    "id, instrument_id, timeframe, pattern, confidence, detected_at, expires_at, details, "
-    "is_test";
+constexpr auto kPatternRow = Columns<kPatternCache>::All();
 
 PatternDetection ReadPattern(const sql::Statement& st) {
+  const detail::schema::RowReader<kPatternCache> r(st, kPatternRow);
   PatternDetection p;
-  p.id = st.GetInt64(0);
-  p.instrument_id = st.GetInt64(1);
-  p.timeframe = ParseTimeframe(st.GetText(2));
-  p.pattern = st.GetText(3);
-  p.confidence = st.GetDouble(4);
-  p.detected_at = st.GetTimestamp(5);
-  p.expires_at = st.GetTimestamp(6);
-  p.details = st.GetText(7);
-  p.is_test = st.GetBool(8);
+  p.id = r.Get<std::int64_t>("id");
+  p.instrument_id = r.Get<std::int64_t>("instrument_id");
+  p.timeframe = ParseTimeframe(r.Get<std::string>("timeframe"));
+  p.pattern = r.Get<std::string>("pattern");
+  p.confidence = r.Get<double>("confidence");
+  p.detected_at = r.Get<Timestamp>("detected_at");
+  p.expires_at = r.Get<Timestamp>("expires_at");
+  p.details = r.Get<std::string>("details");
+  p.is_test = r.Get<bool>("is_test");
   return p;
 }
 
@@ -49,17 +53,17 @@ PatternDetection PatternRepository::Record(const PatternDetection& d) {
   PatternDetection out = d;
   out.details = detail::CanonicalJson(d.details, what, "details", detail::JsonShape::kObject);
   impl_->instruments.Get(d.instrument_id);  // kNotFound
-  auto& st = impl_->connection(Database::kAnalytics)
-                 .Prepare(
-                     "INSERT INTO analytics.pattern_cache (instrument_id, timeframe, pattern, "
-                     "confidence, detected_at, expires_at, details, is_test) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instrument_id, timeframe, pattern, "
-                     "detected_at) DO UPDATE SET confidence = excluded.confidence, "
-                     "expires_at = excluded.expires_at, details = excluded.details, "
-                     "is_test = excluded.is_test RETURNING id");
-  st.Bind(1, out.instrument_id).Bind(2, ToString(out.timeframe)).Bind(3, out.pattern);
-  st.Bind(4, out.confidence).Bind(5, out.detected_at).Bind(6, out.expires_at);
-  st.Bind(7, out.details).Bind(8, out.is_test);
+  constexpr auto kInsert = Columns<kPatternCache>::Insertable();
+  static const std::string kSql = kInsert.UpsertSql(
+      Columns<kPatternCache>::Only({"instrument_id", "timeframe", "pattern", "detected_at"}),
+      Columns<kPatternCache>::Only({}), " RETURNING id");
+  detail::schema::RowWriter<kPatternCache> row(
+      impl_->connection(Database::kAnalytics).Prepare(kSql), kInsert);
+  row.Set("instrument_id", out.instrument_id).Set("timeframe", ToString(out.timeframe));
+  row.Set("pattern", out.pattern).Set("confidence", out.confidence);
+  row.Set("detected_at", out.detected_at).Set("expires_at", out.expires_at);
+  row.Set("details", out.details).Set("is_test", out.is_test);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -67,16 +71,14 @@ PatternDetection PatternRepository::Record(const PatternDetection& d) {
 }
 
 std::vector<PatternDetection> PatternRepository::Active(const PatternQuery& q) {
-  std::string sql =
-      "SELECT " + std::string(kColumns) + " FROM analytics.pattern_cache WHERE instrument_id = ?";
+  std::string sql = kPatternRow.SelectSql(" WHERE instrument_id = ?");
   if (q.timeframe) sql += " AND timeframe = ?";
   sql += " AND expires_at > ? AND detected_at <= ? AND confidence >= ?";
   if (q.pattern) sql += " AND pattern = ?";
   if (!q.include_test) sql += " AND is_test = 0";
   sql += " ORDER BY confidence DESC, detected_at DESC, id";
   auto& st = impl_->connection(Database::kAnalytics).Prepare(sql);
-  int i = 1;
-  st.Bind(i++, q.instrument_id);
+  int i = BindParams(st, q.instrument_id);
   if (q.timeframe) st.Bind(i++, ToString(*q.timeframe));
   st.Bind(i, q.at).Bind(i + 1, q.at).Bind(i + 2, q.min_confidence);
   i += 3;
@@ -89,7 +91,8 @@ std::vector<PatternDetection> PatternRepository::Active(const PatternQuery& q) {
 std::int64_t PatternRepository::PurgeExpired(Timestamp before) {
   auto& st = impl_->connection(Database::kAnalytics)
                  .Prepare("DELETE FROM analytics.pattern_cache WHERE expires_at <= ?");
-  return st.Bind(1, before).Execute();
+  BindParams(st, before);
+  return st.Execute();
 }
 
 }  // namespace tradestore

@@ -9,35 +9,60 @@
 #include "sql/connection.h"
 #include "store/persisted_analytics_internal.h"
 #include "store/query_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kAnalysisWatermarks;
+using detail::schema::tables::kDailyPerformance;
+using detail::schema::tables::kDashboardMetrics;
+using detail::schema::tables::kStrategyPerformance;
+
+namespace {
+
+constexpr auto kDailyRow = Columns<kDailyPerformance>::All();
+constexpr auto kStrategyRow = Columns<kStrategyPerformance>::All();
+constexpr auto kMetricRow = Columns<kDashboardMetrics>::All();
+constexpr auto kWatermarkRow = Columns<kAnalysisWatermarks>::All();
+
+// DELETE FROM `table` WHERE bot_id = ? `tail`, bound with `values`.
+template <class... V>
+void DeleteRows(sql::Connection& c, std::string_view table, std::string_view tail,
+                const V&... values) {
+  sql::Statement& st =
+      c.Prepare("DELETE FROM " + std::string(table) + " WHERE bot_id = ?" + std::string(tail));
+  BindParams(st, values...);
+  st.Execute();
+}
+
+}  // namespace
 
 namespace detail {
 
 std::optional<AnalysisWatermark> LoadAnalysisWatermark(Store& store, BotId bot) {
-  sql::Statement& st =
-      detail::ImplOf(store)
-          .connection(Database::kAnalytics)
-          .Prepare(
-              "SELECT mode, is_test, last_trade_id, last_snapshot_time, snapshot_count, "
-              "periods_per_year, updated_at FROM analytics.analysis_watermarks WHERE bot_id = ?");
-  st.Bind(1, bot);
+  static const std::string kSql = kWatermarkRow.SelectSql(" WHERE bot_id = ?");
+  sql::Statement& st = detail::ImplOf(store).connection(Database::kAnalytics).Prepare(kSql);
+  BindParams(st, bot);
   if (!st.Step()) {
     st.Reset();
     return std::nullopt;
   }
+  const RowReader<kAnalysisWatermarks> r(st, kWatermarkRow);
   AnalysisWatermark w;
-  w.bot_id = bot;
-  w.mode = ParseRunMode(st.GetText(0));
-  w.is_test = st.GetBool(1);
-  w.last_trade_id = st.GetInt64(2);
-  if (!st.IsNull(3)) w.last_snapshot_time = st.GetTimestamp(3);
-  w.snapshot_count = st.GetInt64(4);
-  w.periods_per_year = st.GetDouble(5);
-  w.updated_at = st.GetTimestamp(6);
+  w.bot_id = r.Get<std::int64_t>("bot_id");
+  w.mode = ParseRunMode(r.Get<std::string>("mode"));
+  w.is_test = r.Get<bool>("is_test");
+  w.last_trade_id = r.Get<std::int64_t>("last_trade_id");
+  w.last_snapshot_time = r.Get<std::optional<Timestamp>>("last_snapshot_time");
+  w.snapshot_count = r.Get<std::int64_t>("snapshot_count");
+  w.periods_per_year = r.Get<double>("periods_per_year");
+  w.updated_at = r.Get<Timestamp>("updated_at");
   st.Reset();
   return w;
 }
@@ -46,79 +71,62 @@ void SavePersistedAnalytics(Store& store, const PersistedAnalyticsUpdate& u) {
   sql::Connection& c = detail::ImplOf(store).connection(Database::kAnalytics);
   sql::Transaction tx(c);
   if (u.daily_from) {
-    c.Prepare("DELETE FROM analytics.daily_performance WHERE bot_id = ? AND date >= ?")
-        .Bind(1, u.bot_id)
-        .Bind(2, *u.daily_from)
-        .Execute();
+    DeleteRows(c, "analytics.daily_performance", " AND date >= ?", u.bot_id, *u.daily_from);
   } else {
-    c.Prepare("DELETE FROM analytics.daily_performance WHERE bot_id = ?")
-        .Bind(1, u.bot_id)
-        .Execute();
+    DeleteRows(c, "analytics.daily_performance", "", u.bot_id);
   }
-  sql::Statement& daily = c.Prepare(
-      "INSERT INTO analytics.daily_performance (bot_id, date, mode, is_test, equity, daily_pnl, "
-      "total_pnl, trades, total_trades, daily_return, sharpe, sortino, max_drawdown, win_rate, "
-      "profit_factor, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  static const std::string kDailySql = kDailyRow.InsertSql();
+  sql::Statement& daily = c.Prepare(kDailySql);
   for (const DailyPerformanceRow& r : u.daily) {
-    daily.Bind(1, r.bot_id).Bind(2, r.date).Bind(3, ToString(r.mode)).Bind(4, r.is_test);
-    daily.Bind(5, r.equity).Bind(6, r.daily_pnl).Bind(7, r.total_pnl).Bind(8, r.trades);
-    daily.Bind(9, r.total_trades).Bind(10, r.daily_return).Bind(11, r.sharpe);
-    daily.Bind(12, r.sortino).Bind(13, r.max_drawdown).Bind(14, r.win_rate);
-    daily.Bind(15, r.profit_factor).Bind(16, r.computed_at).Execute();
+    RowWriter<kDailyPerformance> w(daily, kDailyRow);
+    w.Set("bot_id", r.bot_id).Set("date", r.date).Set("mode", ToString(r.mode));
+    w.Set("is_test", r.is_test).Set("equity", r.equity).Set("daily_pnl", r.daily_pnl);
+    w.Set("total_pnl", r.total_pnl).Set("trades", r.trades).Set("total_trades", r.total_trades);
+    w.Set("daily_return", r.daily_return).Set("sharpe", r.sharpe).Set("sortino", r.sortino);
+    w.Set("max_drawdown", r.max_drawdown).Set("win_rate", r.win_rate);
+    w.Set("profit_factor", r.profit_factor).Set("computed_at", r.computed_at);
+    w.Done().Execute();
     daily.Reset();  // a statement run to completion must be reset before binding again
   }
-  if (u.replace_all_strategies) {
-    c.Prepare("DELETE FROM analytics.strategy_performance WHERE bot_id = ?")
-        .Bind(1, u.bot_id)
-        .Execute();
-  }
-  sql::Statement& strategy = c.Prepare(
-      "INSERT INTO analytics.strategy_performance (bot_id, strategy, mode, is_test, trades, wins, "
-      "losses, net_pnl, gross_profit, gross_loss, win_rate, profit_factor, average_win, "
-      "average_loss, expectancy, first_exit_time, last_exit_time, updated_at) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id, strategy) DO "
-      "UPDATE SET mode = excluded.mode, is_test = excluded.is_test, trades = excluded.trades, "
-      "wins = excluded.wins, losses = excluded.losses, net_pnl = excluded.net_pnl, "
-      "gross_profit = excluded.gross_profit, gross_loss = excluded.gross_loss, "
-      "win_rate = excluded.win_rate, profit_factor = excluded.profit_factor, "
-      "average_win = excluded.average_win, average_loss = excluded.average_loss, "
-      "expectancy = excluded.expectancy, first_exit_time = excluded.first_exit_time, "
-      "last_exit_time = excluded.last_exit_time, updated_at = excluded.updated_at");
+  if (u.replace_all_strategies) DeleteRows(c, "analytics.strategy_performance", "", u.bot_id);
+  static const std::string kStrategySql =
+      kStrategyRow.UpsertSql(Columns<kStrategyPerformance>::Only({"bot_id", "strategy"}));
+  sql::Statement& strategy = c.Prepare(kStrategySql);
   for (const StrategyPerformanceRow& r : u.strategies) {
-    strategy.Bind(1, r.bot_id).Bind(2, r.strategy).Bind(3, ToString(r.mode)).Bind(4, r.is_test);
-    strategy.Bind(5, r.trades).Bind(6, r.wins).Bind(7, r.losses).Bind(8, r.net_pnl);
-    strategy.Bind(9, r.gross_profit).Bind(10, r.gross_loss).Bind(11, r.win_rate);
-    strategy.Bind(12, r.profit_factor).Bind(13, r.average_win).Bind(14, r.average_loss);
-    strategy.Bind(15, r.expectancy).Bind(16, r.first_exit_time).Bind(17, r.last_exit_time);
-    strategy.Bind(18, r.updated_at).Execute();
+    RowWriter<kStrategyPerformance> w(strategy, kStrategyRow);
+    w.Set("bot_id", r.bot_id).Set("strategy", r.strategy).Set("mode", ToString(r.mode));
+    w.Set("is_test", r.is_test).Set("trades", r.trades).Set("wins", r.wins);
+    w.Set("losses", r.losses).Set("net_pnl", r.net_pnl).Set("gross_profit", r.gross_profit);
+    w.Set("gross_loss", r.gross_loss).Set("win_rate", r.win_rate);
+    w.Set("profit_factor", r.profit_factor).Set("average_win", r.average_win);
+    w.Set("average_loss", r.average_loss).Set("expectancy", r.expectancy);
+    w.Set("first_exit_time", r.first_exit_time).Set("last_exit_time", r.last_exit_time);
+    w.Set("updated_at", r.updated_at).Done().Execute();
     strategy.Reset();
   }
-  c.Prepare("DELETE FROM analytics.dashboard_metrics WHERE bot_id = ?").Bind(1, u.bot_id).Execute();
-  sql::Statement& metric = c.Prepare(
-      "INSERT INTO analytics.dashboard_metrics (bot_id, metric, mode, is_test, value, "
-      "updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+  DeleteRows(c, "analytics.dashboard_metrics", "", u.bot_id);
+  static const std::string kMetricSql = kMetricRow.InsertSql();
+  sql::Statement& metric = c.Prepare(kMetricSql);
   for (const DashboardMetric& m : u.dashboard) {
-    metric.Bind(1, m.bot_id).Bind(2, m.metric).Bind(3, ToString(m.mode)).Bind(4, m.is_test);
-    metric.Bind(5, m.value).Bind(6, m.updated_at).Execute();
+    RowWriter<kDashboardMetrics> w(metric, kMetricRow);
+    w.Set("bot_id", m.bot_id).Set("metric", m.metric).Set("mode", ToString(m.mode));
+    w.Set("is_test", m.is_test).Set("value", m.value).Set("updated_at", m.updated_at);
+    w.Done().Execute();
     metric.Reset();
   }
   const AnalysisWatermark& w = u.watermark;
-  c.Prepare(
-       "INSERT INTO analytics.analysis_watermarks (bot_id, mode, is_test, last_trade_id, "
-       "last_snapshot_time, snapshot_count, periods_per_year, updated_at) VALUES "
-       "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET mode = excluded.mode, "
-       "is_test = excluded.is_test, last_trade_id = excluded.last_trade_id, "
-       "last_snapshot_time = excluded.last_snapshot_time, snapshot_count = "
-       "excluded.snapshot_count, periods_per_year = excluded.periods_per_year, "
-       "updated_at = excluded.updated_at")
-      .Bind(1, u.bot_id)
-      .Bind(2, ToString(w.mode))
-      .Bind(3, w.is_test)
-      .Bind(4, w.last_trade_id)
-      .Bind(5, w.last_snapshot_time)
-      .Bind(6, w.snapshot_count)
-      .Bind(7, w.periods_per_year)
-      .Bind(8, w.updated_at)
+  static const std::string kWatermarkSql =
+      kWatermarkRow.UpsertSql(Columns<kAnalysisWatermarks>::Only({"bot_id"}));
+  RowWriter<kAnalysisWatermarks>(c.Prepare(kWatermarkSql), kWatermarkRow)
+      .Set("bot_id", u.bot_id)
+      .Set("mode", ToString(w.mode))
+      .Set("is_test", w.is_test)
+      .Set("last_trade_id", w.last_trade_id)
+      .Set("last_snapshot_time", w.last_snapshot_time)
+      .Set("snapshot_count", w.snapshot_count)
+      .Set("periods_per_year", w.periods_per_year)
+      .Set("updated_at", w.updated_at)
+      .Done()
       .Execute();
   tx.Commit();
 }
@@ -127,71 +135,62 @@ void SavePersistedAnalytics(Store& store, const PersistedAnalyticsUpdate& u) {
 
 std::vector<DailyPerformanceRow> StoredDailyPerformance(Store& store, BotId bot,
                                                         const TimeRange& range) {
-  sql::Statement& st =
-      detail::ImplOf(store)
-          .connection(Database::kAnalytics)
-          .Prepare(
-              "SELECT date, mode, is_test, equity, daily_pnl, total_pnl, trades, total_trades, "
-              "daily_return, sharpe, sortino, max_drawdown, win_rate, profit_factor, computed_at "
-              "FROM analytics.daily_performance WHERE bot_id = ?" +
-              detail::RangeSql("date", range) + " ORDER BY date");
-  st.Bind(1, bot);
-  detail::BindRange(st, 2, range);
+  sql::Statement& st = detail::ImplOf(store)
+                           .connection(Database::kAnalytics)
+                           .Prepare(kDailyRow.SelectSql(" WHERE bot_id = ?") +
+                                    detail::RangeSql("date", range) + " ORDER BY date");
+  detail::BindRange(st, BindParams(st, bot), range);
   std::vector<DailyPerformanceRow> out;
   while (st.Step()) {
+    const RowReader<kDailyPerformance> row(st, kDailyRow);
     DailyPerformanceRow r;
-    r.bot_id = bot;
-    r.date = st.GetTimestamp(0);
-    r.mode = ParseRunMode(st.GetText(1));
-    r.is_test = st.GetBool(2);
-    r.equity = st.GetOptionalDecimal(3);
-    r.daily_pnl = st.GetDecimal(4);
-    r.total_pnl = st.GetDecimal(5);
-    r.trades = st.GetInt64(6);
-    r.total_trades = st.GetInt64(7);
-    r.daily_return = st.GetOptionalDouble(8);
-    r.sharpe = st.GetOptionalDouble(9);
-    r.sortino = st.GetOptionalDouble(10);
-    r.max_drawdown = st.GetOptionalDouble(11);
-    r.win_rate = st.GetOptionalDouble(12);
-    r.profit_factor = st.GetOptionalDouble(13);
-    r.computed_at = st.GetTimestamp(14);
+    r.bot_id = row.Get<std::int64_t>("bot_id");
+    r.date = row.Get<Timestamp>("date");
+    r.mode = ParseRunMode(row.Get<std::string>("mode"));
+    r.is_test = row.Get<bool>("is_test");
+    r.equity = row.Get<std::optional<Decimal>>("equity");
+    r.daily_pnl = row.Get<Decimal>("daily_pnl");
+    r.total_pnl = row.Get<Decimal>("total_pnl");
+    r.trades = row.Get<std::int64_t>("trades");
+    r.total_trades = row.Get<std::int64_t>("total_trades");
+    r.daily_return = row.Get<std::optional<double>>("daily_return");
+    r.sharpe = row.Get<std::optional<double>>("sharpe");
+    r.sortino = row.Get<std::optional<double>>("sortino");
+    r.max_drawdown = row.Get<std::optional<double>>("max_drawdown");
+    r.win_rate = row.Get<std::optional<double>>("win_rate");
+    r.profit_factor = row.Get<std::optional<double>>("profit_factor");
+    r.computed_at = row.Get<Timestamp>("computed_at");
     out.push_back(std::move(r));
   }
   return out;
 }
 
 std::vector<StrategyPerformanceRow> StoredStrategyPerformance(Store& store, BotId bot) {
-  sql::Statement& st =
-      detail::ImplOf(store)
-          .connection(Database::kAnalytics)
-          .Prepare(
-              "SELECT strategy, mode, is_test, trades, wins, losses, net_pnl, gross_profit, "
-              "gross_loss, "
-              "win_rate, profit_factor, average_win, average_loss, expectancy, first_exit_time, "
-              "last_exit_time, updated_at FROM analytics.strategy_performance WHERE bot_id = ?");
-  st.Bind(1, bot);
+  static const std::string kSql = kStrategyRow.SelectSql(" WHERE bot_id = ?");
+  sql::Statement& st = detail::ImplOf(store).connection(Database::kAnalytics).Prepare(kSql);
+  BindParams(st, bot);
   std::vector<StrategyPerformanceRow> out;
   while (st.Step()) {
+    const RowReader<kStrategyPerformance> row(st, kStrategyRow);
     StrategyPerformanceRow r;
-    r.bot_id = bot;
-    r.strategy = st.GetText(0);
-    r.mode = ParseRunMode(st.GetText(1));
-    r.is_test = st.GetBool(2);
-    r.trades = st.GetInt64(3);
-    r.wins = st.GetInt64(4);
-    r.losses = st.GetInt64(5);
-    r.net_pnl = st.GetDecimal(6);
-    r.gross_profit = st.GetDouble(7);
-    r.gross_loss = st.GetDouble(8);
-    r.win_rate = st.GetOptionalDouble(9);
-    r.profit_factor = st.GetOptionalDouble(10);
-    r.average_win = st.GetOptionalDouble(11);
-    r.average_loss = st.GetOptionalDouble(12);
-    r.expectancy = st.GetOptionalDouble(13);
-    r.first_exit_time = st.GetTimestamp(14);
-    r.last_exit_time = st.GetTimestamp(15);
-    r.updated_at = st.GetTimestamp(16);
+    r.bot_id = row.Get<std::int64_t>("bot_id");
+    r.strategy = row.Get<std::string>("strategy");
+    r.mode = ParseRunMode(row.Get<std::string>("mode"));
+    r.is_test = row.Get<bool>("is_test");
+    r.trades = row.Get<std::int64_t>("trades");
+    r.wins = row.Get<std::int64_t>("wins");
+    r.losses = row.Get<std::int64_t>("losses");
+    r.net_pnl = row.Get<Decimal>("net_pnl");
+    r.gross_profit = row.Get<double>("gross_profit");
+    r.gross_loss = row.Get<double>("gross_loss");
+    r.win_rate = row.Get<std::optional<double>>("win_rate");
+    r.profit_factor = row.Get<std::optional<double>>("profit_factor");
+    r.average_win = row.Get<std::optional<double>>("average_win");
+    r.average_loss = row.Get<std::optional<double>>("average_loss");
+    r.expectancy = row.Get<std::optional<double>>("expectancy");
+    r.first_exit_time = row.Get<Timestamp>("first_exit_time");
+    r.last_exit_time = row.Get<Timestamp>("last_exit_time");
+    r.updated_at = row.Get<Timestamp>("updated_at");
     out.push_back(std::move(r));
   }
   // Byte order on both backends (a PostgreSQL ORDER BY would use the
@@ -202,22 +201,19 @@ std::vector<StrategyPerformanceRow> StoredStrategyPerformance(Store& store, BotI
 }
 
 std::vector<DashboardMetric> StoredDashboardMetrics(Store& store, BotId bot) {
-  sql::Statement& st =
-      detail::ImplOf(store)
-          .connection(Database::kAnalytics)
-          .Prepare(
-              "SELECT metric, mode, is_test, value, updated_at FROM analytics.dashboard_metrics "
-              "WHERE bot_id = ?");
-  st.Bind(1, bot);
+  static const std::string kSql = kMetricRow.SelectSql(" WHERE bot_id = ?");
+  sql::Statement& st = detail::ImplOf(store).connection(Database::kAnalytics).Prepare(kSql);
+  BindParams(st, bot);
   std::vector<DashboardMetric> out;
   while (st.Step()) {
+    const RowReader<kDashboardMetrics> row(st, kMetricRow);
     DashboardMetric m;
-    m.bot_id = bot;
-    m.metric = st.GetText(0);
-    m.mode = ParseRunMode(st.GetText(1));
-    m.is_test = st.GetBool(2);
-    m.value = st.GetOptionalDouble(3);
-    m.updated_at = st.GetTimestamp(4);
+    m.bot_id = row.Get<std::int64_t>("bot_id");
+    m.metric = row.Get<std::string>("metric");
+    m.mode = ParseRunMode(row.Get<std::string>("mode"));
+    m.is_test = row.Get<bool>("is_test");
+    m.value = row.Get<std::optional<double>>("value");
+    m.updated_at = row.Get<Timestamp>("updated_at");
     out.push_back(std::move(m));
   }
   std::sort(out.begin(), out.end(),

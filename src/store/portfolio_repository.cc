@@ -5,38 +5,41 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::BindRange;
 using detail::Database;
 using detail::RangeSql;
+using detail::schema::Columns;
+using detail::schema::tables::kPortfolioSnapshots;
 
 namespace {
 
-constexpr std::string_view kSnapshotColumns =
-    "bot_id, account_id, time, equity, cash, unrealized_pnl, open_positions, exposure_gross, "
-    "exposure_net, var, var_confidence, mode, is_test, bot_version";
+constexpr auto kSnapshotRow = Columns<kPortfolioSnapshots>::All();
 
 PortfolioSnapshot ReadSnapshot(const sql::Statement& st) {
+  const detail::schema::RowReader<kPortfolioSnapshots> r(st, kSnapshotRow);
   PortfolioSnapshot s;
-  s.bot_id = st.GetInt64(0);
-  s.account_id = st.GetInt64(1);
-  s.time = st.GetTimestamp(2);
-  s.equity = st.GetDecimal(3);
-  s.cash = st.GetDecimal(4);
-  s.unrealized_pnl = st.GetDecimal(5);
-  s.open_positions = static_cast<int>(st.GetInt64(6));
-  s.exposure_gross = st.GetDecimal(7);
-  s.exposure_net = st.GetDecimal(8);
-  s.var = st.GetOptionalDecimal(9);
-  s.var_confidence = st.GetOptionalDouble(10);
-  s.mode = ParseRunMode(st.GetText(11));
-  s.is_test = st.GetBool(12);
-  s.bot_version = st.GetText(13);
+  s.bot_id = r.Get<std::int64_t>("bot_id");
+  s.account_id = r.Get<std::int64_t>("account_id");
+  s.time = r.Get<Timestamp>("time");
+  s.equity = r.Get<Decimal>("equity");
+  s.cash = r.Get<Decimal>("cash");
+  s.unrealized_pnl = r.Get<Decimal>("unrealized_pnl");
+  s.open_positions = static_cast<int>(r.Get<std::int64_t>("open_positions"));
+  s.exposure_gross = r.Get<Decimal>("exposure_gross");
+  s.exposure_net = r.Get<Decimal>("exposure_net");
+  s.var = r.Get<std::optional<Decimal>>("var");
+  s.var_confidence = r.Get<std::optional<double>>("var_confidence");
+  s.mode = ParseRunMode(r.Get<std::string>("mode"));
+  s.is_test = r.Get<bool>("is_test");
+  s.bot_version = r.Get<std::string>("bot_version");
   return s;
 }
 
@@ -73,7 +76,7 @@ void PortfolioRepository::Record(const PortfolioSnapshot& s) {
   auto& c = impl_->connection(Database::kTrading);
   {
     auto& acc = c.Prepare("SELECT 1 FROM trading.accounts WHERE bot_id = ? AND id = ?");
-    acc.Bind(1, s.bot_id).Bind(2, s.account_id);
+    BindParams(acc, s.bot_id, s.account_id);
     const bool found = acc.Step();
     acc.Reset();
     if (!found) {
@@ -81,44 +84,31 @@ void PortfolioRepository::Record(const PortfolioSnapshot& s) {
                      std::to_string(s.bot_id) + " does not exist");
     }
   }
-  auto& st = c.Prepare(
-      "INSERT INTO trading.portfolio_snapshots (bot_id, account_id, time, equity, cash, "
-      "unrealized_pnl, open_positions, exposure_gross, exposure_net, var, var_confidence, mode, "
-      "is_test, bot_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (bot_id, account_id, time) DO UPDATE SET equity = excluded.equity, "
-      "cash = excluded.cash, unrealized_pnl = excluded.unrealized_pnl, "
-      "open_positions = excluded.open_positions, exposure_gross = excluded.exposure_gross, "
-      "exposure_net = excluded.exposure_net, var = excluded.var, "
-      "var_confidence = excluded.var_confidence, mode = excluded.mode, "
-      "is_test = excluded.is_test, bot_version = excluded.bot_version");
-  st.Bind(1, s.bot_id).Bind(2, s.account_id).Bind(3, s.time).Bind(4, s.equity).Bind(5, s.cash);
-  st.Bind(6, s.unrealized_pnl).Bind(7, s.open_positions).Bind(8, s.exposure_gross);
-  st.Bind(9, s.exposure_net).Bind(10, s.var).Bind(11, s.var_confidence);
-  st.Bind(12, ToString(bot.mode)).Bind(13, bot.is_test);
-  st.Bind(14, s.bot_version.empty() ? bot.version : s.bot_version).Execute();
+  static const std::string kSql =
+      kSnapshotRow.UpsertSql(Columns<kPortfolioSnapshots>::Only({"bot_id", "account_id", "time"}));
+  detail::schema::RowWriter<kPortfolioSnapshots> row(c.Prepare(kSql), kSnapshotRow);
+  row.Set("bot_id", s.bot_id).Set("account_id", s.account_id).Set("time", s.time);
+  row.Set("equity", s.equity).Set("cash", s.cash).Set("unrealized_pnl", s.unrealized_pnl);
+  row.Set("open_positions", s.open_positions).Set("exposure_gross", s.exposure_gross);
+  row.Set("exposure_net", s.exposure_net).Set("var", s.var);
+  row.Set("var_confidence", s.var_confidence).Set("mode", ToString(bot.mode));
+  row.Set("is_test", bot.is_test);
+  row.Set("bot_version", s.bot_version.empty() ? bot.version : s.bot_version).Done().Execute();
 }
 
 std::vector<PortfolioSnapshot> PortfolioRepository::Curve(BotId bot, AccountId account,
                                                           const TimeRange& range) {
   auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kSnapshotColumns) +
-                          " FROM trading.portfolio_snapshots WHERE bot_id = ? AND "
-                          "account_id = ?" +
+                 .Prepare(kSnapshotRow.SelectSql(" WHERE bot_id = ? AND account_id = ?") +
                           RangeSql("time", range) + " ORDER BY time");
-  st.Bind(1, bot).Bind(2, account);
-  BindRange(st, 3, range);
+  BindRange(st, BindParams(st, bot, account), range);
   std::vector<PortfolioSnapshot> out;
   while (st.Step()) out.push_back(ReadSnapshot(st));
   return out;
 }
 
 std::vector<PortfolioSnapshot> PortfolioRepository::Latest(Timestamp at, bool include_test) {
-  std::string columns;
-  for (std::string_view rest = kSnapshotColumns; !rest.empty();) {
-    const auto comma = rest.find(", ");
-    columns += (columns.empty() ? "s." : ", s.") + std::string(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
-  }
+  static const std::string columns = kSnapshotRow.List("s.");
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare("SELECT " + columns +
                           " FROM trading.portfolio_snapshots s JOIN (SELECT bot_id, account_id, "
@@ -126,7 +116,7 @@ std::vector<PortfolioSnapshot> PortfolioRepository::Latest(Timestamp at, bool in
                           "GROUP BY bot_id, account_id) m ON s.bot_id = m.bot_id AND "
                           "s.account_id = m.account_id AND s.time = m.last "
                           "WHERE s.is_test = 0 OR ? ORDER BY s.bot_id, s.account_id");
-  st.Bind(1, at).Bind(2, include_test);
+  BindParams(st, at, include_test);
   std::vector<PortfolioSnapshot> out;
   while (st.Step()) out.push_back(ReadSnapshot(st));
   return out;

@@ -14,6 +14,8 @@
 
 namespace tradestore {
 
+using detail::BindParams;
+
 using detail::BindRange;
 using detail::Database;
 using detail::InsertPositionEvent;
@@ -135,7 +137,7 @@ std::optional<PositionRow> LoadPositionRow(sql::Connection& c, BotId bot, Accoun
   static const std::string kSql =
       kPositionRow.SelectSql(" WHERE bot_id = ? AND account_id = ? AND instrument_id = ?");
   auto& st = lock ? c.PrepareForUpdate(kSql) : c.Prepare(kSql);
-  st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
+  BindParams(st, bot, account, instrument);
   std::optional<PositionRow> out;
   if (st.Step()) out = ReadPositionRow(st);
   st.Reset();
@@ -201,7 +203,7 @@ std::vector<Position> PositionRepository::ListOpen(BotId bot) {
   auto& st =
       impl_->connection(Database::kTrading)
           .Prepare(kPositionRow.SelectSql(" WHERE bot_id = ? ORDER BY account_id, instrument_id"));
-  st.Bind(1, bot);
+  BindParams(st, bot);
   std::vector<Position> out;
   while (st.Step()) {
     PositionRow row = ReadPositionRow(st);
@@ -225,14 +227,14 @@ void PositionRepository::Mark(BotId bot, AccountId account, InstrumentId instrum
   }
   row->SeePrice(high);
   row->SeePrice(low);
-  c.Prepare(
-       "UPDATE trading.positions SET trade_high = ?, trade_low = ? WHERE bot_id = ? AND "
-       "account_id = ? AND instrument_id = ?")
-      .Bind(1, row->trade_high)
-      .Bind(2, row->trade_low)
-      .Bind(3, bot)
-      .Bind(4, account)
-      .Bind(5, instrument)
+  constexpr auto kUpdate = detail::schema::Columns<kPositions>::Only({"trade_high", "trade_low"});
+  static const std::string kSql =
+      kUpdate.UpdateSql(" WHERE bot_id = ? AND account_id = ? AND instrument_id = ?");
+  detail::schema::RowWriter<kPositions>(c.Prepare(kSql), kUpdate)
+      .Set("trade_high", row->trade_high)
+      .Set("trade_low", row->trade_low)
+      .Where(bot, account, instrument)
+      .Done()
       .Execute();
   tx.Commit();
 }
@@ -388,7 +390,7 @@ std::vector<PositionEvent> PositionRepository::Events(BotId bot, AccountId accou
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kPositionEventRow.SelectSql(
                      " WHERE bot_id = ? AND account_id = ? AND instrument_id = ? ORDER BY id"));
-  st.Bind(1, bot).Bind(2, account).Bind(3, instrument);
+  BindParams(st, bot, account, instrument);
   std::vector<PositionEvent> out;
   while (st.Step()) out.push_back(ReadPositionEvent(st));
   return out;
@@ -399,8 +401,7 @@ std::vector<PositionEvent> PositionRepository::ListEvents(BotId bot, const TimeR
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kPositionEventRow.SelectSql(" WHERE bot_id = ? AND (is_test = 0 OR ?)") +
                           RangeSql("time", range) + " ORDER BY time, id");
-  st.Bind(1, bot).Bind(2, include_test);
-  BindRange(st, 3, range);
+  BindRange(st, BindParams(st, bot, include_test), range);
   std::vector<PositionEvent> out;
   while (st.Step()) out.push_back(ReadPositionEvent(st));
   return out;

@@ -17,6 +17,15 @@ inline std::string RangeSql(std::string_view column, const TimeRange& r) {
   return sql;
 }
 
+// Binds `values` to the parameters from 1 on, in order (a WHERE clause's);
+// returns the next free index.
+template <class... V>
+int BindParams(sql::Statement& st, const V&... values) {
+  int index = 1;
+  (st.Bind(index++, values), ...);
+  return index;
+}
+
 // Binds the bounds RangeSql added, from parameter `index`; returns the next
 // free index.
 inline int BindRange(sql::Statement& st, int index, const TimeRange& r) {

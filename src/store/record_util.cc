@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/query_util.h"
+#include "store/schema_row.h"
 #include "tradestore/error.h"
 
 namespace tradestore::detail {
@@ -50,14 +52,18 @@ std::vector<std::string> ParseJsonStringArray(std::string_view text) {
 }
 
 BotProvenance BotProvenanceOf(StoreImpl& impl, BotId bot) {
-  auto& st = impl.connection(Database::kTrading)
-                 .Prepare("SELECT mode, is_test, version FROM trading.bots WHERE id = ?");
-  st.Bind(1, bot);
+  constexpr auto kProvenance =
+      schema::Columns<schema::tables::kBots>::Only({"mode", "is_test", "version"});
+  static const std::string kSql = kProvenance.SelectSql(" WHERE id = ?");
+  auto& st = impl.connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot);
   if (!st.Step()) {
     st.Reset();
     throw NotFound("bot " + std::to_string(bot) + " does not exist");
   }
-  BotProvenance out{ParseRunMode(st.GetText(0)), st.GetBool(1), st.GetText(2)};
+  const schema::RowReader<schema::tables::kBots> r(st, kProvenance);
+  BotProvenance out{ParseRunMode(r.Get<std::string>("mode")), r.Get<bool>("is_test"),
+                    r.Get<std::string>("version")};
   st.Reset();
   return out;
 }
@@ -81,7 +87,8 @@ std::int64_t StartNextVersion(sql::Connection& c, std::string_view table, BotId 
   }
   auto& close = c.Prepare("UPDATE " + std::string(table) +
                           " SET effective_to = ? WHERE bot_id = ? AND id = ?");
-  close.Bind(1, effective_from).Bind(2, bot).Bind(3, previous->id).Execute();
+  BindParams(close, effective_from, bot, previous->id);
+  close.Execute();
   return version;
 }
 

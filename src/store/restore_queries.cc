@@ -3,6 +3,7 @@
 
 #include "sql/migrations.h"
 #include "sql/sqlite/sqlite_connection.h"
+#include "store/query_util.h"
 #include "tradestore/error.h"
 
 namespace tradestore::detail {
@@ -68,7 +69,7 @@ bool TableExists(StoreImpl& store, const TableInfo& table) {
           : c.Prepare(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND ? <> '' AND "
                 "name = ?");
-  st.Bind(1, std::string_view(table.schema)).Bind(2, std::string_view(table.name));
+  BindParams(st, std::string_view(table.schema), std::string_view(table.name));
   const bool found = st.Step() && st.GetInt64(0) > 0;
   st.Reset();
   return found;

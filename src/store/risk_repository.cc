@@ -6,57 +6,69 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/risk.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::Database;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kRiskEvents;
+using detail::schema::tables::kRiskLimits;
 
 namespace {
 
-constexpr std::string_view kLimitColumns =
-    "id, bot_id, version, max_position, max_daily_loss, max_drawdown, max_open_orders, "
-    "effective_from, effective_to, note, mode, is_test, created_at";
+constexpr auto kLimitRow = Columns<kRiskLimits>::All();
 
 RiskLimits ReadLimits(const sql::Statement& st) {
+  const RowReader<kRiskLimits> r(st, kLimitRow);
   RiskLimits l;
-  l.id = st.GetInt64(0);
-  l.bot_id = st.GetInt64(1);
-  l.version = static_cast<int>(st.GetInt64(2));
-  l.max_position = st.GetOptionalDecimal(3);
-  l.max_daily_loss = st.GetOptionalDecimal(4);
-  l.max_drawdown = st.GetOptionalDouble(5);
-  l.max_open_orders = st.GetOptionalInt64(6);
-  l.effective_from = st.GetTimestamp(7);
-  if (!st.IsNull(8)) l.effective_to = st.GetTimestamp(8);
-  l.note = st.GetText(9);
-  l.mode = ParseRunMode(st.GetText(10));
-  l.is_test = st.GetBool(11);
-  l.created_at = st.GetTimestamp(12);
+  l.id = r.Get<std::int64_t>("id");
+  l.bot_id = r.Get<std::int64_t>("bot_id");
+  l.version = static_cast<int>(r.Get<std::int64_t>("version"));
+  l.max_position = r.Get<std::optional<Decimal>>("max_position");
+  l.max_daily_loss = r.Get<std::optional<Decimal>>("max_daily_loss");
+  l.max_drawdown = r.Get<std::optional<double>>("max_drawdown");
+  l.max_open_orders = r.Get<std::optional<std::int64_t>>("max_open_orders");
+  l.effective_from = r.Get<Timestamp>("effective_from");
+  l.effective_to = r.Get<std::optional<Timestamp>>("effective_to");
+  l.note = r.Get<std::string>("note");
+  l.mode = ParseRunMode(r.Get<std::string>("mode"));
+  l.is_test = r.Get<bool>("is_test");
+  l.created_at = r.Get<Timestamp>("created_at");
   return l;
 }
 
-constexpr std::string_view kEventColumns =
-    "id, bot_id, time, limit_kind, limits_version, value, threshold, action, message, "
-    "resolution, resolved_at, mode, is_test";
+// The limits in force at a time (binds: bot, time, time).
+constexpr std::string_view kLimitsAt =
+    " WHERE bot_id = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to > ?) "
+    "ORDER BY effective_from DESC LIMIT 1";
+
+constexpr auto kEventRow = Columns<kRiskEvents>::All();
 
 RiskEvent ReadEvent(const sql::Statement& st) {
+  const RowReader<kRiskEvents> r(st, kEventRow);
   RiskEvent e;
-  e.id = st.GetInt64(0);
-  e.bot_id = st.GetInt64(1);
-  e.time = st.GetTimestamp(2);
-  e.limit = ParseRiskLimitKind(st.GetText(3));
-  if (!st.IsNull(4)) e.limits_version = static_cast<int>(st.GetInt64(4));
-  e.value = st.GetDecimal(5);
-  e.threshold = st.GetDecimal(6);
-  e.action = st.GetText(7);
-  e.message = st.GetText(8);
-  e.resolution = st.GetText(9);
-  if (!st.IsNull(10)) e.resolved_at = st.GetTimestamp(10);
-  e.mode = ParseRunMode(st.GetText(11));
-  e.is_test = st.GetBool(12);
+  e.id = r.Get<std::int64_t>("id");
+  e.bot_id = r.Get<std::int64_t>("bot_id");
+  e.time = r.Get<Timestamp>("time");
+  e.limit = ParseRiskLimitKind(r.Get<std::string>("limit_kind"));
+  if (auto v = r.Get<std::optional<std::int64_t>>("limits_version")) {
+    e.limits_version = static_cast<int>(*v);
+  }
+  e.value = r.Get<Decimal>("value");
+  e.threshold = r.Get<Decimal>("threshold");
+  e.action = r.Get<std::string>("action");
+  e.message = r.Get<std::string>("message");
+  e.resolution = r.Get<std::string>("resolution");
+  e.resolved_at = r.Get<std::optional<Timestamp>>("resolved_at");
+  e.mode = ParseRunMode(r.Get<std::string>("mode"));
+  e.is_test = r.Get<bool>("is_test");
   return e;
 }
 
@@ -106,10 +118,10 @@ RiskLimits RiskRepository::SetLimits(const RiskLimits& limits) {
   out.created_at = Timestamp::Now();
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  auto& cur = c.PrepareForUpdate("SELECT " + std::string(kLimitColumns) +
-                                 " FROM trading.risk_limits WHERE bot_id = ? "
-                                 "ORDER BY version DESC LIMIT 1");
-  cur.Bind(1, limits.bot_id);
+  static const std::string kCurrentSql =
+      kLimitRow.SelectSql(" WHERE bot_id = ? ORDER BY version DESC LIMIT 1");
+  auto& cur = c.PrepareForUpdate(kCurrentSql);
+  BindParams(cur, limits.bot_id);
   std::optional<RiskLimits> previous;
   if (cur.Step()) previous = ReadLimits(cur);
   cur.Reset();
@@ -119,14 +131,16 @@ RiskLimits RiskRepository::SetLimits(const RiskLimits& limits) {
                      {previous->id, previous->version, previous->effective_from})
                : std::nullopt,
       out.effective_from, what));
-  auto& st = c.Prepare(
-      "INSERT INTO trading.risk_limits (bot_id, version, max_position, max_daily_loss, "
-      "max_drawdown, max_open_orders, effective_from, effective_to, note, mode, is_test, "
-      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id");
-  st.Bind(1, out.bot_id).Bind(2, out.version).Bind(3, out.max_position);
-  st.Bind(4, out.max_daily_loss).Bind(5, out.max_drawdown).Bind(6, out.max_open_orders);
-  st.Bind(7, out.effective_from).Bind(8, out.note).Bind(9, ToString(out.mode));
-  st.Bind(10, out.is_test).Bind(11, out.created_at);
+  constexpr auto kInsert = Columns<kRiskLimits>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(" RETURNING id");
+  RowWriter<kRiskLimits> row(c.Prepare(kSql), kInsert);
+  row.Set("bot_id", out.bot_id).Set("version", out.version);
+  row.Set("max_position", out.max_position).Set("max_daily_loss", out.max_daily_loss);
+  row.Set("max_drawdown", out.max_drawdown).Set("max_open_orders", out.max_open_orders);
+  row.Set("effective_from", out.effective_from).SetNull("effective_to").Set("note", out.note);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  row.Set("created_at", out.created_at);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -135,12 +149,9 @@ RiskLimits RiskRepository::SetLimits(const RiskLimits& limits) {
 }
 
 std::optional<RiskLimits> RiskRepository::LimitsAt(BotId bot, Timestamp at) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kLimitColumns) +
-                          " FROM trading.risk_limits WHERE bot_id = ? AND effective_from <= ? "
-                          "AND (effective_to IS NULL OR effective_to > ?) "
-                          "ORDER BY effective_from DESC LIMIT 1");
-  st.Bind(1, bot).Bind(2, at).Bind(3, at);
+  static const std::string kSql = kLimitRow.SelectSql(kLimitsAt);
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot, at, at);
   std::optional<RiskLimits> out;
   if (st.Step()) out = ReadLimits(st);
   st.Reset();
@@ -148,10 +159,9 @@ std::optional<RiskLimits> RiskRepository::LimitsAt(BotId bot, Timestamp at) {
 }
 
 std::vector<RiskLimits> RiskRepository::LimitsHistory(BotId bot) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kLimitColumns) +
-                          " FROM trading.risk_limits WHERE bot_id = ? ORDER BY version");
-  st.Bind(1, bot);
+  static const std::string kSql = kLimitRow.SelectSql(" WHERE bot_id = ? ORDER BY version");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot);
   std::vector<RiskLimits> out;
   while (st.Step()) out.push_back(ReadLimits(st));
   return out;
@@ -173,11 +183,9 @@ std::vector<RiskEvent> RiskRepository::Evaluate(BotId bot, const RiskValues& val
   sql::Transaction tx(c);
   // The limits row is read with a lock, so that concurrent evaluations of
   // one bot take turns and see each other's open events (no duplicates).
-  auto& locked = c.PrepareForUpdate(
-      "SELECT " + std::string(kLimitColumns) +
-      " FROM trading.risk_limits WHERE bot_id = ? AND effective_from <= ? AND "
-      "(effective_to IS NULL OR effective_to > ?) ORDER BY effective_from DESC LIMIT 1");
-  locked.Bind(1, bot).Bind(2, time).Bind(3, time);
+  static const std::string kLockedSql = kLimitRow.SelectSql(kLimitsAt);
+  auto& locked = c.PrepareForUpdate(kLockedSql);
+  BindParams(locked, bot, time, time);
   std::optional<RiskLimits> limits;
   if (locked.Step()) limits = ReadLimits(locked);
   locked.Reset();
@@ -208,11 +216,10 @@ std::vector<RiskEvent> RiskRepository::Evaluate(BotId bot, const RiskValues& val
   }
   std::vector<RiskEvent> out;
   for (const Breach& b : breaches) {
-    auto& open = c.PrepareForUpdate(
-        "SELECT " + std::string(kEventColumns) +
-        " FROM audit.risk_events WHERE bot_id = ? AND limit_kind = ? AND resolved_at IS NULL "
-        "ORDER BY id LIMIT 1");
-    open.Bind(1, bot).Bind(2, ToString(b.kind));
+    static const std::string kOpenSql = kEventRow.SelectSql(
+        " WHERE bot_id = ? AND limit_kind = ? AND resolved_at IS NULL ORDER BY id LIMIT 1");
+    auto& open = c.PrepareForUpdate(kOpenSql);
+    BindParams(open, bot, ToString(b.kind));
     if (open.Step()) {
       out.push_back(ReadEvent(open));
       open.Reset();
@@ -251,15 +258,15 @@ RiskEvent RiskRepository::RecordEvent(const RiskEvent& event) {
   out.is_test = prov.is_test;
   out.resolution.clear();
   out.resolved_at.reset();
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare(
-                     "INSERT INTO audit.risk_events (bot_id, time, limit_kind, limits_version, "
-                     "value, threshold, action, message, resolution, resolved_at, mode, is_test) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', NULL, ?, ?) RETURNING id");
-  st.Bind(1, out.bot_id).Bind(2, out.time).Bind(3, ToString(out.limit));
-  st.Bind(4, out.limits_version).Bind(5, out.value).Bind(6, out.threshold);
-  st.Bind(7, out.action).Bind(8, out.message).Bind(9, ToString(out.mode));
-  st.Bind(10, out.is_test);
+  constexpr auto kInsert = Columns<kRiskEvents>::Insertable();
+  static const std::string kSql = kInsert.InsertSql(" RETURNING id");
+  RowWriter<kRiskEvents> row(impl_->connection(Database::kTrading).Prepare(kSql), kInsert);
+  row.Set("bot_id", out.bot_id).Set("time", out.time).Set("limit_kind", ToString(out.limit));
+  row.Set("limits_version", out.limits_version).Set("value", out.value);
+  row.Set("threshold", out.threshold).Set("action", out.action).Set("message", out.message);
+  row.Set("resolution", out.resolution).Set("resolved_at", out.resolved_at);
+  row.Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
@@ -267,10 +274,9 @@ RiskEvent RiskRepository::RecordEvent(const RiskEvent& event) {
 }
 
 RiskEvent RiskRepository::GetEvent(BotId bot, std::int64_t event_id) {
-  auto& st = impl_->connection(Database::kTrading)
-                 .Prepare("SELECT " + std::string(kEventColumns) +
-                          " FROM audit.risk_events WHERE bot_id = ? AND id = ?");
-  st.Bind(1, bot).Bind(2, event_id);
+  static const std::string kSql = kEventRow.SelectSql(" WHERE bot_id = ? AND id = ?");
+  auto& st = impl_->connection(Database::kTrading).Prepare(kSql);
+  BindParams(st, bot, event_id);
   if (!st.Step()) {
     st.Reset();
     throw NotFound(EventName(bot, event_id) + " does not exist");
@@ -294,9 +300,14 @@ RiskEvent RiskRepository::Resolve(BotId bot, std::int64_t event_id, std::string_
     throw InvalidArgument(EventName(bot, event_id) + ": field 'resolved_at' " +
                           resolved_at.ToIso() + " is before the event's time " + e.time.ToIso());
   }
-  auto& st = c.Prepare(
-      "UPDATE audit.risk_events SET resolution = ?, resolved_at = ? WHERE bot_id = ? AND id = ?");
-  st.Bind(1, resolution).Bind(2, resolved_at).Bind(3, bot).Bind(4, event_id).Execute();
+  constexpr auto kUpdate = Columns<kRiskEvents>::Only({"resolution", "resolved_at"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE bot_id = ? AND id = ?");
+  RowWriter<kRiskEvents>(c.Prepare(kSql), kUpdate)
+      .Set("resolution", resolution)
+      .Set("resolved_at", resolved_at)
+      .Where(bot, event_id)
+      .Done()
+      .Execute();
   tx.Commit();
   e.resolution = std::string(resolution);
   e.resolved_at = resolved_at;
@@ -304,7 +315,7 @@ RiskEvent RiskRepository::Resolve(BotId bot, std::int64_t event_id, std::string_
 }
 
 std::vector<RiskEvent> RiskRepository::Events(const RiskEventFilter& f) {
-  std::string sql = "SELECT " + std::string(kEventColumns) + " FROM audit.risk_events WHERE 1 = 1";
+  std::string sql = kEventRow.SelectSql(" WHERE 1 = 1");
   if (f.bot) sql += " AND bot_id = ?";
   if (f.limit) sql += " AND limit_kind = ?";
   if (f.only_open) sql += " AND resolved_at IS NULL";

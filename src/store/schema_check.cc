@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "store/query_util.h"
 #include "store/schema.h"
 
 namespace tradestore::detail {
@@ -105,7 +106,7 @@ Found ReadSqlite(sql::Connection& c, const std::vector<Database>& dbs) {
     std::vector<std::pair<std::int64_t, std::string>> key;
     sql::Statement& info = c.Prepare(
         "SELECT name, upper(type), \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid");
-    info.Bind(1, name);
+    BindParams(info, name);
     while (info.Step()) {
       const std::int64_t pk = info.GetInt64(3);
       table.columns.push_back({info.GetText(0), info.GetText(1), info.GetInt64(2) != 0 || pk > 0});

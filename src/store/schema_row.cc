@@ -37,4 +37,20 @@ void ThrowBadValue(const Table& table, int column, std::string_view expression) 
                    expression));
 }
 
+void ThrowBadComputed(const Table& table, int column, std::string_view expression) {
+  Fail(table, column,
+       fmt::format("has the computed value '{}', which must take no parameter and name a column "
+                   "that is not one of the statement's",
+                   expression));
+}
+
+void ThrowUnknownColumn(const Table& table, std::string_view name) {
+  throw Error(ErrorKind::kInternal, fmt::format("{}.{} has no column '{}' in src/store/schema.h",
+                                                table.schema, table.name, name));
+}
+
+void ThrowOutOfOrder(const Table& table, int column) {
+  Fail(table, column, "is added out of the table's column order in a bulk row");
+}
+
 }  // namespace tradestore::detail::schema

@@ -55,6 +55,9 @@ struct Col {
 [[noreturn]] void ThrowWrongType(const Table& table, int column, std::string_view what);
 [[noreturn]] void ThrowNotSet(const Table& table, int column);
 [[noreturn]] void ThrowBadValue(const Table& table, int column, std::string_view expression);
+[[noreturn]] void ThrowBadComputed(const Table& table, int column, std::string_view expression);
+[[noreturn]] void ThrowUnknownColumn(const Table& table, std::string_view name);
+[[noreturn]] void ThrowOutOfOrder(const Table& table, int column);
 
 template <class V>
 struct IsOptional : std::false_type {};
@@ -182,6 +185,14 @@ class Columns {
     }
     return out.append(")").append(tail);
   }
+  // InsertSql for an upsert: a row whose `key` columns match an existing
+  // row's updates the statement's other columns but those of `kept`:
+  // "INSERT ... ON CONFLICT (k1, k2) DO UPDATE SET a = excluded.a, ..."
+  // followed by `tail`.
+  std::string UpsertSql(Columns key, Columns kept = Columns(0), std::string_view tail = {}) const {
+    return InsertSql(" ON CONFLICT (" + key.List() + ") DO UPDATE SET " +
+                     ExcludedAssignments(Columns(key.mask_ | kept.mask_)) + std::string(tail));
+  }
   // "a = excluded.a, b = excluded.b" for the statement's columns that are
   // not in `except` (an upsert's conflict key), for ON CONFLICT DO UPDATE.
   std::string ExcludedAssignments(Columns except) const {
@@ -196,6 +207,59 @@ class Columns {
   // "SELECT a, b FROM schema.table" followed by `tail`.
   std::string SelectSql(std::string_view tail = {}) const {
     return "SELECT " + List() + " FROM " + QualifiedName() + std::string(tail);
+  }
+  // "UPDATE schema.table SET a = ?, b = ?" followed by `tail` (a WHERE
+  // clause, whose parameters RowWriter::Where binds).
+  std::string UpdateSql(std::string_view tail = {}) const {
+    std::string out = "UPDATE " + QualifiedName() + " SET ";
+    for (std::size_t i = 0, n = 0; i < kTable.columns.size(); ++i) {
+      if (!Has(static_cast<int>(i))) continue;
+      out.append(n++ ? ", " : "").append(kTable.columns[i].name).append(" = ?");
+    }
+    return out.append(tail);
+  }
+  // "INSERT INTO schema.table (a, b, c) SELECT ?, x.b, ?" followed by
+  // `from` (" FROM ... WHERE ..."): the statement's columns take a
+  // parameter each, in the table's order; `computed` adds columns (not of
+  // the statement) whose values are expressions over `from` without
+  // parameters. A computed name the table lacks, one of the statement's or
+  // an expression with a "?" is kInternal.
+  std::string InsertSelectSql(
+      std::initializer_list<std::pair<std::string_view, std::string_view>> computed,
+      std::string_view from) const {
+    std::string names, values;
+    for (std::size_t i = 0; i < kTable.columns.size(); ++i) {
+      std::string_view value = Has(static_cast<int>(i)) ? "?" : "";
+      for (const auto& [column, expression] : computed) {
+        if (column != kTable.columns[i].name) continue;
+        if (!value.empty() || expression.find('?') != std::string_view::npos) {
+          ThrowBadComputed(kTable, static_cast<int>(i), expression);
+        }
+        value = expression;
+      }
+      if (value.empty()) continue;
+      names.append(names.empty() ? "" : ", ").append(kTable.columns[i].name);
+      values.append(values.empty() ? "" : ", ").append(value);
+    }
+    for (const auto& computed_column : computed) {
+      if (kTable.IndexOf(computed_column.first) < 0)
+        ThrowUnknownColumn(kTable, computed_column.first);
+    }
+    return "INSERT INTO " + QualifiedName() + " (" + names + ") SELECT " + values +
+           std::string(from);
+  }
+  // A bulk write (Connection::BeginBulkUpsert) of the statement's columns;
+  // rows whose `conflict` columns match update the others.
+  sql::BulkUpsertSpec BulkUpsert(Columns conflict) const {
+    sql::BulkUpsertSpec spec{QualifiedName(), {}, {}, {}};
+    for (std::size_t i = 0; i < kTable.columns.size(); ++i) {
+      if (!Has(static_cast<int>(i))) continue;
+      const std::string name(kTable.columns[i].name);
+      spec.columns.push_back(name);
+      (conflict.Has(static_cast<int>(i)) ? spec.conflict_columns : spec.update_columns)
+          .push_back(name);
+    }
+    return spec;
   }
 
  private:
@@ -224,6 +288,14 @@ class RowWriter {
   }
   RowWriter& SetNull(Col<kTable> column) {
     st_.BindNull(Index(column.index));
+    return *this;
+  }
+  // Binds the parameters that follow the statement's columns (a WHERE
+  // clause's, or a value expression's extra ones), in order.
+  template <class... V>
+  RowWriter& Where(const V&... values) {
+    int i = first_ + columns_.size();
+    (st_.Bind(i++, values), ...);
     return *this;
   }
   // The statement, once every column was set (else kInternal naming the
@@ -305,6 +377,37 @@ class RowReader {
   const sql::Statement& st_;
   Columns<kTable> columns_;
   int first_;
+};
+
+// Streams rows of `columns` into a bulk write (Columns::BulkUpsert): each
+// row's values are added by name in the table's order (a value out of that
+// order, or of a type that does not suit its column, is kInternal), then
+// End() ends the row (BulkWriter::EndRow checks that none is missing).
+template <const Table& kTable>
+class BulkRow {
+ public:
+  BulkRow(sql::BulkWriter& bulk, Columns<kTable> columns) : bulk_(bulk), columns_(columns) {}
+
+  template <class V>
+  BulkRow& Add(Col<kTable> column, const V& value) {
+    if (!SuitsValue<V>(kTable.columns[column.index].type)) {
+      ThrowWrongType(kTable, column.index, CppTypeName<V>());
+    }
+    if (!columns_.Has(column.index)) ThrowNotInStatement(kTable, column.index);
+    if (columns_.Position(column.index) != next_) ThrowOutOfOrder(kTable, column.index);
+    ++next_;
+    bulk_.Add(value);
+    return *this;
+  }
+  void End() {
+    next_ = 0;
+    bulk_.EndRow();
+  }
+
+ private:
+  sql::BulkWriter& bulk_;
+  Columns<kTable> columns_;
+  int next_ = 0;
 };
 
 }  // namespace tradestore::detail::schema

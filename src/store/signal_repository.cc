@@ -7,53 +7,65 @@
 
 #include "store/query_util.h"
 #include "store/record_util.h"
+#include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
 
+using detail::BindParams;
 using detail::BindRange;
 using detail::Database;
 using detail::RangeSql;
+using detail::schema::Columns;
+using detail::schema::RowReader;
+using detail::schema::RowWriter;
+using detail::schema::tables::kSignalComponents;
+using detail::schema::tables::kSignals;
 
 namespace {
 
-constexpr std::string_view kSignalColumns =
-    "id, bot_id, instrument_id, strategy, time, side, strength, price, acted_on, note, mode, "
-    "is_test, confidence, aggregation_method, filters_passed, filters_failed, strategy_version, "
-    "bot_version, outcome, outcome_pnl, outcome_trades, outcome_at";
+constexpr auto kSignalRow = Columns<kSignals>::All();
 
 Signal ReadSignal(const sql::Statement& st) {
+  const RowReader<kSignals> r(st, kSignalRow);
   Signal s;
-  s.id = st.GetInt64(0);
-  s.bot_id = st.GetInt64(1);
-  s.instrument_id = st.GetInt64(2);
-  s.strategy = st.GetText(3);
-  s.time = st.GetTimestamp(4);
-  s.side = ParseSide(st.GetText(5));
-  s.strength = st.GetDouble(6);
-  s.price = st.GetOptionalDouble(7);
-  s.acted_on = st.GetBool(8);
-  s.note = st.GetText(9);
-  s.mode = ParseRunMode(st.GetText(10));
-  s.is_test = st.GetBool(11);
-  s.confidence = st.GetOptionalDouble(12);
-  s.aggregation_method = st.GetText(13);
-  s.filters_passed = detail::ParseJsonStringArray(st.GetText(14));
-  s.filters_failed = detail::ParseJsonStringArray(st.GetText(15));
-  s.strategy_version = st.GetText(16);
-  s.bot_version = st.GetText(17);
-  if (!st.IsNull(18)) {
+  s.id = r.Get<std::int64_t>("id");
+  s.bot_id = r.Get<std::int64_t>("bot_id");
+  s.instrument_id = r.Get<std::int64_t>("instrument_id");
+  s.strategy = r.Get<std::string>("strategy");
+  s.time = r.Get<Timestamp>("time");
+  s.side = ParseSide(r.Get<std::string>("side"));
+  s.strength = r.Get<double>("strength");
+  s.price = r.Get<std::optional<double>>("price");
+  s.acted_on = r.Get<bool>("acted_on");
+  s.note = r.Get<std::string>("note");
+  s.mode = ParseRunMode(r.Get<std::string>("mode"));
+  s.is_test = r.Get<bool>("is_test");
+  s.confidence = r.Get<std::optional<double>>("confidence");
+  s.aggregation_method = r.Get<std::string>("aggregation_method");
+  s.filters_passed = detail::ParseJsonStringArray(r.Get<std::string>("filters_passed"));
+  s.filters_failed = detail::ParseJsonStringArray(r.Get<std::string>("filters_failed"));
+  s.strategy_version = r.Get<std::string>("strategy_version");
+  s.bot_version = r.Get<std::string>("bot_version");
+  if (auto result = r.Get<std::optional<std::string>>("outcome")) {
     SignalOutcome o;
-    o.result = ParseSignalResult(st.GetText(18));
-    o.net_pnl = st.GetDecimal(19);
-    o.trades = st.GetInt64(20);
-    o.closed_at = st.GetTimestamp(21);
+    o.result = ParseSignalResult(*result);
+    o.net_pnl = r.Get<Decimal>("outcome_pnl");
+    o.trades = r.Get<std::int64_t>("outcome_trades");
+    o.closed_at = r.Get<Timestamp>("outcome_at");
     s.outcome = o;
   }
   return s;
 }
+
+// What Record writes: the outcome comes later (RecordOutcome).
+constexpr auto kSignalInsert =
+    Columns<kSignals>::Insertable({"outcome", "outcome_pnl", "outcome_trades", "outcome_at"});
+constexpr auto kComponentRow = Columns<kSignalComponents>::All();
+constexpr auto kComponentRead =
+    Columns<kSignalComponents>::Only({"name", "signal", "confidence", "weight"});
 
 bool IsFraction(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
@@ -111,29 +123,29 @@ Signal SignalRepository::Record(const Signal& signal) {
   out.outcome.reset();
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
-  auto& st = c.Prepare(
-      "INSERT INTO trading.signals (bot_id, instrument_id, strategy, time, side, strength, "
-      "price, acted_on, note, mode, is_test, confidence, aggregation_method, filters_passed, "
-      "filters_failed, strategy_version, bot_version) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-  st.Bind(1, out.bot_id).Bind(2, out.instrument_id).Bind(3, out.strategy);
-  st.Bind(4, out.time).Bind(5, ToString(out.side)).Bind(6, out.strength);
-  st.Bind(7, out.price).Bind(8, out.acted_on).Bind(9, out.note);
-  st.Bind(10, ToString(out.mode)).Bind(11, out.is_test).Bind(12, out.confidence);
-  st.Bind(13, out.aggregation_method).Bind(14, detail::JsonStringArray(out.filters_passed));
-  st.Bind(15, detail::JsonStringArray(out.filters_failed)).Bind(16, out.strategy_version);
-  st.Bind(17, out.bot_version);
+  static const std::string kSql = kSignalInsert.InsertSql(" RETURNING id");
+  RowWriter<kSignals> row(c.Prepare(kSql), kSignalInsert);
+  row.Set("bot_id", out.bot_id).Set("instrument_id", out.instrument_id);
+  row.Set("strategy", out.strategy).Set("time", out.time).Set("side", ToString(out.side));
+  row.Set("strength", out.strength).Set("price", out.price).Set("acted_on", out.acted_on);
+  row.Set("note", out.note).Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+  row.Set("confidence", out.confidence).Set("aggregation_method", out.aggregation_method);
+  row.Set("filters_passed", detail::JsonStringArray(out.filters_passed));
+  row.Set("filters_failed", detail::JsonStringArray(out.filters_failed));
+  row.Set("strategy_version", out.strategy_version).Set("bot_version", out.bot_version);
+  sql::Statement& st = row.Done();
   st.Step();
   out.id = st.GetInt64(0);
   st.Reset();
   if (!out.components.empty()) {
-    auto& comp = c.Prepare(
-        "INSERT INTO trading.signal_components (bot_id, signal_id, name, signal, confidence, "
-        "weight, mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    static const std::string kComponentSql = kComponentRow.InsertSql();
+    auto& comp = c.Prepare(kComponentSql);
     for (const SignalComponent& k : out.components) {
-      comp.Bind(1, out.bot_id).Bind(2, out.id).Bind(3, k.name).Bind(4, ToString(k.signal));
-      comp.Bind(5, k.confidence).Bind(6, k.weight).Bind(7, ToString(out.mode));
-      comp.Bind(8, out.is_test).Execute();
+      RowWriter<kSignalComponents> w(comp, kComponentRow);
+      w.Set("bot_id", out.bot_id).Set("signal_id", out.id).Set("name", k.name);
+      w.Set("signal", ToString(k.signal)).Set("confidence", k.confidence);
+      w.Set("weight", k.weight).Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
+      w.Done().Execute();
       comp.Reset();
     }
   }
@@ -144,7 +156,8 @@ Signal SignalRepository::Record(const Signal& signal) {
 void SignalRepository::MarkActedOn(BotId bot, SignalId id) {
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare("UPDATE trading.signals SET acted_on = 1 WHERE bot_id = ? AND id = ?");
-  if (st.Bind(1, bot).Bind(2, id).Execute() == 0) {
+  BindParams(st, bot, id);
+  if (st.Execute() == 0) {
     throw NotFound(SignalName(bot, id) + " does not exist");
   }
 }
@@ -152,14 +165,16 @@ void SignalRepository::MarkActedOn(BotId bot, SignalId id) {
 namespace {
 
 void LoadComponents(sql::Connection& c, std::vector<Signal>& signals) {
-  auto& st = c.Prepare(
-      "SELECT name, signal, confidence, weight FROM trading.signal_components "
-      "WHERE bot_id = ? AND signal_id = ? ORDER BY name");
+  static const std::string kSql =
+      kComponentRead.SelectSql(" WHERE bot_id = ? AND signal_id = ? ORDER BY name");
+  auto& st = c.Prepare(kSql);
   for (Signal& s : signals) {
-    st.Bind(1, s.bot_id).Bind(2, s.id);
+    BindParams(st, s.bot_id, s.id);
     while (st.Step()) {
-      s.components.push_back(
-          {st.GetText(0), ParseSignalAction(st.GetText(1)), st.GetDouble(2), st.GetDouble(3)});
+      const RowReader<kSignalComponents> r(st, kComponentRead);
+      s.components.push_back({r.Get<std::string>("name"),
+                              ParseSignalAction(r.Get<std::string>("signal")),
+                              r.Get<double>("confidence"), r.Get<double>("weight")});
     }
     st.Reset();
   }
@@ -169,9 +184,9 @@ void LoadComponents(sql::Connection& c, std::vector<Signal>& signals) {
 
 Signal SignalRepository::Get(BotId bot, SignalId id) {
   auto& c = impl_->connection(Database::kTrading);
-  auto& st = c.Prepare("SELECT " + std::string(kSignalColumns) +
-                       " FROM trading.signals WHERE bot_id = ? AND id = ?");
-  st.Bind(1, bot).Bind(2, id);
+  static const std::string kSql = kSignalRow.SelectSql(" WHERE bot_id = ? AND id = ?");
+  auto& st = c.Prepare(kSql);
+  BindParams(st, bot, id);
   if (!st.Step()) {
     st.Reset();
     throw NotFound(SignalName(bot, id) + " does not exist");
@@ -184,11 +199,9 @@ Signal SignalRepository::Get(BotId bot, SignalId id) {
 
 std::vector<Signal> SignalRepository::List(BotId bot, const TimeRange& range) {
   auto& c = impl_->connection(Database::kTrading);
-  auto& st =
-      c.Prepare("SELECT " + std::string(kSignalColumns) + " FROM trading.signals WHERE bot_id = ?" +
-                RangeSql("time", range) + " ORDER BY time, id");
-  st.Bind(1, bot);
-  BindRange(st, 2, range);
+  auto& st = c.Prepare(kSignalRow.SelectSql(" WHERE bot_id = ?") + RangeSql("time", range) +
+                       " ORDER BY time, id");
+  BindRange(st, BindParams(st, bot), range);
   std::vector<Signal> out;
   while (st.Step()) out.push_back(ReadSignal(st));
   st.Reset();
@@ -197,7 +210,7 @@ std::vector<Signal> SignalRepository::List(BotId bot, const TimeRange& range) {
 }
 
 std::vector<Signal> SignalRepository::Find(const SignalFilter& f) {
-  std::string sql = "SELECT " + std::string(kSignalColumns) + " FROM trading.signals WHERE 1 = 1";
+  std::string sql = kSignalRow.SelectSql(" WHERE 1 = 1");
   if (f.bot) sql += " AND bot_id = ?";
   if (f.strategy) sql += " AND strategy = ?";
   if (f.instrument) sql += " AND instrument_id = ?";
@@ -232,12 +245,12 @@ SignalLinks SignalRepository::Links(BotId bot, SignalId id) {
   SignalLinks out;
   auto& orders =
       c.Prepare("SELECT id FROM trading.orders WHERE bot_id = ? AND signal_id = ? ORDER BY id");
-  orders.Bind(1, bot).Bind(2, id);
+  BindParams(orders, bot, id);
   while (orders.Step()) out.orders.push_back(orders.GetInt64(0));
   orders.Reset();
   auto& trades =
       c.Prepare("SELECT id FROM trading.trades WHERE bot_id = ? AND signal_id = ? ORDER BY id");
-  trades.Bind(1, bot).Bind(2, id);
+  BindParams(trades, bot, id);
   while (trades.Step()) out.trades.push_back(trades.GetInt64(0));
   trades.Reset();
   return out;
@@ -249,7 +262,7 @@ SignalOutcome SignalRepository::RecordOutcome(BotId bot, SignalId id) {
   Get(bot, id);
   auto& trades =
       c.Prepare("SELECT net_pnl, exit_time FROM trading.trades WHERE bot_id = ? AND signal_id = ?");
-  trades.Bind(1, bot).Bind(2, id);
+  BindParams(trades, bot, id);
   SignalOutcome out;
   while (trades.Step()) {
     out.net_pnl += trades.GetDecimal(0);  // exact: summed here, not by SQL
@@ -264,11 +277,13 @@ SignalOutcome SignalRepository::RecordOutcome(BotId bot, SignalId id) {
   out.result = out.net_pnl.IsPositive()   ? SignalResult::kWin
                : out.net_pnl.IsNegative() ? SignalResult::kLoss
                                           : SignalResult::kBreakeven;
-  auto& st = c.Prepare(
-      "UPDATE trading.signals SET outcome = ?, outcome_pnl = ?, outcome_trades = ?, "
-      "outcome_at = ? WHERE bot_id = ? AND id = ?");
-  st.Bind(1, ToString(out.result)).Bind(2, out.net_pnl).Bind(3, out.trades);
-  st.Bind(4, out.closed_at).Bind(5, bot).Bind(6, id).Execute();
+  constexpr auto kOutcome =
+      Columns<kSignals>::Only({"outcome", "outcome_pnl", "outcome_trades", "outcome_at"});
+  static const std::string kSql = kOutcome.UpdateSql(" WHERE bot_id = ? AND id = ?");
+  RowWriter<kSignals> row(c.Prepare(kSql), kOutcome);
+  row.Set("outcome", ToString(out.result)).Set("outcome_pnl", out.net_pnl);
+  row.Set("outcome_trades", out.trades).Set("outcome_at", out.closed_at);
+  row.Where(bot, id).Done().Execute();
   tx.Commit();
   return out;
 }

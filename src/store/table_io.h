@@ -59,10 +59,12 @@ const TableInfo& FindTable(std::string_view name);
 // Compares the catalog above with what the store's database actually holds:
 // returns one message per table or column the database has that the
 // catalog does not know (so a copy cannot silently skip data), and per
-// catalog column the database lacks. Tables that are unknown but empty are
-// reported with the suffix " (empty)". The change feed's logs
-// (audit.change_log, market.market_change_log) are transient and left out
-// of the catalog on purpose: not reported.
+// catalog column the database lacks. An unknown table is a difference
+// whether or not it holds rows (the message ends " (empty)" or " (N
+// rows)"): the catalog is the schema description's, which must describe
+// every table. The description's transient tables (the change feed's logs,
+// the per-bot counters) are left out of the catalog on purpose: not
+// reported.
 std::vector<std::string> CatalogDifferences(StoreImpl& store);
 
 // Rows of `table` in key order, strictly after `after` (a key tuple, when

@@ -7,12 +7,15 @@
 #include "store/domain_queries.h"
 #include "store/execution_internal.h"
 #include "store/fill_statements.h"
+#include "store/query_util.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
+
+using detail::BindParams;
 
 using detail::Database;
 namespace schema = detail::schema;
@@ -163,7 +166,7 @@ std::vector<Trade> TradeRepository::List(const TradeFilter& filter) {
 Trade TradeRepository::Get(BotId bot, TradeId id) {
   auto& st = impl_->connection(Database::kTrading)
                  .Prepare(kTradeRow.SelectSql(" WHERE bot_id = ? AND id = ?"));
-  st.Bind(1, bot).Bind(2, id);
+  BindParams(st, bot, id);
   if (!st.Step()) {
     throw NotFound("trade " + std::to_string(id) + " of bot " + std::to_string(bot) +
                    " does not exist");
@@ -201,19 +204,20 @@ Trade TradeRepository::UpdateReview(BotId bot, TradeId id, const TradeReview& re
   auto& c = impl_->connection(Database::kTrading);
   sql::Transaction tx(c);
   Get(bot, id);
-  c.Prepare(
-       "UPDATE trading.trades SET setup = ?, tags = ?, notes = ?, mental_state = ?, "
-       "rule_breaks = ?, grade = ?, links = ?, reviewed_at = ? WHERE bot_id = ? AND id = ?")
-      .Bind(1, review.setup)
-      .Bind(2, review.tags)
-      .Bind(3, review.notes)
-      .Bind(4, review.mental_state)
-      .Bind(5, review.rule_breaks)
-      .Bind(6, review.grade)
-      .Bind(7, review.links)
-      .Bind(8, time)
-      .Bind(9, bot)
-      .Bind(10, id)
+  constexpr auto kUpdate = detail::schema::Columns<kTrades>::Only(
+      {"setup", "tags", "notes", "mental_state", "rule_breaks", "grade", "links", "reviewed_at"});
+  static const std::string kSql = kUpdate.UpdateSql(" WHERE bot_id = ? AND id = ?");
+  detail::schema::RowWriter<kTrades>(c.Prepare(kSql), kUpdate)
+      .Set("setup", review.setup)
+      .Set("tags", review.tags)
+      .Set("notes", review.notes)
+      .Set("mental_state", review.mental_state)
+      .Set("rule_breaks", review.rule_breaks)
+      .Set("grade", review.grade)
+      .Set("links", review.links)
+      .Set("reviewed_at", time)
+      .Where(bot, id)
+      .Done()
       .Execute();
   Trade out = Get(bot, id);
   tx.Commit();

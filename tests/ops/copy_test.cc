@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "store/store_impl.h"
 #include "store/table_io.h"
 #include "support/pg_harness.h"
+#include "tradestore/backup.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
@@ -32,6 +34,7 @@ class TempDir {
     std::filesystem::remove_all(path_, ec);
   }
   std::string Url(const std::string& name) const { return "sqlite:" + (path_ / name).string(); }
+  std::string Path(const std::string& name) const { return (path_ / name).string(); }
 
  private:
   std::filesystem::path path_;
@@ -228,6 +231,36 @@ TEST(Copy, UnknownTableAndSameStoreAreRefused) {
   o.tables = {"nope"};
   EXPECT_THROW(CopyStore(a, b, o), Error);
   EXPECT_THROW(CopyStore(a, a), Error);
+}
+
+// An unknown table is a difference even when it is empty: copy and backup
+// refuse the store, naming the table, and change nothing.
+TEST(Copy, AnUnknownEmptyTableIsRefused) {
+  TempDir dir;
+  Store a = Store::Open(dir.Url("a"));
+  Seed(a);
+  Store b = Store::Open(dir.Url("b"));
+  detail::ImplOf(a)
+      .connection(detail::Database::kTrading)
+      .Prepare("CREATE TABLE stray_notes (id INTEGER PRIMARY KEY, note TEXT)")
+      .Execute();
+  const std::vector<std::string> differences = detail::CatalogDifferences(detail::ImplOf(a));
+  ASSERT_EQ(differences.size(), 1u);
+  EXPECT_EQ(differences[0], "table trading.stray_notes is not known to tradestore copy (empty)");
+  for (const auto& run :
+       std::vector<std::function<void()>>{[&] { CopyStore(a, b); }, [&] { CopyStore(b, a); },
+                                          [&] { Backup(a.url(), dir.Path("backups")); }}) {
+    try {
+      run();
+      ADD_FAILURE() << "expected a conflict";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+      EXPECT_NE(std::string(e.what()).find("trading.stray_notes"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(detail::CountRows(detail::ImplOf(b), detail::FindTable("trading.orders")), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("backups")) &&
+               !std::filesystem::is_empty(dir.Path("backups")));
 }
 
 TEST(Copy, CatalogMatchesBothBackends) {

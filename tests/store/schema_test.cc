@@ -142,45 +142,124 @@ TEST(SchemaRow, StatementTextComesFromTheDescription) {
   EXPECT_EQ(insert.Position(schema::Col<kFills>("time").index), 11);
 }
 
+// Runs `f`, which must throw Error(kInternal) whose message names `part`.
+template <class F>
+void ExpectInternal(F&& f, const std::string& part) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one naming " << part;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
 TEST(SchemaRow, MisuseIsAnInternalErrorNamingTableAndColumn) {
   Store store = Store::Open("sqlite::memory:");
   sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
   constexpr auto insert = schema::Columns<kFills>::Insertable({"liquidity"});
   const std::string sql = insert.InsertSql();
-  auto expect_internal = [](auto&& f, const std::string& part) {
-    try {
-      f();
-      ADD_FAILURE() << "no error; expected one naming " << part;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::kInternal) << e.what();
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-  };
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::RowWriter<kFills> row(c.Prepare(sql), insert);
         row.Set("price", 1.5);  // a decimal column bound as a double
       },
       "trading.fills column 'price'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::RowWriter<kFills> row(c.Prepare(sql), insert);
         row.Set("liquidity", "taker");  // not among the statement's columns
       },
       "trading.fills column 'liquidity'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         schema::RowWriter<kFills> row(c.Prepare(sql), insert);
         row.Set("bot_id", std::int64_t{1});
         row.Done();  // order_id and the rest were never set
       },
       "trading.fills column 'order_id'");
-  expect_internal(
+  ExpectInternal(
       [&] {
         (void)insert.InsertSql("", {{"bot_id", "coalesce(?, ?)"}});
       },
       "trading.fills column 'bot_id'");
   c.Prepare(sql).Reset();
+}
+
+using schema::tables::kBalances;
+using schema::tables::kCandles;
+
+TEST(SchemaRow, UpdatesUpsertsAndInsertSelectsComeFromTheDescription) {
+  constexpr auto update = schema::Columns<kFills>::Only({"price", "fee"});
+  EXPECT_EQ(update.UpdateSql(" WHERE id = ?"),
+            "UPDATE trading.fills SET price = ?, fee = ? WHERE id = ?");
+  constexpr auto balance = schema::Columns<kBalances>::All();
+  EXPECT_EQ(
+      balance.UpsertSql(schema::Columns<kBalances>::Only({"bot_id", "account_id", "currency"}),
+                        schema::Columns<kBalances>::Only({"mode", "is_test"}), " RETURNING 1"),
+      "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at, locked, "
+      "mode, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bot_id, account_id, "
+      "currency) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at, "
+      "locked = excluded.locked RETURNING 1");
+  // Computed columns join the statement's in the table's order; the
+  // statement's columns keep one parameter each.
+  constexpr auto bound = schema::Columns<kBalances>::Only({"currency", "account_id"});
+  EXPECT_EQ(bound.InsertSelectSql({{"is_test", "b.is_test"}, {"bot_id", "b.id"}},
+                                  " FROM trading.bots b WHERE b.id = ?"),
+            "INSERT INTO trading.balances (bot_id, account_id, currency, is_test) SELECT b.id, ?, "
+            "?, b.is_test FROM trading.bots b WHERE b.id = ?");
+  const sql::BulkUpsertSpec spec = schema::Columns<kCandles>::All().BulkUpsert(
+      schema::Columns<kCandles>::Only({"instrument_id", "timeframe", "open_time"}));
+  EXPECT_EQ(spec.table, "market.candles");
+  EXPECT_EQ(spec.columns.size(), 9u);
+  EXPECT_EQ(spec.conflict_columns,
+            (std::vector<std::string>{"instrument_id", "timeframe", "open_time"}));
+  EXPECT_EQ(spec.update_columns.front(), "open");
+  EXPECT_EQ(spec.update_columns.back(), "trades");
+}
+
+TEST(SchemaRow, BadComputedColumnsAndBulkRowsOutOfOrderAreInternalErrors) {
+  constexpr auto bound = schema::Columns<kBalances>::Only({"currency", "account_id"});
+  // A computed value with a parameter, one for a statement column, and an
+  // unknown name.
+  ExpectInternal(
+      [&] {
+        (void)bound.InsertSelectSql({{"bot_id", "?"}}, "");
+      },
+      "trading.balances column 'bot_id'");
+  ExpectInternal(
+      [&] {
+        (void)bound.InsertSelectSql({{"currency", "'USD'"}}, "");
+      },
+      "trading.balances column 'currency'");
+  ExpectInternal(
+      [&] {
+        (void)bound.InsertSelectSql({{"colour", "1"}}, "");
+      },
+      "trading.balances has no column 'colour'");
+  // A bulk row's values come in the table's order; nothing is written.
+  Store store = Store::Open("sqlite::memory:");
+  Instrument in;
+  in.venue = "v";
+  in.symbol = "S";
+  const InstrumentId id = store.instruments().Upsert(in).id;
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kMarket);
+  constexpr auto row = schema::Columns<kCandles>::All();
+  c.Begin();
+  auto bulk = c.BeginBulkUpsert(
+      row.BulkUpsert(schema::Columns<kCandles>::Only({"instrument_id", "timeframe", "open_time"})));
+  ExpectInternal(
+      [&] {
+        schema::BulkRow<kCandles>(*bulk, row)
+            .Add("instrument_id", id)
+            .Add("open_time", Timestamp(0));
+      },
+      "market.candles column 'open_time'");
+  ExpectInternal([&] { schema::BulkRow<kCandles>(*bulk, row).Add("volume", 1); },
+                 "market.candles column 'volume'");  // an integer for a real column
+  bulk.reset();
+  c.Rollback();
+  EXPECT_TRUE(store.candles().Range(id, Timeframe::k1m, {}).empty());
 }
 
 }  // namespace
