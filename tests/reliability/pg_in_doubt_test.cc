@@ -1,0 +1,117 @@
+// Issue 15 item 9: a COMMIT whose outcome is unknown must be checked
+// against the store, never guessed. A proxy between the CLI and the server
+// (tests/support/pg_fault_proxy.h) cuts the connection exactly while the
+// COMMIT of a backtest step that records a fill is in flight, either before
+// the server saw it (rolled back) or after it committed (the answer lost).
+// Both ways the backtest carries on and records exactly what an
+// uninterrupted run records: no fill twice, none lost; `check` passes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "reliability/reliability_util.h"
+#include "support/pg_fault_proxy.h"
+#include "support/pg_harness.h"
+
+namespace tradestore {
+namespace {
+
+using testing::PgFaultProxy;
+using testing::ProcessRun;
+using testing::RunProcess;
+using testing::ScratchDir;
+
+const std::string kCli = TRADESTORE_CLI;
+const std::string kData = TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/";
+
+nlohmann::json WithoutBot(nlohmann::json j) {
+  if (j.is_object()) {
+    j.erase("bot");
+    j.erase("bot_id");
+    j.erase("bots");
+    j.erase("generated_at");
+    for (auto& [k, v] : j.items()) v = WithoutBot(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) v = WithoutBot(v);
+  }
+  return j;
+}
+
+class InDoubtCommit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::PgServer& server = testing::PgServer::Get();
+    url_ = server.CreateDatabase();
+    // "postgresql:///" NAME "?host=..."
+    const std::string database = url_.substr(14, url_.find('?') - 14);
+    proxy_.emplace(dir_.Sub(""), kProxyPort,
+                   server.dir() + "/.s.PGSQL." + std::to_string(server.port()));
+    proxied_ = "postgresql:///" + database + "?host=" + dir_.Sub("") +
+               "&port=" + std::to_string(kProxyPort) + "&user=postgres";
+    ASSERT_EQ(Cli({"import", "candles", "--store", url_,
+                   kData + "binanceus/BTCUSDC_1m_20230301_20230321.csv", "--symbol", "BTCUSDC",
+                   "--timeframe", "1m", "--quote", "USDC", "--price-precision", "2",
+                   "--size-precision", "5"},
+                  "seed-import")
+                  .code,
+              0);
+    ASSERT_EQ(Cli({"candles", "resample", "--store", url_, "--symbol", "BTCUSDC", "--from", "1m",
+                   "--to", "1h"},
+                  "seed-resample")
+                  .code,
+              0);
+  }
+
+  ProcessRun Cli(std::vector<std::string> args, const std::string& name) {
+    args.insert(args.begin(), kCli);
+    return RunProcess(args, dir_.Sub(name));
+  }
+  ProcessRun Backtest(const std::string& url, const std::string& bot) {
+    return Cli({"backtest", "--json", "--store", url, "--symbol", "BTCUSDC", "--timeframe", "1h",
+                "--fast", "5", "--slow", "15", "--bot", bot},
+               "backtest-" + bot);
+  }
+  nlohmann::json Report(const std::string& bot) {
+    const ProcessRun r = Cli({"report", "--json", "--store", url_, "--bot", bot}, "report-" + bot);
+    EXPECT_EQ(r.code, 0) << r.Describe();
+    return r.code == 0 ? WithoutBot(nlohmann::json::parse(r.out)) : nlohmann::json();
+  }
+
+  static constexpr int kProxyPort = 6543;
+  ScratchDir dir_;
+  std::string url_;
+  std::string proxied_;
+  std::optional<PgFaultProxy> proxy_;
+};
+
+TEST_F(InDoubtCommit, BacktestStepRecordingAFill) {
+  const ProcessRun reference = Backtest(url_, "reference");
+  ASSERT_EQ(reference.code, 0) << reference.Describe();
+  const nlohmann::json expected = WithoutBot(nlohmann::json::parse(reference.out));
+  ASSERT_GE(expected["fills"].get<int>(), 6) << reference.out;
+  const nlohmann::json expected_report = Report("reference");
+  int trial = 0;
+  for (const PgFaultProxy::Fault fault :
+       {PgFaultProxy::Fault::kAfterCommit, PgFaultProxy::Fault::kBeforeCommit}) {
+    for (const long nth : {1L, 4L}) {
+      const std::string bot = "cut" + std::to_string(++trial);
+      const long broken = proxy_->broken();
+      proxy_->Arm(nth, fault, "INSERT INTO trading.fills");
+      const ProcessRun cut = Backtest(proxied_, bot);
+      proxy_->Arm(0, fault);
+      SCOPED_TRACE(bot + (fault == PgFaultProxy::Fault::kAfterCommit ? " after" : " before") +
+                   " COMMIT of the unit of work recording fill " + std::to_string(nth));
+      EXPECT_EQ(proxy_->broken(), broken + 1);
+      ASSERT_EQ(cut.code, 0) << cut.Describe();
+      EXPECT_NE(cut.err.find("COMMIT"), std::string::npos) << cut.err;
+      EXPECT_EQ(WithoutBot(nlohmann::json::parse(cut.out)), expected) << cut.out;
+      EXPECT_EQ(Report(bot), expected_report);
+    }
+  }
+  const ProcessRun check = Cli({"check", "--store", url_}, "check");
+  EXPECT_EQ(check.code, 0) << check.Describe();
+}
+
+}  // namespace
+}  // namespace tradestore
