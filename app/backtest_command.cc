@@ -261,10 +261,39 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a, bool resume) {
       r.equity = last.equity;
     }
   };
+  // The commit marker of the step before candle `i` (the set-up's starting
+  // snapshot for the first).
+  const auto marker_before = [&](std::size_t i) {
+    return i == 0 ? candles.front().open_time : candles[i - 1].open_time + Duration(tf);
+  };
   // One step of the bot is one unit of work: fills, signal, order, equity.
-  const auto step = [&](const Candle& candle) {
+  const auto step = [&](std::size_t i) {
+    const Candle& candle = candles[i];
     SmaCrossState& s = *state;
     UnitOfWork uow = store.BeginTrading();
+    // The step's precondition, read in its own unit of work: the store
+    // holds exactly the steps this run has seen committed (the previous
+    // step's marker is there, this one's is not). It fails when a server
+    // lost commits it had acknowledged (PostgreSQL with
+    // synchronous_commit=off, restarted after a crash: the run's next unit
+    // of work starts without an error on a store that is behind it), or
+    // when another process resumed the same session. Then nothing of the
+    // step is written and the run rebuilds its state from the store before
+    // going on (restore), as after a lost unit of work.
+    {
+      const Timestamp before = marker_before(i);
+      const Timestamp close_time = candle.open_time + Duration(tf);
+      const std::vector<PortfolioSnapshot> markers = store.portfolio().Curve(
+          bot.id, account.id, TimeRange{before, Timestamp(close_time.micros() + 1)});
+      if (markers.size() != 1 || markers.front().time != before) {
+        throw Error(ErrorKind::kUnavailable,
+                    fmt::format("the store does not hold the steps this run committed up to {} "
+                                "(a server that lost acknowledged commits, or another process "
+                                "running the same session)",
+                                before.ToIso()),
+                    {}, /*retryable=*/true);
+      }
+    }
     const std::int64_t fills =
         static_cast<std::int64_t>(broker.OnCandle(*instrument, tf, candle).size());
     const Timestamp close_time = candle.open_time + Duration(tf);
@@ -375,7 +404,7 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a, bool resume) {
         [&] {
           if (restore_first) restore();
           restore_first = true;
-          if (next < candles.size()) step(candles[next]);
+          if (next < candles.size()) step(next);
           ++next;
           restore_first = false;
         },

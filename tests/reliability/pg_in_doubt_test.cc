@@ -13,6 +13,8 @@
 #include "reliability/reliability_util.h"
 #include "support/pg_fault_proxy.h"
 #include "support/pg_harness.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
 
 namespace tradestore {
 namespace {
@@ -108,6 +110,57 @@ TEST_F(InDoubtCommit, BacktestStepRecordingAFill) {
       EXPECT_EQ(WithoutBot(nlohmann::json::parse(cut.out)), expected) << cut.out;
       EXPECT_EQ(Report(bot), expected_report);
     }
+  }
+  const ProcessRun check = Cli({"check", "--store", url_}, "check");
+  EXPECT_EQ(check.code, 0) << check.Describe();
+}
+
+// A library caller's fill whose COMMIT is in doubt (kInDoubt, exit code 7:
+// "check before running it again"): resending the same fill (same venue
+// fill id) is harmless either way; it is recorded exactly once.
+TEST_F(InDoubtCommit, ResentFillIsRecordedOnce) {
+  for (const PgFaultProxy::Fault fault :
+       {PgFaultProxy::Fault::kAfterCommit, PgFaultProxy::Fault::kBeforeCommit}) {
+    const bool after = fault == PgFaultProxy::Fault::kAfterCommit;
+    SCOPED_TRACE(after ? "cut after COMMIT" : "cut before COMMIT");
+    Store store = Store::Open(proxied_);
+    Bot b;
+    b.name = after ? "after" : "before";
+    const Bot bot = store.bots().Create(b);
+    const Account account = store.accounts().Create(bot.id, "main");
+    const Instrument instrument = *store.instruments().Find("", "BTCUSDC");
+    Order o;
+    o.bot_id = bot.id;
+    o.account_id = account.id;
+    o.instrument_id = instrument.id;
+    o.side = Side::kBuy;
+    o.quantity = Decimal::Parse("0.5");
+    o.created_at = Timestamp::Now();
+    const Order order = store.orders().Create(o);
+    store.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, o.created_at);
+    Fill f;
+    f.bot_id = bot.id;
+    f.order_id = order.id;
+    f.venue = "venue";
+    f.venue_fill_id = "v-1";
+    f.quantity = o.quantity;
+    f.price = Decimal::Parse("20000.5");
+    f.fee = Decimal::Parse("0.01");
+    f.time = o.created_at;
+    proxy_->Arm(1, fault, "INSERT INTO trading.fills");
+    try {
+      store.orders().RecordFill(f);
+      ADD_FAILURE() << "the COMMIT was cut, yet RecordFill returned";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInDoubt) << e.what();
+      EXPECT_EQ(ExitCode(e.kind()), 7);
+    }
+    proxy_->Arm(0, fault);
+    // The caller checks by resending: the store says whether it was there.
+    const FillOutcome again = store.orders().RecordFill(f);
+    EXPECT_EQ(again.duplicate, after);
+    EXPECT_EQ(store.orders().Fills(bot.id, order.id).size(), 1u);
+    EXPECT_EQ(store.orders().Get(bot.id, order.id).status, OrderStatus::kFilled);
   }
   const ProcessRun check = Cli({"check", "--store", url_}, "check");
   EXPECT_EQ(check.code, 0) << check.Describe();

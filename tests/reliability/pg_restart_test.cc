@@ -5,6 +5,14 @@
 // backtest run without interruption (its JSON and `report --json`, bot names
 // aside). `backtest --resume` of a finished session changes nothing.
 //
+// The restarts are placed by the backtest's progress (its committed steps,
+// read from the store), not by the clock, so that they land mid-run however
+// loaded the machine is: the first after a quarter of the reference run's
+// steps, the second after half. The server runs with the harness's
+// synchronous_commit=off, so the immediate restart can lose commits it had
+// acknowledged: the backtest must notice (its step precondition) and redo
+// them.
+//
 // The server is private to this test (pg_test_server start/stop with a
 // state file of its own): restarting the shared one would cut the other
 // tests off.
@@ -18,6 +26,8 @@
 #include <thread>
 
 #include "reliability/reliability_util.h"
+#include "tradestore/error.h"
+#include "tradestore/store.h"
 
 namespace tradestore {
 namespace {
@@ -101,6 +111,26 @@ nlohmann::json WithoutBot(nlohmann::json j) {
   return j;
 }
 
+// Waits (up to 120 s) until bot `bot` has committed `steps` steps (its
+// portfolio snapshots, the set-up's aside); false on time out.
+bool WaitForSteps(const std::string& url, const std::string& bot, std::size_t steps) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < give_up) {
+    try {
+      Store store = Store::Open(url);
+      if (const auto b = store.bots().FindByName(bot)) {
+        for (const Account& a : store.accounts().List(b->id)) {
+          if (store.portfolio().Curve(b->id, a.id).size() > steps) return true;
+        }
+      }
+    } catch (const Error&) {
+      // The server is restarting: ask again.
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
   ScratchDir dir;
   PrivateServer server(dir);
@@ -114,13 +144,13 @@ TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
                 .code,
             0);
   ASSERT_EQ(RunProcess({kCli, "candles", "resample", "--store", url, "--symbol", "BTCUSDC",
-                        "--from", "1m", "--to", "5m"},
+                        "--from", "1m", "--to", "15m"},
                        dir.Sub("seed-resample"))
                 .code,
             0);
   auto backtest = [&](const std::string& bot, const std::string& out, bool resume = false) {
     std::vector<std::string> args = {kCli,      "backtest",    "--json", "--store", url, "--symbol",
-                                     "BTCUSDC", "--timeframe", "5m",     "--bot",   bot};
+                                     "BTCUSDC", "--timeframe", "15m",    "--bot",   bot};
     if (resume) args.push_back("--resume");
     return RunProcess(args, dir.Sub(out));
   };
@@ -142,11 +172,13 @@ TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
                      dir.Sub("import-" + std::to_string(n))));
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::size_t steps = nlohmann::json::parse(reference.out)["candles"].get<std::size_t>();
+  const bool quarter = WaitForSteps(url, "cut", steps / 4);
   const ProcessRun fast = server.Restart("fast");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const bool half = WaitForSteps(url, "cut", steps / 2);
   const ProcessRun immediate = server.Restart("immediate");
   restarts_done = true;
+  EXPECT_TRUE(quarter && half) << "the backtest did not get to a quarter / half of its steps";
   backtester.join();
   importer.join();
   EXPECT_EQ(fast.code, 0) << fast.Describe();
