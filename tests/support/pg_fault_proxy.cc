@@ -70,6 +70,7 @@ struct PgFaultProxy::Session {
   int client = -1;
   int server = -1;
   std::atomic<bool> swallow{false};               // kAfterCommit: drop the server's answer
+  std::atomic<bool> fake_commit{false};           // kAcknowledgedButLost: ROLLBACK reads COMMIT
   std::map<std::string, std::string> statements;  // prepared name -> text
   bool matched = false;  // the open transaction ran a statement with the match
   std::once_flag closed;
@@ -193,8 +194,19 @@ void PgFaultProxy::ClientToServer(const std::shared_ptr<Session>& s) {
         const long n = ++commits_;
         if (n == armed_commit_.load()) {
           ++broken_;
-          if (armed_fault_.load() == static_cast<int>(Fault::kBeforeCommit)) return s->Close();
-          s->swallow = true;
+          const int fault = armed_fault_.load();
+          if (fault == static_cast<int>(Fault::kBeforeCommit)) return s->Close();
+          if (fault == static_cast<int>(Fault::kAfterCommit)) s->swallow = true;
+          if (fault == static_cast<int>(Fault::kAcknowledgedButLost)) {
+            s->fake_commit = true;
+            static const char kRollback[] = "ROLLBACK";
+            const std::uint32_t length = 4 + sizeof(kRollback);
+            message.assign(1, 'Q');
+            for (int shift = 24; shift >= 0; shift -= 8) {
+              message += static_cast<char>((length >> shift) & 0xff);
+            }
+            message.append(kRollback, sizeof(kRollback));
+          }
         }
       }
     }
@@ -214,6 +226,16 @@ void PgFaultProxy::ServerToClient(const std::shared_ptr<Session>& s) {
       if (message[0] == 'Z') return s->Close();
       continue;
     }
+    if (s->fake_commit && message[0] == 'C') {
+      static const char kCommit[] = "COMMIT";
+      const std::uint32_t length = 4 + sizeof(kCommit);
+      message.assign(1, 'C');
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        message += static_cast<char>((length >> shift) & 0xff);
+      }
+      message.append(kCommit, sizeof(kCommit));
+    }
+    if (message[0] == 'Z') s->fake_commit = false;
     if (!WriteFull(s->client, message.data(), message.size())) return s->Close();
   }
   s->Close();

@@ -12,7 +12,13 @@
 //     (CommandComplete and ReadyForQuery) is read and dropped, then both
 //     sockets are closed: the transaction committed, the client cannot know.
 // Either way the client sees its connection die with COMMIT in flight: an
-// in-doubt COMMIT, deterministically. All other traffic passes unchanged.
+// in-doubt COMMIT, deterministically. A third fault is a server that loses
+// a commit it acknowledged (PostgreSQL with synchronous_commit=off, crashed
+// and recovered):
+//   kAcknowledgedButLost: ROLLBACK is sent in the COMMIT's place and its
+//     answer's tag rewritten to "COMMIT"; the session goes on. The client
+//     believes the transaction committed; the store does not hold it.
+// All other traffic passes unchanged.
 //
 // Only the simple-query COMMIT ('Q' "COMMIT") is recognised, which is how
 // the tradestore driver commits. Unix sockets only (no TLS negotiation: an
@@ -33,7 +39,7 @@ namespace tradestore::testing {
 
 class PgFaultProxy {
  public:
-  enum class Fault { kBeforeCommit, kAfterCommit };
+  enum class Fault { kBeforeCommit, kAfterCommit, kAcknowledgedButLost };
 
   // Relays DIR/.s.PGSQL.PORT (listening) to `server_socket` (a path).
   PgFaultProxy(std::string dir, int port, std::string server_socket);
