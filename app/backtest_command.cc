@@ -17,7 +17,9 @@
 #include <cmath>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "commands.h"
 #include "tradestore/error.h"
@@ -25,6 +27,7 @@
 #include "tradestore/market_regime.h"
 #include "tradestore/paper_broker.h"
 #include "tradestore/persisted_analytics.h"
+#include "tradestore/retry.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
@@ -39,6 +42,7 @@ struct BacktestArgs {
   double participation = 0;
   double stop_atr = 2.0;  // initial stop distance in ATR(14); 0 = none
   bool allow_short = false;
+  bool resume = false;
 };
 
 // Simple moving average over the last `n` closes, O(1) per step.
@@ -96,7 +100,38 @@ Instrument FindInstrument(Store& store, const std::string& symbol,
   return matches.front();
 }
 
-BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
+// The in-memory state of a run: the indicators and what the bot remembers
+// between candles. Everything else is in the store.
+struct SmaCrossState {
+  SmaCrossState(int fast_n, int slow_n) : fast(fast_n), slow(slow_n) {}
+  Sma fast, slow;
+  Atr atr{14};
+  RegimeClassifier regimes;
+  std::optional<double> prev_diff;
+  // What the bot saw when it decided the last order (ATR, trend regime),
+  // recorded as the trade context of the position that order opens.
+  std::optional<double> decision_atr;
+  std::string decision_regime;
+  std::optional<Timestamp> context_opened_at;  // the position whose context is set
+};
+
+// A step's indicator updates, shared by a step and by the replay of resume.
+struct StepIndicators {
+  std::optional<double> atr_now;
+  std::optional<Regime> regime_now;
+  std::optional<double> diff;  // fast - slow, once both are ready
+};
+StepIndicators UpdateIndicators(SmaCrossState& s, const Candle& candle) {
+  StepIndicators out;
+  s.fast.Add(candle.close);
+  s.slow.Add(candle.close);
+  out.atr_now = s.atr.Update(candle);
+  out.regime_now = s.regimes.Update(candle);
+  if (s.fast.ready() && s.slow.ready()) out.diff = s.fast.value() - s.slow.value();
+  return out;
+}
+
+BacktestResult RunSmaCross(Store& store, const BacktestArgs& a, bool resume) {
   if (a.strategy != "sma-cross") {
     throw InvalidArgument("--strategy: unknown strategy '" + a.strategy + "' (known: sma-cross)");
   }
@@ -118,9 +153,11 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
   const std::string bot_name =
       a.bot.empty() ? fmt::format("sma-cross-{}-{}-{}-{}", a.symbol, a.timeframe, a.fast, a.slow)
                     : a.bot;
-  if (store.bots().FindByName(bot_name)) {
+  std::optional<Bot> existing = store.bots().FindByName(bot_name);
+  if (existing && !resume) {
     throw Conflict("bot '" + bot_name +
-                   "' already has a recorded session in this store; pass --bot NAME for a new one");
+                   "' already has a recorded session in this store; pass --bot NAME for a new "
+                   "one, or --resume to continue a session that was cut off");
   }
 
   paper::PaperConfig config;
@@ -135,61 +172,140 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
   // leaves no bot behind, so the same --bot can be run again.
   paper::ValidateConfig(config);
 
-  // Set-up: the bot, its account and the starting cash, as one unit of work.
-  UnitOfWork setup = store.BeginTrading();
-  Bot bot;
-  bot.name = bot_name;
-  bot.version = "0.1.0";
-  bot.strategy = fmt::format("sma-cross({},{})", a.fast, a.slow);
-  bot.mode = RunMode::kBacktest;
-  bot = store.bots().Create(bot);
-  const Account account = store.accounts().Create(bot.id, "main");
   const std::vector<Candle> candles = store.candles().Range(instrument->id, tf);
   if (candles.empty()) {
     throw NotFound(fmt::format("no {} candles of {} in the store", a.timeframe, a.symbol));
   }
-  LedgerEntry deposit;
-  deposit.bot_id = bot.id;
-  deposit.account_id = account.id;
-  deposit.time = candles.front().open_time;
-  deposit.type = LedgerEntryType::kDeposit;
-  deposit.currency = instrument->quote_asset;
-  deposit.amount = cash;
-  deposit.description = "starting capital";
-  store.ledger().Post(deposit);
-  PortfolioSnapshot start{bot.id, account.id, candles.front().open_time, cash, cash, Decimal(), 0};
-  store.portfolio().Record(start);
-  setup.Commit();
+  // Set-up: the bot, its account and the starting cash, as one unit of
+  // work; its starting snapshot (at the first candle's open) marks it as
+  // committed.
+  const auto set_up = [&] {
+    UnitOfWork setup = store.BeginTrading();
+    Bot bot;
+    bot.name = bot_name;
+    bot.version = "0.1.0";
+    bot.strategy = fmt::format("sma-cross({},{})", a.fast, a.slow);
+    bot.mode = RunMode::kBacktest;
+    bot = store.bots().Create(bot);
+    const Account account = store.accounts().Create(bot.id, "main");
+    LedgerEntry deposit;
+    deposit.bot_id = bot.id;
+    deposit.account_id = account.id;
+    deposit.time = candles.front().open_time;
+    deposit.type = LedgerEntryType::kDeposit;
+    deposit.currency = instrument->quote_asset;
+    deposit.amount = cash;
+    deposit.description = "starting capital";
+    store.ledger().Post(deposit);
+    PortfolioSnapshot start{bot.id,    account.id, candles.front().open_time, cash, cash,
+                            Decimal(), 0};
+    store.portfolio().Record(start);
+    setup.Commit();
+  };
+  if (!existing) {
+    RetryOptions retry;
+    retry.committed = [&] { return store.bots().FindByName(bot_name).has_value(); };
+    retry.on_retry = [&](const Error& e) {
+      std::cerr << "backtest: " << e.what() << "; retrying\n";
+    };
+    RunRetrying(set_up, retry);
+  }
+  const Bot bot = *store.bots().FindByName(bot_name);
+  const Account account = store.accounts().GetOrCreate(bot.id, "main");
 
   paper::PaperBroker broker(store, bot.id, account.id, config);
-  Sma fast(a.fast), slow(a.slow);
-  Atr atr(14);
-  RegimeClassifier regimes;
-  std::optional<double> prev_diff;
-  // What the bot saw when it decided the last order (ATR, trend regime),
-  // recorded as the trade context of the position that order opens.
-  std::optional<double> decision_atr;
-  std::string decision_regime;
-  std::optional<Timestamp> context_opened_at;  // the position whose context is set
   BacktestResult r;
   r.bot = bot_name;
-  for (const Candle& candle : candles) {
-    // One step of the bot is one unit of work: fills, signal, order, equity.
-    UnitOfWork step = store.BeginTrading();
-    r.fills += static_cast<std::int64_t>(broker.OnCandle(*instrument, tf, candle).size());
+  std::optional<SmaCrossState> state;
+  std::size_t next = 0;  // the first candle whose step is not committed
+  // Rebuilds the in-memory state from the candles and the store: the
+  // indicators are replayed over the candles of the committed steps (each
+  // step's commit marker is its portfolio snapshot at the candle's close),
+  // the decisions from the orders those steps submitted, the counts from
+  // the store. Used by --resume, and after a lost unit of work in this run.
+  const auto restore = [&] {
+    state.emplace(a.fast, a.slow);
+    std::map<std::int64_t, PortfolioSnapshot> snapshots;  // by time (µs)
+    for (PortfolioSnapshot& p : store.portfolio().Curve(bot.id, account.id)) {
+      snapshots.emplace(p.time.micros(), std::move(p));
+    }
+    std::set<std::int64_t> order_times;
+    const std::vector<Order> orders = store.orders().List(bot.id);
+    for (const Order& o : orders) order_times.insert(o.created_at.micros());
+    next = 0;
+    while (next < candles.size() &&
+           snapshots.count((candles[next].open_time + Duration(tf)).micros()) > 0) {
+      const Candle& candle = candles[next];
+      const StepIndicators ind = UpdateIndicators(*state, candle);
+      if (ind.diff) state->prev_diff = ind.diff;
+      if (order_times.count((candle.open_time + Duration(tf)).micros()) > 0) {
+        state->decision_atr = ind.atr_now;
+        state->decision_regime =
+            ind.regime_now ? std::string(ToString(ind.regime_now->trend)) : std::string();
+      }
+      ++next;
+    }
+    // Every step sets the context of a position it opened.
+    const auto pos = store.positions().Get(bot.id, account.id, instrument->id);
+    if (pos && !pos->is_flat()) state->context_opened_at = pos->opened_at;
+    r.signals = static_cast<std::int64_t>(store.signals().List(bot.id).size());
+    r.orders = static_cast<std::int64_t>(orders.size());
+    r.fills = static_cast<std::int64_t>(store.orders().ListFills(bot.id).size());
+    r.candles = static_cast<std::int64_t>(next);
+    r.position = pos ? pos->quantity : Decimal();
+    if (next > 0) {
+      // What the last committed step saw, as it recorded it.
+      const PortfolioSnapshot& last =
+          snapshots.at((candles[next - 1].open_time + Duration(tf)).micros());
+      r.cash = last.cash;
+      r.equity = last.equity;
+    }
+  };
+  // The commit marker of the step before candle `i` (the set-up's starting
+  // snapshot for the first).
+  const auto marker_before = [&](std::size_t i) {
+    return i == 0 ? candles.front().open_time : candles[i - 1].open_time + Duration(tf);
+  };
+  // One step of the bot is one unit of work: fills, signal, order, equity.
+  const auto step = [&](std::size_t i) {
+    const Candle& candle = candles[i];
+    SmaCrossState& s = *state;
+    UnitOfWork uow = store.BeginTrading();
+    // The step's precondition, read in its own unit of work: the store
+    // holds exactly the steps this run has seen committed (the previous
+    // step's marker is there, this one's is not). It fails when a server
+    // lost commits it had acknowledged (PostgreSQL with
+    // synchronous_commit=off, restarted after a crash: the run's next unit
+    // of work starts without an error on a store that is behind it), or
+    // when another process resumed the same session. Then nothing of the
+    // step is written and the run rebuilds its state from the store before
+    // going on (restore), as after a lost unit of work.
+    {
+      const Timestamp before = marker_before(i);
+      const Timestamp close_time = candle.open_time + Duration(tf);
+      const std::vector<PortfolioSnapshot> markers = store.portfolio().Curve(
+          bot.id, account.id, TimeRange{before, Timestamp(close_time.micros() + 1)});
+      if (markers.size() != 1 || markers.front().time != before) {
+        throw Error(ErrorKind::kUnavailable,
+                    fmt::format("the store does not hold the steps this run committed up to {} "
+                                "(a server that lost acknowledged commits, or another process "
+                                "running the same session)",
+                                before.ToIso()),
+                    {}, /*retryable=*/true);
+      }
+    }
+    const std::int64_t fills =
+        static_cast<std::int64_t>(broker.OnCandle(*instrument, tf, candle).size());
     const Timestamp close_time = candle.open_time + Duration(tf);
-    fast.Add(candle.close);
-    slow.Add(candle.close);
-    const std::optional<double> atr_now = atr.Update(candle);
-    const std::optional<Regime> regime_now = regimes.Update(candle);
+    const StepIndicators ind = UpdateIndicators(s, candle);
     auto pos = store.positions().Get(bot.id, account.id, instrument->id);
-    if (pos && !pos->is_flat() && context_opened_at != pos->opened_at &&
-        (decision_atr || !decision_regime.empty())) {
+    if (pos && !pos->is_flat() && s.context_opened_at != pos->opened_at &&
+        (s.decision_atr || !s.decision_regime.empty())) {
       // A position opened (or flipped) on this candle: its initial risk.
       TradeContext context;
-      if (decision_atr && *decision_atr > 0 && a.stop_atr > 0) {
+      if (s.decision_atr && *s.decision_atr > 0 && a.stop_atr > 0) {
         const double entry = pos->average_entry_price.ToDouble();
-        const double distance = a.stop_atr * *decision_atr;
+        const double distance = a.stop_atr * *s.decision_atr;
         const double stop = pos->quantity.IsPositive() ? entry - distance : entry + distance;
         const Decimal stop_price = Decimal::FromDouble(stop, instrument->price_precision);
         if (stop_price.IsPositive()) {
@@ -198,22 +314,23 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
               fmt::format("all equity; initial stop {} x ATR(14), not executed", a.stop_atr);
         }
       }
-      if (decision_atr) context.atr = *decision_atr;
-      context.regime = decision_regime;
+      if (s.decision_atr) context.atr = *s.decision_atr;
+      context.regime = s.decision_regime;
       store.positions().SetTradeContext(bot.id, account.id, instrument->id, context);
-      context_opened_at = pos->opened_at;
+      s.context_opened_at = pos->opened_at;
     }
     const Decimal qty = pos ? pos->quantity : Decimal();
     const Decimal close = Decimal::FromDouble(candle.close, instrument->price_precision);
     const Decimal balance = store.accounts().BalanceOf(bot.id, account.id, instrument->quote_asset);
     const Decimal unrealized = pos ? UnrealizedPnl(*pos, close) : Decimal();
     const Decimal equity = balance + unrealized;
-    if (fast.ready() && slow.ready()) {
-      const double diff = fast.value() - slow.value();
+    std::int64_t signals = 0, orders = 0;
+    if (ind.diff) {
+      const double diff = *ind.diff;
       std::optional<Side> side;
-      if (prev_diff && *prev_diff <= 0 && diff > 0) side = Side::kBuy;
-      if (prev_diff && *prev_diff >= 0 && diff < 0) side = Side::kSell;
-      prev_diff = diff;
+      if (s.prev_diff && *s.prev_diff <= 0 && diff > 0) side = Side::kBuy;
+      if (s.prev_diff && *s.prev_diff >= 0 && diff < 0) side = Side::kSell;
+      s.prev_diff = diff;
       if (side) {
         Signal sig;
         sig.bot_id = bot.id;
@@ -225,7 +342,7 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
         sig.price = candle.close;
         sig.mode = RunMode::kBacktest;
         sig = store.signals().Record(sig);
-        ++r.signals;
+        ++signals;
         // Target position: long on a buy signal; flat (or short) on a sell.
         const Decimal target_size = equity.Div(close, RoundingMode::kDown)
                                         .Round(instrument->size_precision, RoundingMode::kDown);
@@ -249,21 +366,49 @@ BacktestResult RunSmaCross(Store& store, const BacktestArgs& a) {
           o.mode = RunMode::kBacktest;
           o.created_at = close_time;
           broker.Submit(o);
-          decision_atr = atr_now;
-          decision_regime = regime_now ? std::string(ToString(regime_now->trend)) : std::string();
+          s.decision_atr = ind.atr_now;
+          s.decision_regime =
+              ind.regime_now ? std::string(ToString(ind.regime_now->trend)) : std::string();
           store.signals().MarkActedOn(bot.id, sig.id);
-          ++r.orders;
+          ++orders;
         }
       }
     }
+    // The step's commit marker (see restore).
     PortfolioSnapshot snap{bot.id,  account.id, close_time,          equity,
                            balance, unrealized, qty.IsZero() ? 0 : 1};
     store.portfolio().Record(snap);
-    step.Commit();
+    uow.Commit();
+    r.fills += fills;
+    r.signals += signals;
+    r.orders += orders;
     ++r.candles;
     r.cash = balance;
     r.equity = equity;
     r.position = qty;
+  };
+
+  // A step lost with its unit of work (a PostgreSQL restart), or whose
+  // COMMIT's outcome is unknown, is taken up again from the store: restore
+  // finds the last committed step by its marker, so a step is never run
+  // twice nor skipped; each step gets its own retry budget.
+  bool restore_first = resume && existing.has_value();
+  if (!restore_first) state.emplace(a.fast, a.slow);
+  RetryOptions retry;
+  retry.idempotent = true;  // the re-run starts with restore, which checks the marker
+  retry.on_retry = [&](const Error& e) {
+    std::cerr << "backtest: " << e.what() << "; resuming from the last committed step\n";
+  };
+  while (restore_first || next < candles.size()) {
+    RunRetrying(
+        [&] {
+          if (restore_first) restore();
+          restore_first = true;
+          if (next < candles.size()) step(next);
+          ++next;
+          restore_first = false;
+        },
+        retry);
   }
   r.first = candles.front().open_time;
   r.last = candles.back().open_time;
@@ -297,16 +442,34 @@ void AddBacktestCommand(CLI::App& app, GlobalOptions& global, std::function<int(
                   "Initial stop recorded per trade, in ATR(14) from the entry (default 2, 0 = none;"
                   " it sets the risk unit for R, it is not executed)");
   sub->add_flag("--allow-short", a->allow_short, "Go short on sell signals instead of flat");
+  sub->add_flag("--resume", a->resume,
+                "Continue the session of --bot (or the default name) from its last committed "
+                "step, e.g. after the process was cut off; same options as the first run");
   AddCommonOptions(*sub, global);
   sub->callback([&global, &run, a] {
     run = [&global, a]() {
-      Store store = Store::Open(global.ResolvedUrl());
-      const BacktestResult r = RunSmaCross(store, *a);
+      // A PostgreSQL server that is restarting is waited for (retry.h).
+      RetryOptions open_retry;
+      open_retry.on_retry = [](const Error& e) {
+        std::cerr << "backtest: " << e.what() << "; retrying\n";
+      };
+      std::optional<Store> opened;
+      RunRetrying([&] { opened.emplace(Store::Open(global.ResolvedUrl())); }, open_retry);
+      Store& store = *opened;
+      const BacktestResult r = RunSmaCross(store, *a, a->resume);
       // The session's trades have closed: bring the bot's persisted analytics
       // (daily and strategy performance, dashboard metrics) up to date,
-      // incrementally from the first day the run touched.
-      const auto bot = store.bots().FindByName(r.bot);
-      const AnalyzeResult analyzed = AnalyzeBot(store, bot->id);
+      // incrementally from the first day the run touched (run again whole if
+      // its unit of work is lost: it recomputes from the store).
+      AnalyzeResult analyzed;
+      RetryOptions retry;
+      retry.idempotent = true;
+      RunRetrying(
+          [&] {
+            const auto bot = store.bots().FindByName(r.bot);
+            analyzed = AnalyzeBot(store, bot->id);
+          },
+          retry);
       if (global.json) {
         nlohmann::json j = {{"bot", r.bot},
                             {"candles", r.candles},

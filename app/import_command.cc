@@ -13,6 +13,7 @@
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 #include "tradestore/legacy_import.h"
+#include "tradestore/retry.h"
 #include "tradestore/store.h"
 
 namespace tradestore::cli {
@@ -87,8 +88,20 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       if (args->size_precision >= 0) o.size_precision = args->size_precision;
       ProgressBar bar("importing " + args->file);
       o.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.Update(done, total); };
-      Store store = Store::Open(global.ResolvedUrl());
-      CandleImportSummary s = ImportCandles(store, args->file, o);
+      // A PostgreSQL server that is restarting is waited for (retry.h).
+      RetryOptions retry;
+      retry.idempotent = true;
+      retry.on_retry = [](const Error& e) {
+        std::cerr << "import: " << e.what() << "; retrying\n";
+      };
+      std::optional<Store> opened;
+      RunRetrying([&] { opened.emplace(Store::Open(global.ResolvedUrl())); }, retry);
+      Store& store = *opened;
+      // The import is one unit of work and an upsert: lost half-way (a
+      // PostgreSQL restart) or with an unknown COMMIT outcome, it is simply
+      // run again from the file, which gives the same store either way.
+      CandleImportSummary s;
+      RunRetrying([&] { s = ImportCandles(store, args->file, o); }, retry);
       const auto iso = [](const std::optional<Timestamp>& t) {
         return t ? t->ToIso() : std::string();
       };

@@ -107,6 +107,8 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     // with real schemas); a connection pool comes later.
     dialect_ = sql::Dialect::kPostgres;
     connections_[0] = sql::OpenPostgres(url_);
+    // A server restarting: units of work wait for it (store.h, retry_ms).
+    connections_[0]->set_begin_retry(BeginRetry(options.retry_ms.value_or(kDefaultRetryMs)));
     if (options.migrate) sql::Migrate(*connections_[0], "postgres", "all");
     WireRepositories();
     return;

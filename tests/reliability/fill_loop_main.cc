@@ -4,7 +4,9 @@
 //
 //   reliability_fill_loop URL NAME SECONDS LOG_FILE
 //
-// Bot NAME (created) trades instrument "loop"/NAME. Each round trip is a
+// Bot NAME (created, or taken up again: a run killed half-way is resumed,
+// its fill ids numbered on from the fills already stored) trades instrument
+// "loop"/NAME. Each round trip is a
 // market buy, accepted and filled, in one UnitOfWork; after its Commit the
 // line "ORDER_ID VENUE_FILL_ID" is appended to LOG_FILE (flushed), so every
 // logged id was committed. Exit 0 at the deadline; on any error its message
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "tradestore/error.h"
@@ -34,25 +37,28 @@ int main(int argc, char** argv) {
     in.base_asset = "ETH";
     in.quote_asset = "USDC";
     const Instrument instrument = s.instruments().Upsert(in);
-    Bot b;
-    b.name = name;
-    const Bot bot = s.bots().Create(b);
-    const Account account = s.accounts().Create(bot.id, "main");
-    long fills = 0;
+    std::optional<Bot> bot = s.bots().FindByName(name);
+    if (!bot) {
+      Bot b;
+      b.name = name;
+      bot = s.bots().Create(b);
+    }
+    const Account account = s.accounts().GetOrCreate(bot->id, "main");
+    long fills = static_cast<long>(s.orders().ListFills(bot->id).size());
     while (std::chrono::steady_clock::now() < deadline) {
       const Timestamp t = Timestamp::Now();
       UnitOfWork uow = s.BeginTrading();
       Order o;
-      o.bot_id = bot.id;
+      o.bot_id = bot->id;
       o.account_id = account.id;
       o.instrument_id = instrument.id;
       o.side = Side::kBuy;
       o.quantity = Decimal::Parse("0.5");
       o.created_at = t;
       const Order order = s.orders().Create(o);
-      s.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, t);
+      s.orders().Transition(bot->id, order.id, OrderStatus::kAccepted, t);
       Fill f;
-      f.bot_id = bot.id;
+      f.bot_id = bot->id;
       f.order_id = order.id;
       f.venue = "loop";
       f.venue_fill_id = name + "-" + std::to_string(++fills);

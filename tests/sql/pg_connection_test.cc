@@ -89,6 +89,18 @@ TEST(OpenPostgres, BadConnectionStrings) {
     EXPECT_TRUE(e.retryable());
     EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
   }
+  // The server answers and refuses for good: not retryable (a CLI job would
+  // otherwise wait out its retries on a typo).
+  std::string url = testing::PgServer::Get().Url("no_such_database_here");
+  try {
+    OpenPostgres(url);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnavailable) << e.what();
+    EXPECT_FALSE(e.retryable()) << e.what();
+    EXPECT_EQ(e.native_code(), "08004");
+    EXPECT_NE(std::string(e.what()).find("no_such_database_here"), std::string::npos) << e.what();
+  }
 }
 
 ErrorKind KindOf(const std::function<void()>& fn, std::string* code = nullptr) {

@@ -420,11 +420,19 @@ class PgPool {
     s->conn = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
     if (s->conn == nullptr) throw Error(ErrorKind::kStorage, "libpq: out of memory");
     if (!s->ok()) {
-      // The message names host and database but never the password.
+      // The message names host and database but never the password. A
+      // server that answered and refused for good (no such database or
+      // role, a login it rejects) is not worth waiting for; one that cannot
+      // be reached, is starting up or shutting down may be back soon.
+      // (libpq gives no SQLSTATE for a failed connection: its English
+      // message is matched; any other text stays retryable.)
+      const std::string message = OneLine(PQerrorMessage(s->conn));
+      const bool refused = message.find("does not exist") != std::string::npos ||
+                           message.find("authentication failed") != std::string::npos ||
+                           message.find("no pg_hba.conf entry") != std::string::npos;
       throw Error(ErrorKind::kUnavailable,
-                  "cannot connect to PostgreSQL database " + Where(s->conn) + ": " +
-                      OneLine(PQerrorMessage(s->conn)),
-                  "08001", /*retryable=*/true);
+                  "cannot connect to PostgreSQL database " + Where(s->conn) + ": " + message,
+                  refused ? "08004" : "08001", /*retryable=*/!refused);
     }
     PQsetNoticeProcessor(s->conn, NoticeProcessor, nullptr);
     if (PQserverVersion(s->conn) < 100000) {
