@@ -16,7 +16,22 @@
 //                     as a file, or ends in .db, .sqlite or .sqlite3);
 //   sqlite::memory:   a private in-memory store (tests).
 // Query parameters: ?synchronous=normal|full (default normal),
-// ?busy_timeout_ms=N (default 5000), ?retry_ms=N (default 30000).
+// ?busy_timeout_ms=N (default 5000), ?retry_ms=N (default 30000),
+// ?group_commit=on|off (default on).
+//
+// Group commit (SQLite; docs/storage.md, "Group commit"): with
+// group_commit=on, the writers of this process to one database file queue
+// in-process (first come, first served) for SQLite's write lock instead of
+// polling for it, and with synchronous=full a unit of work's Commit (or a
+// single write call) returns once one fsync of the WAL file, shared by
+// every commit that completed before it started, has made it durable:
+// the same guarantee as synchronous=full, one fsync per group instead of
+// one per commit. Difference: another connection may read a commit before
+// it is durable (with group_commit=off it cannot); a crash can then lose a
+// commit that was read but whose writer had not yet returned. A failed
+// WAL fsync fails that commit and every later one on the file with
+// kStorage until the store is closed and reopened. group_commit=off:
+// SQLite's own fsync inside each COMMIT, lock waits by polling.
 //
 // Busy stores (docs/storage.md, "Waiting for a busy store"): a unit of work
 // that cannot start because another writer holds the SQLite write lock
@@ -114,6 +129,7 @@ struct StoreOptions {
   std::optional<std::string> synchronous;  // "NORMAL" or "FULL"
   std::optional<int> busy_timeout_ms;
   std::optional<int> retry_ms;
+  std::optional<bool> group_commit;  // the URL's group_commit=on|off
   // false: open the store as it is, without applying pending migrations and
   // without refusing a newer schema (for `tradestore status` and `check`,
   // which report the schema version instead; include/tradestore/status.h).

@@ -87,6 +87,13 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
       parsed.options.busy_timeout_ms = ParseMillis(url, key, value);
     } else if (key == "retry_ms") {
       parsed.retry_ms = ParseMillis(url, key, value);
+    } else if (key == "group_commit") {
+      const std::string v = Lower(value);
+      if (v != "on" && v != "off") {
+        throw InvalidArgument("store URL '" + std::string(url) +
+                              "': group_commit must be on or off, got '" + value + "'");
+      }
+      parsed.options.group_commit = v == "on";
     } else {
       throw InvalidArgument("store URL '" + std::string(url) + "': unknown parameter '" + key +
                             "'");
@@ -95,6 +102,7 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
   if (overrides.synchronous) parsed.options.synchronous = *overrides.synchronous;
   if (overrides.busy_timeout_ms) parsed.options.busy_timeout_ms = *overrides.busy_timeout_ms;
   if (overrides.retry_ms) parsed.retry_ms = *overrides.retry_ms;
+  if (overrides.group_commit) parsed.options.group_commit = *overrides.group_commit;
   return parsed;
 }
 
