@@ -21,7 +21,7 @@
 //
 // Group commit (SQLite; docs/storage.md, "Group commit"): with
 // group_commit=on, the writers of this process to one database file queue
-// in-process (first come, first served) for SQLite's write lock instead of
+// in-process (a condition variable, bounded barging) for SQLite's lock instead of
 // polling for it, and with synchronous=full a unit of work's Commit (or a
 // single write call) returns once one fsync of the WAL file, shared by
 // every commit that completed before it started, has made it durable:

@@ -105,6 +105,9 @@ void Trade(const std::string& url, int w, int fail_every, std::atomic<int>& erro
 TEST(GroupCommitStoreTest, ConcurrentFullFillsAllCommitAndFailuresRollBackAlone) {
   OpsTempDir dir;
   const std::string url = "sqlite:" + dir.Sub("store") + "?synchronous=full";
+  // Created first: opening a missing directory store from several threads
+  // at once races (one sees trading.db before the others exist).
+  Store::Open(url);
   std::atomic<int> errors{0}, refused{0};
   std::vector<std::thread> pool;
   for (int w = 0; w < kThreads; ++w) {

@@ -37,6 +37,14 @@ int main(int argc, char** argv) {
     std::cerr << "cannot open " << argv[3] << "\n";
     return 2;
   }
+  try {
+    // Created (and migrated) once, before the threads: opening a missing
+    // directory store from several threads at once races.
+    Store::Open(url);
+  } catch (const Error& e) {
+    std::cerr << "reliability_group_writer: " << e.what() << "\n";
+    return ExitCode(e.kind());
+  }
   std::atomic<int> exit_code{0};
   std::vector<std::thread> pool;
   for (int w = 0; w < threads; ++w) {

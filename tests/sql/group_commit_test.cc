@@ -82,6 +82,32 @@ TEST(WriterQueueTest, GivesUpAfterItsTimeoutAndLeavesTheQueue) {
   queue.Release();
 }
 
+// A writer that releases and re-takes the lock in a tight loop cannot keep
+// a waiter out for longer than about WriterQueue::kMaxBarge.
+TEST(WriterQueueTest, AWaiterIsServedDespiteATightLoop) {
+  WriterQueue queue;
+  std::atomic<bool> stop{false};
+  std::thread looper([&] {
+    while (!stop) {
+      ASSERT_TRUE(queue.Acquire(10s));
+      std::this_thread::sleep_for(100us);  // a short unit of work
+      queue.Release();
+    }
+  });
+  std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 20; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(queue.Acquire(10s));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    queue.Release();
+    // kMaxBarge (2 ms) plus one unit of work and scheduling, with room
+    // for a loaded machine.
+    EXPECT_LT(waited, 200ms);
+  }
+  stop = true;
+  looper.join();
+}
+
 TEST(DurabilityBarrierTest, OneSyncCoversEveryCommitBeforeIt) {
   DurabilityBarrier barrier;
   std::atomic<int> syncs{0};

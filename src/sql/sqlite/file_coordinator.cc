@@ -8,21 +8,32 @@ namespace tradestore::sql {
 
 bool WriterQueue::Acquire(std::chrono::microseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!held_ && waiters_.empty()) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!held_ && (waiters_.empty() || now - waiters_.front()->since < kMaxBarge)) {
     held_ = true;
     return true;
   }
   if (timeout.count() <= 0) return false;
   Waiter me;
+  me.since = now;
   waiters_.push_back(&me);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!me.granted) {
-    if (me.cv.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted) {
+  const auto deadline = now + timeout;
+  while (true) {
+    if (me.granted) return true;  // handed over by Release: held_ stayed true
+    if (!held_ && waiters_.front() == &me) {
+      // Woken by Release as the oldest waiter: take the free queue.
+      waiters_.pop_front();
+      held_ = true;
+      return true;
+    }
+    if (me.cv.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted &&
+        (held_ || waiters_.front() != &me)) {
       waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
+      // The next oldest may now take a free queue.
+      if (!held_ && !waiters_.empty()) waiters_.front()->cv.notify_one();
       return false;
     }
   }
-  return true;  // handed over by Release: held_ stayed true
 }
 
 void WriterQueue::Release() noexcept {
@@ -31,10 +42,15 @@ void WriterQueue::Release() noexcept {
     held_ = false;
     return;
   }
-  Waiter* next = waiters_.front();
-  waiters_.pop_front();
-  next->granted = true;
-  next->cv.notify_one();
+  Waiter* oldest = waiters_.front();
+  if (std::chrono::steady_clock::now() - oldest->since >= kMaxBarge) {
+    // It has waited long enough: hand over, no one can take it first.
+    waiters_.pop_front();
+    oldest->granted = true;
+  } else {
+    held_ = false;  // the oldest waiter, or a running writer, takes it
+  }
+  oldest->cv.notify_one();
 }
 
 std::uint64_t DurabilityBarrier::Committed() {

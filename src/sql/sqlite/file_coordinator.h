@@ -17,24 +17,38 @@
 
 namespace tradestore::sql {
 
-// A first-come-first-served lock taken by a connection before BEGIN
-// IMMEDIATE and released after its COMMIT or ROLLBACK, so that the writers
-// of one process hand SQLite's write lock over in order instead of
+// A lock taken by a connection before BEGIN IMMEDIATE and released after its
+// COMMIT or ROLLBACK, so that the writers of one process pass SQLite's
+// write lock to each other through a condition variable instead of
 // busy-polling for it. Writers of other processes still meet at SQLite's
 // lock (and its busy handler).
+//
+// Bounded barging: a free lock goes to whoever asks first, a running
+// writer or the oldest waiter (woken by Release), as long as the oldest
+// waiter has waited less than kMaxBarge; after that, Release hands the lock
+// straight to it and newcomers queue behind it. Strict first-come hand-over
+// on every release would stall the file whenever the next waiter is not
+// on a CPU yet (a lock convoy: measured at half the throughput of polling
+// with 8 and 16 writers on 2 busy CPUs); unbounded barging would let a
+// writer in a tight loop starve the others, which is what the queue is
+// for. So a waiter waits at most about kMaxBarge plus one unit of work per
+// writer ahead of it.
 class WriterQueue {
  public:
-  // Waits until the calling thread holds the queue, in arrival order, or
-  // `timeout` has passed (zero: do not wait). Returns false on timeout,
-  // holding nothing.
+  static constexpr std::chrono::microseconds kMaxBarge{2000};
+
+  // Waits until the calling thread holds the lock (see above), or `timeout`
+  // has passed (zero: do not wait). Returns false on timeout, holding
+  // nothing.
   bool Acquire(std::chrono::microseconds timeout);
-  // Hands the queue to the longest waiting thread, or frees it. Only the
+  // Frees the lock, or hands it to the oldest waiter (see above). Only the
   // holder calls it.
   void Release() noexcept;
 
  private:
   struct Waiter {
     std::condition_variable cv;
+    std::chrono::steady_clock::time_point since;
     bool granted = false;
   };
   std::mutex mutex_;

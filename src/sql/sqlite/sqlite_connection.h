@@ -21,9 +21,9 @@ struct SqliteOptions {
   // pages); wrong for bulk upserts inside a savepoint (market.db), whose
   // journal can grow as large as the data they rewrite.
   bool temp_store_memory = false;
-  // Writers of this process to the same file queue in-process (a fair FIFO
-  // lock taken before BEGIN IMMEDIATE, waited for up to busy_timeout_ms)
-  // instead of busy-polling SQLite's write lock; and with synchronous
+  // Writers of this process to the same file queue in-process (WriterQueue
+  // in file_coordinator.h, taken before BEGIN IMMEDIATE, waited for up to
+  // busy_timeout_ms) instead of busy-polling SQLite's write lock; and with synchronous
   // "FULL", group commit: the connection runs at synchronous=NORMAL and
   // each commit returns only once a shared fsync of the WAL file has
   // covered it (one fsync for every commit that completed before it
