@@ -102,7 +102,6 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
   if (overrides.synchronous) parsed.options.synchronous = *overrides.synchronous;
   if (overrides.busy_timeout_ms) parsed.options.busy_timeout_ms = *overrides.busy_timeout_ms;
   if (overrides.retry_ms) parsed.retry_ms = *overrides.retry_ms;
-  if (overrides.group_commit) parsed.options.group_commit = *overrides.group_commit;
   return parsed;
 }
 

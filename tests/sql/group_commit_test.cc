@@ -384,6 +384,7 @@ TEST(GroupCommitTest, NotForMemoryOrNormal) {
 TEST(GroupCommitTest, AQueuedWriterTimesOutAsBusy) {
   TempDir dir;
   SqliteOptions options;
+  options.synchronous = "FULL";
   options.busy_timeout_ms = 50;
   auto a = OpenSqlite(dir.File("q.db"), options);
   auto b = OpenSqlite(dir.File("q.db"), options);

@@ -632,17 +632,16 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
       conn->ExecuteScript("PRAGMA journal_mode=WAL");
       wal = JournalModeIsWal(db);
     }
-    // The in-process writer queue and group commit (SqliteOptions), keyed by
-    // the file's real path so that every spelling of it shares one queue.
+    // Group commit and its writer queue (SqliteOptions), keyed by the file's
+    // real path so that every spelling of it shares one queue and barrier.
     std::string effective_sync = sync;
     const char* file = sqlite3_db_filename(db, "main");
-    if (options.group_commit && !options.read_only && file != nullptr && *file != '\0') {
+    if (options.group_commit && wal && sync == "FULL" && file != nullptr && *file != '\0') {
       std::error_code ec;
       std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
       if (ec) canonical = file;
-      const bool group_sync = wal && sync == "FULL";
-      conn->Coordinate(SharedFileFor(canonical.string()), group_sync);
-      if (group_sync) effective_sync = "NORMAL";  // the WAL sync comes after each commit
+      conn->Coordinate(SharedFileFor(canonical.string()), /*group_sync=*/true);
+      effective_sync = "NORMAL";  // the WAL sync comes after each commit
     }
     conn->ExecuteScript("PRAGMA synchronous=" + effective_sync + "; PRAGMA foreign_keys=ON");
     if (options.temp_store_memory) conn->ExecuteScript("PRAGMA temp_store=MEMORY");

@@ -21,14 +21,15 @@ struct SqliteOptions {
   // pages); wrong for bulk upserts inside a savepoint (market.db), whose
   // journal can grow as large as the data they rewrite.
   bool temp_store_memory = false;
-  // Writers of this process to the same file queue in-process (WriterQueue
-  // in file_coordinator.h, taken before BEGIN IMMEDIATE, waited for up to
-  // busy_timeout_ms) instead of busy-polling SQLite's write lock; and with synchronous
-  // "FULL", group commit: the connection runs at synchronous=NORMAL and
-  // each commit returns only once a shared fsync of the WAL file has
-  // covered it (one fsync for every commit that completed before it
-  // started). docs/storage.md, "Group commit". Ignored for ":memory:" and
-  // read-only connections; group commit also needs journal_mode=WAL.
+  // With synchronous "FULL" on a WAL file: group commit. The connection
+  // runs at synchronous=NORMAL and each commit returns only once a shared
+  // fsync of the WAL file has covered it (one fsync for every commit that
+  // completed before it started); and the writers of this process to the
+  // file queue in-process (WriterQueue in file_coordinator.h, taken before
+  // BEGIN IMMEDIATE, waited for up to busy_timeout_ms) instead of
+  // busy-polling SQLite's write lock. docs/storage.md, "Group commit".
+  // Nothing changes at other synchronous settings, for ":memory:" and for
+  // read-only connections.
   bool group_commit = true;
 };
 
