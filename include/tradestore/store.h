@@ -1,56 +1,56 @@
-// The Store: one object per open store, giving the repositories of every
-// aggregate. Each repository is declared in its own header
-// (instrument_repository.h, candle_repository.h, bot_repository.h,
-// account_repository.h, ledger_repository.h, signal_repository.h,
-// order_repository.h, position_repository.h, trade_repository.h,
-// portfolio_repository.h, and risk.h, daily_pnl.h, config.h, strategy.h,
-// audit.h, pattern.h, ml_result.h, execution_latency.h, news.h,
-// change_feed.h); this header declares the Store and its unit of work and
-// includes the first ten.
+// The Store: one object per open store, giving the repositories of every aggregate. Each
+// repository is declared in its own header (instrument_repository.h, candle_repository.h,
+// bot_repository.h, account_repository.h, ledger_repository.h, signal_repository.h,
+// order_repository.h, position_repository.h, trade_repository.h, portfolio_repository.h, and
+// risk.h, daily_pnl.h, config.h, strategy.h, audit.h, pattern.h, ml_result.h,
+// execution_latency.h, news.h, change_feed.h); this header declares the Store and its unit of
+// work and includes the first ten.
 //
 // A store is opened by URL:
-//   sqlite:DIR        a directory holding trading.db (trading, config and
-//                     audit schemas), market.db and analytics.db, so that a
-//                     bulk candle import never blocks a bot's order writes;
-//   sqlite:FILE.db    a single file holding every schema (a path that exists
-//                     as a file, or ends in .db, .sqlite or .sqlite3);
+//   sqlite:DIR        a directory holding trading.db (trading, config and audit schemas),
+//                     market.db and analytics.db, so that a bulk candle import never blocks
+//                     a bot's order writes;
+//   sqlite:FILE.db    a single file holding every schema (a path that exists as a file, or
+//                     ends in .db, .sqlite or .sqlite3);
 //   sqlite::memory:   a private in-memory store (tests).
-// Query parameters: ?synchronous=normal|full (default normal),
-// ?busy_timeout_ms=N (default 5000), ?retry_ms=N (default 30000).
+// Query parameters: ?synchronous=normal|full (default normal), ?busy_timeout_ms=N (default
+// 5000), ?retry_ms=N (default 30000), ?group_commit=on|off (default on).
 //
-// Busy stores (docs/storage.md, "Waiting for a busy store"): a unit of work
-// that cannot start because another writer holds the SQLite write lock
-// waits busy_timeout_ms (polling with short jittered delays), and is then
-// started again with jittered exponential backoff (10 ms doubling to 1 s)
-// until retry_ms have passed since its first refusal; only then does
-// Error(kUnavailable) reach the caller. Retrying the start is always safe:
-// nothing of the unit of work has run yet. A write outside a unit of work
-// (a single repository call) is retried the same way. retry_ms=0 turns the
-// retries off (the caller then sees kUnavailable after busy_timeout_ms).
-// A missing store is created; an older one is migrated; one written by a
-// newer tradestore is refused with Error(kConflict) and left unchanged.
+// Busy stores (docs/storage.md, "Waiting for a busy store"): a unit of work that cannot start
+// because another writer holds the SQLite write lock waits busy_timeout_ms (polling with short
+// jittered delays), and is then started again with jittered exponential backoff (10 ms
+// doubling to 1 s) until retry_ms have passed since its first refusal; only then does
+// Error(kUnavailable) reach the caller. Retrying the start is always safe: nothing of the unit
+// of work has run yet. A write outside a unit of work (a single repository call) is retried
+// the same way. retry_ms=0 turns the retries off (kUnavailable after busy_timeout_ms).
 //
-// Units: times are Timestamp (µs UTC); money is Decimal (exact); candle
-// prices and volumes are double.
+// Group commit (SQLite, synchronous=full, group_commit=on; docs/storage.md, "Group commit"): a
+// unit of work's Commit (or a single write call) returns once one fsync of the WAL file, shared
+// by every commit that completed before it started, has made it durable: synchronous=full's
+// guarantee with one fsync per group instead of one per commit; this process's writers to the
+// file queue in-process for the write lock instead of polling. Difference: another connection
+// may read a commit before it is durable (with group_commit=off it cannot), so a crash can
+// lose a commit that was read but whose writer had not returned. A failed WAL fsync fails that
+// commit and every later one on the file with kStorage until the store is reopened.
+// group_commit=off, or synchronous=normal: SQLite's own syncs, lock waits by polling.
 //
-// Every method that changes state is one atomic unit of work: it commits
-// whole or not at all. Several calls can be grouped in one unit of work with
-// BeginTrading() / BeginMarket(): until Commit(), the calls join it, and a
-// UnitOfWork destroyed without Commit() rolls everything back. A call that
-// throws inside a unit of work poisons it: its Commit() then rolls back and
-// throws Error(kConflict), so nothing half-done can commit. Units of work
-// nest (the inner ones join the outermost).
+// A missing store is created; an older one is migrated; one written by a newer tradestore is
+// refused with Error(kConflict) and left unchanged. Units: times are Timestamp (µs UTC); money
+// is Decimal (exact); candle prices and volumes are double.
 //
-// Errors: every method throws tradestore::Error (error.h): kInvalidArgument
-// for bad values, kNotFound for a missing id, kConflict for a refused domain
-// rule (e.g. a fill on a cancelled order) naming the id and state,
-// kUnavailable (retryable) when the database stays locked past the busy
-// timeout or a PostgreSQL lock or statement timeout expires, kInDoubt when
-// the connection to PostgreSQL was lost during COMMIT (it may have
-// committed), kStorage for I/O failure or corruption.
-//
-// Thread safety: a Store is not thread-safe; open one per thread (SQLite
-// allows many connections to one store; writers take turns).
+// Every method that changes state is one atomic unit of work: it commits whole or not at all.
+// Several calls can be grouped in one unit of work with BeginTrading() / BeginMarket(): until
+// Commit(), the calls join it, and a UnitOfWork destroyed without Commit() rolls everything
+// back. A call that throws inside a unit of work poisons it: its Commit() then rolls back and
+// throws Error(kConflict), so nothing half-done can commit. Units of work nest (the inner ones
+// join the outermost). Errors: every method throws tradestore::Error (error.h):
+// kInvalidArgument for bad values, kNotFound for a missing id, kConflict for a refused domain
+// rule (e.g. a fill on a cancelled order) naming the id and state, kUnavailable (retryable)
+// when the database stays locked past the busy timeout or a PostgreSQL lock or statement
+// timeout expires, kInDoubt when the connection to PostgreSQL was lost during COMMIT (it may
+// have committed), kStorage for I/O failure or corruption.
+// Thread safety: a Store is not thread-safe; open one per thread (SQLite allows many
+// connections to one store; writers take turns).
 #pragma once
 
 #include <cstdint>

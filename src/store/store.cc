@@ -87,6 +87,13 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
       parsed.options.busy_timeout_ms = ParseMillis(url, key, value);
     } else if (key == "retry_ms") {
       parsed.retry_ms = ParseMillis(url, key, value);
+    } else if (key == "group_commit") {
+      const std::string v = Lower(value);
+      if (v != "on" && v != "off") {
+        throw InvalidArgument("store URL '" + std::string(url) +
+                              "': group_commit must be on or off, got '" + value + "'");
+      }
+      parsed.options.group_commit = v == "on";
     } else {
       throw InvalidArgument("store URL '" + std::string(url) + "': unknown parameter '" + key +
                             "'");

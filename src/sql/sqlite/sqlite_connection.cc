@@ -5,12 +5,15 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "sql/retry.h"
+#include "sql/sqlite/file_coordinator.h"
 #include "sql/text_check.h"
 #include "tradestore/error.h"
 
@@ -78,12 +81,80 @@ struct BusyWait {
   }
 };
 
+// Group commit on one connection (docs/storage.md, "Group commit"): the
+// connection runs at synchronous=NORMAL, so a COMMIT writes its WAL frames
+// without an fsync; SQLite's commit hook notes that a commit is under way,
+// and after the call that committed returns (the COMMIT of a unit of work,
+// or a write statement in autocommit finishing or being reset) the commit
+// is recorded with the file's DurabilityBarrier and the caller waits until
+// one sync of the WAL file, started after its commit completed, has
+// returned. The sync is SQLite's own: xSync of the connection's WAL file
+// object (SQLITE_FCNTL_JOURNAL_POINTER) with SQLITE_SYNC_NORMAL, the call a
+// COMMIT at synchronous=FULL makes; any descriptor of the file syncs the
+// same inode, so one connection's sync covers every connection's frames.
+class GroupSync {
+ public:
+  GroupSync(sqlite3* db, std::shared_ptr<SharedFile> shared) : db_(db), shared_(std::move(shared)) {
+    sqlite3_commit_hook(db_, &GroupSync::OnCommit, this);
+  }
+  ~GroupSync() { sqlite3_commit_hook(db_, nullptr, nullptr); }
+  GroupSync(const GroupSync&) = delete;
+  GroupSync& operator=(const GroupSync&) = delete;
+
+  // After a call that may have committed: if it did (and no transaction is
+  // open any more), returns once that commit is durable. Throws
+  // Error(kStorage) when the WAL sync failed: the commit is in the database
+  // (other connections may read it) but may be lost at a crash.
+  void AfterCall() {
+    if (!pending_ || !sqlite3_get_autocommit(db_)) return;
+    pending_ = false;
+    const std::uint64_t seq = shared_->barrier.Committed();
+    const int rc = shared_->barrier.WaitDurable(seq, [this] { return SyncWal(); });
+    if (rc != 0) {
+      const char* name = sqlite3_errstr(rc);
+      throw Error(ErrorKind::kStorage,
+                  std::string("group commit: the sync of the WAL file of '") +
+                      sqlite3_db_filename(db_, "main") + "' failed (" + (name ? name : "") +
+                      "): this commit and every later one may be lost at a crash; close every "
+                      "connection to the store and reopen it",
+                  "SQLITE_" + std::to_string(rc));
+    }
+  }
+  // A commit that failed after the hook ran (the transaction was rolled
+  // back): nothing to wait for.
+  void Forget() noexcept { pending_ = false; }
+  // Syncs the WAL file now (after a write that bypassed the commit hook,
+  // e.g. the online backup API); throws as AfterCall.
+  void SyncNow() {
+    pending_ = true;
+    AfterCall();
+  }
+
+ private:
+  static int OnCommit(void* self) {
+    static_cast<GroupSync*>(self)->pending_ = true;
+    return 0;  // let the commit go on
+  }
+  int SyncWal() {
+    sqlite3_file* wal = nullptr;
+    const int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+    if (rc != SQLITE_OK) return rc;
+    if (wal == nullptr || wal->pMethods == nullptr) return SQLITE_IOERR_FSYNC;
+    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  }
+
+  sqlite3* db_;
+  std::shared_ptr<SharedFile> shared_;
+  bool pending_ = false;  // the commit hook ran since the last AfterCall
+};
+
 class SqliteStatement final : public Statement {
  public:
   // `retry`: the connection's retry policy for statements that start a
-  // unit of work of their own (see Step).
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, const RetryPolicy* retry)
-      : db_(db), stmt_(stmt), retry_(retry) {}
+  // unit of work of their own (see Step). `group`: the connection's group
+  // commit, or null.
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, const RetryPolicy* retry, GroupSync* group)
+      : db_(db), stmt_(stmt), retry_(retry), group_(group) {}
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
   Statement& BindNull(int index) override {
@@ -128,7 +199,10 @@ class SqliteStatement final : public Statement {
     }
     stepped_ = true;
     if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_DONE) {
+      if (group_ != nullptr) group_->AfterCall();  // a write in autocommit
+      return false;
+    }
     sqlite3_reset(stmt_);
     Throw(db_, rc, sqlite3_sql(stmt_));
   }
@@ -137,14 +211,18 @@ class SqliteStatement final : public Statement {
     }
     return sqlite3_changes64(db_);
   }
+  // A write in autocommit whose rows were read (RETURNING) but not to the
+  // end commits here.
   void Reset() override {
     sqlite3_reset(stmt_);
     stepped_ = false;
+    if (group_ != nullptr) group_->AfterCall();
   }
   void ResetAndClear() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
     stepped_ = false;
+    if (group_ != nullptr) group_->AfterCall();
   }
 
   bool IsNull(int column) const override {
@@ -176,6 +254,7 @@ class SqliteStatement final : public Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   const RetryPolicy* retry_;
+  GroupSync* group_;
   bool stepped_ = false;  // stepped since the last reset
 };
 
@@ -200,11 +279,23 @@ class SqliteConnection final : public Connection {
   }
   ~SqliteConnection() override {
     last_ = nullptr;
+    if (holds_writer_) shared_->writers.Release();
     sqlite3_finalize(begin_);
     sqlite3_finalize(commit_);
     cache_.clear();
+    group_.reset();
     sqlite3_close_v2(db_);
   }
+
+  // Joins the writer queue of the file (`shared`); with `group_sync`, also
+  // commits in groups (GroupSync; the caller has set synchronous=NORMAL).
+  // Called by OpenSqlite before any statement is prepared.
+  void Coordinate(std::shared_ptr<SharedFile> shared, bool group_sync) {
+    shared_ = std::move(shared);
+    if (group_sync) group_ = std::make_unique<GroupSync>(db_, shared_);
+  }
+  bool group_commit_active() const { return group_ != nullptr; }
+  GroupSync* group() { return group_.get(); }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string_view ForUpdate() const override { return ""; }
@@ -226,7 +317,7 @@ class SqliteConnection final : public Connection {
       if (rc != SQLITE_OK) Throw(db_, rc, "prepare: " + text);
       it = cache_
                .emplace(std::string(sql),
-                        std::make_unique<SqliteStatement>(db_, stmt, &begin_retry()))
+                        std::make_unique<SqliteStatement>(db_, stmt, &begin_retry(), group_.get()))
                .first;
     } else {
       it->second->ResetAndClear();
@@ -244,19 +335,41 @@ class SqliteConnection final : public Connection {
       sqlite3_free(err);
       Throw(db_, rc, "exec: " + msg);
     }
+    if (group_) group_->AfterCall();  // a script that wrote in autocommit or ran COMMIT
   }
 
   // The outermost level is BEGIN IMMEDIATE: the write lock is taken up front
   // so that a read-then-write unit of work never fails half-way with
   // SQLITE_BUSY on the upgrade; the busy timeout waits for other writers.
   // (Nesting and poisoning: Connection.)
+  //
+  // With a writer queue (SqliteOptions::group_commit), the connection first
+  // waits its turn among this process's writers to the file, up to the busy
+  // timeout (then kUnavailable, retryable, as SQLITE_BUSY), and holds it
+  // until the unit of work ends.
   void BeginTransaction() override {
     if (begin_ == nullptr) begin_ = PrepareRaw("BEGIN IMMEDIATE");
-    Run(begin_);
+    if (shared_ && !holds_writer_) {
+      if (!shared_->writers.Acquire(busy_.timeout)) {
+        throw Error(ErrorKind::kUnavailable,
+                    std::string("exec: database is locked (another writer of this process held '") +
+                        sqlite3_db_filename(db_, "main") + "' past the busy timeout)",
+                    "SQLITE_5 (database is locked)", /*retryable=*/true);
+      }
+      holds_writer_ = true;
+    }
+    try {
+      Run(begin_);
+    } catch (...) {
+      ReleaseWriter();
+      throw;
+    }
   }
   // A COMMIT that fails (SQLITE_BUSY past the timeout, I/O) leaves the
   // transaction open in SQLite; it is rolled back here so that the unit of
-  // work ends with the Commit call, as Connection promises.
+  // work ends with the Commit call, as Connection promises. With group
+  // commit, the writer queue is handed on before the wait for the sync, so
+  // that the next writers' commits join the group.
   void CommitTransaction() override {
     if (commit_ == nullptr) commit_ = PrepareRaw("COMMIT");
     try {
@@ -265,9 +378,13 @@ class SqliteConnection final : public Connection {
       RollbackTransaction();
       throw;
     }
+    ReleaseWriter();
+    if (group_) group_->AfterCall();
   }
   void RollbackTransaction() noexcept override {
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (group_) group_->Forget();
+    ReleaseWriter();
   }
 
  protected:
@@ -295,8 +412,18 @@ class SqliteConnection final : public Connection {
     }
   }
 
+  void ReleaseWriter() noexcept {
+    if (holds_writer_) {
+      holds_writer_ = false;
+      shared_->writers.Release();
+    }
+  }
+
   sqlite3* db_;
   BusyWait busy_;
+  std::shared_ptr<SharedFile> shared_;  // null: no writer queue
+  std::unique_ptr<GroupSync> group_;    // null: no group commit
+  bool holds_writer_ = false;           // this connection holds shared_->writers
   Cache cache_;
   Cache::value_type* last_ = nullptr;  // the last statement Prepare returned
   sqlite3_stmt* begin_ = nullptr;      // BEGIN IMMEDIATE, prepared once
@@ -413,6 +540,21 @@ struct Handle {
   }
 };
 
+// Whether `db`'s main database is in WAL mode (PRAGMA journal_mode=WAL
+// leaves a file that cannot use it, e.g. on a VFS without shared memory, in
+// its old mode).
+bool JournalModeIsWal(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr) != SQLITE_OK) return false;
+  bool wal = false;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    wal = mode != nullptr && std::strcmp(mode, "wal") == 0;
+  }
+  sqlite3_finalize(st);
+  return wal;
+}
+
 }  // namespace
 
 void SqliteSnapshotFiles(const std::vector<std::string>& sources,
@@ -485,13 +627,33 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
   try {
     // Reading the header proves the file is a database before we change it.
     conn->ExecuteScript("PRAGMA schema_version");
-    if (!options.read_only && path != ":memory:") conn->ExecuteScript("PRAGMA journal_mode=WAL");
-    conn->ExecuteScript("PRAGMA synchronous=" + sync + "; PRAGMA foreign_keys=ON");
+    bool wal = false;
+    if (!options.read_only && path != ":memory:") {
+      conn->ExecuteScript("PRAGMA journal_mode=WAL");
+      wal = JournalModeIsWal(db);
+    }
+    // Group commit and its writer queue (SqliteOptions), keyed by the file's
+    // real path so that every spelling of it shares one queue and barrier.
+    std::string effective_sync = sync;
+    const char* file = sqlite3_db_filename(db, "main");
+    if (options.group_commit && wal && sync == "FULL" && file != nullptr && *file != '\0') {
+      std::error_code ec;
+      std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
+      if (ec) canonical = file;
+      conn->Coordinate(SharedFileFor(canonical.string()), /*group_sync=*/true);
+      effective_sync = "NORMAL";  // the WAL sync comes after each commit
+    }
+    conn->ExecuteScript("PRAGMA synchronous=" + effective_sync + "; PRAGMA foreign_keys=ON");
     if (options.temp_store_memory) conn->ExecuteScript("PRAGMA temp_store=MEMORY");
   } catch (const Error& e) {
     throw Error(e.kind(), "'" + path + "': " + e.what(), e.native_code(), e.retryable());
   }
   return conn;
+}
+
+bool SqliteGroupCommitActive(const Connection& connection) {
+  const auto* c = dynamic_cast<const SqliteConnection*>(&connection);
+  return c != nullptr && c->group_commit_active();
 }
 
 void SqliteRestoreInto(Connection& target, const std::string& source_path,
@@ -513,6 +675,9 @@ void SqliteRestoreInto(Connection& target, const std::string& source_path,
   sqlite3_backup_finish(b);
   if (rc != SQLITE_DONE)
     Throw(dst->handle(), rc, "restore: copying " + source_path + " into " + target_path);
+  // The backup API commits without the commit hook: under group commit the
+  // restored pages are synced here, as synchronous=FULL would have.
+  if (dst->group() != nullptr) dst->group()->SyncNow();
 }
 
 }  // namespace tradestore::sql

@@ -21,6 +21,16 @@ struct SqliteOptions {
   // pages); wrong for bulk upserts inside a savepoint (market.db), whose
   // journal can grow as large as the data they rewrite.
   bool temp_store_memory = false;
+  // With synchronous "FULL" on a WAL file: group commit. The connection
+  // runs at synchronous=NORMAL and each commit returns only once a shared
+  // fsync of the WAL file has covered it (one fsync for every commit that
+  // completed before it started); and the writers of this process to the
+  // file queue in-process (WriterQueue in file_coordinator.h, taken before
+  // BEGIN IMMEDIATE, waited for up to busy_timeout_ms) instead of
+  // busy-polling SQLite's write lock. docs/storage.md, "Group commit".
+  // Nothing changes at other synchronous settings, for ":memory:" and for
+  // read-only connections.
+  bool group_commit = true;
 };
 
 // Opens (creating if needed) the database file at `path` with WAL, the
@@ -56,6 +66,12 @@ void SqliteSnapshotFiles(const std::vector<std::string>& sources,
 // kUnavailable for a lock); kInternal for a connection of another driver.
 void SqliteRestoreInto(Connection& target, const std::string& source_path,
                        const std::string& target_path);
+
+// Whether `connection` (one OpenSqlite made) commits in groups: it was
+// opened with synchronous "FULL" and group_commit on a WAL file, and runs
+// at synchronous=NORMAL with the shared WAL sync after each commit. false
+// for a connection of another driver.
+bool SqliteGroupCommitActive(const Connection& connection);
 
 // Rewrites "schema.table" to "table" for the five schema names
 // (trading, market, analytics, config, audit) outside string literals.
