@@ -305,6 +305,32 @@ void CitusCluster::MakeTemplate(const std::string& database) {
   std::erase(databases_, database);
 }
 
+std::string CitusCluster::SharedTemplate(const std::string& name,
+                                         const std::function<void(const std::string& url)>& build) {
+  auto lock = sql::OpenPostgres(NodeUrl(0, "postgres"));
+  lock->ExecuteScript("SELECT pg_advisory_lock(hashtext('" + name + "'))");
+  try {
+    if (!Exists(name)) {
+      const std::string url = CreateDatabase();
+      build(url);
+      // Built under its own name, renamed once complete: a template that
+      // exists is a finished one.
+      const std::string built = DatabaseOf(url);
+      LockTemplate(built);
+      for (int node = 0; node <= kWorkers; ++node) {
+        sql::OpenPostgres(NodeUrl(node, "postgres"))
+            ->ExecuteScript("ALTER DATABASE " + built + " RENAME TO " + name);
+      }
+      std::erase(databases_, built);
+    }
+  } catch (...) {
+    lock->ExecuteScript("SELECT pg_advisory_unlock(hashtext('" + name + "'))");
+    throw;
+  }
+  lock->ExecuteScript("SELECT pg_advisory_unlock(hashtext('" + name + "'))");
+  return name;
+}
+
 bool CitusCluster::Exists(const std::string& database) {
   auto admin = sql::OpenPostgres(NodeUrl(0, "postgres"));
   sql::Statement& st = admin->Prepare("SELECT 1 FROM pg_database WHERE datname = ?");

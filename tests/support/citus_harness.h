@@ -34,6 +34,7 @@
 // starts its own.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,12 @@ class CitusCluster {
   // node: no connections from now on, open sessions ended. It is no longer
   // dropped when this process ends (other processes may copy it).
   void MakeTemplate(const std::string& database);
+  // The template `name`, built once per cluster (across all processes that
+  // share it, under an advisory lock): if it does not exist yet, a new
+  // database is created, `build` called with its URL, and it is made a
+  // template. Returns `name`.
+  std::string SharedTemplate(const std::string& name,
+                             const std::function<void(const std::string& url)>& build);
   // True if `database` exists on the coordinator.
   bool Exists(const std::string& database);
   // Runs SQL (no parameters) in the coordinator's database "postgres".
