@@ -397,7 +397,8 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   using statements::kPositionEventInsert;
   using statements::kPositionRow;
   using statements::kTradeInsert;
-  sqlite3_stmt* ins_order = PrepareRaw(db, Unqualified(statements::OrderInsertSql()));
+  sqlite3_stmt* ins_order =
+      PrepareRaw(db, Unqualified(statements::OrderInsertSql(tradestore::sql::Dialect::kSqlite)));
   sqlite3_stmt* ins_event = PrepareRaw(db, Unqualified(statements::OrderEventInsertSql()));
   sqlite3_stmt* upd_status = PrepareRaw(
       db, "UPDATE orders SET status = ?, updated_at = ?, reason = ? WHERE bot_id = ? AND id = ?");

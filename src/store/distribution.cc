@@ -214,6 +214,13 @@ DistributeResult DistributeStore(StoreImpl& store) {
   for (const ForeignKey& k : keys) {
     c.ExecuteScript("ALTER TABLE " + k.table + " DROP CONSTRAINT " + k.name);
   }
+  // Moving a table's rows into its shards inserts them there: its triggers
+  // (the per-bot counters') must not count them again.
+  for (const auto& [table, placement] : pending) {
+    if (placement != Placement::kCoordinator) {
+      c.ExecuteScript("ALTER TABLE " + NameOf(*table) + " DISABLE TRIGGER USER");
+    }
+  }
   for (const auto& [table, placement] : pending) {
     const std::string name = NameOf(*table);
     switch (placement) {
@@ -237,6 +244,11 @@ DistributeResult DistributeStore(StoreImpl& store) {
   }
   for (const ForeignKey& k : keys) {
     c.ExecuteScript("ALTER TABLE " + k.table + " ADD CONSTRAINT " + k.name + " " + k.definition);
+  }
+  for (const auto& [table, placement] : pending) {
+    if (placement != Placement::kCoordinator) {
+      c.ExecuteScript("ALTER TABLE " + NameOf(*table) + " ENABLE TRIGGER USER");
+    }
   }
   tx.Commit();
   return result;
