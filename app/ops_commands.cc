@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "tradestore/backup.h"
 #include "tradestore/check.h"
+#include "tradestore/distribute.h"
 #include "tradestore/prune.h"
 #include "tradestore/status.h"
 #include "tradestore/storage_stats.h"
@@ -186,6 +187,34 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
                                      q.mean_ms, q.query);
           }
         }
+        return 0;
+      };
+    });
+  }
+  {
+    auto* sub = app.add_subcommand(
+        "distribute",
+        "Apply the scale-out layout on a Citus cluster: per-bot tables distributed by bot_id "
+        "and co-located, shared tables as reference tables, candles by instrument "
+        "(docs/scale-out.md); idempotent");
+    AddCommonOptions(*sub, global);
+    sub->callback([&global, &run] {
+      run = [&global] {
+        const DistributeResult r = Distribute(global.ResolvedUrl());
+        if (global.json) {
+          std::cout << DistributeToJson(r) << "\n";
+          return 0;
+        }
+        for (const DistributedTable& t : r.tables) {
+          std::cout << fmt::format("{:<34} {:<17} {}\n", t.table, t.placement,
+                                   t.changed ? "placed now" : "already");
+        }
+        for (const std::string& t : r.dropped_triggers) {
+          std::cout << "dropped trigger " << t << " (no change feed on Citus)\n";
+        }
+        std::cout << fmt::format(
+            "{} on {} workers: {}\n", r.url, r.workers,
+            r.changed() ? "distributed" : "already distributed, nothing to do");
         return 0;
       };
     });

@@ -401,7 +401,8 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   using statements::kPositionEventInsert;
   using statements::kPositionRow;
   using statements::kTradeInsert;
-  sqlite3_stmt* ins_order = PrepareRaw(db, Unqualified(statements::OrderInsertSql()));
+  sqlite3_stmt* ins_order =
+      PrepareRaw(db, Unqualified(statements::OrderInsertSql(tradestore::sql::Dialect::kSqlite)));
   sqlite3_stmt* ins_event = PrepareRaw(db, Unqualified(statements::OrderEventInsertSql()));
   sqlite3_stmt* upd_status = PrepareRaw(db, Unqualified(statements::OrderStatusUpdateSql()));
   sqlite3_stmt* ins_fill = PrepareRaw(db, Unqualified(statements::FillInsertSql()));

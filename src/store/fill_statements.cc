@@ -3,12 +3,16 @@
 
 namespace tradestore::detail::statements {
 
-const std::string& OrderInsertSql() {
-  static const std::string kSql = kOrderInsert.InsertSql(
+const std::string& OrderInsertSql(sql::Dialect dialect) {
+  static const std::string kSqlite = kOrderInsert.InsertSql(
       " ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id, bot_version",
       {{"bot_version",
         "COALESCE(NULLIF(?, ''), (SELECT version FROM trading.bots WHERE id = ?))"}});
-  return kSql;
+  // Citus refuses the subquery in VALUES: a function (migration 0010).
+  static const std::string kPostgres = kOrderInsert.InsertSql(
+      " ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id, bot_version",
+      {{"bot_version", "COALESCE(NULLIF(?, ''), trading.bot_version(?))"}});
+  return dialect == sql::Dialect::kPostgres ? kPostgres : kSqlite;
 }
 
 const std::string& OrderEventInsertSql() {

@@ -23,8 +23,9 @@ namespace tables = schema::tables;
 inline constexpr auto kOrderInsert = Columns<tables::kOrders>::Insertable(
     {"triggered_at", "trade_id", "retry_count", "last_error", "reserved"});
 // INSERT ... ON CONFLICT (bot_id, client_order_id) DO NOTHING RETURNING id,
-// bot_version.
-const std::string& OrderInsertSql();
+// bot_version; the bot's version when none is given (a subquery on SQLite,
+// trading.bot_version() on PostgreSQL, which Citus can route).
+const std::string& OrderInsertSql(sql::Dialect dialect);
 
 inline constexpr auto kOrderEventInsert = Columns<tables::kOrderEvents>::Insertable();
 const std::string& OrderEventInsertSql();

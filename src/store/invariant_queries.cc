@@ -106,11 +106,16 @@ std::vector<RowFinding> BotCounterMismatches(StoreImpl& store) {
   std::vector<RowFinding> out;
   sql::Statement& st = store.connection(Database::kTrading)
                            .Prepare(
+                               // Counts grouped by bot, not correlated subqueries:
+                               // Citus plans these (bots is a reference table).
                                "SELECT b.id, coalesce(c.fills, 0), coalesce(c.trades, 0), "
-                               "(SELECT count(*) FROM trading.fills f WHERE f.bot_id = b.id), "
-                               "(SELECT count(*) FROM trading.trades t WHERE t.bot_id = b.id) "
+                               "coalesce(f.n, 0), coalesce(t.n, 0) "
                                "FROM trading.bots b LEFT JOIN trading.bot_counters c "
-                               "ON c.bot_id = b.id ORDER BY b.id");
+                               "ON c.bot_id = b.id "
+                               "LEFT JOIN (SELECT bot_id, count(*) AS n FROM trading.fills "
+                               "GROUP BY bot_id) f ON f.bot_id = b.id "
+                               "LEFT JOIN (SELECT bot_id, count(*) AS n FROM trading.trades "
+                               "GROUP BY bot_id) t ON t.bot_id = b.id ORDER BY b.id");
   while (st.Step()) {
     const std::int64_t fills = st.GetInt64(1), trades = st.GetInt64(2);
     const std::int64_t real_fills = st.GetInt64(3), real_trades = st.GetInt64(4);

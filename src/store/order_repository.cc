@@ -192,7 +192,7 @@ Order OrderRepository::Create(const Order& order) {
   // key answers in the same step instead of a SELECT before the INSERT.
   // The bot's version when none is given; its id is bound after the columns.
   using detail::statements::kOrderInsert;
-  detail::schema::RowWriter<kOrders> row(c.Prepare(detail::statements::OrderInsertSql()),
+  detail::schema::RowWriter<kOrders> row(c.Prepare(detail::statements::OrderInsertSql(c.dialect())),
                                          kOrderInsert);
   row.Set("bot_id", out.bot_id).Set("account_id", out.account_id);
   row.Set("instrument_id", out.instrument_id).Set("client_order_id", out.client_order_id);

@@ -58,7 +58,10 @@ struct Table {
   // The primary key: orders the rows and identifies each one (copy's
   // keyset pagination and checksums use it).
   std::span<const std::string_view> primary_key;
-  // The identity column (ids assigned by the database), or "".
+  // The column whose ids the database assigns, or "": SQLite's INTEGER
+  // PRIMARY KEY; on PostgreSQL a bigint with DEFAULT nextval() of a
+  // sequence OWNED BY it (pg_get_serial_sequence() finds it), not an
+  // identity column, which Citus cannot distribute (migration 0009).
   std::string_view identity;
   Role role;
   // On PostgreSQL the primary key is (bot_id, primary_key...), so that the

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/citus_store.h"
 #include "support/pg_harness.h"
 
 namespace tradestore {
@@ -130,6 +131,55 @@ TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndPostgres) {
   EXPECT_GT(ja["statistics"]["trades"]["trade_count"].get<int>(), 0);
   EXPECT_EQ(ja, jb);
   EXPECT_EQ(a.out, b.out);  // byte for byte, as the report prints no URL
+}
+
+// The same on a Citus cluster (docs/scale-out.md): the store distributed by
+// bot before the import, then the same backtest and report, byte for byte.
+TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndCitus) {
+  const std::string sqlite = SqliteUrl("store");
+  const std::string citus = testing::FreshCitusStoreUrl();
+  const json bt_sqlite = MakeDemo(sqlite);
+  const json bt_citus = MakeDemo(citus);
+  ASSERT_FALSE(bt_citus.is_discarded());
+  EXPECT_EQ(bt_sqlite, bt_citus);
+  const Result a = Run({"report", "--json", "--store", sqlite});
+  const Result b = Run({"report", "--json", "--store", citus});
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  const Result check = Run({"check", "--store", citus});
+  EXPECT_EQ(check.exit_code, 0) << check;
+}
+
+// `tradestore distribute`: applies the layout to a store that already has
+// rows, then finds nothing to do; refuses a store without Citus.
+TEST_F(PostgresCliTest, DistributeIsIdempotentAndRefusedWithoutCitus) {
+  const std::string citus = testing::CitusCluster::Get().CreateDatabase();
+  const std::string sqlite = SqliteUrl("demo");
+  const json bt = MakeDemo(citus);  // rows in plain tables of the coordinator
+  ASSERT_FALSE(bt.is_discarded());
+  const Result first = Run({"distribute", "--json", "--store", citus});
+  ASSERT_EQ(first.exit_code, 0) << first;
+  const json j1 = json::parse(first.out);
+  EXPECT_TRUE(j1["changed"].get<bool>());
+  EXPECT_EQ(j1["workers"], 2);
+  const Result second = Run({"distribute", "--store", citus});
+  ASSERT_EQ(second.exit_code, 0) << second;
+  EXPECT_NE(second.out.find("already distributed, nothing to do"), std::string::npos) << second;
+  // The rows moved into the shards: the same report as on SQLite.
+  MakeDemo(sqlite);
+  const Result a = Run({"report", "--json", "--store", sqlite});
+  const Result b = Run({"report", "--json", "--store", citus});
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  const Result check = Run({"check", "--store", citus});  // counters not counted twice
+  EXPECT_EQ(check.exit_code, 0) << check;
+
+  const Result pg = Run({"distribute", "--store", testing::PgServer::Get().CreateDatabase()});
+  EXPECT_NE(pg.exit_code, 0) << pg;
+  EXPECT_NE(pg.err.find("has no citus extension"), std::string::npos) << pg;
+  const Result lite = Run({"distribute", "--store", sqlite});
+  EXPECT_NE(lite.exit_code, 0) << lite;
+  EXPECT_NE(lite.err.find("not a PostgreSQL store URL"), std::string::npos) << lite;
 }
 
 TEST_F(PostgresCliTest, CopyDemoStoreToPostgresAndBackWithIdenticalChecksums) {

@@ -133,7 +133,7 @@ TEST_P(PatternsPlan, ActiveUsesItsIndex) {
             std::string::npos);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Patterns);
+TRADESTORE_ON_ALL_BACKENDS(Patterns);
 
 class MlResults : public RecordsTest {
  protected:
@@ -196,7 +196,7 @@ TEST_P(MlResults, RefusesDuplicatesBadValuesAndSecondActuals) {
   EXPECT_EQ(store().ml_results().Get(a.id).actual, std::optional<double>(1));
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(MlResults);
+TRADESTORE_ON_ALL_BACKENDS(MlResults);
 
 TEST(NearestRank, MatchesTheTextbookExample) {
   // Wikipedia "Percentile", nearest-rank method: {15, 20, 35, 40, 50}.
@@ -287,7 +287,7 @@ TEST_P(Latency, RecordingAgainCompletesTheRowAndOutOfOrderTimesAreRefused) {
   EXPECT_FALSE(store().latency().Find(bot(), 8).has_value());
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Latency);
+TRADESTORE_ON_ALL_BACKENDS(Latency);
 
 class News : public RecordsTest {
  protected:
@@ -354,7 +354,7 @@ TEST_P(News, FeedsAreUniquePerBotAndCanBeDisabled) {
                      "news feed 777");
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(News);
+TRADESTORE_ON_ALL_BACKENDS(News);
 
 // Two connections (threads) mark the same items: each item is new exactly once.
 class NewsConcurrency : public ::testing::TestWithParam<testing::Backend> {};
@@ -396,7 +396,7 @@ TEST_P(NewsConcurrency, EachItemIsNewExactlyOnce) {
   EXPECT_EQ(store.news().Seen(bot_id).size(), static_cast<std::size_t>(kItems));
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(NewsConcurrency);
+TRADESTORE_ON_ALL_BACKENDS(NewsConcurrency);
 
 }  // namespace
 }  // namespace tradestore

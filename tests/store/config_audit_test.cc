@@ -122,7 +122,7 @@ TEST_P(ConfigsPlan, VersionAtUsesItsIndex) {
             std::string::npos);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Configs);
+TRADESTORE_ON_ALL_BACKENDS(Configs);
 
 class Audit : public RecordsTest {};
 
@@ -236,7 +236,7 @@ TEST_P(AuditPlan, QueriesUseTheirIndexes) {
       std::string::npos);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Audit);
+TRADESTORE_ON_ALL_BACKENDS(Audit);
 
 }  // namespace
 }  // namespace tradestore

@@ -29,7 +29,7 @@ const char* const kCandles =
     TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/binanceus/BTCUSDC_1m_20230301_20230321.csv";
 
 class DomainConcurrency : public ::testing::TestWithParam<Backend> {};
-TRADESTORE_ON_BOTH_BACKENDS(DomainConcurrency);
+TRADESTORE_ON_ALL_BACKENDS(DomainConcurrency);
 
 pid_t Spawn(const std::vector<std::string>& args) {
   std::vector<char*> argv;

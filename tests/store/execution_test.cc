@@ -267,7 +267,7 @@ TEST_P(Execution, RepositoryEnforcesEveryTransition) {
   }
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Execution);
+TRADESTORE_ON_ALL_BACKENDS(Execution);
 
 }  // namespace
 }  // namespace tradestore

@@ -217,7 +217,7 @@ TEST_P(RiskPlan, QueriesUseTheirIndexes) {
       std::string::npos);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Risk);
+TRADESTORE_ON_ALL_BACKENDS(Risk);
 
 class DailyPnlRows : public RecordsTest {
  protected:
@@ -289,7 +289,7 @@ TEST_P(DailyPnlRows, RefusesBadRows) {
   EXPECT_TRUE(store().daily_pnl().List(all).empty());
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(DailyPnlRows);
+TRADESTORE_ON_ALL_BACKENDS(DailyPnlRows);
 
 }  // namespace
 }  // namespace tradestore
@@ -341,7 +341,7 @@ TEST_P(RiskConcurrency, ABreachSeenByTwoConnectionsIsRecordedOnce) {
   }
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(RiskConcurrency);
+TRADESTORE_ON_ALL_BACKENDS(RiskConcurrency);
 
 }  // namespace
 }  // namespace tradestore

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "sql/migrations.h"
+#include "sql/postgres/pg_connection.h"
 #include "store/schema_check.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -52,6 +54,75 @@ TEST(Schema, FreshSqliteFileStoreMatchesTheDescription) {
 TEST(Schema, FreshPostgresStoreMatchesTheDescription) {
   Store store = Store::Open(PgServer::Get().CreateDatabase());
   ExpectMatches(store);
+}
+
+// Every described id column of a PostgreSQL store takes its ids from a
+// sequence it owns, and none is an identity column (Citus refuses those):
+// migration 0009 and schema::Table::identity agree.
+std::vector<std::string> IdColumnProblems(sql::Connection& c) {
+  std::vector<std::string> problems;
+  for (const detail::schema::Table& t : detail::schema::kTables) {
+    const std::string table = std::string(t.schema) + "." + std::string(t.name);
+    sql::Statement& st = c.Prepare(
+        "SELECT a.attname, a.attidentity, pg_get_serial_sequence(?, a.attname) IS NOT NULL "
+        "FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY a.attnum");
+    st.Bind(1, table).Bind(2, table);
+    while (st.Step()) {
+      const std::string column = st.GetText(0);
+      if (!st.GetText(1).empty()) problems.push_back(table + "." + column + " is an identity");
+      const bool owned_sequence = st.GetInt64(2) != 0;
+      // The change log's trigger-written ids come from a sequence shared
+      // by both of its tables; transient tables name no id column.
+      const bool transient = t.role == detail::schema::Role::kTransient;
+      if (owned_sequence != (column == t.identity) && !(transient && owned_sequence)) {
+        problems.push_back(table + "." + column +
+                           (owned_sequence ? " has a sequence but schema.h names no id column"
+                                           : " has no sequence of its own"));
+      }
+    }
+    st.Reset();
+  }
+  return problems;
+}
+
+TEST(Schema, PostgresIdsComeFromOwnedSequencesNotIdentities) {
+  Store store = Store::Open(PgServer::Get().CreateDatabase());
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  const std::vector<std::string> problems = IdColumnProblems(c);
+  EXPECT_TRUE(problems.empty()) << Joined(problems);
+}
+
+// A store written before migration 0009 (identity columns) is converted in
+// place: its rows stay, and new ids continue after the largest in use.
+TEST(Schema, Migration9ConvertsAnExistingPostgresStoreInPlace) {
+  const std::string url = PgServer::Get().CreateDatabase();
+  {
+    auto c = sql::OpenPostgres(url);
+    for (const sql::EmbeddedMigration& m : sql::MigrationsFor("postgres", "all")) {
+      if (m.version >= 9) break;
+      c->ExecuteScript(m.sql);
+    }
+    c->ExecuteScript(
+        "CREATE TABLE public.schema_migrations (database TEXT NOT NULL, version INTEGER NOT "
+        "NULL, name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version));"
+        "INSERT INTO public.schema_migrations SELECT 'all', v, 'v' || v, 0 "
+        "FROM generate_series(1, 8) v;"
+        "INSERT INTO trading.bots (name, mode, created_at) VALUES ('old-1', 'paper', now()), "
+        "('old-2', 'paper', now());"
+        "INSERT INTO trading.bots (id, name, mode, created_at) VALUES (40, 'old-40', 'paper', "
+        "now());");
+  }
+  Store store = Store::Open(url);
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  EXPECT_TRUE(IdColumnProblems(c).empty()) << Joined(IdColumnProblems(c));
+  ExpectMatches(store);
+  ASSERT_TRUE(store.bots().FindByName("old-2").has_value());
+  EXPECT_EQ(store.bots().FindByName("old-2")->id, 2);
+  Bot b;
+  b.name = "new";
+  b.mode = RunMode::kPaper;
+  EXPECT_EQ(store.bots().Create(b).id, 41);
 }
 
 TEST(Schema, DescriptionIsConsistent) {

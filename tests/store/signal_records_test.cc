@@ -223,7 +223,7 @@ TEST_P(SignalsPlan, SeedQueriesUseTheirIndexes) {
             std::string::npos);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Signals);
+TRADESTORE_ON_ALL_BACKENDS(Signals);
 
 class Portfolio : public RecordsTest {
  protected:
@@ -331,7 +331,7 @@ TEST_P(PortfolioPlan, CrossBotQueryUsesTheTimeIndex) {
             std::string::npos);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Portfolio);
+TRADESTORE_ON_ALL_BACKENDS(Portfolio);
 
 }  // namespace
 }  // namespace tradestore

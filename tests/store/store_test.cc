@@ -243,11 +243,11 @@ TEST_P(Bots, NamesAreUniqueAndTestBotsHidden) {
   EXPECT_EQ(KindOf([&] { s.store.accounts().Create(s.bot.id, "main"); }), ErrorKind::kConflict);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(Instruments);
-TRADESTORE_ON_BOTH_BACKENDS(Candles);
-TRADESTORE_ON_BOTH_BACKENDS(Ledger);
-TRADESTORE_ON_BOTH_BACKENDS(UnitOfWorkTest);
-TRADESTORE_ON_BOTH_BACKENDS(Bots);
+TRADESTORE_ON_ALL_BACKENDS(Instruments);
+TRADESTORE_ON_ALL_BACKENDS(Candles);
+TRADESTORE_ON_ALL_BACKENDS(Ledger);
+TRADESTORE_ON_ALL_BACKENDS(UnitOfWorkTest);
+TRADESTORE_ON_ALL_BACKENDS(Bots);
 
 }  // namespace
 }  // namespace tradestore

@@ -9,16 +9,27 @@
 #include <random>
 #include <string>
 
+#include "support/citus_store.h"
 #include "support/pg_harness.h"
 #include "tradestore/store.h"
 
 namespace tradestore::testing {
 
 // The backends of the conformance tests: the same test, the same results.
-enum class Backend { kSqlite, kPostgres };
+// kCitus: a store distributed on the test Citus cluster (coordinator and 2
+// workers, docs/scale-out.md).
+enum class Backend { kSqlite, kPostgres, kCitus };
 
 inline const char* ToString(Backend backend) {
-  return backend == Backend::kSqlite ? "sqlite" : "postgres";
+  switch (backend) {
+    case Backend::kSqlite:
+      return "sqlite";
+    case Backend::kPostgres:
+      return "postgres";
+    case Backend::kCitus:
+      return "citus";
+  }
+  return "?";
 }
 // gtest prints the parameter in test names and messages.
 inline void PrintTo(Backend backend, std::ostream* os) { *os << ToString(backend); }
@@ -26,17 +37,34 @@ inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   return ToString(info.param);
 }
 
-// A URL of a fresh, empty store: a private in-memory SQLite store, or a
-// new database on the test PostgreSQL server.
+// A URL of a fresh, empty store: a private in-memory SQLite store, a new
+// database on the test PostgreSQL server, or a new distributed store on the
+// test Citus cluster.
 inline std::string FreshStoreUrl(Backend backend) {
-  return backend == Backend::kSqlite ? "sqlite::memory:" : PgServer::Get().CreateDatabase();
+  switch (backend) {
+    case Backend::kSqlite:
+      return "sqlite::memory:";
+    case Backend::kPostgres:
+      return PgServer::Get().CreateDatabase();
+    case Backend::kCitus:
+      return FreshCitusStoreUrl();
+  }
+  return "";
 }
 
-// Instantiates a value-parameterized suite over both backends.
+// Instantiates a value-parameterized suite over SQLite and PostgreSQL.
 #define TRADESTORE_ON_BOTH_BACKENDS(suite)                                               \
   INSTANTIATE_TEST_SUITE_P(Backends, suite,                                              \
                            ::testing::Values(::tradestore::testing::Backend::kSqlite,    \
                                              ::tradestore::testing::Backend::kPostgres), \
+                           ::tradestore::testing::BackendName)
+
+// The same over SQLite, PostgreSQL and Citus.
+#define TRADESTORE_ON_ALL_BACKENDS(suite)                                                   \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                                 \
+                           ::testing::Values(::tradestore::testing::Backend::kSqlite,       \
+                                             ::tradestore::testing::Backend::kPostgres,     \
+                                             ::tradestore::testing::Backend::kCitus),       \
                            ::tradestore::testing::BackendName)
 
 // A fresh directory under the system temp dir, removed on destruction.

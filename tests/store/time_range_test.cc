@@ -95,7 +95,7 @@ TEST_P(TimeRangeTest, TheLastRepresentableTimeRoundTripsAndAFarBoundStillQueries
   EXPECT_EQ(store_.candles().Range(instrument.id, Timeframe::k1h, range).size(), 1u);
 }
 
-TRADESTORE_ON_BOTH_BACKENDS(TimeRangeTest);
+TRADESTORE_ON_ALL_BACKENDS(TimeRangeTest);
 
 }  // namespace
 }  // namespace tradestore

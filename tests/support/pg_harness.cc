@@ -1,29 +1,21 @@
 #include "support/pg_harness.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <pwd.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "sql/connection.h"
 #include "sql/postgres/pg_connection.h"
+#include "support/server_process.h"
 #include "tradestore/error.h"
-
-extern char** environ;
 
 namespace tradestore::testing {
 
@@ -34,73 +26,6 @@ struct PgServer::Admin {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The version number of ".../postgresql/<v>/bin", or -1.
-int VersionOf(const fs::path& bin) {
-  try {
-    return std::stoi(bin.parent_path().filename().string());
-  } catch (const std::exception&) {
-    return -1;
-  }
-}
-
-std::string FindBinDir() {
-  if (const char* env = std::getenv("TRADESTORE_PG_BINDIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  std::vector<fs::path> candidates;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
-    const fs::path bin = entry.path() / "bin";
-    if (fs::exists(bin / "initdb") && fs::exists(bin / "pg_ctl")) candidates.push_back(bin);
-  }
-  if (candidates.empty()) {
-    throw std::runtime_error(
-        "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (install the "
-        "postgresql package: scripts/install-deps.sh) and TRADESTORE_PG_BINDIR is not set");
-  }
-  std::sort(candidates.begin(), candidates.end(),
-            [](const fs::path& a, const fs::path& b) { return VersionOf(a) > VersionOf(b); });
-  return candidates.front().string();
-}
-
-// Runs argv (prefixed by runuser when `as_postgres`) in `cwd`, output to
-// `log`; returns the exit status (or -1 if it could not start).
-int Run(std::vector<std::string> argv, bool as_postgres, const std::string& cwd,
-        const std::string& log) {
-  if (as_postgres) argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string Joined(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-  return out;
-}
 
 // Stops the server when the test binary ends.
 class PgEnvironment : public ::testing::Environment {
@@ -149,31 +74,10 @@ void PgServer::Start() {
   if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   const std::string data = dir_ + "/data";
-  const std::string initdb_log = dir_ + "/initdb.log";
   const std::string server_log = dir_ + "/server.log";
 
-  as_postgres_user_ = geteuid() == 0;
-  if (as_postgres_user_) {
-    // PostgreSQL refuses to run as root: run it as the postgres user, which
-    // Debian's postgresql package creates.
-    const passwd* pw = getpwnam("postgres");
-    if (pw == nullptr) {
-      throw std::runtime_error(
-          "running as root, but there is no 'postgres' system user to run the server as "
-          "(install the postgresql package)");
-    }
-    if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-      throw std::runtime_error("cannot chown " + dir_ + " to postgres");
-    }
-  }
-
-  const std::vector<std::string> initdb = {
-      bin_dir_ + "/initdb", "-D", data,   "-A",         "trust",     "-U",
-      "postgres",           "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"};
-  if (const int rc = Run(initdb, as_postgres_user_, dir_, initdb_log); rc != 0) {
-    throw std::runtime_error("'" + Joined(initdb) + "' failed (exit " + std::to_string(rc) +
-                             "):\n" + ReadFile(initdb_log));
-  }
+  as_postgres_user_ = PrepareServerDir(dir_);
+  InitDb(bin_dir_, dir_, data, as_postgres_user_);
 
   // Only a unix socket in our own directory: no port can clash with another
   // server's TCP port; the port number only names the socket file.

@@ -1,0 +1,162 @@
+// The Citus layout (src/store/distribution.h, docs/scale-out.md): its rules
+// against the schema description, and DistributeStore() on the test
+// cluster (tests/support/citus_harness.h): applied, idempotent, refused
+// with a clear message and no change where there is no Citus.
+#include "store/distribution.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "sql/connection.h"
+#include "store/store_impl.h"
+#include "store/store_test_util.h"
+#include "support/citus_harness.h"
+#include "support/citus_store.h"
+#include "tradestore/error.h"
+
+namespace tradestore {
+namespace {
+
+using detail::Placement;
+using testing::CitusCluster;
+
+std::string NameOf(const detail::schema::Table& t) {
+  return std::string(t.schema) + "." + std::string(t.name);
+}
+
+std::int64_t Int(sql::Connection& c, const std::string& query) {
+  sql::Statement& st = c.Prepare(query);
+  const std::int64_t v = st.Step() ? st.GetInt64(0) : -1;
+  st.Reset();
+  return v;
+}
+
+// Citus' rules for a distributed table: its primary key includes the
+// distribution column. The anchors of the co-location groups come first.
+TEST(Distribution, LayoutFollowsCitusRules) {
+  bool seen_bot_anchor = false;
+  bool seen_instrument_anchor = false;
+  int by_bot = 0;
+  for (const detail::schema::Table& t : detail::schema::kTables) {
+    const std::string name = NameOf(t);
+    const Placement p = detail::PlacementOf(t);
+    if (p == Placement::kByBot) {
+      ++by_bot;
+      bool key_has_bot = t.postgres_key_has_bot_id;
+      for (std::string_view k : t.primary_key) key_has_bot = key_has_bot || k == "bot_id";
+      EXPECT_TRUE(key_has_bot) << name << " is distributed by bot_id but its key lacks it";
+      EXPECT_TRUE(seen_bot_anchor || name == "trading.accounts") << name << " before the anchor";
+      seen_bot_anchor = true;
+    }
+    if (p == Placement::kByInstrument) {
+      EXPECT_EQ(t.primary_key.front(), "instrument_id") << name;
+      EXPECT_TRUE(seen_instrument_anchor || name == "market.candles") << name;
+      seen_instrument_anchor = true;
+    }
+  }
+  EXPECT_GE(by_bot, 20);
+}
+
+// The distribution of every store table, from citus_tables.
+std::map<std::string, std::string> Placements(sql::Connection& c) {
+  std::map<std::string, std::string> out;
+  sql::Statement& st = c.Prepare(
+      "SELECT table_name::text, citus_table_type || ':' || distribution_column || ':' || "
+      "colocation_id FROM citus_tables");
+  while (st.Step()) out[st.GetText(0)] = st.GetText(1);
+  st.Reset();
+  return out;
+}
+
+TEST(Distribution, AppliesTheLayoutToAStoreWithRowsAndIsIdempotent) {
+  const std::string url = CitusCluster::Get().CreateDatabase();
+  testing::Seeded seeded(url);
+  detail::StoreImpl& impl = detail::ImplOf(seeded.store);
+  const DistributeResult first = detail::DistributeStore(impl);
+  EXPECT_TRUE(first.changed());
+  EXPECT_EQ(first.workers, 2);
+  EXPECT_FALSE(first.dropped_triggers.empty());
+  sql::Connection& c = impl.connection(detail::Database::kTrading);
+  const std::map<std::string, std::string> placed = Placements(c);
+  const std::string orders = placed.at("trading.orders");
+  std::set<std::string> bot_groups;
+  for (const detail::schema::Table& t : detail::schema::kTables) {
+    const std::string name = NameOf(t);
+    const auto it = placed.find(name);
+    switch (detail::PlacementOf(t)) {
+      case Placement::kReference:
+        ASSERT_NE(it, placed.end()) << name;
+        EXPECT_EQ(it->second.substr(0, 10), "reference:") << name;
+        break;
+      case Placement::kByBot:
+        ASSERT_NE(it, placed.end()) << name;
+        EXPECT_EQ(it->second.substr(0, 19), "distributed:bot_id:") << name;
+        bot_groups.insert(it->second);
+        break;
+      case Placement::kByInstrument:
+        ASSERT_NE(it, placed.end()) << name;
+        EXPECT_EQ(it->second.substr(0, 26), "distributed:instrument_id:") << name;
+        EXPECT_NE(it->second.substr(26), orders.substr(19)) << name << ": own co-location group";
+        break;
+      case Placement::kCoordinator:
+        if (it != placed.end()) {
+          EXPECT_EQ(it->second.substr(0, 6), "local:") << name;
+        }
+        break;
+    }
+  }
+  EXPECT_EQ(bot_groups.size(), 1u) << "per-bot tables are all co-located";
+  // The rows written before are in the shards now, and foreign keys hold.
+  EXPECT_EQ(seeded.store.bots().Get(seeded.bot.id).name, "bot-a");
+  EXPECT_EQ(seeded.store.accounts().Get(seeded.bot.id, seeded.account.id).name, "main");
+  EXPECT_GE(Int(c,
+                "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND "
+                "conrelid = 'trading.orders'::regclass"),
+            2);
+  EXPECT_THROW(c.ExecuteScript("INSERT INTO trading.accounts (bot_id, name, created_at) "
+                               "VALUES (999, 'orphan', now())"),
+               Error);
+  // Again: nothing to do, nothing changed.
+  const DistributeResult second = detail::DistributeStore(impl);
+  EXPECT_FALSE(second.changed());
+  EXPECT_TRUE(second.dropped_triggers.empty());
+  EXPECT_EQ(Placements(c), placed);
+}
+
+TEST(Distribution, RefusedWithoutTheCitusExtensionChangingNothing) {
+  Store pg = Store::Open(testing::PgServer::Get().CreateDatabase());
+  sql::Connection& c = detail::ImplOf(pg).connection(detail::Database::kTrading);
+  const std::int64_t triggers = Int(c, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal");
+  try {
+    detail::DistributeStore(detail::ImplOf(pg));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("has no citus extension"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nothing was changed"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Int(c, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"), triggers);
+
+  Store sqlite = Store::Open("sqlite::memory:");
+  try {
+    detail::DistributeStore(detail::ImplOf(sqlite));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("is a SQLite store"), std::string::npos) << e.what();
+  }
+}
+
+// The template the conformance tests copy is a finished distributed store.
+TEST(Distribution, FreshCitusStoresAreDistributed) {
+  Store store = Store::Open(testing::FreshCitusStoreUrl());
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  EXPECT_EQ(Placements(c).at("trading.fills").substr(0, 19), "distributed:bot_id:");
+  EXPECT_FALSE(detail::DistributeStore(detail::ImplOf(store)).changed());
+}
+
+}  // namespace
+}  // namespace tradestore
