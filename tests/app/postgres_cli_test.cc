@@ -18,6 +18,7 @@
 
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
+#include "support/pgbouncer_harness.h"
 
 namespace tradestore {
 namespace {
@@ -148,6 +149,44 @@ TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndCitus) {
   EXPECT_EQ(a.out, b.out);
   const Result check = Run({"check", "--store", citus});
   EXPECT_EQ(check.exit_code, 0) << check;
+}
+
+// The same through PgBouncer in transaction mode (prepared_statements=off),
+// then the operator's read commands on that store: check, status, stats,
+// show, export and views.
+TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndThroughPgBouncer) {
+  const std::string sqlite = SqliteUrl("store");
+  const std::string pooled = testing::PgBouncerServer::Get().CreateDatabase();
+  const json bt_sqlite = MakeDemo(sqlite);
+  const json bt_pooled = MakeDemo(pooled);
+  ASSERT_FALSE(bt_pooled.is_discarded());
+  EXPECT_EQ(bt_sqlite, bt_pooled);
+  const Result a = Run({"report", "--json", "--store", sqlite});
+  const Result b = Run({"report", "--json", "--store", pooled});
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"check"},
+                                             {"status"},
+                                             {"stats"},
+                                             {"show", "trades"},
+                                             {"export", "trades", "--format", "csv"},
+                                             {"refresh-views"},
+                                             {"views", "summary"}}) {
+    std::vector<std::string> args = command;
+    args.push_back("--store");
+    Result on_sqlite = Run([&] {
+      auto v = args;
+      v.push_back(sqlite);
+      return v;
+    }());
+    args.push_back(pooled);
+    const Result r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << command.front() << "\n" << r;
+    if (command.front() == "show" || command.front() == "export") {
+      EXPECT_EQ(r.out, on_sqlite.out) << command.front();
+    }
+  }
 }
 
 // `tradestore distribute`: applies the layout to a store that already has

@@ -1321,7 +1321,18 @@ std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo) {
 
 std::unique_ptr<PgListener> ListenPostgres(const std::string& conninfo,
                                            const std::string& channel) {
-  return std::make_unique<PgListenerImpl>(ParsePgSettings(conninfo), channel);
+  PgSettings settings = ParsePgSettings(conninfo);
+  if (!settings.prepared_statements) {
+    // A pooler in transaction mode hands the session that ran LISTEN to
+    // other clients after the statement: notifications would be lost
+    // without a word. Refuse rather than wait for nothing.
+    throw Error(ErrorKind::kInvalidArgument,
+                "LISTEN " + channel +
+                    " needs a session of its own, which a pooler in transaction mode "
+                    "(prepared_statements=off, e.g. PgBouncer) does not keep: open the store "
+                    "that follows changes with a URL to the PostgreSQL server itself");
+  }
+  return std::make_unique<PgListenerImpl>(std::move(settings), channel);
 }
 
 std::optional<PgPoolStats> PostgresPoolStats(const std::string& conninfo) {

@@ -60,7 +60,9 @@ class PgListener {
   virtual bool Wait(std::chrono::milliseconds timeout) = 0;
 };
 // Connects as OpenPostgres would (same string) and runs LISTEN `channel`
-// (a plain identifier).
+// (a plain identifier). Throws Error(kInvalidArgument) for a string with
+// prepared_statements=off: that names a transaction pooler, through which
+// LISTEN would silently receive nothing.
 std::unique_ptr<PgListener> ListenPostgres(const std::string& conninfo, const std::string& channel);
 
 // The state of the pool behind a connection string (nullopt if no
