@@ -18,6 +18,7 @@
 
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
+#include "support/pg_replica_harness.h"
 #include "support/pgbouncer_harness.h"
 
 namespace tradestore {
@@ -187,6 +188,40 @@ TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndThroughPgBouncer) {
       EXPECT_EQ(r.out, on_sqlite.out) << command.front();
     }
   }
+}
+
+// With a read replica in the URL (read_host, read_port): the backtest
+// writes to the primary, and the report, read from the replica right after,
+// is the SQLite report byte for byte (the replica is waited for: it must
+// have replayed what was committed before the report started). status
+// shows the replica and its lag; a bad read_port is refused.
+TEST_F(PostgresCliTest, ReportFromAReadReplicaIsTheSameAsOnSqlite) {
+  const std::string sqlite = SqliteUrl("store");
+  const std::string routed = testing::PgReplica::Get().CreateDatabase();
+  EXPECT_EQ(MakeDemo(sqlite), MakeDemo(routed));
+  const Result a = Run({"report", "--json", "--store", sqlite});
+  const Result b = Run({"report", "--json", "--store", routed});
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  for (const char* command : {"show", "export"}) {
+    const Result x = Run({command, "trades", "--store", sqlite});
+    const Result y = Run({command, "trades", "--store", routed});
+    EXPECT_EQ(y.exit_code, 0) << y;
+    EXPECT_EQ(x.out, y.out) << command;
+  }
+  const Result status = Run({"status", "--json", "--store", routed});
+  EXPECT_EQ(status.exit_code, 0) << status;
+  const json s = json::parse(status.out, nullptr, false);
+  ASSERT_FALSE(s.is_discarded()) << status;
+  EXPECT_TRUE(s["replica"]["connected"].get<bool>()) << status;
+  EXPECT_TRUE(s["replica"]["is_replica"].get<bool>()) << status;
+  EXPECT_TRUE(s["replica"]["lag_bytes"].is_number()) << status;
+  const Result text = Run({"status", "--store", routed});
+  EXPECT_NE(text.out.find("replica"), std::string::npos) << text;
+  EXPECT_NE(text.out.find("lag"), std::string::npos) << text;
+  const Result bad = Run({"report", "--store", routed + "&read_port=x"});
+  EXPECT_EQ(bad.exit_code, 2) << bad;
+  EXPECT_NE(bad.err.find("read_port"), std::string::npos) << bad;
 }
 
 // `tradestore distribute`: applies the layout to a store that already has
