@@ -31,7 +31,7 @@ void AddAnalyzeCommand(CLI::App& app, GlobalOptions& global, std::function<int()
   AddCommonOptions(*sub, global);
   sub->callback([&global, &run, bot_name, full, ppy] {
     run = [&global, bot_name, full, ppy]() {
-      Store store = Store::Open(global.ResolvedUrl());
+      Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
       std::vector<Bot> bots;
       if (!bot_name->empty()) {
         auto found = store.bots().FindByName(*bot_name);

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "tradestore/store.h"
+
 namespace tradestore::cli {
 
 // Options every subcommand shares.
@@ -14,6 +16,15 @@ struct GlobalOptions {
   bool json = false;      // --json: machine-readable output on stdout
   std::string ResolvedUrl() const;
 };
+
+// Options of a store opened by a read-only command (report, analyze's
+// reads, show, export, views): its reads go to the URL's read replica, if
+// it names one (read_host=, docs/scale-out.md).
+inline StoreOptions ReadingOptions() {
+  StoreOptions o;
+  o.read_replica = true;
+  return o;
+}
 
 // Each Add* function registers a subcommand on `app` and sets `run` to the
 // action to perform when that subcommand was chosen.

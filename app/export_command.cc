@@ -28,7 +28,7 @@ int ExportAll(const GlobalOptions& global, const Args& args) {
   }
   if (args.out.empty())
     throw InvalidArgument("export all: give the bundle directory with --out DIR");
-  Store store = Store::Open(global.ResolvedUrl());
+  Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
   ProgressBar bar("exporting all");
   const BundleManifest m =
       ExportBundle(store, args.out, ParseDataFormat(args.format),
@@ -69,7 +69,7 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       o.filter = args->filter.ToFilter();
       o.filter.include_system = !args->exclude_system;
       if (args->filter.entity == "all") return ExportAll(global, *args);
-      Store store = Store::Open(global.ResolvedUrl());
+      Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
       if (args->out.empty()) {
         ExportEntity(store, args->filter.entity, std::cout, o);
         return 0;

@@ -48,6 +48,20 @@ void PrintStatus(const StoreStatus& s) {
                              When(d.last_write));
     std::cout << fmt::format("  {:<10} {}\n", "", d.location);
   }
+  if (s.replica) {
+    const ReplicaStatus& r = *s.replica;
+    if (!r.connected || !r.is_replica) {
+      std::cout << fmt::format("  {:<10} {:<13} {}  ({})\n", "replica",
+                               r.connected ? "not a replica" : "disconnected", r.location, r.error);
+    } else {
+      std::cout << fmt::format(
+          "  {:<10} {:<13} {}  replayed {}  lag {}{}\n", "replica", "connected", r.location,
+          r.replay_lsn, r.lag_bytes ? Bytes(*r.lag_bytes) : "?",
+          r.lag_bytes && *r.lag_bytes > 0 && r.seconds_since_replay
+              ? fmt::format(" ({:.1f} s since the last replayed commit)", *r.seconds_since_replay)
+              : "");
+    }
+  }
   if (!s.tables.empty()) {
     std::cout << fmt::format("\n  {:<32} {:>10} {:>10} {:>10}  {}\n", "table", "rows", "real",
                              "test", "last write");

@@ -128,7 +128,7 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
   if (from_files) {
     in = LoadTradeListInput(a, range);
   } else {
-    Store store = Store::Open(global.ResolvedUrl());
+    Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
     in = LoadStatisticsInput(store, selection);
   }
 

@@ -83,7 +83,7 @@ void AddShowCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& 
   csv->excludes(sub->get_option("--json"));
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
-      Store store = Store::Open(global.ResolvedUrl());
+      Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
       ExportFilter filter = args->filter.ToFilter();
       filter.include_system = args->include_system;
       if (args->csv || global.json) {

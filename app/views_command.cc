@@ -48,7 +48,7 @@ void PrintSummaryRow(const PortfolioSummaryRow& r) {
 
 int RunDaily(GlobalOptions& global, const std::string& bot_name, const std::string& from,
              const std::string& to) {
-  Store store = Store::Open(global.ResolvedUrl());
+  Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
   std::optional<BotId> bot;
   if (!bot_name.empty()) {
     auto found = store.bots().FindByName(bot_name);
@@ -92,7 +92,7 @@ int RunDaily(GlobalOptions& global, const std::string& bot_name, const std::stri
 }
 
 int RunSummary(GlobalOptions& global) {
-  Store store = Store::Open(global.ResolvedUrl());
+  Store store = Store::Open(global.ResolvedUrl(), ReadingOptions());
   const std::vector<PortfolioSummaryRow> rows = PortfolioSummary(store);
   const PortfolioSummaryRow total = PortfolioTotal(rows);
   if (global.json) {

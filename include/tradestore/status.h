@@ -57,6 +57,22 @@ struct TableStatus {
   std::string error;  // the table could not be read (e.g. schema too old)
 };
 
+// The read replica named by a PostgreSQL URL's read_host/read_port
+// (docs/scale-out.md).
+struct ReplicaStatus {
+  std::string location;  // "host:port" as given in the URL
+  bool connected = false;
+  std::string error;        // why not connected
+  bool is_replica = false;  // the server is in recovery (a standby)
+  std::string replay_lsn;   // pg_last_wal_replay_lsn()
+  // The primary's WAL insert position minus the replica's replay position
+  // (0: caught up); nullopt when not known.
+  std::optional<std::int64_t> lag_bytes;
+  // Age of the last transaction the replica replayed; it grows while the
+  // primary is idle, so it measures lag only while lag_bytes > 0.
+  std::optional<double> seconds_since_replay;
+};
+
 struct StoreStatus {
   std::string url;
   std::string backend;     // "sqlite" or "postgres"
@@ -64,6 +80,10 @@ struct StoreStatus {
   std::string error;       // why the store could not be opened
   std::vector<DatabaseStatus> databases;
   std::vector<TableStatus> tables;
+  // PostgreSQL with read_host in the URL: the replica and its lag. Not ok()
+  // when it cannot be reached or is not a replica (reads then go to the
+  // primary); lag alone does not count against ok().
+  std::optional<ReplicaStatus> replica;
   // All well: connected, no pending migration, no newer schema, every table
   // readable.
   bool ok() const;

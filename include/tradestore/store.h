@@ -119,6 +119,14 @@ struct StoreOptions {
   // which report the schema version instead; include/tradestore/status.h).
   // Repositories of such a store may fail on a schema they do not know.
   bool migrate = true;
+  // PostgreSQL with a read replica in the URL (read_host=, read_port=;
+  // docs/scale-out.md): true sends this store's reads outside a unit of
+  // work to the replica, once it has replayed this store's own last write
+  // and everything committed before the store was opened (waiting up to
+  // read_wait_ms, else reading from the primary). Units of work, and so
+  // every write, run on the primary. For read-mostly work: reports,
+  // analysis, exports. Ignored on SQLite and without read_host.
+  bool read_replica = false;
 };
 
 // A group of calls committed together; see Store.

@@ -1,5 +1,5 @@
 """Fixtures: a fresh store on SQLite or on PostgreSQL (the ctest fixture's
-shared throwaway server, or one started here with tests/pg_test_server),
+shared throwaway server, or one started here with tests/test_servers),
 and paths to the CLI and the sample data."""
 import itertools
 import os
@@ -27,14 +27,14 @@ class _PgServer:
         self.own_state = None
         state = os.environ.get("TRADESTORE_TEST_PG_SHARED", "")
         if not (state and os.path.exists(state) and self._read(state)):
-            binary = os.environ.get("TRADESTORE_PG_TEST_SERVER")
+            binary = os.environ.get("TRADESTORE_TEST_SERVERS")
             if not binary:
-                raise RuntimeError("no PostgreSQL test server: set TRADESTORE_PG_TEST_SERVER to "
-                                   "build/test/tests/pg_test_server (ctest does)")
+                raise RuntimeError("no PostgreSQL test server: set TRADESTORE_TEST_SERVERS to "
+                                   "build/test/tests/test_servers (ctest does)")
             self.own_state = os.path.join(tempfile.mkdtemp(prefix="ts-py-pg-"), "state")
-            subprocess.run([binary, "start", self.own_state], check=True)
+            subprocess.run([binary, "postgres", "start", self.own_state], check=True)
             if not self._read(self.own_state):
-                raise RuntimeError("pg_test_server wrote no state")
+                raise RuntimeError("test_servers postgres wrote no state")
         self.counter = itertools.count(1)
 
     def _read(self, path):
@@ -53,7 +53,7 @@ class _PgServer:
 
     def stop(self):
         if self.own_state:
-            subprocess.run([os.environ["TRADESTORE_PG_TEST_SERVER"], "stop", self.own_state])
+            subprocess.run([os.environ["TRADESTORE_TEST_SERVERS"], "postgres", "stop", self.own_state])
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ops/ops_util.h"
+#include "sql/postgres/pg_connection.h"
 #include "store/ops_queries.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
@@ -29,6 +30,7 @@ bool StoreStatus::ok() const {
   for (const TableStatus& t : tables) {
     if (!t.error.empty()) return false;
   }
+  if (replica && (!replica->connected || !replica->is_replica)) return false;
   return true;
 }
 
@@ -59,6 +61,22 @@ StoreStatus GetStatus(const std::string& url) {
       status.databases.push_back(std::move(d));
     }
     return status;
+  }
+  if (status.backend == "postgres") {
+    if (const auto r = sql::PostgresReplicaStatus(url)) {
+      ReplicaStatus rs;
+      rs.location = r->location;
+      rs.connected = r->connected;
+      rs.error = r->error;
+      rs.is_replica = r->in_recovery;
+      rs.replay_lsn = r->replay_lsn;
+      rs.lag_bytes = r->lag_bytes;
+      rs.seconds_since_replay = r->seconds_since_replay;
+      if (rs.connected && !rs.is_replica && rs.error.empty()) {
+        rs.error = "the server at read_host is not a replica (not in recovery)";
+      }
+      status.replica = std::move(rs);
+    }
   }
   detail::StoreImpl& impl = detail::ImplOf(*store);
   try {
@@ -163,6 +181,19 @@ std::string StatusToJson(const StoreStatus& s) {
                               {"dead_rows", Opt(d.dead_rows)},
                               {"last_write", OptTime(d.last_write)},
                               {"file_modified", OptTime(d.file_modified)}});
+  }
+  if (s.replica) {
+    const ReplicaStatus& r = *s.replica;
+    j["replica"] = {{"location", r.location},
+                    {"connected", r.connected},
+                    {"error", r.error.empty() ? json(nullptr) : json(r.error)},
+                    {"is_replica", r.is_replica},
+                    {"replay_lsn", r.replay_lsn.empty() ? json(nullptr) : json(r.replay_lsn)},
+                    {"lag_bytes", Opt(r.lag_bytes)},
+                    {"seconds_since_replay",
+                     r.seconds_since_replay ? json(*r.seconds_since_replay) : json(nullptr)}};
+  } else {
+    j["replica"] = nullptr;
   }
   j["tables"] = json::array();
   for (const TableStatus& t : s.tables) {

@@ -113,7 +113,7 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     // One connection serves the three databases (one PostgreSQL database
     // with real schemas); a connection pool comes later.
     dialect_ = sql::Dialect::kPostgres;
-    connections_[0] = sql::OpenPostgres(url_);
+    connections_[0] = sql::OpenPostgres(url_, sql::PgOpenOptions{options.read_replica});
     // A server restarting: units of work wait for it (store.h, retry_ms).
     connections_[0]->set_begin_retry(BeginRetry(options.retry_ms.value_or(kDefaultRetryMs)));
     if (options.migrate) sql::Migrate(*connections_[0], "postgres", "all");

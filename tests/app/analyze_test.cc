@@ -349,6 +349,9 @@ TEST_P(Analyze, AgreesWithTheAnalyticsViews) {
 }
 
 TRADESTORE_ON_BOTH_BACKENDS(Analyze);
+// And through PgBouncer in transaction mode (prepared_statements=off).
+INSTANTIATE_TEST_SUITE_P(Pooled, Analyze, ::testing::Values(testing::Backend::kPgBouncer),
+                         testing::BackendName);
 
 // The CLI: a real backtest, analyzed, then analyzed again.
 std::string RunCli(const std::string& args, int* exit_code) {

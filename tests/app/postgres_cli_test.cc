@@ -18,6 +18,8 @@
 
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
+#include "support/pg_replica_harness.h"
+#include "support/pgbouncer_harness.h"
 
 namespace tradestore {
 namespace {
@@ -148,6 +150,78 @@ TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndCitus) {
   EXPECT_EQ(a.out, b.out);
   const Result check = Run({"check", "--store", citus});
   EXPECT_EQ(check.exit_code, 0) << check;
+}
+
+// The same through PgBouncer in transaction mode (prepared_statements=off),
+// then the operator's read commands on that store: check, status, stats,
+// show, export and views.
+TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndThroughPgBouncer) {
+  const std::string sqlite = SqliteUrl("store");
+  const std::string pooled = testing::PgBouncerServer::Get().CreateDatabase();
+  const json bt_sqlite = MakeDemo(sqlite);
+  const json bt_pooled = MakeDemo(pooled);
+  ASSERT_FALSE(bt_pooled.is_discarded());
+  EXPECT_EQ(bt_sqlite, bt_pooled);
+  const Result a = Run({"report", "--json", "--store", sqlite});
+  const Result b = Run({"report", "--json", "--store", pooled});
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"check"},
+                                             {"status"},
+                                             {"stats"},
+                                             {"show", "trades"},
+                                             {"export", "trades", "--format", "csv"},
+                                             {"refresh-views"},
+                                             {"views", "summary"}}) {
+    std::vector<std::string> args = command;
+    args.push_back("--store");
+    Result on_sqlite = Run([&] {
+      auto v = args;
+      v.push_back(sqlite);
+      return v;
+    }());
+    args.push_back(pooled);
+    const Result r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << command.front() << "\n" << r;
+    if (command.front() == "show" || command.front() == "export") {
+      EXPECT_EQ(r.out, on_sqlite.out) << command.front();
+    }
+  }
+}
+
+// With a read replica in the URL (read_host, read_port): the backtest
+// writes to the primary, and the report, read from the replica right after,
+// is the SQLite report byte for byte (the replica is waited for: it must
+// have replayed what was committed before the report started). status
+// shows the replica and its lag; a bad read_port is refused.
+TEST_F(PostgresCliTest, ReportFromAReadReplicaIsTheSameAsOnSqlite) {
+  const std::string sqlite = SqliteUrl("store");
+  const std::string routed = testing::PgReplica::Get().CreateDatabase();
+  EXPECT_EQ(MakeDemo(sqlite), MakeDemo(routed));
+  const Result a = Run({"report", "--json", "--store", sqlite});
+  const Result b = Run({"report", "--json", "--store", routed});
+  ASSERT_EQ(b.exit_code, 0) << b;
+  EXPECT_EQ(a.out, b.out);
+  for (const char* command : {"show", "export"}) {
+    const Result x = Run({command, "trades", "--store", sqlite});
+    const Result y = Run({command, "trades", "--store", routed});
+    EXPECT_EQ(y.exit_code, 0) << y;
+    EXPECT_EQ(x.out, y.out) << command;
+  }
+  const Result status = Run({"status", "--json", "--store", routed});
+  EXPECT_EQ(status.exit_code, 0) << status;
+  const json s = json::parse(status.out, nullptr, false);
+  ASSERT_FALSE(s.is_discarded()) << status;
+  EXPECT_TRUE(s["replica"]["connected"].get<bool>()) << status;
+  EXPECT_TRUE(s["replica"]["is_replica"].get<bool>()) << status;
+  EXPECT_TRUE(s["replica"]["lag_bytes"].is_number()) << status;
+  const Result text = Run({"status", "--store", routed});
+  EXPECT_NE(text.out.find("replica"), std::string::npos) << text;
+  EXPECT_NE(text.out.find("lag"), std::string::npos) << text;
+  const Result bad = Run({"report", "--store", routed + "&read_port=x"});
+  EXPECT_EQ(bad.exit_code, 2) << bad;
+  EXPECT_NE(bad.err.find("read_port"), std::string::npos) << bad;
 }
 
 // `tradestore distribute`: applies the layout to a store that already has

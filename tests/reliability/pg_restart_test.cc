@@ -13,7 +13,7 @@
 // acknowledged: the backtest must notice (its step precondition) and redo
 // them.
 //
-// The server is private to this test (pg_test_server start/stop with a
+// The server is private to this test (test_servers postgres start/stop with a
 // state file of its own): restarting the shared one would cut the other
 // tests off.
 #include <gtest/gtest.h>
@@ -61,15 +61,15 @@ std::string PgBinDir() {
   return best;
 }
 
-// A private server: started by pg_test_server, which writes "DIR PORT".
+// A private server: started by test_servers postgres, which writes "DIR PORT".
 class PrivateServer {
  public:
   explicit PrivateServer(const ScratchDir& dir) : state_(dir.Sub("pg.state")) {
-    RunProcess({TRADESTORE_PG_TEST_SERVER, "start", state_}, dir.Sub("pg-start"));
+    RunProcess({TRADESTORE_TEST_SERVERS, "postgres", "start", state_}, dir.Sub("pg-start"));
     std::ifstream in(state_);
     in >> dir_ >> port_;
   }
-  ~PrivateServer() { RunProcess({TRADESTORE_PG_TEST_SERVER, "stop", state_}, state_ + "-stop"); }
+  ~PrivateServer() { RunProcess({TRADESTORE_TEST_SERVERS, "postgres", "stop", state_}, state_ + "-stop"); }
   bool ok() const { return !dir_.empty(); }
   std::string Url() const {
     return "postgresql:///postgres?host=" + dir_ + "&port=" + std::to_string(port_) +

@@ -11,14 +11,17 @@
 
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
+#include "support/pgbouncer_harness.h"
 #include "tradestore/store.h"
 
 namespace tradestore::testing {
 
 // The backends of the conformance tests: the same test, the same results.
 // kCitus: a store distributed on the test Citus cluster (coordinator and 2
-// workers, docs/scale-out.md).
-enum class Backend { kSqlite, kPostgres, kCitus };
+// workers, docs/scale-out.md). kPgBouncer: a PostgreSQL store reached
+// through PgBouncer in transaction mode (prepared_statements=off, pool of
+// PgBouncerServer::kPoolSize sessions per database).
+enum class Backend { kSqlite, kPostgres, kCitus, kPgBouncer };
 
 inline const char* ToString(Backend backend) {
   switch (backend) {
@@ -28,6 +31,8 @@ inline const char* ToString(Backend backend) {
       return "postgres";
     case Backend::kCitus:
       return "citus";
+    case Backend::kPgBouncer:
+      return "pgbouncer";
   }
   return "?";
 }
@@ -38,8 +43,8 @@ inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
 }
 
 // A URL of a fresh, empty store: a private in-memory SQLite store, a new
-// database on the test PostgreSQL server, or a new distributed store on the
-// test Citus cluster.
+// database on the test PostgreSQL server (directly or through the test
+// PgBouncer), or a new distributed store on the test Citus cluster.
 inline std::string FreshStoreUrl(Backend backend) {
   switch (backend) {
     case Backend::kSqlite:
@@ -48,6 +53,8 @@ inline std::string FreshStoreUrl(Backend backend) {
       return PgServer::Get().CreateDatabase();
     case Backend::kCitus:
       return FreshCitusStoreUrl();
+    case Backend::kPgBouncer:
+      return PgBouncerServer::Get().CreateDatabase();
   }
   return "";
 }
@@ -59,12 +66,13 @@ inline std::string FreshStoreUrl(Backend backend) {
                                              ::tradestore::testing::Backend::kPostgres), \
                            ::tradestore::testing::BackendName)
 
-// The same over SQLite, PostgreSQL and Citus.
-#define TRADESTORE_ON_ALL_BACKENDS(suite)                                                   \
-  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                                 \
-                           ::testing::Values(::tradestore::testing::Backend::kSqlite,       \
-                                             ::tradestore::testing::Backend::kPostgres,     \
-                                             ::tradestore::testing::Backend::kCitus),       \
+// The same over SQLite, PostgreSQL, Citus and PostgreSQL through PgBouncer.
+#define TRADESTORE_ON_ALL_BACKENDS(suite)                                                 \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                               \
+                           ::testing::Values(::tradestore::testing::Backend::kSqlite,     \
+                                             ::tradestore::testing::Backend::kPostgres,   \
+                                             ::tradestore::testing::Backend::kCitus,      \
+                                             ::tradestore::testing::Backend::kPgBouncer), \
                            ::tradestore::testing::BackendName)
 
 // A fresh directory under the system temp dir, removed on destruction.

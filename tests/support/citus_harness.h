@@ -25,7 +25,7 @@
 // enough for one test each while still spreading bots over both workers.
 //
 // Under ctest, one cluster is shared by all test processes: the fixture
-// "pg" (see pg_harness.h) also runs `citus_test_cluster start STATE` first
+// "pg" (see pg_harness.h) also runs `test_servers citus start STATE` first
 // and `... stop STATE` last, and the tests find it through
 // $TRADESTORE_TEST_CITUS_SHARED=STATE, else in the file
 // citus-test-cluster.state beside $TRADESTORE_TEST_PG_SHARED.
@@ -85,7 +85,7 @@ class CitusCluster {
 
   void Stop() noexcept;
 
-  // For citus_test_cluster: starts a cluster that outlives this process and
+  // For `test_servers citus`: starts a cluster that outlives this process and
   // writes "DIR PORT PORT PORT" to `state_file`; stops it and removes its
   // files.
   static void StartShared(const std::string& state_file);

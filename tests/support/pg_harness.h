@@ -11,7 +11,7 @@
 // Binaries: $TRADESTORE_PG_BINDIR, else the newest /usr/lib/postgresql/*/bin.
 //
 // Under ctest, one server is shared by all test processes: the ctest
-// fixture "pg" runs `pg_test_server start STATE` first and `... stop STATE`
+// fixture "pg" runs `test_servers postgres start STATE` first and `... stop STATE`
 // last, and the tests find it through $TRADESTORE_TEST_PG_SHARED=STATE.
 // Every database is still private to one test. If the shared server cannot
 // be reached, a process starts its own as above.
@@ -41,7 +41,7 @@ class PgServer {
 
   void Stop() noexcept;
 
-  // For pg_test_server: starts a server that outlives this process and
+  // For `test_servers postgres`: starts a server that outlives this process and
   // writes "DIR PORT" to `state_file`; stops it and removes its files.
   static void StartShared(const std::string& state_file);
   static void StopShared(const std::string& state_file);

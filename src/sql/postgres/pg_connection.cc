@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -311,6 +312,14 @@ struct PgSettings {
   std::string options;   // the startup "options", with the session settings
   int pool_size = 4;
   bool prepared_statements = true;
+  // read_host / read_port: a streaming replica for routed reads ("" if none).
+  std::string read_host;
+  std::string read_port;
+  int read_wait_ms = 2000;
+  // Set on the replica's pool: libpq's host and port, overriding the
+  // string's.
+  std::string host_override;
+  std::string port_override;
 };
 
 std::atomic<std::uint64_t> g_next_serial{0};
@@ -414,6 +423,14 @@ class PgPool {
       keywords.push_back("options");
       values.push_back(settings_.options.c_str());
     }
+    if (!settings_.host_override.empty()) {
+      keywords.push_back("host");
+      values.push_back(settings_.host_override.c_str());
+    }
+    if (!settings_.port_override.empty()) {
+      keywords.push_back("port");
+      values.push_back(settings_.port_override.c_str());
+    }
     keywords.push_back(nullptr);
     values.push_back(nullptr);
     auto s = std::make_unique<PgSession>();
@@ -513,7 +530,37 @@ std::map<std::string, std::weak_ptr<PgPool>>& Pools() {
 }
 
 std::string PoolKey(const PgSettings& s) {
-  return s.conninfo + (s.prepared_statements ? "|prepared" : "|unnamed");
+  return s.conninfo + (s.prepared_statements ? "|prepared" : "|unnamed") + "|" + s.host_override +
+         "|" + s.port_override;
+}
+
+// The settings of the pool of the replica named by read_host/read_port.
+PgSettings ReplicaSettings(const PgSettings& primary) {
+  PgSettings s = primary;
+  s.host_override = primary.read_host;
+  s.port_override = primary.read_port;
+  s.read_host.clear();
+  s.read_port.clear();
+  return s;
+}
+
+// A log sequence number, as pg_lsn prints it ("16/B374D848"); 0 if not one.
+std::uint64_t ParseLsn(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return 0;
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  const auto a = std::from_chars(text.data(), text.data() + slash, hi, 16);
+  const auto b = std::from_chars(text.data() + slash + 1, text.data() + text.size(), lo, 16);
+  if (a.ec != std::errc() || b.ec != std::errc()) return 0;
+  return (hi << 32) | lo;
+}
+
+// Reads routed to a replica, per connection string (PostgresReadStats).
+std::mutex g_read_stats_mu;
+std::map<std::string, PgReadStats>& ReadStats() {
+  static auto* stats = new std::map<std::string, PgReadStats>();
+  return *stats;
 }
 
 std::shared_ptr<PgPool> GetPool(const PgSettings& settings) {
@@ -532,7 +579,18 @@ std::shared_ptr<PgPool> GetPool(const PgSettings& settings) {
 // store works behind PgBouncer in transaction mode.
 class PgConnection final : public Connection {
  public:
-  explicit PgConnection(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+  // `read_pool`: the replica's pool when reads are routed, else nullptr.
+  PgConnection(std::shared_ptr<PgPool> pool, std::shared_ptr<PgPool> read_pool)
+      : pool_(std::move(pool)),
+        read_pool_(std::move(read_pool)),
+        stats_key_(PoolKey(pool_->settings())) {
+    if (read_pool_) {
+      // Routed reads see at least what was committed before this
+      // connection was opened, by this process or any other.
+      Lease lease(*this);
+      NoteWriteLsn(lease.session());
+    }
+  }
   ~PgConnection() override {
     cache_.clear();
     if (session_) pool_->Release(std::move(session_));
@@ -566,6 +624,7 @@ class PgConnection final : public Connection {
     CheckNoCopy(sql);
     Lease lease(*this);
     Exec(lease.session(), std::string(sql));
+    if (read_pool_ && transaction_depth() == 0) NoteWriteLsn(lease.session());
   }
 
   // The outermost level is BEGIN (READ COMMITTED) on a leased session,
@@ -619,6 +678,7 @@ class PgConnection final : public Connection {
     const char* tag = PQcmdStatus(res);
     const bool rolled_back = tag != nullptr && std::strcmp(tag, "ROLLBACK") == 0;
     PQclear(res);
+    if (read_pool_ && !rolled_back) NoteWriteLsn(s);
     ReleaseSession();
     if (rolled_back) {
       throw Error(ErrorKind::kInternal, "commit: the transaction had failed and was rolled back",
@@ -646,11 +706,21 @@ class PgConnection final : public Connection {
   PGresult* Run(PgStatement& st, const std::vector<std::string>& values,
                 const std::vector<bool>& is_null) {
     CheckNoCopy(st.text());
-    Lease lease(*this);
     std::vector<const char*> params(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
       params[i] = is_null[i] ? nullptr : values[i].c_str();
     }
+    // A WITH may hold a data-modifying part: the replica refuses it and it
+    // runs on the primary, noted as a write (below).
+    const bool autocommit_read = transaction_depth() == 0 &&
+                                 (st.text().starts_with("SELECT") || st.text().starts_with("WITH"));
+    // A SELECT that the replica refused may have written (nextval, a
+    // function): its position is noted like a write's.
+    bool note_write = read_pool_ && transaction_depth() == 0 && !autocommit_read;
+    if (read_pool_ && autocommit_read) {
+      if (PGresult* res = RunOnReplica(st, params, &note_write)) return res;
+    }
+    Lease lease(*this);
     for (int attempt = 0;; ++attempt) {
       PgSession& s = lease.session();
       PGresult* res = nullptr;
@@ -671,7 +741,10 @@ class PgConnection final : public Connection {
                            params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
       }
       const ExecStatusType status = PQresultStatus(res);
-      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return res;
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        if (note_write) NoteWriteLsn(s);
+        return res;
+      }
       if (attempt == 0 && transaction_depth() == 0 && !s.ok() && st.text().starts_with("SELECT")) {
         // An autocommit read on a session that died since its last use
         // (the check at lease time can miss a goodbye still in flight):
@@ -793,6 +866,97 @@ class PgConnection final : public Connection {
     if (session_) pool_->Release(std::move(session_));
   }
 
+  // Routing of autocommit reads to the replica (read_host). A value no
+  // position reaches: the position of the last write is unknown, so reads
+  // go to the primary.
+  static constexpr std::uint64_t kUnknownLsn = ~std::uint64_t{0};
+
+  // Notes the primary's WAL insert position after a write of this
+  // connection (or at open): routed reads wait until the replica has
+  // replayed up to it. Never throws: an unknown position sends reads to
+  // the primary.
+  void NoteWriteLsn(PgSession& s) noexcept {
+    PGresult* res = PQexec(s.conn, "SELECT pg_current_wal_insert_lsn()");
+    std::uint64_t lsn = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+      lsn = ParseLsn(PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    if (lsn == 0) {
+      must_see_lsn_ = kUnknownLsn;
+    } else {
+      must_see_lsn_ = std::max(must_see_lsn_ == kUnknownLsn ? 0 : must_see_lsn_, lsn);
+    }
+  }
+
+  // Runs an autocommit read on the replica once it has replayed this
+  // connection's last write (polling pg_last_wal_replay_lsn() up to
+  // read_wait_ms). nullptr when the read should go to the primary instead:
+  // the replica is behind after the wait, unreachable, or refused the
+  // statement (a write in a SELECT, a conflict with recovery); then
+  // `*note_write` is set if the replica refused it.
+  PGresult* RunOnReplica(PgStatement& st, const std::vector<const char*>& params,
+                         bool* note_write) {
+    if (must_see_lsn_ == kUnknownLsn) return CountRead(false);
+    std::unique_ptr<PgSession> s;
+    try {
+      s = read_pool_->Acquire();
+    } catch (const Error&) {
+      return CountRead(false);
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::milliseconds(replica_behind_ ? 0 : pool_->settings().read_wait_ms);
+    bool waited = false;
+    while (replica_lsn_ < must_see_lsn_) {
+      PGresult* r = PQexec(s->conn, "SELECT pg_last_wal_replay_lsn()");
+      if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        PQclear(r);
+        read_pool_->Release(std::move(s));
+        return CountRead(false);
+      }
+      if (PQgetisnull(r, 0, 0)) {  // not in recovery: a primary, current
+        PQclear(r);
+        break;
+      }
+      replica_lsn_ = std::max(replica_lsn_, ParseLsn(PQgetvalue(r, 0, 0)));
+      PQclear(r);
+      if (replica_lsn_ >= must_see_lsn_) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        replica_behind_ = true;
+        read_pool_->Release(std::move(s));
+        return CountRead(false);
+      }
+      waited = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    replica_behind_ = false;
+    PGresult* res = PQexecParams(s->conn, st.text().c_str(), st.parameters(), nullptr,
+                                 params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
+    const bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    read_pool_->Release(std::move(s));
+    if (!ok) {
+      PQclear(res);
+      *note_write = true;
+      return CountRead(false);
+    }
+    CountRead(true, waited);
+    return res;
+  }
+
+  // Counts a routed read (PostgresReadStats); returns nullptr.
+  PGresult* CountRead(bool on_replica, bool waited = false) {
+    std::lock_guard lock(g_read_stats_mu);
+    PgReadStats& stats = ReadStats()[stats_key_];
+    if (on_replica) {
+      ++stats.replica_reads;
+      if (waited) ++stats.replica_waits;
+    } else {
+      ++stats.primary_reads;
+    }
+    return nullptr;
+  }
+
   bool TryExec(PgSession& s, const char* sql) {
     PGresult* res = PQexec(s.conn, sql);
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
@@ -846,6 +1010,14 @@ class PgConnection final : public Connection {
   }
 
   std::shared_ptr<PgPool> pool_;
+  std::shared_ptr<PgPool> read_pool_;  // the replica's, when reads are routed
+  const std::string stats_key_;
+  std::uint64_t must_see_lsn_ = 0;  // the primary's position after our last write
+  std::uint64_t replica_lsn_ = 0;   // the replica's replay position, last seen
+  // A routed read timed out waiting for the replica: later reads look at its
+  // position once, without waiting, until it has caught up, so a lagging
+  // replica costs one read_wait_ms per connection, not one per statement.
+  bool replica_behind_ = false;
   std::unique_ptr<PgSession> session_;  // leased: in a unit of work or a statement
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
   bool lost_ = false;         // the unit of work lost its session
@@ -1134,11 +1306,34 @@ Error PgError(std::string_view sqlstate, const std::string& message, bool in_tra
 namespace {
 
 bool IsOwnParameter(std::string_view key) {
-  return key == "pool_size" || key == "prepared_statements";
+  return key == "pool_size" || key == "prepared_statements" || key == "read_host" ||
+         key == "read_port" || key == "read_wait_ms";
+}
+
+// A decimal integer in [low, high]; throws naming the parameter.
+int OwnInteger(std::string_view key, std::string_view value, int low, int high) {
+  int n = 0;
+  const auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (r.ec != std::errc() || r.ptr != value.data() + value.size() || n < low || n > high) {
+    throw Error(ErrorKind::kInvalidArgument, "PostgreSQL URL: " + std::string(key) +
+                                                 " must be an integer " + std::to_string(low) +
+                                                 ".." + std::to_string(high) + ", got '" +
+                                                 std::string(value) + "'");
+  }
+  return n;
 }
 
 void ApplyOwnParameter(PgSettings& s, std::string_view key, std::string_view value) {
-  if (key == "pool_size") {
+  if (key == "read_host") {
+    if (value.empty()) {
+      throw Error(ErrorKind::kInvalidArgument, "PostgreSQL URL: read_host is empty");
+    }
+    s.read_host = std::string(value);
+  } else if (key == "read_port") {
+    s.read_port = std::to_string(OwnInteger(key, value, 1, 65535));
+  } else if (key == "read_wait_ms") {
+    s.read_wait_ms = OwnInteger(key, value, 0, 600000);
+  } else if (key == "pool_size") {
     int n = 0;
     const auto r = std::from_chars(value.data(), value.data() + value.size(), n);
     if (r.ec != std::errc() || r.ptr != value.data() + value.size() || n < 1 || n > 1000) {
@@ -1310,18 +1505,91 @@ class PgListenerImpl final : public PgListener {
 
 }  // namespace
 
-std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo) {
+std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo,
+                                         const PgOpenOptions& options) {
   const PgSettings settings = ParsePgSettings(conninfo);
   std::shared_ptr<PgPool> pool = GetPool(settings);
   // Connect once now (no backoff) so that a wrong address or password is
-  // reported by Open; the session goes to the pool.
+  // reported by Open; the session goes to the pool. (An unreachable replica
+  // is not an error: reads go to the primary.)
   pool->Release(pool->Acquire());
-  return std::make_unique<PgConnection>(std::move(pool));
+  std::shared_ptr<PgPool> read_pool;
+  if (options.route_reads && !settings.read_host.empty()) {
+    read_pool = GetPool(ReplicaSettings(settings));
+  }
+  return std::make_unique<PgConnection>(std::move(pool), std::move(read_pool));
+}
+
+PgReadStats PostgresReadStats(const std::string& conninfo) {
+  const std::string key = PoolKey(ParsePgSettings(conninfo));
+  std::lock_guard lock(g_read_stats_mu);
+  auto it = ReadStats().find(key);
+  return it == ReadStats().end() ? PgReadStats{} : it->second;
+}
+
+std::optional<PgReplicaStatus> PostgresReplicaStatus(const std::string& conninfo) {
+  const PgSettings settings = ParsePgSettings(conninfo);
+  if (settings.read_host.empty()) return std::nullopt;
+  PgReplicaStatus out;
+  out.location = settings.read_host + (settings.read_port.empty() ? "" : ":" + settings.read_port);
+  // The replica's position first, then the primary's: the difference is
+  // never less than the true lag.
+  std::uint64_t replayed = 0;
+  try {
+    std::shared_ptr<PgPool> replica = GetPool(ReplicaSettings(settings));
+    std::unique_ptr<PgSession> s = replica->Acquire();
+    PGresult* r = PQexec(s->conn,
+                         "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), "
+                         "extract(epoch FROM now() - pg_last_xact_replay_timestamp())");
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (ok) {
+      out.connected = true;
+      out.in_recovery = std::strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+      if (!PQgetisnull(r, 0, 1)) {
+        out.replay_lsn = PQgetvalue(r, 0, 1);
+        replayed = ParseLsn(out.replay_lsn);
+      }
+      if (!PQgetisnull(r, 0, 2))
+        out.seconds_since_replay = std::strtod(PQgetvalue(r, 0, 2), nullptr);
+    } else {
+      out.error = OneLine(PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    replica->Release(std::move(s));
+  } catch (const Error& e) {
+    out.error = e.what();
+  }
+  if (!out.connected || !out.in_recovery) return out;
+  try {
+    std::shared_ptr<PgPool> primary = GetPool(settings);
+    std::unique_ptr<PgSession> s = primary->Acquire();
+    PGresult* r = PQexec(s->conn, "SELECT pg_current_wal_insert_lsn()");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+      const std::uint64_t current = ParseLsn(PQgetvalue(r, 0, 0));
+      out.lag_bytes = static_cast<std::int64_t>(current > replayed ? current - replayed : 0);
+    }
+    PQclear(r);
+    primary->Release(std::move(s));
+  } catch (const Error& e) {
+    out.error = std::string("primary: ") + e.what();
+  }
+  return out;
 }
 
 std::unique_ptr<PgListener> ListenPostgres(const std::string& conninfo,
                                            const std::string& channel) {
-  return std::make_unique<PgListenerImpl>(ParsePgSettings(conninfo), channel);
+  PgSettings settings = ParsePgSettings(conninfo);
+  if (!settings.prepared_statements) {
+    // A pooler in transaction mode hands the session that ran LISTEN to
+    // other clients after the statement: notifications would be lost
+    // without a word. Refuse rather than wait for nothing.
+    throw Error(ErrorKind::kInvalidArgument,
+                "LISTEN " + channel +
+                    " needs a session of its own, which a pooler in transaction mode "
+                    "(prepared_statements=off, e.g. PgBouncer) does not keep: open the store "
+                    "that follows changes with a URL to the PostgreSQL server itself");
+  }
+  return std::make_unique<PgListenerImpl>(std::move(settings), channel);
 }
 
 std::optional<PgPoolStats> PostgresPoolStats(const std::string& conninfo) {

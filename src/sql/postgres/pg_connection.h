@@ -41,11 +41,60 @@ namespace tradestore::sql {
 //     this process, shared by every Store opened with the same string;
 //   prepared_statements=on|off (default on): off runs every statement
 //     unnamed (PQexecParams) and sends no startup options, for PgBouncer in
-//     transaction mode.
+//     transaction mode;
+//   read_host=H, read_port=P: a streaming replica of the server (same
+//     databases, roles and password: libpq's host and port replaced), used
+//     only by connections opened with PgOpenOptions::route_reads;
+//   read_wait_ms=N (default 2000): how long a routed read waits for the
+//     replica to catch up before it goes to the primary.
+// With route_reads and a read_host, each autocommit SELECT (outside a unit
+// of work) runs on the replica once it has replayed (pg_last_wal_replay_lsn)
+// the primary's WAL position noted after this connection's last write
+// (pg_current_wal_insert_lsn after each commit or autocommit write, and at
+// open): a read sees its own writes and everything committed before the
+// connection was opened. A replica still behind after read_wait_ms, one
+// that cannot be reached, or one that refuses the statement sends that
+// read to the primary; after such a wait, the connection's next reads look
+// at the replica's position once, without waiting, until it has caught up.
+// Reads are statements that start with SELECT or WITH (one that writes is
+// refused by the replica and runs on the primary). Units of work always run
+// on the primary.
 // The Connection leases a session from the pool at the outermost Begin
 // (until Commit or Rollback) and for each autocommit statement; a session
 // found dead is replaced with backoff (5 tries, 50 ms doubling to 1 s).
-std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo);
+struct PgOpenOptions {
+  bool route_reads = false;  // autocommit reads to read_host (above)
+};
+std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo,
+                                         const PgOpenOptions& options = {});
+
+// Routed reads so far in this process, per connection string (each
+// counted once): on the replica (of which some waited for it to catch up),
+// or sent to the primary instead.
+struct PgReadStats {
+  std::int64_t replica_reads = 0;
+  std::int64_t replica_waits = 0;
+  std::int64_t primary_reads = 0;
+};
+PgReadStats PostgresReadStats(const std::string& conninfo);
+
+// The replica named by read_host/read_port, as seen now (nullopt without
+// read_host). Never throws for an unreachable server: `error` says why.
+struct PgReplicaStatus {
+  std::string location;  // "host:port" as given
+  bool connected = false;
+  std::string error;
+  bool in_recovery = false;  // false: the server named is not a replica
+  std::string replay_lsn;    // pg_last_wal_replay_lsn()
+  // The primary's WAL insert position minus the replica's replay position:
+  // how far behind it is (0: caught up).
+  std::optional<std::int64_t> lag_bytes;
+  // now() - pg_last_xact_replay_timestamp() on the replica: the age of the
+  // last transaction it replayed (grows while the primary is idle, so it
+  // means lag only while lag_bytes > 0).
+  std::optional<double> seconds_since_replay;
+};
+std::optional<PgReplicaStatus> PostgresReplicaStatus(const std::string& conninfo);
 
 // A session of its own (outside the pool) that LISTENs on one channel, for
 // waking a reader when a trigger NOTIFYs at commit. Needs a direct session:
@@ -60,7 +109,9 @@ class PgListener {
   virtual bool Wait(std::chrono::milliseconds timeout) = 0;
 };
 // Connects as OpenPostgres would (same string) and runs LISTEN `channel`
-// (a plain identifier).
+// (a plain identifier). Throws Error(kInvalidArgument) for a string with
+// prepared_statements=off: that names a transaction pooler, through which
+// LISTEN would silently receive nothing.
 std::unique_ptr<PgListener> ListenPostgres(const std::string& conninfo, const std::string& channel);
 
 // The state of the pool behind a connection string (nullopt if no

@@ -1,0 +1,235 @@
+#include "support/pg_replica_harness.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "sql/postgres/pg_connection.h"
+#include "support/pg_harness.h"
+#include "support/server_process.h"
+#include "tradestore/error.h"
+
+namespace tradestore::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+PgReplica* g_replica = nullptr;
+
+// Stops this binary's own replica when the test binary ends.
+class PgReplicaEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (g_replica != nullptr) g_replica->Stop();
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PgReplicaEnvironment);
+
+// The state file of the shared replica: beside the shared server's.
+std::string SharedStateFile() {
+  const char* pg_state = std::getenv("TRADESTORE_TEST_PG_SHARED");
+  if (pg_state == nullptr || *pg_state == '\0') return "";
+  return (fs::path(pg_state).parent_path() / "pg-replica-test-server.state").string();
+}
+
+}  // namespace
+
+PgReplica& PgReplica::Get() {
+  static std::string failure;
+  static std::unique_ptr<PgReplica> replica;
+  if (!failure.empty()) throw std::runtime_error(failure);
+  if (!replica) {
+    auto fresh = std::unique_ptr<PgReplica>(new PgReplica());
+    const std::string shared = SharedStateFile();
+    try {
+      if (shared.empty() || !fresh->Attach(shared)) {
+        PgServer& server = PgServer::Get();
+        fresh->Start(server.dir(), server.port());
+      }
+    } catch (const std::exception& e) {
+      failure = std::string("test PostgreSQL replica did not start: ") + e.what();
+      fresh->Stop();
+      throw std::runtime_error(failure);
+    }
+    replica = std::move(fresh);
+    g_replica = replica.get();
+  }
+  return *replica;
+}
+
+PgReplica::~PgReplica() { Stop(); }
+
+void PgReplica::Start(const std::string& pg_dir, int pg_port) {
+  bin_dir_ = FindBinDir();
+  char tmpl[] = "/tmp/tradestore-replica-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  as_postgres_user_ = PrepareServerDir(dir_);
+  const std::string data = dir_ + "/data";
+  const std::string log = dir_ + "/replica.log";
+
+  // -c fast: an immediate checkpoint rather than a spread one; -R: the copy
+  // starts as a standby of its source.
+  const std::vector<std::string> backup = {bin_dir_ + "/pg_basebackup",
+                                           "-D",
+                                           data,
+                                           "-h",
+                                           pg_dir,
+                                           "-p",
+                                           std::to_string(pg_port),
+                                           "-U",
+                                           "postgres",
+                                           "-R",
+                                           "-X",
+                                           "stream",
+                                           "-c",
+                                           "fast",
+                                           "--no-sync"};
+  if (const int rc = Run(backup, as_postgres_user_, dir_, dir_ + "/basebackup.log"); rc != 0) {
+    throw std::runtime_error("'" + Joined(backup) + "' failed (exit " + std::to_string(rc) +
+                             "):\n" + ReadFile(dir_ + "/basebackup.log"));
+  }
+  std::mt19937 rng(std::random_device{}());
+  std::string last_error;
+  for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
+    port_ = std::uniform_int_distribution<int>(20000, 40000)(rng);
+    // A query that conflicts with replay (a dropped database, a vacuum) is
+    // cancelled after 1 s instead of holding replay back for 30 s.
+    const std::string options = "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
+                                "' -p " + std::to_string(port_) +
+                                " -c fsync=off -c hot_standby=on -c max_connections=60"
+                                " -c shared_buffers=16MB -c max_standby_streaming_delay=1s";
+    const std::vector<std::string> start = {bin_dir_ + "/pg_ctl",
+                                            "start",
+                                            "-w",
+                                            "-t",
+                                            "30",
+                                            "-s",
+                                            "-D",
+                                            data,
+                                            "-l",
+                                            log,
+                                            "-o",
+                                            options};
+    if (Run(start, as_postgres_user_, dir_, dir_ + "/pg_ctl.log") == 0) {
+      running_ = true;
+    } else {
+      last_error = ReadFile(dir_ + "/pg_ctl.log") + "\n" + ReadFile(log);
+    }
+  }
+  if (!running_) throw std::runtime_error("pg_ctl start of the replica failed:\n" + last_error);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    try {
+      auto c = sql::OpenPostgres(Url("postgres"));
+      auto& st = c->Prepare("SELECT pg_is_in_recovery()");
+      if (!st.Step() || st.GetInt64(0) != 1) {
+        throw std::runtime_error("the copy of the server is not a standby:\n" + ReadFile(log));
+      }
+      return;
+    } catch (const Error& e) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error(std::string("cannot connect to the replica: ") + e.what() + "\n" +
+                                 ReadFile(log));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+bool PgReplica::Attach(const std::string& state_file) {
+  std::ifstream in(state_file);
+  std::string dir;
+  int port = 0;
+  if (!(in >> dir >> port)) return false;
+  dir_ = dir;
+  port_ = port;
+  owned_ = false;
+  try {
+    sql::OpenPostgres(Url("postgres"))->ExecuteScript("SELECT 1");
+    return true;
+  } catch (const Error&) {
+    dir_.clear();
+    owned_ = true;
+    return false;
+  }
+}
+
+void PgReplica::StartShared(const std::string& state_file, const std::string& pg_state_file) {
+  std::ifstream in(pg_state_file);
+  std::string pg_dir;
+  int pg_port = 0;
+  if (!(in >> pg_dir >> pg_port)) {
+    throw std::runtime_error("no shared PostgreSQL server in " + pg_state_file +
+                             " (pg.server.start must run first)");
+  }
+  PgReplica replica;
+  replica.Start(pg_dir, pg_port);
+  {
+    std::ofstream out(state_file, std::ios::trunc);
+    out << replica.dir_ << " " << replica.port_ << "\n";
+    if (!out) throw std::runtime_error("cannot write " + state_file);
+  }
+  replica.owned_ = false;  // keep it running
+}
+
+void PgReplica::StopShared(const std::string& state_file) {
+  std::ifstream in(state_file);
+  std::string dir;
+  int port = 0;
+  if (!(in >> dir >> port)) return;
+  in.close();
+  PgReplica replica;
+  replica.bin_dir_ = FindBinDir();
+  replica.as_postgres_user_ = geteuid() == 0;
+  replica.dir_ = dir;
+  replica.running_ = true;
+  replica.Stop();
+  std::error_code ec;
+  fs::remove(state_file, ec);
+}
+
+void PgReplica::Stop() noexcept {
+  if (!owned_) {
+    dir_.clear();
+    return;
+  }
+  if (running_) {
+    Run({bin_dir_ + "/pg_ctl", "stop", "-m", "immediate", "-s", "-w", "-D", dir_ + "/data"},
+        as_postgres_user_, dir_, dir_ + "/pg_ctl.log");
+    running_ = false;
+  }
+  if (!dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    dir_.clear();
+  }
+}
+
+std::string PgReplica::Url(const std::string& database) const {
+  return "postgresql:///" + database + "?host=" + dir_ + "&port=" + std::to_string(port_) +
+         "&user=postgres";
+}
+
+std::string PgReplica::Routed(const std::string& primary_url) const {
+  return primary_url + (primary_url.find('?') == std::string::npos ? "?" : "&") +
+         "read_host=" + dir_ + "&read_port=" + std::to_string(port_);
+}
+
+std::string PgReplica::CreateDatabase() { return Routed(PgServer::Get().CreateDatabase()); }
+
+void PgReplica::Execute(const std::string& sql) {
+  sql::OpenPostgres(Url("postgres"))->ExecuteScript(sql);
+}
+
+}  // namespace tradestore::testing
