@@ -49,13 +49,15 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       "all --out DIR` writes every entity and a manifest (a bundle for `import all DIR`)");
   struct Args {
     FilterArgs filter;
-    std::string format = "csv";
+    std::string format;  // "": from --out's extension, else csv
     std::string out;
     bool exclude_system = false;
   };
   auto args = std::make_shared<Args>();
   AddFilterOptions(*sub, args->filter);
-  sub->add_option("--format", args->format, "csv (default), jsonl or sql");
+  sub->add_option("--format", args->format,
+                  "csv, jsonl or sql (default: from --out's extension .csv/.jsonl/.ndjson/.sql, "
+                  "else csv)");
   sub->add_option("--out", args->out,
                   "Write to FILE atomically instead of stdout (ENTITY all: the bundle directory)");
   sub->add_flag("--exclude-system", args->exclude_system,
@@ -65,7 +67,15 @@ void AddExportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
       ExportOptions o;
-      o.format = ParseDataFormat(args->format);
+      if (!args->format.empty()) {
+        o.format = ParseDataFormat(args->format);
+      } else if (args->filter.entity != "all" && !args->out.empty()) {
+        // As import reads it: a file named fills.jsonl gets JSON Lines.
+        o.format = FormatFromExtension(args->out).value_or(DataFormat::kCsv);
+      } else {
+        o.format = DataFormat::kCsv;
+      }
+      args->format = std::string(ToString(o.format));
       o.filter = args->filter.ToFilter();
       o.filter.include_system = !args->exclude_system;
       if (args->filter.entity == "all") return ExportAll(global, *args);

@@ -160,16 +160,15 @@ int RunEntityImport(const GlobalOptions& global, const std::string& entity, cons
   Store store = Store::Open(global.ResolvedUrl());
   const ImportSummary s = ImportEntity(store, entity, file, o);
   if (global.json) {
-    std::cout << nlohmann::json{{"entity", s.entity},
-                                {"table", s.table},
-                                {"file", s.file},
-                                {"format", std::string(ToString(s.format))},
-                                {"rows", s.rows}}
+    std::cout << nlohmann::json{{"entity", s.entity}, {"table", s.table},
+                                {"file", s.file},     {"format", std::string(ToString(s.format))},
+                                {"rows", s.rows},     {"pending_checks", s.pending_checks}}
                      .dump(2)
               << "\n";
   } else {
     std::cout << fmt::format("Imported {} rows of {} ({}) from {} ({})\n", s.rows, s.entity,
                              s.table, s.file, ToString(s.format));
+    for (const std::string& p : s.pending_checks) std::cout << "  pending: " << p << "\n";
   }
   return 0;
 }

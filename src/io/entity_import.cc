@@ -294,6 +294,79 @@ class SqlReader {
   std::int64_t line_ = 1;
 };
 
+// The checks of `tradestore check` over the trading tables, as row findings,
+// with the tables each one reads. An entity import must leave each of them
+// passing once it has imported the last of those tables (ImportEntity,
+// export_import.h).
+struct ImportRule {
+  const char* check;                    // its name in `tradestore check`
+  std::vector<std::string_view> reads;  // the tables its findings depend on
+  std::vector<detail::RowFinding> (*findings)(detail::StoreImpl&);
+};
+
+std::vector<detail::RowFinding> BalanceFindings(detail::StoreImpl& store) {
+  std::vector<detail::RowFinding> out;
+  for (const detail::BalanceMismatch& m : detail::BalanceLedgerMismatches(store)) {
+    out.push_back(
+        {"trading.balances",
+         fmt::format("bot_id={}, account_id={}, currency={}", m.bot_id, m.account_id, m.currency),
+         m.balance ? fmt::format("balance is {} but its ledger entries sum to {}",
+                                 m.balance->ToString(), m.ledger_sum.ToString())
+                   : fmt::format("no balance row, but its ledger entries sum to {}",
+                                 m.ledger_sum.ToString())});
+  }
+  return out;
+}
+
+std::vector<detail::RowFinding> JournalFindings(detail::StoreImpl& store) {
+  std::vector<detail::RowFinding> out;
+  for (const detail::JournalImbalance& j : detail::JournalImbalances(store)) {
+    if (j.single_leg) continue;  // written before double entry: check lists it as info
+    out.push_back(
+        {"trading.ledger_entries",
+         fmt::format("bot_id={}, journal_id={}, currency={}", j.bot_id, j.journal_id, j.currency),
+         fmt::format("the {} legs sum to {} {}, not zero", j.legs.size(), j.sum.ToString(),
+                     j.currency)});
+  }
+  return out;
+}
+
+const std::vector<ImportRule>& ImportRules() {
+  static const std::vector<ImportRule> rules = {
+      {"order-fills", {"trading.orders", "trading.fills"}, detail::OrderFillTotals},
+      {"positions", {"trading.fills", "trading.positions"}, detail::PositionNets},
+      {"trades", {"trading.fills", "trading.trades"}, detail::TradeReconciliation},
+      {"bot-counters", {"trading.fills", "trading.trades"}, detail::BotCounterMismatches},
+      {"balances", {"trading.balances", "trading.ledger_entries"}, BalanceFindings},
+      {"ledger-references",
+       {"trading.orders", "trading.fills", "trading.trades", "trading.ledger_entries"},
+       detail::LedgerReferences},
+      {"ledger-running-balance", {"trading.ledger_entries"}, detail::LedgerRunningBalances},
+      {"ledger-double-entry", {"trading.ledger_entries"}, JournalFindings},
+  };
+  return rules;
+}
+
+// Where `table` comes in the order `export all` writes a bundle (and
+// ImportBundle reads it): the order of the store's tables.
+std::size_t TableOrder(std::string_view table) {
+  const std::vector<TableInfo>& tables = detail::StoreTables();
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    if (tables[i].QualifiedName() == table) return i;
+  }
+  return tables.size();
+}
+
+std::string ListFindings(const std::vector<detail::RowFinding>& found) {
+  std::string list;
+  for (std::size_t i = 0; i < found.size() && i < 5; ++i) {
+    list += fmt::format("{}{} {}: {}", i == 0 ? "" : "; ", found[i].table, found[i].row,
+                        found[i].message);
+  }
+  if (found.size() > 5) list += "; ...";
+  return list;
+}
+
 }  // namespace
 
 ImportSummary ImportEntity(Store& store, std::string_view entity, const std::string& file,
@@ -369,34 +442,54 @@ ImportSummary ImportEntity(Store& store, std::string_view entity, const std::str
   if (options.progress) {
     progress = [&](std::size_t done) { options.progress(static_cast<std::int64_t>(done), total); };
   }
+  std::vector<std::string> pending;
   if (!rows.empty()) {
     // Orders and fills must meet the rules that hold in every state of the
     // store (check fill-rules), over the rows already there and the new
     // ones: an over-filled order is refused here, not found by check later.
-    std::function<void()> rules;
-    if (table.QualifiedName() == "trading.orders" || table.QualifiedName() == "trading.fills") {
-      rules = [&store, &file, &entity] {
+    // The other checks that read the table must pass afterwards where it is
+    // the last table they read, in bundle order; at an earlier step (orders
+    // before their fills) their findings are pending.
+    const std::string name = table.QualifiedName();
+    std::function<void()> rules = [&] {
+      pending.clear();
+      if (name == "trading.orders" || name == "trading.fills") {
         const std::vector<detail::RowFinding> found =
             detail::FillRuleViolations(detail::ImplOf(store));
-        if (found.empty()) return;
-        std::string list;
-        for (std::size_t i = 0; i < found.size() && i < 5; ++i) {
-          list += fmt::format("{}{} {}: {}", i == 0 ? "" : "; ", found[i].table, found[i].row,
-                              found[i].message);
+        if (!found.empty()) {
+          throw Conflict(fmt::format(
+              "{}: importing {} would break the rules of orders and fills ({} problem{}: {}); "
+              "nothing was imported",
+              file, entity, found.size(), found.size() == 1 ? "" : "s", ListFindings(found)));
         }
-        throw Conflict(fmt::format(
-            "{}: importing {} would break the rules of orders and fills ({} problem{}: {}{}); "
-            "nothing was imported",
-            file, entity, found.size(), found.size() == 1 ? "" : "s", list,
-            found.size() > 5 ? "; ..." : ""));
-      };
-    }
+      }
+      if (!options.check_rules) return;
+      for (const ImportRule& rule : ImportRules()) {
+        if (std::find(rule.reads.begin(), rule.reads.end(), name) == rule.reads.end()) continue;
+        bool last = true;
+        for (std::string_view other : rule.reads) {
+          if (TableOrder(other) > TableOrder(name)) last = false;
+        }
+        const std::vector<detail::RowFinding> found = rule.findings(detail::ImplOf(store));
+        if (found.empty()) continue;
+        if (last) {
+          throw Conflict(fmt::format(
+              "{}: importing {} would fail check {} ({} problem{}: {}); nothing was imported", file,
+              entity, rule.check, found.size(), found.size() == 1 ? "" : "s", ListFindings(found)));
+        }
+        pending.push_back(fmt::format(
+            "check {} fails until the rest of its tables are imported ({} finding{}: {})",
+            rule.check, found.size(), found.size() == 1 ? "" : "s", ListFindings(found)));
+      }
+    };
     detail::InsertEntityRows(
         detail::ImplOf(store), table, raw.columns, rows,
         [&](std::size_t i) { return fmt::format("{}:{}", file, raw.rows[i].line); }, progress,
         rules);
   }
-  return ImportSummary{std::string(entity), table.QualifiedName(), file, *format, total};
+  ImportSummary summary{std::string(entity), table.QualifiedName(), file, *format, total, {}};
+  summary.pending_checks = std::move(pending);
+  return summary;
 }
 
 }  // namespace tradestore
