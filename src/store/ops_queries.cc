@@ -781,6 +781,17 @@ void WithSnapshot(StoreImpl& store, const std::function<void()>& body) {
 }
 
 void DeleteAllRows(StoreImpl& store) {
+  if (store.dialect() == sql::Dialect::kPostgres) {
+    // Citus refuses to modify a reference table (bots) in a transaction that
+    // already modified a distributed table over parallel connections: the
+    // rest of the caller's transaction runs its multi-shard statements over
+    // one connection per worker.
+    sql::Connection& c = store.connection(Database::kTrading);
+    sql::Statement& has = c.Prepare("SELECT count(*) FROM pg_extension WHERE extname = 'citus'");
+    const bool citus = has.Step() && has.GetInt64(0) > 0;
+    has.Reset();
+    if (citus) c.Prepare("SET LOCAL citus.multi_shard_modify_mode = 'sequential'").Execute();
+  }
   const std::vector<TableInfo>& tables = StoreTables();
   for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
     store.connection(it->database).Prepare("DELETE FROM " + it->QualifiedName()).Execute();

@@ -284,7 +284,10 @@ void SqliteSnapshot(const std::vector<SqliteFile>& sources,
 void WithSnapshot(StoreImpl& store, const std::function<void()>& body);
 
 // Deletes every row of the catalog's tables (referencing tables first)
-// inside the caller's unit of work on each database.
+// inside the caller's unit of work on each database. On Citus it first
+// sets the transaction's citus.multi_shard_modify_mode to sequential, so the
+// deletes, and the inserts that follow in the same transaction, may touch
+// reference tables after distributed ones (a restore).
 void DeleteAllRows(StoreImpl& store);
 
 }  // namespace tradestore::detail

@@ -51,6 +51,7 @@ std::vector<OtherSession> OtherSessions(StoreImpl& store) {
                                "coalesce(state, ''), coalesce(host(client_addr), '') "
                                "FROM pg_stat_activity WHERE datname = current_database() "
                                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                               "AND coalesce(application_name, '') NOT LIKE 'citus\\_internal %' "
                                "ORDER BY backend_start, pid");
   while (st.Step()) {
     out.push_back({st.GetInt64(0), st.GetText(1), st.GetText(2), st.GetText(3), st.GetText(4)});

@@ -35,7 +35,10 @@ void TakeSqliteFilesExclusively(StoreImpl& store, int wait_ms);
 
 // PostgreSQL: the other client sessions connected to the store's database
 // (pg_stat_activity, excluding this connection's own backend), oldest
-// first. Empty on SQLite.
+// first. Empty on SQLite. On Citus the cluster's own connections
+// (application_name "citus_internal gpid=N": a node executing a distributed
+// statement, this connection's included) are not clients and are left out;
+// a client shows up as its own session on the coordinator.
 struct OtherSession {
   std::int64_t pid = 0;
   std::string application_name;  // "" when the client set none
