@@ -1,0 +1,284 @@
+// Compacted candles; see candle_chunks.h.
+#include "store/candle_chunks.h"
+
+#include <algorithm>
+#include <bit>
+#include <string>
+#include <utility>
+
+#include "core/candle_chunk.h"
+#include "store/query_util.h"
+#include "store/schema_row.h"
+#include "tradestore/error.h"
+
+namespace tradestore::detail {
+namespace {
+
+namespace chunk = ::tradestore::internal::candle_chunk;
+using schema::Columns;
+using schema::RowReader;
+using schema::RowWriter;
+using schema::tables::kCandleChunks;
+using schema::tables::kCandles;
+
+constexpr auto kChunkRow = Columns<kCandleChunks>::All();
+constexpr auto kChunkRead = Columns<kCandleChunks>::Only(
+    {"first_open_time", "last_open_time", "count", "checksum", "data"});
+constexpr auto kCandleRead =
+    Columns<kCandles>::Only({"open_time", "open", "high", "low", "close", "volume", "trades"});
+constexpr auto kCandleRow = Columns<kCandles>::All();
+
+Candle ReadCandle(const sql::Statement& st) {
+  const RowReader<kCandles> r(st, kCandleRead);
+  Candle c;
+  c.open_time = r.Get<Timestamp>("open_time");
+  c.open = r.Get<double>("open");
+  c.high = r.Get<double>("high");
+  c.low = r.Get<double>("low");
+  c.close = r.Get<double>("close");
+  c.volume = r.Get<double>("volume");
+  c.trades = r.Get<std::optional<std::int64_t>>("trades").value_or(-1);
+  return c;
+}
+
+struct StoredChunk {
+  Timestamp first;
+  Timestamp last;
+  std::int64_t count = 0;
+  std::string data;
+};
+
+// The series' chunks that may hold candles of [from, to] (either bound
+// open), by first open time.
+std::vector<StoredChunk> LoadChunks(sql::Connection& c, InstrumentId instrument,
+                                    const std::string& tf, std::optional<Timestamp> from,
+                                    std::optional<Timestamp> to_inclusive, bool for_update) {
+  std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
+  if (from) tail += " AND last_open_time >= ?";
+  if (to_inclusive) tail += " AND first_open_time <= ?";
+  tail += " ORDER BY first_open_time";
+  const std::string sql = kChunkRead.SelectSql(tail);
+  sql::Statement& st = for_update ? c.PrepareForUpdate(sql) : c.Prepare(sql);
+  int index = BindParams(st, instrument, tf);
+  if (from) st.Bind(index++, *from);
+  if (to_inclusive) st.Bind(index++, *to_inclusive);
+  std::vector<StoredChunk> out;
+  while (st.Step()) {
+    const RowReader<kCandleChunks> r(st, kChunkRead);
+    StoredChunk k;
+    k.first = r.Get<Timestamp>("first_open_time");
+    k.last = r.Get<Timestamp>("last_open_time");
+    k.count = r.Get<std::int64_t>("count");
+    k.data.assign(r.GetBlobView("data"));
+    out.push_back(std::move(k));
+  }
+  st.Reset();
+  return out;
+}
+
+void InsertChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                 std::span<const Candle> candles, CompactStats* stats) {
+  const std::string bytes = chunk::Encode(candles);
+  const chunk::ChunkHeader h = chunk::ReadHeader(bytes);
+  static const std::string kSql = kChunkRow.InsertSql();
+  RowWriter<kCandleChunks> row(c.Prepare(kSql), kChunkRow);
+  row.Set("instrument_id", instrument).Set("timeframe", tf);
+  row.Set("first_open_time", h.first).Set("last_open_time", h.last);
+  row.Set("count", h.count).Set("checksum", static_cast<std::int64_t>(h.checksum));
+  row.Set("data", sql::Blob{bytes}).Done().Execute();
+  if (stats != nullptr) {
+    stats->candles += h.count;
+    stats->chunks += 1;
+    stats->bytes += static_cast<std::int64_t>(bytes.size());
+  }
+}
+
+void DeleteChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                 Timestamp first) {
+  sql::Statement& del = c.Prepare(
+      "DELETE FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND "
+      "first_open_time = ?");
+  BindParams(del, instrument, tf, first);
+  del.Execute();
+}
+
+}  // namespace
+
+bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf) {
+  sql::Statement& st = c.Prepare(
+      "SELECT 1 FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? LIMIT 1");
+  BindParams(st, instrument, tf);
+  const bool found = st.Step();
+  st.Reset();
+  return found;
+}
+
+void ForEachCandle(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                   const TimeRange& range, const std::function<bool(const Candle&)>& visit) {
+  std::optional<Timestamp> to_inclusive;
+  if (range.to) to_inclusive = Timestamp(range.to->micros() - 1);
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, range.from, to_inclusive, /*for_update=*/false);
+  const auto in_range = [&](Timestamp t) {
+    return (!range.from || t >= *range.from) && (!range.to || t < *range.to);
+  };
+  auto& st = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                       RangeSql("open_time", range) + " ORDER BY open_time");
+  BindRange(st, BindParams(st, instrument, tf), range);
+  // Rows and chunks never overlap (candle_chunks.h): emit the rows before
+  // each chunk, then the chunk's candles in range.
+  bool has_row = st.Step();
+  bool go_on = true;
+  std::vector<Candle> decoded;
+  for (const StoredChunk& k : chunks) {
+    while (go_on && has_row) {
+      const Candle row = ReadCandle(st);
+      if (row.open_time >= k.first) break;
+      go_on = visit(row);
+      has_row = st.Step();
+    }
+    if (!go_on) break;
+    decoded.clear();
+    chunk::DecodeAppend(k.data, decoded);
+    auto begin = decoded.begin();
+    auto end = decoded.end();
+    if (range.from && k.first < *range.from) {
+      begin = std::lower_bound(begin, end, *range.from,
+                               [](const Candle& a, Timestamp t) { return a.open_time < t; });
+    }
+    if (range.to && k.last >= *range.to) {
+      end = std::lower_bound(begin, end, *range.to,
+                             [](const Candle& a, Timestamp t) { return a.open_time < t; });
+    }
+    for (auto it = begin; it != end && go_on; ++it) {
+      if (in_range(it->open_time)) go_on = visit(*it);
+    }
+    if (!go_on) break;
+  }
+  while (go_on && has_row) {
+    go_on = visit(ReadCandle(st));
+    if (go_on) has_row = st.Step();
+  }
+  st.Reset();
+}
+
+void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                        Timestamp from, Timestamp to) {
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, from, to, /*for_update=*/true);
+  for (const StoredChunk& k : chunks) {
+    std::vector<Candle> rows;
+    auto& st = c.Prepare(kCandleRead.SelectSql(
+        " WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? "
+        "ORDER BY open_time"));
+    BindParams(st, instrument, tf, k.first, k.last);
+    while (st.Step()) rows.push_back(ReadCandle(st));
+    st.Reset();
+    if (rows.empty()) continue;
+    std::vector<Candle> merged;
+    const std::vector<Candle> old = chunk::Decode(k.data);
+    merged.reserve(old.size() + rows.size());
+    // Both ascending; a row replaces the chunk's candle of the same time.
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < old.size() || j < rows.size()) {
+      if (j == rows.size() || (i < old.size() && old[i].open_time < rows[j].open_time)) {
+        merged.push_back(old[i++]);
+      } else {
+        if (i < old.size() && old[i].open_time == rows[j].open_time) ++i;
+        merged.push_back(rows[j++]);
+      }
+    }
+    DeleteChunk(c, instrument, tf, k.first);
+    InsertChunk(c, instrument, tf, merged, nullptr);
+    auto& del = c.Prepare(
+        "DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? "
+        "AND open_time <= ?");
+    BindParams(del, instrument, tf, k.first, k.last);
+    del.Execute();
+  }
+}
+
+CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                           std::optional<Timestamp> before) {
+  sql::Transaction tx(c);
+  CompactStats stats;
+  // Existing chunks split the rows into runs that no new chunk may span.
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true);
+  std::vector<Timestamp> starts;
+  for (const StoredChunk& k : chunks) starts.push_back(k.first);
+  TimeRange range;
+  range.to = before;
+  std::vector<Candle> rows;
+  {
+    auto& st = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                         RangeSql("open_time", range) + " ORDER BY open_time");
+    BindRange(st, BindParams(st, instrument, tf), range);
+    while (st.Step()) rows.push_back(ReadCandle(st));
+    st.Reset();
+  }
+  if (rows.empty()) {
+    tx.Commit();
+    return stats;
+  }
+  std::size_t begin = 0;
+  auto next_start = starts.begin();
+  for (std::size_t i = 0; i <= rows.size(); ++i) {
+    bool cut = i == rows.size() || static_cast<std::int64_t>(i - begin) >= kChunkCandles;
+    if (!cut && i > begin) {
+      // A chunk between rows i-1 and i ends the run.
+      while (next_start != starts.end() && *next_start < rows[i - 1].open_time) ++next_start;
+      cut = next_start != starts.end() && *next_start < rows[i].open_time;
+    }
+    if (cut && i > begin) {
+      InsertChunk(c, instrument, tf, std::span<const Candle>(rows.data() + begin, rows.data() + i),
+                  &stats);
+      begin = i;
+    }
+  }
+  auto& del = c.Prepare("DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ?" +
+                        RangeSql("open_time", range));
+  BindRange(del, BindParams(del, instrument, tf), range);
+  const std::int64_t deleted = del.Execute();
+  if (deleted != stats.candles) {
+    throw Error(ErrorKind::kInternal, "compact: moved " + std::to_string(stats.candles) +
+                                          " candles into chunks but deleted " +
+                                          std::to_string(deleted) + " rows");
+  }
+  tx.Commit();
+  return stats;
+}
+
+std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection& c) {
+  std::vector<std::pair<InstrumentId, std::string>> out;
+  sql::Statement& st =
+      c.Prepare("SELECT DISTINCT instrument_id, timeframe FROM market.candles ORDER BY 1, 2");
+  while (st.Step()) out.emplace_back(st.GetInt64(0), st.GetText(1));
+  st.Reset();
+  return out;
+}
+
+std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                                 Timestamp before) {
+  sql::Transaction tx(c);
+  std::int64_t deleted = 0;
+  for (const StoredChunk& k :
+       LoadChunks(c, instrument, tf, std::nullopt, Timestamp(before.micros() - 1), true)) {
+    DeleteChunk(c, instrument, tf, k.first);
+    if (k.last < before) {
+      deleted += k.count;
+      continue;
+    }
+    std::vector<Candle> rest = chunk::Decode(k.data);
+    const auto keep =
+        std::lower_bound(rest.begin(), rest.end(), before,
+                         [](const Candle& a, Timestamp t) { return a.open_time < t; });
+    deleted += keep - rest.begin();
+    InsertChunk(c, instrument, tf, std::span<const Candle>(&*keep, rest.end() - keep), nullptr);
+  }
+  tx.Commit();
+  return deleted;
+}
+
+}  // namespace tradestore::detail
