@@ -54,13 +54,28 @@ std::vector<StoredChunk> LoadChunks(sql::Connection& c, InstrumentId instrument,
                                     const std::string& tf, std::optional<Timestamp> from,
                                     std::optional<Timestamp> to_inclusive, bool for_update) {
   std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
-  if (from) tail += " AND last_open_time >= ?";
+  // The lower bound is a seek on the primary key: the chunk that may hold
+  // `from` is the last one starting at or before it (a bound on
+  // last_open_time alone would scan every earlier chunk).
+  if (from) {
+    tail +=
+        " AND first_open_time >= COALESCE((SELECT MAX(first_open_time) FROM "
+        "market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND first_open_time <= "
+        "?), ?) AND last_open_time >= ?";
+  }
   if (to_inclusive) tail += " AND first_open_time <= ?";
   tail += " ORDER BY first_open_time";
   const std::string sql = kChunkRead.SelectSql(tail);
   sql::Statement& st = for_update ? c.PrepareForUpdate(sql) : c.Prepare(sql);
   int index = BindParams(st, instrument, tf);
-  if (from) st.Bind(index++, *from);
+  if (from) {
+    st.Bind(index, instrument);
+    st.Bind(index + 1, tf);
+    st.Bind(index + 2, *from);
+    st.Bind(index + 3, *from);
+    st.Bind(index + 4, *from);
+    index += 5;
+  }
   if (to_inclusive) st.Bind(index++, *to_inclusive);
   std::vector<StoredChunk> out;
   while (st.Step()) {
