@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/candle_chunk.h"
+#include "store/ops_queries.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
 #include "tradestore/error.h"
@@ -294,6 +295,76 @@ std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, co
   }
   tx.Commit();
   return deleted;
+}
+
+std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
+  sql::Connection& c = store.connection(Database::kMarket);
+  std::vector<RowFinding> out;
+  static const std::string kSql =
+      kChunkRow.SelectSql(" ORDER BY instrument_id, timeframe, first_open_time");
+  sql::Statement& st = c.Prepare(kSql);
+  std::optional<std::pair<InstrumentId, std::string>> series;
+  Timestamp prev_last;
+  struct Range {
+    InstrumentId id;
+    std::string tf;
+    Timestamp first, last;
+  };
+  std::vector<Range> ranges;
+  while (st.Step()) {
+    const RowReader<kCandleChunks> r(st, kChunkRow);
+    const InstrumentId id = r.Get<std::int64_t>("instrument_id");
+    const std::string tf = r.Get<std::string>("timeframe");
+    const Timestamp first = r.Get<Timestamp>("first_open_time");
+    const Timestamp last = r.Get<Timestamp>("last_open_time");
+    const std::int64_t count = r.Get<std::int64_t>("count");
+    const auto checksum = static_cast<std::uint64_t>(r.Get<std::int64_t>("checksum"));
+    const std::string row = "instrument_id=" + std::to_string(id) + ", timeframe=" + tf +
+                            ", first_open_time=" + first.ToIso();
+    const auto problem = [&](const std::string& m) {
+      out.push_back({"market.candle_chunks", row, m});
+    };
+    if (series && series->first == id && series->second == tf && first <= prev_last) {
+      problem("overlaps the previous chunk of the series (which ends " + prev_last.ToIso() + ")");
+    }
+    series = std::make_pair(id, tf);
+    prev_last = last;
+    ranges.push_back({id, tf, first, last});
+    try {
+      const std::string_view data = r.GetBlobView("data");
+      const chunk::ChunkHeader h = chunk::ReadHeader(data);
+      const std::vector<Candle> candles = chunk::Decode(data);
+      if (h.checksum != checksum) problem("checksum differs from the chunk's own");
+      if (static_cast<std::int64_t>(candles.size()) != count) {
+        problem("decodes to " + std::to_string(candles.size()) + " candles, the row says " +
+                std::to_string(count));
+      }
+      if (!candles.empty() &&
+          (candles.front().open_time != first || candles.back().open_time != last)) {
+        problem("decodes to " + candles.front().open_time.ToIso() + " .. " +
+                candles.back().open_time.ToIso() + ", the row says " + first.ToIso() + " .. " +
+                last.ToIso());
+      }
+    } catch (const Error& e) {
+      problem(e.what());
+    }
+  }
+  st.Reset();
+  for (const Range& k : ranges) {
+    sql::Statement& rows = c.Prepare(
+        "SELECT COUNT(*) FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND "
+        "open_time >= ? AND open_time <= ?");
+    BindParams(rows, k.id, k.tf, k.first, k.last);
+    const std::int64_t n = rows.Step() ? rows.GetInt64(0) : 0;
+    rows.Reset();
+    if (n > 0) {
+      out.push_back({"market.candle_chunks",
+                     "instrument_id=" + std::to_string(k.id) + ", timeframe=" + k.tf +
+                         ", first_open_time=" + k.first.ToIso(),
+                     std::to_string(n) + " candle rows lie inside the chunk's range"});
+    }
+  }
+  return out;
 }
 
 }  // namespace tradestore::detail

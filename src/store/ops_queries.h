@@ -236,6 +236,11 @@ std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int6
 // Several candles for one (instrument, timeframe, open_time), and candles
 // whose open time is not a bucket start of their timeframe.
 std::vector<RowFinding> DuplicateCandles(StoreImpl& store);
+// Every chunk of market.candle_chunks decodes (checksum, format), and its
+// count, first and last open time and checksum equal its row's; no candle
+// row lies within a chunk's range and no two chunks of a series overlap
+// (src/store/candle_chunks.cc).
+std::vector<RowFinding> CandleChunkFindings(StoreImpl& store);
 // Every (instrument, timeframe) with candles or a coverage row.
 struct CandleSeriesKey {
   std::int64_t instrument_id = 0;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "store/ops_queries.h"
+#include "store/store_impl.h"
 #include "store/store_test_util.h"
 #include "tradestore/candle_repository.h"
 #include "tradestore/store.h"
@@ -156,6 +158,22 @@ TEST_P(CandleChunks, UpsertIntoCompactedRangeRewritesTheChunk) {
     w.Add(c);
   }
   ExpectSame(want, candles().Range(id(), Timeframe::k1m));
+}
+
+TEST_P(CandleChunks, CheckVerifiesEachChunkAgainstItsRow) {
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 3000));
+  candles().Compact(id(), Timeframe::k1m);
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  sql::Connection& c = impl.connection(detail::Database::kMarket);
+  c.ExecuteScript(
+      "UPDATE market.candle_chunks SET count = count + 1, checksum = checksum + 1 WHERE "
+      "first_open_time = (SELECT MIN(first_open_time) FROM market.candle_chunks)");
+  const auto findings = detail::CandleChunkFindings(impl);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].table, "market.candle_chunks");
+  EXPECT_EQ(findings[0].message, "checksum differs from the chunk's own");
+  EXPECT_EQ(findings[1].message, "decodes to 2048 candles, the row says 2049");
 }
 
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
