@@ -23,8 +23,8 @@
 #pragma once
 
 #include <compare>
-#include <iosfwd>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +60,14 @@ class Decimal {
   static Decimal Parse(std::string_view text);
   // As Parse, returning nullopt instead of throwing.
   static std::optional<Decimal> TryParse(std::string_view text) noexcept;
+  // As TryParse, but any number of fraction digits is accepted: the exact
+  // decimal value of `text` is rounded to `places` fraction digits (0..18)
+  // with `mode`, without passing through a double ("0.1234567890123456789"
+  // gives 0.123456789012345679 half-even). nullopt on malformed text or a
+  // value out of range; throws Error(kInvalidArgument) for `places` outside
+  // 0..18.
+  static std::optional<Decimal> TryParseRounded(std::string_view text, int places = kScale,
+                                                RoundingMode mode = RoundingMode::kHalfEven);
   // The decimal whose text is the shortest round-trip representation of
   // `value` (std::to_chars), so 0.1 becomes exactly 0.1, rounded to `places`
   // fraction digits (0..18) with `mode`. Throws Error(kInvalidArgument) for

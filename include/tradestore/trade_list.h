@@ -54,10 +54,12 @@ struct TradeListEntry {
 // The P&L comes from net_pnl, else gross_pnl, else (exit − entry price) ×
 // quantity (negated for shorts); a file with none of them is refused.
 // Times are ISO-8601 (Timestamp::Parse; no offset means UTC) or integer
-// Unix time in seconds, milliseconds or microseconds (by magnitude: < 1e11
-// seconds, < 1e14 milliseconds, else microseconds). Money is read exactly
-// (Decimal::Parse); a number with more than 18 fraction digits (a float's
-// repr, e.g. "1.2345678901234567e-05") is rounded half-even to 18.
+// Unix time in seconds, milliseconds, microseconds or nanoseconds
+// (Timestamp::FromUnixAnyUnit: < 1e11 seconds, < 1e14 milliseconds, < 1e17
+// microseconds, else nanoseconds). Money is read exactly (Decimal::Parse); a
+// number with more than 18 fraction digits (a float's repr, e.g.
+// "1.2345678901234567e-05") is rounded half-even to 18 from its exact
+// decimal value (Decimal::TryParseRounded, no double in between).
 // exit_time must not be before entry_time. Returns the trades in exit-time
 // order (stable for equal exits). A file without trades is refused.
 std::vector<TradeListEntry> ReadTradeList(const std::string& path);

@@ -363,6 +363,14 @@ std::optional<Decimal> Decimal::TryParse(std::string_view text) noexcept {
   return Decimal(units);
 }
 
+std::optional<Decimal> Decimal::TryParseRounded(std::string_view text, int places,
+                                                RoundingMode mode) {
+  CheckPlaces(places, "Decimal::TryParseRounded");
+  Rep units = 0;
+  if (ParseUnits(text, places, &mode, &units) != ParseStatus::kOk) return std::nullopt;
+  return Decimal(units);
+}
+
 Decimal Decimal::FromDouble(double value, int places, RoundingMode mode) {
   CheckPlaces(places, "Decimal::FromDouble");
   char buffer[kFormatBufferSize];

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "io/csv_file.h"
 #include "tradestore/error.h"
 #include "tradestore/text.h"
 #include "tradestore/timestamp.h"
@@ -430,10 +431,7 @@ BufferedFile::LineStatus BufferedFile::ReadLine(std::string& line, std::size_t m
 }
 
 std::string_view TrimField(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
+  s = TrimBlanks(s);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   return s;
 }

@@ -88,4 +88,11 @@ RawTable ParseCsv(const std::string& file, const std::string& text) {
   return out;
 }
 
+std::string_view TrimBlanks(std::string_view s) noexcept {
+  constexpr std::string_view kBlanks = " \t\r\n";
+  const std::size_t first = s.find_first_not_of(kBlanks);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kBlanks) - first + 1);
+}
+
 }  // namespace tradestore::io

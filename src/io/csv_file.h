@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tradestore::io {
@@ -32,5 +33,9 @@ std::string ReadFile(const std::string& path);
 // "FILE:LINE: reason" for an unterminated quoted field, characters after a
 // closing quote, a quote inside an unquoted field, or an empty file.
 RawTable ParseCsv(const std::string& file, const std::string& text);
+
+// `s` without the spaces, tabs, CRs and LFs around it (a cell's padding);
+// quotes are the CSV reader's business, not this.
+std::string_view TrimBlanks(std::string_view s) noexcept;
 
 }  // namespace tradestore::io

@@ -66,7 +66,8 @@ RawTable ParseJsonl(const std::string& file, const std::string& text, const Tabl
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(l);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error for bad syntax, out_of_range for a number beyond a double (1E400).
       ThrowAt(file, line, fmt::format("malformed JSON: {}", e.what()));
     }
     if (!j.is_object()) ThrowAt(file, line, "each line must be a JSON object");

@@ -40,16 +40,32 @@ std::optional<json> ReadJson(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // The byte offset -> line and column.
-    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  // The byte offset -> "line:column".
+  const auto position = [&](std::size_t at) {
+    at = std::min(at, text.size());
     const std::int64_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
     const std::size_t bol = text.rfind('\n', at == 0 ? 0 : at - 1);
     const std::size_t column = at - (bol == std::string::npos ? 0 : bol + 1) + 1;
+    return fmt::format("{}:{}", line, column);
+  };
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InvalidArgument(fmt::format("{}:{}: not valid JSON: {}", path.string(),
+                                      position(e.byte == 0 ? 0 : e.byte - 1), e.what()));
+  } catch (const json::exception& e) {
+    // A number beyond a double (1E400) is out_of_range, which carries no offset; its message
+    // quotes the number, so the first occurrence of that text places it.
+    const std::string what = e.what();
+    const std::size_t open = what.find('\'');
+    const std::size_t close = what.rfind('\'');
+    const std::size_t at =
+        open < close ? text.find(what.substr(open + 1, close - open - 1)) : std::string::npos;
+    if (at == std::string::npos) {
+      throw InvalidArgument(fmt::format("{}: not valid JSON: {}", path.string(), what));
+    }
     throw InvalidArgument(
-        fmt::format("{}:{}:{}: not valid JSON: {}", path.string(), line, column, e.what()));
+        fmt::format("{}:{}: not valid JSON: {}", path.string(), position(at), what));
   }
 }
 

@@ -62,9 +62,7 @@ class Columns {
   // an empty cell. Text is checked (UTF-8, no NUL) and trimmed.
   std::optional<std::string> Cell(const RawRow& row, std::optional<std::size_t> column) const {
     if (!column || *column >= row.cells.size() || !row.cells[*column]) return std::nullopt;
-    std::string_view v = *row.cells[*column];
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    const std::string_view v = io::TrimBlanks(*row.cells[*column]);
     if (v.empty()) return std::nullopt;
     if (FindInvalidText(v)) {
       ThrowAt(file_, row.line, name(*column), "(invalid text)",
@@ -100,20 +98,9 @@ std::optional<Timestamp> ParseTime(std::string_view text) {
   return Timestamp::TryParse(text);
 }
 
-// Exact, else (more than 18 fraction digits) the double rounded half-even.
-std::optional<Decimal> ParseMoney(std::string_view text) {
-  if (auto d = Decimal::TryParse(text)) return d;
-  double v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  try {
-    return Decimal::FromDouble(v);
-  } catch (const Error&) {
-    return std::nullopt;  // out of Decimal's range
-  }
-}
+// Exact, else (more than 18 fraction digits, as a float's repr may have)
+// the exact decimal value rounded half-even to 18 digits.
+std::optional<Decimal> ParseMoney(std::string_view text) { return Decimal::TryParseRounded(text); }
 
 std::optional<double> ParseDouble(std::string_view text) {
   double v = 0;

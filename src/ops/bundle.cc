@@ -192,7 +192,7 @@ BundleManifest ReadBundleManifest(const std::string& dir) {
   json j;
   try {
     j = json::parse(ops::ReadFile(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number beyond a double
     throw InvalidArgument(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
   }
   return FromJson(j, path);

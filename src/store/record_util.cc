@@ -23,7 +23,7 @@ std::string CanonicalJson(std::string_view text, std::string_view what, std::str
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number beyond a double
     throw InvalidArgument(std::string(what) + ": field '" + std::string(field) +
                           "' is not valid JSON (" + e.what() + "): " + Quote(text));
   }

@@ -131,6 +131,29 @@ TEST(DecimalParseTest, RejectsMoreThanEighteenFractionDigits) {
   }
 }
 
+TEST(DecimalParseTest, TryParseRoundedRoundsTheExactText) {
+  // 19 and more fraction digits: rounded from the exact digits, not a double's.
+  EXPECT_EQ(Decimal::TryParseRounded("0.1234567890123456789"),
+            Decimal::Parse("0.123456789012345679"));
+  EXPECT_EQ(Decimal::TryParseRounded("12345678901.1234567890123456785"),
+            Decimal::Parse("12345678901.123456789012345678"));  // tie: to even
+  EXPECT_EQ(Decimal::TryParseRounded("12345678901.12345678901234567850001"),
+            Decimal::Parse("12345678901.123456789012345679"));  // just above the tie
+  EXPECT_EQ(Decimal::TryParseRounded("-0.0000000000000000025"),
+            Decimal::Parse("-0.000000000000000002"));
+  EXPECT_EQ(Decimal::TryParseRounded("1.2345678901234567e-05"),
+            Decimal::Parse("0.000012345678901235"));
+  EXPECT_EQ(Decimal::TryParseRounded("2.675", 2), Decimal::Parse("2.68"));  // a double says 2.67
+  EXPECT_EQ(Decimal::TryParseRounded("2.665", 2, RoundingMode::kHalfEven), Decimal::Parse("2.66"));
+  EXPECT_EQ(Decimal::TryParseRounded("2.665", 2, RoundingMode::kHalfUp), Decimal::Parse("2.67"));
+  EXPECT_EQ(Decimal::TryParseRounded("5"), Decimal::Parse("5"));  // exact text unchanged
+  EXPECT_EQ(Decimal::TryParseRounded("abc"), std::nullopt);
+  EXPECT_EQ(Decimal::TryParseRounded(""), std::nullopt);
+  EXPECT_EQ(Decimal::TryParseRounded("1e30"), std::nullopt);  // out of range
+  EXPECT_THROW(Decimal::TryParseRounded("1", 19), Error);
+  EXPECT_THROW(Decimal::TryParseRounded("1", -1), Error);
+}
+
 TEST(DecimalParseTest, RejectsOutOfRange) {
   const char* cases[] = {"170141183460469231731.687303715884105728",   // max + 1 unit
                          "-170141183460469231731.687303715884105729",  // min - 1 unit

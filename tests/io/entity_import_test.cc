@@ -302,6 +302,9 @@ TEST_F(EntityImport, JsonLinesValuesAndRefusals) {
                 {"num.jsonl:2: field 'tick_size' value '0.01'", "JSON strings"});
   ExpectRefused("instruments", File("bad.jsonl", "{\"id\": 3,\n"),
                 {"bad.jsonl:1:", "malformed JSON"});
+  // A number beyond a double is the JSON library's out_of_range, not a parse error.
+  ExpectRefused("instruments", File("huge.jsonl", jsonl + "{\"id\": 1E400}\n"),
+                {"huge.jsonl:2:", "malformed JSON", "number overflow"});
   ExpectRefused("instruments", File("arr.jsonl", "[1,2]\n"), {"arr.jsonl:1:", "JSON object"});
   ExpectRefused("instruments",
                 File("missing.jsonl",

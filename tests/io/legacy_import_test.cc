@@ -255,6 +255,11 @@ TEST_F(LegacyImport, BadInputIsRefusedWholeAndChangesNothing) {
   ExpectRefused(Variant("broken", "trades.json", broken), ErrorKind::kInvalidArgument,
                 {"trades.json:11:", "not valid JSON"});
   ExpectNothingWritten();
+  std::string huge = trades;
+  huge.replace(huge.find("\"id\": 4"), 7, "\"id\": 4E999");
+  ExpectRefused(Variant("huge", "trades.json", huge), ErrorKind::kInvalidArgument,
+                {"trades.json:11:", "not valid JSON", "number overflow", "4E999"});
+  ExpectNothingWritten();
   ExpectRefused(Variant("shape", "signals.json", "{\"id\": 1}"), ErrorKind::kInvalidArgument,
                 {"signals.json:1:1:", "array"});
   ExpectRefused(Variant("holdings-shape", "holdings.json", "[]"), ErrorKind::kInvalidArgument,

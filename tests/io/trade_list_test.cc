@@ -114,6 +114,19 @@ TEST_F(TradeList, FloatReprMoneyIsRoundedToEighteenPlaces) {
   EXPECT_EQ(trades[0].trade.entry_time, Timestamp::Parse("2023-12-31T23:00:00Z"));
 }
 
+TEST_F(TradeList, LongMoneyIsRoundedFromItsExactDigitsAndTimesMayBeNanoseconds) {
+  // 29 significant digits: through a double the net P&L would read
+  // 12345678901.1234569549560546875, rounded 12345678901.123456954956054688.
+  const std::string f = File(
+      "entry_time,exit_time,net_pnl\n"
+      "1704067200000000000,1704070800000000000,12345678901.1234567890123456785\n");
+  const auto trades = ReadTradeList(f);
+  ASSERT_EQ(trades.size(), 1u);
+  EXPECT_EQ(trades[0].trade.net_pnl, Decimal::Parse("12345678901.123456789012345678"));
+  EXPECT_EQ(trades[0].trade.entry_time, Timestamp::Parse("2024-01-01T00:00:00Z"));
+  EXPECT_EQ(trades[0].trade.exit_time, Timestamp::Parse("2024-01-01T01:00:00Z"));
+}
+
 TEST_F(TradeList, RefusesBadRowsNamingFileLineFieldAndValue) {
   const struct {
     const char* text;

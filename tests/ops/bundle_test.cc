@@ -209,6 +209,9 @@ TEST_P(BundleTest, MalformedManifestsNameTheField) {
   std::ofstream(path, std::ios::trunc) << "{\"format\": ";
   ExpectError(ErrorKind::kInvalidArgument, "not valid JSON",
               [&] { ImportBundle(t, bundle_.string()); });
+  std::ofstream(path, std::ios::trunc) << "{\"format\": 1E400}";
+  ExpectError(ErrorKind::kInvalidArgument, "not valid JSON",
+              [&] { ImportBundle(t, bundle_.string()); });
   fs::remove(path);
   ExpectError(ErrorKind::kNotFound, "no bundle manifest",
               [&] { ImportBundle(t, bundle_.string()); });

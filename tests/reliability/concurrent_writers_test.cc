@@ -27,6 +27,7 @@ namespace {
 using testing::ProcessRun;
 using testing::RunProcess;
 using testing::ScratchDir;
+using testing::SeedBtcusdc;
 
 const std::string kCli = TRADESTORE_CLI;
 const std::string kData = TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/";
@@ -70,18 +71,7 @@ TEST(ConcurrentWriters, SixWritersBesideMaintenanceNeverSeeLockedAndLoseNothing)
   const std::string url = "sqlite:" + dir.Sub("store");
   // The candles the backtests trade: 1m imported, 5m resampled (6048 steps,
   // each one unit of work).
-  ASSERT_EQ(RunProcess({kCli, "import", "candles", "--store", url,
-                        kData + "binanceus/BTCUSDC_1m_20230301_20230321.csv", "--symbol", "BTCUSDC",
-                        "--timeframe", "1m", "--quote", "USDC", "--price-precision", "2",
-                        "--size-precision", "5"},
-                       dir.Sub("seed-import"))
-                .code,
-            0);
-  ASSERT_EQ(RunProcess({kCli, "candles", "resample", "--store", url, "--symbol", "BTCUSDC",
-                        "--from", "1m", "--to", "5m"},
-                       dir.Sub("seed-resample"))
-                .code,
-            0);
+  if (const auto failed = SeedBtcusdc(kCli, url, "5m", dir)) FAIL() << failed->Describe();
 
   const int window = WindowSeconds();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(window);

@@ -30,6 +30,8 @@ namespace {
 using testing::ProcessRun;
 using testing::RunProcess;
 using testing::ScratchDir;
+using testing::SeedBtcusdc;
+using testing::WithoutBot;
 
 const std::string kCli = TRADESTORE_CLI;
 const std::string kData = TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/";
@@ -90,19 +92,8 @@ void ExpectCheckPasses(const std::string& url, const std::string& out_prefix) {
   EXPECT_EQ(check.code, 0) << check.Describe();
 }
 
-nlohmann::json WithoutBot(nlohmann::json j) {
-  if (j.is_object()) {
-    j.erase("bot");
-    j.erase("bot_id");
-    j.erase("bots");
-    j.erase("generated_at");
-    j.erase("analytics_days_written");  // a resumed run writes the days again
-    for (auto& [k, v] : j.items()) v = WithoutBot(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) v = WithoutBot(v);
-  }
-  return j;
-}
+// A resumed run writes the analytics days again.
+const std::vector<std::string> kResumeRewrites = {"analytics_days_written"};
 
 // The fill ids of whole lines of the loop's log (a line cut by the kill
 // is not one it finished logging).
@@ -214,18 +205,7 @@ TEST(KillNine, CandleImport) {
 TEST(KillNine, BacktestResumes) {
   ScratchDir dir;
   const std::string url = "sqlite:" + dir.Sub("store");
-  ASSERT_EQ(RunProcess({kCli, "import", "candles", "--store", url,
-                        kData + "binanceus/BTCUSDC_1m_20230301_20230321.csv", "--symbol", "BTCUSDC",
-                        "--timeframe", "1m", "--quote", "USDC", "--price-precision", "2",
-                        "--size-precision", "5"},
-                       dir.Sub("seed-import"))
-                .code,
-            0);
-  ASSERT_EQ(RunProcess({kCli, "candles", "resample", "--store", url, "--symbol", "BTCUSDC",
-                        "--from", "1m", "--to", "15m"},
-                       dir.Sub("seed-resample"))
-                .code,
-            0);
+  if (const auto failed = SeedBtcusdc(kCli, url, "15m", dir)) FAIL() << failed->Describe();
   const auto backtest = [&](const std::string& bot, bool resume) {
     std::vector<std::string> args = {kCli,      "backtest",    "--json", "--store", url, "--symbol",
                                      "BTCUSDC", "--timeframe", "15m",    "--bot",   bot};
@@ -236,13 +216,14 @@ TEST(KillNine, BacktestResumes) {
     const ProcessRun r = RunProcess({kCli, "report", "--json", "--store", url, "--bot", bot},
                                     dir.Sub("report-" + bot));
     EXPECT_EQ(r.code, 0) << r.Describe();
-    return r.code == 0 ? WithoutBot(nlohmann::json::parse(r.out)) : nlohmann::json();
+    return r.code == 0 ? WithoutBot(nlohmann::json::parse(r.out), kResumeRewrites)
+                       : nlohmann::json();
   };
   ProcessRun reference;
   const auto took =
       Timed([&] { reference = RunProcess(backtest("reference", false), dir.Sub("reference")); });
   ASSERT_EQ(reference.code, 0) << reference.Describe();
-  const nlohmann::json expected = WithoutBot(nlohmann::json::parse(reference.out));
+  const nlohmann::json expected = WithoutBot(nlohmann::json::parse(reference.out), kResumeRewrites);
   const nlohmann::json expected_report = report("reference");
   for (int trial = 1; trial <= kTrials; ++trial) {
     const std::chrono::milliseconds at = Moment(took / 10, took * 9 / 10);
@@ -257,7 +238,8 @@ TEST(KillNine, BacktestResumes) {
     // Resumed from the last committed step, to the same results.
     const ProcessRun resumed = RunProcess(backtest(bot, true), dir.Sub(bot + "-resumed"));
     ASSERT_EQ(resumed.code, 0) << resumed.Describe();
-    EXPECT_EQ(WithoutBot(nlohmann::json::parse(resumed.out)), expected) << resumed.out;
+    EXPECT_EQ(WithoutBot(nlohmann::json::parse(resumed.out), kResumeRewrites), expected)
+        << resumed.out;
     EXPECT_EQ(report(bot), expected_report);
     ExpectCheckPasses(url, dir.Sub("check-" + bot + "-resumed"));
   }

@@ -23,22 +23,10 @@ using testing::PgFaultProxy;
 using testing::ProcessRun;
 using testing::RunProcess;
 using testing::ScratchDir;
+using testing::SeedBtcusdc;
+using testing::WithoutBot;
 
 const std::string kCli = TRADESTORE_CLI;
-const std::string kData = TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/";
-
-nlohmann::json WithoutBot(nlohmann::json j) {
-  if (j.is_object()) {
-    j.erase("bot");
-    j.erase("bot_id");
-    j.erase("bots");
-    j.erase("generated_at");
-    for (auto& [k, v] : j.items()) v = WithoutBot(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) v = WithoutBot(v);
-  }
-  return j;
-}
 
 class InDoubtCommit : public ::testing::Test {
  protected:
@@ -51,18 +39,7 @@ class InDoubtCommit : public ::testing::Test {
                    server.dir() + "/.s.PGSQL." + std::to_string(server.port()));
     proxied_ = "postgresql:///" + database + "?host=" + dir_.Sub("") +
                "&port=" + std::to_string(kProxyPort) + "&user=postgres";
-    ASSERT_EQ(Cli({"import", "candles", "--store", url_,
-                   kData + "binanceus/BTCUSDC_1m_20230301_20230321.csv", "--symbol", "BTCUSDC",
-                   "--timeframe", "1m", "--quote", "USDC", "--price-precision", "2",
-                   "--size-precision", "5"},
-                  "seed-import")
-                  .code,
-              0);
-    ASSERT_EQ(Cli({"candles", "resample", "--store", url_, "--symbol", "BTCUSDC", "--from", "1m",
-                   "--to", "1h"},
-                  "seed-resample")
-                  .code,
-              0);
+    if (const auto failed = SeedBtcusdc(kCli, url_, "1h", dir_)) FAIL() << failed->Describe();
   }
 
   ProcessRun Cli(std::vector<std::string> args, const std::string& name) {

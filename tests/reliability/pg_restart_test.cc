@@ -35,6 +35,8 @@ namespace {
 using testing::ProcessRun;
 using testing::RunProcess;
 using testing::ScratchDir;
+using testing::SeedBtcusdc;
+using testing::WithoutBot;
 
 const std::string kCli = TRADESTORE_CLI;
 const std::string kData = TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/";
@@ -98,19 +100,6 @@ class PrivateServer {
   int port_ = 0;
 };
 
-nlohmann::json WithoutBot(nlohmann::json j) {
-  if (j.is_object()) {
-    j.erase("bot");
-    j.erase("bot_id");
-    j.erase("bots");
-    j.erase("generated_at");
-    for (auto& [k, v] : j.items()) v = WithoutBot(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) v = WithoutBot(v);
-  }
-  return j;
-}
-
 // Waits (up to 120 s) until bot `bot` has committed `steps` steps (its
 // portfolio snapshots, the set-up's aside); false on time out.
 bool WaitForSteps(const std::string& url, const std::string& bot, std::size_t steps) {
@@ -136,18 +125,7 @@ TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
   PrivateServer server(dir);
   ASSERT_TRUE(server.ok()) << testing::ReadWhole(dir.Sub("pg-start.err"));
   const std::string url = server.Url();
-  ASSERT_EQ(RunProcess({kCli, "import", "candles", "--store", url,
-                        kData + "binanceus/BTCUSDC_1m_20230301_20230321.csv", "--symbol", "BTCUSDC",
-                        "--timeframe", "1m", "--quote", "USDC", "--price-precision", "2",
-                        "--size-precision", "5"},
-                       dir.Sub("seed-import"))
-                .code,
-            0);
-  ASSERT_EQ(RunProcess({kCli, "candles", "resample", "--store", url, "--symbol", "BTCUSDC",
-                        "--from", "1m", "--to", "15m"},
-                       dir.Sub("seed-resample"))
-                .code,
-            0);
+  if (const auto failed = SeedBtcusdc(kCli, url, "15m", dir)) FAIL() << failed->Describe();
   auto backtest = [&](const std::string& bot, const std::string& out, bool resume = false) {
     std::vector<std::string> args = {kCli,      "backtest",    "--json", "--store", url, "--symbol",
                                      "BTCUSDC", "--timeframe", "15m",    "--bot",   bot};

@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -98,6 +100,39 @@ inline ProcessRun WaitProcess(pid_t pid, const std::vector<std::string>& args,
 
 inline ProcessRun RunProcess(const std::vector<std::string>& args, const std::string& out_prefix) {
   return WaitProcess(StartProcess(args, out_prefix), args, out_prefix);
+}
+
+// A backtest's or report's JSON without what names the bot or the moment
+// (bot, bot_id, bots, generated_at) and without `also_drop`, at every depth:
+// what two runs of one strategy on the same candles must agree on.
+inline nlohmann::json WithoutBot(nlohmann::json j, const std::vector<std::string>& also_drop = {}) {
+  if (j.is_object()) {
+    for (const char* key : {"bot", "bot_id", "bots", "generated_at"}) j.erase(key);
+    for (const std::string& key : also_drop) j.erase(key);
+    for (auto& [k, v] : j.items()) v = WithoutBot(v, also_drop);
+  } else if (j.is_array()) {
+    for (auto& v : j) v = WithoutBot(v, also_drop);
+  }
+  return j;
+}
+
+// Imports the Binance.US BTCUSDC 1m sample (examples/data, 3 weeks) into
+// `url` with the CLI `cli` and resamples it to `timeframe`: the candles the
+// reliability tests' backtests trade. Returns the failed run, or nullopt.
+inline std::optional<ProcessRun> SeedBtcusdc(const std::string& cli, const std::string& url,
+                                             const std::string& timeframe, const ScratchDir& dir) {
+  ProcessRun run = RunProcess(
+      {cli, "import", "candles", "--store", url,
+       TRADESTORE_SOURCE_DIR "/examples/data/ohlcv/binanceus/BTCUSDC_1m_20230301_20230321.csv",
+       "--symbol", "BTCUSDC", "--timeframe", "1m", "--quote", "USDC", "--price-precision", "2",
+       "--size-precision", "5"},
+      dir.Sub("seed-import"));
+  if (run.code != 0) return run;
+  run = RunProcess({cli, "candles", "resample", "--store", url, "--symbol", "BTCUSDC", "--from",
+                    "1m", "--to", timeframe},
+                   dir.Sub("seed-resample"));
+  if (run.code != 0) return run;
+  return std::nullopt;
 }
 
 }  // namespace tradestore::testing

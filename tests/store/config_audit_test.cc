@@ -60,6 +60,8 @@ TEST_P(Configs, SaveClosesThePreviousVersionAndVersionAtFindsTheOneInForce) {
 TEST_P(Configs, RefusesBadJsonUnknownBotsAndVersionsThatDoNotStartLater) {
   EXPECT_STORE_ERROR(store().configs().Save(Doc(bot(), R"({"a": )", t0_)),
                      ErrorKind::kInvalidArgument, "field 'document' is not valid JSON");
+  EXPECT_STORE_ERROR(store().configs().Save(Doc(bot(), R"({"a": 0.1E679833412897})", t0_)),
+                     ErrorKind::kInvalidArgument, "field 'document' is not valid JSON");
   EXPECT_STORE_ERROR(store().configs().Save(Doc(bot(), "", t0_)), ErrorKind::kInvalidArgument,
                      "document");
   EXPECT_STORE_ERROR(store().configs().Save(Doc(4711, "{}", t0_)), ErrorKind::kNotFound,
