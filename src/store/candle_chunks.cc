@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "core/candle_chunk.h"
@@ -11,6 +12,7 @@
 #include "store/query_util.h"
 #include "store/schema_row.h"
 #include "tradestore/error.h"
+#include "tradestore/timeframe.h"
 
 namespace tradestore::detail {
 namespace {
@@ -118,6 +120,15 @@ void DeleteChunk(sql::Connection& c, InstrumentId instrument, const std::string&
   del.Execute();
 }
 
+// Writes `candles` (ascending) as chunks of at most kChunkCandles.
+void InsertChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                  std::span<const Candle> candles, CompactStats* stats) {
+  for (std::size_t at = 0; at < candles.size(); at += kChunkCandles) {
+    const std::size_t n = std::min<std::size_t>(kChunkCandles, candles.size() - at);
+    InsertChunk(c, instrument, tf, candles.subspan(at, n), stats);
+  }
+}
+
 }  // namespace
 
 bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf) {
@@ -178,8 +189,16 @@ void ForEachCandle(sql::Connection& c, InstrumentId instrument, const std::strin
   st.Reset();
 }
 
+bool AnyChunks(sql::Connection& c) {
+  sql::Statement& st = c.Prepare("SELECT 1 FROM market.candle_chunks LIMIT 1");
+  const bool found = st.Step();
+  st.Reset();
+  return found;
+}
+
 void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                        Timestamp from, Timestamp to) {
+                        Timestamp from, Timestamp to,
+                        const std::function<void(Timestamp)>& on_replace) {
   const std::vector<StoredChunk> chunks =
       LoadChunks(c, instrument, tf, from, to, /*for_update=*/true);
   for (const StoredChunk& k : chunks) {
@@ -201,12 +220,15 @@ void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::
       if (j == rows.size() || (i < old.size() && old[i].open_time < rows[j].open_time)) {
         merged.push_back(old[i++]);
       } else {
-        if (i < old.size() && old[i].open_time == rows[j].open_time) ++i;
+        if (i < old.size() && old[i].open_time == rows[j].open_time) {
+          if (on_replace) on_replace(old[i].open_time);
+          ++i;
+        }
         merged.push_back(rows[j++]);
       }
     }
     DeleteChunk(c, instrument, tf, k.first);
-    InsertChunk(c, instrument, tf, merged, nullptr);
+    InsertChunks(c, instrument, tf, merged, nullptr);
     auto& del = c.Prepare(
         "DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? "
         "AND open_time <= ?");
@@ -219,11 +241,6 @@ CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const st
                            std::optional<Timestamp> before) {
   sql::Transaction tx(c);
   CompactStats stats;
-  // Existing chunks split the rows into runs that no new chunk may span.
-  const std::vector<StoredChunk> chunks =
-      LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true);
-  std::vector<Timestamp> starts;
-  for (const StoredChunk& k : chunks) starts.push_back(k.first);
   TimeRange range;
   range.to = before;
   std::vector<Candle> rows;
@@ -238,20 +255,35 @@ CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const st
     tx.Commit();
     return stats;
   }
-  std::size_t begin = 0;
-  auto next_start = starts.begin();
-  for (std::size_t i = 0; i <= rows.size(); ++i) {
-    bool cut = i == rows.size() || static_cast<std::int64_t>(i - begin) >= kChunkCandles;
-    if (!cut && i > begin) {
-      // A chunk between rows i-1 and i ends the run.
-      while (next_start != starts.end() && *next_start < rows[i - 1].open_time) ++next_start;
-      cut = next_start != starts.end() && *next_start < rows[i].open_time;
+  // Existing chunks split the rows into runs that no new chunk may span
+  // (rows never lie inside a chunk). A run continues the chunk before it
+  // when that one is not full, so that compacting a series day by day does
+  // not leave a trail of small chunks.
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true);
+  std::size_t next_chunk = 0;  // the first chunk after the current run
+  std::vector<Candle> run;
+  for (std::size_t begin = 0; begin < rows.size();) {
+    while (next_chunk < chunks.size() && chunks[next_chunk].first < rows[begin].open_time) {
+      ++next_chunk;
     }
-    if (cut && i > begin) {
-      InsertChunk(c, instrument, tf, std::span<const Candle>(rows.data() + begin, rows.data() + i),
-                  &stats);
-      begin = i;
+    std::size_t end = begin;
+    while (end < rows.size() &&
+           (next_chunk == chunks.size() || rows[end].open_time < chunks[next_chunk].first)) {
+      ++end;
     }
+    run.clear();
+    if (next_chunk > 0 && chunks[next_chunk - 1].count < kChunkCandles) {
+      const StoredChunk& partial = chunks[next_chunk - 1];
+      chunk::DecodeAppend(partial.data, run);
+      DeleteChunk(c, instrument, tf, partial.first);
+    }
+    const std::size_t carried = run.size();
+    run.insert(run.end(), rows.begin() + static_cast<std::ptrdiff_t>(begin),
+               rows.begin() + static_cast<std::ptrdiff_t>(end));
+    InsertChunks(c, instrument, tf, run, &stats);
+    stats.candles -= static_cast<std::int64_t>(carried);  // were compacted already
+    begin = end;
   }
   auto& del = c.Prepare("DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ?" +
                         RangeSql("open_time", range));
@@ -278,23 +310,145 @@ std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection
 std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                                  Timestamp before) {
   sql::Transaction tx(c);
+  // Whole chunks before the cut-off go by their rows, undecoded; the one
+  // chunk that may straddle it is decoded and written again with the rest.
   std::int64_t deleted = 0;
+  {
+    sql::Statement& st = c.Prepare(
+        "SELECT COALESCE(SUM(count), 0) FROM market.candle_chunks WHERE instrument_id = ? AND "
+        "timeframe = ? AND last_open_time < ?");
+    BindParams(st, instrument, tf, before);
+    deleted = st.Step() ? st.GetInt64(0) : 0;
+    st.Reset();
+    sql::Statement& del = c.Prepare(
+        "DELETE FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND "
+        "last_open_time < ?");
+    BindParams(del, instrument, tf, before);
+    del.Execute();
+  }
   for (const StoredChunk& k :
-       LoadChunks(c, instrument, tf, std::nullopt, Timestamp(before.micros() - 1), true)) {
-    DeleteChunk(c, instrument, tf, k.first);
-    if (k.last < before) {
-      deleted += k.count;
-      continue;
-    }
+       LoadChunks(c, instrument, tf, before, Timestamp(before.micros() - 1), /*for_update=*/true)) {
+    if (k.first >= before) continue;
     std::vector<Candle> rest = chunk::Decode(k.data);
     const auto keep =
         std::lower_bound(rest.begin(), rest.end(), before,
                          [](const Candle& a, Timestamp t) { return a.open_time < t; });
     deleted += keep - rest.begin();
-    InsertChunk(c, instrument, tf, std::span<const Candle>(&*keep, rest.end() - keep), nullptr);
+    DeleteChunk(c, instrument, tf, k.first);
+    if (keep != rest.end()) {
+      InsertChunk(c, instrument, tf, std::span<const Candle>(&*keep, rest.end() - keep), nullptr);
+    }
   }
   tx.Commit();
   return deleted;
+}
+
+std::int64_t CountChunked(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                          const TimeRange& range) {
+  std::int64_t n = 0;
+  {
+    std::string sql =
+        "SELECT COALESCE(SUM(count), 0) FROM market.candle_chunks WHERE instrument_id = ? AND "
+        "timeframe = ?";
+    if (range.from) sql += " AND first_open_time >= ?";
+    if (range.to) sql += " AND last_open_time < ?";
+    sql::Statement& st = c.Prepare(sql);
+    BindRange(st, BindParams(st, instrument, tf), range);
+    n = st.Step() ? st.GetInt64(0) : 0;
+    st.Reset();
+  }
+  if (!range.from && !range.to) return n;
+  // The chunks that straddle a bound (at most one per bound).
+  std::vector<std::string> straddles;
+  if (range.from) straddles.emplace_back("(first_open_time < ? AND last_open_time >= ?)");
+  if (range.to) straddles.emplace_back("(first_open_time < ? AND last_open_time >= ?)");
+  std::string sql =
+      kChunkRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ? AND (" + straddles[0] +
+                           (straddles.size() > 1 ? " OR " + straddles[1] : "") + ")");
+  sql::Statement& st = c.Prepare(sql);
+  int index = BindParams(st, instrument, tf);
+  for (const std::optional<Timestamp>& bound : {range.from, range.to}) {
+    if (!bound) continue;
+    st.Bind(index++, *bound);
+    st.Bind(index++, *bound);
+  }
+  std::vector<std::string> blobs;
+  while (st.Step()) {
+    const RowReader<kCandleChunks> r(st, kChunkRead);
+    blobs.emplace_back(r.GetBlobView("data"));
+  }
+  st.Reset();
+  std::vector<Candle> decoded;
+  for (const std::string& data : blobs) {
+    decoded.clear();
+    chunk::DecodeAppend(data, decoded);
+    for (const Candle& k : decoded) {
+      if ((!range.from || k.open_time >= *range.from) && (!range.to || k.open_time < *range.to)) {
+        ++n;
+      }
+    }
+  }
+  return n;
+}
+
+std::vector<std::pair<InstrumentId, std::string>> SeriesWithChunks(
+    sql::Connection& c, std::optional<Timestamp> starting_before) {
+  std::vector<std::pair<InstrumentId, std::string>> out;
+  sql::Statement& st =
+      c.Prepare(std::string("SELECT DISTINCT instrument_id, timeframe FROM market.candle_chunks") +
+                (starting_before ? " WHERE first_open_time < ?" : "") + " ORDER BY 1, 2");
+  if (starting_before) st.Bind(1, *starting_before);
+  while (st.Step()) out.emplace_back(st.GetInt64(0), st.GetText(1));
+  st.Reset();
+  return out;
+}
+
+std::vector<SeriesStorage> CandleStorageBySeries(sql::Connection& c) {
+  std::vector<SeriesStorage> out;
+  const auto find = [&out](InstrumentId id, const std::string& tf) -> SeriesStorage& {
+    for (SeriesStorage& s : out) {
+      if (s.instrument == id && s.timeframe == tf) return s;
+    }
+    out.push_back(SeriesStorage{id, tf});
+    return out.back();
+  };
+  sql::Statement& rows = c.Prepare(
+      "SELECT instrument_id, timeframe, COUNT(*) FROM market.candles GROUP BY instrument_id, "
+      "timeframe");
+  while (rows.Step()) find(rows.GetInt64(0), rows.GetText(1)).row_candles = rows.GetInt64(2);
+  rows.Reset();
+  // length() of a BLOB (SQLite) and of a bytea (PostgreSQL) is its bytes.
+  sql::Statement& chunks = c.Prepare(
+      "SELECT instrument_id, timeframe, COUNT(*), SUM(count), SUM(length(data)) FROM "
+      "market.candle_chunks GROUP BY instrument_id, timeframe");
+  while (chunks.Step()) {
+    SeriesStorage& s = find(chunks.GetInt64(0), chunks.GetText(1));
+    s.chunks = chunks.GetInt64(2);
+    s.chunk_candles = chunks.GetInt64(3);
+    s.chunk_bytes = chunks.GetInt64(4);
+  }
+  chunks.Reset();
+  std::sort(out.begin(), out.end(), [](const SeriesStorage& a, const SeriesStorage& b) {
+    return std::tie(a.instrument, a.timeframe) < std::tie(b.instrument, b.timeframe);
+  });
+  return out;
+}
+
+std::optional<std::int64_t> CandleRowBytes(sql::Connection& c) {
+  const bool pg = c.dialect() == sql::Dialect::kPostgres;
+  try {
+    // candles is a WITHOUT ROWID table on SQLite: its primary key is the
+    // table, no other index.
+    sql::Statement& st = c.Prepare(pg ? "SELECT pg_total_relation_size('market.candles')"
+                                      : "SELECT SUM(pgsize) FROM dbstat WHERE name = 'candles'");
+    std::optional<std::int64_t> out;
+    if (st.Step() && !st.IsNull(0)) out = st.GetInt64(0);
+    st.Reset();
+    if (out && *out <= 0) out.reset();
+    return out;
+  } catch (const Error&) {
+    return std::nullopt;  // no dbstat in this SQLite build
+  }
 }
 
 std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
@@ -344,6 +498,17 @@ std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
         problem("decodes to " + candles.front().open_time.ToIso() + " .. " +
                 candles.back().open_time.ToIso() + ", the row says " + first.ToIso() + " .. " +
                 last.ToIso());
+      }
+      // The rule check's 'candles' applies to rows (DuplicateCandles): the
+      // same for the compacted candles.
+      if (const auto parsed = TryParseTimeframe(tf); !parsed) {
+        problem("unknown timeframe '" + tf + "'");
+      } else {
+        for (const Candle& k : candles) {
+          if (IsAligned(k.open_time, *parsed)) continue;
+          problem("holds " + k.open_time.ToIso() + ", not the start of a " + tf + " bucket");
+          break;
+        }
       }
     } catch (const Error& e) {
       problem(e.what());

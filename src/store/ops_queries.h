@@ -266,8 +266,15 @@ std::int64_t CountPrunable(StoreImpl& store, const PruneKindInfo& kind, Timestam
 // transaction; returns the number deleted (0 when done).
 std::int64_t PruneBatch(StoreImpl& store, const PruneKindInfo& kind, Timestamp before,
                         std::int64_t batch);
-// The (instrument, timeframe) series with candles older than `before`.
+// The (instrument, timeframe) series with candles older than `before`, as
+// rows or in chunks.
 std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp before);
+// Compacted candles (candle_chunks.h) older than `before`: how many there
+// are, and deleting them from one series in one unit of work (whole chunks,
+// and the chunk straddling `before` written again with the rest) together
+// with the series' coverage row, recomputed. Returns the candles deleted.
+std::int64_t CountChunkedBefore(StoreImpl& store, Timestamp before);
+std::int64_t PruneChunkedCandles(StoreImpl& store, const CandleSeriesKey& series, Timestamp before);
 
 // ---- Backup ----------------------------------------------------------------
 

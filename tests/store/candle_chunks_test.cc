@@ -1,6 +1,8 @@
 // Compacted candles (market.candle_chunks) on every backend: reads across
 // rows and chunks, upserts into compacted ranges, coverage and gaps, and
 // the encoded bytes travelling unchanged.
+#include "store/candle_chunks.h"
+
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -174,6 +176,55 @@ TEST_P(CandleChunks, CheckVerifiesEachChunkAgainstItsRow) {
   EXPECT_EQ(findings[0].table, "market.candle_chunks");
   EXPECT_EQ(findings[0].message, "checksum differs from the chunk's own");
   EXPECT_EQ(findings[1].message, "decodes to 2048 candles, the row says 2049");
+}
+
+TEST_P(CandleChunks, CompactingDayByDayContinuesThePartialLastChunk) {
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  sql::Connection& c = impl.connection(detail::Database::kMarket);
+  const auto chunks = [&c] {
+    const auto series = detail::CandleStorageBySeries(c);
+    return series.empty() ? 0 : series[0].chunks;
+  };
+  candles().Upsert(id(), Timeframe::k1m, Series(50, 950));
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 950);
+  candles().Upsert(id(), Timeframe::k1m, Series(1000, 1000, {1500}));
+  const CandleCompaction second = candles().Compact(id(), Timeframe::k1m);
+  EXPECT_EQ(second.candles, 999);  // the 950 compacted before are not counted again
+  EXPECT_EQ(second.chunks, 1);
+  EXPECT_EQ(chunks(), 1);  // one chunk of 1,949, not 950 + 999
+  candles().Upsert(id(), Timeframe::k1m, Series(2000, 1000));
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 1000);
+  EXPECT_EQ(chunks(), 2);  // 2,048 + 901
+  ExpectSame(Series(50, 2950, {1500}), candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  // A run before the first chunk does not join it.
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 50));
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 50);
+  EXPECT_EQ(chunks(), 3);
+  ExpectSame(Series(0, 3000, {1500}), candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
+TEST_P(CandleChunks, AnUpsertThatGrowsAChunkPastTheLimitSplitsIt) {
+  // Every other minute: 2,000 candles over 4,000 minutes, one chunk.
+  std::vector<std::int64_t> odd;
+  for (std::int64_t m = 1; m < 4000; m += 2) odd.push_back(m);
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 4000, odd));
+  ASSERT_EQ(candles().Compact(id(), Timeframe::k1m).chunks, 1);
+  // Filling the holes doubles it: written back as 2,048 + 1,951.
+  std::vector<Candle> fill;
+  for (const Candle& k : Series(0, 4000)) {
+    if (((k.open_time.micros() - kT0.micros()) / kMinute) % 2 == 1) fill.push_back(k);
+  }
+  candles().Upsert(id(), Timeframe::k1m, fill);
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].chunks, 2);
+  EXPECT_EQ(series[0].chunk_candles, 3999);
+  EXPECT_EQ(series[0].row_candles, 1);  // minute 3,999 lies after the chunk
+  ExpectSame(Series(0, 4000), candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
 }
 
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
