@@ -366,6 +366,19 @@ TEST(CompactedCopyBackup, EveryCandleSurvivesCopiesBackupsAndRestores) {
   copy(pg, back);
   expect_all(back);
 
+  // Copying market.candles alone brings the chunks along.
+  const std::string candles_only = testing::PgServer::Get().CreateDatabase();
+  {
+    Store from = Store::Open(source_url);
+    Store to = Store::Open(candles_only);
+    CopyOptions o;
+    o.tables = {"market.instruments", "market.candles"};
+    const CopyResult r = CopyStore(from, to, o);
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r.tables.size(), 3u);
+    ExpectSame(all, to.candles().Range(id, Timeframe::k1m));
+  }
+
   const BackupResult sqlite_backup = Backup(source_url, dir.Sub("bk-sqlite"));
   const std::string files = "sqlite:" + dir.Sub("restored-files");
   EXPECT_EQ(Restore(sqlite_backup.path, files).method, "files");
