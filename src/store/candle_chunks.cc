@@ -437,6 +437,13 @@ std::vector<SeriesStorage> CandleStorageBySeries(sql::Connection& c) {
 std::optional<std::int64_t> CandleRowBytes(sql::Connection& c) {
   const bool pg = c.dialect() == sql::Dialect::kPostgres;
   try {
+    if (pg) {
+      // On Citus the coordinator's table is a shell: its size says nothing.
+      sql::Statement& citus = c.Prepare("SELECT 1 FROM pg_extension WHERE extname = 'citus'");
+      const bool distributed = citus.Step();
+      citus.Reset();
+      if (distributed) return std::nullopt;
+    }
     // candles is a WITHOUT ROWID table on SQLite: its primary key is the
     // table, no other index.
     sql::Statement& st = c.Prepare(pg ? "SELECT pg_total_relation_size('market.candles')"
