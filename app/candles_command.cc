@@ -2,6 +2,7 @@
 // Library calls only (no SQL here).
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -119,6 +120,80 @@ void AddGaps(CLI::App& candles, GlobalOptions& global, std::function<int()>& run
       for (const CandleGap& g : gaps) {
         std::cout << fmt::format("  {} .. {}  {}\n", g.start.ToIso(), g.end.ToIso(), g.missing);
       }
+      return 0;
+    };
+  });
+}
+
+// --older-than: "all", an ISO-8601 time, or an age "<N>m|h|d|w" before now;
+// unset: the start of the current UTC day (complete days only).
+std::optional<Timestamp> CompactCutoff(const std::string& text) {
+  if (text == "all") return std::nullopt;
+  if (text.empty()) return FloorToTimeframe(Timestamp::Now(), Timeframe::k1d);
+  if (auto t = Timestamp::TryParse(text)) return *t;
+  std::int64_t n = 0;
+  const char* end = text.data() + text.size() - 1;
+  const auto r = std::from_chars(text.data(), end, n);
+  Micros unit = 0;
+  switch (text.back()) {
+    case 'm':
+      unit = 60 * kMicrosPerSecond;
+      break;
+    case 'h':
+      unit = 3600 * kMicrosPerSecond;
+      break;
+    case 'd':
+      unit = kMicrosPerDay;
+      break;
+    case 'w':
+      unit = 7 * kMicrosPerDay;
+      break;
+    default:
+      break;
+  }
+  if (text.size() < 2 || r.ec != std::errc() || r.ptr != end || unit == 0 || n < 0 || n > 100'000) {
+    throw InvalidArgument("--older-than '" + text +
+                          "': expected all, an ISO-8601 time or an age like 30m, 12h, 7d, 2w");
+  }
+  return Timestamp(Timestamp::Now().micros() - n * unit);
+}
+
+void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand(
+      "compact",
+      "Move stored candles into compressed chunks (docs/storage.md \"Candle chunks\"); reads "
+      "and writes see no difference");
+  auto args = std::make_shared<Args>();
+  sub->add_option("--symbol", args->symbol, "Only this instrument");
+  sub->add_option("--venue", args->venue, "Venue of --symbol");
+  sub->add_option("--timeframe", args->timeframe, "Only this timeframe");
+  sub->add_option("--older-than", args->from,
+                  "Candles opening before: all, an ISO-8601 time, or an age (30m, 12h, 7d, 2w); "
+                  "default: the start of the current UTC day");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      const std::optional<Timestamp> before = CompactCutoff(args->from);
+      Store store = Store::Open(global.ResolvedUrl());
+      std::optional<InstrumentId> id;
+      if (!args->symbol.empty()) id = FindInstrument(store, args->symbol, args->venue).id;
+      std::optional<Timeframe> tf;
+      if (!args->timeframe.empty()) tf = ParseTimeframe(args->timeframe);
+      const CandleCompaction done = store.candles().Compact(id, tf, before);
+      const double per_candle =
+          done.candles > 0 ? static_cast<double>(done.bytes) / static_cast<double>(done.candles)
+                           : 0.0;
+      if (global.json) {
+        nlohmann::json out = {
+            {"series", done.series},          {"candles", done.candles},
+            {"chunks", done.chunks},          {"bytes", done.bytes},
+            {"bytes_per_candle", per_candle}, {"older_than", before ? before->ToIso() : "all"}};
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << fmt::format(
+          "compacted {} candles of {} series into {} chunks, {} bytes ({:.2f} bytes/candle)\n",
+          done.candles, done.series, done.chunks, done.bytes, per_candle);
       return 0;
     };
   });
@@ -387,11 +462,12 @@ void AddIndicators(CLI::App& candles, GlobalOptions& global, std::function<int()
 }  // namespace
 
 void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run) {
-  auto* candles = app.add_subcommand("candles", "Candle coverage, gaps and resampling");
+  auto* candles = app.add_subcommand("candles", "Candle coverage, gaps, compaction and resampling");
   candles->require_subcommand(1);
   AddCommonOptions(*candles, global, false);
   AddCoverage(*candles, global, run);
   AddGaps(*candles, global, run);
+  AddCompact(*candles, global, run);
   AddResample(*candles, global, run);
   AddIndicators(*candles, global, run);
   try {

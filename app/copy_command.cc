@@ -69,7 +69,8 @@ void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& 
   sub->add_option("TO_URL", args->to, "Target store URL (created and migrated if missing)")
       ->required();
   sub->add_option("--tables", args->tables,
-                  "Only these tables, comma-separated (e.g. market.instruments,market.candles)")
+                  "Only these tables, comma-separated (e.g. market.instruments,market.candles; "
+                  "market.candles brings market.candle_chunks along)")
       ->delimiter(',');
   sub->add_option("--batch-rows", args->batch_rows, "Rows per committed batch (default 5000)");
   sub->add_flag("--verify-only", args->verify_only,

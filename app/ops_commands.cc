@@ -72,6 +72,18 @@ void PrintStatus(const StoreStatus& s) {
                              t.test_rows ? std::to_string(*t.test_rows) : "-", When(t.last_write),
                              t.error.empty() ? "" : "  ERROR: " + t.error);
   }
+  if (!s.candle_series.empty()) {
+    std::cout << fmt::format("\n  {:<28} {:>4} {:>12} {:>12} {:>8} {:>10}\n", "candle series", "tf",
+                             "in rows", "in chunks", "chunks", "B/candle");
+  }
+  for (const CandleSeriesStatus& c : s.candle_series) {
+    const std::string name = c.symbol.empty() ? "#" + std::to_string(c.instrument_id)
+                                              : c.symbol + (c.venue.empty() ? "" : "@" + c.venue);
+    std::cout << fmt::format(
+        "  {:<28} {:>4} {:>12} {:>12} {:>8} {:>10}\n", name, c.timeframe, c.row_candles,
+        c.chunk_candles, c.chunks,
+        c.bytes_per_candle ? fmt::format("{:.1f}", *c.bytes_per_candle) : std::string("-"));
+  }
 }
 
 const char* Mark(const std::string& status) {
@@ -117,7 +129,8 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
     auto* sub = app.add_subcommand(
         "status",
         "Per database: connected, schema version, pending migrations, size, WAL, last write; "
-        "rows per table (real and test data). Exit 1 unless all is well");
+        "rows per table (real and test data); per candle series, candles in rows and in chunks and "
+        "bytes per candle. Exit 1 unless all is well");
     AddCommonOptions(*sub, global);
     sub->callback([&global, &run] {
       run = [&global] {

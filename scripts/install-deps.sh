@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   ccache chromium fonts-dejavu-core libpng-dev
   libcpp-httplib-dev prometheus wrk
-  libzip-dev
+  libzip-dev libzstd-dev
   clang libclang-rt-dev
   python3-dev python3-pybind11 pybind11-dev python3-venv python3-pip python3-setuptools
   python3-wheel python3-pytest python3-numpy python3-pandas python3-matplotlib

@@ -48,7 +48,17 @@ class CandleWriter {
   InstrumentId instrument_id_;
   std::string timeframe_;
   std::int64_t count_ = 0;
+  Timestamp min_time_;  // of the candles added, to find chunks they land in
+  Timestamp max_time_;
   bool done_ = false;
+};
+
+// What CandleRepository::Compact did.
+struct CandleCompaction {
+  std::int64_t series = 0;   // series that had candles to compact
+  std::int64_t candles = 0;  // candles moved from rows into chunks
+  std::int64_t chunks = 0;   // chunks written
+  std::int64_t bytes = 0;    // their encoded size
 };
 
 struct CandleRangeInfo {
@@ -70,6 +80,18 @@ class CandleRepository {
   void ForEach(InstrumentId instrument, Timeframe tf, const TimeRange& range,
                const std::function<bool(const Candle&)>& visit);
   CandleRangeInfo Info(InstrumentId instrument, Timeframe tf);
+
+  // Compaction (docs/storage.md "Candle chunks"). Moves the candles stored
+  // as rows with open_time < `before` (every row when nullopt) into
+  // compressed chunks of at most 2,048 candles (src/core/candle_chunk.h),
+  // of one instrument or all, one timeframe or all; each series is one unit
+  // of work. Every reader and writer sees compacted candles as before: the
+  // values read back bit-identical, and an upsert into a compacted range
+  // rewrites its chunk in the writer's unit of work. Throws kNotFound for an
+  // unknown instrument.
+  CandleCompaction Compact(std::optional<InstrumentId> instrument = std::nullopt,
+                           std::optional<Timeframe> tf = std::nullopt,
+                           std::optional<Timestamp> before = std::nullopt);
 
   // Coverage (coverage.h; src/store/coverage_repository.cc).
   // Recomputes the coverage row of one series from its stored candles and

@@ -40,6 +40,7 @@ struct CopyProgress {
 
 struct CopyOptions {
   // Qualified ("trading.orders") or bare ("orders") names; all when empty.
+  // market.candles brings market.candle_chunks (compacted candles) along.
   std::vector<std::string> tables;
   std::int64_t batch_rows = 5000;
   // Called after each committed batch.

@@ -73,6 +73,28 @@ struct ReplicaStatus {
   std::optional<double> seconds_since_replay;
 };
 
+// How one candle series (instrument, timeframe) is stored: candles as rows
+// of market.candles and candles compacted into chunks (docs/storage.md
+// "Candle chunks").
+struct CandleSeriesStatus {
+  std::int64_t instrument_id = 0;
+  std::string symbol;
+  std::string venue;
+  std::string timeframe;  // "1m"
+  std::int64_t row_candles = 0;
+  std::int64_t chunk_candles = 0;
+  std::int64_t chunks = 0;
+  std::int64_t chunk_bytes = 0;  // the chunks' encoded size
+  // Bytes per candle of the series as stored: each row costs the candle
+  // table's bytes on disk (with its index) divided by its rows, each
+  // compacted candle its chunk's bytes divided by its candles. nullopt
+  // when the backend does not tell the table's size (SQLite without dbstat,
+  // Citus) and the series has rows.
+  std::optional<double> bytes_per_candle;
+  // Of the chunks alone (nullopt without chunks).
+  std::optional<double> chunk_bytes_per_candle;
+};
+
 struct StoreStatus {
   std::string url;
   std::string backend;     // "sqlite" or "postgres"
@@ -84,6 +106,7 @@ struct StoreStatus {
   // when it cannot be reached or is not a replica (reads then go to the
   // primary); lag alone does not count against ok().
   std::optional<ReplicaStatus> replica;
+  std::vector<CandleSeriesStatus> candle_series;  // by instrument id, then timeframe
   // All well: connected, no pending migration, no newer schema, every table
   // readable.
   bool ok() const;
@@ -97,7 +120,10 @@ StoreStatus GetStatus(const std::string& url);
 // JSON of a status (docs/operations.md): {"url", "backend", "ok",
 // "database": {"status": "connected"|"disconnected", "type", "databases":
 // {"trading": "connected", ...}, "urls": {...}} (the shape of the legacy
-// system status), "databases": [...], "tables": [...]}.
+// system status), "databases": [...], "tables": [...], "candle_series":
+// [{"instrument_id", "symbol", "venue", "timeframe", "row_candles",
+// "chunk_candles", "chunks", "chunk_bytes", "bytes_per_candle",
+// "chunk_bytes_per_candle"}]}.
 std::string StatusToJson(const StoreStatus& status);
 
 }  // namespace tradestore

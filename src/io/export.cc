@@ -187,6 +187,7 @@ std::vector<EntityColumn> EntityColumns(std::string_view entity) {
         type = ColumnType::kTime;
         break;
       case detail::ColumnKind::kText:
+      case detail::ColumnKind::kBlob:  // "\\x" hex text
         break;
     }
     out.push_back({c.name, type});

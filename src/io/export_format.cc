@@ -36,6 +36,15 @@ std::string ValueText(const Value& value) {
           return x;
         } else if constexpr (std::is_same_v<T, Decimal>) {
           return x.ToString();
+        } else if constexpr (std::is_same_v<T, sql::Blob>) {
+          // PostgreSQL's bytea hex form: "\x" and two lowercase digits a byte.
+          static constexpr char kHex[] = "0123456789abcdef";
+          std::string out = "\\x";
+          for (unsigned char b : x.bytes) {
+            out += kHex[b >> 4];
+            out += kHex[b & 15];
+          }
+          return out;
         } else {
           return IsoMicros(x);
         }
@@ -128,6 +137,29 @@ Value ParseValue(std::string_view text, ColumnKind kind, std::string& error) {
       if (auto d = Decimal::TryParse(text)) return *d;
       error = "not an exact decimal";
       return {};
+    }
+    case ColumnKind::kBlob: {
+      const auto nibble = [](char c) {
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                      : -1;
+      };
+      if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) {
+        error = "not bytes in hex form (\\x...)";
+        return {};
+      }
+      sql::Blob blob;
+      for (std::size_t i = 2; i < text.size(); i += 2) {
+        const int hi = nibble(text[i]);
+        const int lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0) {
+          error = "not bytes in hex form (\\x...)";
+          return {};
+        }
+        blob.bytes += static_cast<char>(hi << 4 | lo);
+      }
+      return blob;
     }
     case ColumnKind::kTime: {
       if (auto t = Timestamp::TryParse(text)) return *t;

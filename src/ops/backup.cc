@@ -687,6 +687,12 @@ RestoreResult RestoreInto(const std::string& backup_dir, const BackupManifest& m
           connections.push_back(c);
         }
       }
+      // SQLite: the files are taken exclusively by a transaction of their
+      // own (kept in exclusive locking mode), so before the units of work
+      // begin (a BEGIN inside one fails: restoring a PostgreSQL backup into
+      // a SQLite store did).
+      const bool postgres_target = impl.dialect() == sql::Dialect::kPostgres;
+      if (!postgres_target) TakeStoreOffline(target, url);
       std::vector<std::unique_ptr<sql::Transaction>> txs;
       for (sql::Connection* c : connections) txs.push_back(std::make_unique<sql::Transaction>(*c));
       detail::DeleteAllRows(impl);
@@ -698,7 +704,7 @@ RestoreResult RestoreInto(const std::string& backup_dir, const BackupManifest& m
       }
       // PostgreSQL: a session that connected meanwhile could have read the
       // old rows; refuse rather than restore under it.
-      TakeStoreOffline(target, url);
+      if (postgres_target) TakeStoreOffline(target, url);
       for (auto& tx : txs) tx->Commit();
     }
   }  // the target's connections close: other processes may use it again

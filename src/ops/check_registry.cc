@@ -341,6 +341,12 @@ std::vector<CheckDefinition> Build() {
                        "no two candles for one instrument, timeframe and bucket (and every candle "
                        "starts a bucket)",
                        detail::DuplicateCandles));
+  c.push_back(
+      RowCheck("candle-chunks",
+               "every compacted candle chunk decodes (format, checksum) to the count and "
+               "open-time range its row states, every compacted candle starts a bucket of its "
+               "timeframe, and no candle row lies inside a chunk",
+               detail::CandleChunkFindings));
   c.push_back({"candle-coverage",
                "coverage rows match the candles (rebuilt from the candles by --repair)", false,
                Coverage});

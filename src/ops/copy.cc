@@ -24,6 +24,12 @@ std::vector<const TableInfo*> Selected(const std::vector<std::string>& names) {
   }
   std::vector<const TableInfo*> chosen;
   for (const std::string& name : names) chosen.push_back(&detail::FindTable(name));
+  // Candles live in two tables (rows and compacted chunks, docs/storage.md
+  // "Candle chunks"): naming market.candles copies both.
+  const TableInfo& candles = detail::FindTable("market.candles");
+  if (std::find(chosen.begin(), chosen.end(), &candles) != chosen.end()) {
+    chosen.push_back(&detail::FindTable("market.candle_chunks"));
+  }
   for (const TableInfo& t : detail::StoreTables()) {
     if (std::find(chosen.begin(), chosen.end(), &t) != chosen.end()) out.push_back(&t);
   }

@@ -11,7 +11,6 @@
 #include "store/store_impl.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
-#include "tradestore/timeframe.h"
 
 namespace tradestore {
 
@@ -54,11 +53,13 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
     PruneKindResult r;
     r.kind = k->kind;
     r.table = k->table;
+    const bool candles = k->kind == "candles";
     r.matched = detail::CountPrunable(detail::ImplOf(store), *k, options.before);
+    // Compacted candles (docs/storage.md "Candle chunks") are candles too.
+    if (candles) r.matched += detail::CountChunkedBefore(detail::ImplOf(store), options.before);
     if (!options.dry_run && r.matched > 0) {
       std::vector<detail::CandleSeriesKey> series;
-      if (k->kind == "candles")
-        series = detail::SeriesWithCandlesBefore(detail::ImplOf(store), options.before);
+      if (candles) series = detail::SeriesWithCandlesBefore(detail::ImplOf(store), options.before);
       for (;;) {
         const std::int64_t n =
             detail::PruneBatch(detail::ImplOf(store), *k, options.before, options.batch_rows);
@@ -68,10 +69,17 @@ PruneResult Prune(Store& store, const PruneOptions& options) {
         if (options.progress) options.progress(k->kind, r.deleted, r.matched);
         if (n < options.batch_rows) break;
       }
-      // Coverage is derived from the candles: recompute the series touched.
+      // Coverage is derived from the candles: recompute the series touched,
+      // each in the unit of work that deletes its compacted candles before
+      // the cut-off (the chunks wholly before it, and the chunk straddling
+      // it written again with the rest).
       for (const detail::CandleSeriesKey& s : series) {
-        if (const auto tf = TryParseTimeframe(s.timeframe)) {
-          store.candles().RefreshCoverage(s.instrument_id, *tf);
+        const std::int64_t n =
+            detail::PruneChunkedCandles(detail::ImplOf(store), s, options.before);
+        if (n > 0) {
+          r.deleted += n;
+          ++r.batches;
+          if (options.progress) options.progress(k->kind, r.deleted, r.matched);
         }
       }
     }

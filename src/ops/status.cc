@@ -7,6 +7,7 @@
 
 #include "ops/ops_util.h"
 #include "sql/postgres/pg_connection.h"
+#include "store/candle_chunks.h"
 #include "store/ops_queries.h"
 #include "store/store_impl.h"
 #include "tradestore/error.h"
@@ -33,6 +34,48 @@ bool StoreStatus::ok() const {
   if (replica && (!replica->connected || !replica->is_replica)) return false;
   return true;
 }
+
+namespace {
+
+void FillCandleSeries(detail::StoreImpl& impl, Store& store, std::vector<CandleSeriesStatus>& out) {
+  sql::Connection& c = impl.connection(detail::Database::kMarket);
+  const std::vector<detail::SeriesStorage> series = detail::CandleStorageBySeries(c);
+  if (series.empty()) return;
+  std::int64_t rows = 0;
+  for (const detail::SeriesStorage& s : series) rows += s.row_candles;
+  const std::optional<std::int64_t> row_bytes = detail::CandleRowBytes(c);
+  std::map<std::int64_t, Instrument> instruments;
+  for (const Instrument& i : store.instruments().List()) instruments.emplace(i.id, i);
+  for (const detail::SeriesStorage& s : series) {
+    CandleSeriesStatus st;
+    st.instrument_id = s.instrument;
+    if (const auto it = instruments.find(s.instrument); it != instruments.end()) {
+      st.symbol = it->second.symbol;
+      st.venue = it->second.venue;
+    }
+    st.timeframe = s.timeframe;
+    st.row_candles = s.row_candles;
+    st.chunk_candles = s.chunk_candles;
+    st.chunks = s.chunks;
+    st.chunk_bytes = s.chunk_bytes;
+    if (s.chunk_candles > 0) {
+      st.chunk_bytes_per_candle =
+          static_cast<double>(s.chunk_bytes) / static_cast<double>(s.chunk_candles);
+    }
+    const std::int64_t candles = s.row_candles + s.chunk_candles;
+    if (candles > 0 && (s.row_candles == 0 || (row_bytes && rows > 0))) {
+      const double on_rows = s.row_candles == 0 ? 0.0
+                                                : static_cast<double>(*row_bytes) *
+                                                      static_cast<double>(s.row_candles) /
+                                                      static_cast<double>(rows);
+      st.bytes_per_candle =
+          (on_rows + static_cast<double>(s.chunk_bytes)) / static_cast<double>(candles);
+    }
+    out.push_back(std::move(st));
+  }
+}
+
+}  // namespace
 
 StoreStatus GetStatus(const std::string& url) {
   RequireExisting(url);
@@ -126,6 +169,13 @@ StoreStatus GetStatus(const std::string& url) {
         }
       }
     }
+    try {
+      FillCandleSeries(impl, *store, status.candle_series);
+    } catch (const Error&) {
+      // A store older than candle chunks: its tables above say what is
+      // missing; there is no series to report.
+      status.candle_series.clear();
+    }
     status.connected = true;
   } catch (const Error& e) {
     status.error = e.what();
@@ -204,6 +254,19 @@ std::string StatusToJson(const StoreStatus& s) {
                            {"test_rows", Opt(t.test_rows)},
                            {"last_write", OptTime(t.last_write)},
                            {"error", t.error.empty() ? json(nullptr) : json(t.error)}});
+  }
+  j["candle_series"] = json::array();
+  for (const CandleSeriesStatus& c : s.candle_series) {
+    j["candle_series"].push_back({{"instrument_id", c.instrument_id},
+                                  {"symbol", c.symbol},
+                                  {"venue", c.venue},
+                                  {"timeframe", c.timeframe},
+                                  {"row_candles", c.row_candles},
+                                  {"chunk_candles", c.chunk_candles},
+                                  {"chunks", c.chunks},
+                                  {"chunk_bytes", c.chunk_bytes},
+                                  {"bytes_per_candle", Opt(c.bytes_per_candle)},
+                                  {"chunk_bytes_per_candle", Opt(c.chunk_bytes_per_candle)}});
   }
   return j.dump(2);
 }

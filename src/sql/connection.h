@@ -14,6 +14,7 @@
 // Not thread-safe: one Connection per thread.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,6 +32,13 @@ namespace tradestore::sql {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// Bytes stored as they are (SQLite BLOB, PostgreSQL bytea): unlike text,
+// any byte (NUL, invalid UTF-8) is allowed.
+struct Blob {
+  std::string bytes;
+  auto operator<=>(const Blob&) const = default;
+};
+
 // A prepared statement owned by its Connection's cache. Parameters are
 // 1-based; columns are 0-based.
 class Statement {
@@ -43,6 +51,8 @@ class Statement {
   virtual Statement& Bind(int index, std::string_view value) = 0;
   virtual Statement& Bind(int index, const Decimal& value) = 0;
   virtual Statement& Bind(int index, Timestamp value) = 0;
+  virtual Statement& BindBlob(int index, std::string_view bytes) = 0;
+  Statement& Bind(int index, const Blob& value) { return BindBlob(index, value.bytes); }
   Statement& Bind(int index, int value) { return Bind(index, static_cast<std::int64_t>(value)); }
   Statement& Bind(int index, bool value) { return Bind(index, std::int64_t{value ? 1 : 0}); }
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
@@ -67,6 +77,9 @@ class Statement {
   virtual std::string GetText(int column) const = 0;
   virtual Decimal GetDecimal(int column) const = 0;
   virtual Timestamp GetTimestamp(int column) const = 0;
+  // The bytes of a blob column; the view is valid until the next Step,
+  // Reset or GetBlob on this statement.
+  virtual std::string_view GetBlob(int column) const = 0;
   bool GetBool(int column) const { return GetInt64(column) != 0; }
   std::optional<std::int64_t> GetOptionalInt64(int column) const {
     return IsNull(column) ? std::nullopt : std::optional(GetInt64(column));
@@ -138,6 +151,10 @@ class BulkWriter {
     Put(column, value);
     return *this;
   }
+  BulkWriter& Add(const Blob& value) {
+    PutBlob(NextColumn(), value.bytes);
+    return *this;
+  }
   BulkWriter& Add(int value) { return Add(static_cast<std::int64_t>(value)); }
   BulkWriter& Add(bool value) { return Add(std::int64_t{value ? 1 : 0}); }
   BulkWriter& Add(const char* value) { return Add(std::string_view(value)); }
@@ -176,6 +193,7 @@ class BulkWriter {
   virtual void Put(int column, std::string_view value) = 0;
   virtual void Put(int column, const Decimal& value) = 0;
   virtual void Put(int column, Timestamp value) = 0;
+  virtual void PutBlob(int column, std::string_view bytes) = 0;
   // The current row is complete (one value per column): write or buffer it.
   virtual void WriteRow() = 0;
   // Every row was ended: write what is buffered.

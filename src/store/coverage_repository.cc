@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/candle_chunks.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -53,6 +54,28 @@ CandleCoverage ReadCoverage(const sql::Statement& st) {
   return c;
 }
 
+// The gaps of a series with chunks, from a scan of its candles (the SQL
+// step query sees only the rows).
+std::vector<CandleGap> ScanGaps(sql::Connection& c, InstrumentId instrument, Timeframe tf,
+                                std::int64_t limit) {
+  const Micros d = Duration(tf);
+  std::vector<CandleGap> out;
+  std::optional<Timestamp> prev;
+  detail::ForEachCandle(c, instrument, std::string(ToString(tf)), {}, [&](const Candle& k) {
+    if (prev && k.open_time.micros() - prev->micros() > d) {
+      CandleGap g;
+      g.start = Timestamp(prev->micros() + d);
+      g.end = k.open_time;
+      g.missing = (g.end.micros() - g.start.micros()) / d;
+      out.push_back(g);
+      if (limit > 0 && static_cast<std::int64_t>(out.size()) >= limit) return false;
+    }
+    prev = k.open_time;
+    return true;
+  });
+  return out;
+}
+
 }  // namespace
 
 std::optional<CandleCoverage> CandleRepository::RefreshCoverage(InstrumentId instrument,
@@ -77,11 +100,15 @@ std::optional<CandleCoverage> CandleRepository::RefreshCoverage(InstrumentId ins
   cov.last = *info.last;
   cov.count = info.count;
   cov.expected_count = (cov.last.micros() - cov.first.micros()) / d + 1;
-  auto& gaps = c.Prepare("SELECT COUNT(*) FROM (" + StepsSql(c) + ") s WHERE step > ?");
-  BindParams(gaps, instrument, ToString(tf), d);
-  gaps.Step();
-  cov.gap_count = gaps.GetInt64(0);
-  gaps.Reset();
+  if (detail::HasChunks(c, instrument, std::string(ToString(tf)))) {
+    cov.gap_count = static_cast<std::int64_t>(ScanGaps(c, instrument, tf, 0).size());
+  } else {
+    auto& gaps = c.Prepare("SELECT COUNT(*) FROM (" + StepsSql(c) + ") s WHERE step > ?");
+    BindParams(gaps, instrument, ToString(tf), d);
+    gaps.Step();
+    cov.gap_count = gaps.GetInt64(0);
+    gaps.Reset();
+  }
   cov.updated_at = Timestamp::Now();
   SaveCoverage(cov);
   tx.Commit();
@@ -121,6 +148,9 @@ std::vector<CandleCoverage> CandleRepository::Coverage(std::optional<InstrumentI
 std::vector<CandleGap> CandleRepository::Gaps(InstrumentId instrument, Timeframe tf,
                                               std::int64_t limit) {
   auto& c = impl_->connection(Database::kMarket);
+  if (detail::HasChunks(c, instrument, std::string(ToString(tf)))) {
+    return ScanGaps(c, instrument, tf, limit);
+  }
   const Micros d = Duration(tf);
   std::string sql =
       "SELECT prev_time, open_time FROM (" + StepsSql(c) + ") s WHERE step > ? ORDER BY open_time";

@@ -105,8 +105,8 @@ Placement PlacementOf(const schema::Table& t) {
   for (const schema::Table& r : {tables::kBots, tables::kInstruments, tables::kStrategies}) {
     if (Is(t, r)) return Placement::kReference;
   }
-  for (const schema::Table& m :
-       {tables::kCandles, tables::kCandleCoverage, tables::kIndicatorCache}) {
+  for (const schema::Table& m : {tables::kCandles, tables::kCandleChunks, tables::kCandleCoverage,
+                                 tables::kIndicatorCache}) {
     if (Is(t, m)) return Placement::kByInstrument;
   }
   for (const schema::Table& l :

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
+#include <utility>
 
+#include "store/candle_chunks.h"
 #include "store/query_util.h"
 #include "tradestore/error.h"
 
@@ -71,6 +74,166 @@ void AddIn(ResolvedFilter& f, std::vector<std::string>& where, const std::string
 
 void Refuse(const TableInfo& table, std::string_view option, std::string_view why) {
   throw InvalidArgument(fmt::format("{} does not apply to {} ({})", option, EntityOf(table), why));
+}
+
+bool IsCandles(const TableInfo& table) { return table.QualifiedName() == "market.candles"; }
+
+using Series = std::pair<std::int64_t, std::string>;
+
+bool Selects(const ResolvedFilter::Candles& sel, const Series& series) {
+  if (sel.instruments && std::find(sel.instruments->begin(), sel.instruments->end(),
+                                   series.first) == sel.instruments->end()) {
+    return false;
+  }
+  return !sel.timeframe || *sel.timeframe == series.second;
+}
+
+// The first series after `after` (every series when nullopt) in key order,
+// among those with rows and those with chunks that `sel` selects.
+std::optional<Series> NextCandleSeries(sql::Connection& c, const ResolvedFilter::Candles& sel,
+                                       const std::optional<Series>& after) {
+  std::vector<std::string> conds;
+  if (after) conds.emplace_back("(instrument_id, timeframe) > (?, ?)");
+  if (sel.instruments) conds.push_back("instrument_id IN " + Placeholders(sel.instruments->size()));
+  if (sel.timeframe) conds.emplace_back("timeframe = ?");
+  const std::string where = conds.empty() ? "" : " WHERE " + Join(conds, " AND ");
+  const auto first = [&where](const std::string& table) {
+    return "SELECT * FROM (SELECT instrument_id, timeframe FROM " + table + where +
+           " ORDER BY instrument_id, timeframe LIMIT 1)";
+  };
+  sql::Statement& st = c.Prepare(first("market.candles") + " r UNION ALL " +
+                                 first("market.candle_chunks") + " k ORDER BY 1, 2 LIMIT 1");
+  int index = 1;
+  for (int part = 0; part < 2; ++part) {
+    if (after) {
+      st.Bind(index++, after->first);
+      st.Bind(index++, after->second);
+    }
+    if (sel.instruments) {
+      for (std::int64_t id : *sel.instruments) st.Bind(index++, id);
+    }
+    if (sel.timeframe) st.Bind(index++, *sel.timeframe);
+  }
+  std::optional<Series> out;
+  if (st.Step()) out.emplace(st.GetInt64(0), st.GetText(1));
+  st.Reset();
+  return out;
+}
+
+Row CandleRow(const TableInfo& table, const Series& series, const Candle& k) {
+  Row row;
+  row.reserve(table.columns.size());
+  for (const ColumnInfo& col : table.columns) {
+    const std::string_view n = col.name;
+    if (n == "instrument_id") {
+      row.emplace_back(series.first);
+    } else if (n == "timeframe") {
+      row.emplace_back(series.second);
+    } else if (n == "open_time") {
+      row.emplace_back(k.open_time);
+    } else if (n == "open") {
+      row.emplace_back(k.open);
+    } else if (n == "high") {
+      row.emplace_back(k.high);
+    } else if (n == "low") {
+      row.emplace_back(k.low);
+    } else if (n == "close") {
+      row.emplace_back(k.close);
+    } else if (n == "volume") {
+      row.emplace_back(k.volume);
+    } else if (n == "trades" && k.trades >= 0) {
+      row.emplace_back(k.trades);
+    } else {
+      row.emplace_back(std::monostate{});
+    }
+  }
+  return row;
+}
+
+// Candles as rows, rows and chunks merged (candle_chunks.h), in key order
+// after `after`, at most `batch`.
+std::vector<Row> ReadMergedCandles(StoreImpl& store, const TableInfo& table,
+                                   const ResolvedFilter::Candles& sel,
+                                   const std::optional<Row>& after, std::int64_t batch) {
+  sql::Connection& c = store.connection(Database::kMarket);
+  std::optional<Series> series;
+  std::optional<Timestamp> resume;  // continue the first series after this open time
+  if (after) {
+    const auto* id = after->size() == 3 ? std::get_if<std::int64_t>(&(*after)[0]) : nullptr;
+    const auto* tf = id ? std::get_if<std::string>(&(*after)[1]) : nullptr;
+    const auto* t = tf ? std::get_if<Timestamp>(&(*after)[2]) : nullptr;
+    if (t == nullptr) throw InvalidArgument("candles: malformed position to continue after");
+    series.emplace(*id, *tf);
+    resume = *t;
+  } else {
+    series = NextCandleSeries(c, sel, std::nullopt);
+  }
+  std::vector<Row> rows;
+  while (series && static_cast<std::int64_t>(rows.size()) < batch) {
+    if (Selects(sel, *series)) {
+      TimeRange range;
+      range.from = sel.from;
+      range.to = sel.to;
+      if (resume && (!range.from || resume->micros() + 1 > range.from->micros())) {
+        range.from = Timestamp(resume->micros() + 1);
+      }
+      ForEachCandle(c, series->first, series->second, range, [&](const Candle& k) {
+        rows.push_back(CandleRow(table, *series, k));
+        return static_cast<std::int64_t>(rows.size()) < batch;
+      });
+    }
+    resume.reset();
+    if (static_cast<std::int64_t>(rows.size()) >= batch) break;
+    series = NextCandleSeries(c, sel, series);
+  }
+  return rows;
+}
+
+// Candles an import inserted as rows into the range of a chunk are folded
+// into it; one already in the chunk is refused like a duplicate row.
+void FoldImportedCandles(sql::Connection& c, const std::vector<std::string>& columns,
+                         const std::vector<Row>& rows,
+                         const std::function<std::string(std::size_t)>& where) {
+  const auto index = [&columns](std::string_view name) {
+    const auto it = std::find(columns.begin(), columns.end(), name);
+    return it == columns.end() ? columns.size() : static_cast<std::size_t>(it - columns.begin());
+  };
+  const std::size_t id_at = index("instrument_id");
+  const std::size_t tf_at = index("timeframe");
+  const std::size_t time_at = index("open_time");
+  if (id_at == columns.size() || tf_at == columns.size() || time_at == columns.size()) return;
+  std::map<Series, std::pair<Timestamp, Timestamp>> spans;
+  for (const Row& row : rows) {
+    const auto* id = std::get_if<std::int64_t>(&row[id_at]);
+    const auto* tf = std::get_if<std::string>(&row[tf_at]);
+    const auto* t = std::get_if<Timestamp>(&row[time_at]);
+    if (id == nullptr || tf == nullptr || t == nullptr) continue;  // the insert refused it
+    const auto [it, added] = spans.try_emplace(Series(*id, *tf), *t, *t);
+    if (!added) {
+      it->second.first = std::min(it->second.first, *t);
+      it->second.second = std::max(it->second.second, *t);
+    }
+  }
+  for (const auto& [series, span] : spans) {
+    if (!HasChunks(c, series.first, series.second)) continue;
+    FoldRowsIntoChunks(c, series.first, series.second, span.first, span.second, [&](Timestamp t) {
+      std::size_t i = 0;
+      while (i + 1 < rows.size()) {
+        const Row& r = rows[i];
+        const auto* id = std::get_if<std::int64_t>(&r[id_at]);
+        const auto* tf = std::get_if<std::string>(&r[tf_at]);
+        const auto* at = std::get_if<Timestamp>(&r[time_at]);
+        if (id && tf && at && *id == series.first && *tf == series.second && *at == t) {
+          break;
+        }
+        ++i;
+      }
+      throw Conflict(
+          fmt::format("{}: the candle of instrument_id={}, timeframe={}, open_time={} "
+                      "is already stored (compacted)",
+                      where(i), series.first, series.second, t.ToIso()));
+    });
+  }
 }
 
 }  // namespace
@@ -151,6 +314,7 @@ std::string TimeColumn(const TableInfo& table) {
 ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const EntityFilter& filter) {
   ResolvedFilter f;
   std::vector<std::string> where;
+  std::optional<std::vector<std::int64_t>> instrument_ids;
   if (filter.bot) {
     const std::vector<std::int64_t> ids = ResolveBot(store, *filter.bot);
     if (HasColumn(table, "bot_id")) {
@@ -181,6 +345,7 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
                                    filter.venue ? " on venue '" + *filter.venue + "'" : ""));
       }
       AddIn(f, where, "instrument_id", ids);
+      instrument_ids = ids;
     } else {
       for (const auto& [option, column, value] : {std::tuple{"--symbol", "symbol", filter.symbol},
                                                   std::tuple{"--venue", "venue", filter.venue}}) {
@@ -232,12 +397,24 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
     f.limit = *filter.limit;
   }
   f.where = Join(where, " AND ");
+  if (IsCandles(table)) {
+    // Every filter that applies to candles, as series and times (the others
+    // were refused above: candles have no bot, strategy, id or is_test).
+    f.candles.emplace();
+    f.candles->instruments = std::move(instrument_ids);
+    f.candles->timeframe = filter.timeframe;
+    f.candles->from = filter.from;
+    f.candles->to = filter.to;
+  }
   return f;
 }
 
 std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
                                   const ResolvedFilter& filter, const std::optional<Row>& after,
                                   std::int64_t batch) {
+  if (IsCandles(table) && filter.candles && AnyChunks(store.connection(table.database))) {
+    return ReadMergedCandles(store, table, *filter.candles, after, batch);
+  }
   std::string sql = "SELECT " + ColumnList(table) + " FROM " + table.QualifiedName();
   std::vector<std::string> where;
   if (!filter.where.empty()) where.push_back(filter.where);
@@ -279,8 +456,18 @@ std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
   sql::Statement& st = store.connection(table.database).Prepare(sql);
   int index = 1;
   for (const Value& v : filter.params) BindValue(st, index++, v);
-  const std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
+  std::int64_t n = st.Step() ? st.GetInt64(0) : 0;
   st.Reset();
+  if (IsCandles(table) && filter.candles) {
+    sql::Connection& c = store.connection(table.database);
+    TimeRange range;
+    range.from = filter.candles->from;
+    range.to = filter.candles->to;
+    for (const Series& series : SeriesWithChunks(c)) {
+      if (Selects(*filter.candles, series))
+        n += CountChunked(c, series.first, series.second, range);
+    }
+  }
   return n;
 }
 
@@ -317,6 +504,7 @@ void InsertEntityRows(StoreImpl& store, const TableInfo& table,
       }
       if (progress && (i + 1) % 1000 == 0) progress(i + 1);
     }
+    if (IsCandles(table)) FoldImportedCandles(c, columns, rows, where);
     if (before_commit) before_commit();
     tx.Commit();
   }
@@ -329,9 +517,10 @@ void DeleteUnusedInstruments(StoreImpl& store, const std::vector<std::int64_t>& 
     sql::Connection& c = store.connection(Database::kMarket);
     sql::Statement& st = c.Prepare(
         "DELETE FROM market.instruments WHERE id = ? AND NOT EXISTS "
-        "(SELECT 1 FROM market.candles WHERE instrument_id = ?)");
+        "(SELECT 1 FROM market.candles WHERE instrument_id = ?) AND NOT EXISTS "
+        "(SELECT 1 FROM market.candle_chunks WHERE instrument_id = ?)");
     for (std::int64_t id : ids) {
-      BindParams(st, id, id);
+      BindParams(st, id, id, id);
       st.Execute();
       st.Reset();
     }

@@ -74,22 +74,34 @@ struct ResolvedFilter {
   std::string where;  // "" or "a = ? AND b IN (?, ?)"
   std::vector<Value> params;
   std::optional<std::int64_t> limit;
+  // market.candles only: the same filter as series and times, so that reads
+  // see compacted candles (src/store/candle_chunks.h) as rows.
+  struct Candles {
+    std::optional<std::vector<std::int64_t>> instruments;  // nullopt: every instrument
+    std::optional<std::string> timeframe;
+    std::optional<Timestamp> from;
+    std::optional<Timestamp> to;
+  };
+  std::optional<Candles> candles;
 };
 ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const EntityFilter& filter);
 
 // Rows matching `filter` in key order, strictly after the key `after` when
-// given, at most `batch` of them (keyset pagination).
+// given, at most `batch` of them (keyset pagination). market.candles reads
+// compacted candles as rows too, merged in key order (a candle with an
+// unknown trade count has NULL trades).
 std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
                                   const ResolvedFilter& filter, const std::optional<Row>& after,
                                   std::int64_t batch);
-// How many rows match (ignoring the limit).
+// How many rows match (ignoring the limit); candles count compacted ones.
 std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
                                const ResolvedFilter& filter);
 
 // Inserts `rows` (values for `columns`, a subset of the table's, in that
 // order; omitted columns take their defaults) in one unit of work: all
-// rows or none. A failing row's error is rethrown with the same kind,
-// prefixed by `where(i)` (e.g. "file.csv:12"). Afterwards moves the
+// rows or none. Candles inside the range of a chunk are folded into it (a
+// candle already stored there is a conflict, as a duplicate row is). A failing row's error is
+// rethrown with the same kind, prefixed by `where(i)` (e.g. "file.csv:12"). Afterwards moves the
 // identity sequence past the largest id (PostgreSQL). `progress(done)` is
 // called now and then. `before_commit`, when given, runs inside the unit of
 // work after the last row (it sees them); if it throws, nothing is written.

@@ -559,6 +559,7 @@ std::vector<CandleSeriesKey> CandleSeriesKeys(StoreImpl& store) {
   sql::Statement& st = store.connection(Database::kMarket)
                            .Prepare(
                                "SELECT DISTINCT instrument_id, timeframe FROM market.candles "
+                               "UNION SELECT instrument_id, timeframe FROM market.candle_chunks "
                                "UNION SELECT instrument_id, timeframe FROM market.candle_coverage "
                                "ORDER BY 1, 2");
   while (st.Step()) out.push_back({st.GetInt64(0), st.GetText(1)});

@@ -1,6 +1,7 @@
 // Instruments and candles: the market database.
 #include <string>
 
+#include "store/candle_chunks.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -10,9 +11,7 @@
 namespace tradestore {
 
 using detail::BindParams;
-using detail::BindRange;
 using detail::Database;
-using detail::RangeSql;
 using detail::schema::Columns;
 using detail::schema::RowReader;
 using detail::schema::tables::kCandles;
@@ -35,23 +34,6 @@ Instrument ReadInstrument(const sql::Statement& st) {
   i.tick_size = r.Get<Decimal>("tick_size");
   i.lot_size = r.Get<Decimal>("lot_size");
   return i;
-}
-
-// A candle's values: the row but its key's instrument and timeframe.
-constexpr auto kCandleRead =
-    Columns<kCandles>::Only({"open_time", "open", "high", "low", "close", "volume", "trades"});
-
-Candle ReadCandle(const sql::Statement& st) {
-  const RowReader<kCandles> r(st, kCandleRead);
-  Candle c;
-  c.open_time = r.Get<Timestamp>("open_time");
-  c.open = r.Get<double>("open");
-  c.high = r.Get<double>("high");
-  c.low = r.Get<double>("low");
-  c.close = r.Get<double>("close");
-  c.volume = r.Get<double>("volume");
-  c.trades = r.Get<std::optional<std::int64_t>>("trades").value_or(-1);
-  return c;
 }
 
 constexpr auto kCandleRow = Columns<kCandles>::All();
@@ -170,13 +152,21 @@ void CandleWriter::Add(const Candle& candle) {
       .Add("volume", candle.volume)
       .Add("trades", candle.trades >= 0 ? std::optional<std::int64_t>(candle.trades) : std::nullopt)
       .End();
+  if (count_ == 0 || candle.open_time < min_time_) min_time_ = candle.open_time;
+  if (count_ == 0 || candle.open_time > max_time_) max_time_ = candle.open_time;
   ++count_;
 }
 void CandleWriter::Commit() {
   if (done_) throw Error(ErrorKind::kInternal, "candle writer already ended");
   bulk_->Finish();
   bulk_.reset();
-  impl_->connection(Database::kMarket).Commit();
+  auto& c = impl_->connection(Database::kMarket);
+  // Candles written into the range of a chunk are folded into it, in this
+  // unit of work (candle_chunks.h).
+  if (count_ > 0 && detail::HasChunks(c, instrument_id_, timeframe_)) {
+    detail::FoldRowsIntoChunks(c, instrument_id_, timeframe_, min_time_, max_time_);
+  }
+  c.Commit();
   done_ = true;
 }
 
@@ -204,14 +194,27 @@ std::vector<Candle> CandleRepository::Range(InstrumentId instrument, Timeframe t
 
 void CandleRepository::ForEach(InstrumentId instrument, Timeframe tf, const TimeRange& range,
                                const std::function<bool(const Candle&)>& visit) {
-  auto& st = impl_->connection(Database::kMarket)
-                 .Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
-                          RangeSql("open_time", range) + " ORDER BY open_time");
-  BindRange(st, BindParams(st, instrument, ToString(tf)), range);
-  while (st.Step()) {
-    if (!visit(ReadCandle(st))) break;
+  detail::ForEachCandle(impl_->connection(Database::kMarket), instrument, std::string(ToString(tf)),
+                        range, visit);
+}
+
+CandleCompaction CandleRepository::Compact(std::optional<InstrumentId> instrument,
+                                           std::optional<Timeframe> tf,
+                                           std::optional<Timestamp> before) {
+  if (instrument) impl_->instruments.Get(*instrument);  // kNotFound for an unknown id
+  auto& c = impl_->connection(Database::kMarket);
+  CandleCompaction out;
+  for (const auto& [id, timeframe] : detail::SeriesWithRows(c)) {
+    if (instrument && id != *instrument) continue;
+    if (tf && timeframe != ToString(*tf)) continue;
+    const detail::CompactStats s = detail::CompactSeries(c, id, timeframe, before);
+    if (s.candles == 0) continue;
+    ++out.series;
+    out.candles += s.candles;
+    out.chunks += s.chunks;
+    out.bytes += s.bytes;
   }
-  st.Reset();
+  return out;
 }
 
 CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {
@@ -226,6 +229,21 @@ CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {
   if (!st.IsNull(1)) info.first = st.GetTimestamp(1);
   if (!st.IsNull(2)) info.last = st.GetTimestamp(2);
   st.Reset();
+  auto& chunks = impl_->connection(Database::kMarket)
+                     .Prepare(
+                         "SELECT COALESCE(SUM(count), 0), MIN(first_open_time), "
+                         "MAX(last_open_time) FROM market.candle_chunks "
+                         "WHERE instrument_id = ? AND timeframe = ?");
+  BindParams(chunks, instrument, ToString(tf));
+  chunks.Step();
+  info.count += chunks.GetInt64(0);
+  if (!chunks.IsNull(1)) {
+    const Timestamp first = chunks.GetTimestamp(1);
+    const Timestamp last = chunks.GetTimestamp(2);
+    if (!info.first || first < *info.first) info.first = first;
+    if (!info.last || last > *info.last) info.last = last;
+  }
+  chunks.Reset();
   return info;
 }
 

@@ -15,8 +15,10 @@
 
 #include "sql/migrations.h"
 #include "sql/sqlite/sqlite_connection.h"
+#include "store/candle_chunks.h"
 #include "store/query_util.h"
 #include "tradestore/error.h"
+#include "tradestore/timeframe.h"
 
 namespace tradestore::detail {
 namespace {
@@ -708,15 +710,36 @@ std::int64_t PruneBatch(StoreImpl& store, const PruneKindInfo& kind, Timestamp b
 
 std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp before) {
   std::vector<CandleSeriesKey> out;
-  sql::Statement& st =
-      store.connection(Database::kMarket)
-          .Prepare(
-              "SELECT DISTINCT instrument_id, timeframe FROM market.candles WHERE open_time < ? "
-              "ORDER BY 1, 2");
-  BindParams(st, before);
+  sql::Statement& st = store.connection(Database::kMarket)
+                           .Prepare(
+                               "SELECT DISTINCT instrument_id, timeframe FROM market.candles "
+                               "WHERE open_time < ? UNION SELECT instrument_id, timeframe FROM "
+                               "market.candle_chunks WHERE first_open_time < ? ORDER BY 1, 2");
+  BindParams(st, before, before);
   while (st.Step()) out.push_back({st.GetInt64(0), st.GetText(1)});
   st.Reset();
   return out;
+}
+
+std::int64_t CountChunkedBefore(StoreImpl& store, Timestamp before) {
+  sql::Connection& c = store.connection(Database::kMarket);
+  TimeRange range;
+  range.to = before;
+  std::int64_t n = 0;
+  for (const auto& [id, tf] : SeriesWithChunks(c, before)) n += CountChunked(c, id, tf, range);
+  return n;
+}
+
+std::int64_t PruneChunkedCandles(StoreImpl& store, const CandleSeriesKey& series,
+                                 Timestamp before) {
+  sql::Connection& c = store.connection(Database::kMarket);
+  sql::Transaction tx(c);
+  const std::int64_t n = DeleteChunkedBefore(c, series.instrument_id, series.timeframe, before);
+  if (const auto tf = TryParseTimeframe(series.timeframe)) {
+    store.candles.RefreshCoverage(series.instrument_id, *tf);  // joins this unit of work
+  }
+  tx.Commit();
+  return n;
 }
 
 // ---- Snapshots -------------------------------------------------------------

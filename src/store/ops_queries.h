@@ -236,6 +236,11 @@ std::optional<BalanceRepair> RepairBalanceFromLedger(StoreImpl& store, std::int6
 // Several candles for one (instrument, timeframe, open_time), and candles
 // whose open time is not a bucket start of their timeframe.
 std::vector<RowFinding> DuplicateCandles(StoreImpl& store);
+// Every chunk of market.candle_chunks decodes (checksum, format), and its
+// count, first and last open time and checksum equal its row's; no candle
+// row lies within a chunk's range and no two chunks of a series overlap
+// (src/store/candle_chunks.cc).
+std::vector<RowFinding> CandleChunkFindings(StoreImpl& store);
 // Every (instrument, timeframe) with candles or a coverage row.
 struct CandleSeriesKey {
   std::int64_t instrument_id = 0;
@@ -261,8 +266,15 @@ std::int64_t CountPrunable(StoreImpl& store, const PruneKindInfo& kind, Timestam
 // transaction; returns the number deleted (0 when done).
 std::int64_t PruneBatch(StoreImpl& store, const PruneKindInfo& kind, Timestamp before,
                         std::int64_t batch);
-// The (instrument, timeframe) series with candles older than `before`.
+// The (instrument, timeframe) series with candles older than `before`, as
+// rows or in chunks.
 std::vector<CandleSeriesKey> SeriesWithCandlesBefore(StoreImpl& store, Timestamp before);
+// Compacted candles (candle_chunks.h) older than `before`: how many there
+// are, and deleting them from one series in one unit of work (whole chunks,
+// and the chunk straddling `before` written again with the rest) together
+// with the series' coverage row, recomputed. Returns the candles deleted.
+std::int64_t CountChunkedBefore(StoreImpl& store, Timestamp before);
+std::int64_t PruneChunkedCandles(StoreImpl& store, const CandleSeriesKey& series, Timestamp before);
 
 // ---- Backup ----------------------------------------------------------------
 

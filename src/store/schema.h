@@ -30,7 +30,8 @@ namespace tradestore::detail::schema {
 //   kText       TEXT      text
 //   kDecimal    TEXT      numeric           (exact decimal, canonical text)
 //   kTimestamp  INTEGER   timestamptz       (µs since the Unix epoch, UTC)
-enum class Type { kInteger, kBool, kReal, kText, kDecimal, kTimestamp };
+//   kBlob       BLOB      bytea             (bytes as they are)
+enum class Type { kInteger, kBool, kReal, kText, kDecimal, kTimestamp, kBlob };
 
 inline constexpr bool kNull = true;
 inline constexpr bool kNotNull = false;
@@ -116,6 +117,21 @@ inline constexpr Column kCandlesColumns[] = {
 inline constexpr std::string_view kCandlesKey[] = {"instrument_id", "timeframe", "open_time"};
 inline constexpr Table kCandles{"market", "candles", Database::kMarket, kCandlesColumns,
     kCandlesKey, "", Role::kCopied};
+
+// market.candle_chunks: compacted candles, one row per chunk
+// (src/core/candle_chunk.h; src/store/candle_chunks.cc).
+inline constexpr Column kCandleChunksColumns[] = {
+    {"instrument_id", T::kInteger, kNotNull},
+    {"timeframe", T::kText, kNotNull},
+    {"first_open_time", T::kTimestamp, kNotNull},
+    {"last_open_time", T::kTimestamp, kNotNull},
+    {"count", T::kInteger, kNotNull},
+    {"checksum", T::kInteger, kNotNull},
+    {"data", T::kBlob, kNotNull},
+};
+inline constexpr std::string_view kCandleChunksKey[] = {"instrument_id", "timeframe", "first_open_time"};
+inline constexpr Table kCandleChunks{"market", "candle_chunks", Database::kMarket, kCandleChunksColumns,
+    kCandleChunksKey, "", Role::kCopied};
 
 // market.candle_coverage
 inline constexpr Column kCandleCoverageColumns[] = {
@@ -868,6 +884,7 @@ inline constexpr Table kBotCounters{"trading", "bot_counters", Database::kTradin
 inline constexpr Table kAll[] = {
     kInstruments,
     kCandles,
+    kCandleChunks,
     kCandleCoverage,
     kIndicatorCache,
     kBots,

@@ -44,6 +44,8 @@ bool TypeMatches(schema::Type type, std::string_view found, sql::Dialect dialect
       case Type::kText:
       case Type::kDecimal:
         return found == "TEXT";
+      case Type::kBlob:
+        return found == "BLOB";
     }
     return false;
   }
@@ -60,6 +62,8 @@ bool TypeMatches(schema::Type type, std::string_view found, sql::Dialect dialect
       return found == "numeric";
     case Type::kTimestamp:
       return found == "timestamp with time zone";
+    case Type::kBlob:
+      return found == "bytea";
   }
   return false;
 }
@@ -78,6 +82,8 @@ std::string_view TypeName(schema::Type type) {
       return "decimal";
     case schema::Type::kTimestamp:
       return "timestamp";
+    case schema::Type::kBlob:
+      return "blob";
   }
   return "?";
 }

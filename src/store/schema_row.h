@@ -79,6 +79,8 @@ constexpr bool Suits(Type type) {
     return type == Type::kDecimal;
   } else if constexpr (std::is_same_v<U, Timestamp>) {
     return type == Type::kTimestamp;
+  } else if constexpr (std::is_same_v<U, sql::Blob>) {
+    return type == Type::kBlob;
   } else if constexpr (std::is_convertible_v<const U&, std::string_view>) {
     return type == Type::kText;
   } else {
@@ -114,6 +116,8 @@ constexpr std::string_view CppTypeName() {
     return "Decimal";
   } else if constexpr (std::is_same_v<U, Timestamp>) {
     return "Timestamp";
+  } else if constexpr (std::is_same_v<U, sql::Blob>) {
+    return "Blob";
   } else {
     return "text";
   }
@@ -350,6 +354,14 @@ class RowReader {
     }
   }
   bool IsNull(Col<kTable> column) const { return st_.IsNull(Index(column.index)); }
+  // A blob column's bytes without a copy; valid until the statement moves on
+  // (sql::Statement::GetBlob).
+  std::string_view GetBlobView(Col<kTable> column) const {
+    if (kTable.columns[column.index].type != Type::kBlob) {
+      ThrowWrongType(kTable, column.index, "a blob view");
+    }
+    return st_.GetBlob(Index(column.index));
+  }
 
  private:
   int Index(int column) const {
@@ -368,6 +380,8 @@ class RowReader {
       return st_.GetText(i);
     } else if constexpr (std::is_same_v<V, Decimal>) {
       return st_.GetDecimal(i);
+    } else if constexpr (std::is_same_v<V, sql::Blob>) {
+      return sql::Blob{std::string(st_.GetBlob(i))};
     } else {
       static_assert(std::is_same_v<V, Timestamp>, "no column type reads as this C++ type");
       return st_.GetTimestamp(i);

@@ -29,6 +29,8 @@ ColumnKind KindOf(schema::Type type) {
       return ColumnKind::kDecimal;
     case schema::Type::kTimestamp:
       return ColumnKind::kTime;
+    case schema::Type::kBlob:
+      return ColumnKind::kBlob;
   }
   return ColumnKind::kText;
 }
@@ -85,6 +87,11 @@ void Render(const Value& v, std::string& out) {
         } else if constexpr (std::is_same_v<T, Decimal>) {
           out += 'd';
           out += x.ToString();
+        } else if constexpr (std::is_same_v<T, sql::Blob>) {
+          out += 'b';
+          out += std::to_string(x.bytes.size());
+          out += ':';
+          out += x.bytes;
         } else {
           out += 't';
           out += std::to_string(x.micros());
@@ -173,6 +180,8 @@ Value ReadValue(const sql::Statement& st, int column, ColumnKind kind) {
       return st.GetDecimal(column);
     case ColumnKind::kTime:
       return st.GetTimestamp(column);
+    case ColumnKind::kBlob:
+      return sql::Blob{std::string(st.GetBlob(column))};
   }
   return std::monostate{};
 }
@@ -437,6 +446,8 @@ std::string ValueToString(const Value& value) {
           out = "'" + x + "'";
         } else if constexpr (std::is_same_v<T, Decimal>) {
           out = x.ToString();
+        } else if constexpr (std::is_same_v<T, sql::Blob>) {
+          out = fmt::format("<{} bytes>", x.bytes.size());
         } else {
           out = x.ToIso();
         }

@@ -22,7 +22,7 @@ namespace tradestore::detail {
 // How a column's values travel: the API type behind the column, whatever
 // each backend stores (a Decimal is TEXT on SQLite and NUMERIC on
 // PostgreSQL; a Timestamp INTEGER µs and timestamptz).
-enum class ColumnKind { kInt, kDouble, kText, kDecimal, kTime };
+enum class ColumnKind { kInt, kDouble, kText, kDecimal, kTime, kBlob };
 
 struct ColumnInfo {
   std::string name;
@@ -45,7 +45,8 @@ struct TableInfo {
 };
 
 // A value of one column: NULL, or the kind's type.
-using Value = std::variant<std::monostate, std::int64_t, double, std::string, Decimal, Timestamp>;
+using Value =
+    std::variant<std::monostate, std::int64_t, double, std::string, Decimal, Timestamp, sql::Blob>;
 using Row = std::vector<Value>;
 
 // Every copied table of a store (schema::Role::kCopied in schema.h), in the

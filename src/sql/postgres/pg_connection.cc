@@ -185,6 +185,20 @@ class PgStatement final : public Statement {
     Slot(index) = value.ToIso();
     return *this;
   }
+  // bytea's hex input form, "\x0a1b...".
+  Statement& BindBlob(int index, std::string_view bytes) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string& slot = Slot(index);
+    slot.resize(2 + 2 * bytes.size());
+    slot[0] = '\\';
+    slot[1] = 'x';
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      const auto b = static_cast<unsigned char>(bytes[i]);
+      slot[2 + 2 * i] = kHex[b >> 4];
+      slot[3 + 2 * i] = kHex[b & 15];
+    }
+    return *this;
+  }
 
   bool Step() override {
     if (result_ == nullptr) Run();
@@ -238,6 +252,27 @@ class PgStatement final : public Statement {
     return value;
   }
   std::string GetText(int column) const override { return std::string(Text(column)); }
+  // bytea arrives in its hex output form (bytea_output = hex, the default
+  // since PostgreSQL 9.0).
+  std::string_view GetBlob(int column) const override {
+    const std::string_view text = Text(column);
+    if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) {
+      if (text.empty()) return {};
+      throw Error(ErrorKind::kInternal, "column " + std::to_string(column) + " of '" + sql_.text +
+                                            "' is not bytea in hex form");
+    }
+    const auto nibble = [&](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      throw Error(ErrorKind::kInternal, "bad hex digit in a bytea column of '" + sql_.text + "'");
+    };
+    blob_.resize((text.size() - 2) / 2);
+    for (std::size_t i = 0; i < blob_.size(); ++i) {
+      blob_[i] = static_cast<char>(nibble(text[2 + 2 * i]) << 4 | nibble(text[3 + 2 * i]));
+    }
+    return blob_;
+  }
   Decimal GetDecimal(int column) const override {
     const std::string_view text = Text(column);
     if (text.empty()) return Decimal();
@@ -300,6 +335,7 @@ class PgStatement final : public Statement {
   PGresult* result_ = nullptr;
   int row_ = -1;
   int rows_ = 0;
+  mutable std::string blob_;  // GetBlob's decoded bytes
 };
 
 void NoticeProcessor(void*, const char*) {}  // "relation already exists, skipping" etc.
@@ -1074,6 +1110,16 @@ class PgBulkWriter final : public BulkWriter {
   void Put(int column, Timestamp value) override {
     Field(column);
     buffer_ += value.ToIso();  // ISO-8601 with 'Z'
+  }
+  void PutBlob(int column, std::string_view bytes) override {
+    Field(column);
+    // bytea's hex form "\x..."; COPY's text format escapes the backslash.
+    static constexpr char kHex[] = "0123456789abcdef";
+    buffer_ += "\\\\x";
+    for (unsigned char b : bytes) {
+      buffer_ += kHex[b >> 4];
+      buffer_ += kHex[b & 15];
+    }
   }
   void WriteRow() override {
     // The row's position, so that the last of equal keys wins.

@@ -179,6 +179,12 @@ class SqliteStatement final : public Statement {
   Statement& Bind(int index, const Decimal& value) override {
     return Bind(index, std::string_view(value.ToString()));
   }
+  Statement& BindBlob(int index, std::string_view bytes) override {
+    // A zero-length blob, not NULL, for empty bytes.
+    Check(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                              SQLITE_TRANSIENT));
+    return *this;
+  }
   Statement& Bind(int index, Timestamp value) override {
     CheckBoundTime(sqlite3_sql(stmt_), index, value);
     return Bind(index, value.micros());
@@ -243,6 +249,12 @@ class SqliteStatement final : public Statement {
     return Decimal::Parse(GetText(column));
   }
   Timestamp GetTimestamp(int column) const override { return Timestamp(GetInt64(column)); }
+  std::string_view GetBlob(int column) const override {
+    const void* data = sqlite3_column_blob(stmt_, column);
+    if (data == nullptr) return {};
+    return std::string_view(static_cast<const char*>(data),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
 
   sqlite3* db() const { return db_; }
   sqlite3_stmt* handle() const { return stmt_; }
@@ -455,6 +467,10 @@ class SqliteBulkWriter final : public BulkWriter {
     Put(column, std::string_view(value.ToString()));
   }
   void Put(int column, Timestamp value) override { Put(column, value.micros()); }
+  void PutBlob(int column, std::string_view bytes) override {
+    Check(sqlite3_bind_blob64(stmt_, column, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                              SQLITE_TRANSIENT));
+  }
   void WriteRow() override {
     const int rc = sqlite3_step(stmt_);
     sqlite3_reset(stmt_);

@@ -1,0 +1,225 @@
+// Compacted candles (docs/storage.md "Candle chunks") beside row storage, in
+// the same run, on a SQLite directory store: for the Kraken and Binance 1m
+// sample series and a synthetic 2,000,000-candle 1m series,
+//   - bytes per candle of market.db (after VACUUM, both stores);
+//   - the p50 of a 1,000-candle CandleRepository::Range at random places;
+//   - the rate of a full CandleRepository::ForEach scan;
+//   - the import rate: rows only (ImportCandles or a CandleWriter), and
+//     import followed by Compact (compacted storage), candles/s.
+// Every compacted store must read back the same candles as its row store,
+// or the program fails.
+//
+// Usage: tradestore_chunk_bench [--dir DIR] [--synthetic N] [--reads N]
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tradestore/candle_import.h"
+#include "tradestore/store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tradestore::Candle;
+using tradestore::Store;
+using tradestore::Timeframe;
+using tradestore::Timestamp;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Series {
+  std::string name;
+  std::string file;            // a CSV, or "" for the synthetic series
+  std::int64_t synthetic = 0;  // candles of the synthetic series
+};
+
+struct Result {
+  std::string name;
+  std::string storage;
+  std::int64_t candles = 0;
+  double bytes_per_candle = 0;
+  double range_p50_us = 0;
+  double foreach_per_s = 0;
+  double import_per_s = 0;
+};
+
+std::vector<Candle> Synthetic(std::int64_t n) {
+  std::vector<Candle> out;
+  out.reserve(static_cast<std::size_t>(n));
+  std::mt19937_64 rng(12345);
+  std::int64_t cents = 2'500'000;
+  const std::int64_t t0 = Timestamp::FromCivil(2020, 1, 1).micros();
+  for (std::int64_t i = 0; i < n; ++i) {
+    Candle c;
+    c.open_time = Timestamp(t0 + i * 60'000'000);
+    const std::int64_t o = cents;
+    cents += static_cast<std::int64_t>(rng() % 401) - 200;
+    if (cents < 100'000) cents = 100'000;
+    const std::int64_t h = std::max(o, cents) + static_cast<std::int64_t>(rng() % 300);
+    const std::int64_t l = std::min(o, cents) - static_cast<std::int64_t>(rng() % 300);
+    c.open = static_cast<double>(o) / 100;
+    c.high = static_cast<double>(h) / 100;
+    c.low = static_cast<double>(l) / 100;
+    c.close = static_cast<double>(cents) / 100;
+    c.volume = static_cast<double>(rng() % 5'000'000'000ULL) / 1e8;
+    c.trades = static_cast<std::int64_t>(rng() % 2000);
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Imports `s` into a fresh store at `dir`; compacts when `compact`. Returns
+// the seconds taken and the instrument id.
+double Load(const Series& s, const std::vector<Candle>& synthetic, const std::string& dir,
+            bool compact, tradestore::InstrumentId* id) {
+  fs::remove_all(dir);
+  Store store = Store::Open("sqlite:" + dir);
+  const auto start = Clock::now();
+  if (!s.file.empty()) {
+    tradestore::CandleImportOptions options;
+    options.symbol = s.name;
+    options.venue = "bench";
+    options.timeframe = Timeframe::k1m;
+    *id = tradestore::ImportCandles(store, s.file, options).instrument.id;
+  } else {
+    tradestore::Instrument in;
+    in.venue = "bench";
+    in.symbol = s.name;
+    *id = store.instruments().Upsert(in).id;
+    tradestore::CandleWriter w = store.candles().OpenWriter(*id, Timeframe::k1m);
+    for (const Candle& c : synthetic) w.Add(c);
+    w.Commit();
+  }
+  if (compact) store.candles().Compact(*id, Timeframe::k1m, std::nullopt);
+  return Seconds(start);
+}
+
+double BytesPerCandle(const std::string& dir, std::int64_t candles) {
+  const std::string path = dir + "/market.db";
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) std::abort();
+  sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return static_cast<double>(fs::file_size(path)) / static_cast<double>(candles);
+}
+
+bool Same(const std::vector<Candle>& a, const std::vector<Candle>& b) {
+  if (a.size() != b.size()) return false;
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].open_time != b[i].open_time || bits(a[i].open) != bits(b[i].open) ||
+        bits(a[i].high) != bits(b[i].high) || bits(a[i].low) != bits(b[i].low) ||
+        bits(a[i].close) != bits(b[i].close) || bits(a[i].volume) != bits(b[i].volume) ||
+        a[i].trades != b[i].trades) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result Measure(const Series& s, const std::vector<Candle>& synthetic, const std::string& dir,
+               bool compact, int reads, std::vector<Candle>* all) {
+  Result r;
+  r.name = s.name;
+  r.storage = compact ? "chunks" : "rows";
+  tradestore::InstrumentId id = 0;
+  const double load_s = Load(s, synthetic, dir, compact, &id);
+  {
+    Store store = Store::Open("sqlite:" + dir);
+    auto& candles = store.candles();
+    const std::vector<Candle> got = candles.Range(id, Timeframe::k1m);
+    if (all->empty()) {
+      *all = got;
+    } else if (!Same(*all, got)) {
+      std::fprintf(stderr, "%s: compacted candles differ from the row store's\n", s.name.c_str());
+      std::exit(1);
+    }
+    r.candles = static_cast<std::int64_t>(got.size());
+    r.import_per_s = static_cast<double>(r.candles) / load_s;
+    // 1,000-candle ranges at random places.
+    std::mt19937_64 rng(7);
+    std::vector<double> us;
+    const std::size_t span = std::min<std::size_t>(1000, got.size());
+    for (int i = 0; i < reads; ++i) {
+      const std::size_t at = rng() % (got.size() - span + 1);
+      const Timestamp from = got[at].open_time;
+      const Timestamp to = at + span < got.size() ? got[at + span].open_time
+                                                  : Timestamp(got.back().open_time.micros() + 1);
+      const auto start = Clock::now();
+      const auto range = candles.Range(id, Timeframe::k1m, {from, to});
+      us.push_back(Seconds(start) * 1e6);
+      if (range.size() != span) {
+        std::fprintf(stderr, "%s: a range read %zu candles, not %zu\n", s.name.c_str(),
+                     range.size(), span);
+        std::exit(1);
+      }
+    }
+    std::nth_element(us.begin(), us.begin() + static_cast<std::ptrdiff_t>(us.size() / 2), us.end());
+    r.range_p50_us = us[us.size() / 2];
+    double best = 1e99;
+    for (int rep = 0; rep < 3; ++rep) {
+      std::int64_t n = 0;
+      double sum = 0;
+      const auto start = Clock::now();
+      candles.ForEach(id, Timeframe::k1m, {}, [&](const Candle& c) {
+        ++n;
+        sum += c.close;
+        return true;
+      });
+      best = std::min(best, Seconds(start));
+      if (n != r.candles || sum == 0) std::exit(1);
+    }
+    r.foreach_per_s = static_cast<double>(r.candles) / best;
+  }
+  r.bytes_per_candle = BytesPerCandle(dir, r.candles);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = (fs::temp_directory_path() / "tradestore-chunk-bench").string();
+  std::int64_t synthetic_n = 2'000'000;
+  int reads = 1000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--dir") dir = argv[i + 1];
+    if (a == "--synthetic") synthetic_n = std::atoll(argv[i + 1]);
+    if (a == "--reads") reads = std::atoi(argv[i + 1]);
+  }
+  const std::string data = std::string(TRADESTORE_SOURCE_DIR) + "/examples/data/ohlcv/";
+  const std::vector<Series> series = {
+      {"XBTUSDC", data + "kraken/BTC_USDC/XBTUSDC_1.csv", 0},
+      {"BTCUSDC", data + "binanceus/BTCUSDC_1m_20230301_20230321.csv", 0},
+      {"SYNTH", "", synthetic_n},
+  };
+  std::vector<Result> results;
+  for (const Series& s : series) {
+    const std::vector<Candle> synthetic =
+        s.file.empty() ? Synthetic(s.synthetic) : std::vector<Candle>{};
+    std::vector<Candle> all;
+    results.push_back(Measure(s, synthetic, dir + "/rows", false, reads, &all));
+    results.push_back(Measure(s, synthetic, dir + "/chunks", true, reads, &all));
+  }
+  fs::remove_all(dir);
+  std::printf("%-8s %-7s %9s %12s %16s %16s %18s\n", "series", "storage", "candles", "bytes/candle",
+              "range 1000 p50", "ForEach", "import (+compact)");
+  for (const Result& r : results) {
+    std::printf("%-8s %-7s %9lld %12.2f %13.1f us %12.2f M/s %14.3f M/s\n", r.name.c_str(),
+                r.storage.c_str(), static_cast<long long>(r.candles), r.bytes_per_candle,
+                r.range_p50_us, r.foreach_per_s / 1e6, r.import_per_s / 1e6);
+  }
+  return 0;
+}

@@ -1,0 +1,450 @@
+#include "core/candle_chunk.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "tradestore/error.h"
+
+namespace tradestore::internal::candle_chunk {
+namespace {
+
+constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                          1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+constexpr double kTwo53 = 9007199254740992.0;
+constexpr int kColumns = 5;  // open, high, low, close, volume: exception slots
+// A chunk's payload is at least this many bytes per candle (4 prices, a
+// volume and trades, one byte each at least), which bounds `count` before
+// anything is allocated for it.
+constexpr std::uint64_t kMinPayloadPerCandle = 6;
+constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 30;
+
+[[noreturn]] void Corrupt(const std::string& what) {
+  throw Error(ErrorKind::kStorage, "candle chunk: " + what);
+}
+
+std::uint64_t ZigZag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t UnZigZag(std::uint64_t v) {
+  return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+
+void PutVarint(std::string& out, std::uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+void PutZz(std::string& out, std::int64_t v) { PutVarint(out, ZigZag(v)); }
+void PutU64(std::string& out, std::uint64_t v) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  out.append(buf, 8);
+}
+std::uint64_t LoadU64(const unsigned char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// Bounds-checked reading; every overrun is a corrupt chunk.
+class Reader {
+ public:
+  Reader(const unsigned char* p, const unsigned char* end, const char* part)
+      : p_(p), end_(end), part_(part) {}
+  std::uint64_t Varint() {
+    if (end_ - p_ >= 10) {  // fast path: no bounds check per byte
+      std::uint64_t v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        const std::uint8_t b = *p_++;
+        v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+        if (b < 0x80) return v;
+      }
+      Corrupt(std::string("varint too long in ") + part_);
+    }
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ == end_) Corrupt(std::string("truncated ") + part_);
+      const std::uint8_t b = *p_++;
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (b < 0x80) return v;
+    }
+    Corrupt(std::string("varint too long in ") + part_);
+  }
+  std::int64_t Zz() { return UnZigZag(Varint()); }
+  std::uint8_t Byte() {
+    if (p_ == end_) Corrupt(std::string("truncated ") + part_);
+    return *p_++;
+  }
+  std::uint64_t U64() {
+    if (end_ - p_ < 8) Corrupt(std::string("truncated ") + part_);
+    const std::uint64_t v = LoadU64(p_);
+    p_ += 8;
+    return v;
+  }
+  const unsigned char* pos() const { return p_; }
+  bool done() const { return p_ == end_; }
+
+ private:
+  const unsigned char* p_;
+  const unsigned char* end_;
+  const char* part_;
+};
+
+bool IsNegativeZero(double x) { return x == 0 && std::signbit(x); }
+
+// The scaled integer of `x` at scale `s`, if it reads back bit-identical.
+bool ScaledExact(double x, int s, std::int64_t& p) {
+  if (!std::isfinite(x) || IsNegativeZero(x)) return false;
+  const double y = x * kPow10[s];
+  if (!(std::fabs(y) < kTwo53)) return false;
+  const double r = std::nearbyint(y);
+  if (r / kPow10[s] != x) return false;
+  p = static_cast<std::int64_t>(r);
+  return true;
+}
+
+// The smallest scale at which every value that can be exact at some scale
+// <= kMaxScale is exact (values that never are become exceptions).
+template <typename Get>
+int ChooseScale(std::size_t n, Get get) {
+  int s = 0;
+  std::int64_t p = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = get(i);
+    if (ScaledExact(x, s, p)) continue;
+    for (int t = s + 1; t <= kMaxScale; ++t) {
+      if (ScaledExact(x, t, p)) {
+        s = t;
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+struct Exception {
+  std::uint64_t slot;
+  std::uint64_t bits;
+};
+
+// The column integer of `x` at scale `s`; a value that is not exact is
+// recorded as an exception and given its rounded neighbour (or 0).
+std::int64_t ToScaled(double x, int s, std::uint64_t slot, std::vector<Exception>& exceptions) {
+  std::int64_t p = 0;
+  if (ScaledExact(x, s, p)) return p;
+  exceptions.push_back({slot, std::bit_cast<std::uint64_t>(x)});
+  if (!std::isfinite(x)) return 0;
+  const double y = std::nearbyint(x * kPow10[s]);
+  return std::fabs(y) < kTwo53 ? static_cast<std::int64_t>(y) : 0;
+}
+
+struct ZstdContexts {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  std::string scratch;
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+  }
+};
+// One pair per thread: creating a context costs more than decoding a chunk.
+ZstdContexts& Contexts() {
+  thread_local ZstdContexts contexts;
+  return contexts;
+}
+
+}  // namespace
+
+std::uint64_t Checksum(std::string_view bytes) {
+  constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ULL;
+  constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
+  constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  std::uint64_t h = kP3 ^ (static_cast<std::uint64_t>(n) * kP1);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    h ^= std::rotl(LoadU64(p + i) * kP2, 31) * kP1;
+    h = std::rotl(h, 27) * kP1 + kP3;
+  }
+  for (; i < n; ++i) {
+    h ^= static_cast<std::uint64_t>(p[i]) * kP3;
+    h = std::rotl(h, 11) * kP1;
+  }
+  h ^= h >> 33;
+  h *= kP2;
+  h ^= h >> 29;
+  h *= kP3;
+  h ^= h >> 32;
+  return h;
+}
+
+std::string Encode(std::span<const Candle> candles, const EncodeOptions& options) {
+  const std::size_t n = candles.size();
+  for (std::size_t i = 1; i < n; ++i) {
+    if (candles[i].open_time <= candles[i - 1].open_time) {
+      throw InvalidArgument("candle chunk: open times must be strictly ascending (candle " +
+                            std::to_string(i) + ")");
+    }
+  }
+  const int price_scale = ChooseScale(n * 4, [&](std::size_t i) {
+    const Candle& c = candles[i / 4];
+    switch (i % 4) {
+      case 0:
+        return c.open;
+      case 1:
+        return c.high;
+      case 2:
+        return c.low;
+      default:
+        return c.close;
+    }
+  });
+  const int volume_scale = ChooseScale(n, [&](std::size_t i) { return candles[i].volume; });
+
+  std::string payload;
+  payload.reserve(n * 12 + 16);
+  std::vector<Exception> exceptions;
+  // Times: delta of delta, wrapping (lossless for any int64).
+  std::uint64_t prev_delta = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint64_t d = static_cast<std::uint64_t>(candles[i].open_time.micros()) -
+                            static_cast<std::uint64_t>(candles[i - 1].open_time.micros());
+    PutZz(payload, static_cast<std::int64_t>(d - prev_delta));
+    prev_delta = d;
+  }
+  // Prices.
+  std::int64_t prev_close = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Candle& c = candles[i];
+    const std::uint64_t slot = i * kColumns;
+    const std::int64_t o = ToScaled(c.open, price_scale, slot + 0, exceptions);
+    const std::int64_t h = ToScaled(c.high, price_scale, slot + 1, exceptions);
+    const std::int64_t l = ToScaled(c.low, price_scale, slot + 2, exceptions);
+    const std::int64_t cl = ToScaled(c.close, price_scale, slot + 3, exceptions);
+    PutZz(payload, cl - prev_close);
+    PutZz(payload, o - prev_close);
+    PutZz(payload, h - std::max(o, cl));
+    PutZz(payload, std::min(o, cl) - l);
+    prev_close = cl;
+  }
+  // ToScaled recorded price exceptions in slot order per candle; volume's
+  // come after, so sort once at the end.
+  for (std::size_t i = 0; i < n; ++i) {
+    PutZz(payload, ToScaled(candles[i].volume, volume_scale, i * kColumns + 4, exceptions));
+  }
+  std::uint64_t prev_trades = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto t = static_cast<std::uint64_t>(candles[i].trades);
+    PutZz(payload, static_cast<std::int64_t>(t - prev_trades));
+    prev_trades = t;
+  }
+  std::sort(exceptions.begin(), exceptions.end(),
+            [](const Exception& a, const Exception& b) { return a.slot < b.slot; });
+  PutVarint(payload, exceptions.size());
+  std::uint64_t prev_slot = 0;
+  for (const Exception& e : exceptions) {
+    PutVarint(payload, e.slot - prev_slot);
+    PutU64(payload, e.bits);
+    prev_slot = e.slot;
+  }
+
+  std::string out;
+  out.push_back(static_cast<char>(kMagic));
+  out.push_back(static_cast<char>(kFormatVersion));
+  PutVarint(out, n);
+  const std::int64_t first = n ? candles.front().open_time.micros() : 0;
+  const std::int64_t last = n ? candles.back().open_time.micros() : 0;
+  PutZz(out, first);
+  PutVarint(out, static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first));
+  out.push_back(static_cast<char>(price_scale));
+  out.push_back(static_cast<char>(volume_scale));
+  PutVarint(out, payload.size());
+  const std::size_t header_size = out.size();
+  out.resize(header_size + ZSTD_compressBound(payload.size()));
+  const std::size_t z =
+      ZSTD_compressCCtx(Contexts().c, out.data() + header_size, out.size() - header_size,
+                        payload.data(), payload.size(), options.zstd_level);
+  if (ZSTD_isError(z)) {
+    throw Error(ErrorKind::kInternal,
+                std::string("candle chunk: zstd compression failed: ") + ZSTD_getErrorName(z));
+  }
+  out.resize(header_size + z);
+  PutU64(out, Checksum(out));
+  return out;
+}
+
+namespace {
+
+struct Parsed {
+  ChunkHeader header;
+  std::uint64_t payload_size = 0;
+  const unsigned char* frame = nullptr;
+  std::size_t frame_size = 0;
+};
+
+Parsed Parse(std::string_view bytes) {
+  const auto* begin = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (bytes.size() < 2 + 8) {
+    Corrupt("truncated: " + std::to_string(bytes.size()) + " bytes");
+  }
+  if (begin[0] != kMagic) Corrupt("not a candle chunk (bad magic byte)");
+  if (begin[1] != kFormatVersion) {
+    Corrupt("format version " + std::to_string(begin[1]) + " is not known to this build (knows " +
+            std::to_string(kFormatVersion) + ")");
+  }
+  const unsigned char* trailer = begin + bytes.size() - 8;
+  const std::uint64_t stored = LoadU64(trailer);
+  const std::uint64_t actual = Checksum(bytes.substr(0, bytes.size() - 8));
+  if (stored != actual) Corrupt("checksum mismatch (truncated or corrupt)");
+  Parsed parsed;
+  Reader r(begin + 2, trailer, "header");
+  ChunkHeader& h = parsed.header;
+  h.version = begin[1];
+  const std::uint64_t count = r.Varint();
+  const std::int64_t first = r.Zz();
+  const std::uint64_t span = r.Varint();
+  h.first = Timestamp(first);
+  h.last = Timestamp(static_cast<std::int64_t>(static_cast<std::uint64_t>(first) + span));
+  h.price_scale = r.Byte();
+  h.volume_scale = r.Byte();
+  if (h.price_scale > kMaxScale || h.volume_scale > kMaxScale) Corrupt("bad scale");
+  parsed.payload_size = r.Varint();
+  if (parsed.payload_size > kMaxPayload || count > parsed.payload_size / kMinPayloadPerCandle) {
+    Corrupt("count " + std::to_string(count) + " does not fit a payload of " +
+            std::to_string(parsed.payload_size) + " bytes");
+  }
+  if (count == 0 && span != 0) Corrupt("empty chunk with a time range");
+  h.count = static_cast<std::int64_t>(count);
+  h.checksum = stored;
+  parsed.frame = r.pos();
+  parsed.frame_size = static_cast<std::size_t>(trailer - r.pos());
+  return parsed;
+}
+
+}  // namespace
+
+ChunkHeader ReadHeader(std::string_view bytes) { return Parse(bytes).header; }
+
+namespace {
+
+void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
+  const ChunkHeader& h = parsed.header;
+  ZstdContexts& z = Contexts();
+  std::string& payload = z.scratch;
+  payload.resize(parsed.payload_size);
+  const std::size_t got =
+      ZSTD_decompressDCtx(z.d, payload.data(), payload.size(), parsed.frame, parsed.frame_size);
+  if (ZSTD_isError(got)) Corrupt(std::string("zstd: ") + ZSTD_getErrorName(got));
+  if (got != parsed.payload_size) Corrupt("payload size differs from the header");
+
+  const auto n = static_cast<std::size_t>(h.count);
+  const std::size_t base = out.size();
+  out.resize(base + n);
+  Candle* c = out.data() + base;
+  const auto* p = reinterpret_cast<const unsigned char*>(payload.data());
+  Reader r(p, p + payload.size(), "payload");
+  if (n > 0) {
+    std::uint64_t t = static_cast<std::uint64_t>(h.first.micros());
+    std::uint64_t delta = 0;
+    c[0].open_time = h.first;
+    for (std::size_t i = 1; i < n; ++i) {
+      delta += static_cast<std::uint64_t>(r.Zz());
+      const std::uint64_t next = t + delta;
+      if (static_cast<std::int64_t>(next) <= static_cast<std::int64_t>(t)) {
+        Corrupt("open times not ascending at candle " + std::to_string(i));
+      }
+      t = next;
+      c[i].open_time = Timestamp(static_cast<std::int64_t>(t));
+    }
+    if (static_cast<std::int64_t>(t) != h.last.micros()) Corrupt("last open time differs");
+  }
+  const double price_div = kPow10[h.price_scale];
+  std::int64_t prev_close = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    // Wrapping arithmetic: corrupt input must not be undefined behaviour.
+    const auto add = [](std::int64_t a, std::int64_t b) {
+      return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) +
+                                       static_cast<std::uint64_t>(b));
+    };
+    const std::int64_t cl = add(prev_close, r.Zz());
+    const std::int64_t o = add(prev_close, r.Zz());
+    const std::int64_t hi = add(std::max(o, cl), r.Zz());
+    const std::int64_t lo = static_cast<std::int64_t>(static_cast<std::uint64_t>(std::min(o, cl)) -
+                                                      static_cast<std::uint64_t>(r.Zz()));
+    c[i].open = static_cast<double>(o) / price_div;
+    c[i].high = static_cast<double>(hi) / price_div;
+    c[i].low = static_cast<double>(lo) / price_div;
+    c[i].close = static_cast<double>(cl) / price_div;
+    prev_close = cl;
+  }
+  const double volume_div = kPow10[h.volume_scale];
+  for (std::size_t i = 0; i < n; ++i) {
+    c[i].volume = static_cast<double>(r.Zz()) / volume_div;
+  }
+  std::uint64_t trades = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    trades += static_cast<std::uint64_t>(r.Zz());
+    c[i].trades = static_cast<std::int64_t>(trades);
+  }
+  const std::uint64_t exceptions = r.Varint();
+  if (exceptions > n * kColumns) Corrupt("too many exceptions");
+  std::uint64_t slot = 0;
+  for (std::uint64_t e = 0; e < exceptions; ++e) {
+    const std::uint64_t gap = r.Varint();
+    if ((e > 0 && gap == 0) || gap >= n * kColumns - slot) Corrupt("bad exception slot");
+    slot += gap;
+    const double value = std::bit_cast<double>(r.U64());
+    Candle& k = c[slot / kColumns];
+    switch (slot % kColumns) {
+      case 0:
+        k.open = value;
+        break;
+      case 1:
+        k.high = value;
+        break;
+      case 2:
+        k.low = value;
+        break;
+      case 3:
+        k.close = value;
+        break;
+      default:
+        k.volume = value;
+        break;
+    }
+  }
+  if (!r.done()) Corrupt("trailing bytes after the payload");
+}
+
+}  // namespace
+
+void DecodeAppend(std::string_view bytes, std::vector<Candle>& out) {
+  const Parsed parsed = Parse(bytes);
+  const std::size_t base = out.size();
+  try {
+    DecodeInto(parsed, out);
+  } catch (...) {
+    out.resize(base);  // nothing of a corrupt chunk is handed out
+    throw;
+  }
+}
+
+std::vector<Candle> Decode(std::string_view bytes) {
+  std::vector<Candle> out;
+  DecodeAppend(bytes, out);
+  return out;
+}
+
+}  // namespace tradestore::internal::candle_chunk

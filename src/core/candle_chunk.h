@@ -1,0 +1,92 @@
+// The compressed columnar encoding of a run of candles of one series (a
+// "chunk"): pure code, no database. The store keeps compacted candles as
+// chunks (market.candle_chunks, src/store/candle_chunks.cc); this file only
+// turns candles into bytes and back.
+//
+// Lossless: Decode(Encode(c)) gives every field of every candle back
+// bit-identical (open_time, the five doubles' bit patterns, trades).
+//
+// Layout, version 1 (all integers little-endian; varint = LEB128,
+// zz = zigzag-mapped signed varint):
+//   u8   magic 0xC5
+//   u8   format version (1)
+//   varint count
+//   zz   first open_time (µs);  varint last - first
+//   u8   price scale s (0..15): prices are stored as integers p with
+//        double(p) / 10^s == value bit for bit
+//   u8   volume scale (same, for volume)
+//   varint size of the payload before compression
+//   ...  the payload, one zstd frame
+//   u64  checksum (Checksum()) of every byte before it
+// Payload, column by column (each column of all candles, then the next):
+//   times:  zz(d_i - d_{i-1}) for i >= 1, d_i = t_i - t_{i-1}, d_0 = 0
+//           (delta of delta: a regular series is all zeros)
+//   prices: per candle zz(close - prev close), zz(open - prev close),
+//           zz(high - max(open, close)), zz(min(open, close) - low) on the
+//           scaled integers (prev close starts at 0)
+//   volume: zz(v) of the scaled integer
+//   trades: zz(trades - prev trades) (prev starts at 0; -1 = unknown)
+//   exceptions: varint n, then n times varint (gap to the previous
+//           exception's slot) and the value's 8 raw bytes. A slot is
+//           candle index * 5 + column (0 open, 1 high, 2 low, 3 close,
+//           4 volume). A value that is not exact at its column's scale
+//           (more decimals, NaN, ±inf, -0.0, beyond 2^53 units) is stored
+//           here whole; its integer in the column above is its rounded
+//           neighbour (or 0), so deltas stay small.
+// The scales are chosen per chunk as the smallest ones at which every
+// value that can be exact is (so a series with 2 decimals is stored in
+// cents whatever the instrument's precision says).
+//
+// Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tradestore/candle.h"
+
+namespace tradestore::internal::candle_chunk {
+
+inline constexpr std::uint8_t kMagic = 0xC5;
+inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr int kMaxScale = 15;
+
+struct EncodeOptions {
+  int zstd_level = 3;
+};
+
+// What a chunk says about itself, read without decompressing it.
+struct ChunkHeader {
+  int version = 0;
+  std::int64_t count = 0;
+  Timestamp first;
+  Timestamp last;
+  int price_scale = 0;
+  int volume_scale = 0;
+  std::uint64_t checksum = 0;  // the trailer (verified by ReadHeader)
+};
+
+// Encodes `candles`, which must be in strictly ascending open_time order
+// (else Error(kInvalidArgument)). An empty span gives a valid empty chunk.
+std::string Encode(std::span<const Candle> candles, const EncodeOptions& options = {});
+
+// Checks the magic, the version and the checksum and reads the header.
+// Corrupt or truncated bytes throw Error(kStorage) "candle chunk: ..."; a
+// newer format version throws Error(kStorage) naming it. Never crashes on
+// any input.
+ChunkHeader ReadHeader(std::string_view bytes);
+
+// Decodes a whole chunk (ReadHeader's checks first), appending to `out`.
+// Errors as ReadHeader; also a payload that does not decode to exactly
+// `count` candles, or whose times do not match the header.
+void DecodeAppend(std::string_view bytes, std::vector<Candle>& out);
+std::vector<Candle> Decode(std::string_view bytes);
+
+// The 64-bit checksum of the trailer (a word-at-a-time multiply-rotate hash
+// in the manner of xxHash64; detects corruption, not tampering).
+std::uint64_t Checksum(std::string_view bytes);
+
+}  // namespace tradestore::internal::candle_chunk

@@ -1,0 +1,542 @@
+// Compacted candles; see candle_chunks.h.
+#include "store/candle_chunks.h"
+
+#include <algorithm>
+#include <bit>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "core/candle_chunk.h"
+#include "store/ops_queries.h"
+#include "store/query_util.h"
+#include "store/schema_row.h"
+#include "tradestore/error.h"
+#include "tradestore/timeframe.h"
+
+namespace tradestore::detail {
+namespace {
+
+namespace chunk = ::tradestore::internal::candle_chunk;
+using schema::Columns;
+using schema::RowReader;
+using schema::RowWriter;
+using schema::tables::kCandleChunks;
+using schema::tables::kCandles;
+
+constexpr auto kChunkRow = Columns<kCandleChunks>::All();
+constexpr auto kChunkRead = Columns<kCandleChunks>::Only(
+    {"first_open_time", "last_open_time", "count", "checksum", "data"});
+constexpr auto kCandleRead =
+    Columns<kCandles>::Only({"open_time", "open", "high", "low", "close", "volume", "trades"});
+constexpr auto kCandleRow = Columns<kCandles>::All();
+
+Candle ReadCandle(const sql::Statement& st) {
+  const RowReader<kCandles> r(st, kCandleRead);
+  Candle c;
+  c.open_time = r.Get<Timestamp>("open_time");
+  c.open = r.Get<double>("open");
+  c.high = r.Get<double>("high");
+  c.low = r.Get<double>("low");
+  c.close = r.Get<double>("close");
+  c.volume = r.Get<double>("volume");
+  c.trades = r.Get<std::optional<std::int64_t>>("trades").value_or(-1);
+  return c;
+}
+
+struct StoredChunk {
+  Timestamp first;
+  Timestamp last;
+  std::int64_t count = 0;
+  std::string data;
+};
+
+// The series' chunks that may hold candles of [from, to] (either bound
+// open), by first open time.
+std::vector<StoredChunk> LoadChunks(sql::Connection& c, InstrumentId instrument,
+                                    const std::string& tf, std::optional<Timestamp> from,
+                                    std::optional<Timestamp> to_inclusive, bool for_update) {
+  std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
+  // The lower bound is a seek on the primary key: the chunk that may hold
+  // `from` is the last one starting at or before it (a bound on
+  // last_open_time alone would scan every earlier chunk).
+  if (from) {
+    tail +=
+        " AND first_open_time >= COALESCE((SELECT MAX(first_open_time) FROM "
+        "market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND first_open_time <= "
+        "?), ?) AND last_open_time >= ?";
+  }
+  if (to_inclusive) tail += " AND first_open_time <= ?";
+  tail += " ORDER BY first_open_time";
+  const std::string sql = kChunkRead.SelectSql(tail);
+  sql::Statement& st = for_update ? c.PrepareForUpdate(sql) : c.Prepare(sql);
+  int index = BindParams(st, instrument, tf);
+  if (from) {
+    st.Bind(index, instrument);
+    st.Bind(index + 1, tf);
+    st.Bind(index + 2, *from);
+    st.Bind(index + 3, *from);
+    st.Bind(index + 4, *from);
+    index += 5;
+  }
+  if (to_inclusive) st.Bind(index++, *to_inclusive);
+  std::vector<StoredChunk> out;
+  while (st.Step()) {
+    const RowReader<kCandleChunks> r(st, kChunkRead);
+    StoredChunk k;
+    k.first = r.Get<Timestamp>("first_open_time");
+    k.last = r.Get<Timestamp>("last_open_time");
+    k.count = r.Get<std::int64_t>("count");
+    k.data.assign(r.GetBlobView("data"));
+    out.push_back(std::move(k));
+  }
+  st.Reset();
+  return out;
+}
+
+void InsertChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                 std::span<const Candle> candles, CompactStats* stats) {
+  const std::string bytes = chunk::Encode(candles);
+  const chunk::ChunkHeader h = chunk::ReadHeader(bytes);
+  static const std::string kSql = kChunkRow.InsertSql();
+  RowWriter<kCandleChunks> row(c.Prepare(kSql), kChunkRow);
+  row.Set("instrument_id", instrument).Set("timeframe", tf);
+  row.Set("first_open_time", h.first).Set("last_open_time", h.last);
+  row.Set("count", h.count).Set("checksum", static_cast<std::int64_t>(h.checksum));
+  row.Set("data", sql::Blob{bytes}).Done().Execute();
+  if (stats != nullptr) {
+    stats->candles += h.count;
+    stats->chunks += 1;
+    stats->bytes += static_cast<std::int64_t>(bytes.size());
+  }
+}
+
+void DeleteChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                 Timestamp first) {
+  sql::Statement& del = c.Prepare(
+      "DELETE FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND "
+      "first_open_time = ?");
+  BindParams(del, instrument, tf, first);
+  del.Execute();
+}
+
+// Writes `candles` (ascending) as chunks of at most kChunkCandles.
+void InsertChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                  std::span<const Candle> candles, CompactStats* stats) {
+  for (std::size_t at = 0; at < candles.size(); at += kChunkCandles) {
+    const std::size_t n = std::min<std::size_t>(kChunkCandles, candles.size() - at);
+    InsertChunk(c, instrument, tf, candles.subspan(at, n), stats);
+  }
+}
+
+}  // namespace
+
+bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf) {
+  sql::Statement& st = c.Prepare(
+      "SELECT 1 FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? LIMIT 1");
+  BindParams(st, instrument, tf);
+  const bool found = st.Step();
+  st.Reset();
+  return found;
+}
+
+void ForEachCandle(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                   const TimeRange& range, const std::function<bool(const Candle&)>& visit) {
+  std::optional<Timestamp> to_inclusive;
+  if (range.to) to_inclusive = Timestamp(range.to->micros() - 1);
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, range.from, to_inclusive, /*for_update=*/false);
+  const auto in_range = [&](Timestamp t) {
+    return (!range.from || t >= *range.from) && (!range.to || t < *range.to);
+  };
+  auto& st = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                       RangeSql("open_time", range) + " ORDER BY open_time");
+  BindRange(st, BindParams(st, instrument, tf), range);
+  // Rows and chunks never overlap (candle_chunks.h): emit the rows before
+  // each chunk, then the chunk's candles in range.
+  bool has_row = st.Step();
+  bool go_on = true;
+  std::vector<Candle> decoded;
+  for (const StoredChunk& k : chunks) {
+    while (go_on && has_row) {
+      const Candle row = ReadCandle(st);
+      if (row.open_time >= k.first) break;
+      go_on = visit(row);
+      has_row = st.Step();
+    }
+    if (!go_on) break;
+    decoded.clear();
+    chunk::DecodeAppend(k.data, decoded);
+    auto begin = decoded.begin();
+    auto end = decoded.end();
+    if (range.from && k.first < *range.from) {
+      begin = std::lower_bound(begin, end, *range.from,
+                               [](const Candle& a, Timestamp t) { return a.open_time < t; });
+    }
+    if (range.to && k.last >= *range.to) {
+      end = std::lower_bound(begin, end, *range.to,
+                             [](const Candle& a, Timestamp t) { return a.open_time < t; });
+    }
+    for (auto it = begin; it != end && go_on; ++it) {
+      if (in_range(it->open_time)) go_on = visit(*it);
+    }
+    if (!go_on) break;
+  }
+  while (go_on && has_row) {
+    go_on = visit(ReadCandle(st));
+    if (go_on) has_row = st.Step();
+  }
+  st.Reset();
+}
+
+bool AnyChunks(sql::Connection& c) {
+  sql::Statement& st = c.Prepare("SELECT 1 FROM market.candle_chunks LIMIT 1");
+  const bool found = st.Step();
+  st.Reset();
+  return found;
+}
+
+void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                        Timestamp from, Timestamp to,
+                        const std::function<void(Timestamp)>& on_replace) {
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, from, to, /*for_update=*/true);
+  for (const StoredChunk& k : chunks) {
+    std::vector<Candle> rows;
+    auto& st = c.Prepare(kCandleRead.SelectSql(
+        " WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? AND open_time <= ? "
+        "ORDER BY open_time"));
+    BindParams(st, instrument, tf, k.first, k.last);
+    while (st.Step()) rows.push_back(ReadCandle(st));
+    st.Reset();
+    if (rows.empty()) continue;
+    std::vector<Candle> merged;
+    const std::vector<Candle> old = chunk::Decode(k.data);
+    merged.reserve(old.size() + rows.size());
+    // Both ascending; a row replaces the chunk's candle of the same time.
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < old.size() || j < rows.size()) {
+      if (j == rows.size() || (i < old.size() && old[i].open_time < rows[j].open_time)) {
+        merged.push_back(old[i++]);
+      } else {
+        if (i < old.size() && old[i].open_time == rows[j].open_time) {
+          if (on_replace) on_replace(old[i].open_time);
+          ++i;
+        }
+        merged.push_back(rows[j++]);
+      }
+    }
+    DeleteChunk(c, instrument, tf, k.first);
+    InsertChunks(c, instrument, tf, merged, nullptr);
+    auto& del = c.Prepare(
+        "DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? "
+        "AND open_time <= ?");
+    BindParams(del, instrument, tf, k.first, k.last);
+    del.Execute();
+  }
+}
+
+CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                           std::optional<Timestamp> before) {
+  sql::Transaction tx(c);
+  CompactStats stats;
+  TimeRange range;
+  range.to = before;
+  std::vector<Candle> rows;
+  {
+    auto& st = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                         RangeSql("open_time", range) + " ORDER BY open_time");
+    BindRange(st, BindParams(st, instrument, tf), range);
+    while (st.Step()) rows.push_back(ReadCandle(st));
+    st.Reset();
+  }
+  if (rows.empty()) {
+    tx.Commit();
+    return stats;
+  }
+  // Existing chunks split the rows into runs that no new chunk may span
+  // (rows never lie inside a chunk). A run continues the chunk before it
+  // when that one is not full, so that compacting a series day by day does
+  // not leave a trail of small chunks.
+  const std::vector<StoredChunk> chunks =
+      LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true);
+  std::size_t next_chunk = 0;  // the first chunk after the current run
+  std::vector<Candle> run;
+  for (std::size_t begin = 0; begin < rows.size();) {
+    while (next_chunk < chunks.size() && chunks[next_chunk].first < rows[begin].open_time) {
+      ++next_chunk;
+    }
+    std::size_t end = begin;
+    while (end < rows.size() &&
+           (next_chunk == chunks.size() || rows[end].open_time < chunks[next_chunk].first)) {
+      ++end;
+    }
+    run.clear();
+    if (next_chunk > 0 && chunks[next_chunk - 1].count < kChunkCandles) {
+      const StoredChunk& partial = chunks[next_chunk - 1];
+      chunk::DecodeAppend(partial.data, run);
+      DeleteChunk(c, instrument, tf, partial.first);
+    }
+    const std::size_t carried = run.size();
+    run.insert(run.end(), rows.begin() + static_cast<std::ptrdiff_t>(begin),
+               rows.begin() + static_cast<std::ptrdiff_t>(end));
+    InsertChunks(c, instrument, tf, run, &stats);
+    stats.candles -= static_cast<std::int64_t>(carried);  // were compacted already
+    begin = end;
+  }
+  auto& del = c.Prepare("DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ?" +
+                        RangeSql("open_time", range));
+  BindRange(del, BindParams(del, instrument, tf), range);
+  const std::int64_t deleted = del.Execute();
+  if (deleted != stats.candles) {
+    throw Error(ErrorKind::kInternal, "compact: moved " + std::to_string(stats.candles) +
+                                          " candles into chunks but deleted " +
+                                          std::to_string(deleted) + " rows");
+  }
+  tx.Commit();
+  return stats;
+}
+
+std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection& c) {
+  std::vector<std::pair<InstrumentId, std::string>> out;
+  sql::Statement& st =
+      c.Prepare("SELECT DISTINCT instrument_id, timeframe FROM market.candles ORDER BY 1, 2");
+  while (st.Step()) out.emplace_back(st.GetInt64(0), st.GetText(1));
+  st.Reset();
+  return out;
+}
+
+std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                                 Timestamp before) {
+  sql::Transaction tx(c);
+  // Whole chunks before the cut-off go by their rows, undecoded; the one
+  // chunk that may straddle it is decoded and written again with the rest.
+  std::int64_t deleted = 0;
+  {
+    sql::Statement& st = c.Prepare(
+        "SELECT COALESCE(SUM(count), 0) FROM market.candle_chunks WHERE instrument_id = ? AND "
+        "timeframe = ? AND last_open_time < ?");
+    BindParams(st, instrument, tf, before);
+    deleted = st.Step() ? st.GetInt64(0) : 0;
+    st.Reset();
+    sql::Statement& del = c.Prepare(
+        "DELETE FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND "
+        "last_open_time < ?");
+    BindParams(del, instrument, tf, before);
+    del.Execute();
+  }
+  for (const StoredChunk& k :
+       LoadChunks(c, instrument, tf, before, Timestamp(before.micros() - 1), /*for_update=*/true)) {
+    if (k.first >= before) continue;
+    std::vector<Candle> rest = chunk::Decode(k.data);
+    const auto keep =
+        std::lower_bound(rest.begin(), rest.end(), before,
+                         [](const Candle& a, Timestamp t) { return a.open_time < t; });
+    deleted += keep - rest.begin();
+    DeleteChunk(c, instrument, tf, k.first);
+    if (keep != rest.end()) {
+      InsertChunk(c, instrument, tf, std::span<const Candle>(&*keep, rest.end() - keep), nullptr);
+    }
+  }
+  tx.Commit();
+  return deleted;
+}
+
+std::int64_t CountChunked(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                          const TimeRange& range) {
+  std::int64_t n = 0;
+  {
+    std::string sql =
+        "SELECT COALESCE(SUM(count), 0) FROM market.candle_chunks WHERE instrument_id = ? AND "
+        "timeframe = ?";
+    if (range.from) sql += " AND first_open_time >= ?";
+    if (range.to) sql += " AND last_open_time < ?";
+    sql::Statement& st = c.Prepare(sql);
+    BindRange(st, BindParams(st, instrument, tf), range);
+    n = st.Step() ? st.GetInt64(0) : 0;
+    st.Reset();
+  }
+  if (!range.from && !range.to) return n;
+  // The chunks that straddle a bound (at most one per bound).
+  std::vector<std::string> straddles;
+  if (range.from) straddles.emplace_back("(first_open_time < ? AND last_open_time >= ?)");
+  if (range.to) straddles.emplace_back("(first_open_time < ? AND last_open_time >= ?)");
+  std::string sql =
+      kChunkRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ? AND (" + straddles[0] +
+                           (straddles.size() > 1 ? " OR " + straddles[1] : "") + ")");
+  sql::Statement& st = c.Prepare(sql);
+  int index = BindParams(st, instrument, tf);
+  for (const std::optional<Timestamp>& bound : {range.from, range.to}) {
+    if (!bound) continue;
+    st.Bind(index++, *bound);
+    st.Bind(index++, *bound);
+  }
+  std::vector<std::string> blobs;
+  while (st.Step()) {
+    const RowReader<kCandleChunks> r(st, kChunkRead);
+    blobs.emplace_back(r.GetBlobView("data"));
+  }
+  st.Reset();
+  std::vector<Candle> decoded;
+  for (const std::string& data : blobs) {
+    decoded.clear();
+    chunk::DecodeAppend(data, decoded);
+    for (const Candle& k : decoded) {
+      if ((!range.from || k.open_time >= *range.from) && (!range.to || k.open_time < *range.to)) {
+        ++n;
+      }
+    }
+  }
+  return n;
+}
+
+std::vector<std::pair<InstrumentId, std::string>> SeriesWithChunks(
+    sql::Connection& c, std::optional<Timestamp> starting_before) {
+  std::vector<std::pair<InstrumentId, std::string>> out;
+  sql::Statement& st =
+      c.Prepare(std::string("SELECT DISTINCT instrument_id, timeframe FROM market.candle_chunks") +
+                (starting_before ? " WHERE first_open_time < ?" : "") + " ORDER BY 1, 2");
+  if (starting_before) st.Bind(1, *starting_before);
+  while (st.Step()) out.emplace_back(st.GetInt64(0), st.GetText(1));
+  st.Reset();
+  return out;
+}
+
+std::vector<SeriesStorage> CandleStorageBySeries(sql::Connection& c) {
+  std::vector<SeriesStorage> out;
+  const auto find = [&out](InstrumentId id, const std::string& tf) -> SeriesStorage& {
+    for (SeriesStorage& s : out) {
+      if (s.instrument == id && s.timeframe == tf) return s;
+    }
+    out.push_back(SeriesStorage{id, tf});
+    return out.back();
+  };
+  sql::Statement& rows = c.Prepare(
+      "SELECT instrument_id, timeframe, COUNT(*) FROM market.candles GROUP BY instrument_id, "
+      "timeframe");
+  while (rows.Step()) find(rows.GetInt64(0), rows.GetText(1)).row_candles = rows.GetInt64(2);
+  rows.Reset();
+  // length() of a BLOB (SQLite) and of a bytea (PostgreSQL) is its bytes.
+  sql::Statement& chunks = c.Prepare(
+      "SELECT instrument_id, timeframe, COUNT(*), SUM(count), SUM(length(data)) FROM "
+      "market.candle_chunks GROUP BY instrument_id, timeframe");
+  while (chunks.Step()) {
+    SeriesStorage& s = find(chunks.GetInt64(0), chunks.GetText(1));
+    s.chunks = chunks.GetInt64(2);
+    s.chunk_candles = chunks.GetInt64(3);
+    s.chunk_bytes = chunks.GetInt64(4);
+  }
+  chunks.Reset();
+  std::sort(out.begin(), out.end(), [](const SeriesStorage& a, const SeriesStorage& b) {
+    return std::tie(a.instrument, a.timeframe) < std::tie(b.instrument, b.timeframe);
+  });
+  return out;
+}
+
+std::optional<std::int64_t> CandleRowBytes(sql::Connection& c) {
+  const bool pg = c.dialect() == sql::Dialect::kPostgres;
+  try {
+    if (pg) {
+      // On Citus the coordinator's table is a shell: its size says nothing.
+      sql::Statement& citus = c.Prepare("SELECT 1 FROM pg_extension WHERE extname = 'citus'");
+      const bool distributed = citus.Step();
+      citus.Reset();
+      if (distributed) return std::nullopt;
+    }
+    // candles is a WITHOUT ROWID table on SQLite: its primary key is the
+    // table, no other index.
+    sql::Statement& st = c.Prepare(pg ? "SELECT pg_total_relation_size('market.candles')"
+                                      : "SELECT SUM(pgsize) FROM dbstat WHERE name = 'candles'");
+    std::optional<std::int64_t> out;
+    if (st.Step() && !st.IsNull(0)) out = st.GetInt64(0);
+    st.Reset();
+    if (out && *out <= 0) out.reset();
+    return out;
+  } catch (const Error&) {
+    return std::nullopt;  // no dbstat in this SQLite build
+  }
+}
+
+std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
+  sql::Connection& c = store.connection(Database::kMarket);
+  std::vector<RowFinding> out;
+  static const std::string kSql =
+      kChunkRow.SelectSql(" ORDER BY instrument_id, timeframe, first_open_time");
+  sql::Statement& st = c.Prepare(kSql);
+  std::optional<std::pair<InstrumentId, std::string>> series;
+  Timestamp prev_last;
+  struct Range {
+    InstrumentId id;
+    std::string tf;
+    Timestamp first, last;
+  };
+  std::vector<Range> ranges;
+  while (st.Step()) {
+    const RowReader<kCandleChunks> r(st, kChunkRow);
+    const InstrumentId id = r.Get<std::int64_t>("instrument_id");
+    const std::string tf = r.Get<std::string>("timeframe");
+    const Timestamp first = r.Get<Timestamp>("first_open_time");
+    const Timestamp last = r.Get<Timestamp>("last_open_time");
+    const std::int64_t count = r.Get<std::int64_t>("count");
+    const auto checksum = static_cast<std::uint64_t>(r.Get<std::int64_t>("checksum"));
+    const std::string row = "instrument_id=" + std::to_string(id) + ", timeframe=" + tf +
+                            ", first_open_time=" + first.ToIso();
+    const auto problem = [&](const std::string& m) {
+      out.push_back({"market.candle_chunks", row, m});
+    };
+    if (series && series->first == id && series->second == tf && first <= prev_last) {
+      problem("overlaps the previous chunk of the series (which ends " + prev_last.ToIso() + ")");
+    }
+    series = std::make_pair(id, tf);
+    prev_last = last;
+    ranges.push_back({id, tf, first, last});
+    try {
+      const std::string_view data = r.GetBlobView("data");
+      const chunk::ChunkHeader h = chunk::ReadHeader(data);
+      const std::vector<Candle> candles = chunk::Decode(data);
+      if (h.checksum != checksum) problem("checksum differs from the chunk's own");
+      if (static_cast<std::int64_t>(candles.size()) != count) {
+        problem("decodes to " + std::to_string(candles.size()) + " candles, the row says " +
+                std::to_string(count));
+      }
+      if (!candles.empty() &&
+          (candles.front().open_time != first || candles.back().open_time != last)) {
+        problem("decodes to " + candles.front().open_time.ToIso() + " .. " +
+                candles.back().open_time.ToIso() + ", the row says " + first.ToIso() + " .. " +
+                last.ToIso());
+      }
+      // The rule check's 'candles' applies to rows (DuplicateCandles): the
+      // same for the compacted candles.
+      if (const auto parsed = TryParseTimeframe(tf); !parsed) {
+        problem("unknown timeframe '" + tf + "'");
+      } else {
+        for (const Candle& k : candles) {
+          if (IsAligned(k.open_time, *parsed)) continue;
+          problem("holds " + k.open_time.ToIso() + ", not the start of a " + tf + " bucket");
+          break;
+        }
+      }
+    } catch (const Error& e) {
+      problem(e.what());
+    }
+  }
+  st.Reset();
+  for (const Range& k : ranges) {
+    sql::Statement& rows = c.Prepare(
+        "SELECT COUNT(*) FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND "
+        "open_time >= ? AND open_time <= ?");
+    BindParams(rows, k.id, k.tf, k.first, k.last);
+    const std::int64_t n = rows.Step() ? rows.GetInt64(0) : 0;
+    rows.Reset();
+    if (n > 0) {
+      out.push_back({"market.candle_chunks",
+                     "instrument_id=" + std::to_string(k.id) + ", timeframe=" + k.tf +
+                         ", first_open_time=" + k.first.ToIso(),
+                     std::to_string(n) + " candle rows lie inside the chunk's range"});
+    }
+  }
+  return out;
+}
+
+}  // namespace tradestore::detail

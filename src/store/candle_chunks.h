@@ -1,0 +1,101 @@
+// Compacted candles: market.candle_chunks (schema.h), each row one chunk of
+// src/core/candle_chunk.h. The rules every writer keeps:
+//   - a candle is a row of market.candles or inside exactly one chunk;
+//   - no row of a series lies within [first_open_time, last_open_time] of
+//     one of its chunks, and chunks of a series do not overlap;
+// so a read merges the two ordered streams without comparing keys twice.
+//
+// Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/connection.h"
+#include "tradestore/candle.h"
+#include "tradestore/instrument.h"
+#include "tradestore/repository.h"
+
+namespace tradestore::detail {
+
+// Candles per chunk at most (compaction cuts a series' rows into runs of
+// this many; an upsert into a chunk may grow it beyond).
+inline constexpr std::int64_t kChunkCandles = 2048;
+
+// Calls `visit` for every stored candle of the series in `range` (rows and
+// chunks merged), oldest first, until it returns false.
+void ForEachCandle(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                   const TimeRange& range, const std::function<bool(const Candle&)>& visit);
+
+// Whether the series has any chunk.
+bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf);
+
+// Whether the store has any chunk at all (readers that have a plain row
+// path keep it when not).
+bool AnyChunks(sql::Connection& c);
+
+// Folds rows that an upsert wrote inside the ranges of existing chunks
+// (open times in [from, to]) into those chunks: each such chunk is decoded,
+// the rows override its candles of equal time, it is encoded again and the
+// rows are deleted. Call inside the writing unit of work. `on_replace`, when
+// given, is called with the open time of each chunk candle a row replaces
+// (an insert-only import throws from it, and the unit of work rolls back).
+void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                        Timestamp from, Timestamp to,
+                        const std::function<void(Timestamp)>& on_replace = {});
+
+// How many of the series' compacted candles open in `range`: the chunks
+// inside it are counted from their rows, at most two straddling a bound are
+// decoded.
+std::int64_t CountChunked(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                          const TimeRange& range);
+
+// The series that have chunks; with `starting_before`, only those with a
+// chunk whose first candle opens before it. Ordered by instrument, then
+// timeframe.
+std::vector<std::pair<InstrumentId, std::string>> SeriesWithChunks(
+    sql::Connection& c, std::optional<Timestamp> starting_before = std::nullopt);
+
+// How one series is stored (status): candles as rows, candles in chunks,
+// the chunks and their encoded bytes.
+struct SeriesStorage {
+  InstrumentId instrument = 0;
+  std::string timeframe;
+  std::int64_t row_candles = 0;
+  std::int64_t chunk_candles = 0;
+  std::int64_t chunks = 0;
+  std::int64_t chunk_bytes = 0;
+};
+// Every series with rows or chunks, by instrument and timeframe.
+std::vector<SeriesStorage> CandleStorageBySeries(sql::Connection& c);
+// Bytes on disk of market.candles with its indexes, where the backend says:
+// PostgreSQL pg_total_relation_size (a Citus shell table holds no data:
+// nullopt), SQLite the dbstat table (nullopt where SQLite is built without
+// it).
+std::optional<std::int64_t> CandleRowBytes(sql::Connection& c);
+
+struct CompactStats {
+  std::int64_t candles = 0;  // rows moved into chunks
+  std::int64_t chunks = 0;   // chunks written
+  std::int64_t bytes = 0;    // their encoded size
+};
+
+// Moves the series' rows with open_time < `before` (all rows when nullopt)
+// into new chunks of at most kChunkCandles, never across an existing chunk;
+// inside the caller's unit of work (or its own).
+CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                           std::optional<Timestamp> before);
+
+// The series (instrument, timeframe) that have rows, or chunks.
+std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection& c);
+
+// Deletes the series' candles with open_time < `before` from the chunks
+// (whole chunks, and a chunk straddling `before` re-encoded with the rest);
+// returns the number of candles deleted.
+std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                                 Timestamp before);
+
+}  // namespace tradestore::detail

@@ -1,0 +1,118 @@
+// `tradestore candles compact` and every command that reads candles after
+// it: export, resample (into a compacted range), indicators, backtest,
+// coverage, gaps, check and status give what they gave over rows.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "store/store_test_util.h"
+
+namespace tradestore {
+namespace {
+
+using nlohmann::json;
+
+std::string Cli(const std::string& args, int* exit_code) {
+  const std::string command = std::string(TRADESTORE_CLI) + " " + args + " 2>/dev/null";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  const int status = ::pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+// What the commands print, with what differs between two runs by design
+// (bot names, what the indicator cache already held) left out.
+struct Outputs {
+  std::string hourly;  // export candles --timeframe 1h
+  std::string daily;   // export candles --timeframe 1d, after resampling
+  json indicators;
+  json backtest;
+  std::string coverage;
+  std::string gaps;
+};
+
+Outputs RunAll(const std::string& store, const std::string& bot) {
+  Outputs o;
+  int code = 0;
+  std::string out =
+      Cli("candles resample --symbol BTCUSDC --venue kraken --from 1h --to 1d" + store, &code);
+  EXPECT_EQ(code, 0) << out;
+  o.hourly = Cli("export candles --timeframe 1h --format jsonl" + store, &code);
+  EXPECT_EQ(code, 0) << o.hourly;
+  o.daily = Cli("export candles --timeframe 1d --format csv" + store, &code);
+  EXPECT_EQ(code, 0) << o.daily;
+  out =
+      Cli("candles indicators --symbol BTCUSDC --timeframe 1h --indicator rsi 'macd(12,26,9)' "
+          "--recompute --last 50 --json" +
+              store,
+          &code);
+  EXPECT_EQ(code, 0) << out;
+  o.indicators = json::array();
+  for (const json& i : json::parse(out)) {
+    o.indicators.push_back({i["candles"], i["defined"], i["values"]});
+  }
+  out = Cli("backtest --symbol BTCUSDC --venue kraken --timeframe 1h --fast 5 --slow 20 --bot " +
+                bot + " --json" + store,
+            &code);
+  EXPECT_EQ(code, 0) << out;
+  o.backtest = json::parse(out);
+  o.backtest.erase("bot");
+  o.backtest.erase("analytics_days_written");
+  o.coverage = Cli("candles coverage --json" + store, &code);
+  EXPECT_EQ(code, 0) << o.coverage;
+  json coverage = json::parse(o.coverage);
+  for (json& c : coverage) c.erase("updated_at");
+  o.coverage = coverage.dump();
+  o.gaps = Cli("candles gaps --symbol BTCUSDC --venue kraken --timeframe 1h --json" + store, &code);
+  EXPECT_EQ(code, 0) << o.gaps;
+  return o;
+}
+
+TEST(CompactedCli, EveryReaderSeesTheSameCandlesAfterCompact) {
+  testing::TempDir dir;
+  const std::string store = " --store sqlite:" + dir.Sub("store");
+  int code = 0;
+  std::string out = Cli("import candles " + std::string(TRADESTORE_SOURCE_DIR) +
+                            "/examples/data/ohlcv/kraken/BTC_USDC/XBTUSDC_60.csv --symbol "
+                            "BTCUSDC --venue kraken --timeframe 1h" +
+                            store,
+                        &code);
+  ASSERT_EQ(code, 0) << out;
+  const Outputs rows = RunAll(store, "before");
+
+  out = Cli("candles compact --older-than all --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  const json done = json::parse(out);
+  EXPECT_EQ(done["series"], 2);  // 1h and the resampled 1d
+  EXPECT_GT(done["candles"].get<std::int64_t>(), 2000);
+
+  out = Cli("status --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  const json status = json::parse(out);
+  ASSERT_EQ(status["candle_series"].size(), 2u);
+  for (const json& s : status["candle_series"]) {
+    EXPECT_EQ(s["row_candles"], 0) << s;
+    EXPECT_GT(s["chunk_candles"].get<std::int64_t>(), 0) << s;
+  }
+
+  // Resampling again writes the same daily candles into their chunks.
+  const Outputs chunks = RunAll(store, "after");
+  EXPECT_EQ(chunks.hourly, rows.hourly);
+  EXPECT_EQ(chunks.daily, rows.daily);
+  EXPECT_EQ(chunks.indicators, rows.indicators);
+  EXPECT_EQ(chunks.backtest, rows.backtest);
+  EXPECT_EQ(chunks.coverage, rows.coverage);
+  EXPECT_EQ(chunks.gaps, rows.gaps);
+  out = Cli("check" + store, &code);
+  EXPECT_EQ(code, 0) << out;
+}
+
+}  // namespace
+}  // namespace tradestore

@@ -1,0 +1,239 @@
+// Compacted candles (market.candle_chunks) on every backend: reads across
+// rows and chunks, upserts into compacted ranges, coverage and gaps, and
+// the encoded bytes travelling unchanged.
+#include "store/candle_chunks.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cstdint>
+#include <vector>
+
+#include "store/ops_queries.h"
+#include "store/store_impl.h"
+#include "store/store_test_util.h"
+#include "tradestore/candle_repository.h"
+#include "tradestore/store.h"
+
+namespace tradestore::testing {
+namespace {
+
+constexpr std::int64_t kMinute = 60'000'000;
+const Timestamp kT0 = Timestamp::FromCivil(2024, 1, 1);
+
+Timestamp At(std::int64_t minute) { return Timestamp(kT0.micros() + minute * kMinute); }
+
+// `n` 1m candles from minute `first`, skipping the minutes in `holes`.
+std::vector<Candle> Series(std::int64_t first, std::int64_t n,
+                           const std::vector<std::int64_t>& holes = {}) {
+  std::vector<Candle> out;
+  for (std::int64_t m = first; m < first + n; ++m) {
+    if (std::find(holes.begin(), holes.end(), m) != holes.end()) continue;
+    Candle c;
+    c.open_time = At(m);
+    c.open = 40000 + static_cast<double>(m % 97) * 0.01;
+    c.close = c.open + 0.25;
+    c.high = c.close + 1.5;
+    c.low = c.open - 0.75;
+    c.volume = static_cast<double>(m % 13) * 0.00001 + (m % 5 == 0 ? 0.1 + 0.2 : 0);
+    c.trades = m % 7 == 0 ? -1 : m % 50;
+    out.push_back(c);
+  }
+  return out;
+}
+
+void ExpectSame(const std::vector<Candle>& want, const std::vector<Candle>& got) {
+  ASSERT_EQ(want.size(), got.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(want[i].open_time, got[i].open_time);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].open),
+              std::bit_cast<std::uint64_t>(got[i].open));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].high),
+              std::bit_cast<std::uint64_t>(got[i].high));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].low), std::bit_cast<std::uint64_t>(got[i].low));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].close),
+              std::bit_cast<std::uint64_t>(got[i].close));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].volume),
+              std::bit_cast<std::uint64_t>(got[i].volume));
+    EXPECT_EQ(want[i].trades, got[i].trades);
+  }
+}
+
+std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from, Timestamp to) {
+  std::vector<Candle> out;
+  for (const Candle& c : all) {
+    if (c.open_time >= from && c.open_time < to) out.push_back(c);
+  }
+  return out;
+}
+
+class CandleChunks : public ::testing::TestWithParam<Backend> {
+ protected:
+  CandleChunks() : s_(FreshStoreUrl(GetParam())) {}
+  CandleRepository& candles() { return s_.store.candles(); }
+  InstrumentId id() const { return s_.instrument.id; }
+  Seeded s_;
+};
+
+TEST_P(CandleChunks, CompactedReadsEqualRowReads) {
+  const std::vector<Candle> all = Series(0, 5000, {10, 11, 12, 2048, 4000});
+  candles().Upsert(id(), Timeframe::k1m, all);
+  const auto before_cov = candles().RefreshCoverage(id(), Timeframe::k1m);
+  const auto before_gaps = candles().Gaps(id(), Timeframe::k1m);
+  // Compact the first 4,500 minutes; the rest stays rows.
+  const CandleCompaction done = candles().Compact(id(), Timeframe::k1m, At(4500));
+  EXPECT_EQ(done.series, 1);
+  EXPECT_EQ(done.candles, 4500 - 5);
+  EXPECT_EQ(done.chunks, 3);  // 2,048 + 2,048 + the rest
+  EXPECT_GT(done.bytes, 0);
+  EXPECT_LT(static_cast<double>(done.bytes) / static_cast<double>(done.candles), 12.0);
+
+  ExpectSame(all, candles().Range(id(), Timeframe::k1m));
+  for (const auto& [from, to] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 1},
+                                                                                   {5, 15},
+                                                                                   {2000, 3000},
+                                                                                   {2047, 2049},
+                                                                                   {4490, 4510},
+                                                                                   {4500, 5000},
+                                                                                   {-10, 10000},
+                                                                                   {3000, 3000}}) {
+    SCOPED_TRACE(std::to_string(from) + ".." + std::to_string(to));
+    ExpectSame(Slice(all, At(from), At(to)),
+               candles().Range(id(), Timeframe::k1m, {At(from), At(to)}));
+  }
+  // ForEach stops early across a chunk boundary.
+  int seen = 0;
+  candles().ForEach(id(), Timeframe::k1m, {}, [&](const Candle&) { return ++seen < 2100; });
+  EXPECT_EQ(seen, 2100);
+
+  const CandleRangeInfo info = candles().Info(id(), Timeframe::k1m);
+  EXPECT_EQ(info.count, static_cast<std::int64_t>(all.size()));
+  EXPECT_EQ(info.first, all.front().open_time);
+  EXPECT_EQ(info.last, all.back().open_time);
+  const auto cov = candles().RefreshCoverage(id(), Timeframe::k1m);
+  ASSERT_TRUE(cov && before_cov);
+  EXPECT_EQ(cov->count, before_cov->count);
+  EXPECT_EQ(cov->gap_count, before_cov->gap_count);
+  EXPECT_EQ(cov->expected_count, before_cov->expected_count);
+  const auto gaps = candles().Gaps(id(), Timeframe::k1m);
+  ASSERT_EQ(gaps.size(), before_gaps.size());
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    EXPECT_EQ(gaps[i].start, before_gaps[i].start);
+    EXPECT_EQ(gaps[i].end, before_gaps[i].end);
+    EXPECT_EQ(gaps[i].missing, before_gaps[i].missing);
+  }
+  EXPECT_EQ(candles().Gaps(id(), Timeframe::k1m, 2).size(), 2u);
+
+  // Compacting again moves nothing; compacting the rest finishes the series.
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m, At(4500)).candles, 0);
+  EXPECT_EQ(candles().Compact().candles, 500);
+  ExpectSame(all, candles().Range(id(), Timeframe::k1m));
+}
+
+TEST_P(CandleChunks, UpsertIntoCompactedRangeRewritesTheChunk) {
+  std::vector<Candle> all = Series(0, 3000, {100});
+  candles().Upsert(id(), Timeframe::k1m, all);
+  candles().Compact(id(), Timeframe::k1m);
+  // Replace one candle inside a chunk, fill the hole, and append new ones.
+  std::vector<Candle> update = Series(100, 2);  // minutes 100 (new) and 101 (replaced)
+  update[1].close = 12345.678;
+  update[1].trades = 999;
+  std::vector<Candle> more = Series(3000, 10);
+  update.insert(update.end(), more.begin(), more.end());
+  candles().Upsert(id(), Timeframe::k1m, update);
+
+  std::vector<Candle> want = Series(0, 3010);
+  want[101] = update[1];
+  ExpectSame(want, candles().Range(id(), Timeframe::k1m));
+  EXPECT_EQ(candles().Info(id(), Timeframe::k1m).count, 3010);
+  // The rows inside the chunk were folded in: compacting moves only the
+  // 10 appended ones.
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 10);
+  ExpectSame(want, candles().Range(id(), Timeframe::k1m));
+
+  // A writer that rolls back leaves the chunk as it was.
+  {
+    CandleWriter w = candles().OpenWriter(id(), Timeframe::k1m);
+    Candle c = want[5];
+    c.close = 1;
+    w.Add(c);
+  }
+  ExpectSame(want, candles().Range(id(), Timeframe::k1m));
+}
+
+TEST_P(CandleChunks, CheckVerifiesEachChunkAgainstItsRow) {
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 3000));
+  candles().Compact(id(), Timeframe::k1m);
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  sql::Connection& c = impl.connection(detail::Database::kMarket);
+  c.ExecuteScript(
+      "UPDATE market.candle_chunks SET count = count + 1, checksum = checksum + 1 WHERE "
+      "first_open_time = (SELECT MIN(first_open_time) FROM market.candle_chunks)");
+  const auto findings = detail::CandleChunkFindings(impl);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].table, "market.candle_chunks");
+  EXPECT_EQ(findings[0].message, "checksum differs from the chunk's own");
+  EXPECT_EQ(findings[1].message, "decodes to 2048 candles, the row says 2049");
+}
+
+TEST_P(CandleChunks, CompactingDayByDayContinuesThePartialLastChunk) {
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  sql::Connection& c = impl.connection(detail::Database::kMarket);
+  const auto chunks = [&c] {
+    const auto series = detail::CandleStorageBySeries(c);
+    return series.empty() ? 0 : series[0].chunks;
+  };
+  candles().Upsert(id(), Timeframe::k1m, Series(50, 950));
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 950);
+  candles().Upsert(id(), Timeframe::k1m, Series(1000, 1000, {1500}));
+  const CandleCompaction second = candles().Compact(id(), Timeframe::k1m);
+  EXPECT_EQ(second.candles, 999);  // the 950 compacted before are not counted again
+  EXPECT_EQ(second.chunks, 1);
+  EXPECT_EQ(chunks(), 1);  // one chunk of 1,949, not 950 + 999
+  candles().Upsert(id(), Timeframe::k1m, Series(2000, 1000));
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 1000);
+  EXPECT_EQ(chunks(), 2);  // 2,048 + 901
+  ExpectSame(Series(50, 2950, {1500}), candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  // A run before the first chunk does not join it.
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 50));
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m).candles, 50);
+  EXPECT_EQ(chunks(), 3);
+  ExpectSame(Series(0, 3000, {1500}), candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
+TEST_P(CandleChunks, AnUpsertThatGrowsAChunkPastTheLimitSplitsIt) {
+  // Every other minute: 2,000 candles over 4,000 minutes, one chunk.
+  std::vector<std::int64_t> odd;
+  for (std::int64_t m = 1; m < 4000; m += 2) odd.push_back(m);
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 4000, odd));
+  ASSERT_EQ(candles().Compact(id(), Timeframe::k1m).chunks, 1);
+  // Filling the holes doubles it: written back as 2,048 + 1,951.
+  std::vector<Candle> fill;
+  for (const Candle& k : Series(0, 4000)) {
+    if (((k.open_time.micros() - kT0.micros()) / kMinute) % 2 == 1) fill.push_back(k);
+  }
+  candles().Upsert(id(), Timeframe::k1m, fill);
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].chunks, 2);
+  EXPECT_EQ(series[0].chunk_candles, 3999);
+  EXPECT_EQ(series[0].row_candles, 1);  // minute 3,999 lies after the chunk
+  ExpectSame(Series(0, 4000), candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
+TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
+  EXPECT_EQ(candles().Compact().candles, 0);
+  EXPECT_THROW(candles().Compact(id() + 100), Error);
+  EXPECT_TRUE(candles().Range(id(), Timeframe::k1m).empty());
+}
+
+TRADESTORE_ON_ALL_BACKENDS(CandleChunks);
+
+}  // namespace
+}  // namespace tradestore::testing
