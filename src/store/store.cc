@@ -1,8 +1,12 @@
 #include "tradestore/store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +21,20 @@ namespace detail {
 namespace {
 
 constexpr const char* kDatabaseNames[] = {"trading", "market", "analytics"};
+
+// In a directory store while its databases are being created (StoreImpl's
+// constructor): a store holding it is a new one whose creation was cut off.
+constexpr const char* kCreatingMarker = ".tradestore-creating";
+
+// fsync of a directory, so that a file created or removed in it stays so
+// after a power loss; best effort (a failure leaves the marker's effect to
+// the page cache, which a killed process does not lose).
+void SyncDirectory(const std::string& dir) noexcept {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
 // How long the start of a unit of work refused as busy is retried (store.h).
 constexpr int kDefaultRetryMs = 30000;
 
@@ -155,20 +173,31 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     // A directory store is its three databases: one missing (market.db
     // deleted or never copied) must not be replaced by an empty one, which
     // would leave orders and fills naming instruments that no longer exist.
-    // None there: a new store.
+    // None there: a new store. Creating one leaves a marker file until all
+    // three exist, so a creation cut off (kill -9) between two files is
+    // finished by the next open instead of refused.
     std::vector<std::string> present, missing;
     for (int i = 0; i < 3; ++i) {
       const std::string name = std::string(kDatabaseNames[i]) + ".db";
       std::error_code ec;
       (fs::exists(fs::path(path) / name, ec) ? present : missing).push_back(name);
     }
-    if (!present.empty() && !missing.empty()) {
+    const fs::path creating = fs::path(path) / kCreatingMarker;
+    std::error_code marker_ec;
+    const bool unfinished = fs::exists(creating, marker_ec);
+    if (!present.empty() && !missing.empty() && !unfinished) {
       std::string list;
       for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
       throw NotFound("store '" + path + "' is missing " + list +
                      " (a directory store holds trading.db, market.db and analytics.db): "
                      "restore it from a backup (tradestore restore), or move the store's "
                      "files away to start a new one");
+    }
+    if (!missing.empty() && !unfinished) {
+      if (!std::ofstream(creating)) {
+        throw Error(ErrorKind::kStorage, "cannot create '" + creating.string() + "'");
+      }
+      SyncDirectory(path);
     }
     for (int i = 0; i < 3; ++i) {
       paths_[i] = (fs::path(path) / (std::string(kDatabaseNames[i]) + ".db")).string();
@@ -177,6 +206,10 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
       // journals off the disk (see SqliteOptions::temp_store_memory).
       db_options.temp_store_memory = i == static_cast<int>(Database::kTrading);
       connections_[i] = sql::OpenSqlite(paths_[i], db_options);
+    }
+    if (!missing.empty() || unfinished) {
+      fs::remove(creating, marker_ec);
+      SyncDirectory(path);
     }
   }
   for (auto& c : connections_) {

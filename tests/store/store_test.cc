@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "store/store_test_util.h"
 #include "tradestore/error.h"
@@ -34,6 +35,40 @@ TEST(StoreOpen, DirectoryStoreHasThreeDatabases) {
   for (const char* f : {"trading.db", "market.db", "analytics.db"}) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(path) / f)) << f;
   }
+}
+
+// A directory store whose creation was cut off (kill -9 between its
+// database files) keeps a marker file: the next open finishes it. Without
+// the marker a missing database is refused, never replaced.
+TEST(StoreOpen, ACreationCutOffBetweenItsFilesIsFinishedByTheNextOpen) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  const fs::path path = dir.Sub("store");
+  const fs::path marker = path / ".tradestore-creating";
+  { Store s = Store::Open("sqlite:" + path.string()); }
+  EXPECT_FALSE(fs::exists(marker)) << "a finished creation leaves no marker";
+  const auto remove_analytics = [&] {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      fs::remove(path / (std::string("analytics.db") + suffix));
+    }
+  };
+  remove_analytics();
+  std::ofstream(marker).put('\n');
+  {
+    Store s = Store::Open("sqlite:" + path.string());
+    s.instruments().List();
+  }
+  EXPECT_TRUE(fs::exists(path / "analytics.db"));
+  EXPECT_FALSE(fs::exists(marker));
+  remove_analytics();
+  try {
+    Store::Open("sqlite:" + path.string());
+    ADD_FAILURE() << "opened a store missing analytics.db";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("is missing analytics.db"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path / "analytics.db"));
 }
 
 TEST(StoreOpen, SingleFileStore) {
