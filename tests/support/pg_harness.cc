@@ -15,6 +15,7 @@
 #include "sql/connection.h"
 #include "sql/postgres/pg_connection.h"
 #include "support/server_process.h"
+#include "support/server_state.h"
 #include "tradestore/error.h"
 
 namespace tradestore::testing {
@@ -117,12 +118,10 @@ void PgServer::Start() {
 }
 
 bool PgServer::Attach(const std::string& state_file) {
-  std::ifstream in(state_file);
-  std::string dir;
-  int port = 0;
-  if (!(in >> dir >> port)) return false;
-  dir_ = dir;
-  port_ = port;
+  const std::optional<ServerState> state = ReadServerState(state_file);
+  if (!state) return false;
+  dir_ = state->dir;
+  port_ = state->port;
   owned_ = false;
   try {
     admin_ = std::make_unique<Admin>();
@@ -139,25 +138,18 @@ bool PgServer::Attach(const std::string& state_file) {
 void PgServer::StartShared(const std::string& state_file) {
   PgServer server;
   server.Start();
-  {
-    std::ofstream out(state_file, std::ios::trunc);
-    out << server.dir_ << " " << server.port_ << "\n";
-    if (!out) throw std::runtime_error("cannot write " + state_file);
-  }
+  WriteServerState(state_file, {server.dir_, server.port_});
   server.admin_.reset();
   server.owned_ = false;  // keep it running
 }
 
 void PgServer::StopShared(const std::string& state_file) {
-  std::ifstream in(state_file);
-  std::string dir;
-  int port = 0;
-  if (!(in >> dir >> port)) return;
-  in.close();
+  const std::optional<ServerState> state = ReadServerState(state_file);
+  if (!state) return;
   PgServer server;
   server.bin_dir_ = FindBinDir();
   server.as_postgres_user_ = geteuid() == 0;
-  server.dir_ = dir;
+  server.dir_ = state->dir;
   server.running_ = true;
   server.Stop();
   std::error_code ec;

@@ -15,6 +15,7 @@
 #include "sql/postgres/pg_connection.h"
 #include "support/pg_harness.h"
 #include "support/server_process.h"
+#include "support/server_state.h"
 #include "tradestore/error.h"
 
 namespace tradestore::testing {
@@ -148,12 +149,10 @@ void PgReplica::Start(const std::string& pg_dir, int pg_port) {
 }
 
 bool PgReplica::Attach(const std::string& state_file) {
-  std::ifstream in(state_file);
-  std::string dir;
-  int port = 0;
-  if (!(in >> dir >> port)) return false;
-  dir_ = dir;
-  port_ = port;
+  const std::optional<ServerState> state = ReadServerState(state_file);
+  if (!state) return false;
+  dir_ = state->dir;
+  port_ = state->port;
   owned_ = false;
   try {
     sql::OpenPostgres(Url("postgres"))->ExecuteScript("SELECT 1");
@@ -166,33 +165,20 @@ bool PgReplica::Attach(const std::string& state_file) {
 }
 
 void PgReplica::StartShared(const std::string& state_file, const std::string& pg_state_file) {
-  std::ifstream in(pg_state_file);
-  std::string pg_dir;
-  int pg_port = 0;
-  if (!(in >> pg_dir >> pg_port)) {
-    throw std::runtime_error("no shared PostgreSQL server in " + pg_state_file +
-                             " (pg.server.start must run first)");
-  }
+  const ServerState pg = SharedPostgresState(pg_state_file);
   PgReplica replica;
-  replica.Start(pg_dir, pg_port);
-  {
-    std::ofstream out(state_file, std::ios::trunc);
-    out << replica.dir_ << " " << replica.port_ << "\n";
-    if (!out) throw std::runtime_error("cannot write " + state_file);
-  }
+  replica.Start(pg.dir, pg.port);
+  WriteServerState(state_file, {replica.dir_, replica.port_});
   replica.owned_ = false;  // keep it running
 }
 
 void PgReplica::StopShared(const std::string& state_file) {
-  std::ifstream in(state_file);
-  std::string dir;
-  int port = 0;
-  if (!(in >> dir >> port)) return;
-  in.close();
+  const std::optional<ServerState> state = ReadServerState(state_file);
+  if (!state) return;
   PgReplica replica;
   replica.bin_dir_ = FindBinDir();
   replica.as_postgres_user_ = geteuid() == 0;
-  replica.dir_ = dir;
+  replica.dir_ = state->dir;
   replica.running_ = true;
   replica.Stop();
   std::error_code ec;

@@ -17,6 +17,7 @@
 #include "sql/postgres/pg_connection.h"
 #include "support/pg_harness.h"
 #include "support/server_process.h"
+#include "support/server_state.h"
 #include "tradestore/error.h"
 
 namespace tradestore::testing {
@@ -168,12 +169,10 @@ void PgBouncerServer::Start(const std::string& pg_dir, int pg_port) {
 }
 
 bool PgBouncerServer::Attach(const std::string& state_file) {
-  std::ifstream in(state_file);
-  std::string dir;
-  int port = 0;
-  if (!(in >> dir >> port)) return false;
-  dir_ = dir;
-  port_ = port;
+  const std::optional<ServerState> state = ReadServerState(state_file);
+  if (!state) return false;
+  dir_ = state->dir;
+  port_ = state->port;
   owned_ = false;
   try {
     sql::OpenPostgres(Url("postgres"))->ExecuteScript("SELECT 1");
@@ -186,31 +185,18 @@ bool PgBouncerServer::Attach(const std::string& state_file) {
 }
 
 void PgBouncerServer::StartShared(const std::string& state_file, const std::string& pg_state_file) {
-  std::ifstream in(pg_state_file);
-  std::string pg_dir;
-  int pg_port = 0;
-  if (!(in >> pg_dir >> pg_port)) {
-    throw std::runtime_error("no shared PostgreSQL server in " + pg_state_file +
-                             " (pg.server.start must run first)");
-  }
+  const ServerState pg = SharedPostgresState(pg_state_file);
   PgBouncerServer bouncer;
-  bouncer.Start(pg_dir, pg_port);
-  {
-    std::ofstream out(state_file, std::ios::trunc);
-    out << bouncer.dir_ << " " << bouncer.port_ << "\n";
-    if (!out) throw std::runtime_error("cannot write " + state_file);
-  }
+  bouncer.Start(pg.dir, pg.port);
+  WriteServerState(state_file, {bouncer.dir_, bouncer.port_});
   bouncer.owned_ = false;  // keep it running
 }
 
 void PgBouncerServer::StopShared(const std::string& state_file) {
-  std::ifstream in(state_file);
-  std::string dir;
-  int port = 0;
-  if (!(in >> dir >> port)) return;
-  in.close();
+  const std::optional<ServerState> state = ReadServerState(state_file);
+  if (!state) return;
   PgBouncerServer bouncer;
-  bouncer.dir_ = dir;
+  bouncer.dir_ = state->dir;
   bouncer.running_ = true;
   bouncer.Stop();
   std::error_code ec;
