@@ -430,6 +430,92 @@ TEST_P(Api, ListsPageWithCursors) {
   EXPECT_EQ(json::parse(unknown->body)["error"], "not_found");
 }
 
+// The filters of `show` on the lists (bot, symbol, strategy, from, to) and
+// the report by bot, strategy and period, over HTTP: two bots with their own
+// strategies, two instruments, round trips on three days.
+TEST_P(Api, ListsAndTheReportFilterByBotSymbolStrategyAndPeriod) {
+  SeedBot();  // alpha (strategy sma) and BTCUSDC
+  ASSERT_EQ(Post("/api/v1/bots", {{"name", "beta"}, {"strategy", "rsi"}, {"mode", "paper"}}).status,
+            201);
+  ASSERT_EQ(Post("/api/v1/instruments", {{"symbol", "ETHUSDC"},
+                                         {"venue", "kraken"},
+                                         {"base_asset", "ETH"},
+                                         {"quote_asset", "USDC"},
+                                         {"price_precision", 2}})
+                .status,
+            200);
+  ASSERT_EQ(Post("/api/v1/bots/beta/ledger",
+                 {{"type", "deposit"}, {"currency", "USDC"}, {"amount", "10000"}})
+                .status,
+            201);
+  int fill_number = 0;
+  // A buy at 10:00 and a sell at 14:00 of `day`: one closed trade.
+  const auto round_trip = [&](const std::string& bot, const std::string& symbol,
+                              const std::string& day, const std::string& sell_price) {
+    for (const auto& [side, price, time] :
+         {std::tuple{"buy", "100", day + "T10:00:00Z"},
+          std::tuple{"sell", sell_price.c_str(), day + "T14:00:00Z"}}) {
+      const std::string orders = "/api/v1/bots/" + bot + "/orders";
+      const Reply o = Post(orders, {{"symbol", symbol},
+                                    {"venue", "kraken"},
+                                    {"side", side},
+                                    {"quantity", "1"},
+                                    {"created_at", time}});
+      ASSERT_EQ(o.status, 201) << o.text;
+      const std::string id = std::to_string(o.body["id"].get<std::int64_t>());
+      ASSERT_EQ(Post(orders + "/" + id + "/accept", {{"venue_order_id", "V" + id}, {"time", time}})
+                    .status,
+                200);
+      const Reply f = Post("/api/v1/bots/" + bot + "/fills",
+                           {{"order_id", o.body["id"]},
+                            {"venue", "kraken"},
+                            {"venue_fill_id", "F" + std::to_string(++fill_number)},
+                            {"quantity", "1"},
+                            {"price", price},
+                            {"time", time}});
+      ASSERT_EQ(f.status, 201) << f.text;
+    }
+  };
+  round_trip("alpha", "BTCUSDC", "2024-03-01", "110");
+  round_trip("alpha", "ETHUSDC", "2024-03-02", "90");
+  round_trip("beta", "BTCUSDC", "2024-03-03", "120");
+
+  const auto count = [&](const std::string& path) {
+    const Reply r = Get(path);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.text;
+    return r.body["data"].size();
+  };
+  EXPECT_EQ(count("/api/v1/trades"), 3u);
+  EXPECT_EQ(count("/api/v1/trades?bot=alpha"), 2u);
+  EXPECT_EQ(count("/api/v1/trades?symbol=ETHUSDC"), 1u);
+  EXPECT_EQ(count("/api/v1/trades?strategy=rsi"), 1u);
+  EXPECT_EQ(count("/api/v1/trades?from=2024-03-02T00:00:00Z"), 2u);
+  EXPECT_EQ(count("/api/v1/trades?from=2024-03-02T00:00:00Z&to=2024-03-03T00:00:00Z"), 1u);
+  EXPECT_EQ(count("/api/v1/trades?bot=alpha&symbol=BTCUSDC&strategy=sma"), 1u);
+  EXPECT_EQ(count("/api/v1/trades?bot=alpha&strategy=rsi"), 0u);
+  EXPECT_EQ(count("/api/v1/fills?symbol=BTCUSDC"), 4u);
+  EXPECT_EQ(count("/api/v1/fills?bot=beta&from=2024-03-03T12:00:00Z"), 1u);
+  EXPECT_EQ(count("/api/v1/orders?strategy=sma&to=2024-03-02T00:00:00Z"), 2u);
+  EXPECT_EQ(Get("/api/v1/trades?symbol=NOPE").status, 404);
+  EXPECT_EQ(Get("/api/v1/trades?from=yesterday").body["field"], "from");
+
+  // The report: one bot, one strategy over all bots, one period.
+  const auto trades_in = [&](const std::string& query) {
+    const Reply r = Get("/api/v1/report?" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.text;
+    return r.body["statistics"]["trades"]["trade_count"].get<int>();
+  };
+  EXPECT_EQ(trades_in("bot=alpha"), 2);
+  EXPECT_EQ(trades_in("strategy=rsi"), 1);
+  EXPECT_EQ(trades_in("strategy=sma"), 2);
+  EXPECT_EQ(trades_in("bot=alpha&from=2024-03-02T00:00:00Z&to=2024-03-03T00:00:00Z"), 1);
+  EXPECT_EQ(trades_in("all=true"), 3);
+  const Reply net = Get("/api/v1/report?strategy=sma&from=2024-03-02T00:00:00Z");
+  ASSERT_EQ(net.status, 200) << net.text;
+  // The ETHUSDC round trip lost 10 (100 -> 90, no fee).
+  EXPECT_DOUBLE_EQ(net.body["statistics"]["trades"]["net_profit"].get<double>(), -10.0);
+}
+
 // Malformed, unknown, mistyped, out-of-range and oversized input: a 4xx
 // naming the field, and nothing written.
 TEST_P(Api, BadInputIsRefusedAndChangesNothing) {
