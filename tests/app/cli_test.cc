@@ -530,6 +530,50 @@ TEST_F(CliTest, LeanTickFileImportsAndAnEmptyTickFileChangesNothing) {
   EXPECT_EQ(Instruments(), before);
 }
 
+// --columns names the columns of any headed trade CSV: the candles come from
+// those columns (not from the ones the reader would guess), and a malformed
+// mapping is refused before anything is written.
+TEST_F(CliTest, ImportTradesWithNamedColumns) {
+  const fs::path file = dir_ / "fills-export.csv";
+  // "price" and "amount" are decoys: the trades are in px and qty.
+  std::ofstream(file, std::ios::binary) << "ts,price,px,qty,amount\n"
+                                           "2024-01-02T00:00:05Z,1,100.5,2,9\n"
+                                           "2024-01-02T00:00:40Z,1,101.25,1,9\n"
+                                           "2024-01-02T00:01:10Z,1,99.75,3,9\n";
+  const std::vector<std::string> base{"import", "trades",      file.string(), "--symbol",
+                                      "XYZ",    "--timeframe", "1m",          "--json"};
+  for (const auto& [mapping, message] : std::vector<std::pair<std::string, std::string>>{
+           {"time=ts,price", "--columns: 'price' is not KEY=NAME (keys: time, price, amount)"},
+           {"time=ts,colour=px", "--columns: unknown key 'colour' (keys: time, price, amount)"},
+           {"time=", "--columns: 'time=' is not KEY=NAME"}}) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), {"--columns", mapping});
+    const RunResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r;
+  }
+  EXPECT_TRUE(Instruments().empty());
+
+  std::vector<std::string> args = base;
+  args.insert(args.end(), {"--columns", "time=ts,price=px,amount=qty"});
+  RunResult r = Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json j = ParseJson(r);
+  EXPECT_EQ(j["layout"], "trades-header");
+  EXPECT_EQ(j["trades_read"], 3);
+  EXPECT_EQ(j["candles_written"], 2);
+  r = Run({"export", "candles"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  // 00:00 from two trades (open 100.5, high 101.25, close 101.25, volume 3),
+  // 00:01 from one.
+  EXPECT_NE(r.out.find("1m,2024-01-02T00:00:00.000000Z,100.5,101.25,100.5,101.25,3,2\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1m,2024-01-02T00:01:00.000000Z,99.75,99.75,99.75,99.75,3,1\n"),
+            std::string::npos)
+      << r.out;
+}
+
 // A refused option (here --participation NaN) used to be found after the
 // bot, its account and the deposit were committed, so running the same --bot
 // again was refused as a duplicate. Options are checked first now.
