@@ -1,9 +1,12 @@
 // `tradestore serve` as a process: it prints where it listens, answers,
 // drains and exits 0 on SIGTERM and SIGINT, and refuses a public address
 // without a token (exit 2, saying why) or a taken port (exit 5).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,9 @@
 #include <random>
 #include <regex>
 #include <thread>
+
+#include "tradestore/export_import.h"
+#include "tradestore/store.h"
 
 namespace tradestore {
 namespace {
@@ -97,6 +103,50 @@ TEST_F(ServeCli, ServesAndDrainsOnSignals) {
     EXPECT_NE(p.err.find("draining"), std::string::npos) << p.err;
     EXPECT_NE(p.err.find("stopped"), std::string::npos) << p.err;
   }
+}
+
+// A request in flight when the signal comes is finished, not cut: the
+// client has sent half of a POST's body when SIGTERM arrives, sends the rest
+// after it, gets its 201, and the row is in the store.
+TEST_F(ServeCli, ARequestInFlightAtTheSignalIsFinished) {
+  Process p = Spawn({TRADESTORE_CLI, "serve", "--store", url_, "--listen", "127.0.0.1:0"},
+                    {"TRADESTORE_TOKEN=drain-token"});
+  const std::smatch m = ReadUntil(p, std::regex(R"(on http://127\.0\.0\.1:(\d+)/)"));
+  ASSERT_FALSE(m.empty()) << p.err;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(m[1])));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body =
+      R"({"component":"drain-test","event_type":"in-flight","message":"sent across SIGTERM"})";
+  const std::string head =
+      "POST /api/v1/system-events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer drain-token\r\n"
+      "Content-Type: application/json\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  const auto send_all = [fd](const std::string& data) {
+    return send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  };
+  ASSERT_TRUE(send_all(head + body.substr(0, body.size() / 2)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server is reading it
+  kill(p.pid, SIGTERM);
+  ReadUntil(p, std::regex("draining"));
+  ASSERT_TRUE(send_all(body.substr(body.size() / 2)));
+  std::string response;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) response.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  EXPECT_EQ(response.rfind("HTTP/1.1 201", 0), 0u) << response;
+  EXPECT_EQ(Wait(p), 0) << p.err;
+  Store store = Store::Open(url_);
+  ExportFilter all;
+  all.include_test = true;
+  EXPECT_EQ(ReadEntity(store, "system-events", all).rows.size(), 1u);
 }
 
 TEST_F(ServeCli, TokenFromFileOrEnvironmentAndNeverPrinted) {
