@@ -28,8 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "tradestore/error.h"
-#include "tradestore/store.h"
+#include "bot_fills.h"
 
 namespace {
 
@@ -54,82 +53,11 @@ double RunOnce(const fs::path& root, const Workload& w, bool group_commit, int r
   fs::remove_all(dir);
   const std::string url = "sqlite:" + dir.string() + "?synchronous=" + w.synchronous +
                           "&group_commit=" + (group_commit ? "on" : "off");
-  {
-    tradestore::Store s = tradestore::Store::Open(url);  // created and migrated before the clock
-    tradestore::Instrument in;
-    in.venue = "paper";
-    in.symbol = "BTCUSDC";
-    in.base_asset = "BTC";
-    in.quote_asset = "USDC";
-    s.instruments().Upsert(in);
-  }
-  std::barrier start(w.threads + 1);
-  std::atomic<int> failed{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < w.threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        tradestore::Store s = tradestore::Store::Open(url);
-        tradestore::Instrument in = *s.instruments().Find("paper", "BTCUSDC");
-        tradestore::Bot bot_in;
-        bot_in.name = "bench-" + std::to_string(t);
-        const tradestore::Bot bot = s.bots().Create(bot_in);
-        const tradestore::Account account = s.accounts().Create(bot.id, "main");
-        auto& orders = s.orders();
-        start.arrive_and_wait();
-        for (int i = 0; i < w.fills_per_thread; ++i) {
-          const Timestamp time(1'677'628'800'000'000 + std::int64_t{i} * 1'000'000);
-          tradestore::UnitOfWork uow = s.BeginTrading();
-          tradestore::Order o;
-          o.bot_id = bot.id;
-          o.account_id = account.id;
-          o.instrument_id = in.id;
-          o.client_order_id = "o-" + std::to_string(i);
-          o.strategy = "bench";
-          o.side = i % 2 == 0 ? tradestore::Side::kBuy : tradestore::Side::kSell;
-          o.quantity = Decimal::Parse("0.01");
-          o.created_at = time;
-          o = orders.Create(o);
-          orders.Transition(bot.id, o.id, tradestore::OrderStatus::kAccepted, time);
-          tradestore::Fill f;
-          f.bot_id = bot.id;
-          f.order_id = o.id;
-          f.venue = "paper";
-          f.venue_fill_id = "f-" + std::to_string(i);
-          f.quantity = o.quantity;
-          f.price = Decimal::Parse(i % 2 == 0 ? "20000.25" : "20001.75");
-          f.fee = Decimal::Parse("0.05");
-          f.time = time;
-          orders.RecordFill(f);
-          uow.Commit();
-        }
-      } catch (const tradestore::Error& e) {
-        std::cerr << "writer " << t << ": " << e.what() << "\n";
-        ++failed;
-        start.arrive_and_drop();
-      }
-    });
-  }
-  start.arrive_and_wait();
-  const auto t0 = std::chrono::steady_clock::now();
-  for (auto& th : pool) th.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // Every fill is there.
-  tradestore::Store s = tradestore::Store::Open(url);
-  std::size_t stored = 0;
-  for (int t = 0; t < w.threads; ++t) {
-    if (auto bot = s.bots().FindByName("bench-" + std::to_string(t))) {
-      stored += s.orders().ListFills(bot->id).size();
-    }
-  }
-  const std::size_t expected = static_cast<std::size_t>(w.threads) * w.fills_per_thread;
-  if (failed > 0 || stored != expected) {
-    std::cerr << w.name << ": " << stored << " fills stored, " << expected << " expected\n";
-    std::exit(2);
-  }
+  tradestore::bench::AddBenchInstrument(url);  // created and migrated before the clock
+  const double fills_per_second =
+      tradestore::bench::RunBots(url, w.threads, w.fills_per_thread, "bench-");
   fs::remove_all(dir);
-  return static_cast<double>(expected) / seconds;
+  return fills_per_second;
 }
 
 double Median(std::vector<double> v) {
