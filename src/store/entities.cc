@@ -214,7 +214,10 @@ void FoldImportedCandles(sql::Connection& c, const std::vector<std::string>& col
       it->second.second = std::max(it->second.second, *t);
     }
   }
-  for (const auto& [series, span] : spans) {
+  for (const auto& entry : spans) {
+    // Not a structured binding: clang before 16 cannot capture one.
+    const auto& series = entry.first;
+    const auto& span = entry.second;
     if (!HasChunks(c, series.first, series.second)) continue;
     FoldRowsIntoChunks(c, series.first, series.second, span.first, span.second, [&](Timestamp t) {
       std::size_t i = 0;

@@ -1,5 +1,6 @@
 // Fuzzes the value parsers every entrance uses: Timestamp::Parse (ISO-8601),
-// Decimal::Parse, ParseTimeframe and the SQLite store URL's parameters.
+// Decimal::Parse, ParseTimeframe, the SQLite store URL's parameters and
+// PostgreSQL URLs and connection strings (parsed, never connected).
 // Properties: TryParse and Parse agree; a parsed value prints to text that
 // parses back to the same value (Timestamp::ToIso, Decimal::ToString);
 // Decimal arithmetic either gives an exact result or throws
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "fuzz_support.h"
+#include "sql/postgres/pg_connection.h"
 #include "tradestore/decimal.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -20,7 +22,7 @@ using namespace tradestore;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0: {
       const auto t = Timestamp::TryParse(text);
       bool threw = false;
@@ -63,6 +65,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       try {
         Store::Open("sqlite::memory:?" + text);
       } catch (const Error&) {
+      }
+      break;
+    }
+    case 4: {
+      // PostgreSQL URLs and libpq key=value strings, parsed without
+      // connecting: bad input is Error(kInvalidArgument), nothing else.
+      if (text.find('\0') != std::string::npos) break;
+      for (const std::string& conninfo :
+           {"postgresql:///db?" + text, "postgresql://" + text, text}) {
+        try {
+          sql::CheckPostgresUrl(conninfo);
+        } catch (const Error& e) {
+          fuzz::Check(e.kind() == ErrorKind::kInvalidArgument, "a bad URL is kInvalidArgument");
+        }
       }
       break;
     }

@@ -1551,6 +1551,8 @@ class PgListenerImpl final : public PgListener {
 
 }  // namespace
 
+void CheckPostgresUrl(const std::string& conninfo) { ParsePgSettings(conninfo); }
+
 std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo,
                                          const PgOpenOptions& options) {
   const PgSettings settings = ParsePgSettings(conninfo);

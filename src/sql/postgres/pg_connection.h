@@ -62,6 +62,12 @@ namespace tradestore::sql {
 // The Connection leases a session from the pool at the outermost Begin
 // (until Commit or Rollback) and for each autocommit statement; a session
 // found dead is replaced with backoff (5 tries, 50 ms doubling to 1 s).
+// Parses `conninfo` as OpenPostgres does (the URL's own parameters above,
+// then libpq's parser) without connecting; throws Error(kInvalidArgument)
+// naming the parameter and value that are wrong. For the fuzzer and for
+// checking a URL before a long job.
+void CheckPostgresUrl(const std::string& conninfo);
+
 struct PgOpenOptions {
   bool route_reads = false;  // autocommit reads to read_host (above)
 };
