@@ -33,7 +33,9 @@ Bot NewBot(Store& store, const std::string& name) {
 
 TEST(ReadReplica, ReadsSeeTheirOwnWritesAndFallBackToThePrimaryWhenTheReplicaLags) {
   PgReplica& replica = PgReplica::Get();
-  const std::string url = replica.CreateDatabase() + "&read_wait_ms=300";
+  // Long enough for the replica to replay a write on a loaded machine (the
+  // new database included), so that the first phase never times out.
+  const std::string url = replica.CreateDatabase() + "&read_wait_ms=2000";
   StoreOptions routed;
   routed.read_replica = true;
   Store store = Store::Open(url, routed);
@@ -56,6 +58,13 @@ TEST(ReadReplica, ReadsSeeTheirOwnWritesAndFallBackToThePrimaryWhenTheReplicaLag
     StoreOptions as_is;
     as_is.migrate = false;
     Store on_replica = Store::Open(replica.Url(url.substr(begin, url.find('?') - begin)), as_is);
+    // Read directly, without the store's wait: the replica may still be
+    // replaying the last write.
+    const auto start = std::chrono::steady_clock::now();
+    while (!on_replica.bots().FindByName("bot-4") &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     EXPECT_TRUE(on_replica.bots().FindByName("bot-4").has_value());
   }
 
@@ -82,14 +91,14 @@ TEST(ReadReplica, ReadsSeeTheirOwnWritesAndFallBackToThePrimaryWhenTheReplicaLag
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(store.bots().FindByName("while-paused").has_value());
   const auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  EXPECT_GE(waited, std::chrono::milliseconds(2000));
   const sql::PgReadStats paused = sql::PostgresReadStats(url);
   EXPECT_GE(paused.primary_reads, after.primary_reads + 1);
   // The connection remembers that the replica is behind: the next reads
   // look at its position once and go to the primary without waiting again.
   const auto again = std::chrono::steady_clock::now();
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(store.bots().FindByName("while-paused").has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - again, std::chrono::milliseconds(300));
+  EXPECT_LT(std::chrono::steady_clock::now() - again, std::chrono::milliseconds(2000));
   EXPECT_EQ(sql::PostgresReadStats(url).replica_reads, paused.replica_reads);
   // status shows the lag.
   status = GetStatus(url);
