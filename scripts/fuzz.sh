@@ -27,7 +27,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$build/tests/core_tests" --gtest_brief=1
 TRADESTORE_URL= "$build/tests/io_tests" --gtest_brief=1
 
-targets=(fuzz_candle_file fuzz_trade_file fuzz_entity_import fuzz_trade_list fuzz_values)
+targets=(fuzz_candle_file fuzz_trade_file fuzz_entity_import fuzz_trade_list fuzz_values
+         fuzz_legacy_import)
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"
