@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ops/ops_test_util.h"
+#include "store/candle_series.h"
 #include "store/ops_queries.h"
 #include "store/store_impl.h"
 #include "support/pg_harness.h"
@@ -31,52 +32,12 @@
 namespace tradestore {
 namespace {
 
+using testing::At;
 using testing::Backend;
+using testing::ExpectSame;
 using testing::FreshUrl;
 using testing::OpsTempDir;
-
-constexpr std::int64_t kMinute = 60'000'000;
-const Timestamp kT0 = Timestamp::FromCivil(2024, 1, 1);
-
-Timestamp At(std::int64_t minute) { return Timestamp(kT0.micros() + minute * kMinute); }
-
-// `n` 1m candles from minute `first`, skipping `holes`; awkward doubles
-// (0.1 + 0.2, tiny volumes) and unknown trade counts among them.
-std::vector<Candle> Series(std::int64_t first, std::int64_t n,
-                           const std::vector<std::int64_t>& holes = {}) {
-  std::vector<Candle> out;
-  for (std::int64_t m = first; m < first + n; ++m) {
-    if (std::find(holes.begin(), holes.end(), m) != holes.end()) continue;
-    Candle c;
-    c.open_time = At(m);
-    c.open = 40000 + static_cast<double>(m % 97) * 0.01;
-    c.close = c.open + 0.25;
-    c.high = c.close + 1.5;
-    c.low = c.open - 0.75;
-    c.volume = static_cast<double>(m % 13) * 0.00001 + (m % 5 == 0 ? 0.1 + 0.2 : 0);
-    c.trades = m % 7 == 0 ? -1 : m % 50;
-    out.push_back(c);
-  }
-  return out;
-}
-
-void ExpectSame(const std::vector<Candle>& want, const std::vector<Candle>& got) {
-  ASSERT_EQ(want.size(), got.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    SCOPED_TRACE(i);
-    ASSERT_EQ(want[i].open_time, got[i].open_time);
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].open),
-              std::bit_cast<std::uint64_t>(got[i].open));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].high),
-              std::bit_cast<std::uint64_t>(got[i].high));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].low), std::bit_cast<std::uint64_t>(got[i].low));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].close),
-              std::bit_cast<std::uint64_t>(got[i].close));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].volume),
-              std::bit_cast<std::uint64_t>(got[i].volume));
-    EXPECT_EQ(want[i].trades, got[i].trades);
-  }
-}
+using testing::Series;
 
 // `n` candles every `minutes` minutes (a coarser timeframe's series).
 std::vector<Candle> Spaced(std::int64_t n, std::int64_t minutes) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "store/candle_series.h"
 #include "store/ops_queries.h"
 #include "store/store_impl.h"
 #include "store/store_test_util.h"
@@ -17,48 +18,6 @@
 
 namespace tradestore::testing {
 namespace {
-
-constexpr std::int64_t kMinute = 60'000'000;
-const Timestamp kT0 = Timestamp::FromCivil(2024, 1, 1);
-
-Timestamp At(std::int64_t minute) { return Timestamp(kT0.micros() + minute * kMinute); }
-
-// `n` 1m candles from minute `first`, skipping the minutes in `holes`.
-std::vector<Candle> Series(std::int64_t first, std::int64_t n,
-                           const std::vector<std::int64_t>& holes = {}) {
-  std::vector<Candle> out;
-  for (std::int64_t m = first; m < first + n; ++m) {
-    if (std::find(holes.begin(), holes.end(), m) != holes.end()) continue;
-    Candle c;
-    c.open_time = At(m);
-    c.open = 40000 + static_cast<double>(m % 97) * 0.01;
-    c.close = c.open + 0.25;
-    c.high = c.close + 1.5;
-    c.low = c.open - 0.75;
-    c.volume = static_cast<double>(m % 13) * 0.00001 + (m % 5 == 0 ? 0.1 + 0.2 : 0);
-    c.trades = m % 7 == 0 ? -1 : m % 50;
-    out.push_back(c);
-  }
-  return out;
-}
-
-void ExpectSame(const std::vector<Candle>& want, const std::vector<Candle>& got) {
-  ASSERT_EQ(want.size(), got.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    SCOPED_TRACE(i);
-    EXPECT_EQ(want[i].open_time, got[i].open_time);
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].open),
-              std::bit_cast<std::uint64_t>(got[i].open));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].high),
-              std::bit_cast<std::uint64_t>(got[i].high));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].low), std::bit_cast<std::uint64_t>(got[i].low));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].close),
-              std::bit_cast<std::uint64_t>(got[i].close));
-    EXPECT_EQ(std::bit_cast<std::uint64_t>(want[i].volume),
-              std::bit_cast<std::uint64_t>(got[i].volume));
-    EXPECT_EQ(want[i].trades, got[i].trades);
-  }
-}
 
 std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from, Timestamp to) {
   std::vector<Candle> out;
@@ -214,7 +173,8 @@ TEST_P(CandleChunks, AnUpsertThatGrowsAChunkPastTheLimitSplitsIt) {
   // Filling the holes doubles it: written back as 2,048 + 1,951.
   std::vector<Candle> fill;
   for (const Candle& k : Series(0, 4000)) {
-    if (((k.open_time.micros() - kT0.micros()) / kMinute) % 2 == 1) fill.push_back(k);
+    if (((k.open_time.micros() - kSeriesStart.micros()) / kSeriesMinute) % 2 == 1)
+      fill.push_back(k);
   }
   candles().Upsert(id(), Timeframe::k1m, fill);
   detail::StoreImpl& impl = detail::ImplOf(s_.store);
