@@ -25,8 +25,12 @@ class CMakeBuild(build_ext):
             raise RuntimeError(f"{ROOT} is not a tradestore checkout: install from the "
                                "repository (pip install --no-build-isolation ./python)")
         build = pathlib.Path(os.environ.get("TRADESTORE_BUILD_DIR") or ROOT / "build/release")
+        # The interpreter behind a venv's symlink: the module is the same, and
+        # the build tree (perhaps shared, e.g. build/test) must not remember
+        # a venv that may be deleted after the install.
+        python = os.path.realpath(sys.executable)
         configure = ["cmake", "-S", str(ROOT), "-B", str(build), "-G", "Ninja",
-                     f"-DPython3_EXECUTABLE={sys.executable}", "-DTRADESTORE_BUILD_PYTHON=ON"]
+                     f"-DPython3_EXECUTABLE={python}", "-DTRADESTORE_BUILD_PYTHON=ON"]
         if not (build / "CMakeCache.txt").exists():
             configure += ["-DCMAKE_BUILD_TYPE=Release", "-DTRADESTORE_BUILD_TESTS=OFF"]
         subprocess.run(configure, check=True)

@@ -114,6 +114,10 @@ struct StoreOptions {
   std::optional<std::string> synchronous;  // "NORMAL" or "FULL"
   std::optional<int> busy_timeout_ms;
   std::optional<int> retry_ms;
+  // Group commit on a SQLite store opened with synchronous FULL (see "Group
+  // commit" above): true or false overrides the URL's group_commit=on|off.
+  // Ignored on PostgreSQL and with synchronous NORMAL.
+  std::optional<bool> group_commit;
   // false: open the store as it is, without applying pending migrations and
   // without refusing a newer schema (for `tradestore status` and `check`,
   // which report the schema version instead; include/tradestore/status.h).

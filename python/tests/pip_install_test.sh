@@ -13,6 +13,13 @@ mkdir -p "$work"
 "$python" -m venv --system-site-packages "$work/venv"
 TRADESTORE_BUILD_DIR="$build" "$work/venv/bin/pip" install --quiet --no-build-isolation \
   --no-index "$source/python"
+# The shared build tree must not remember the venv's interpreter: the venv
+# is deleted below, and the next build would fail to configure.
+if grep -q "^Python3_EXECUTABLE.*=$work/" "$build/CMakeCache.txt"; then
+  echo "the install left $build configured with the venv's python:" >&2
+  grep "^Python3_EXECUTABLE" "$build/CMakeCache.txt" >&2
+  exit 1
+fi
 cd "$work"
 env -u PYTHONPATH "$work/venv/bin/python" - "$work" <<'PY'
 import pathlib

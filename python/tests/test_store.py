@@ -345,6 +345,42 @@ def test_unavailable_and_storage_errors(tmp_path):
         tradestore.open("mysql://nope")
 
 
+@pytest.mark.sqlite
+@pytest.mark.parametrize("group_commit", [True, False])
+def test_durable_writers_with_and_without_group_commit(tmp_path, group_commit):
+    """Four threads, each with its own store at synchronous=full, create
+    bots at once; every one is there afterwards (store.h, "Group commit")."""
+    url = f"sqlite:{tmp_path / 'durable'}"
+    tradestore.open(url).close()
+    errors = []
+
+    def writer(w):
+        try:
+            with tradestore.open(url, synchronous="full", group_commit=group_commit,
+                                 retry_ms=60000) as s:
+                for i in range(25):
+                    s.bots.create(name=f"w{w}-{i}")
+        except Exception as e:  # reported below, with the thread's name
+            errors.append((w, e))
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with tradestore.open(url) as s:
+        names = sorted(b.name for b in s.bots.list())
+    assert names == sorted(f"w{w}-{i}" for w in range(4) for i in range(25))
+
+
+def test_open_keywords_are_checked(tmp_path):
+    with pytest.raises(TypeError, match="group_commit"):
+        tradestore.open(f"sqlite:{tmp_path / 'x'}", group_commit="on")
+    with pytest.raises(tradestore.InvalidArgument, match="synchronous must be normal or full"):
+        tradestore.open(f"sqlite:{tmp_path / 'y'}", synchronous="sometimes")
+
+
 def test_candles_dataframe_round_trip(store):
     rng = np.random.default_rng(7)
     n = 5000

@@ -208,10 +208,23 @@ class Store(_core.Store):
 
 
 def open(url: Optional[str] = None, *, synchronous: Optional[str] = None,
-         busy_timeout_ms: Optional[int] = None, migrate: bool = True) -> Store:
+         busy_timeout_ms: Optional[int] = None, migrate: bool = True,
+         retry_ms: Optional[int] = None, group_commit: Optional[bool] = None,
+         read_replica: bool = False) -> Store:
     """Opens (creating or migrating) the store at ``url``: ``sqlite:DIR``,
     ``sqlite:FILE.db``, ``sqlite::memory:`` or ``postgresql://...``; the
     default is $TRADESTORE_URL, else ``sqlite:tradestore-data``, as for the
     CLI. InvalidArgument for a malformed URL, StorageError if it cannot be
-    opened, Conflict if a newer tradestore wrote it."""
-    return Store(url, synchronous, busy_timeout_ms, migrate)
+    opened, Conflict if a newer tradestore wrote it.
+
+    Keywords override the URL's query parameters (include/tradestore/store.h):
+    ``synchronous`` "normal" or "full"; ``busy_timeout_ms`` and ``retry_ms``
+    in milliseconds (how long a busy SQLite store is waited for);
+    ``group_commit`` True/False (SQLite with synchronous "full": concurrent
+    commits of this process share one fsync, each call returning once its own
+    work is durable); ``read_replica`` True sends reads outside a unit of work
+    to the PostgreSQL replica named by the URL's read_host (docs/scale-out.md).
+    ``migrate`` False opens without applying pending migrations."""
+    if group_commit is not None and not isinstance(group_commit, bool):
+        raise TypeError("group_commit must be True, False or None, got " + repr(group_commit))
+    return Store(url, synchronous, busy_timeout_ms, migrate, retry_ms, group_commit, read_replica)

@@ -65,6 +65,17 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// "normal" or "full" in any case, as SQLite's PRAGMA spells it ("NORMAL",
+// "FULL"); `where` names the source (the URL, or StoreOptions) in the error.
+std::string ParseSynchronous(const std::string& where, const std::string& value) {
+  std::string upper = value;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper != "NORMAL" && upper != "FULL") {
+    throw InvalidArgument(where + ": synchronous must be normal or full, got '" + value + "'");
+  }
+  return upper;
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -95,12 +106,7 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
     const std::string key(pair.substr(0, eq));
     const std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (key == "synchronous") {
-      parsed.options.synchronous = Lower(value);
-      for (char& c : parsed.options.synchronous) c = static_cast<char>(std::toupper(c));
-      if (parsed.options.synchronous != "NORMAL" && parsed.options.synchronous != "FULL") {
-        throw InvalidArgument("store URL '" + std::string(url) +
-                              "': synchronous must be normal or full, got '" + value + "'");
-      }
+      parsed.options.synchronous = ParseSynchronous("store URL '" + std::string(url) + "'", value);
     } else if (key == "busy_timeout_ms") {
       parsed.options.busy_timeout_ms = ParseMillis(url, key, value);
     } else if (key == "retry_ms") {
@@ -117,9 +123,12 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
                             "'");
     }
   }
-  if (overrides.synchronous) parsed.options.synchronous = *overrides.synchronous;
+  if (overrides.synchronous) {
+    parsed.options.synchronous = ParseSynchronous("StoreOptions", *overrides.synchronous);
+  }
   if (overrides.busy_timeout_ms) parsed.options.busy_timeout_ms = *overrides.busy_timeout_ms;
   if (overrides.retry_ms) parsed.retry_ms = *overrides.retry_ms;
+  if (overrides.group_commit) parsed.options.group_commit = *overrides.group_commit;
   return parsed;
 }
 

@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ops/ops_test_util.h"
+#include "sql/sqlite/sqlite_connection.h"
+#include "store/store_impl.h"
 #include "tradestore/check.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -155,6 +158,51 @@ TEST(GroupCommitStoreTest, OffAndOnAreAcceptedAnythingElseIsNamed) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("group_commit must be on or off, got 'maybe'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// StoreOptions::group_commit and ::synchronous override the URL's
+// parameters; group commit is only active at synchronous FULL.
+TEST(GroupCommitStoreTest, StoreOptionsOverrideTheUrl) {
+  OpsTempDir dir;
+  struct Case {
+    const char* query;
+    std::optional<bool> group_commit;
+    std::optional<std::string> synchronous;
+    bool active;
+  };
+  const Case cases[] = {
+      {"?synchronous=full", std::nullopt, std::nullopt, true},
+      {"?synchronous=full", false, std::nullopt, false},
+      {"?synchronous=full&group_commit=off", true, std::nullopt, true},
+      {"?synchronous=full&group_commit=off", std::nullopt, std::nullopt, false},
+      {"", true, std::string("full"), true},
+      {"?synchronous=full", true, std::string("Normal"), false},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    StoreOptions options;
+    options.group_commit = c.group_commit;
+    options.synchronous = c.synchronous;
+    const std::string url = "sqlite:" + dir.Sub("s" + std::to_string(n++)) + c.query;
+    Store s = Store::Open(url, options);
+    EXPECT_EQ(
+        sql::SqliteGroupCommitActive(detail::ImplOf(s).connection(detail::Database::kTrading)),
+        c.active)
+        << url << " group_commit option "
+        << (c.group_commit ? (*c.group_commit ? "true" : "false") : "unset");
+  }
+  StoreOptions bad;
+  bad.synchronous = "sometimes";
+  try {
+    Store::Open("sqlite:" + dir.Sub("bad-sync"), bad);
+    ADD_FAILURE() << "synchronous=sometimes was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find(
+                  "StoreOptions: synchronous must be normal or full, got 'sometimes'"),
               std::string::npos)
         << e.what();
   }
