@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -194,6 +195,79 @@ void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& 
       std::cout << fmt::format(
           "compacted {} candles of {} series into {} chunks, {} bytes ({:.2f} bytes/candle)\n",
           done.candles, done.series, done.chunks, done.bytes, per_candle);
+      return 0;
+    };
+  });
+}
+
+// The modules of CMakeLists.txt ("Compacted candles as rows"): beside the
+// executable in a build tree, in ../lib/tradestore when installed.
+std::string FindModule(const std::string& file) {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (const std::filesystem::path& p :
+       {exe.parent_path() / file, exe.parent_path().parent_path() / "lib" / "tradestore" / file}) {
+    if (std::filesystem::exists(p, ec)) return p.string();
+  }
+  return "";
+}
+
+void AddSqlFunctions(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand(
+      "sql-functions",
+      "Let SQL clients read compacted candles as rows (docs/storage.md \"Reading compacted "
+      "candles with SQL\"): on PostgreSQL, create market.candle_chunk_rows() and the view "
+      "market.all_candles (needs a superuser); on SQLite, say how to load the extension");
+  auto module = std::make_shared<std::string>();
+  sub->add_option("--module", *module,
+                  "The module's absolute path (libtradestore_pg.so on PostgreSQL, "
+                  "libtradestore_sqlite.so on SQLite), as the database server sees it; default: "
+                  "beside this executable, or in ../lib/tradestore");
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, module] {
+    run = [&global, module]() {
+      const std::string url = global.ResolvedUrl();
+      const bool postgres = url.rfind("postgres", 0) == 0;
+      const std::string file = postgres ? "libtradestore_pg.so" : "libtradestore_sqlite.so";
+      std::string path = *module;
+      if (path.empty()) path = FindModule(file);
+      if (path.empty()) {
+        throw NotFound(file +
+                       " not found beside this executable or in ../lib/tradestore; give "
+                       "--module");
+      }
+      if (!postgres) {
+        const std::string stem = path.substr(0, path.size() - 3);  // SQLite adds ".so"
+        if (global.json) {
+          std::cout << nlohmann::json{{"backend", "sqlite"},
+                                      {"extension", path},
+                                      {"load", ".load " + stem},
+                                      {"view", "all_candles"}}
+                           .dump(2)
+                    << "\n";
+        } else {
+          std::cout << "SQLite loads the extension itself, per connection; nothing to create.\n"
+                    << "In the sqlite3 shell on the store's market.db (or its single file):\n"
+                    << "  .load " << stem << "\n"
+                    << "  SELECT * FROM all_candles WHERE instrument_id = 1 AND timeframe = "
+                       "'1m';\n";
+        }
+        return 0;
+      }
+      Store store = Store::Open(url);
+      store.candles().CreateSqlRowAccess(path);
+      if (global.json) {
+        std::cout << nlohmann::json{{"backend", "postgresql"},
+                                    {"module", path},
+                                    {"function", "market.candle_chunk_rows(bytea)"},
+                                    {"view", "market.all_candles"}}
+                         .dump(2)
+                  << "\n";
+      } else {
+        std::cout << "created market.candle_chunk_rows(bytea) and market.all_candles from " << path
+                  << "\n";
+      }
       return 0;
     };
   });
@@ -468,6 +542,7 @@ void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()
   AddCoverage(*candles, global, run);
   AddGaps(*candles, global, run);
   AddCompact(*candles, global, run);
+  AddSqlFunctions(*candles, global, run);
   AddResample(*candles, global, run);
   AddIndicators(*candles, global, run);
   try {

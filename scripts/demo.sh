@@ -10,7 +10,9 @@ scripts/install-deps.sh
 
 build=build/release
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRADESTORE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target tradestore_cli
+# The CLI and the SQLite extension that reads compacted candles as rows
+# (docs/storage.md, "Reading compacted candles with SQL").
+cmake --build "$build" --target tradestore_cli tradestore_sqlite_extension
 ts="$build/tradestore"
 
 store_dir=demo/store

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libsqlite3-dev sqlite3
-  libpq-dev postgresql pgbouncer
+  libpq-dev postgresql postgresql-server-dev-all pgbouncer
   libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ccache chromium fonts-dejavu-core libpng-dev

@@ -93,6 +93,20 @@ class CandleRepository {
                            std::optional<Timeframe> tf = std::nullopt,
                            std::optional<Timestamp> before = std::nullopt);
 
+  // SQL access to compacted candles on PostgreSQL (docs/storage.md,
+  // "Reading compacted candles with SQL"): creates or replaces the function
+  // market.candle_chunk_rows(data bytea), one row per candle of a chunk
+  // (open_time timestamptz, open/high/low/close/volume double precision,
+  // trades bigint, NULL = unknown), from the C function in the module
+  // `module_path` (libtradestore_pg.so: an absolute path, or $libdir/...;
+  // readable by the server), and the view market.all_candles: every candle,
+  // rows and chunks, with the columns of market.candles. In one unit of
+  // work; safe to run again. Needs a superuser (C functions). Throws
+  // kInvalidArgument on SQLite (its sqlite3 shell loads libtradestore_sqlite
+  // instead) or for a relative path or one with a quote or NUL; kStorage
+  // when the server cannot load the module (message from the server).
+  void CreateSqlRowAccess(const std::string& module_path);
+
   // Coverage (coverage.h; src/store/coverage_repository.cc).
   // Recomputes the coverage row of one series from its stored candles and
   // saves it (deleting it when the series is empty), inside the caller's unit

@@ -217,6 +217,39 @@ CandleCompaction CandleRepository::Compact(std::optional<InstrumentId> instrumen
   return out;
 }
 
+void CandleRepository::CreateSqlRowAccess(const std::string& module_path) {
+  if (impl_->dialect() != sql::Dialect::kPostgres) {
+    throw InvalidArgument(
+        "SQL functions for compacted candles are for PostgreSQL; on SQLite, load the extension "
+        "libtradestore_sqlite in the sqlite3 shell (.load) instead");
+  }
+  if (module_path.empty() ||
+      (module_path.front() != '/' && module_path.rfind("$libdir/", 0) != 0)) {
+    throw InvalidArgument("module path '" + module_path +
+                          "': must be absolute (or $libdir/...), as the server resolves it");
+  }
+  if (module_path.find_first_of(std::string("'\\\0", 3)) != std::string::npos) {
+    throw InvalidArgument("module path '" + module_path +
+                          "': must not hold a quote, a backslash or NUL");
+  }
+  auto& c = impl_->connection(Database::kMarket);
+  sql::Transaction tx(c);
+  // A C function's library is a literal of the DDL, not a parameter.
+  c.ExecuteScript(
+      "CREATE OR REPLACE FUNCTION market.candle_chunk_rows(data bytea) RETURNS TABLE ("
+      "open_time timestamptz, open double precision, high double precision, low double "
+      "precision, close double precision, volume double precision, trades bigint) AS '" +
+      module_path +
+      "', 'tradestore_candle_chunk_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 2048;"
+      "CREATE OR REPLACE VIEW market.all_candles AS "
+      "SELECT instrument_id, timeframe, open_time, open, high, low, close, volume, trades "
+      "FROM market.candles UNION ALL "
+      "SELECT c.instrument_id, c.timeframe, r.open_time, r.open, r.high, r.low, r.close, "
+      "r.volume, r.trades FROM market.candle_chunks c "
+      "CROSS JOIN LATERAL market.candle_chunk_rows(c.data) r;");
+  tx.Commit();
+}
+
 CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {
   auto& st = impl_->connection(Database::kMarket)
                  .Prepare(
