@@ -3,6 +3,7 @@
 // SQLite, and `tradestore copy` moves the demo store SQLite -> PostgreSQL ->
 // SQLite with identical checksums, resumes, and reports mismatches.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 
@@ -15,11 +16,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "reliability/reliability_util.h"
 #include "sql/postgres/pg_connection.h"
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
@@ -233,11 +236,13 @@ TEST_F(PostgresCliTest, EightBotsBacktestingAtOnceReportTheSameOnEveryBackend) {
   }
 }
 
-// Rebalancing while bots write (issue 13 §1): four bots backtest on a Citus
-// store while the rebalancer drains one worker (every shard moves to the
-// other) and then spreads the shards over both again. Nothing is lost and
-// nothing is written twice: every run exits 0, check passes, and each bot's
-// fills and report equal the same bot's on SQLite.
+// Growing and rebalancing the cluster while bots write (issue 13 §1): four
+// bots backtest on a Citus store while a third worker is added
+// (citus_add_node) and the rebalancer moves shards onto it, then drains one
+// of the first workers (every shard moves off it) and spreads the shards
+// over all three again. Nothing is lost and nothing is written twice: every
+// run exits 0, check passes, and each bot's fills and report equal the same
+// bot's on SQLite.
 TEST_F(PostgresCliTest, RebalancingTheClusterWhileBotsWriteLosesNothing) {
   const std::string csv =
       std::string(TRADESTORE_SOURCE_DIR) + "/examples/data/ohlcv/kraken/BTC_USDC/XBTUSDC_720.csv";
@@ -262,18 +267,32 @@ TEST_F(PostgresCliTest, RebalancingTheClusterWhileBotsWriteLosesNothing) {
   }
 
   std::unique_ptr<sql::Connection> admin = sql::OpenPostgres(citus);
-  const int drained = testing::CitusCluster::Get().worker_port(0);
-  const auto placements_on_drained = [&] {
+  testing::CitusCluster& cluster = testing::CitusCluster::Get();
+  const int drained = cluster.worker_port(0);
+  // The new worker's server is started before the bots; it joins the
+  // cluster while they write.
+  const int added = cluster.StartExtraWorker(testing::CitusCluster::DatabaseOf(citus));
+  const auto placements_on = [&](int port) {
     sql::Statement& st = admin->Prepare(
-        "SELECT count(*) FROM pg_dist_shard_placement WHERE nodeport = " + std::to_string(drained));
+        "SELECT count(*) FROM pg_dist_shard_placement WHERE nodeport = " + std::to_string(port));
     EXPECT_TRUE(st.Step());
     const std::int64_t n = st.GetInt64(0);
     st.Reset();
     return n;
   };
+  const auto placements_on_drained = [&] { return placements_on(drained); };
   const std::int64_t before = placements_on_drained();
   ASSERT_GT(before, 0);
 
+  // Besides the backtests, a bot recording a fill per unit of work from
+  // before the cluster changes until after: every fill it logged as
+  // committed must be in the store, once.
+  testing::ScratchDir scratch;
+  const std::string loop_log = scratch.Sub("loop.log");
+  const std::vector<std::string> loop_args = {TRADESTORE_FILL_LOOP, citus, "steady", "600",
+                                              loop_log};
+  const pid_t loop = testing::StartProcess(loop_args, scratch.Sub("loop"));
+  ASSERT_NE(loop, 0);
   std::vector<Result> runs(kBots);
   std::atomic<int> running = kBots;
   std::vector<std::thread> bots;
@@ -298,18 +317,59 @@ TEST_F(PostgresCliTest, RebalancingTheClusterWhileBotsWriteLosesNothing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_GT(running.load(), 0) << "the bots finished before the rebalancing began";
+  // A third worker joins and the rebalancer moves shard groups onto it;
+  // then worker 0 is drained (each shard group moves off it, online), may
+  // hold shards again, and the shards are spread over all three.
+  int running_after_add = 0, running_after_drain = 0;
+  std::int64_t on_added = 0, after_drain = 0;
   const std::string node = "'127.0.0.1', " + std::to_string(drained);
-  admin->ExecuteScript("SELECT citus_drain_node(" + node + ")");
-  const int running_after_drain = running.load();
-  const std::int64_t after_drain = placements_on_drained();
-  admin->ExecuteScript("SELECT citus_set_node_property(" + node + ", 'shouldhaveshards', true)");
-  admin->ExecuteScript("SELECT citus_rebalance_start()");
-  admin->ExecuteScript("SELECT citus_rebalance_wait()");
+  try {
+    admin->ExecuteScript("SELECT citus_add_node('127.0.0.1', " + std::to_string(added) + ")");
+    admin->ExecuteScript("SELECT citus_rebalance_start()");
+    admin->ExecuteScript("SELECT citus_rebalance_wait()");
+    running_after_add = running.load();
+    on_added = placements_on(added);
+    admin->ExecuteScript("SELECT citus_drain_node(" + node + ")");
+    running_after_drain = running.load();
+    after_drain = placements_on_drained();
+    admin->ExecuteScript("SELECT citus_set_node_property(" + node + ", 'shouldhaveshards', true)");
+    admin->ExecuteScript("SELECT citus_rebalance_start()");
+    admin->ExecuteScript("SELECT citus_rebalance_wait()");
+  } catch (const Error& e) {
+    ADD_FAILURE() << "changing the cluster failed: " << e.what();
+  }
   for (std::thread& t : bots) t.join();
-  // How much the moves overlapped the bots depends on timing: said, not
-  // asserted.
-  std::cerr << "bots still running when the drain ended: " << running_after_drain << " of " << kBots
-            << "\n";
+  // The steady bot has written through every change: stopped now (a fill
+  // may be committed and not yet logged), its log checked below.
+  const std::string log_before_stop = testing::ReadWhole(loop_log);
+  const std::int64_t logged_before_stop =
+      std::count(log_before_stop.begin(), log_before_stop.end(), '\n');
+  kill(loop, SIGTERM);
+  const testing::ProcessRun loop_run = testing::WaitProcess(loop, loop_args, scratch.Sub("loop"));
+  EXPECT_EQ(loop_run.code, 128 + SIGTERM) << loop_run.Describe();
+  EXPECT_GT(logged_before_stop, 0) << loop_run.Describe();
+  {
+    std::set<std::string> logged;
+    std::istringstream lines(testing::ReadWhole(loop_log));
+    std::string order, fill;
+    while (lines >> order >> fill) logged.insert(fill);
+    std::multiset<std::string> stored;
+    sql::Statement& st = admin->Prepare(
+        "SELECT f.venue_fill_id FROM trading.fills f JOIN trading.bots b ON b.id = f.bot_id "
+        "WHERE b.name = 'steady'");
+    while (st.Step()) stored.insert(st.GetText(0));
+    st.Reset();
+    for (const std::string& f : logged) EXPECT_EQ(stored.count(f), 1u) << f;
+    EXPECT_LE(stored.size(), logged.size() + 1);  // the one in flight at SIGTERM
+    std::cerr << "steady bot: " << logged.size() << " fills logged, " << stored.size()
+              << " stored\n";
+  }
+  // How much the moves overlapped the backtests depends on timing: said,
+  // not asserted.
+  std::cerr << "bots still running when the new worker had its shards: " << running_after_add
+            << " of " << kBots << "; when the drain ended: " << running_after_drain << "\n";
+  // The added worker holds shards (reference tables and moved shard groups).
+  EXPECT_GT(on_added, 0);
   // Reference tables keep a placement on every node; the distributed
   // tables' shards left the drained worker and came back.
   EXPECT_LT(after_drain, before);

@@ -101,56 +101,9 @@ void CitusCluster::Start() {
   if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   as_postgres_user_ = PrepareServerDir(dir_);
-  std::mt19937 rng(std::random_device{}());
   for (int node = 0; node <= kWorkers; ++node) {
-    const std::string data = dir_ + "/" + NodeName(node);
-    const std::string log = data + ".log";
-    InitDb(bin_dir_, dir_, data, as_postgres_user_);
-    // Each node on its own loopback port: the coordinator reaches the
-    // workers over TCP as a real cluster does. A port another server holds
-    // makes pg_ctl fail; another random one is tried.
-    std::string last_error;
-    bool started = false;
-    for (int attempt = 0; attempt < 5 && !started; ++attempt) {
-      const int port = std::uniform_int_distribution<int>(20000, 40000)(rng);
-      const std::string options =
-          "-c listen_addresses=127.0.0.1 -c unix_socket_directories='" + dir_ + "' -p " +
-          std::to_string(port) +
-          " -c shared_preload_libraries=citus -c citus.shard_count=4"
-          " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-          " -c shared_buffers=16MB -c max_connections=200 -c max_prepared_transactions=200"
-          " -c max_worker_processes=64 -c wal_level=logical"
-          " -c citus.allow_nested_distributed_execution=on";
-      const std::vector<std::string> start = {bin_dir_ + "/pg_ctl",
-                                              "start",
-                                              "-w",
-                                              "-t",
-                                              "60",
-                                              "-s",
-                                              "-D",
-                                              data,
-                                              "-l",
-                                              log,
-                                              "-o",
-                                              options};
-      if (Run(start, as_postgres_user_, dir_, dir_ + "/pg_ctl.log") == 0) {
-        started = true;
-        ports_.push_back(port);
-        ++nodes_running_;
-      } else {
-        last_error = ReadFile(dir_ + "/pg_ctl.log") + "\n" + ReadFile(log);
-      }
-    }
-    if (!started) {
-      throw std::runtime_error("pg_ctl start of the " + NodeName(node) + " failed:\n" + last_error);
-    }
-    // Proves that the node is up and that Citus loads.
-    auto c = Connect(NodeUrl(node, "postgres"), log);
-    try {
-      c->ExecuteScript("SELECT 1 FROM pg_available_extensions WHERE name = 'citus'");
-    } catch (const Error& e) {
-      throw std::runtime_error(NodeName(node) + ": " + e.what());
-    }
+    ports_.push_back(StartNode(dir_, NodeName(node)));
+    ++nodes_running_;
   }
   // The template of every database: the extension on every node (workers
   // first), the coordinator and the workers registered on the coordinator.
@@ -173,6 +126,93 @@ void CitusCluster::Start() {
     }
   }
   LockTemplate(kTemplate);
+}
+
+int CitusCluster::StartNode(const std::string& dir, const std::string& name) {
+  static std::mt19937 rng(std::random_device{}());
+  const std::string data = dir + "/" + name;
+  const std::string log = data + ".log";
+  InitDb(bin_dir_, dir, data, as_postgres_user_);
+  // Each node on its own loopback port: the coordinator reaches the
+  // workers over TCP as a real cluster does. A port another server holds
+  // makes pg_ctl fail; another random one is tried.
+  std::string last_error;
+  int port = 0;
+  for (int attempt = 0; attempt < 5 && port == 0; ++attempt) {
+    const int candidate = std::uniform_int_distribution<int>(20000, 40000)(rng);
+    const std::string options =
+        "-c listen_addresses=127.0.0.1 -c unix_socket_directories='" + dir + "' -p " +
+        std::to_string(candidate) +
+        " -c shared_preload_libraries=citus -c citus.shard_count=4"
+        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        " -c shared_buffers=16MB -c max_connections=200 -c max_prepared_transactions=200"
+        " -c max_worker_processes=64 -c wal_level=logical"
+        " -c citus.allow_nested_distributed_execution=on";
+    const std::vector<std::string> start = {bin_dir_ + "/pg_ctl",
+                                            "start",
+                                            "-w",
+                                            "-t",
+                                            "60",
+                                            "-s",
+                                            "-D",
+                                            data,
+                                            "-l",
+                                            log,
+                                            "-o",
+                                            options};
+    if (Run(start, as_postgres_user_, dir, dir + "/pg_ctl.log") == 0) {
+      port = candidate;
+    } else {
+      last_error = ReadFile(dir + "/pg_ctl.log") + "\n" + ReadFile(log);
+    }
+  }
+  if (port == 0)
+    throw std::runtime_error("pg_ctl start of the " + name + " failed:\n" + last_error);
+  // Proves that the node is up and that Citus loads.
+  auto c = Connect(
+      "postgresql:///postgres?host=127.0.0.1&port=" + std::to_string(port) + "&user=postgres", log);
+  try {
+    c->ExecuteScript("SELECT 1 FROM pg_available_extensions WHERE name = 'citus'");
+  } catch (const Error& e) {
+    throw std::runtime_error(name + ": " + e.what());
+  }
+  return port;
+}
+
+int CitusCluster::StartExtraWorker(const std::string& database) {
+  if (extra_dir_.empty()) {
+    if (bin_dir_.empty()) bin_dir_ = FindBinDir();
+    char tmpl[] = "/tmp/tradestore-citus-extra-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    extra_dir_ = tmpl;
+    as_postgres_user_ = PrepareServerDir(extra_dir_);
+  }
+  const std::string name = "extra" + std::to_string(extra_ports_.size() + 1);
+  const int port = StartNode(extra_dir_, name);
+  extra_ports_.push_back(port);
+  const auto url = [&](const std::string& db) {
+    return "postgresql:///" + db + "?host=127.0.0.1&port=" + std::to_string(port) +
+           "&user=postgres";
+  };
+  try {
+    auto admin = sql::OpenPostgres(url("postgres"));
+    admin->ExecuteScript("CREATE DATABASE " + database);
+    sql::OpenPostgres(url(database))->ExecuteScript("CREATE EXTENSION citus");
+    // citus_add_node syncs the metadata, which names the databases that
+    // `database` was copied from (the templates): they must exist there.
+    auto coordinator = sql::OpenPostgres(Url(database));
+    sql::Statement& st = coordinator->Prepare(
+        "SELECT d.datname FROM pg_dist_object o JOIN pg_database d ON d.oid = o.objid "
+        "WHERE o.classid = 'pg_database'::regclass AND d.datname <> current_database()");
+    std::vector<std::string> named;
+    while (st.Step()) named.push_back(st.GetText(0));
+    st.Reset();
+    for (const std::string& name : named) admin->ExecuteScript("CREATE DATABASE " + name);
+  } catch (const Error& e) {
+    throw std::runtime_error("preparing worker " + name + " to " + database + ": " + e.what() +
+                             "\n" + ReadFile(extra_dir_ + "/" + name + ".log"));
+  }
+  return port;
 }
 
 void CitusCluster::LockTemplate(const std::string& database) {
@@ -250,6 +290,18 @@ void CitusCluster::DropDatabases() noexcept {
 }
 
 void CitusCluster::Stop() noexcept {
+  // Workers added by this process are this process's, shared cluster or not.
+  for (std::size_t i = 0; i < extra_ports_.size(); ++i) {
+    Run({bin_dir_ + "/pg_ctl", "stop", "-m", "immediate", "-s", "-w", "-D",
+         extra_dir_ + "/extra" + std::to_string(i + 1)},
+        as_postgres_user_, extra_dir_, extra_dir_ + "/pg_ctl.log");
+  }
+  extra_ports_.clear();
+  if (!extra_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(extra_dir_, ec);
+    extra_dir_.clear();
+  }
   if (!owned_) {
     // A shared cluster outlives us: drop what we created.
     if (!databases_.empty()) DropDatabases();

@@ -73,6 +73,11 @@ class CitusCluster {
   // template. Returns `name`.
   std::string SharedTemplate(const std::string& name,
                              const std::function<void(const std::string& url)>& build);
+  // Starts a new worker node (its own server, stopped with the cluster or at
+  // the end of this process) and creates `database` on it with the citus
+  // extension, ready for `SELECT citus_add_node('127.0.0.1', port)` in
+  // `database` on the coordinator. Returns its port.
+  int StartExtraWorker(const std::string& database);
   // True if `database` exists on the coordinator.
   bool Exists(const std::string& database);
   // Runs SQL (no parameters) in the coordinator's database "postgres".
@@ -98,6 +103,8 @@ class CitusCluster {
   std::string NodeUrl(int node, const std::string& database) const;
   void DropDatabases() noexcept;
   void LockTemplate(const std::string& database);
+  // initdb and start of node `name` in `dir` on a free loopback port; returns it.
+  int StartNode(const std::string& dir, const std::string& name);
 
   std::string bin_dir_;
   std::string dir_;
@@ -107,6 +114,8 @@ class CitusCluster {
   bool owned_ = true;  // false when attached to the shared cluster
   int next_database_ = 0;
   std::vector<std::string> databases_;
+  std::string extra_dir_;  // StartExtraWorker's nodes, owned by this process
+  std::vector<int> extra_ports_;
 };
 
 }  // namespace tradestore::testing
