@@ -38,23 +38,8 @@ using testing::ExpectSame;
 using testing::FreshUrl;
 using testing::OpsTempDir;
 using testing::Series;
-
-// `n` candles every `minutes` minutes (a coarser timeframe's series).
-std::vector<Candle> Spaced(std::int64_t n, std::int64_t minutes) {
-  std::vector<Candle> out = Series(0, n);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i].open_time = At(static_cast<std::int64_t>(i) * minutes);
-  }
-  return out;
-}
-
-std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from, Timestamp to) {
-  std::vector<Candle> out;
-  for (const Candle& c : all) {
-    if (c.open_time >= from && c.open_time < to) out.push_back(c);
-  }
-  return out;
-}
+using testing::Slice;
+using testing::Spaced;
 
 Instrument AddInstrument(Store& s) {
   Instrument in;

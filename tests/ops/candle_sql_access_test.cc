@@ -30,6 +30,8 @@ using testing::ExpectSame;
 using testing::OpsTempDir;
 using testing::PgServer;
 using testing::Series;
+using testing::Slice;
+using testing::Spaced;
 
 // Output and exit status of a shell command.
 std::pair<std::string, int> Shell(const std::string& command) {
@@ -60,20 +62,10 @@ Stored Fill(const std::string& url) {
   Stored out;
   out.id = s.instruments().Upsert(in).id;
   s.candles().Upsert(out.id, Timeframe::k1m, Series(0, 5000, {10, 2047, 2048, 4499}));
-  std::vector<Candle> five = Series(0, 300);
-  for (std::size_t i = 0; i < five.size(); ++i) five[i].open_time = At(5 * i);
-  s.candles().Upsert(out.id, Timeframe::k5m, five);
+  s.candles().Upsert(out.id, Timeframe::k5m, Spaced(300, 5));
   EXPECT_EQ(s.candles().Compact(out.id, Timeframe::k1m, At(4500)).chunks, 3);
   out.minute = s.candles().Range(out.id, Timeframe::k1m);
   EXPECT_EQ(out.minute.size(), 4996u);
-  return out;
-}
-
-std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from, Timestamp to) {
-  std::vector<Candle> out;
-  for (const Candle& c : all) {
-    if (c.open_time >= from && c.open_time < to) out.push_back(c);
-  }
   return out;
 }
 

@@ -19,14 +19,6 @@
 namespace tradestore::testing {
 namespace {
 
-std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from, Timestamp to) {
-  std::vector<Candle> out;
-  for (const Candle& c : all) {
-    if (c.open_time >= from && c.open_time < to) out.push_back(c);
-  }
-  return out;
-}
-
 class CandleChunks : public ::testing::TestWithParam<Backend> {
  protected:
   CandleChunks() : s_(FreshStoreUrl(GetParam())) {}

@@ -44,6 +44,25 @@ inline std::vector<Candle> Series(std::int64_t first, std::int64_t n,
   return out;
 }
 
+// `n` candles every `minutes` minutes from minute 0 (a coarser timeframe's
+// series), with Series' values.
+inline std::vector<Candle> Spaced(std::int64_t n, std::int64_t minutes) {
+  std::vector<Candle> out = Series(0, n);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].open_time = At(static_cast<std::int64_t>(i) * minutes);
+  }
+  return out;
+}
+
+// The candles of `all` opening in [from, to).
+inline std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from, Timestamp to) {
+  std::vector<Candle> out;
+  for (const Candle& c : all) {
+    if (c.open_time >= from && c.open_time < to) out.push_back(c);
+  }
+  return out;
+}
+
 // Every candle equal bit for bit.
 inline void ExpectSame(const std::vector<Candle>& want, const std::vector<Candle>& got) {
   ASSERT_EQ(want.size(), got.size());
