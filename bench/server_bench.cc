@@ -24,6 +24,7 @@
 //                                [--duration S] [--read-duration S]
 //                                [--read-connections N,N] [--fill-connections N]
 //                                [--threads N] [--only reads|fills]
+//                                [--cli PATH (the tradestore that serves)]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
@@ -86,6 +87,9 @@ struct Options {
   int fill_connections = 16;
   int threads = 16;  // serve --threads
   std::string only;  // "reads" or "fills"
+  // The tradestore executable that serves (another build, for a paired
+  // comparison of two versions on one store and machine).
+  std::string cli = TRADESTORE_CLI;
 };
 
 std::string ReadFile(const fs::path& path) {
@@ -125,9 +129,9 @@ int Wait(pid_t pid) {
 // days before now, a deposit, and a daily portfolio snapshot. One unit of
 // work per 500 round trips.
 void BuildStore(const std::string& url, const Options& o) {
-  tradestore::StoreOptions so;
-  so.synchronous = "OFF";  // a bulk build; the server opens it with NORMAL
-  auto store = tradestore::Store::Open(url, so);
+  // synchronous=NORMAL, the default: one unit of work per 500 round trips
+  // makes the syncs few.
+  auto store = tradestore::Store::Open(url);
   tradestore::Instrument in;
   in.venue = "paper";
   in.symbol = "BTCUSDC";
@@ -247,7 +251,7 @@ std::string CachedStore(const Options& o) {
   std::fprintf(stderr, "store: built in %.0f s; tradestore check...\n",
                std::chrono::duration<double>(Clock::now() - start).count());
   const fs::path log = dir / "check.log";
-  const int rc = Wait(Spawn({TRADESTORE_CLI, "check", "--store", url}, log));
+  const int rc = Wait(Spawn({TRADESTORE_CLI, "check", "--store", url}, log));  // this build's
   if (rc != 0) {
     throw std::runtime_error("tradestore check failed on the generated store (" + log.string() +
                              "):\n" + ReadFile(log));
@@ -260,8 +264,8 @@ std::string CachedStore(const Options& o) {
 
 class Serve {
  public:
-  Serve(const std::string& url, int threads, const fs::path& log) {
-    pid_ = Spawn({TRADESTORE_CLI, "serve", "--store", url, "--listen", "127.0.0.1:0", "--threads",
+  Serve(const std::string& cli, const std::string& url, int threads, const fs::path& log) {
+    pid_ = Spawn({cli, "serve", "--store", url, "--listen", "127.0.0.1:0", "--threads",
                   std::to_string(threads)},
                  log);
     const std::regex listening("http://127\\.0\\.0\\.1:([0-9]+)/");
@@ -406,7 +410,7 @@ json PostJson(httplib::Client& c, const std::string& path, const json& body) {
 }
 
 void Reads(const std::string& url, const Options& o, const fs::path& work, std::vector<Row>& rows) {
-  Serve serve(url, o.threads, work / "serve-reads.log");
+  Serve serve(o.cli, url, o.threads, work / "serve-reads.log");
   httplib::Client c("127.0.0.1", serve.port());
   c.set_read_timeout(std::chrono::seconds(60));
   // A cursor 90% of the way down the trades: the first page's cursor names
@@ -473,7 +477,7 @@ void Fills(const std::string& cached_url, const Options& o, const fs::path& work
     }
   }
   const std::string url = "sqlite:" + copy.string();
-  Serve serve(url, o.threads, work / "serve-fills.log");
+  Serve serve(o.cli, url, o.threads, work / "serve-fills.log");
   httplib::Client c("127.0.0.1", serve.port());
   c.set_read_timeout(std::chrono::seconds(60));
   // A bot of its own, 64 accepted orders (half buys, half sells) of
@@ -588,11 +592,13 @@ int main(int argc, char** argv) {
       o.threads = std::max(1, std::stoi(next()));
     } else if (arg == "--only") {
       o.only = next();
+    } else if (arg == "--cli") {
+      o.cli = next();
     } else {
       std::fprintf(stderr,
                    "usage: tradestore_server_bench [--cache DIR] [--trades N] [--bots N] "
                    "[--duration S] [--read-duration S] [--read-connections N,N] "
-                   "[--fill-connections N] [--threads N] [--only reads|fills]\n");
+                   "[--fill-connections N] [--threads N] [--only reads|fills] [--cli PATH]\n");
       return 2;
     }
   }

@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,7 @@
 
 #include "server/metrics.h"
 #include "tradestore/decimal.h"
+#include "tradestore/fill.h"
 #include "tradestore/server.h"
 #include "tradestore/store.h"
 #include "tradestore/timestamp.h"
@@ -92,11 +94,30 @@ class StorePool {
 
 class EventHub;  // events.h
 
+// SQLite: POSTed fills waiting for the writer store (write_routes.cc). The
+// request that next takes the write mutex records every waiting fill in one
+// unit of work (one commit for the group), or, if any of them is refused,
+// each again in its own, so that a refusal stays its own request's.
+struct PendingFill {
+  std::string bot;  // the path's bot name or id
+  Fill fill;
+  // Set under the write mutex by whichever request recorded it.
+  bool done = false;
+  int status = 0;
+  std::string body;
+  std::exception_ptr error;
+};
+struct FillQueue {
+  std::mutex mutex;
+  std::vector<PendingFill*> waiting;  // each owned by a request blocked on the write mutex
+};
+
 // What every handler sees.
 struct ServerState {
   ServerOptions options;
   StorePool pool;
   std::mutex write_mutex;  // SQLite: one in-process writer at a time
+  FillQueue fill_queue;    // SQLite: fills recorded in groups
   Metrics metrics;
   std::unique_ptr<EventHub> events;
   std::atomic<bool> stopping{false};

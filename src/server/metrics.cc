@@ -67,6 +67,12 @@ void Metrics::ObserveRequest(double seconds, int status) {
     ++errors_4xx_;
 }
 
+void Metrics::ObserveFillCommit(std::size_t fills) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++fill_commits_;
+  fills_committed_ += fills;
+}
+
 std::string Metrics::Render(Store& store, const std::string& url) {
   Exposition e;
   {
@@ -86,6 +92,13 @@ std::string Metrics::Render(Store& store, const std::string& url) {
     e.Sample("tradestore_http_client_errors_total", "", static_cast<double>(errors_4xx_));
     e.Family("tradestore_http_server_errors_total", "counter", "Responses with a 5xx status.");
     e.Sample("tradestore_http_server_errors_total", "", static_cast<double>(errors_5xx_));
+    e.Family("tradestore_http_fill_commits_total", "counter",
+             "Units of work that committed POSTed fills (on SQLite, fills waiting for the "
+             "writer share one).");
+    e.Sample("tradestore_http_fill_commits_total", "", static_cast<double>(fill_commits_));
+    e.Family("tradestore_http_fills_committed_total", "counter",
+             "POSTed fills committed, resends of stored fills included.");
+    e.Sample("tradestore_http_fills_committed_total", "", static_cast<double>(fills_committed_));
   }
 
   const StoreStatus status = GetStatus(url);

@@ -25,6 +25,9 @@ class Metrics {
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
   // Records one finished request (any route, any status).
   void ObserveRequest(double seconds, int status);
+  // Records one unit of work that committed `fills` POSTed fills (SQLite
+  // records the fills waiting for the writer together).
+  void ObserveFillCommit(std::size_t fills);
   // The exposition text: request metrics, then the store's, read through
   // `store` (throws the store's errors).
   std::string Render(Store& store, const std::string& url);
@@ -36,6 +39,8 @@ class Metrics {
   double sum_ = 0;
   std::uint64_t errors_5xx_ = 0;
   std::uint64_t errors_4xx_ = 0;
+  std::uint64_t fill_commits_ = 0;
+  std::uint64_t fills_committed_ = 0;
 };
 
 }  // namespace tradestore::server

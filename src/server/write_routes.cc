@@ -55,6 +55,66 @@ std::int64_t PathId(const httplib::Request& req, std::size_t index, std::string_
   return v;
 }
 
+// Records `p`'s fill inside the caller's unit of work and builds its
+// response: the rows are the state right after this fill, read in the
+// fill's transaction (on SQLite that halves the system calls of a fill:
+// its WAL locks). Throws what RecordFill throws.
+void RecordFillInto(Store& store, PendingFill& p) {
+  const Bot bot = ResolveBot(store, p.bot);
+  p.fill.bot_id = bot.id;
+  const FillOutcome out = store.orders().RecordFill(p.fill);
+  std::string body = fmt::format("{{\"duplicate\":{},\"fill\":{},\"order\":{}", out.duplicate,
+                                 EntityRow(store, "fills", bot.id, out.fill.id),
+                                 EntityRow(store, "orders", bot.id, out.order.id));
+  body += ",\"position\":" + PositionRow(store, out.position.bot_id, out.position.account_id,
+                                         out.position.instrument_id);
+  body += ",\"closed_trade\":" + (out.closed_trade
+                                      ? EntityRow(store, "trades", bot.id, out.closed_trade->id)
+                                      : std::string("null"));
+  body += ",\"ledger_entries\":[";
+  for (std::size_t i = 0; i < out.ledger_entries.size(); ++i) {
+    if (i > 0) body += ',';
+    body += EntityRow(store, "ledger", bot.id, out.ledger_entries[i].id);
+  }
+  body += "]}";
+  p.body = std::move(body);
+  p.status = out.duplicate ? 200 : 201;
+}
+
+// One fill in its own unit of work; a refusal is kept for its request.
+void RecordFillAlone(Store& store, Metrics& metrics, PendingFill& p) {
+  try {
+    UnitOfWork uow = store.BeginTrading();
+    RecordFillInto(store, p);
+    uow.Commit();
+    metrics.ObserveFillCommit(1);
+  } catch (...) {
+    p.error = std::current_exception();
+    p.body.clear();
+  }
+  p.done = true;
+}
+
+// The waiting fills in one unit of work, in arrival order (a resend of a
+// fill earlier in the group is its duplicate, as when sent one by one). If
+// any is refused, or the commit fails, nothing of the group is kept and
+// each is recorded again alone.
+void RecordFillGroup(Store& store, Metrics& metrics, const std::vector<PendingFill*>& group) {
+  if (group.size() > 1) {
+    try {
+      UnitOfWork uow = store.BeginTrading();
+      for (PendingFill* p : group) RecordFillInto(store, *p);
+      uow.Commit();
+      metrics.ObserveFillCommit(group.size());
+      for (PendingFill* p : group) p->done = true;
+      return;
+    } catch (...) {
+      for (PendingFill* p : group) p->body.clear();
+    }
+  }
+  for (PendingFill* p : group) RecordFillAlone(store, metrics, *p);
+}
+
 void Created(httplib::Response& res, const std::string& row) { SendJson(res, row, 201); }
 
 void AddBotRoutes(httplib::Server& http, ServerState& state) {
@@ -245,11 +305,14 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
 
   // A fill, idempotent on (bot, venue, venue_fill_id): a resend returns the
   // stored fill (200, "duplicate": true); a resend whose content differs is
-  // 409 naming the fields that differ.
+  // 409 naming the fields that differ. On SQLite, fills that arrive while
+  // another is being written are recorded together (PendingFill).
   http.Post(R"(/api/v1/bots/([^/]+)/fills)", [&state](const httplib::Request& req,
                                                       httplib::Response& res) {
     Body b(req);
-    Fill f;
+    PendingFill mine;
+    mine.bot = req.matches[1];
+    Fill& f = mine.fill;
     f.order_id = *b.Int("order_id", true, 1);
     f.venue = *b.Text("venue", true);
     f.venue_fill_id = *b.Text("venue_fill_id", true);
@@ -261,32 +324,39 @@ void AddOrderRoutes(httplib::Server& http, ServerState& state) {
     // Unset: the store records now and a resend is not compared on time.
     f.time = b.Time("time").value_or(Timestamp());
     b.Finish();
-    WithWriteStore(state, [&](Store& store) {
-      const Bot bot = ResolveBot(store, req.matches[1]);
-      f.bot_id = bot.id;
-      // The fill and the reads of the rows it returns in one unit of work:
-      // the rows are the state right after this fill, read in the fill's
-      // transaction instead of one read transaction each (on SQLite that
-      // halves the system calls of a fill: its WAL locks).
-      UnitOfWork uow = store.BeginTrading();
-      const FillOutcome out = store.orders().RecordFill(f);
-      std::string body = fmt::format("{{\"duplicate\":{},\"fill\":{},\"order\":{}", out.duplicate,
-                                     EntityRow(store, "fills", bot.id, out.fill.id),
-                                     EntityRow(store, "orders", bot.id, out.order.id));
-      body += ",\"position\":" + PositionRow(store, out.position.bot_id, out.position.account_id,
-                                             out.position.instrument_id);
-      body += ",\"closed_trade\":" + (out.closed_trade
-                                          ? EntityRow(store, "trades", bot.id, out.closed_trade->id)
-                                          : std::string("null"));
-      body += ",\"ledger_entries\":[";
-      for (std::size_t i = 0; i < out.ledger_entries.size(); ++i) {
-        if (i > 0) body += ',';
-        body += EntityRow(store, "ledger", bot.id, out.ledger_entries[i].id);
+    if (!state.pool.is_sqlite()) {
+      // PostgreSQL: concurrent requests write at once on pooled connections.
+      WithWriteStore(state, [&](Store& store) { RecordFillAlone(store, state.metrics, mine); });
+    } else {
+      {
+        std::lock_guard<std::mutex> lock(state.fill_queue.mutex);
+        state.fill_queue.waiting.push_back(&mine);
       }
-      body += "]}";
-      uow.Commit();
-      SendJson(res, body, out.duplicate ? 200 : 201);
-    });
+      try {
+        WithWriteStore(state, [&](Store& store) {
+          std::vector<PendingFill*> group;
+          {
+            std::lock_guard<std::mutex> lock(state.fill_queue.mutex);
+            group.swap(state.fill_queue.waiting);
+          }
+          // Empty when the previous holder of the write mutex took this
+          // request's fill with its own.
+          if (!group.empty()) RecordFillGroup(store, state.metrics, group);
+        });
+      } catch (...) {
+        // No writer store (the server stopping): this request's fill must
+        // not stay queued once the request is gone. A group that took it
+        // is recorded under the write mutex, so it is done or still queued.
+        std::lock_guard<std::mutex> writing(state.write_mutex);
+        {
+          std::lock_guard<std::mutex> lock(state.fill_queue.mutex);
+          std::erase(state.fill_queue.waiting, &mine);
+        }
+        if (!mine.done) throw;
+      }
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+    SendJson(res, mine.body, mine.status);
   });
 }
 

@@ -29,7 +29,6 @@ constexpr auto kChunkRead = Columns<kCandleChunks>::Only(
     {"first_open_time", "last_open_time", "count", "checksum", "data"});
 constexpr auto kCandleRead =
     Columns<kCandles>::Only({"open_time", "open", "high", "low", "close", "volume", "trades"});
-constexpr auto kCandleRow = Columns<kCandles>::All();
 
 Candle ReadCandle(const sql::Statement& st) {
   const RowReader<kCandles> r(st, kCandleRead);

@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "server/openapi_check.h"
 #include "support/pg_harness.h"
+#include "tradestore/check.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
 #include "tradestore/performance_report_input.h"
@@ -338,6 +341,87 @@ TEST_P(Api, BotRecordsItsLifeOverHttp) {
   so.periods_per_year = 365;
   EXPECT_EQ(report.body, json::parse(ReportJson(store, sel, so)));
   EXPECT_EQ(report.body["statistics"]["trades"]["trade_count"], 1);
+}
+
+// Many bots' fills at once (on SQLite recorded in groups, one unit of work
+// for the fills waiting for the writer): each request gets its own answer,
+// new (201), resent (200, duplicate), conflicting (409) or for an unknown
+// order (404), whatever else was in its group; every acknowledged fill is
+// stored once and the store passes check.
+TEST_P(Api, ConcurrentFillsEachGetTheirOwnAnswer) {
+  SeedBot();
+  const std::int64_t buy = NewOrder("buy", "100");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 24;
+  std::atomic<int> created{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(60, 0);
+      c.set_bearer_token_auth(kToken);
+      std::string last;  // the venue fill id of this thread's last new fill
+      for (int k = 0; k < kPerThread; ++k) {
+        json body = {{"order_id", buy},
+                     {"venue", "kraken"},
+                     {"quantity", "0.01"},
+                     {"price", "20000"},
+                     {"fee", "0.02"}};
+        int want = 201;
+        if (k % 6 == 5) {
+          body["order_id"] = 999999;  // not an order of the store
+          body["venue_fill_id"] = "T" + std::to_string(t) + "-missing-" + std::to_string(k);
+          want = 404;
+        } else if (!last.empty() && k % 4 == 3) {
+          body["venue_fill_id"] = last;
+          body["price"] = "20001";  // differs from the stored fill
+          want = 409;
+        } else if (!last.empty() && k % 4 == 2) {
+          body["venue_fill_id"] = last;  // the same report again
+          want = 200;
+        } else {
+          last = "T" + std::to_string(t) + "-" + std::to_string(k);
+          body["venue_fill_id"] = last;
+        }
+        const auto res = c.Post("/api/v1/bots/alpha/fills", body.dump(), "application/json");
+        ASSERT_TRUE(res) << httplib::to_string(res.error());
+        EXPECT_EQ(res->status, want) << body.dump() << " -> " << res->body;
+        const json reply = json::parse(res->body, nullptr, false);
+        if (want == 201 || want == 200) {
+          EXPECT_EQ(reply["fill"]["venue_fill_id"], body["venue_fill_id"]) << res->body;
+          EXPECT_EQ(reply["duplicate"].get<bool>(), want == 200) << res->body;
+          ++(want == 201 ? created : duplicates);
+        } else if (want == 409) {
+          EXPECT_NE(reply["message"].get<std::string>().find("price 20001 (stored 20000)"),
+                    std::string::npos)
+              << res->body;
+        } else {
+          EXPECT_EQ(reply["error"], "not_found") << res->body;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(Rows("fills"), created.load());
+  const Reply positions = Get("/api/v1/positions?bot=alpha");
+  ASSERT_EQ(positions.status, 200) << positions.text;
+  ASSERT_EQ(positions.body["data"].size(), 1u) << positions.text;
+  EXPECT_EQ(Decimal::Parse(positions.body["data"][0]["quantity"].get<std::string>()),
+            Decimal::Parse("0.01") * Decimal::Parse(std::to_string(created.load())));
+  EXPECT_TRUE(CheckStore(url_).ok());
+  // What the metrics say of the groups (their sizes depend on timing).
+  const auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  const auto value = [&](const std::string& name) {
+    const std::size_t at = metrics->body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(metrics->body.substr(at + name.size() + 2));
+  };
+  const double committed = value("tradestore_http_fills_committed_total");
+  const double commits = value("tradestore_http_fill_commits_total");
+  EXPECT_EQ(committed, created.load() + duplicates.load());
+  EXPECT_GE(commits, 1);
+  EXPECT_LE(commits, committed);
+  std::cerr << GetParam() << ": " << committed << " fills in " << commits << " commits\n";
 }
 
 TEST_P(Api, CandlesCoverageGapsAndIndicators) {
