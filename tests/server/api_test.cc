@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/openapi_check.h"
+#include "support/citus_store.h"
 #include "support/pg_harness.h"
 #include "tradestore/check.h"
 #include "tradestore/error.h"
@@ -29,12 +30,14 @@ constexpr const char* kToken = "s3cret-token-for-tests";
 
 std::string NewStoreUrl(const std::string& backend) {
   if (backend == "postgres") return testing::PgServer::Get().CreateDatabase();
+  if (backend == "citus") return testing::FreshCitusStoreUrl();  // distributed by bot
   static std::mt19937_64 rng{std::random_device{}()};
   const fs::path dir = fs::temp_directory_path() / ("ts-api-" + std::to_string(rng()));
   return "sqlite:" + dir.string();
 }
 
-// One server on a fresh store, a client with the token, and the document.
+// One server on a fresh store (SQLite, PostgreSQL, or a Citus store
+// distributed by bot: issue 13), a client with the token, and the document.
 class Api : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -138,7 +141,8 @@ TEST_P(Api, PingHealthAndDocumentNeedNoToken) {
   }
   const json health = json::parse(anon.Get("/api/v1/health")->body);
   EXPECT_EQ(health["status"], "ok");
-  EXPECT_EQ(health["backend"], GetParam() == "postgres" ? "postgres" : "sqlite");
+  // A Citus coordinator is a PostgreSQL server.
+  EXPECT_EQ(health["backend"], GetParam() == "sqlite" ? "sqlite" : "postgres");
   ASSERT_FALSE(health["databases"].empty());
   for (const json& d : health["databases"]) EXPECT_GT(d["schema_version"].get<int>(), 0);
 }
@@ -688,7 +692,7 @@ TEST_P(Api, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(Rows("system-events"), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Api, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(Backends, Api, ::testing::Values("sqlite", "postgres", "citus"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
