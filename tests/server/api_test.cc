@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/openapi_check.h"
+#include "sql/postgres/pg_connection.h"
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
 #include "tradestore/check.h"
@@ -690,6 +691,71 @@ TEST_P(Api, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(Rows("orders"), orders);
   EXPECT_EQ(Rows("accounts"), accounts);
   EXPECT_EQ(Rows("system-events"), 0);
+}
+
+// A server of its own on `url`, with the test token.
+std::unique_ptr<Server> StartOn(const std::string& url) {
+  ServerOptions o;
+  o.store_url = url;
+  o.port = 0;
+  o.token = kToken;
+  o.threads = 2;
+  auto server = std::make_unique<Server>(o);
+  server->Start();
+  return server;
+}
+
+// A store that cannot take the write (another process holds SQLite's write
+// lock past busy_timeout_ms and retry_ms): 503 "unavailable" with
+// Retry-After, nothing written; once the lock is gone the same request
+// succeeds.
+TEST(ApiErrors, BusyStoreIs503WithRetryAfter) {
+  const std::string dir = NewStoreUrl("sqlite").substr(7);
+  const std::string url = "sqlite:" + dir + "?busy_timeout_ms=50&retry_ms=0";
+  auto server = StartOn(url);
+  httplib::Client c("127.0.0.1", server->port());
+  c.set_bearer_token_auth(kToken);
+  {
+    Store other = Store::Open("sqlite:" + dir);
+    UnitOfWork holding = other.BeginTrading();
+    Bot b;
+    b.name = "holder";
+    other.bots().Create(b);  // the write lock is held until `holding` ends
+    const auto res = c.Post("/api/v1/bots", R"({"name":"alpha"})", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 503) << res->body;
+    EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+    EXPECT_EQ(json::parse(res->body)["error"], "unavailable") << res->body;
+  }  // rolled back
+  const auto again = c.Post("/api/v1/bots", R"({"name":"alpha"})", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 201) << again->body;
+  Store check = Store::Open("sqlite:" + dir);
+  EXPECT_EQ(check.bots().List().size(), 1u);
+  server.reset();
+  fs::remove_all(dir);
+}
+
+// A store broken behind the server's back (a table dropped): 500 with the
+// error kind "internal" (the schema is not the one the library wrote) and
+// the database's message, and the server goes on answering what does not
+// need that table.
+TEST(ApiErrors, BrokenStoreIs500WithTheDatabasesMessage) {
+  const std::string url = NewStoreUrl("postgres");
+  auto server = StartOn(url);
+  httplib::Client c("127.0.0.1", server->port());
+  c.set_bearer_token_auth(kToken);
+  ASSERT_EQ(c.Get("/api/v1/signals")->status, 200);
+  sql::OpenPostgres(url)->ExecuteScript("DROP TABLE trading.signals CASCADE");
+  const auto res = c.Get("/api/v1/signals");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500) << res->body;
+  const json body = json::parse(res->body);
+  EXPECT_EQ(body["error"], "internal") << res->body;
+  EXPECT_NE(body["message"].get<std::string>().find("relation \"trading.signals\" does not exist"),
+            std::string::npos)
+      << res->body;
+  EXPECT_EQ(c.Get("/api/v1/bots")->status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Api, ::testing::Values("sqlite", "postgres", "citus"),
