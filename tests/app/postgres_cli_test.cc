@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -121,6 +122,14 @@ class PostgresCliTest : public ::testing::Test {
     return json::parse(r.out, nullptr, false);
   }
 
+  // The operator's commands on `source`: `export all` / `import all` into
+  // `fresh()`, `copy` to SQLite and back into `fresh()` (checksums equal),
+  // `backup`, `verify`, `restore` into a single PostgreSQL and into
+  // `fresh()`. Each copy must give `source`'s report and pass check.
+  // Returns the SQLite copy's URL.
+  std::string ExpectOperationsKeepTheReport(const std::string& source,
+                                            const std::function<std::string()>& fresh);
+
   fs::path dir_;
 };
 
@@ -128,6 +137,55 @@ std::map<std::string, std::string> Checksums(const json& copy, const char* side)
   std::map<std::string, std::string> out;
   for (const json& t : copy["tables"]) out[t["table"]] = t[side];
   return out;
+}
+
+std::string PostgresCliTest::ExpectOperationsKeepTheReport(
+    const std::string& source, const std::function<std::string()>& fresh) {
+  const Result base = Run({"report", "--json", "--store", source});
+  EXPECT_EQ(base.exit_code, 0) << base;
+  const auto same_report = [&](const std::string& url, const std::string& what) {
+    SCOPED_TRACE(what);
+    const Result r = Run({"report", "--json", "--store", url});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, base.out);
+    const Result c = Run({"check", "--store", url});
+    EXPECT_EQ(c.exit_code, 0) << c;
+  };
+
+  const fs::path bundle = dir_ / "bundle";
+  Result r = Run({"export", "all", "--out", bundle.string(), "--store", source});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  const std::string imported = fresh();
+  r = Run({"import", "all", bundle.string(), "--store", imported});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  same_report(imported, "export all, import all");
+
+  const std::string sqlite = SqliteUrl("copy");
+  const json out = Copy({source, sqlite});
+  EXPECT_FALSE(out.is_discarded());
+  EXPECT_TRUE(out.value("ok", false));
+  same_report(sqlite, "copy to SQLite");
+  const std::string back = fresh();
+  const json in = Copy({sqlite, back});
+  EXPECT_FALSE(in.is_discarded());
+  EXPECT_TRUE(in.value("ok", false));
+  EXPECT_EQ(Checksums(out, "source_checksum"), Checksums(in, "target_checksum"));
+  same_report(back, "copy SQLite back");
+
+  const fs::path backups = dir_ / "backups";
+  r = Run({"backup", "--to", backups.string(), "--store", source});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  r = Run({"verify", backups.string()});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  const std::string single = testing::PgServer::Get().CreateDatabase();
+  r = Run({"restore", backups.string(), "--store", single});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  same_report(single, "restore into PostgreSQL");
+  const std::string restored = fresh();
+  r = Run({"restore", backups.string(), "--store", restored});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  same_report(restored, "restore into a store of the source's kind");
+  return sqlite;
 }
 
 TEST_F(PostgresCliTest, BacktestReportIsTheSameOnSqliteAndPostgres) {
@@ -408,50 +466,9 @@ TEST_F(PostgresCliTest, RebalancingTheClusterWhileBotsWriteLosesNothing) {
 TEST_F(PostgresCliTest, OperationsOnACitusStoreKeepItsReport) {
   const std::string citus = testing::FreshCitusStoreUrl();
   MakeBacktest(citus, "XBTUSDC_720.csv", "12h", 3, 9);
-  const Result base = Run({"report", "--json", "--store", citus});
-  ASSERT_EQ(base.exit_code, 0) << base;
-  const auto same_report = [&](const std::string& url, const std::string& what) {
-    SCOPED_TRACE(what);
-    const Result r = Run({"report", "--json", "--store", url});
-    EXPECT_EQ(r.exit_code, 0) << r;
-    EXPECT_EQ(r.out, base.out);
-    const Result c = Run({"check", "--store", url});
-    EXPECT_EQ(c.exit_code, 0) << c;
-  };
-
-  const fs::path bundle = dir_ / "bundle";
-  Result r = Run({"export", "all", "--out", bundle.string(), "--store", citus});
-  ASSERT_EQ(r.exit_code, 0) << r;
-  const std::string imported = testing::FreshCitusStoreUrl();
-  r = Run({"import", "all", bundle.string(), "--store", imported});
-  ASSERT_EQ(r.exit_code, 0) << r;
-  same_report(imported, "export all, import all into Citus");
-
-  const std::string sqlite = SqliteUrl("copy");
-  const json out = Copy({citus, sqlite});
-  ASSERT_FALSE(out.is_discarded());
-  EXPECT_TRUE(out["ok"].get<bool>());
-  same_report(sqlite, "copy Citus to SQLite");
-  const std::string back = testing::FreshCitusStoreUrl();
-  const json in = Copy({sqlite, back});
-  ASSERT_FALSE(in.is_discarded());
-  EXPECT_TRUE(in["ok"].get<bool>());
-  EXPECT_EQ(Checksums(out, "source_checksum"), Checksums(in, "target_checksum"));
-  same_report(back, "copy SQLite to Citus");
-
-  const fs::path backups = dir_ / "backups";
-  r = Run({"backup", "--to", backups.string(), "--store", citus});
-  ASSERT_EQ(r.exit_code, 0) << r;
-  r = Run({"verify", backups.string()});
-  EXPECT_EQ(r.exit_code, 0) << r;
-  const std::string single = testing::PgServer::Get().CreateDatabase();
-  r = Run({"restore", backups.string(), "--store", single});
-  EXPECT_EQ(r.exit_code, 0) << r;
-  same_report(single, "restore a Citus backup into PostgreSQL");
-  const std::string restored = testing::FreshCitusStoreUrl();
-  r = Run({"restore", backups.string(), "--store", restored});
-  EXPECT_EQ(r.exit_code, 0) << r;
-  same_report(restored, "restore a Citus backup into Citus");
+  const std::string sqlite =
+      ExpectOperationsKeepTheReport(citus, [] { return testing::FreshCitusStoreUrl(); });
+  Result r;
 
   // The same commands on Citus and on the SQLite copy give the same output.
   const std::vector<std::vector<std::string>> commands = {
@@ -479,6 +496,17 @@ TEST_F(PostgresCliTest, OperationsOnACitusStoreKeepItsReport) {
     r = Run({command, "--store", citus});
     EXPECT_EQ(r.exit_code, 0) << command << r;
   }
+}
+
+// The operator's commands through PgBouncer in transaction mode (issue 13
+// §2): export all / import all, copy both ways, backup, verify and restore,
+// each into a fresh database through the pooler; every copy keeps the
+// report and passes check.
+TEST_F(PostgresCliTest, OperationsThroughPgBouncerKeepTheReport) {
+  const std::string pooled = testing::PgBouncerServer::Get().CreateDatabase();
+  MakeBacktest(pooled, "XBTUSDC_720.csv", "12h", 3, 9);
+  ExpectOperationsKeepTheReport(pooled,
+                                [] { return testing::PgBouncerServer::Get().CreateDatabase(); });
 }
 
 // The same through PgBouncer in transaction mode (prepared_statements=off),
