@@ -126,9 +126,9 @@ void AddGaps(CLI::App& candles, GlobalOptions& global, std::function<int()>& run
   });
 }
 
-// --older-than: "all", an ISO-8601 time, or an age "<N>m|h|d|w" before now;
-// unset: the start of the current UTC day (complete days only).
-std::optional<Timestamp> CompactCutoff(const std::string& text) {
+}  // namespace
+
+std::optional<Timestamp> CompactCutoff(const std::string& text, const std::string& option) {
   if (text == "all") return std::nullopt;
   if (text.empty()) return FloorToTimeframe(Timestamp::Now(), Timeframe::k1d);
   if (auto t = Timestamp::TryParse(text)) return *t;
@@ -153,11 +153,13 @@ std::optional<Timestamp> CompactCutoff(const std::string& text) {
       break;
   }
   if (text.size() < 2 || r.ec != std::errc() || r.ptr != end || unit == 0 || n < 0 || n > 100'000) {
-    throw InvalidArgument("--older-than '" + text +
+    throw InvalidArgument(option + " '" + text +
                           "': expected all, an ISO-8601 time or an age like 30m, 12h, 7d, 2w");
   }
   return Timestamp(Timestamp::Now().micros() - n * unit);
 }
+
+namespace {
 
 void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
   auto* sub = candles.add_subcommand(
@@ -174,7 +176,7 @@ void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& 
   AddCommonOptions(*sub, global);
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
-      const std::optional<Timestamp> before = CompactCutoff(args->from);
+      const std::optional<Timestamp> before = CompactCutoff(args->from, "--older-than");
       Store store = Store::Open(global.ResolvedUrl());
       std::optional<InstrumentId> id;
       if (!args->symbol.empty()) id = FindInstrument(store, args->symbol, args->venue).id;

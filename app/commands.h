@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "tradestore/store.h"
@@ -34,6 +35,11 @@ void AddReportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
 void AddInstrumentsCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 // candles coverage|gaps|resample; also `import trades` (after AddImportCommand).
 void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
+// The cutoff of `candles compact --older-than` and `import candles
+// --compact-older-than` (`option` names it in errors): "all" (nullopt), an
+// ISO-8601 time, or an age "<N>m|h|d|w" before now; "" is the start of the
+// current UTC day (complete days only). kInvalidArgument otherwise.
+std::optional<Timestamp> CompactCutoff(const std::string& text, const std::string& option);
 void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 // refresh-views, and views daily|summary.
 void AddViewsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -30,7 +31,8 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
     std::string on_duplicate = "refuse";
     std::optional<double> price_divisor;
     int price_precision = -1, size_precision = -1;
-    bool bar_end_times = false, allow_missing_volume = false;
+    bool bar_end_times = false, allow_missing_volume = false, compact = false;
+    std::string compact_older_than;
   };
   auto args = std::make_shared<Args>();
   candles->add_option("FILE", args->file, "The candle file")->required();
@@ -56,6 +58,12 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
                    "fails naming both lines), first or last (keep that row); identical repeats "
                    "are always skipped and counted")
       ->check(CLI::IsMember({"refuse", "first", "last"}));
+  candles->add_flag("--compact", args->compact,
+                    "Compact the series' complete UTC days into chunks in the same unit of work "
+                    "(docs/storage.md \"Candle chunks\"); today's candles stay rows");
+  candles->add_option("--compact-older-than", args->compact_older_than,
+                      "With compaction, the cutoff instead: all, an ISO-8601 time, or an age "
+                      "(30m, 12h, 7d, 2w); implies --compact");
   candles->add_option("--base", args->base, "Base asset (default: from the symbol)");
   candles->add_option("--quote", args->quote, "Quote asset (default: from the symbol)");
   candles->add_option("--price-precision", args->price_precision, "Price decimals (default 8)");
@@ -86,6 +94,11 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       if (!args->quote.empty()) o.quote_asset = args->quote;
       if (args->price_precision >= 0) o.price_precision = args->price_precision;
       if (args->size_precision >= 0) o.size_precision = args->size_precision;
+      if (args->compact || !args->compact_older_than.empty()) {
+        // "all" compacts everything: the cutoff is then past every candle.
+        o.compact_before = CompactCutoff(args->compact_older_than, "--compact-older-than")
+                               .value_or(Timestamp(std::numeric_limits<std::int64_t>::max()));
+      }
       ProgressBar bar("importing " + args->file);
       o.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.Update(done, total); };
       // A PostgreSQL server that is restarting is waited for (retry.h).
@@ -122,6 +135,8 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
                             {"last", s.last ? nlohmann::json(iso(s.last)) : nlohmann::json()},
                             {"newest_first", s.newest_first},
                             {"price_divisor", s.price_divisor},
+                            {"candles_compacted", s.candles_compacted},
+                            {"chunks_written", s.chunks_written},
                             {"seconds", s.seconds}};
         std::cout << j.dump(2) << "\n";
       } else {
@@ -143,6 +158,10 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
             args->on_duplicate == "refuse" ? "refused" : "kept the " + args->on_duplicate,
             iso(s.first), iso(s.last), s.rows_in_store, s.seconds,
             s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
+        if (o.compact_before) {
+          std::cout << fmt::format("  compacted      {} candles into {} chunks\n",
+                                   s.candles_compacted, s.chunks_written);
+        }
       }
       return 0;
     };

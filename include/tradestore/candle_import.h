@@ -50,6 +50,13 @@ struct CandleImportOptions {
   std::optional<std::string> quote_asset;
   std::optional<int> price_precision;  // default 8
   std::optional<int> size_precision;   // default 8
+  // Compaction at import (docs/storage.md, "Candle chunks"): when set, the
+  // series' candles opening before this time (the stored ones and the
+  // file's) are compacted into chunks (CandleRepository::Compact) in the
+  // import's unit of work, so the import and the compaction commit or fail
+  // together. Typically the start of the current UTC day: complete days
+  // become chunks, today's candles stay rows. Unset: rows only.
+  std::optional<Timestamp> compact_before;
   // Called every few thousand rows with (bytes read, file size).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
@@ -71,6 +78,10 @@ struct CandleImportSummary {
   bool newest_first = false;       // the file was in descending time order
   double price_divisor = 1;        // the divisor applied to the file's prices
   double seconds = 0;              // wall time of the import
+  // With CandleImportOptions::compact_before: candles moved from rows into
+  // chunks, and the chunks written (rewritten ones included).
+  std::int64_t candles_compacted = 0;
+  std::int64_t chunks_written = 0;
 };
 
 // Imports `path` into `store`. Throws Error(kNotFound) if the file cannot be

@@ -258,6 +258,12 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     coverage.updated_at = Timestamp::Now();
     store.candles().SaveCoverage(coverage);
   }
+  if (options.compact_before) {
+    const CandleCompaction done =
+        store.candles().Compact(instrument.id, options.timeframe, *options.compact_before);
+    summary.candles_compacted = done.candles;
+    summary.chunks_written = done.chunks;
+  }
   uow.Commit();
   if (options.progress) options.progress(reader.file_size(), reader.file_size());
   summary.rows_read = reader.rows_read();

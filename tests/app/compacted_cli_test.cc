@@ -114,5 +114,54 @@ TEST(CompactedCli, EveryReaderSeesTheSameCandlesAfterCompact) {
   EXPECT_EQ(code, 0) << out;
 }
 
+// Compaction as part of the import (`import candles --compact`): the same
+// candles as import + `candles compact`, in one unit of work; importing the
+// file again upserts into the chunks; a bad cutoff is refused before
+// anything is stored.
+TEST(CompactedCli, ImportCompactsInTheSameUnitOfWork) {
+  testing::TempDir dir;
+  const std::string file = std::string(TRADESTORE_SOURCE_DIR) +
+                           "/examples/data/ohlcv/kraken/BTC_USDC/XBTUSDC_60.csv --symbol "
+                           "BTCUSDC --venue kraken --timeframe 1h";
+  const std::string plain = " --store sqlite:" + dir.Sub("plain");
+  const std::string compacted = " --store sqlite:" + dir.Sub("compacted");
+  int code = 0;
+  std::string out = Cli("import candles " + file + plain, &code);
+  ASSERT_EQ(code, 0) << out;
+  // The sample ends long before today: --compact (complete UTC days) takes
+  // every candle.
+  out = Cli("import candles " + file + " --compact --json" + compacted, &code);
+  ASSERT_EQ(code, 0) << out;
+  const json summary = json::parse(out);
+  EXPECT_EQ(summary["candles_compacted"], summary["rows_read"]) << out;
+  EXPECT_GT(summary["chunks_written"].get<std::int64_t>(), 0) << out;
+  EXPECT_EQ(summary["rows_in_store"], summary["rows_read"]) << out;
+  const auto hourly = [&](const std::string& store) {
+    const std::string text = Cli("export candles --timeframe 1h --format csv" + store, &code);
+    EXPECT_EQ(code, 0) << text;
+    return text;
+  };
+  EXPECT_EQ(hourly(compacted), hourly(plain));
+  out = Cli("status --json" + compacted, &code);
+  ASSERT_EQ(code, 0) << out;
+  ASSERT_EQ(json::parse(out)["candle_series"].size(), 1u);
+  EXPECT_EQ(json::parse(out)["candle_series"][0]["row_candles"], 0) << out;
+
+  // Again, with an explicit cutoff: an upsert of every candle into the chunks.
+  out = Cli("import candles " + file + " --compact-older-than all --json" + compacted, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(json::parse(out)["rows_in_store"], summary["rows_read"]) << out;
+  EXPECT_EQ(hourly(compacted), hourly(plain));
+  out = Cli("check" + compacted, &code);
+  EXPECT_EQ(code, 0) << out;
+
+  // A cutoff that is not one: refused, nothing stored.
+  const std::string fresh = " --store sqlite:" + dir.Sub("fresh");
+  out = Cli("import candles " + file + " --compact-older-than soon" + fresh, &code);
+  EXPECT_NE(code, 0) << out;
+  out = Cli("candles coverage --json" + fresh, &code);
+  EXPECT_TRUE(code != 0 || json::parse(out).empty()) << out;
+}
+
 }  // namespace
 }  // namespace tradestore
