@@ -32,6 +32,7 @@
 namespace tradestore {
 namespace {
 
+using testing::AddSeriesInstrument;
 using testing::At;
 using testing::Backend;
 using testing::ExpectSame;
@@ -40,16 +41,6 @@ using testing::OpsTempDir;
 using testing::Series;
 using testing::Slice;
 using testing::Spaced;
-
-Instrument AddInstrument(Store& s) {
-  Instrument in;
-  in.venue = "binance";
-  in.symbol = "BTCUSDT";
-  in.base_asset = "BTC";
-  in.quote_asset = "USDT";
-  in.price_precision = 2;
-  return s.instruments().Upsert(in);
-}
 
 std::string Export(Store& s, DataFormat format, const ExportFilter& filter = {}) {
   std::ostringstream out;
@@ -74,7 +65,7 @@ class CompactedOps : public ::testing::TestWithParam<Backend> {
 
 TEST_P(CompactedOps, PruneDeletesCompactedCandlesAndRewritesTheStraddlingChunk) {
   Store s = Store::Open(url_);
-  const Instrument in = AddInstrument(s);
+  const Instrument in = AddSeriesInstrument(s);
   const std::vector<Candle> all = Series(0, 5000);
   s.candles().Upsert(in.id, Timeframe::k1m, all);
   // Chunks hold minutes 0..4499 (2,048 + 2,048 + 404), rows the rest.
@@ -117,7 +108,7 @@ TEST_P(CompactedOps, PruneDeletesCompactedCandlesAndRewritesTheStraddlingChunk) 
 
 TEST_P(CompactedOps, ExportAndPagesReadCompactedCandlesAsRows) {
   Store s = Store::Open(url_);
-  const Instrument in = AddInstrument(s);
+  const Instrument in = AddSeriesInstrument(s);
   s.candles().Upsert(in.id, Timeframe::k1m, Series(0, 5000, {10, 2047, 2048, 4499}));
   s.candles().Upsert(in.id, Timeframe::k5m, Spaced(300, 5));  // a second series, rows only
   ExportFilter window;
@@ -170,7 +161,7 @@ TEST_P(CompactedOps, ExportAndPagesReadCompactedCandlesAsRows) {
 
 TEST_P(CompactedOps, ABundleCarriesCompactedCandles) {
   Store s = Store::Open(url_);
-  const Instrument in = AddInstrument(s);
+  const Instrument in = AddSeriesInstrument(s);
   const std::vector<Candle> all = Series(0, 3000, {5, 6, 7});
   s.candles().Upsert(in.id, Timeframe::k1m, all);
   s.candles().Compact(in.id, Timeframe::k1m, At(2500));
@@ -193,7 +184,7 @@ TEST_P(CompactedOps, EntityImportIntoACompactedRangeFoldsIntoTheChunk) {
   const std::string file = dir_.Sub("holes.csv");
   {
     Store full = Store::Open(FreshUrl(GetParam(), dir_, "full"));
-    const Instrument in = AddInstrument(full);
+    const Instrument in = AddSeriesInstrument(full);
     full.candles().Upsert(in.id, Timeframe::k1m, all);
     ExportOptions o;
     o.filter.from = At(100);
@@ -201,7 +192,7 @@ TEST_P(CompactedOps, EntityImportIntoACompactedRangeFoldsIntoTheChunk) {
     ExportEntityToFile(full, "candles", file, o);
   }
   Store s = Store::Open(url_);
-  const Instrument in = AddInstrument(s);
+  const Instrument in = AddSeriesInstrument(s);
   s.candles().Upsert(in.id, Timeframe::k1m, Series(0, 3000, {100, 101, 102, 103, 104}));
   s.candles().Compact(in.id, Timeframe::k1m);
   EXPECT_EQ(ImportEntity(s, "candles", file).rows, 5);
@@ -224,7 +215,7 @@ TEST_P(CompactedOps, EntityImportIntoACompactedRangeFoldsIntoTheChunk) {
 
 TEST_P(CompactedOps, StatusShowsCandlesInRowsAndChunksPerSeries) {
   Store s = Store::Open(url_);
-  const Instrument in = AddInstrument(s);
+  const Instrument in = AddSeriesInstrument(s);
   s.candles().Upsert(in.id, Timeframe::k1m, Series(0, 5000));
   s.candles().Upsert(in.id, Timeframe::k1h, Spaced(10, 60));
   const CandleCompaction done = s.candles().Compact(in.id, Timeframe::k1m, At(4500));
@@ -277,7 +268,7 @@ TEST(CompactedCopyBackup, EveryCandleSurvivesCopiesBackupsAndRestores) {
   InstrumentId id = 0;
   {
     Store s = Store::Open(source_url);
-    id = AddInstrument(s).id;
+    id = AddSeriesInstrument(s).id;
     s.candles().Upsert(id, Timeframe::k1m, all);
     s.candles().RefreshCoverage(id, Timeframe::k1m);
     s.candles().Compact(id, Timeframe::k1m, At(5000));

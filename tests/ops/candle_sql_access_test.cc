@@ -53,14 +53,8 @@ struct Stored {
 };
 Stored Fill(const std::string& url) {
   Store s = Store::Open(url);
-  Instrument in;
-  in.venue = "binance";
-  in.symbol = "BTCUSDT";
-  in.base_asset = "BTC";
-  in.quote_asset = "USDT";
-  in.price_precision = 2;
   Stored out;
-  out.id = s.instruments().Upsert(in).id;
+  out.id = testing::AddSeriesInstrument(s).id;
   s.candles().Upsert(out.id, Timeframe::k1m, Series(0, 5000, {10, 2047, 2048, 4499}));
   s.candles().Upsert(out.id, Timeframe::k5m, Spaced(300, 5));
   EXPECT_EQ(s.candles().Compact(out.id, Timeframe::k1m, At(4500)).chunks, 3);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "tradestore/candle.h"
+#include "tradestore/instrument_repository.h"
+#include "tradestore/store.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore::testing {
@@ -61,6 +63,18 @@ inline std::vector<Candle> Slice(const std::vector<Candle>& all, Timestamp from,
     if (c.open_time >= from && c.open_time < to) out.push_back(c);
   }
   return out;
+}
+
+// The instrument the series are stored under: binance BTCUSDT, prices with 2
+// decimals (created, or the existing one).
+inline Instrument AddSeriesInstrument(Store& s) {
+  Instrument in;
+  in.venue = "binance";
+  in.symbol = "BTCUSDT";
+  in.base_asset = "BTC";
+  in.quote_asset = "USDT";
+  in.price_precision = 2;
+  return s.instruments().Upsert(in);
 }
 
 // Every candle equal bit for bit.
