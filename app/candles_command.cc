@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "io/trade_reader.h"
+#include "store/ops_queries.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/coverage.h"
 #include "tradestore/error.h"
@@ -230,7 +231,7 @@ void AddSqlFunctions(CLI::App& candles, GlobalOptions& global, std::function<int
   sub->callback([&global, &run, module] {
     run = [&global, module]() {
       const std::string url = global.ResolvedUrl();
-      const bool postgres = url.rfind("postgres", 0) == 0;
+      const bool postgres = detail::IsPostgresUrl(url);
       const std::string file = postgres ? "libtradestore_pg.so" : "libtradestore_sqlite.so";
       std::string path = *module;
       if (path.empty()) path = FindModule(file);
