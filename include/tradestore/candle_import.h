@@ -52,9 +52,10 @@ struct CandleImportOptions {
   std::optional<int> size_precision;   // default 8
   // Compaction at import (docs/storage.md, "Candle chunks"): when set, the
   // series' candles opening before this time (the stored ones and the
-  // file's) are compacted into chunks (CandleRepository::Compact) in the
-  // import's unit of work, so the import and the compaction commit or fail
-  // together. Typically the start of the current UTC day: complete days
+  // file's) are compacted into chunks in the import's unit of work, so the
+  // import and the compaction commit or fail together. Ascending runs of
+  // the file go straight into chunks (CandleWriterOptions), the rest via
+  // rows. Typically the start of the current UTC day: complete days
   // become chunks, today's candles stay rows. Unset: rows only.
   std::optional<Timestamp> compact_before;
   // Called every few thousand rows with (bytes read, file size).
@@ -78,8 +79,9 @@ struct CandleImportSummary {
   bool newest_first = false;       // the file was in descending time order
   double price_divisor = 1;        // the divisor applied to the file's prices
   double seconds = 0;              // wall time of the import
-  // With CandleImportOptions::compact_before: candles moved from rows into
-  // chunks, and the chunks written (rewritten ones included).
+  // With CandleImportOptions::compact_before: candles stored in chunks
+  // (written there straight from the file, or moved from rows), and the
+  // chunks written (rewritten ones included).
   std::int64_t candles_compacted = 0;
   std::int64_t chunks_written = 0;
 };

@@ -25,9 +25,32 @@ namespace sql {
 class BulkWriter;
 }  // namespace sql
 
+// How a CandleWriter stores what it is given.
+struct CandleWriterOptions {
+  // Candles with open_time < compact_before (every candle: INT64_MAX µs)
+  // are stored compacted, in chunks of at most 2,048 candles, as Compact
+  // would leave them. While they arrive in ascending open_time and the
+  // series has no candle stored in a run's range, a run is encoded straight
+  // into a chunk without passing through rows (memory stays one run); any
+  // other candle is written as a row and compacted at Commit. Either way in
+  // the writer's unit of work. nullopt: rows only (Compact may move them
+  // later).
+  std::optional<Timestamp> compact_before;
+};
+
+// What a CandleWriter compacted (meaningful after Commit).
+struct CandleCompaction {
+  std::int64_t series = 0;   // series that had candles to compact
+  std::int64_t candles = 0;  // candles stored in chunks (rows moved or written directly)
+  std::int64_t chunks = 0;   // chunks written
+  std::int64_t bytes = 0;    // their encoded size
+};
+
 // Streams candles into the store inside the caller's unit of work (or its
 // own, committed by Commit()). Duplicates of an existing key are replaced
-// (upsert). Memory stays flat: one reused prepared statement.
+// (upsert); of two candles added with the same open_time the later wins.
+// Memory stays flat: one reused prepared statement (COPY on PostgreSQL)
+// and, when compacting, one run of at most 2,048 candles.
 class CandleWriter {
  public:
   ~CandleWriter();  // rolls back unless committed
@@ -35,31 +58,53 @@ class CandleWriter {
   CandleWriter(const CandleWriter&) = delete;
   CandleWriter& operator=(const CandleWriter&) = delete;
   CandleWriter& operator=(CandleWriter&&) = delete;
+  // Throws as the store's writes do (kStorage, kUnavailable, kInvalidArgument
+  // for a time outside the store's range); the unit of work is then lost.
   void Add(const Candle& candle);
   std::int64_t count() const { return count_; }
   // Commits all candles added; nothing is visible to others before.
   void Commit();
+  // The chunks written under CandleWriterOptions::compact_before (zero
+  // otherwise), after Commit.
+  const CandleCompaction& compaction() const { return compaction_; }
 
  private:
   friend class CandleRepository;
-  CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf);
+  CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf,
+               const CandleWriterOptions& options);
+  void AddRow(const Candle& candle);
+  void FlushRun();
   detail::StoreImpl* impl_;
-  std::unique_ptr<sql::BulkWriter> bulk_;  // COPY on PostgreSQL, a prepared upsert on SQLite
+  std::unique_ptr<sql::BulkWriter> bulk_;  // open while rows stream in
   InstrumentId instrument_id_;
   std::string timeframe_;
+  CandleWriterOptions options_;
+  std::vector<Candle> run_;  // ascending candles bound for the next chunk
+  CandleCompaction compaction_;
   std::int64_t count_ = 0;
-  Timestamp min_time_;  // of the candles added, to find chunks they land in
+  std::int64_t rows_ = 0;  // of count_, written as rows
+  Timestamp min_time_;     // of the rows written, to find chunks they land in
   Timestamp max_time_;
   bool done_ = false;
 };
 
-// What CandleRepository::Compact did.
-struct CandleCompaction {
-  std::int64_t series = 0;   // series that had candles to compact
-  std::int64_t candles = 0;  // candles moved from rows into chunks
-  std::int64_t chunks = 0;   // chunks written
-  std::int64_t bytes = 0;    // their encoded size
+// The process-wide cache of decoded chunks (docs/storage.md "Candle
+// chunks"). Reads of compacted candles decode a chunk once and keep its
+// candles, shared by every Store of the process, least recently used out
+// first. Entries are keyed by the chunk's checksum and time range, so a
+// chunk rewritten by any process or connection is read afresh, never
+// served stale. Thread-safe.
+struct CandleChunkCacheStatistics {
+  std::int64_t hits = 0;    // chunk reads answered from the cache
+  std::int64_t misses = 0;  // chunk reads that decoded the chunk
+  std::int64_t chunks = 0;  // chunks held now
+  std::int64_t bytes = 0;   // their decoded size, bytes
+  std::int64_t capacity_bytes = 0;
 };
+// Sets the cache's capacity in bytes of decoded candles (56 bytes each;
+// default 64 MiB, about 1.2M candles); 0 turns the cache off and empties it.
+void SetCandleChunkCacheCapacity(std::int64_t bytes);
+CandleChunkCacheStatistics CandleChunkCache();
 
 struct CandleRangeInfo {
   std::int64_t count = 0;
@@ -71,8 +116,10 @@ class CandleRepository {
  public:
   // Upserts candles of one instrument and timeframe in one unit of work.
   void Upsert(InstrumentId instrument, Timeframe tf, std::span<const Candle> candles);
-  // Begins a streaming bulk write (see CandleWriter).
-  CandleWriter OpenWriter(InstrumentId instrument, Timeframe tf);
+  // Begins a streaming bulk write (see CandleWriter, CandleWriterOptions).
+  // Throws kNotFound for an unknown instrument.
+  CandleWriter OpenWriter(InstrumentId instrument, Timeframe tf,
+                          const CandleWriterOptions& options = {});
   // Candles with open_time in range, oldest first.
   std::vector<Candle> Range(InstrumentId instrument, Timeframe tf, const TimeRange& range = {});
   // Calls `visit` for each candle in range, oldest first, without loading

@@ -2377,8 +2377,14 @@ void BindStore(py::module_& m) {
            const std::string& venue, std::optional<std::string> format, double price_divisor,
            std::optional<std::string> base, std::optional<std::string> quote,
            std::optional<int> price_precision, std::optional<int> size_precision,
-           bool allow_missing_volume, const std::string& on_duplicate) {
+           bool allow_missing_volume, const std::string& on_duplicate,
+           std::optional<Timestamp> compact_before, bool compact_all) {
           CandleImportOptions o;
+          if (compact_all) {
+            o.compact_before = Timestamp(std::numeric_limits<std::int64_t>::max());
+          } else {
+            o.compact_before = compact_before;
+          }
           if (on_duplicate == "refuse") {
             o.on_duplicate = CandleDuplicatePolicy::kRefuse;
           } else if (on_duplicate == "first") {
@@ -2412,6 +2418,8 @@ void BindStore(py::module_& m) {
           d["last"] = r.last;
           d["newest_first"] = r.newest_first;
           d["seconds"] = r.seconds;
+          d["candles_compacted"] = r.candles_compacted;
+          d["chunks_written"] = r.chunks_written;
           return d;
         });
   m.def("_export", [](StoreHandle& h, const std::string& entity, const std::string& path,

@@ -92,3 +92,29 @@ def test_import_candles_duplicate_policy(tmp_path):
         first = store.import_candles(path, "BTCUSDC", "1m", on_duplicate="first")
         assert first["conflicting_duplicates"] == 1
         assert store.candles("BTCUSDC", "1m")["close"].iloc[1] == 11
+
+
+def test_import_candles_compacted_reads_the_same(tmp_path):
+    from datetime import datetime, timezone
+    with tradestore.open(f"sqlite:{tmp_path / 'rows'}") as store:
+        plain = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken")
+        assert plain["candles_compacted"] == plain["chunks_written"] == 0
+        rows = store.candles("BTCUSDC", "1h")
+    with tradestore.open(f"sqlite:{tmp_path / 'all'}") as store:
+        summary = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
+                                       compact_before="all")
+        assert summary["candles_compacted"] == summary["rows_in_store"] == len(rows)
+        assert summary["chunks_written"] == -(-len(rows) // 2048)
+        assert store.candles("BTCUSDC", "1h").equals(rows)
+    cutoff = datetime(2023, 2, 1, tzinfo=timezone.utc)
+    with tradestore.open(f"sqlite:{tmp_path / 'part'}") as store:
+        summary = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
+                                       compact_before=cutoff)
+        assert summary["candles_compacted"] == (rows.index < cutoff).sum() > 0
+        assert store.candles("BTCUSDC", "1h").equals(rows)
+        with pytest.raises(tradestore.InvalidArgument, match="compact_before: 'some'"):
+            store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
+                                 compact_before="some")
+        with pytest.raises((tradestore.InvalidArgument, TypeError)):
+            store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
+                                 compact_before=datetime(2023, 2, 1))  # naive

@@ -128,7 +128,7 @@ class Store(_core.Store):
                        base: Optional[str] = None, quote: Optional[str] = None,
                        price_precision: Optional[int] = None, size_precision: Optional[int] = None,
                        allow_missing_volume: bool = False,
-                       on_duplicate: str = "refuse") -> dict:
+                       on_duplicate: str = "refuse", compact_before=None) -> dict:
         """Imports a candle file (the CLI's ``import candles``: layouts of
         docs/candle-import.md) in one unit of work; returns a summary dict
         (file, layout, instrument, rows_read, rows_in_store,
@@ -137,10 +137,21 @@ class Store(_core.Store):
         refused (on_duplicate="refuse", InvalidArgument naming both lines and
         the differing fields) or resolved by keeping the "first" or "last";
         exact repeats are always skipped and counted. InvalidArgument naming
-        file, line and field for bad input; nothing is written then."""
+        file, line and field for bad input; nothing is written then.
+
+        ``compact_before``: a timezone-aware datetime, or "all": the series'
+        candles opening before it are stored compacted (docs/storage.md,
+        "Candle chunks"), in the same unit of work; the file's candles go
+        straight into chunks. The dict then counts ``candles_compacted`` and
+        ``chunks_written`` (0 without)."""
+        compact_all = isinstance(compact_before, str)
+        if compact_all and compact_before != "all":
+            raise _core.InvalidArgument(
+                f"import_candles: compact_before: '{compact_before}' is not a datetime or 'all'")
         return _core._import_candles(self, str(path), symbol, timeframe, venue, format,
                                      price_divisor, base, quote, price_precision,
-                                     size_precision, allow_missing_volume, on_duplicate)
+                                     size_precision, allow_missing_volume, on_duplicate,
+                                     None if compact_all else compact_before, compact_all)
 
     def export(self, entity: str, path: str, format: Optional[str] = None, *, bot=None,
                symbol=None, venue=None, timeframe=None, strategy=None, start=None, end=None,

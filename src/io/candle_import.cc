@@ -191,7 +191,12 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   Candle kept;                 // the row written for `previous`
   std::int64_t kept_line = 0;  // its line
 
-  CandleWriter writer = store.candles().OpenWriter(instrument.id, options.timeframe);
+  // With compaction, ascending candles go straight into chunks as they are
+  // read; the rest become rows that the writer compacts at Commit.
+  CandleWriterOptions writer_options;
+  writer_options.compact_before = options.compact_before;
+  CandleWriter writer =
+      store.candles().OpenWriter(instrument.id, options.timeframe, writer_options);
   {
     PrefetchingReader rows(reader, static_cast<bool>(options.progress));
     for (bool last = false; !last;) {
@@ -258,12 +263,8 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     coverage.updated_at = Timestamp::Now();
     store.candles().SaveCoverage(coverage);
   }
-  if (options.compact_before) {
-    const CandleCompaction done =
-        store.candles().Compact(instrument.id, options.timeframe, *options.compact_before);
-    summary.candles_compacted = done.candles;
-    summary.chunks_written = done.chunks;
-  }
+  summary.candles_compacted = writer.compaction().candles;
+  summary.chunks_written = writer.compaction().chunks;
   uow.Commit();
   if (options.progress) options.progress(reader.file_size(), reader.file_size());
   summary.rows_read = reader.rows_read();

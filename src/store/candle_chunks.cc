@@ -3,8 +3,13 @@
 
 #include <algorithm>
 #include <bit>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <span>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "core/candle_chunk.h"
@@ -139,53 +144,252 @@ bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& t
   return found;
 }
 
+namespace {
+
+// The process-wide cache of decoded chunks (CandleChunkCache in
+// candle_repository.h). A decoded chunk is a pure function of its bytes, so
+// an entry keyed by the chunk's checksum and the header fields its index row
+// repeats is valid for any store that holds those bytes: nothing has to be
+// invalidated when a chunk is rewritten, the new one has another key.
+class DecodedChunkCache {
+ public:
+  using Candles = std::shared_ptr<const std::vector<Candle>>;
+  struct Key {
+    std::uint64_t checksum = 0;
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    std::int64_t count = 0;
+    bool operator==(const Key&) const = default;
+  };
+
+  static DecodedChunkCache& Instance() {
+    static DecodedChunkCache* cache = new DecodedChunkCache();  // never destroyed
+    return *cache;
+  }
+
+  Candles Find(const Key& key) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    if (capacity_ == 0) return nullptr;
+    const auto it = index_.find(key);
+    if (it == index_.end()) {
+      ++misses_;
+      return nullptr;
+    }
+    ++hits_;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+
+  void Insert(const Key& key, Candles candles) {
+    const std::int64_t size = Bytes(*candles);
+    const std::lock_guard<std::mutex> lock(mu_);
+    if (size > capacity_ || index_.contains(key)) return;
+    lru_.emplace_front(key, std::move(candles));
+    index_.emplace(key, lru_.begin());
+    bytes_ += size;
+    Evict();
+  }
+
+  void SetCapacity(std::int64_t bytes) {
+    if (bytes < 0)
+      throw InvalidArgument("candle chunk cache capacity: negative (" + std::to_string(bytes) +
+                            " bytes)");
+    const std::lock_guard<std::mutex> lock(mu_);
+    capacity_ = bytes;
+    Evict();
+  }
+
+  CandleChunkCacheStatistics Statistics() {
+    const std::lock_guard<std::mutex> lock(mu_);
+    return {hits_, misses_, static_cast<std::int64_t>(index_.size()), bytes_, capacity_};
+  }
+
+ private:
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return static_cast<std::size_t>(k.checksum ^
+                                      std::rotl(static_cast<std::uint64_t>(k.first), 17));
+    }
+  };
+  static std::int64_t Bytes(const std::vector<Candle>& v) {
+    return static_cast<std::int64_t>(v.size() * sizeof(Candle));
+  }
+  void Evict() {
+    while (bytes_ > capacity_ && !lru_.empty()) {
+      bytes_ -= Bytes(*lru_.back().second);
+      index_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+  }
+
+  std::mutex mu_;
+  std::list<std::pair<Key, Candles>> lru_;  // most recently used first
+  std::unordered_map<Key, std::list<std::pair<Key, Candles>>::iterator, KeyHash> index_;
+  std::int64_t bytes_ = 0;
+  std::int64_t capacity_ = std::int64_t{64} << 20;
+  std::int64_t hits_ = 0;
+  std::int64_t misses_ = 0;
+};
+
+// The candles of one chunk, from the cache or decoded from the bytes that
+// `with_bytes` passes to its argument (and then cached when the chunk's own
+// checksum agrees with its index row's).
+DecodedChunkCache::Candles ChunkCandles(
+    const DecodedChunkCache::Key& key,
+    const std::function<void(const std::function<void(std::string_view)>&)>& with_bytes) {
+  DecodedChunkCache& cache = DecodedChunkCache::Instance();
+  if (auto hit = cache.Find(key)) return hit;
+  auto decoded = std::make_shared<std::vector<Candle>>();
+  decoded->reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(key.count, 0, 1 << 20)));
+  std::uint64_t checksum = 0;
+  with_bytes([&](std::string_view bytes) {
+    chunk::DecodeAppend(bytes, *decoded);
+    checksum = chunk::ReadHeader(bytes).checksum;
+  });
+  if (checksum == key.checksum) cache.Insert(key, decoded);
+  return decoded;
+}
+
+}  // namespace
+
+void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                      const TimeRange& range,
+                      const std::function<bool(std::span<const Candle>)>& visit) {
+  const bool pg = c.dialect() == sql::Dialect::kPostgres;
+  // The chunk index, without the chunks' bytes on SQLite (a row's blob is
+  // read only where it is used; PostgreSQL sends it with the row).
+  std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
+  // The lower bound seeks on the primary key: the chunk that may hold
+  // `from` is the last one starting at or before it.
+  if (range.from) {
+    tail +=
+        " AND first_open_time >= COALESCE((SELECT MAX(first_open_time) FROM "
+        "market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND first_open_time <= "
+        "?), ?) AND last_open_time >= ?";
+  }
+  if (range.to) tail += " AND first_open_time < ?";
+  tail += " ORDER BY first_open_time";
+  static const std::string kIndexColumns =
+      "SELECT first_open_time, last_open_time, count, checksum";
+  auto& chunks =
+      c.Prepare(kIndexColumns + (pg ? ", data" : "") + " FROM market.candle_chunks" + tail);
+  int index = BindParams(chunks, instrument, tf);
+  if (range.from) {
+    chunks.Bind(index++, instrument);
+    chunks.Bind(index++, tf);
+    for (int i = 0; i < 3; ++i) chunks.Bind(index++, *range.from);
+  }
+  if (range.to) chunks.Bind(index++, *range.to);
+  // One snapshot for both streams: on SQLite, statements of a connection
+  // outside a transaction share the read transaction the first active one
+  // opened, and the chunk index stays active while the rows are read (a
+  // compaction committed between the two reads would otherwise hide the
+  // candles it moved). PostgreSQL reads each statement at READ COMMITTED.
+  bool has_chunk = chunks.Step();
+  auto& rows = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                         RangeSql("open_time", range) + " ORDER BY open_time");
+  BindRange(rows, BindParams(rows, instrument, tf), range);
+  bool has_row = rows.Step();
+  const auto finish = [&] {
+    chunks.Reset();
+    rows.Reset();
+  };
+  const auto before = [](const Candle& a, Timestamp t) { return a.open_time < t; };
+  try {
+    bool go_on = true;
+    while (go_on && has_chunk) {
+      DecodedChunkCache::Key key;
+      key.first = chunks.GetTimestamp(0).micros();
+      key.last = chunks.GetTimestamp(1).micros();
+      key.count = chunks.GetInt64(2);
+      key.checksum = static_cast<std::uint64_t>(chunks.GetInt64(3));
+      // Rows and chunks never overlap (candle_chunks.h): the rows before
+      // this chunk, then the chunk's candles in range.
+      while (go_on && has_row) {
+        const Candle row = ReadCandle(rows);
+        if (row.open_time.micros() >= key.first) break;
+        go_on = visit(std::span<const Candle>(&row, 1));
+        has_row = rows.Step();
+      }
+      if (!go_on) break;
+      const DecodedChunkCache::Candles candles = ChunkCandles(key, [&](const auto& decode) {
+        if (pg) return decode(chunks.GetBlob(4));
+        auto& data = c.Prepare(
+            "SELECT data FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND "
+            "first_open_time = ?");
+        BindParams(data, instrument, tf, Timestamp(key.first));
+        if (!data.Step()) {
+          data.Reset();
+          throw Error(ErrorKind::kInternal, "candle chunk at " + Timestamp(key.first).ToIso() +
+                                                " vanished while it was read");
+        }
+        try {
+          decode(data.GetBlob(0));
+        } catch (...) {
+          data.Reset();
+          throw;
+        }
+        data.Reset();
+      });
+      auto begin = candles->begin();
+      auto end = candles->end();
+      if (range.from && key.first < range.from->micros()) {
+        begin = std::lower_bound(begin, end, *range.from, before);
+      }
+      if (range.to && key.last >= range.to->micros()) {
+        end = std::lower_bound(begin, end, *range.to, before);
+      }
+      if (begin != end) go_on = visit(std::span<const Candle>(&*begin, end - begin));
+      has_chunk = go_on && chunks.Step();
+    }
+    while (go_on && has_row) {
+      const Candle row = ReadCandle(rows);
+      go_on = visit(std::span<const Candle>(&row, 1));
+      if (go_on) has_row = rows.Step();
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+}
+
 void ForEachCandle(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                    const TimeRange& range, const std::function<bool(const Candle&)>& visit) {
-  std::optional<Timestamp> to_inclusive;
-  if (range.to) to_inclusive = Timestamp(range.to->micros() - 1);
-  const std::vector<StoredChunk> chunks =
-      LoadChunks(c, instrument, tf, range.from, to_inclusive, /*for_update=*/false);
-  const auto in_range = [&](Timestamp t) {
-    return (!range.from || t >= *range.from) && (!range.to || t < *range.to);
-  };
-  auto& st = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
-                       RangeSql("open_time", range) + " ORDER BY open_time");
-  BindRange(st, BindParams(st, instrument, tf), range);
-  // Rows and chunks never overlap (candle_chunks.h): emit the rows before
-  // each chunk, then the chunk's candles in range.
-  bool has_row = st.Step();
-  bool go_on = true;
-  std::vector<Candle> decoded;
-  for (const StoredChunk& k : chunks) {
-    while (go_on && has_row) {
-      const Candle row = ReadCandle(st);
-      if (row.open_time >= k.first) break;
-      go_on = visit(row);
-      has_row = st.Step();
+  ForEachCandleRun(c, instrument, tf, range, [&visit](std::span<const Candle> run) {
+    for (const Candle& k : run) {
+      if (!visit(k)) return false;
     }
-    if (!go_on) break;
-    decoded.clear();
-    chunk::DecodeAppend(k.data, decoded);
-    auto begin = decoded.begin();
-    auto end = decoded.end();
-    if (range.from && k.first < *range.from) {
-      begin = std::lower_bound(begin, end, *range.from,
-                               [](const Candle& a, Timestamp t) { return a.open_time < t; });
-    }
-    if (range.to && k.last >= *range.to) {
-      end = std::lower_bound(begin, end, *range.to,
-                             [](const Candle& a, Timestamp t) { return a.open_time < t; });
-    }
-    for (auto it = begin; it != end && go_on; ++it) {
-      if (in_range(it->open_time)) go_on = visit(*it);
-    }
-    if (!go_on) break;
+    return true;
+  });
+}
+
+bool CanWriteNewChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                      Timestamp first, Timestamp last) {
+  sql::Statement& rows = c.Prepare(
+      "SELECT 1 FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? "
+      "AND open_time <= ? LIMIT 1");
+  BindParams(rows, instrument, tf, first, last);
+  const bool row = rows.Step();
+  rows.Reset();
+  if (row) return false;
+  // Chunks do not overlap: only the last one starting at or before `last`
+  // can reach into [first, last].
+  sql::Statement& chunks = c.Prepare(
+      "SELECT last_open_time, count FROM market.candle_chunks WHERE instrument_id = ? AND "
+      "timeframe = ? AND first_open_time <= ? ORDER BY first_open_time DESC LIMIT 1");
+  BindParams(chunks, instrument, tf, last);
+  bool fits = true;
+  if (chunks.Step()) {
+    fits = chunks.GetTimestamp(0) < first && chunks.GetInt64(1) >= kChunkCandles;
   }
-  while (go_on && has_row) {
-    go_on = visit(ReadCandle(st));
-    if (go_on) has_row = st.Step();
-  }
-  st.Reset();
+  chunks.Reset();
+  return fits;
+}
+
+void WriteChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                std::span<const Candle> candles, CompactStats& stats) {
+  InsertChunk(c, instrument, tf, candles, &stats);
 }
 
 bool AnyChunks(sql::Connection& c) {
@@ -539,3 +743,15 @@ std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
 }
 
 }  // namespace tradestore::detail
+
+namespace tradestore {
+
+void SetCandleChunkCacheCapacity(std::int64_t bytes) {
+  detail::DecodedChunkCache::Instance().SetCapacity(bytes);
+}
+
+CandleChunkCacheStatistics CandleChunkCache() {
+  return detail::DecodedChunkCache::Instance().Statistics();
+}
+
+}  // namespace tradestore

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,38 @@ namespace tradestore::detail {
 // this many; an upsert into a chunk may grow it beyond).
 inline constexpr std::int64_t kChunkCandles = 2048;
 
+struct CompactStats {
+  std::int64_t candles = 0;  // candles stored in chunks
+  std::int64_t chunks = 0;   // chunks written
+  std::int64_t bytes = 0;    // their encoded size
+};
+
 // Calls `visit` for every stored candle of the series in `range` (rows and
 // chunks merged), oldest first, until it returns false.
 void ForEachCandle(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                    const TimeRange& range, const std::function<bool(const Candle&)>& visit);
+
+// As ForEachCandle, a run of consecutive candles at a time: a chunk's
+// candles in range as one span (straight from the process's decoded-chunk
+// cache, CandleChunkCache in candle_repository.h), each row as a span of
+// one. The span is valid during the call only.
+void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                      const TimeRange& range,
+                      const std::function<bool(std::span<const Candle>)>& visit);
+
+// Whether candles with open times in [first, last] may become a new chunk
+// as they are: the series stores no candle in that range (no row, no chunk
+// reaching into it) and the chunk before it, if any, is full (a partial
+// one is continued by CompactSeries instead, so that compacting day by day
+// leaves no trail of small chunks).
+bool CanWriteNewChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                      Timestamp first, Timestamp last);
+
+// Writes `candles` (strictly ascending) as one new chunk, adding to
+// `stats`. The caller has made sure it may (CanWriteNewChunk), inside its
+// unit of work.
+void WriteChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                std::span<const Candle> candles, CompactStats& stats);
 
 // Whether the series has any chunk.
 bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf);
@@ -76,12 +105,6 @@ std::vector<SeriesStorage> CandleStorageBySeries(sql::Connection& c);
 // nullopt), SQLite the dbstat table (nullopt where SQLite is built without
 // it).
 std::optional<std::int64_t> CandleRowBytes(sql::Connection& c);
-
-struct CompactStats {
-  std::int64_t candles = 0;  // rows moved into chunks
-  std::int64_t chunks = 0;   // chunks written
-  std::int64_t bytes = 0;    // their encoded size
-};
 
 // Moves the series' rows with open_time < `before` (all rows when nullopt)
 // into new chunks of at most kChunkCandles, never across an existing chunk;

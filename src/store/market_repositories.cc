@@ -1,6 +1,7 @@
 // Instruments and candles: the market database.
 #include <string>
 
+#include "sql/text_check.h"
 #include "store/candle_chunks.h"
 #include "store/query_util.h"
 #include "store/schema_row.h"
@@ -114,23 +115,23 @@ std::vector<Instrument> InstrumentRepository::List() {
   return out;
 }
 
-CandleWriter::CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf)
-    : impl_(impl), instrument_id_(id), timeframe_(ToString(tf)) {
-  auto& c = impl_->connection(Database::kMarket);
-  c.Begin();
-  try {
-    bulk_ = c.BeginBulkUpsert(kCandleRow.BulkUpsert(kCandleKey));
-  } catch (...) {
-    c.Rollback();
-    throw;
-  }
+CandleWriter::CandleWriter(detail::StoreImpl* impl, InstrumentId id, Timeframe tf,
+                           const CandleWriterOptions& options)
+    : impl_(impl), instrument_id_(id), timeframe_(ToString(tf)), options_(options) {
+  impl_->connection(Database::kMarket).Begin();
 }
 CandleWriter::CandleWriter(CandleWriter&& o) noexcept
     : impl_(o.impl_),
       bulk_(std::move(o.bulk_)),
       instrument_id_(o.instrument_id_),
       timeframe_(std::move(o.timeframe_)),
+      options_(o.options_),
+      run_(std::move(o.run_)),
+      compaction_(o.compaction_),
       count_(o.count_),
+      rows_(o.rows_),
+      min_time_(o.min_time_),
+      max_time_(o.max_time_),
       done_(o.done_) {
   o.done_ = true;
 }
@@ -141,6 +142,26 @@ CandleWriter::~CandleWriter() {
   }
 }
 void CandleWriter::Add(const Candle& candle) {
+  // A row's time is checked where it is bound; a chunk's here, the same way.
+  sql::CheckTimeRange("time for column 'open_time' of market.candles", candle.open_time);
+  ++count_;
+  if (options_.compact_before && candle.open_time < *options_.compact_before) {
+    if (run_.empty() || candle.open_time > run_.back().open_time) {
+      run_.push_back(candle);
+      if (static_cast<std::int64_t>(run_.size()) == detail::kChunkCandles) FlushRun();
+      return;
+    }
+    if (candle.open_time == run_.back().open_time) {  // the later candle wins
+      run_.back() = candle;
+      return;
+    }
+  }
+  AddRow(candle);  // out of order, or not to be compacted
+}
+void CandleWriter::AddRow(const Candle& candle) {
+  if (!bulk_) {
+    bulk_ = impl_->connection(Database::kMarket).BeginBulkUpsert(kCandleRow.BulkUpsert(kCandleKey));
+  }
   detail::schema::BulkRow<kCandles>(*bulk_, kCandleRow)
       .Add("instrument_id", instrument_id_)
       .Add("timeframe", timeframe_)
@@ -152,20 +173,56 @@ void CandleWriter::Add(const Candle& candle) {
       .Add("volume", candle.volume)
       .Add("trades", candle.trades >= 0 ? std::optional<std::int64_t>(candle.trades) : std::nullopt)
       .End();
-  if (count_ == 0 || candle.open_time < min_time_) min_time_ = candle.open_time;
-  if (count_ == 0 || candle.open_time > max_time_) max_time_ = candle.open_time;
-  ++count_;
+  if (rows_ == 0 || candle.open_time < min_time_) min_time_ = candle.open_time;
+  if (rows_ == 0 || candle.open_time > max_time_) max_time_ = candle.open_time;
+  ++rows_;
+}
+void CandleWriter::FlushRun() {
+  if (run_.empty()) return;
+  auto& c = impl_->connection(Database::kMarket);
+  // The rows streamed so far must be visible to the check below (a COPY
+  // in progress is not, and allows no other statement).
+  if (bulk_) {
+    bulk_->Finish();
+    bulk_.reset();
+  }
+  if (detail::CanWriteNewChunk(c, instrument_id_, timeframe_, run_.front().open_time,
+                               run_.back().open_time)) {
+    detail::CompactStats stats;
+    detail::WriteChunk(c, instrument_id_, timeframe_, run_, stats);
+    compaction_.candles += stats.candles;
+    compaction_.chunks += stats.chunks;
+    compaction_.bytes += stats.bytes;
+  } else {
+    // Something is stored in the run's range, or the chunk before it has
+    // room: rows now, merged by Commit's compaction.
+    for (const Candle& k : run_) AddRow(k);
+  }
+  run_.clear();
 }
 void CandleWriter::Commit() {
   if (done_) throw Error(ErrorKind::kInternal, "candle writer already ended");
-  bulk_->Finish();
-  bulk_.reset();
+  FlushRun();
+  if (bulk_) {
+    bulk_->Finish();
+    bulk_.reset();
+  }
   auto& c = impl_->connection(Database::kMarket);
-  // Candles written into the range of a chunk are folded into it, in this
+  // Rows written into the range of a chunk are folded into it, in this
   // unit of work (candle_chunks.h).
-  if (count_ > 0 && detail::HasChunks(c, instrument_id_, timeframe_)) {
+  if (rows_ > 0 && detail::HasChunks(c, instrument_id_, timeframe_)) {
     detail::FoldRowsIntoChunks(c, instrument_id_, timeframe_, min_time_, max_time_);
   }
+  // Rows before the cut-off, the writer's and any stored before, are moved
+  // into chunks as Compact would.
+  if (options_.compact_before) {
+    const detail::CompactStats s =
+        detail::CompactSeries(c, instrument_id_, timeframe_, options_.compact_before);
+    compaction_.candles += s.candles;
+    compaction_.chunks += s.chunks;
+    compaction_.bytes += s.bytes;
+  }
+  compaction_.series = compaction_.candles > 0 ? 1 : 0;
   c.Commit();
   done_ = true;
 }
@@ -177,18 +234,20 @@ void CandleRepository::Upsert(InstrumentId instrument, Timeframe tf,
   w.Commit();
 }
 
-CandleWriter CandleRepository::OpenWriter(InstrumentId instrument, Timeframe tf) {
+CandleWriter CandleRepository::OpenWriter(InstrumentId instrument, Timeframe tf,
+                                          const CandleWriterOptions& options) {
   impl_->instruments.Get(instrument);  // kNotFound for an unknown id
-  return CandleWriter(impl_, instrument, tf);
+  return CandleWriter(impl_, instrument, tf, options);
 }
 
 std::vector<Candle> CandleRepository::Range(InstrumentId instrument, Timeframe tf,
                                             const TimeRange& range) {
   std::vector<Candle> out;
-  ForEach(instrument, tf, range, [&out](const Candle& c) {
-    out.push_back(c);
-    return true;
-  });
+  detail::ForEachCandleRun(impl_->connection(Database::kMarket), instrument,
+                           std::string(ToString(tf)), range, [&out](std::span<const Candle> run) {
+                             out.insert(out.end(), run.begin(), run.end());
+                             return true;
+                           });
   return out;
 }
 

@@ -7,6 +7,8 @@
 
 #include <bit>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "store/candle_series.h"
@@ -177,6 +179,140 @@ TEST_P(CandleChunks, AnUpsertThatGrowsAChunkPastTheLimitSplitsIt) {
   EXPECT_EQ(series[0].row_candles, 1);  // minute 3,999 lies after the chunk
   ExpectSame(Series(0, 4000), candles().Range(id(), Timeframe::k1m));
   EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
+TEST_P(CandleChunks, AWriterThatCompactsWritesChunksWithoutRows) {
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  sql::Connection& c = impl.connection(detail::Database::kMarket);
+  const std::vector<Candle> all = Series(0, 5000, {7, 3000});
+  CandleWriterOptions options;
+  options.compact_before = At(4500);
+  CandleWriter w = candles().OpenWriter(id(), Timeframe::k1m, options);
+  for (const Candle& k : all) w.Add(k);
+  w.Commit();
+  // The 4,498 candles before minute 4,500: two full chunks straight from
+  // the writer and the rest as a third; the last 500 stay rows.
+  EXPECT_EQ(w.compaction().series, 1);
+  EXPECT_EQ(w.compaction().candles, 4498);
+  EXPECT_EQ(w.compaction().chunks, 3);
+  EXPECT_GT(w.compaction().bytes, 0);
+  const auto series = detail::CandleStorageBySeries(c);
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].chunks, 3);
+  EXPECT_EQ(series[0].chunk_candles, 4498);
+  EXPECT_EQ(series[0].row_candles, 500);
+  ExpectSame(all, candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  // The same as rows compacted afterwards, candle for candle.
+  EXPECT_EQ(candles().Compact(id(), Timeframe::k1m, At(4500)).candles, 0);
+}
+
+TEST_P(CandleChunks, AWriterThatCompactsKeepsUpsertRulesOutOfOrder) {
+  detail::StoreImpl& impl = detail::ImplOf(s_.store);
+  // Stored before: a partial chunk (minutes 0..99) and rows at 3,000..3,009.
+  candles().Upsert(id(), Timeframe::k1m, Series(0, 100));
+  candles().Compact(id(), Timeframe::k1m);
+  candles().Upsert(id(), Timeframe::k1m, Series(3000, 10));
+  std::vector<Candle> want = Series(0, 5000);
+  // Then, in one writer: ascending minutes 100..4999 with a repeat (the later
+  // wins), one candle replacing a chunked one out of order, and one
+  // replacing a stored row.
+  CandleWriterOptions options;
+  options.compact_before = Timestamp(std::numeric_limits<std::int64_t>::max());
+  CandleWriter w = candles().OpenWriter(id(), Timeframe::k1m, options);
+  for (std::int64_t m = 100; m < 5000; ++m) {
+    Candle k = want[static_cast<std::size_t>(m)];
+    if (m == 200) {
+      Candle first = k;
+      first.close = 1;  // replaced by the next Add of minute 200
+      w.Add(first);
+      k.close = 2;
+      want[200] = k;
+    }
+    if (m == 3005) {
+      k.volume = 77;
+      want[3005] = k;
+    }
+    w.Add(k);
+  }
+  Candle again = want[50];
+  again.high = 99999;
+  want[50] = again;
+  w.Add(again);  // out of order: into the first chunk, at Commit
+  w.Commit();
+  ExpectSame(want, candles().Range(id(), Timeframe::k1m));
+  EXPECT_EQ(candles().Info(id(), Timeframe::k1m).count, 5000);
+  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].row_candles, 0);
+  EXPECT_EQ(series[0].chunks, 3);  // 2,048 + 2,048 + 904: the partial chunk continued
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
+TEST_P(CandleChunks, AWriterThatFailsWritesNothing) {
+  CandleWriterOptions options;
+  options.compact_before = At(100000);
+  {
+    CandleWriter w = candles().OpenWriter(id(), Timeframe::k1m, options);
+    for (const Candle& k : Series(0, 4100)) w.Add(k);  // two chunks written already
+    Candle bad = Series(4100, 1)[0];
+    bad.open_time = Timestamp(Timestamp::kMaxMicros + 1);
+    try {
+      w.Add(bad);
+      ADD_FAILURE() << "a time past 9999 was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("open_time"), std::string::npos) << e.what();
+    }
+  }  // not committed: rolled back
+  EXPECT_TRUE(candles().Range(id(), Timeframe::k1m).empty());
+  EXPECT_TRUE(
+      detail::CandleStorageBySeries(detail::ImplOf(s_.store).connection(detail::Database::kMarket))
+          .empty());
+}
+
+TEST_P(CandleChunks, DecodedChunksAreCachedAndNeverServedStale) {
+  // Two handles on one store: on SQLite a directory store (the in-memory
+  // one is private to its handle).
+  TempDir dir;
+  std::optional<Seeded> own;
+  if (GetParam() == Backend::kSqlite) own.emplace("sqlite:" + dir.Sub("store"));
+  Seeded& seeded = own ? *own : s_;
+  const std::string url = seeded.store.url();
+  CandleRepository& candles = seeded.store.candles();
+  const InstrumentId id = seeded.instrument.id;
+  const std::vector<Candle> all = Series(0, 3000);
+  candles.Upsert(id, Timeframe::k1m, all);
+  candles.Compact(id, Timeframe::k1m);
+  const TimeRange range{At(1000), At(2500)};
+  const CandleChunkCacheStatistics before = CandleChunkCache();
+  ExpectSame(Slice(all, At(1000), At(2500)), candles.Range(id, Timeframe::k1m, range));
+  ExpectSame(Slice(all, At(1000), At(2500)), candles.Range(id, Timeframe::k1m, range));
+  const CandleChunkCacheStatistics after = CandleChunkCache();
+  EXPECT_GE(after.hits - before.hits, 2);  // the second read decoded nothing
+  EXPECT_GT(after.bytes, 0);
+  EXPECT_LE(after.bytes, after.capacity_bytes);
+
+  // Another handle on the same store rewrites the first chunk: this handle
+  // reads the new candle, not its cached chunk.
+  {
+    Store other = Store::Open(url);
+    Candle k = all[1500];
+    k.close = 4242.5;
+    other.candles().Upsert(id, Timeframe::k1m, std::vector<Candle>{k});
+  }
+  std::vector<Candle> want = all;
+  want[1500].close = 4242.5;
+  ExpectSame(Slice(want, At(1000), At(2500)), candles.Range(id, Timeframe::k1m, range));
+
+  // Off: nothing held, every read decodes, the same candles.
+  SetCandleChunkCacheCapacity(0);
+  EXPECT_EQ(CandleChunkCache().chunks, 0);
+  EXPECT_EQ(CandleChunkCache().bytes, 0);
+  ExpectSame(want, candles.Range(id, Timeframe::k1m));
+  EXPECT_EQ(CandleChunkCache().chunks, 0);
+  SetCandleChunkCacheCapacity(std::int64_t{64} << 20);
+  EXPECT_THROW(SetCandleChunkCacheCapacity(-1), Error);
 }
 
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
