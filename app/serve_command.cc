@@ -1,5 +1,6 @@
 // tradestore serve [--store URL] [--listen HOST:PORT] [--token-file FILE]
-//                  [--read-only] [--public-read] [--threads N] [--dashboard-dir DIR]
+//                  [--read-only] [--public-read] [--read-replica] [--threads N]
+//                  [--dashboard-dir DIR]
 // Serves the store over HTTP until SIGINT or SIGTERM, then drains in-flight
 // requests and closes the store.
 #include <fmt/format.h>
@@ -25,6 +26,7 @@ struct ServeArgs {
   std::string token_file;
   bool read_only = false;
   bool public_read = false;
+  bool read_replica = false;
   int threads = 16;
   std::size_t max_body_bytes = 1 << 20;
   std::string dashboard_dir;
@@ -92,6 +94,7 @@ int RunServe(const GlobalOptions& global, const ServeArgs& a) {
   o.token = ReadToken(a.token_file);
   o.read_only = a.read_only;
   o.public_read = a.public_read;
+  o.read_replica = a.read_replica;
   o.threads = a.threads;
   o.max_body_bytes = a.max_body_bytes;
   o.dashboard_dir = a.dashboard_dir;
@@ -108,7 +111,9 @@ int RunServe(const GlobalOptions& global, const ServeArgs& a) {
   std::cerr << fmt::format("tradestore serve: {} on http://{}:{}/ ({}{}{})\n", o.store_url,
                            o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host,
                            server.port(), o.token.empty() ? "no token" : "token required",
-                           o.read_only ? ", read-only" : "", o.public_read ? ", public reads" : "");
+                           o.read_only ? ", read-only" : "",
+                           std::string(o.public_read ? ", public reads" : "") +
+                               (o.read_replica ? ", reads from the replica" : ""));
   int sig = 0;
   sigwait(&signals, &sig);
   std::cerr << "tradestore serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
@@ -132,6 +137,9 @@ void AddServeCommand(CLI::App& app, GlobalOptions& global, std::function<int()>&
                   "File whose first line is the bearer token (else $TRADESTORE_TOKEN)");
   sub->add_flag("--read-only", args->read_only, "Refuse every write (403)");
   sub->add_flag("--public-read", args->public_read, "Allow reads without the token");
+  sub->add_flag("--read-replica", args->read_replica,
+                "PostgreSQL with read_host= in the URL: serve reads from the replica once it has "
+                "replayed this server's latest write (writes and events stay on the primary)");
   sub->add_option("--threads", args->threads, "Worker threads (default 16)")
       ->check(CLI::Range(1, 1024));
   sub->add_option("--max-body-bytes", args->max_body_bytes,

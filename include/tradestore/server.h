@@ -37,6 +37,13 @@ struct ServerOptions {
   bool public_read = false;              // reads without a token
   std::size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
   int threads = 16;                      // worker threads (and pooled stores)
+  // PostgreSQL with a streaming replica in the URL (read_host=): reads
+  // outside a unit of work (every GET) go to the replica once it has
+  // replayed the latest write made through this server (or wait up to
+  // read_wait_ms and go to the primary); writes go to the primary
+  // (StoreOptions::read_replica, docs/scale-out.md). The live event stream
+  // stays on the primary.
+  bool read_replica = false;
   // Directory of the dashboard's built files (web/dist). "" = the files
   // built into this binary, when it was built with them.
   std::string dashboard_dir;
@@ -49,8 +56,9 @@ class Server {
  public:
   // Validates the options and opens one store (migrating it, as
   // Store::Open). Throws Error(kInvalidArgument) for a non-loopback host
-  // without a token (saying why), a port outside 0..65535, threads < 1 or
-  // a zero body limit; the store's errors otherwise.
+  // without a token (saying why), a port outside 0..65535, threads < 1, a
+  // zero body limit, or read_replica on a store URL without read_host; the
+  // store's errors otherwise.
   explicit Server(ServerOptions options);
   ~Server();  // stops and waits
   Server(const Server&) = delete;

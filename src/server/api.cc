@@ -132,9 +132,12 @@ void BadField(std::string_view field, const std::string& message) {
 
 // --- StorePool -------------------------------------------------------------
 
-StorePool::StorePool(std::string url, std::size_t size) : url_(std::move(url)), size_(size) {
+StorePool::StorePool(std::string url, std::size_t size, bool read_replica)
+    : url_(std::move(url)), size_(size) {
+  options_.read_replica = read_replica;
   // Open (and migrate) once up front so that a bad store fails at start.
-  free_.push_back(std::make_unique<Store>(Store::Open(url_)));
+  free_.push_back(std::make_unique<Store>(Store::Open(url_, options_)));
+  options_.migrate = false;  // the first open migrated it
   opened_ = 1;
 }
 
@@ -155,9 +158,7 @@ StorePool::Lease StorePool::Acquire() {
       ++opened_;
       lock.unlock();
       try {
-        StoreOptions o;
-        o.migrate = false;  // the first open migrated it
-        return Lease(*this, std::make_unique<Store>(Store::Open(url_, o)));
+        return Lease(*this, std::make_unique<Store>(Store::Open(url_, options_)));
       } catch (...) {
         lock.lock();
         --opened_;
@@ -173,11 +174,7 @@ StorePool::Lease StorePool::AcquireWriter() {
   if (closed_) throw Error(ErrorKind::kUnavailable, "the server is shutting down", {}, true);
   std::unique_ptr<Store> s = std::move(writer_);
   lock.unlock();
-  if (!s) {
-    StoreOptions o;
-    o.migrate = false;  // the first open migrated it
-    s = std::make_unique<Store>(Store::Open(url_, o));
-  }
+  if (!s) s = std::make_unique<Store>(Store::Open(url_, options_));
   return Lease(*this, std::move(s), /*writer=*/true);
 }
 
@@ -205,7 +202,7 @@ void StorePool::Close() {
 
 ServerState::ServerState(ServerOptions o, std::string url)
     : options(std::move(o)),
-      pool(std::move(url), static_cast<std::size_t>(options.threads)),
+      pool(std::move(url), static_cast<std::size_t>(options.threads), options.read_replica),
       events(std::make_unique<EventHub>(*this, options.threads)) {}
 
 ServerState::~ServerState() = default;

@@ -53,7 +53,8 @@ class ApiError : public std::runtime_error {
 // A fixed set of open stores, one lent to each request at a time.
 class StorePool {
  public:
-  StorePool(std::string url, std::size_t size);
+  // The pool's stores are opened with StoreOptions::read_replica as given.
+  StorePool(std::string url, std::size_t size, bool read_replica = false);
   class Lease {
    public:
     Lease(StorePool& pool, std::unique_ptr<Store> store, bool writer = false)
@@ -83,6 +84,7 @@ class StorePool {
  private:
   void Return(std::unique_ptr<Store> store, bool writer);
   std::string url_;
+  StoreOptions options_;
   std::size_t size_;
   std::size_t opened_ = 0;
   bool closed_ = false;

@@ -251,6 +251,11 @@ Server::Server(ServerOptions options) {
         options.host));
   }
   std::string url = options.store_url.empty() ? Store::DefaultUrl() : options.store_url;
+  if (options.read_replica && url.find("read_host=") == std::string::npos) {
+    throw InvalidArgument(
+        "--read-replica needs a PostgreSQL store URL naming its replica (read_host=HOST, "
+        "read_port=PORT; docs/scale-out.md)");
+  }
   impl_ = std::make_unique<Impl>(std::move(options), std::move(url));
   impl_->Configure();
 }

@@ -1,8 +1,9 @@
 // Reads routed to a streaming replica (read_host/read_port, the test replica
 // of pg_replica_harness.h): a store opened with StoreOptions::read_replica
-// reads from the replica and sees its own writes at once (it waits for the
-// replica to replay them); a replica that stays behind (replay paused) sends
-// the read to the primary after read_wait_ms; status shows the lag.
+// reads from the replica and sees its own writes, and those of every other
+// store of the process, at once (it waits for the replica to replay them); a
+// replica that stays behind (replay paused) sends the read to the primary
+// after read_wait_ms; status shows the lag.
 //
 // One test, since it pauses replay on the replica that the test processes
 // share (others would then read from the primary, still correctly).
@@ -35,10 +36,16 @@ TEST(ReadReplica, ReadsSeeTheirOwnWritesAndFallBackToThePrimaryWhenTheReplicaLag
   PgReplica& replica = PgReplica::Get();
   // Long enough for the replica to replay a write on a loaded machine (the
   // new database included), so that the first phase never times out.
-  const std::string url = replica.CreateDatabase() + "&read_wait_ms=2000";
+  // Under the full test run the replica replays every test's WAL: 2 s was
+  // once not enough.
+  constexpr int kWaitMs = 5000;
+  const std::string url = replica.CreateDatabase() + "&read_wait_ms=" + std::to_string(kWaitMs);
   StoreOptions routed;
   routed.read_replica = true;
   Store store = Store::Open(url, routed);
+  // A second store of the process, opened before the writes below (the HTTP
+  // server's pool holds several): its reads must see them too.
+  Store reader = Store::Open(url, routed);
 
   // Each write is read back at once, from the replica.
   const sql::PgReadStats before = sql::PostgresReadStats(url);
@@ -91,14 +98,20 @@ TEST(ReadReplica, ReadsSeeTheirOwnWritesAndFallBackToThePrimaryWhenTheReplicaLag
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(store.bots().FindByName("while-paused").has_value());
   const auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(waited, std::chrono::milliseconds(2000));
+  EXPECT_GE(waited, std::chrono::milliseconds(kWaitMs));
+  // The other store's reads wait for that write too (the position is the
+  // process's, not the connection's), then read it from the primary; reading
+  // the replica at once would miss it.
+  const auto other = std::chrono::steady_clock::now();
+  EXPECT_TRUE(reader.bots().FindByName("while-paused").has_value());
+  EXPECT_GE(std::chrono::steady_clock::now() - other, std::chrono::milliseconds(kWaitMs));
   const sql::PgReadStats paused = sql::PostgresReadStats(url);
-  EXPECT_GE(paused.primary_reads, after.primary_reads + 1);
+  EXPECT_GE(paused.primary_reads, after.primary_reads + 2);
   // The connection remembers that the replica is behind: the next reads
   // look at its position once and go to the primary without waiting again.
   const auto again = std::chrono::steady_clock::now();
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(store.bots().FindByName("while-paused").has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - again, std::chrono::milliseconds(2000));
+  EXPECT_LT(std::chrono::steady_clock::now() - again, std::chrono::milliseconds(kWaitMs));
   EXPECT_EQ(sql::PostgresReadStats(url).replica_reads, paused.replica_reads);
   // status shows the lag.
   status = GetStatus(url);

@@ -14,6 +14,7 @@
 #include "sql/postgres/pg_connection.h"
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
+#include "support/pg_replica_harness.h"
 #include "tradestore/check.h"
 #include "tradestore/error.h"
 #include "tradestore/export_import.h"
@@ -703,6 +704,56 @@ std::unique_ptr<Server> StartOn(const std::string& url) {
   auto server = std::make_unique<Server>(o);
   server->Start();
   return server;
+}
+
+// --read-replica: the server's GETs are routed reads (to the test replica,
+// or to the primary where the replica has not replayed the server's last
+// write within read_wait_ms: another test may pause its replay), and each
+// write is read back at once through whichever pooled store serves the GET.
+// A URL without a replica is refused at start, saying why.
+TEST(ApiReplica, ReadsGoToTheReplicaAndSeeTheServersWrites) {
+  const std::string url = testing::PgReplica::Get().CreateDatabase() + "&read_wait_ms=2000";
+  ServerOptions o;
+  o.store_url = url;
+  o.port = 0;
+  o.token = kToken;
+  o.threads = 4;
+  o.read_replica = true;
+  Server server(o);
+  server.Start();
+  const sql::PgReadStats before = sql::PostgresReadStats(url);
+  std::vector<std::thread> clients;
+  std::atomic<int> seen{0};
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", server.port());
+      c.set_bearer_token_auth(kToken);
+      for (int i = 0; i < 5; ++i) {
+        const std::string name = "bot-" + std::to_string(t) + "-" + std::to_string(i);
+        const auto made = c.Post("/api/v1/bots", json{{"name", name}}.dump(), "application/json");
+        if (!made || made->status != 201) continue;
+        const auto got = c.Get("/api/v1/bots?bot=" + name);
+        if (!got || got->status != 200) continue;
+        const json page = json::parse(got->body);
+        if (page["data"].size() == 1 && page["data"][0]["name"] == name) ++seen;
+      }
+    });
+  }
+  for (std::thread& c : clients) c.join();
+  EXPECT_EQ(seen.load(), 20);
+  const sql::PgReadStats after = sql::PostgresReadStats(url);
+  EXPECT_GE(after.replica_reads + after.primary_reads - before.replica_reads - before.primary_reads,
+            20);
+
+  ServerOptions plain = o;
+  plain.store_url = testing::PgServer::Get().CreateDatabase();
+  try {
+    Server refused(plain);
+    ADD_FAILURE() << "--read-replica without read_host was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("read_host"), std::string::npos) << e.what();
+  }
 }
 
 // A store that cannot take the write (another process holds SQLite's write

@@ -390,6 +390,21 @@ class PgPool {
 
   const PgSettings& settings() const { return settings_; }
 
+  // The primary's WAL position after the latest write noted by any
+  // connection of this pool (so of this process, to this server): a read
+  // routed to the replica by any of them waits for it, so that a write made
+  // through one Store is seen by a read through another (the HTTP server's
+  // pooled stores).
+  void NoteWrite(std::uint64_t lsn) noexcept {
+    std::uint64_t seen = last_write_lsn_.load(std::memory_order_relaxed);
+    while (seen < lsn &&
+           !last_write_lsn_.compare_exchange_weak(seen, lsn, std::memory_order_relaxed)) {
+    }
+  }
+  std::uint64_t last_write() const noexcept {
+    return last_write_lsn_.load(std::memory_order_relaxed);
+  }
+
   // A healthy idle session, or a new one; waits (up to kLeaseTimeout) while
   // all are leased. A session found dead (the server restarted, or its
   // backend was terminated) is replaced, with backoff.
@@ -556,6 +571,7 @@ class PgPool {
   bool open_ever_ = false;
   std::int64_t leases_ = 0;
   std::int64_t connects_ = 0;
+  std::atomic<std::uint64_t> last_write_lsn_{0};
 };
 
 // One pool per (connection string, mode) in the process.
@@ -922,18 +938,20 @@ class PgConnection final : public Connection {
       must_see_lsn_ = kUnknownLsn;
     } else {
       must_see_lsn_ = std::max(must_see_lsn_ == kUnknownLsn ? 0 : must_see_lsn_, lsn);
+      pool_->NoteWrite(lsn);
     }
   }
 
   // Runs an autocommit read on the replica once it has replayed this
-  // connection's last write (polling pg_last_wal_replay_lsn() up to
-  // read_wait_ms). nullptr when the read should go to the primary instead:
-  // the replica is behind after the wait, unreachable, or refused the
-  // statement (a write in a SELECT, a conflict with recovery); then
+  // connection's last write and the pool's (polling
+  // pg_last_wal_replay_lsn() up to read_wait_ms). nullptr when the read should go to the primary
+  // instead: the replica is behind after the wait, unreachable, or refused the statement (a write
+  // in a SELECT, a conflict with recovery); then
   // `*note_write` is set if the replica refused it.
   PGresult* RunOnReplica(PgStatement& st, const std::vector<const char*>& params,
                          bool* note_write) {
     if (must_see_lsn_ == kUnknownLsn) return CountRead(false);
+    const std::uint64_t must_see = std::max(must_see_lsn_, pool_->last_write());
     std::unique_ptr<PgSession> s;
     try {
       s = read_pool_->Acquire();
@@ -944,7 +962,7 @@ class PgConnection final : public Connection {
         std::chrono::steady_clock::now() +
         std::chrono::milliseconds(replica_behind_ ? 0 : pool_->settings().read_wait_ms);
     bool waited = false;
-    while (replica_lsn_ < must_see_lsn_) {
+    while (replica_lsn_ < must_see) {
       PGresult* r = PQexec(s->conn, "SELECT pg_last_wal_replay_lsn()");
       if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         PQclear(r);
@@ -957,7 +975,7 @@ class PgConnection final : public Connection {
       }
       replica_lsn_ = std::max(replica_lsn_, ParseLsn(PQgetvalue(r, 0, 0)));
       PQclear(r);
-      if (replica_lsn_ >= must_see_lsn_) break;
+      if (replica_lsn_ >= must_see) break;
       if (std::chrono::steady_clock::now() >= deadline) {
         replica_behind_ = true;
         read_pool_->Release(std::move(s));

@@ -51,8 +51,10 @@ namespace tradestore::sql {
 // of work) runs on the replica once it has replayed (pg_last_wal_replay_lsn)
 // the primary's WAL position noted after this connection's last write
 // (pg_current_wal_insert_lsn after each commit or autocommit write, and at
-// open): a read sees its own writes and everything committed before the
-// connection was opened. A replica still behind after read_wait_ms, one
+// open) and after the last write of every other connection of this process
+// to the same connection string: a read sees its own writes, those made
+// through any other Store of the process, and everything committed before
+// the connection was opened. A replica still behind after read_wait_ms, one
 // that cannot be reached, or one that refuses the statement sends that
 // read to the primary; after such a wait, the connection's next reads look
 // at the replica's position once, without waiting, until it has caught up.
