@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -129,45 +128,22 @@ void CitusCluster::Start() {
 }
 
 int CitusCluster::StartNode(const std::string& dir, const std::string& name) {
-  static std::mt19937 rng(std::random_device{}());
   const std::string data = dir + "/" + name;
   const std::string log = data + ".log";
   InitDb(bin_dir_, dir, data, as_postgres_user_);
   // Each node on its own loopback port: the coordinator reaches the
   // workers over TCP as a real cluster does. A port another server holds
   // makes pg_ctl fail; another random one is tried.
-  std::string last_error;
-  int port = 0;
-  for (int attempt = 0; attempt < 5 && port == 0; ++attempt) {
-    const int candidate = std::uniform_int_distribution<int>(20000, 40000)(rng);
-    const std::string options =
-        "-c listen_addresses=127.0.0.1 -c unix_socket_directories='" + dir + "' -p " +
-        std::to_string(candidate) +
-        " -c shared_preload_libraries=citus -c citus.shard_count=4"
-        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        " -c shared_buffers=16MB -c max_connections=200 -c max_prepared_transactions=200"
-        " -c max_worker_processes=64 -c wal_level=logical"
-        " -c citus.allow_nested_distributed_execution=on";
-    const std::vector<std::string> start = {bin_dir_ + "/pg_ctl",
-                                            "start",
-                                            "-w",
-                                            "-t",
-                                            "60",
-                                            "-s",
-                                            "-D",
-                                            data,
-                                            "-l",
-                                            log,
-                                            "-o",
-                                            options};
-    if (Run(start, as_postgres_user_, dir, dir + "/pg_ctl.log") == 0) {
-      port = candidate;
-    } else {
-      last_error = ReadFile(dir + "/pg_ctl.log") + "\n" + ReadFile(log);
-    }
-  }
-  if (port == 0)
-    throw std::runtime_error("pg_ctl start of the " + name + " failed:\n" + last_error);
+  const int port = StartOnFreePort(
+      bin_dir_, dir, data, log, as_postgres_user_, 60, "the " + name, [&dir](int candidate) {
+        return "-c listen_addresses=127.0.0.1 -c unix_socket_directories='" + dir + "' -p " +
+               std::to_string(candidate) +
+               " -c shared_preload_libraries=citus -c citus.shard_count=4"
+               " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+               " -c shared_buffers=16MB -c max_connections=200 -c max_prepared_transactions=200"
+               " -c max_worker_processes=64 -c wal_level=logical"
+               " -c citus.allow_nested_distributed_execution=on";
+      });
   // Proves that the node is up and that Citus loads.
   auto c = Connect(
       "postgresql:///postgres?host=127.0.0.1&port=" + std::to_string(port) + "&user=postgres", log);

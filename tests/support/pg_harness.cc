@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -82,24 +81,15 @@ void PgServer::Start() {
 
   // Only a unix socket in our own directory: no port can clash with another
   // server's TCP port; the port number only names the socket file.
-  std::mt19937 rng(std::random_device{}());
-  std::string last_error;
-  for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
-    port_ = std::uniform_int_distribution<int>(20000, 40000)(rng);
-    const std::string options = "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
-                                "' -p " + std::to_string(port_) +
-                                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                                " -c shared_buffers=16MB -c max_connections=60";
-    const std::vector<std::string> start = {
-        bin_dir_ + "/pg_ctl", "start", "-w",   "-t", "30", "-s", "-D", data, "-l",
-        server_log,           "-o",    options};
-    if (Run(start, as_postgres_user_, dir_, dir_ + "/pg_ctl.log") == 0) {
-      running_ = true;
-    } else {
-      last_error = ReadFile(dir_ + "/pg_ctl.log") + "\n" + ReadFile(server_log);
-    }
-  }
-  if (!running_) throw std::runtime_error("pg_ctl start failed:\n" + last_error);
+  port_ = StartOnFreePort(bin_dir_, dir_, data, server_log, as_postgres_user_, 30, "the server",
+                          [this](int port) {
+                            return "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
+                                   "' -p " + std::to_string(port) +
+                                   " -c fsync=off -c synchronous_commit=off"
+                                   " -c full_page_writes=off -c shared_buffers=16MB"
+                                   " -c max_connections=60";
+                          });
+  running_ = true;
 
   // pg_ctl -w waits for readiness; connecting proves it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -100,35 +99,16 @@ void PgReplica::Start(const std::string& pg_dir, int pg_port) {
     throw std::runtime_error("'" + Joined(backup) + "' failed (exit " + std::to_string(rc) +
                              "):\n" + ReadFile(dir_ + "/basebackup.log"));
   }
-  std::mt19937 rng(std::random_device{}());
-  std::string last_error;
-  for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
-    port_ = std::uniform_int_distribution<int>(20000, 40000)(rng);
-    // A query that conflicts with replay (a dropped database, a vacuum) is
-    // cancelled after 1 s instead of holding replay back for 30 s.
-    const std::string options = "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
-                                "' -p " + std::to_string(port_) +
-                                " -c fsync=off -c hot_standby=on -c max_connections=60"
-                                " -c shared_buffers=16MB -c max_standby_streaming_delay=1s";
-    const std::vector<std::string> start = {bin_dir_ + "/pg_ctl",
-                                            "start",
-                                            "-w",
-                                            "-t",
-                                            "30",
-                                            "-s",
-                                            "-D",
-                                            data,
-                                            "-l",
-                                            log,
-                                            "-o",
-                                            options};
-    if (Run(start, as_postgres_user_, dir_, dir_ + "/pg_ctl.log") == 0) {
-      running_ = true;
-    } else {
-      last_error = ReadFile(dir_ + "/pg_ctl.log") + "\n" + ReadFile(log);
-    }
-  }
-  if (!running_) throw std::runtime_error("pg_ctl start of the replica failed:\n" + last_error);
+  // A query that conflicts with replay (a dropped database, a vacuum) is
+  // cancelled after 1 s instead of holding replay back for 30 s.
+  port_ = StartOnFreePort(bin_dir_, dir_, data, log, as_postgres_user_, 30, "the replica",
+                          [this](int port) {
+                            return "-c listen_addresses='' -c unix_socket_directories='" + dir_ +
+                                   "' -p " + std::to_string(port) +
+                                   " -c fsync=off -c hot_standby=on -c max_connections=60"
+                                   " -c shared_buffers=16MB -c max_standby_streaming_delay=1s";
+                          });
+  running_ = true;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   for (;;) {
     try {
@@ -212,7 +192,27 @@ std::string PgReplica::Routed(const std::string& primary_url) const {
          "read_host=" + dir_ + "&read_port=" + std::to_string(port_);
 }
 
-std::string PgReplica::CreateDatabase() { return Routed(PgServer::Get().CreateDatabase()); }
+std::string PgReplica::CreateDatabase() {
+  const std::string url = PgServer::Get().CreateDatabase();
+  // postgresql:///NAME?...: waits until the replica has replayed the
+  // CREATE DATABASE (until then a routed read cannot connect there and goes
+  // to the primary).
+  const auto begin = url.find(":///") + 4;
+  const std::string name = url.substr(begin, url.find('?') - begin);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    try {
+      sql::OpenPostgres(Url(name))->ExecuteScript("SELECT 1");
+      break;
+    } catch (const Error& e) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("database " + name + " did not reach the replica: " + e.what());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  return Routed(url);
+}
 
 void PgReplica::Execute(const std::string& sql) {
   sql::OpenPostgres(Url("postgres"))->ExecuteScript(sql);

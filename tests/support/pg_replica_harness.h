@@ -35,7 +35,8 @@ class PgReplica {
   // read_port parameters that name this replica.
   std::string Routed(const std::string& primary_url) const;
   // Creates a new empty database on the test server (PgServer) and returns
-  // its URL with reads routed to this replica (Routed).
+  // its URL with reads routed to this replica (Routed), once the replica
+  // has it.
   std::string CreateDatabase();
 
   // Runs SQL (no parameters) in the replica's database "postgres", e.g.

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -114,6 +115,31 @@ void InitDb(const std::string& bin_dir, const std::string& dir, const std::strin
     throw std::runtime_error("'" + Joined(initdb) + "' failed (exit " + std::to_string(rc) +
                              "):\n" + ReadFile(log));
   }
+}
+
+int StartOnFreePort(const std::string& bin_dir, const std::string& dir, const std::string& data,
+                    const std::string& log, bool as_postgres, int timeout_s,
+                    const std::string& what, const std::function<std::string(int)>& options) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  std::string last_error;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const int port = std::uniform_int_distribution<int>(20000, 40000)(rng);
+    const std::vector<std::string> start = {bin_dir + "/pg_ctl",
+                                            "start",
+                                            "-w",
+                                            "-t",
+                                            std::to_string(timeout_s),
+                                            "-s",
+                                            "-D",
+                                            data,
+                                            "-l",
+                                            log,
+                                            "-o",
+                                            options(port)};
+    if (Run(start, as_postgres, dir, dir + "/pg_ctl.log") == 0) return port;
+    last_error = ReadFile(dir + "/pg_ctl.log") + "\n" + ReadFile(log);
+  }
+  throw std::runtime_error("pg_ctl start of " + what + " failed:\n" + last_error);
 }
 
 }  // namespace tradestore::testing

@@ -3,6 +3,7 @@
 // initdb and pg_ctl (as the `postgres` user when root) and reading logs.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,15 @@ bool PrepareServerDir(const std::string& dir);
 // initdb's output on failure. `dir` holds the log.
 void InitDb(const std::string& bin_dir, const std::string& dir, const std::string& data,
             bool as_postgres);
+
+// Starts the cluster in `data` with `pg_ctl start -w -t timeout_s` on a
+// random port in 20000..40000, passing options(port) as the server's
+// options (-o); the server logs to `log`, pg_ctl to `dir`/pg_ctl.log. A
+// port another server holds makes the start fail: up to 5 ports are tried.
+// Returns the port; throws std::runtime_error "pg_ctl start of WHAT
+// failed:" with both logs.
+int StartOnFreePort(const std::string& bin_dir, const std::string& dir, const std::string& data,
+                    const std::string& log, bool as_postgres, int timeout_s,
+                    const std::string& what, const std::function<std::string(int)>& options);
 
 }  // namespace tradestore::testing
