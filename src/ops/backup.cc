@@ -772,12 +772,23 @@ RestoreResult Restore(const std::string& backup_or_root, const std::string& url,
   }
 }
 
+namespace {
+
+// The reports below quote what they read (a damaged manifest's bytes reach
+// them through the parser's message): invalid UTF-8 is written as U+FFFD
+// rather than failing the report.
+std::string DumpReport(const json& j) {
+  return j.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
 std::string BackupResultToJson(const BackupResult& r) {
   json j;
   j["path"] = r.path;
   j["manifest"] = ToJson(r.manifest);
   j["removed"] = r.removed;
-  return j.dump(2);
+  return DumpReport(j);
 }
 
 std::string VerifyResultToJson(const VerifyResult& r) {
@@ -789,7 +800,7 @@ std::string VerifyResultToJson(const VerifyResult& r) {
   for (const VerifyProblem& p : r.problems) {
     j["problems"].push_back({{"what", p.what}, {"message", p.message}});
   }
-  return j.dump(2);
+  return DumpReport(j);
 }
 
 std::string RestoreResultToJson(const RestoreResult& r) {
@@ -802,7 +813,7 @@ std::string RestoreResultToJson(const RestoreResult& r) {
   for (const BackupTable& t : r.tables) {
     j["tables"].push_back({{"table", t.table}, {"rows", t.rows}, {"checksum", t.checksum}});
   }
-  return j.dump(2);
+  return DumpReport(j);
 }
 
 }  // namespace tradestore

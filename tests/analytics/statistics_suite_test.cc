@@ -460,8 +460,10 @@ TEST(DegenerateTest, AllLosses) {
     t[i].exit_time = At(2024, 3, 1 + i, 12);
     t[i].entry_price = 10.0;
     t[i].mae = 1.0;
+    t[i].mfe = 0.0;  // never in profit
   }
   const TradeSummary s = SummarizeTrades(t);
+  ASSERT_TRUE(s.win_rate && s.win_rate_lower_bound && s.profit_factor && s.edge_ratio);
   EXPECT_NEAR(*s.win_rate, 0.0, 0.0);
   EXPECT_NEAR(*s.win_rate_lower_bound, 0.0, 1e-15);
   EXPECT_NEAR(*s.profit_factor, 0.0, 0.0);

@@ -236,6 +236,30 @@ TEST_P(BackupTest, AnEditedManifestFailsVerify) {
   EXPECT_EQ(v.problems[0].what, "trading.fills");
 }
 
+// A manifest with bytes that are not UTF-8 (found by fuzz_manifests): the
+// parser's message quotes them; verify reports the unreadable manifest, and
+// its JSON report writes them as U+FFFD instead of failing (it used to
+// terminate `tradestore verify --json`).
+TEST_P(BackupTest, AManifestThatIsNotUtf8IsReportedNotFatal) {
+  {
+    Store s = Store::Open(url_);
+    SeedTrading(s);
+  }
+  const BackupResult b = Backup(url_, backups_);
+  std::ofstream(b.path + "/manifest.json") << "{\"format\": \"tradestore-backup\xff\xfe\"";
+  const VerifyResult v = VerifyBackup(b.path);
+  EXPECT_FALSE(v.ok());
+  ASSERT_EQ(v.problems.size(), 1u);
+  EXPECT_EQ(v.problems[0].what, "manifest.json");
+  std::string report;
+  ASSERT_NO_THROW(report = VerifyResultToJson(v));
+  const nlohmann::json j = nlohmann::json::parse(report);
+  EXPECT_FALSE(j["ok"].get<bool>());
+  EXPECT_NE(j["problems"][0]["message"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos)
+      << report;
+  EXPECT_THROW(Restore(b.path, url_), Error);
+}
+
 TEST_P(BackupTest, RestoreRefusesToLoseNewerDataUnlessForced) {
   {
     Store s = Store::Open(url_);
