@@ -36,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tradestore/coverage.h"
@@ -170,6 +171,17 @@ struct EntityPage {
 };
 EntityPage ReadEntityPage(Store& store, std::string_view entity, const ExportFilter& filter,
                           std::string_view cursor, std::int64_t limit);
+
+// One row of `entity` by the values of integer columns (e.g. {{"id", 42},
+// {"bot_id", 3}}; a position by bot_id, account_id and instrument_id) as
+// the JSON object text that ReadEntityPage gives for it (test-tagged rows
+// and system accounts included): a point read for a caller that knows the
+// keys, without the filter's name lookups. nullopt when no row matches;
+// the first in key order when several do. Throws kInvalidArgument for an
+// unknown entity or column, or for candles (use ReadEntityPage).
+std::optional<std::string> ReadEntityRow(
+    Store& store, std::string_view entity,
+    const std::vector<std::pair<std::string, std::int64_t>>& equal);
 
 struct ImportOptions {
   std::optional<DataFormat> format;  // from the file's extension when unset

@@ -225,6 +225,19 @@ EntityPage ReadEntityPage(Store& store, std::string_view entity, const ExportFil
   return page;
 }
 
+std::optional<std::string> ReadEntityRow(
+    Store& store, std::string_view entity,
+    const std::vector<std::pair<std::string, std::int64_t>>& equal) {
+  const detail::TableInfo& table = detail::EntityTable(entity);
+  if (entity == "candles") throw InvalidArgument("ReadEntityRow: candles are read by page");
+  const std::vector<detail::Row> rows =
+      detail::ReadRowsWhereEqual(detail::ImplOf(store), table, equal);
+  if (rows.empty()) return std::nullopt;
+  std::string text;
+  io::AppendJsonObject(io::JsonKeys(table), rows.front(), text);
+  return text;
+}
+
 DataFormat ParseDataFormat(std::string_view text) {
   if (text == "csv") return DataFormat::kCsv;
   if (text == "jsonl") return DataFormat::kJsonl;

@@ -430,29 +430,24 @@ std::string ListJson(const std::vector<std::string>& rows, const std::string& ne
 
 std::string EntityRow(Store& store, std::string_view entity, std::optional<BotId> bot,
                       std::int64_t id) {
-  ExportFilter f;
-  if (bot) f.bot = std::to_string(*bot);
-  f.id = id;
-  f.include_test = true;
-  f.include_system = true;
-  const EntityPage p = ReadEntityPage(store, entity, f, "", 1);
-  return p.rows.empty() ? std::string("null") : p.rows.front();
+  // A point read by key: these rows answer writes, inside the writer's
+  // lock (a fill's response is five of them).
+  std::vector<std::pair<std::string, std::int64_t>> equal = {{"id", id}};
+  if (bot) {
+    if (entity == "bots") {
+      if (*bot != id) return "null";
+    } else {
+      equal.emplace_back("bot_id", *bot);
+    }
+  }
+  return ReadEntityRow(store, entity, equal).value_or("null");
 }
 
 std::string PositionRow(Store& store, BotId bot, AccountId account, InstrumentId instrument) {
-  // Positions have no id: the bot's rows of that instrument, then the account.
-  const Instrument inst = store.instruments().Get(instrument);
-  ExportFilter f;
-  f.bot = std::to_string(bot);
-  f.symbol = inst.symbol;
-  f.venue = inst.venue;
-  f.include_test = true;
-  f.include_system = true;
-  const EntityPage page = ReadEntityPage(store, "positions", f, "", kMaxPageLimit);
-  for (const std::string& row : page.rows) {
-    if (nlohmann::json::parse(row).value("account_id", std::int64_t{0}) == account) return row;
-  }
-  return "null";
+  // Positions have no id: one row per bot, account and instrument.
+  return ReadEntityRow(store, "positions",
+                       {{"bot_id", bot}, {"account_id", account}, {"instrument_id", instrument}})
+      .value_or("null");
 }
 
 Bot ResolveBot(Store& store, const std::string& name_or_id) {

@@ -452,6 +452,43 @@ std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
   return rows;
 }
 
+std::vector<Row> ReadRowsWhereEqual(
+    StoreImpl& store, const TableInfo& table,
+    const std::vector<std::pair<std::string, std::int64_t>>& equal) {
+  if (IsCandles(table)) {
+    throw Error(ErrorKind::kInternal, "ReadRowsWhereEqual: not for market.candles");
+  }
+  std::vector<std::string> where;
+  for (const auto& [column, value] : equal) {
+    if (!HasColumn(table, column)) {
+      throw InvalidArgument(fmt::format("{} has no column '{}'", table.QualifiedName(), column));
+    }
+    where.push_back(column + " = ?");
+  }
+  std::string sql = "SELECT " + ColumnList(table) + " FROM " + table.QualifiedName();
+  if (!where.empty()) sql += " WHERE " + Join(where, " AND ");
+  sql += " ORDER BY " + Join(table.key, ", ");
+  sql::Statement& st = store.connection(table.database).Prepare(sql);
+  int index = 1;
+  for (const auto& [column, value] : equal) st.Bind(index++, value);
+  std::vector<Row> rows;
+  try {
+    while (st.Step()) {
+      Row row;
+      row.reserve(table.columns.size());
+      for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
+      }
+      rows.push_back(std::move(row));
+    }
+  } catch (...) {
+    st.Reset();
+    throw;
+  }
+  st.Reset();
+  return rows;
+}
+
 std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
                                const ResolvedFilter& filter) {
   std::string sql = "SELECT count(*) FROM " + table.QualifiedName();

@@ -93,6 +93,12 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
 std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
                                   const ResolvedFilter& filter, const std::optional<Row>& after,
                                   std::int64_t batch);
+// The rows whose integer columns `equal` hold the given values (e.g.
+// {{"id", 42}}), in key order: a point read by key, without ResolveFilter's
+// lookups. Throws kInvalidArgument for a column the table lacks; not for
+// market.candles (its compacted rows are not in the table).
+std::vector<Row> ReadRowsWhereEqual(StoreImpl& store, const TableInfo& table,
+                                    const std::vector<std::pair<std::string, std::int64_t>>& equal);
 // How many rows match (ignoring the limit); candles count compacted ones.
 std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
                                const ResolvedFilter& filter);

@@ -266,6 +266,27 @@ TEST_P(Api, BotRecordsItsLifeOverHttp) {
   // Entry 23066.7333..: (0.1 x 23000.1 + 0.2 x 23100) / 0.3 ; gross = 0.3 x 23500 - 6920.01
   EXPECT_EQ(close.body["closed_trade"]["gross_pnl"], "129.99");
   EXPECT_FALSE(close.body["ledger_entries"].empty());
+  // The response's rows (read by key in the fill's transaction) are the
+  // rows the list routes give, field for field.
+  const auto listed = [&](const std::string& entity, const json& row) {
+    const Reply page = Get("/api/v1/" + entity + "?bot=alpha&include_test=true&limit=1000");
+    EXPECT_EQ(page.status, 200) << page.text;
+    for (const json& r : page.body["data"]) {
+      if (entity == "positions"
+              ? r["account_id"] == row["account_id"] && r["instrument_id"] == row["instrument_id"]
+              : r["id"] == row["id"]) {
+        return r;
+      }
+    }
+    return json();
+  };
+  EXPECT_EQ(listed("fills", close.body["fill"]), close.body["fill"]);
+  EXPECT_EQ(listed("orders", close.body["order"]), close.body["order"]);
+  EXPECT_EQ(listed("positions", close.body["position"]), close.body["position"]);
+  EXPECT_EQ(listed("trades", close.body["closed_trade"]), close.body["closed_trade"]);
+  for (const json& entry : close.body["ledger_entries"]) {
+    EXPECT_EQ(listed("ledger", entry), entry);
+  }
 
   // Lifecycle: cancel with a reason, reject needs one, amend, retry.
   const Reply open = Post("/api/v1/bots/alpha/orders", {{"symbol", "BTCUSDC"},
