@@ -412,6 +412,30 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
   return f;
 }
 
+namespace {
+
+// The rows of a bound SELECT of every column of `table`; resets `st`.
+std::vector<Row> StepRows(sql::Statement& st, const TableInfo& table) {
+  std::vector<Row> rows;
+  try {
+    while (st.Step()) {
+      Row row;
+      row.reserve(table.columns.size());
+      for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
+      }
+      rows.push_back(std::move(row));
+    }
+  } catch (...) {
+    st.Reset();
+    throw;
+  }
+  st.Reset();
+  return rows;
+}
+
+}  // namespace
+
 std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
                                   const ResolvedFilter& filter, const std::optional<Row>& after,
                                   std::int64_t batch) {
@@ -434,22 +458,7 @@ std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
     for (const Value& v : *after) BindValue(st, index++, v);
   }
   st.Bind(index, batch);
-  std::vector<Row> rows;
-  try {
-    while (st.Step()) {
-      Row row;
-      row.reserve(table.columns.size());
-      for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
-      }
-      rows.push_back(std::move(row));
-    }
-  } catch (...) {
-    st.Reset();
-    throw;
-  }
-  st.Reset();
-  return rows;
+  return StepRows(st, table);
 }
 
 std::vector<Row> ReadRowsWhereEqual(
@@ -471,22 +480,7 @@ std::vector<Row> ReadRowsWhereEqual(
   sql::Statement& st = store.connection(table.database).Prepare(sql);
   int index = 1;
   for (const auto& [column, value] : equal) st.Bind(index++, value);
-  std::vector<Row> rows;
-  try {
-    while (st.Step()) {
-      Row row;
-      row.reserve(table.columns.size());
-      for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
-      }
-      rows.push_back(std::move(row));
-    }
-  } catch (...) {
-    st.Reset();
-    throw;
-  }
-  st.Reset();
-  return rows;
+  return StepRows(st, table);
 }
 
 std::int64_t CountFilteredRows(StoreImpl& store, const TableInfo& table,
