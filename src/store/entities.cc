@@ -412,30 +412,6 @@ ResolvedFilter ResolveFilter(StoreImpl& store, const TableInfo& table, const Ent
   return f;
 }
 
-namespace {
-
-// The rows of a bound SELECT of every column of `table`; resets `st`.
-std::vector<Row> StepRows(sql::Statement& st, const TableInfo& table) {
-  std::vector<Row> rows;
-  try {
-    while (st.Step()) {
-      Row row;
-      row.reserve(table.columns.size());
-      for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
-      }
-      rows.push_back(std::move(row));
-    }
-  } catch (...) {
-    st.Reset();
-    throw;
-  }
-  st.Reset();
-  return rows;
-}
-
-}  // namespace
-
 std::vector<Row> ReadFilteredRows(StoreImpl& store, const TableInfo& table,
                                   const ResolvedFilter& filter, const std::optional<Row>& after,
                                   std::int64_t batch) {

@@ -326,14 +326,23 @@ std::vector<Row> ReadRows(StoreImpl& store, const TableInfo& table, const std::o
     for (const Value& v : *upto) BindValue(st, index++, v);
   }
   st.Bind(index, limit);
+  return StepRows(st, table);
+}
+
+std::vector<Row> StepRows(sql::Statement& st, const TableInfo& table) {
   std::vector<Row> rows;
-  while (st.Step()) {
-    Row row;
-    row.reserve(table.columns.size());
-    for (std::size_t i = 0; i < table.columns.size(); ++i) {
-      row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
+  try {
+    while (st.Step()) {
+      Row row;
+      row.reserve(table.columns.size());
+      for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        row.push_back(ReadValue(st, static_cast<int>(i), table.columns[i].kind));
+      }
+      rows.push_back(std::move(row));
     }
-    rows.push_back(std::move(row));
+  } catch (...) {
+    st.Reset();
+    throw;
   }
   st.Reset();
   return rows;

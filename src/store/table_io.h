@@ -108,6 +108,9 @@ std::string Placeholders(std::size_t n);
 void BindValue(sql::Statement& st, int index, const Value& v);
 // Reads column `column` of the current row as `kind` (NULL -> monostate).
 Value ReadValue(const sql::Statement& st, int column, ColumnKind kind);
+// The rows of a bound SELECT of every column of `table`, in order (the
+// statement is reset afterwards, also when a read throws).
+std::vector<Row> StepRows(sql::Statement& st, const TableInfo& table);
 
 // A value rendered for people (errors, messages).
 std::string ValueToString(const Value& value);
