@@ -149,6 +149,9 @@ void AddEventRoutes(httplib::Server& http, ServerState& state) {
     std::string start;
     WithStore(state, [&](Store& store) {
       if (bot_name) bot = ResolveBot(store, *bot_name).id;
+      // Head first: a store without a feed (distributed by Citus) is
+      // refused as such, whatever the cursor.
+      start = store.changes().Head();
       if (cursor) {
         try {
           store.changes().After(*cursor, 0, bot);  // validates it
@@ -157,8 +160,6 @@ void AddEventRoutes(httplib::Server& http, ServerState& state) {
           BadField("last_event_id", e.what());
         }
         start = *cursor;
-      } else {
-        start = store.changes().Head();
       }
     });
     if (!state.events->TryOpenStream()) {

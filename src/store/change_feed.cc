@@ -100,11 +100,39 @@ ChangeEvent ReadEvent(const detail::schema::RowReader<kChangeLog>& r) {
 // Rows of one log between two positions, oldest first: (log position, event).
 using Rows = std::vector<std::pair<std::int64_t, ChangeEvent>>;
 
+// A store distributed by Citus has no change log triggers (`distribute`
+// drops them: docs/scale-out.md): a feed there would report no changes,
+// so it is refused instead.
+void RefuseOnCitus(sql::Connection& c) {
+  sql::Statement& citus = c.Prepare("SELECT 1 FROM pg_extension WHERE extname = 'citus'");
+  const bool has_citus = citus.Step();
+  citus.Reset();
+  if (!has_citus) return;
+  sql::Statement& st =
+      c.Prepare("SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'trading.fills'::regclass");
+  const bool distributed = st.Step();
+  st.Reset();
+  if (distributed) {
+    throw InvalidArgument(
+        "the change feed is not available on a store distributed by Citus: `tradestore "
+        "distribute` removes the change log's triggers, which Citus cannot run (docs/scale-out.md, "
+        "\"What differs on Citus\"); poll the lists instead (e.g. GET /api/v1/fills?from=...)");
+  }
+}
+
 }  // namespace
 
 struct ChangeFeed::State {
   std::optional<LogPos> seen;  // SQLite: the bound at the last call
   std::unique_ptr<sql::PgListener> listener;
+  bool distribution_checked = false;
+
+  // PostgreSQL: RefuseOnCitus, once per feed.
+  void CheckDistribution(sql::Connection& c) {
+    if (distribution_checked) return;
+    RefuseOnCitus(c);
+    distribution_checked = true;
+  }
 };
 
 ChangeFeed::ChangeFeed() : state_(std::make_unique<State>()) {}
@@ -176,6 +204,7 @@ std::optional<LogPos> PgBound(sql::Connection& c) {
 std::string ChangeFeed::Head() {
   const sql::Dialect d = impl_->dialect();
   if (d == sql::Dialect::kPostgres) {
+    state_->CheckDistribution(Outside(*impl_, Database::kTrading));
     if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
     return Format(d, PgBound(Outside(*impl_, Database::kTrading)).value_or(LogPos{}));
   }
@@ -189,6 +218,7 @@ ChangeBatch ChangeFeed::After(std::string_view cursor, std::size_t limit,
   const LogPos from = Parse(d, cursor);
   ChangeBatch batch;
   if (d == sql::Dialect::kPostgres) {
+    state_->CheckDistribution(Outside(*impl_, Database::kTrading));
     // LISTEN before reading, so that a commit after this read wakes the
     // next WaitForChange.
     if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);

@@ -15,6 +15,7 @@
 #include "store/store_test_util.h"
 #include "support/citus_harness.h"
 #include "support/citus_store.h"
+#include "tradestore/change_feed.h"
 #include "tradestore/error.h"
 
 namespace tradestore {
@@ -156,6 +157,27 @@ TEST(Distribution, FreshCitusStoresAreDistributed) {
   sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
   EXPECT_EQ(Placements(c).at("trading.fills").substr(0, 19), "distributed:bot_id:");
   EXPECT_FALSE(detail::DistributeStore(detail::ImplOf(store)).changed());
+}
+
+// A distributed store has no change log triggers: its feed would report no
+// changes, so it is refused, saying why and what to do instead. The same
+// store on plain PostgreSQL has one (change_feed_test.cc).
+TEST(Distribution, TheChangeFeedIsRefusedOnADistributedStore) {
+  Store store = Store::Open(testing::FreshCitusStoreUrl());
+  for (int call = 0; call < 2; ++call) {
+    try {
+      if (call == 0) {
+        (void)store.changes().Head();
+      } else {
+        (void)store.changes().After("x0.0", 10);
+      }
+      ADD_FAILURE() << "the change feed of a distributed store answered (call " << call << ")";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("distributed by Citus"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("poll"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace
