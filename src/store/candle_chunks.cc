@@ -256,6 +256,20 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
                       const TimeRange& range,
                       const std::function<bool(std::span<const Candle>)>& visit) {
   const bool pg = c.dialect() == sql::Dialect::kPostgres;
+  // One snapshot for both streams. On SQLite, statements of a connection
+  // outside a transaction share the read transaction that the first active
+  // one opened. The rows are stepped first: while they have a row they
+  // stay active, and the chunk index below is read in their snapshot; when
+  // there is none in range, a compaction that commits before the index is
+  // read cannot have moved rows of this range (there were none), so a
+  // later index adds only newer candles. (Index first would be wrong: an
+  // empty index ends its snapshot, and a compaction committed before the
+  // rows are read would hide the candles it moved.) PostgreSQL reads each
+  // statement at READ COMMITTED.
+  auto& rows = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                         RangeSql("open_time", range) + " ORDER BY open_time");
+  BindRange(rows, BindParams(rows, instrument, tf), range);
+  bool has_row = rows.Step();
   // The chunk index, without the chunks' bytes on SQLite (a row's blob is
   // read only where it is used; PostgreSQL sends it with the row).
   std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
@@ -280,16 +294,13 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
     for (int i = 0; i < 3; ++i) chunks.Bind(index++, *range.from);
   }
   if (range.to) chunks.Bind(index++, *range.to);
-  // One snapshot for both streams: on SQLite, statements of a connection
-  // outside a transaction share the read transaction the first active one
-  // opened, and the chunk index stays active while the rows are read (a
-  // compaction committed between the two reads would otherwise hide the
-  // candles it moved). PostgreSQL reads each statement at READ COMMITTED.
-  bool has_chunk = chunks.Step();
-  auto& rows = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
-                         RangeSql("open_time", range) + " ORDER BY open_time");
-  BindRange(rows, BindParams(rows, instrument, tf), range);
-  bool has_row = rows.Step();
+  bool has_chunk = false;
+  try {
+    has_chunk = chunks.Step();
+  } catch (...) {
+    rows.Reset();
+    throw;
+  }
   const auto finish = [&] {
     chunks.Reset();
     rows.Reset();
