@@ -315,6 +315,33 @@ TEST_P(CandleChunks, DecodedChunksAreCachedAndNeverServedStale) {
   EXPECT_THROW(SetCandleChunkCacheCapacity(-1), Error);
 }
 
+// A read sees one snapshot: a compaction that another connection commits
+// while a ForEach runs (from inside its callback) changes nothing of what
+// that ForEach delivers, and the next read sees the compacted series.
+TEST(CandleChunksSqlite, ACompactionDuringAReadDoesNotChangeIt) {
+  TempDir dir;
+  const std::string url = "sqlite:" + dir.Sub("store");
+  Seeded reader(url);
+  const std::vector<Candle> all = Series(0, 5000);
+  reader.store.candles().Upsert(reader.instrument.id, Timeframe::k1m, all);
+  // Half compacted already: the read merges chunks and rows.
+  reader.store.candles().Compact(reader.instrument.id, Timeframe::k1m, At(2500));
+  Store other = Store::Open(url);
+  std::vector<Candle> seen;
+  bool compacted = false;
+  reader.store.candles().ForEach(reader.instrument.id, Timeframe::k1m, {}, [&](const Candle& k) {
+    seen.push_back(k);
+    if (!compacted && seen.size() == 100) {
+      EXPECT_EQ(other.candles().Compact(reader.instrument.id, Timeframe::k1m).candles, 2500);
+      compacted = true;
+    }
+    return true;
+  });
+  EXPECT_TRUE(compacted);
+  ExpectSame(all, seen);
+  ExpectSame(all, reader.store.candles().Range(reader.instrument.id, Timeframe::k1m));
+}
+
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
   EXPECT_EQ(candles().Compact().candles, 0);
   EXPECT_THROW(candles().Compact(id() + 100), Error);
