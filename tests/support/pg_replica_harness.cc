@@ -79,7 +79,12 @@ void PgReplica::Start(const std::string& pg_dir, int pg_port) {
   const std::string log = dir_ + "/replica.log";
 
   // -c fast: an immediate checkpoint rather than a spread one; -R: the copy
-  // starts as a standby of its source.
+  // starts as a standby of its source; -C -S: through a replication slot of
+  // its own, so that the primary keeps every WAL segment the replica has not
+  // received. Without it a replica that fell behind the tests' WAL (each new
+  // database is WAL-logged whole) past a checkpoint lost its stream for good
+  // and never saw another database (a CI run once failed every replica test
+  // so).
   const std::vector<std::string> backup = {bin_dir_ + "/pg_basebackup",
                                            "-D",
                                            data,
@@ -90,6 +95,9 @@ void PgReplica::Start(const std::string& pg_dir, int pg_port) {
                                            "-U",
                                            "postgres",
                                            "-R",
+                                           "-C",
+                                           "-S",
+                                           "tradestore_replica_" + std::to_string(getpid()),
                                            "-X",
                                            "stream",
                                            "-c",
@@ -206,7 +214,10 @@ std::string PgReplica::CreateDatabase() {
       break;
     } catch (const Error& e) {
       if (std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error("database " + name + " did not reach the replica: " + e.what());
+        const std::string log = ReadFile(dir_ + "/replica.log");
+        throw std::runtime_error(
+            "database " + name + " did not reach the replica in 60 s: " + e.what() +
+            "\nthe replica's log ends:\n" + log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
