@@ -142,10 +142,10 @@ CandleWriter::~CandleWriter() {
   }
 }
 void CandleWriter::Add(const Candle& candle) {
-  // A row's time is checked where it is bound; a chunk's here, the same way.
-  sql::CheckTimeRange("time for column 'open_time' of market.candles", candle.open_time);
   ++count_;
   if (options_.compact_before && candle.open_time < *options_.compact_before) {
+    // A row's time is checked where it is bound; a chunk's here, the same way.
+    sql::CheckTimeRange("time for column 'open_time' of market.candles", candle.open_time);
     if (run_.empty() || candle.open_time > run_.back().open_time) {
       run_.push_back(candle);
       if (static_cast<std::int64_t>(run_.size()) == detail::kChunkCandles) FlushRun();

@@ -61,10 +61,9 @@ TEST(ReadReplica, ReadsSeeTheirOwnWritesAndFallBackToThePrimaryWhenTheReplicaLag
   EXPECT_EQ(after.primary_reads, before.primary_reads);
   // The same database on the replica itself holds them.
   {
-    const auto begin = url.find(":///") + 4;
     StoreOptions as_is;
     as_is.migrate = false;
-    Store on_replica = Store::Open(replica.Url(url.substr(begin, url.find('?') - begin)), as_is);
+    Store on_replica = Store::Open(replica.Url(PgReplica::DatabaseOf(url)), as_is);
     // Read directly, without the store's wait: the replica may still be
     // replaying the last write.
     const auto start = std::chrono::steady_clock::now();

@@ -200,13 +200,16 @@ std::string PgReplica::Routed(const std::string& primary_url) const {
          "read_host=" + dir_ + "&read_port=" + std::to_string(port_);
 }
 
+std::string PgReplica::DatabaseOf(const std::string& url) {
+  const auto begin = url.find(":///") + 4;
+  return url.substr(begin, url.find('?') - begin);
+}
+
 std::string PgReplica::CreateDatabase() {
   const std::string url = PgServer::Get().CreateDatabase();
-  // postgresql:///NAME?...: waits until the replica has replayed the
-  // CREATE DATABASE (until then a routed read cannot connect there and goes
-  // to the primary).
-  const auto begin = url.find(":///") + 4;
-  const std::string name = url.substr(begin, url.find('?') - begin);
+  // Waits until the replica has replayed the CREATE DATABASE (until then a
+  // routed read cannot connect there and goes to the primary).
+  const std::string name = DatabaseOf(url);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     try {

@@ -38,6 +38,8 @@ class PgReplica {
   // its URL with reads routed to this replica (Routed), once the replica
   // has it.
   std::string CreateDatabase();
+  // The database a test server URL names (postgresql:///NAME?...).
+  static std::string DatabaseOf(const std::string& url);
 
   // Runs SQL (no parameters) in the replica's database "postgres", e.g.
   // SELECT pg_wal_replay_pause().
