@@ -24,15 +24,23 @@
 // of work has run yet. A write outside a unit of work (a single repository call) is retried
 // the same way. retry_ms=0 turns the retries off (kUnavailable after busy_timeout_ms).
 //
-// Group commit (SQLite, synchronous=full, group_commit=on; docs/storage.md, "Group commit"): a
-// unit of work's Commit (or a single write call) returns once one fsync of the WAL file, shared
-// by every commit that completed before it started, has made it durable: synchronous=full's
-// guarantee with one fsync per group instead of one per commit; this process's writers to the
-// file queue in-process for the write lock instead of polling. Difference: another connection
-// may read a commit before it is durable (with group_commit=off it cannot), so a crash can
-// lose a commit that was read but whose writer had not returned. A failed WAL fsync fails that
-// commit and every later one on the file with kStorage until the store is reopened.
-// group_commit=off, or synchronous=normal: SQLite's own syncs, lock waits by polling.
+// Group commit (SQLite, synchronous=full, group_commit=on; docs/storage.md, "Group commit"):
+// the units of work of this process on one file queue in-process (in arrival order, up to
+// busy_timeout_ms, then kUnavailable as SQLite's busy error) and run on one shared connection,
+// where units that queued behind an open one join its transaction, each in a savepoint (a
+// failing unit of work rolls back alone; one that leaves a deferred foreign key unresolved is
+// refused at its own Commit with kConflict). One COMMIT and one fsync of the WAL file serve the
+// batch. Commit returns once its batch is durable: synchronous=full's guarantee. It throws the
+// batch's error if the batch's COMMIT or fsync failed: the unit of work was then not committed
+// (kUnavailable, retryable, when SQLite rolled the shared transaction back after another
+// unit's I/O error). Commit also waits for the units that joined its batch (at most 64; none
+// joins 10 ms after the first ended), so a unit of work must never wait for another thread's
+// Commit on the same file. A single write call outside a unit of work returns once a shared
+// fsync has made it durable. Another connection may read such a write, or a batch, before it
+// is durable (with group_commit=off it cannot). A failed WAL fsync fails that commit and every
+// later one on the file with kStorage until the store is reopened. group_commit=off, or
+// synchronous=normal: one transaction per unit of work, SQLite's own syncs, lock waits by
+// polling.
 //
 // A missing store is created; an older one is migrated; one written by a newer tradestore is
 // refused with Error(kConflict) and left unchanged. Units: times are Timestamp (µs UTC); money

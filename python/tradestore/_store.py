@@ -231,9 +231,11 @@ def open(url: Optional[str] = None, *, synchronous: Optional[str] = None,
     Keywords override the URL's query parameters (include/tradestore/store.h):
     ``synchronous`` "normal" or "full"; ``busy_timeout_ms`` and ``retry_ms``
     in milliseconds (how long a busy SQLite store is waited for);
-    ``group_commit`` True/False (SQLite with synchronous "full": concurrent
-    commits of this process share one fsync, each call returning once its own
-    work is durable); ``read_replica`` True sends reads outside a unit of work
+    ``group_commit`` True/False (SQLite with synchronous "full": units of
+    work of this process's threads that follow each other closely share one
+    transaction and one fsync, each failing unit rolling back alone and each
+    call returning once its own work is durable; docs/storage.md, "Group
+    commit"); ``read_replica`` True sends reads outside a unit of work
     to the PostgreSQL replica named by the URL's read_host (docs/scale-out.md).
     ``migrate`` False opens without applying pending migrations."""
     if group_commit is not None and not isinstance(group_commit, bool):

@@ -74,9 +74,14 @@ std::string BackupStoreUrl(const fs::path& dir, const std::string& layout) {
   return "sqlite:" + (dir / "store.db").string();
 }
 
+// Opens `url` without migrating it, and without group commit: restore
+// holds a SQLite store's files exclusively through the store's own
+// connections, which the shared connections of group commit would keep
+// from it (docs/storage.md, "Group commit").
 Store OpenAsIs(const std::string& url) {
   StoreOptions o;
   o.migrate = false;
+  o.group_commit = false;
   return Store::Open(url, o);
 }
 

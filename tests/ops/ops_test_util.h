@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 #include <random>
@@ -46,10 +47,13 @@ class OpsTempDir {
   std::filesystem::path path_;
 };
 
-// A fresh store: a SQLite directory store under `dir`, or a new PostgreSQL
-// database.
+// A fresh store: a SQLite directory store under `dir` (at synchronous=full,
+// through group commit's shared transactions, with TRADESTORE_TEST_SQLITE_FULL
+// set: the ctest entry ops.sqlite_full), or a new PostgreSQL database.
 inline std::string FreshUrl(Backend backend, const OpsTempDir& dir, const std::string& name) {
-  return backend == Backend::kSqlite ? "sqlite:" + dir.Sub(name) : PgServer::Get().CreateDatabase();
+  if (backend != Backend::kSqlite) return PgServer::Get().CreateDatabase();
+  const char* full = std::getenv("TRADESTORE_TEST_SQLITE_FULL");
+  return "sqlite:" + dir.Sub(name) + (full && *full ? "?synchronous=full" : "");
 }
 
 inline const Timestamp kOpsT0 = Timestamp::FromCivil(2023, 3, 1);

@@ -266,7 +266,13 @@ struct SyncSpy {
     sqlite3_vfs_register(real, 1);
   }
   // Whether every WAL write of the calling thread so far has been synced.
+  // Under group commit a unit of work's frames are written by whichever
+  // thread commits its batch, which checks its own writes here.
   static bool MineDurable() { return durable.load() >= last_write; }
+  // Whether every WAL write completed before `seen` (a value of `writes`)
+  // has been synced: what a commit that returns must guarantee for all
+  // that was written before it was called.
+  static bool DurableThrough(std::uint64_t seen) { return durable.load() >= seen; }
 };
 
 // `threads` writers on one file, each committing `commits` units of work
@@ -307,8 +313,9 @@ Outcome RunWriters(const std::string& path, const SqliteOptions& options, int th
         }
         Transaction tx(*c);
         c->Prepare("INSERT INTO t(v) VALUES (?)").Bind(1, v).Execute();
+        const std::uint64_t before = SyncSpy::writes.load();
         tx.Commit();
-        if (!SyncSpy::MineDurable()) ++not_durable;
+        if (!SyncSpy::MineDurable() || !SyncSpy::DurableThrough(before)) ++not_durable;
       }
     });
   }
@@ -402,6 +409,108 @@ TEST(GroupCommitTest, AQueuedWriterTimesOutAsBusy) {
   a->Rollback();
   b->Begin();  // free again
   b->Commit();
+}
+
+// Shared transactions: units of work that queue behind an open one join its
+// transaction, and each Commit returns once that transaction committed.
+// Three connections of one file: `a` holds a unit of work while `b` and `c`
+// queue for the file; `c` rolls back. The batch holds a's and b's rows,
+// commits once, and a's Commit returns only after b's row is in the file.
+TEST(GroupCommitTest, QueuedUnitsOfWorkShareOneTransaction) {
+  TempDir dir;
+  SqliteOptions full;
+  full.synchronous = "FULL";
+  const std::string file = dir.File("s.db");
+  auto a = OpenSqlite(file, full);
+  auto b = OpenSqlite(file, full);
+  auto c = OpenSqlite(file, full);
+  a->ExecuteScript("CREATE TABLE t(v TEXT NOT NULL)");
+  const SqliteGroupCommitStats before = SqliteGroupCommitStatsOf(*a);
+
+  a->Begin();
+  a->Prepare("INSERT INTO t(v) VALUES ('a')").Execute();
+  std::thread tb([&] {
+    b->Begin();
+    b->Prepare("INSERT INTO t(v) VALUES ('b')").Execute();
+    EXPECT_NO_THROW(b->Commit());
+  });
+  std::thread tc([&] {
+    c->Begin();
+    c->Prepare("INSERT INTO t(v) VALUES ('c')").Execute();
+    c->Rollback();
+  });
+  std::this_thread::sleep_for(200ms);  // b and c queue for the file
+  a->Commit();
+
+  // What is committed, read through a connection without group commit.
+  SqliteOptions plain;
+  plain.group_commit = false;
+  auto reader = OpenSqlite(file, plain);
+  auto rows = [&] {
+    std::vector<std::string> out;
+    Statement& st = reader->Prepare("SELECT v FROM t ORDER BY v");
+    while (st.Step()) out.push_back(st.GetText(0));
+    st.Reset();
+    return out;
+  };
+  EXPECT_EQ(rows(), (std::vector<std::string>{"a", "b"}));  // before b's thread is joined
+  tb.join();
+  tc.join();
+  EXPECT_EQ(rows(), (std::vector<std::string>{"a", "b"}));
+  const SqliteGroupCommitStats after = SqliteGroupCommitStatsOf(*b);
+  EXPECT_EQ(after.transactions - before.transactions, 1u)
+      << before.transactions << " " << before.units << " " << after.transactions << " "
+      << after.units;
+  EXPECT_EQ(after.units - before.units, 2u);
+}
+
+// A unit of work that leaves a deferred foreign key unresolved is refused
+// at its own Commit (kConflict), alone: the COMMIT of the shared
+// transaction would otherwise fail every unit of its batch.
+TEST(GroupCommitTest, ADeferredForeignKeyFailsOnlyItsOwnUnitOfWork) {
+  TempDir dir;
+  SqliteOptions full;
+  full.synchronous = "FULL";
+  const std::string file = dir.File("fk.db");
+  auto a = OpenSqlite(file, full);
+  auto b = OpenSqlite(file, full);
+  a->ExecuteScript(
+      "CREATE TABLE p(id INTEGER PRIMARY KEY);"
+      "CREATE TABLE ch(pid INTEGER NOT NULL REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);"
+      "INSERT INTO p VALUES (1)");
+  auto count = [&] {
+    Statement& st = a->Prepare("SELECT count(*) FROM ch");
+    EXPECT_TRUE(st.Step());
+    const std::int64_t n = st.GetInt64(0);
+    st.Reset();
+    return n;
+  };
+
+  // Alone: refused, nothing stored, and the next unit of work runs.
+  a->Begin();
+  a->Prepare("INSERT INTO ch(pid) VALUES (99)").Execute();
+  try {
+    a->Commit();
+    ADD_FAILURE() << "a dangling deferred foreign key committed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(std::string(e.what()).find("FOREIGN KEY"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count(), 0);
+
+  // Inside a batch: a's unit holds the file, b's joins it and is refused.
+  a->Begin();
+  a->Prepare("INSERT INTO ch(pid) VALUES (1)").Execute();
+  std::thread tb([&] {
+    b->Begin();
+    b->Prepare("INSERT INTO ch(pid) VALUES (99)").Execute();
+    EXPECT_THROW(b->Commit(), Error);
+    EXPECT_EQ(b->transaction_depth(), 0);
+  });
+  std::this_thread::sleep_for(200ms);
+  a->Commit();
+  tb.join();
+  EXPECT_EQ(count(), 1);
 }
 
 }  // namespace

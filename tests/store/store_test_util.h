@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 #include <random>
@@ -42,12 +43,36 @@ inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   return ToString(info.param);
 }
 
-// A URL of a fresh, empty store: a private in-memory SQLite store, a new
-// database on the test PostgreSQL server (directly or through the test
-// PgBouncer), or a new distributed store on the test Citus cluster.
+// With TRADESTORE_TEST_SQLITE_FULL set (the ctest entry
+// store.sqlite_full), the SQLite backend is a directory store on disk at
+// synchronous=full, so that every conformance test also runs through group
+// commit's shared transactions (docs/storage.md, "Group commit"). The
+// directories go when the process exits.
+inline std::string FullSqliteStoreUrl() {
+  struct Root {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("tradestore-full-" + std::to_string(std::random_device{}()));
+    int next = 0;
+    ~Root() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static Root root;
+  return "sqlite:" + (root.path / ("store-" + std::to_string(root.next++))).string() +
+         "?synchronous=full";
+}
+
+// A URL of a fresh, empty store: a private in-memory SQLite store (or, see
+// FullSqliteStoreUrl, one on disk), a new database on the test PostgreSQL
+// server (directly or through the test PgBouncer), or a new distributed
+// store on the test Citus cluster.
 inline std::string FreshStoreUrl(Backend backend) {
   switch (backend) {
     case Backend::kSqlite:
+      if (const char* full = std::getenv("TRADESTORE_TEST_SQLITE_FULL"); full && *full) {
+        return FullSqliteStoreUrl();
+      }
       return "sqlite::memory:";
     case Backend::kPostgres:
       return PgServer::Get().CreateDatabase();

@@ -53,6 +53,11 @@ void WriterQueue::Release() noexcept {
   oldest->cv.notify_one();
 }
 
+bool WriterQueue::HasWaiters() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !waiters_.empty();
+}
+
 std::uint64_t DurabilityBarrier::Committed() {
   std::lock_guard<std::mutex> lock(mutex_);
   return ++committed_;

@@ -17,11 +17,12 @@
 
 namespace tradestore::sql {
 
-// A lock taken by a connection before BEGIN IMMEDIATE and released after its
-// COMMIT or ROLLBACK, so that the writers of one process pass SQLite's
-// write lock to each other through a condition variable instead of
-// busy-polling for it. Writers of other processes still meet at SQLite's
-// lock (and its busy handler).
+// A lock taken by a unit of work of this process before it starts on the
+// file (on the connection where units share transactions: MergedWriter in
+// sqlite_connection.cc) and released when it ends, so that the writers of
+// one process pass the file to each other through a condition variable
+// instead of busy-polling SQLite's write lock. Writers of other processes
+// still meet at SQLite's lock (and its busy handler).
 //
 // Bounded barging: a free lock goes to whoever asks first, a running
 // writer or the oldest waiter (woken by Release), as long as the oldest
@@ -44,6 +45,10 @@ class WriterQueue {
   // Frees the lock, or hands it to the oldest waiter (see above). Only the
   // holder calls it.
   void Release() noexcept;
+  // Whether a thread is waiting for the lock now (the holder asks it to
+  // decide whether to hand its group transaction on; see MergedWriter in
+  // sqlite_connection.cc).
+  bool HasWaiters();
 
  private:
   struct Waiter {

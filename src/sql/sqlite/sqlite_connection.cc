@@ -4,9 +4,12 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -81,6 +84,30 @@ struct BusyWait {
   }
 };
 
+// Syncs the WAL file of `db` with SQLite's own call: xSync of the
+// connection's WAL file object (SQLITE_FCNTL_JOURNAL_POINTER) with
+// SQLITE_SYNC_NORMAL, the call a COMMIT at synchronous=FULL makes. Returns
+// SQLITE_OK or the error code.
+int SyncWal(sqlite3* db) {
+  sqlite3_file* wal = nullptr;
+  const int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc != SQLITE_OK) return rc;
+  if (wal == nullptr || wal->pMethods == nullptr) return SQLITE_IOERR_FSYNC;
+  return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+}
+
+// The error of a commit whose WAL sync failed with `rc` (a failed sync is
+// sticky: see DurabilityBarrier).
+Error SyncFailed(sqlite3* db, int rc) {
+  const char* name = sqlite3_errstr(rc);
+  return Error(ErrorKind::kStorage,
+               std::string("group commit: the sync of the WAL file of '") +
+                   sqlite3_db_filename(db, "main") + "' failed (" + (name ? name : "") +
+                   "): this commit and every later one may be lost at a crash; close every "
+                   "connection to the store and reopen it",
+               "SQLITE_" + std::to_string(rc));
+}
+
 // Group commit on one connection (docs/storage.md, "Group commit"): the
 // connection runs at synchronous=NORMAL, so a COMMIT writes its WAL frames
 // without an fsync; SQLite's commit hook notes that a commit is under way,
@@ -109,16 +136,8 @@ class GroupSync {
     if (!pending_ || !sqlite3_get_autocommit(db_)) return;
     pending_ = false;
     const std::uint64_t seq = shared_->barrier.Committed();
-    const int rc = shared_->barrier.WaitDurable(seq, [this] { return SyncWal(); });
-    if (rc != 0) {
-      const char* name = sqlite3_errstr(rc);
-      throw Error(ErrorKind::kStorage,
-                  std::string("group commit: the sync of the WAL file of '") +
-                      sqlite3_db_filename(db_, "main") + "' failed (" + (name ? name : "") +
-                      "): this commit and every later one may be lost at a crash; close every "
-                      "connection to the store and reopen it",
-                  "SQLITE_" + std::to_string(rc));
-    }
+    const int rc = shared_->barrier.WaitDurable(seq, [this] { return SyncWal(db_); });
+    if (rc != 0) throw SyncFailed(db_, rc);
   }
   // A commit that failed after the hook ran (the transaction was rolled
   // back): nothing to wait for.
@@ -135,14 +154,6 @@ class GroupSync {
     static_cast<GroupSync*>(self)->pending_ = true;
     return 0;  // let the commit go on
   }
-  int SyncWal() {
-    sqlite3_file* wal = nullptr;
-    const int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
-    if (rc != SQLITE_OK) return rc;
-    if (wal == nullptr || wal->pMethods == nullptr) return SQLITE_IOERR_FSYNC;
-    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
-  }
-
   sqlite3* db_;
   std::shared_ptr<SharedFile> shared_;
   bool pending_ = false;  // the commit hook ran since the last AfterCall
@@ -283,6 +294,16 @@ struct SqlEqual {
   bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
 };
 
+// Units of work of one process merged into shared transactions (see
+// MergedWriter below): the unit's batch, and whether it runs inside a
+// savepoint of a transaction that an earlier unit opened.
+class MergedWriter;
+struct MergedBatch;
+struct MergedUnit {
+  std::shared_ptr<MergedBatch> batch;
+  bool savepoint = false;
+};
+
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(sqlite3* db, int busy_timeout_ms) : db_(db) {
@@ -291,7 +312,7 @@ class SqliteConnection final : public Connection {
   }
   ~SqliteConnection() override {
     last_ = nullptr;
-    if (holds_writer_) shared_->writers.Release();
+    if (unit_) EndMergedUnit(/*commit=*/false);
     sqlite3_finalize(begin_);
     sqlite3_finalize(commit_);
     cache_.clear();
@@ -299,14 +320,18 @@ class SqliteConnection final : public Connection {
     sqlite3_close_v2(db_);
   }
 
-  // Joins the writer queue of the file (`shared`); with `group_sync`, also
-  // commits in groups (GroupSync; the caller has set synchronous=NORMAL).
-  // Called by OpenSqlite before any statement is prepared.
-  void Coordinate(std::shared_ptr<SharedFile> shared, bool group_sync) {
-    shared_ = std::move(shared);
-    if (group_sync) group_ = std::make_unique<GroupSync>(db_, shared_);
+  // Syncs this connection's writes in autocommit with the file's barrier
+  // (GroupSync; the caller has set synchronous=NORMAL). Called by
+  // OpenSqlite before any statement is prepared.
+  void Coordinate(std::shared_ptr<SharedFile> shared) {
+    group_ = std::make_unique<GroupSync>(db_, std::move(shared));
   }
+  // Runs this connection's units of work in the file's shared transactions
+  // (MergedWriter): while a unit of work is open, every statement goes to
+  // the writer's connection.
+  void Merge(std::shared_ptr<MergedWriter> merged) { merged_ = std::move(merged); }
   bool group_commit_active() const { return group_ != nullptr; }
+  SqliteGroupCommitStats merged_stats() const;
   GroupSync* group() { return group_.get(); }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
@@ -314,6 +339,7 @@ class SqliteConnection final : public Connection {
   sqlite3* handle() const { return db_; }
 
   Statement& Prepare(std::string_view sql) override {
+    if (unit_) return MergedConnection().Prepare(sql);
     // Streaming writers prepare the same text again and again: compare with
     // the last statement's text before hashing.
     if (last_ != nullptr && last_->first == sql) {
@@ -339,6 +365,7 @@ class SqliteConnection final : public Connection {
   }
 
   void ExecuteScript(std::string_view sql) override {
+    if (unit_) return MergedConnection().ExecuteScript(sql);
     const std::string text = StripSchemas(sql);
     char* err = nullptr;
     const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -355,34 +382,21 @@ class SqliteConnection final : public Connection {
   // SQLITE_BUSY on the upgrade; the busy timeout waits for other writers.
   // (Nesting and poisoning: Connection.)
   //
-  // With a writer queue (SqliteOptions::group_commit), the connection first
-  // waits its turn among this process's writers to the file, up to the busy
-  // timeout (then kUnavailable, retryable, as SQLITE_BUSY), and holds it
-  // until the unit of work ends.
+  // Under group commit (SqliteOptions::group_commit), the unit of work runs
+  // on the file's shared connection instead (MergedWriter): it first waits
+  // its turn among this process's writers to the file, up to the busy
+  // timeout (then kUnavailable, retryable, as SQLITE_BUSY).
   void BeginTransaction() override {
+    if (merged_) return BeginMergedUnit();
     if (begin_ == nullptr) begin_ = PrepareRaw("BEGIN IMMEDIATE");
-    if (shared_ && !holds_writer_) {
-      if (!shared_->writers.Acquire(busy_.timeout)) {
-        throw Error(ErrorKind::kUnavailable,
-                    std::string("exec: database is locked (another writer of this process held '") +
-                        sqlite3_db_filename(db_, "main") + "' past the busy timeout)",
-                    "SQLITE_5 (database is locked)", /*retryable=*/true);
-      }
-      holds_writer_ = true;
-    }
-    try {
-      Run(begin_);
-    } catch (...) {
-      ReleaseWriter();
-      throw;
-    }
+    Run(begin_);
   }
   // A COMMIT that fails (SQLITE_BUSY past the timeout, I/O) leaves the
   // transaction open in SQLite; it is rolled back here so that the unit of
-  // work ends with the Commit call, as Connection promises. With group
-  // commit, the writer queue is handed on before the wait for the sync, so
-  // that the next writers' commits join the group.
+  // work ends with the Commit call, as Connection promises. A merged unit
+  // of work returns once its batch is durable (MergedWriter).
   void CommitTransaction() override {
+    if (unit_) return EndMergedUnit(/*commit=*/true);
     if (commit_ == nullptr) commit_ = PrepareRaw("COMMIT");
     try {
       Run(commit_);
@@ -390,13 +404,12 @@ class SqliteConnection final : public Connection {
       RollbackTransaction();
       throw;
     }
-    ReleaseWriter();
     if (group_) group_->AfterCall();
   }
   void RollbackTransaction() noexcept override {
+    if (unit_) return EndMergedUnit(/*commit=*/false);
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     if (group_) group_->Forget();
-    ReleaseWriter();
   }
 
  protected:
@@ -424,18 +437,17 @@ class SqliteConnection final : public Connection {
     }
   }
 
-  void ReleaseWriter() noexcept {
-    if (holds_writer_) {
-      holds_writer_ = false;
-      shared_->writers.Release();
-    }
-  }
+  // Defined after MergedWriter.
+  SqliteConnection& MergedConnection();
+  void BeginMergedUnit();
+  // Ends the open merged unit; throws (commit only) the group's error.
+  void EndMergedUnit(bool commit);
 
   sqlite3* db_;
   BusyWait busy_;
-  std::shared_ptr<SharedFile> shared_;  // null: no writer queue
-  std::unique_ptr<GroupSync> group_;    // null: no group commit
-  bool holds_writer_ = false;           // this connection holds shared_->writers
+  std::unique_ptr<GroupSync> group_;      // null: no group commit
+  std::shared_ptr<MergedWriter> merged_;  // null: units of work are transactions of their own
+  std::optional<MergedUnit> unit_;        // the merged unit of work open now
   Cache cache_;
   Cache::value_type* last_ = nullptr;  // the last statement Prepare returned
   sqlite3_stmt* begin_ = nullptr;      // BEGIN IMMEDIATE, prepared once
@@ -490,6 +502,279 @@ class SqliteBulkWriter final : public BulkWriter {
 std::unique_ptr<BulkWriter> SqliteConnection::OpenBulkWriter(BulkUpsertSpec spec) {
   auto& statement = static_cast<SqliteStatement&>(Prepare(BulkUpsertSql(spec)));
   return std::make_unique<SqliteBulkWriter>(statement, spec);
+}
+
+// The outcome of one shared transaction, which its units wait for.
+struct MergedBatch {
+  bool done = false;
+  std::optional<Error> error;  // set when the transaction did not commit or sync
+};
+
+// Group commit with shared transactions (docs/storage.md, "Group commit"):
+// the units of work of one process on one database file run, one at a
+// time, on one connection of their own, and units that follow each other
+// closely share its transaction:
+// - A unit takes the file's writer queue (WriterQueue: arrival order with
+//   bounded barging), then either opens the transaction (BEGIN IMMEDIATE:
+//   it is the first unit of a batch) or joins the open one inside a
+//   SAVEPOINT.
+// - At its end, a unit that committed releases its savepoint; one that
+//   failed rolls back to it, so its work alone is undone. If other units
+//   wait for the queue and the batch is young (kMaxUnits; kMaxAge since its
+//   first unit ended, which bounds how long a finished unit waits), the
+//   queue is handed on with the transaction still open; otherwise the unit
+//   commits the transaction (COMMIT at synchronous=NORMAL writes the WAL
+//   frames of every unit of the batch), hands the queue on, and then syncs
+//   the WAL through the file's DurabilityBarrier (one fsync can cover
+//   several batches and the connections' own commits).
+// - Every unit's Commit returns only once its batch is durable, and throws
+//   the batch's error if its COMMIT or sync failed.
+// The pages that consecutive units touch (the same index leaves, the same
+// account rows) are written to the WAL once per batch instead of once per
+// unit, and the sync runs while the next batch works.
+//
+// Thread safety: the queue serialises the use of connection_ and of
+// open_/units_/first_done_; batch outcomes are published under mutex_; the
+// barrier lets one thread at a time sync through syncer_.
+class MergedWriter {
+ public:
+  static constexpr int kMaxUnits = 64;
+  static constexpr std::chrono::microseconds kMaxAge{10'000};
+
+  // `connection` and `syncer`: two connections of their own to the file,
+  // at synchronous=NORMAL; `syncer` has read the file (its WAL is open).
+  MergedWriter(std::unique_ptr<SqliteConnection> connection,
+               std::unique_ptr<SqliteConnection> syncer, std::shared_ptr<SharedFile> shared)
+      : connection_(std::move(connection)),
+        syncer_(std::move(syncer)),
+        shared_(std::move(shared)) {}
+
+  SqliteConnection& connection() { return *connection_; }
+
+  SqliteGroupCommitStats stats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+  // Waits for the queue up to `timeout` (then kUnavailable, retryable, as
+  // SQLite's busy error) and starts a unit; throws with nothing held.
+  MergedUnit BeginUnit(std::chrono::microseconds timeout) {
+    if (!shared_->writers.Acquire(timeout)) {
+      throw Error(ErrorKind::kUnavailable,
+                  std::string("exec: database is locked (another writer of this process held '") +
+                      sqlite3_db_filename(connection_->handle(), "main") +
+                      "' past the busy timeout)",
+                  "SQLITE_5 (database is locked)", /*retryable=*/true);
+    }
+    MergedUnit unit;
+    if (open_) {
+      unit.batch = open_;
+      unit.savepoint = true;
+      try {
+        connection_->Prepare("SAVEPOINT tradestore_unit").Execute();
+      } catch (...) {
+        EndTurn();
+        throw;
+      }
+      return unit;
+    }
+    try {
+      connection_->BeginTransaction();
+    } catch (...) {
+      shared_->writers.Release();
+      throw;
+    }
+    open_ = std::make_shared<MergedBatch>();
+    units_ = 0;
+    unit.batch = open_;
+    return unit;
+  }
+
+  // Ends `unit` as committed; returns once its batch is durable, or throws
+  // the batch's error (the unit's work is then not, or not surely, in the
+  // database).
+  void CommitUnit(const MergedUnit& unit) {
+    // A deferred foreign key still unresolved would fail the COMMIT of the
+    // whole batch: the unit that left it is refused here, alone.
+    int deferred = 0;
+    int highwater = 0;
+    sqlite3_db_status(connection_->handle(), SQLITE_DBSTATUS_DEFERRED_FKS, &deferred, &highwater,
+                      0);
+    if (deferred > 0) {
+      RollbackUnit(unit);
+      throw Error(ErrorKind::kConflict, "commit: FOREIGN KEY constraint failed",
+                  "SQLITE_787 (constraint failed)");
+    }
+    if (unit.savepoint) {
+      try {
+        connection_->Prepare("RELEASE tradestore_unit").Execute();
+      } catch (...) {
+        RollbackUnit(unit);
+        throw;
+      }
+    }
+    if (++units_ == 1) first_done_ = std::chrono::steady_clock::now();
+    EndTurn();
+    Wait(unit.batch);
+  }
+
+  // Undoes `unit` alone: the units before it in the batch stay.
+  void RollbackUnit(const MergedUnit& unit) noexcept {
+    if (unit.savepoint) {
+      try {
+        connection_->Prepare("ROLLBACK TO tradestore_unit").Execute();
+        connection_->Prepare("RELEASE tradestore_unit").Execute();
+      } catch (...) {
+        // Checked below: SQLite may have rolled the whole transaction back.
+      }
+      if (!sqlite3_get_autocommit(connection_->handle())) {
+        EndTurn();
+        return;
+      }
+    }
+    // The first unit of its batch (nothing else to keep), or SQLite itself
+    // rolled the transaction back after an error (I/O, disk full): the
+    // batch ends here, and its units learn that their work is gone.
+    connection_->RollbackTransaction();
+    std::optional<Error> error;
+    if (units_ > 0) {
+      error = Error(ErrorKind::kUnavailable,
+                    std::string("group commit: the shared transaction on '") +
+                        sqlite3_db_filename(connection_->handle(), "main") +
+                        "' was rolled back by SQLite after an error in another unit of work; "
+                        "this unit of work was not committed",
+                    "", /*retryable=*/true);
+    }
+    Publish(Close(), std::move(error));
+  }
+
+ private:
+  // By the holder of the queue, after a unit ended with the transaction
+  // still open: hands the queue to the next unit, or ends the batch.
+  void EndTurn() noexcept {
+    if (units_ > 0 && units_ < kMaxUnits && shared_->writers.HasWaiters() &&
+        std::chrono::steady_clock::now() - first_done_ < kMaxAge) {
+      shared_->writers.Release();
+      return;
+    }
+    CommitOpen();
+  }
+
+  // By the holder of the queue: commits the open transaction (rolls it back
+  // when no unit is in it), frees the queue, syncs, publishes the outcome.
+  void CommitOpen() noexcept {
+    const int units = units_;
+    std::optional<Error> error;
+    if (units == 0) {
+      connection_->RollbackTransaction();
+    } else {
+      try {
+        connection_->CommitTransaction();  // on failure, rolled back
+      } catch (const Error& e) {
+        error = e;
+      } catch (const std::exception& e) {
+        error = Error(ErrorKind::kInternal, std::string("group commit: ") + e.what());
+      }
+    }
+    const std::uint64_t seq = error || units == 0 ? 0 : shared_->barrier.Committed();
+    std::shared_ptr<MergedBatch> batch = Close();
+    if (seq != 0) {
+      const int rc =
+          shared_->barrier.WaitDurable(seq, [this] { return SyncWal(syncer_->handle()); });
+      if (rc != 0) error = SyncFailed(syncer_->handle(), rc);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++stats_.transactions;
+      stats_.units += static_cast<std::uint64_t>(units);
+    }
+    Publish(std::move(batch), std::move(error));
+  }
+
+  // By the holder of the queue, with no transaction open any more: ends the
+  // batch and frees the queue. Returns the batch.
+  std::shared_ptr<MergedBatch> Close() noexcept {
+    std::shared_ptr<MergedBatch> batch = std::move(open_);
+    open_.reset();
+    units_ = 0;
+    shared_->writers.Release();
+    return batch;
+  }
+
+  void Publish(std::shared_ptr<MergedBatch> batch, std::optional<Error> error) noexcept {
+    if (!batch) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch->done = true;
+    batch->error = std::move(error);
+    done_.notify_all();
+  }
+
+  // Returns once `batch` has ended, or throws its error. A batch handed to
+  // a unit that then gave up waiting for the queue (busy timeout) has no
+  // one left to end it: a waiter that finds the queue free takes it and
+  // commits the batch itself.
+  void Wait(const std::shared_ptr<MergedBatch>& batch) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!done_.wait_for(lock, std::chrono::milliseconds(5), [&] { return batch->done; })) {
+      lock.unlock();
+      if (shared_->writers.Acquire(std::chrono::microseconds(0))) {
+        if (open_ == batch) {
+          CommitOpen();
+        } else {
+          shared_->writers.Release();
+        }
+      }
+      lock.lock();
+    }
+    if (batch->error) throw *batch->error;
+  }
+
+  std::unique_ptr<SqliteConnection> connection_;
+  std::unique_ptr<SqliteConnection> syncer_;
+  std::shared_ptr<SharedFile> shared_;
+  // Used only by the holder of shared_->writers:
+  std::shared_ptr<MergedBatch> open_;                 // the open transaction's batch, or null
+  int units_ = 0;                                     // units committed into it so far
+  std::chrono::steady_clock::time_point first_done_;  // when the first of them ended
+  // Guarded by mutex_:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  SqliteGroupCommitStats stats_;
+};
+
+SqliteConnection& SqliteConnection::MergedConnection() { return merged_->connection(); }
+
+SqliteGroupCommitStats SqliteConnection::merged_stats() const {
+  return merged_ ? merged_->stats() : SqliteGroupCommitStats{};
+}
+
+void SqliteConnection::BeginMergedUnit() { unit_ = merged_->BeginUnit(busy_.timeout); }
+
+void SqliteConnection::EndMergedUnit(bool commit) {
+  const MergedUnit unit = std::move(*unit_);
+  unit_.reset();
+  if (commit) {
+    merged_->CommitUnit(unit);
+  } else {
+    merged_->RollbackUnit(unit);
+  }
+}
+
+// The MergedWriter of the file at `canonical_path`, opened by `open` on
+// first use and kept while any connection holds it.
+std::shared_ptr<MergedWriter> MergedWriterFor(
+    const std::string& canonical_path, const std::shared_ptr<SharedFile>& shared,
+    const std::function<std::unique_ptr<SqliteConnection>()>& open) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::weak_ptr<MergedWriter>> writers;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto found = writers[canonical_path].lock()) return found;
+  auto writer = std::make_shared<MergedWriter>(open(), open(), shared);
+  writers[canonical_path] = writer;
+  for (auto it = writers.begin(); it != writers.end();) {
+    it = it->second.expired() ? writers.erase(it) : std::next(it);
+  }
+  return writer;
 }
 
 }  // namespace
@@ -656,8 +941,19 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
       std::error_code ec;
       std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
       if (ec) canonical = file;
-      conn->Coordinate(SharedFileFor(canonical.string()), /*group_sync=*/true);
+      std::shared_ptr<SharedFile> shared = SharedFileFor(canonical.string());
+      conn->Coordinate(shared);
       effective_sync = "NORMAL";  // the WAL sync comes after each commit
+      // Units of work run in shared transactions on a connection of their
+      // own at synchronous=FULL (MergedWriter).
+      conn->Merge(MergedWriterFor(canonical.string(), shared, [&] {
+        SqliteOptions own = options;
+        own.group_commit = false;
+        own.synchronous = "NORMAL";  // the barrier syncs after each batch
+        std::unique_ptr<Connection> c = OpenSqlite(path, own);
+        c->ExecuteScript("SELECT count(*) FROM sqlite_master");  // opens the WAL
+        return std::unique_ptr<SqliteConnection>(static_cast<SqliteConnection*>(c.release()));
+      }));
     }
     conn->ExecuteScript("PRAGMA synchronous=" + effective_sync + "; PRAGMA foreign_keys=ON");
     if (options.temp_store_memory) conn->ExecuteScript("PRAGMA temp_store=MEMORY");
@@ -670,6 +966,11 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
 bool SqliteGroupCommitActive(const Connection& connection) {
   const auto* c = dynamic_cast<const SqliteConnection*>(&connection);
   return c != nullptr && c->group_commit_active();
+}
+
+SqliteGroupCommitStats SqliteGroupCommitStatsOf(const Connection& connection) {
+  const auto* c = dynamic_cast<const SqliteConnection*>(&connection);
+  return c != nullptr ? c->merged_stats() : SqliteGroupCommitStats{};
 }
 
 void SqliteRestoreInto(Connection& target, const std::string& source_path,

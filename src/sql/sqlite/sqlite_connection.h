@@ -1,6 +1,7 @@
 // The SQLite driver.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,15 +22,17 @@ struct SqliteOptions {
   // pages); wrong for bulk upserts inside a savepoint (market.db), whose
   // journal can grow as large as the data they rewrite.
   bool temp_store_memory = false;
-  // With synchronous "FULL" on a WAL file: group commit. The connection
-  // runs at synchronous=NORMAL and each commit returns only once a shared
-  // fsync of the WAL file has covered it (one fsync for every commit that
-  // completed before it started); and the writers of this process to the
-  // file queue in-process (WriterQueue in file_coordinator.h, taken before
-  // BEGIN IMMEDIATE, waited for up to busy_timeout_ms) instead of
-  // busy-polling SQLite's write lock. docs/storage.md, "Group commit".
-  // Nothing changes at other synchronous settings, for ":memory:" and for
-  // read-only connections.
+  // With synchronous "FULL" on a WAL file: group commit (docs/storage.md,
+  // "Group commit"). The units of work of this process on the file queue
+  // in-process (WriterQueue in file_coordinator.h, waited for up to
+  // busy_timeout_ms, then kUnavailable as SQLite's busy error) and run on
+  // one connection of the file's, where units that queued behind an open one
+  // join its transaction (each in a savepoint, so a failing unit rolls back
+  // alone); one COMMIT and one fsync serve the batch, and each Commit
+  // returns once its batch is durable. Writes in autocommit run on this
+  // connection at synchronous=NORMAL and return once a shared fsync of the
+  // WAL file has covered them. Nothing changes at other synchronous
+  // settings, for ":memory:" and for read-only connections.
   bool group_commit = true;
 };
 
@@ -68,10 +71,19 @@ void SqliteRestoreInto(Connection& target, const std::string& source_path,
                        const std::string& target_path);
 
 // Whether `connection` (one OpenSqlite made) commits in groups: it was
-// opened with synchronous "FULL" and group_commit on a WAL file, and runs
-// at synchronous=NORMAL with the shared WAL sync after each commit. false
-// for a connection of another driver.
+// opened with synchronous "FULL" and group_commit on a WAL file (see
+// SqliteOptions::group_commit). false for a connection of another driver.
 bool SqliteGroupCommitActive(const Connection& connection);
+
+// How the units of work of a file's process shared transactions under group
+// commit so far (every connection of the file in this process reports the
+// same): `transactions` committed, holding `units` units of work. Zeros
+// without group commit.
+struct SqliteGroupCommitStats {
+  std::uint64_t transactions = 0;
+  std::uint64_t units = 0;
+};
+SqliteGroupCommitStats SqliteGroupCommitStatsOf(const Connection& connection);
 
 // Rewrites "schema.table" to "table" for the five schema names
 // (trading, market, analytics, config, audit) outside string literals.
