@@ -1,6 +1,9 @@
 // Issue 15's reliability suite: kill -9 at random moments. A library fill
 // loop, a CLI candle import and a CLI backtest are each killed (SIGKILL) a
-// few times at a random moment of their run on a SQLite store; after every
+// few times at a random moment of their run, on a SQLite store and on a
+// PostgreSQL store (a database of the test server: the killed process is
+// the client, whose session the server ends, rolling back what it had not
+// committed); after every
 // kill everything the killed process had seen committed is in the store
 // (each fill id the loop logged after its Commit returned; the import all
 // or nothing) and `check` passes; then the job is run again (the fill loop
@@ -22,6 +25,7 @@
 #include <thread>
 
 #include "reliability/reliability_util.h"
+#include "support/pg_harness.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
@@ -95,6 +99,20 @@ void ExpectCheckPasses(const std::string& url, const std::string& out_prefix) {
 // A resumed run writes the analytics days again.
 const std::vector<std::string> kResumeRewrites = {"analytics_days_written"};
 
+// The backends: each test runs on a SQLite directory store and on a new
+// database of the test PostgreSQL server.
+enum class Backend { kSqlite, kPostgres };
+
+class KillNine : public ::testing::TestWithParam<Backend> {
+ protected:
+  // A fresh store: `name` under the scratch directory, or a new database.
+  std::string FreshUrl(const std::string& name) {
+    return GetParam() == Backend::kSqlite ? "sqlite:" + dir_.Sub(name)
+                                          : testing::PgServer::Get().CreateDatabase();
+  }
+  ScratchDir dir_;
+};
+
 // The fill ids of whole lines of the loop's log (a line cut by the kill
 // is not one it finished logging).
 std::vector<std::string> LoggedFillIds(const std::string& log) {
@@ -109,10 +127,9 @@ std::vector<std::string> LoggedFillIds(const std::string& log) {
   return ids;
 }
 
-TEST(KillNine, LibraryFillLoop) {
-  ScratchDir dir;
-  const std::string url = "sqlite:" + dir.Sub("store");
-  const std::string log = dir.Sub("fills.log");
+TEST_P(KillNine, LibraryFillLoop) {
+  const std::string url = FreshUrl("store");
+  const std::string log = dir_.Sub("fills.log");
   std::size_t logged_before = 0;
   for (int trial = 1; trial <= kTrials; ++trial) {
     const std::chrono::milliseconds at =
@@ -121,7 +138,7 @@ TEST(KillNine, LibraryFillLoop) {
                  std::to_string(at.count()) + " ms after its first logged fill");
     // The same bot every time: each run takes the previous one's up again.
     const ProcessRun run = KillAfterLogGrows({TRADESTORE_FILL_LOOP, url, "loop", "30", log},
-                                             dir.Sub("loop-" + std::to_string(trial)), log, at);
+                                             dir_.Sub("loop-" + std::to_string(trial)), log, at);
     EXPECT_EQ(run.code, 128 + SIGKILL) << run.Describe();
     const std::vector<std::string> logged = LoggedFillIds(log);
     EXPECT_GT(logged.size(), logged_before) << "the loop committed nothing before the kill";
@@ -137,21 +154,20 @@ TEST(KillNine, LibraryFillLoop) {
       // and its log line: committed, not logged.
       EXPECT_LE(stored.size(), logged.size() + static_cast<std::size_t>(trial));
     }
-    ExpectCheckPasses(url, dir.Sub("check-" + std::to_string(trial)));
+    ExpectCheckPasses(url, dir_.Sub("check-" + std::to_string(trial)));
   }
   // Run again to completion: the loop carries on after the last fill.
   const ProcessRun last =
-      RunProcess({TRADESTORE_FILL_LOOP, url, "loop", "1", log}, dir.Sub("last"));
+      RunProcess({TRADESTORE_FILL_LOOP, url, "loop", "1", log}, dir_.Sub("last"));
   ASSERT_EQ(last.code, 0) << last.Describe();
   const std::vector<std::string> logged = LoggedFillIds(log);
   EXPECT_EQ(std::set<std::string>(logged.begin(), logged.end()).size(), logged.size())
       << "a fill id was logged twice";
-  ExpectCheckPasses(url, dir.Sub("check-last"));
+  ExpectCheckPasses(url, dir_.Sub("check-last"));
 }
 
-TEST(KillNine, CandleImport) {
-  ScratchDir dir;
-  const std::string url = "sqlite:" + dir.Sub("store");
+TEST_P(KillNine, CandleImport) {
+  const std::string url = FreshUrl("store");
   const std::vector<std::string> import = {kCli,
                                            "import",
                                            "candles",
@@ -167,9 +183,9 @@ TEST(KillNine, CandleImport) {
                                            "USDC"};
   // An uninterrupted import into a store of its own: how long it takes.
   std::vector<std::string> reference = import;
-  reference[5] = "sqlite:" + dir.Sub("reference");
+  reference[5] = FreshUrl("reference");
   ProcessRun full;
-  const auto took = Timed([&] { full = RunProcess(reference, dir.Sub("reference")); });
+  const auto took = Timed([&] { full = RunProcess(reference, dir_.Sub("reference")); });
   ASSERT_EQ(full.code, 0) << full.Describe();
   const std::int64_t rows = nlohmann::json::parse(full.out)["rows_in_store"].get<std::int64_t>();
   ASSERT_GT(rows, 0);
@@ -179,7 +195,7 @@ TEST(KillNine, CandleImport) {
                  std::to_string(at.count()) + " ms of " + std::to_string(took.count()));
     std::vector<std::string> args = import;
     args[8] = "K" + std::to_string(trial);  // --symbol: a new instrument each trial
-    const ProcessRun run = KillAfter(args, dir.Sub("import-" + std::to_string(trial)), at);
+    const ProcessRun run = KillAfter(args, dir_.Sub("import-" + std::to_string(trial)), at);
     {
       // One unit of work: all of the file or nothing.
       Store store = Store::Open(url);
@@ -193,19 +209,18 @@ TEST(KillNine, CandleImport) {
         EXPECT_TRUE(stored == 0 || stored == rows) << stored << " of " << rows << " rows";
       }
     }
-    ExpectCheckPasses(url, dir.Sub("check-" + std::to_string(trial)));
+    ExpectCheckPasses(url, dir_.Sub("check-" + std::to_string(trial)));
     // Run again to completion.
-    const ProcessRun again = RunProcess(args, dir.Sub("again-" + std::to_string(trial)));
+    const ProcessRun again = RunProcess(args, dir_.Sub("again-" + std::to_string(trial)));
     ASSERT_EQ(again.code, 0) << again.Describe();
     EXPECT_EQ(nlohmann::json::parse(again.out)["rows_in_store"], rows);
-    ExpectCheckPasses(url, dir.Sub("check-again-" + std::to_string(trial)));
+    ExpectCheckPasses(url, dir_.Sub("check-again-" + std::to_string(trial)));
   }
 }
 
-TEST(KillNine, BacktestResumes) {
-  ScratchDir dir;
-  const std::string url = "sqlite:" + dir.Sub("store");
-  if (const auto failed = SeedBtcusdc(kCli, url, "15m", dir)) FAIL() << failed->Describe();
+TEST_P(KillNine, BacktestResumes) {
+  const std::string url = FreshUrl("store");
+  if (const auto failed = SeedBtcusdc(kCli, url, "15m", dir_)) FAIL() << failed->Describe();
   const auto backtest = [&](const std::string& bot, bool resume) {
     std::vector<std::string> args = {kCli,      "backtest",    "--json", "--store", url, "--symbol",
                                      "BTCUSDC", "--timeframe", "15m",    "--bot",   bot};
@@ -214,14 +229,14 @@ TEST(KillNine, BacktestResumes) {
   };
   const auto report = [&](const std::string& bot) {
     const ProcessRun r = RunProcess({kCli, "report", "--json", "--store", url, "--bot", bot},
-                                    dir.Sub("report-" + bot));
+                                    dir_.Sub("report-" + bot));
     EXPECT_EQ(r.code, 0) << r.Describe();
     return r.code == 0 ? WithoutBot(nlohmann::json::parse(r.out), kResumeRewrites)
                        : nlohmann::json();
   };
   ProcessRun reference;
   const auto took =
-      Timed([&] { reference = RunProcess(backtest("reference", false), dir.Sub("reference")); });
+      Timed([&] { reference = RunProcess(backtest("reference", false), dir_.Sub("reference")); });
   ASSERT_EQ(reference.code, 0) << reference.Describe();
   const nlohmann::json expected = WithoutBot(nlohmann::json::parse(reference.out), kResumeRewrites);
   const nlohmann::json expected_report = report("reference");
@@ -230,20 +245,26 @@ TEST(KillNine, BacktestResumes) {
     SCOPED_TRACE("trial " + std::to_string(trial) + ": kill -9 after " +
                  std::to_string(at.count()) + " ms of " + std::to_string(took.count()));
     const std::string bot = "killed" + std::to_string(trial);
-    const ProcessRun run = KillAfter(backtest(bot, false), dir.Sub(bot), at);
+    const ProcessRun run = KillAfter(backtest(bot, false), dir_.Sub(bot), at);
     if (run.code != 0) {
       EXPECT_EQ(run.code, 128 + SIGKILL) << run.Describe();
     }
-    ExpectCheckPasses(url, dir.Sub("check-" + bot));
+    ExpectCheckPasses(url, dir_.Sub("check-" + bot));
     // Resumed from the last committed step, to the same results.
-    const ProcessRun resumed = RunProcess(backtest(bot, true), dir.Sub(bot + "-resumed"));
+    const ProcessRun resumed = RunProcess(backtest(bot, true), dir_.Sub(bot + "-resumed"));
     ASSERT_EQ(resumed.code, 0) << resumed.Describe();
     EXPECT_EQ(WithoutBot(nlohmann::json::parse(resumed.out), kResumeRewrites), expected)
         << resumed.out;
     EXPECT_EQ(report(bot), expected_report);
-    ExpectCheckPasses(url, dir.Sub("check-" + bot + "-resumed"));
+    ExpectCheckPasses(url, dir_.Sub("check-" + bot + "-resumed"));
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, KillNine,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param == Backend::kSqlite ? "sqlite" : "postgres";
+                         });
 
 }  // namespace
 }  // namespace tradestore
