@@ -535,12 +535,18 @@ void Fills(const std::string& cached_url, const Options& o, const fs::path& work
                      w.get("socket_errors") == 0;
   char measured[256];
   std::snprintf(measured, sizeof measured,
-                "%.0f fills/s (p99 %s); 5xx %.0f, locked %.0f, other non-2xx %.0f; stored %lld",
+                "%.0f fills/s (p99 %s); 5xx %.0f, locked %.0f, other non-2xx %.0f; stored %lld of "
+                "%.0f acknowledged",
                 rate, Ms(w.get("p99_us")).c_str(), w.get("server_errors"), w.get("locked"),
-                w.get("non2xx") - w.get("server_errors"), static_cast<long long>(stored));
+                w.get("non2xx") - w.get("server_errors"), static_cast<long long>(stored),
+                ok_requests);
+  // wrk stops counting at the end of the run, but each connection may have
+  // one request in flight then, which the server still records: every
+  // acknowledged fill is stored, and at most one more per connection.
+  const auto acknowledged = static_cast<std::int64_t>(ok_requests);
+  const bool all_stored = stored >= acknowledged && stored <= acknowledged + o.fill_connections;
   rows.push_back({"POST fills, " + std::to_string(o.fill_connections) + " conn, SQLite NORMAL",
-                  measured, ">= 2000 fills/s, no 5xx/locked",
-                  clean && rate >= 2000 && stored == static_cast<std::int64_t>(ok_requests)});
+                  measured, ">= 2000 fills/s, no 5xx/locked", clean && rate >= 2000 && all_stored});
 
   const std::int64_t start = rss.front();
   const std::int64_t end = rss.back();
