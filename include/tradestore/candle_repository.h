@@ -85,6 +85,11 @@ class CandleWriter {
   std::int64_t rows_ = 0;  // of count_, written as rows
   Timestamp min_time_;     // of the rows written, to find chunks they land in
   Timestamp max_time_;
+  // How rows are written (PostgreSQL): kDirect COPYs them straight into
+  // market.candles, while the series held nothing when the first row came
+  // and the rows' times strictly increase; kUpsert stages and upserts them.
+  enum class RowPath { kUndecided, kDirect, kUpsert };
+  RowPath row_path_ = RowPath::kUndecided;
   bool done_ = false;
 };
 

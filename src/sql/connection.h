@@ -101,6 +101,13 @@ struct BulkUpsertSpec {
   std::vector<std::string> columns;
   std::vector<std::string> conflict_columns;
   std::vector<std::string> update_columns;
+  // The caller guarantees that no row conflicts with a stored row or with
+  // another row of this write (e.g. it holds a lock on a range known to be
+  // empty, and its keys strictly increase): PostgreSQL then COPYs straight
+  // into the table, without the staging table and the upsert; SQLite runs
+  // the same statement as without it. A conflict that happens nonetheless
+  // fails the write (kConflict) instead of updating.
+  bool insert_only = false;
 };
 
 // A streaming bulk write, obtained from Connection::BeginBulkUpsert inside a

@@ -144,6 +144,22 @@ bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& t
   return found;
 }
 
+void LockCandleSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf) {
+  if (c.dialect() != sql::Dialect::kPostgres) return;
+  c.Prepare("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")
+      .Bind(1, "tradestore.candles:" + std::to_string(instrument) + ":" + tf)
+      .Execute();
+}
+
+bool CandleSeriesIsEmpty(sql::Connection& c, InstrumentId instrument, const std::string& tf) {
+  sql::Statement& st =
+      c.Prepare("SELECT 1 FROM market.candles WHERE instrument_id = ? AND timeframe = ? LIMIT 1");
+  BindParams(st, instrument, tf);
+  const bool row = st.Step();
+  st.Reset();
+  return !row && !HasChunks(c, instrument, tf);
+}
+
 namespace {
 
 // The process-wide cache of decoded chunks (CandleChunkCache in

@@ -62,6 +62,15 @@ void WriteChunk(sql::Connection& c, InstrumentId instrument, const std::string& 
 // Whether the series has any chunk.
 bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf);
 
+// PostgreSQL: takes a transaction-scoped advisory lock on the series
+// (instrument, tf), held until the caller's unit of work ends; every candle
+// writer takes it before its first row, so that one that found the series
+// empty (CandleSeriesIsEmpty) may COPY into it without meeting another
+// writer's rows. Does nothing on SQLite, whose writers are serial.
+void LockCandleSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf);
+// Whether the series holds no candle, as rows or in chunks.
+bool CandleSeriesIsEmpty(sql::Connection& c, InstrumentId instrument, const std::string& tf);
+
 // Whether the store has any chunk at all (readers that have a plain row
 // path keep it when not).
 bool AnyChunks(sql::Connection& c);

@@ -132,6 +132,7 @@ CandleWriter::CandleWriter(CandleWriter&& o) noexcept
       rows_(o.rows_),
       min_time_(o.min_time_),
       max_time_(o.max_time_),
+      row_path_(o.row_path_),
       done_(o.done_) {
   o.done_ = true;
 }
@@ -159,8 +160,31 @@ void CandleWriter::Add(const Candle& candle) {
   AddRow(candle);  // out of order, or not to be compacted
 }
 void CandleWriter::AddRow(const Candle& candle) {
+  auto& c = impl_->connection(Database::kMarket);
+  if (row_path_ == RowPath::kUndecided) {
+    // PostgreSQL: with the series locked against other writers and found
+    // empty, ascending rows cannot conflict with anything: COPY them
+    // straight into the table (a first import at COPY's speed). SQLite's
+    // upsert costs no more than its insert.
+    row_path_ = RowPath::kUpsert;
+    if (c.dialect() == sql::Dialect::kPostgres) {
+      detail::LockCandleSeries(c, instrument_id_, timeframe_);
+      if (detail::CandleSeriesIsEmpty(c, instrument_id_, timeframe_)) row_path_ = RowPath::kDirect;
+    }
+  }
+  if (row_path_ == RowPath::kDirect && rows_ > 0 && candle.open_time <= max_time_) {
+    // Out of order or a repeated time: the rest is upserted, the later row
+    // winning over a copied one as it would have over a stored one.
+    if (bulk_) {
+      bulk_->Finish();
+      bulk_.reset();
+    }
+    row_path_ = RowPath::kUpsert;
+  }
   if (!bulk_) {
-    bulk_ = impl_->connection(Database::kMarket).BeginBulkUpsert(kCandleRow.BulkUpsert(kCandleKey));
+    sql::BulkUpsertSpec spec = kCandleRow.BulkUpsert(kCandleKey);
+    spec.insert_only = row_path_ == RowPath::kDirect;
+    bulk_ = c.BeginBulkUpsert(std::move(spec));
   }
   detail::schema::BulkRow<kCandles>(*bulk_, kCandleRow)
       .Add("instrument_id", instrument_id_)

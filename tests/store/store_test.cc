@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "store/store_test_util.h"
 #include "tradestore/error.h"
@@ -182,6 +183,50 @@ TEST_P(Candles, UpsertReplacesDuplicatesAndRangeIsOrdered) {
   EXPECT_EQ(*info.first, t0);
   EXPECT_EQ(*info.last, t0 + 2 * kMicrosPerHour);
   EXPECT_EQ(s.store.candles().Range(s.instrument.id, Timeframe::k1d).size(), 0u);
+}
+
+// A first write into an empty series goes straight in (on PostgreSQL by
+// COPY into the table) while its times increase; a time written again
+// later in the same write still replaces the earlier row, and the rest of
+// the write carries on.
+TEST_P(Candles, AFirstWriteThatRepeatsATimeKeepsTheLaterRow) {
+  Seeded s(FreshUrl());
+  const Timestamp t0 = Timestamp::Parse("2023-01-01T00:00:00Z");
+  CandleWriter w = s.store.candles().OpenWriter(s.instrument.id, Timeframe::k1m);
+  for (int i = 0; i < 5; ++i) w.Add({t0 + i * kMicrosPerMinute, 1, 2, 0.5, 1.0 + i, 10, -1});
+  w.Add({t0 + 2 * kMicrosPerMinute, 1, 2, 0.5, 42.0, 10, -1});  // minute 2 again
+  w.Add({t0 + 5 * kMicrosPerMinute, 1, 2, 0.5, 6.0, 10, -1});
+  w.Commit();
+  const std::vector<Candle> got = s.store.candles().Range(s.instrument.id, Timeframe::k1m);
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_DOUBLE_EQ(got[1].close, 2.0);
+  EXPECT_DOUBLE_EQ(got[2].close, 42.0);
+  EXPECT_DOUBLE_EQ(got[5].close, 6.0);
+}
+
+// Two writers of one series at once: the second waits for the first (on
+// PostgreSQL at the series' lock, which a first write into an empty series
+// takes before it COPYs), then upserts over what the first wrote.
+TEST_P(Candles, ConcurrentWritersOfOneSeriesBothLand) {
+  TempDir dir;
+  const std::string url =
+      GetParam() == Backend::kSqlite ? "sqlite:" + dir.Sub("store") : FreshUrl();
+  Seeded s(url);
+  Store other = Store::Open(url);
+  const Timestamp t0 = Timestamp::Parse("2023-01-01T00:00:00Z");
+  CandleWriter first = s.store.candles().OpenWriter(s.instrument.id, Timeframe::k1m);
+  for (int i = 0; i < 10; ++i) first.Add({t0 + i * kMicrosPerMinute, 1, 2, 0.5, 1.0, 10, -1});
+  std::jthread second([&] {  // joined however the test ends
+    CandleWriter w = other.candles().OpenWriter(s.instrument.id, Timeframe::k1m);
+    for (int i = 5; i < 15; ++i) w.Add({t0 + i * kMicrosPerMinute, 1, 2, 0.5, 2.0, 10, -1});
+    EXPECT_NO_THROW(w.Commit());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the second waits
+  first.Commit();
+  second.join();
+  const std::vector<Candle> got = s.store.candles().Range(s.instrument.id, Timeframe::k1m);
+  ASSERT_EQ(got.size(), 15u);
+  for (int i = 0; i < 15; ++i) EXPECT_DOUBLE_EQ(got[i].close, i < 5 ? 1.0 : 2.0) << i;
 }
 
 TEST_P(Candles, WriterWithoutCommitLeavesNothing) {

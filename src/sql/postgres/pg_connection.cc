@@ -1140,11 +1140,13 @@ class PgBulkWriter final : public BulkWriter {
     }
   }
   void WriteRow() override {
-    // The row's position, so that the last of equal keys wins.
-    buffer_ += '\t';
-    char text[24];
-    const auto r = std::to_chars(text, text + sizeof(text), row_number_);
-    buffer_.append(text, r.ptr);
+    if (!spec_.insert_only) {
+      // The row's position, so that the last of equal keys wins.
+      buffer_ += '\t';
+      char text[24];
+      const auto r = std::to_chars(text, text + sizeof(text), row_number_);
+      buffer_.append(text, r.ptr);
+    }
     buffer_ += '\n';
     ++row_number_;
     if (buffer_.size() >= kChunkBytes) Flush();
@@ -1169,6 +1171,7 @@ class PgBulkWriter final : public BulkWriter {
     if (failed != nullptr) {
       c_.ThrowResult(s, failed, "copy into " + spec_.table, /*in_transaction=*/true);
     }
+    if (spec_.insert_only) return;  // the COPY went straight into the table
     std::string source = "SELECT ";
     std::string order;
     if (!spec_.conflict_columns.empty()) {
@@ -1206,11 +1209,16 @@ class PgBulkWriter final : public BulkWriter {
   void Start() {
     c_.CheckNoCopy("COPY");
     PgSession& s = c_.TransactionSession();
-    staging_ = "pg_temp.tradestore_bulk_" + std::to_string(++c_.next_staging_);
     const std::string columns = ColumnList();
-    c_.Exec(s, "CREATE TEMP TABLE " + staging_.substr(8) + " ON COMMIT DROP AS SELECT " + columns +
-                   ", 0::bigint AS ts_bulk_row FROM " + spec_.table + " WITH NO DATA");
-    const std::string copy = "COPY " + staging_ + " (" + columns + ", ts_bulk_row) FROM STDIN";
+    std::string copy;
+    if (spec_.insert_only) {
+      copy = "COPY " + spec_.table + " (" + columns + ") FROM STDIN";
+    } else {
+      staging_ = "pg_temp.tradestore_bulk_" + std::to_string(++c_.next_staging_);
+      c_.Exec(s, "CREATE TEMP TABLE " + staging_.substr(8) + " ON COMMIT DROP AS SELECT " +
+                     columns + ", 0::bigint AS ts_bulk_row FROM " + spec_.table + " WITH NO DATA");
+      copy = "COPY " + staging_ + " (" + columns + ", ts_bulk_row) FROM STDIN";
+    }
     PGresult* res = PQexec(s.conn, copy.c_str());
     if (PQresultStatus(res) != PGRES_COPY_IN) c_.ThrowResult(s, res, copy, true);
     PQclear(res);
