@@ -74,6 +74,9 @@ class CandleWriter {
                const CandleWriterOptions& options);
   void AddRow(const Candle& candle);
   void FlushRun();
+  // Before the first write (a row or a chunk): locks the series against
+  // other writers (PostgreSQL) and decides row_path_.
+  void StartWriting();
   detail::StoreImpl* impl_;
   std::unique_ptr<sql::BulkWriter> bulk_;  // open while rows stream in
   InstrumentId instrument_id_;

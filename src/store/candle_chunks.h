@@ -64,9 +64,10 @@ bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& t
 
 // PostgreSQL: takes a transaction-scoped advisory lock on the series
 // (instrument, tf), held until the caller's unit of work ends; every candle
-// writer takes it before its first row, so that one that found the series
-// empty (CandleSeriesIsEmpty) may COPY into it without meeting another
-// writer's rows. Does nothing on SQLite, whose writers are serial.
+// writer takes it before its first write (a row or a chunk), so that one
+// that found the series empty (CandleSeriesIsEmpty) may COPY into it without
+// meeting another writer's rows, and CanWriteNewChunk's answer holds until
+// it commits. Does nothing on SQLite, whose writers are serial.
 void LockCandleSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf);
 // Whether the series holds no candle, as rows or in chunks.
 bool CandleSeriesIsEmpty(sql::Connection& c, InstrumentId instrument, const std::string& tf);

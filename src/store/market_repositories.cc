@@ -159,19 +159,23 @@ void CandleWriter::Add(const Candle& candle) {
   }
   AddRow(candle);  // out of order, or not to be compacted
 }
+void CandleWriter::StartWriting() {
+  if (row_path_ != RowPath::kUndecided) return;
+  // PostgreSQL: with the series locked against other writers (their rows,
+  // and the chunks CanWriteNewChunk checks for) and found empty, ascending
+  // rows cannot conflict with anything: COPY them straight into the table
+  // (a first import at COPY's speed). SQLite's writers are serial, and its
+  // upsert costs no more than its insert.
+  row_path_ = RowPath::kUpsert;
+  auto& c = impl_->connection(Database::kMarket);
+  if (c.dialect() == sql::Dialect::kPostgres) {
+    detail::LockCandleSeries(c, instrument_id_, timeframe_);
+    if (detail::CandleSeriesIsEmpty(c, instrument_id_, timeframe_)) row_path_ = RowPath::kDirect;
+  }
+}
 void CandleWriter::AddRow(const Candle& candle) {
   auto& c = impl_->connection(Database::kMarket);
-  if (row_path_ == RowPath::kUndecided) {
-    // PostgreSQL: with the series locked against other writers and found
-    // empty, ascending rows cannot conflict with anything: COPY them
-    // straight into the table (a first import at COPY's speed). SQLite's
-    // upsert costs no more than its insert.
-    row_path_ = RowPath::kUpsert;
-    if (c.dialect() == sql::Dialect::kPostgres) {
-      detail::LockCandleSeries(c, instrument_id_, timeframe_);
-      if (detail::CandleSeriesIsEmpty(c, instrument_id_, timeframe_)) row_path_ = RowPath::kDirect;
-    }
-  }
+  StartWriting();
   if (row_path_ == RowPath::kDirect && rows_ > 0 && candle.open_time <= max_time_) {
     // Out of order or a repeated time: the rest is upserted, the later row
     // winning over a copied one as it would have over a stored one.
@@ -203,6 +207,7 @@ void CandleWriter::AddRow(const Candle& candle) {
 }
 void CandleWriter::FlushRun() {
   if (run_.empty()) return;
+  StartWriting();
   auto& c = impl_->connection(Database::kMarket);
   // The rows streamed so far must be visible to the check below (a COPY
   // in progress is not, and allows no other statement).
