@@ -47,6 +47,13 @@ class TempDir {
   fs::path path_;
 };
 
+// Options of a connection with group commit (synchronous FULL).
+SqliteOptions FullSync() {
+  SqliteOptions o;
+  o.synchronous = "FULL";
+  return o;
+}
+
 TEST(WriterQueueTest, HandsOverInArrivalOrder) {
   WriterQueue queue;
   ASSERT_TRUE(queue.Acquire(0us));
@@ -335,8 +342,7 @@ Outcome RunWriters(const std::string& path, const SqliteOptions& options, int th
 TEST(GroupCommitTest, EveryCommitIsSyncedBeforeItReturns) {
   SyncSpy spy;
   TempDir dir;
-  SqliteOptions full;
-  full.synchronous = "FULL";
+  const SqliteOptions full = FullSync();
   const Outcome out = RunWriters(dir.File("g.db"), full, 8, 60);
   EXPECT_TRUE(out.group_active);
   EXPECT_EQ(out.not_durable, 0);
@@ -350,8 +356,7 @@ TEST(GroupCommitTest, EveryCommitIsSyncedBeforeItReturns) {
 TEST(GroupCommitTest, OneWriterSyncsEachCommit) {
   SyncSpy spy;
   TempDir dir;
-  SqliteOptions full;
-  full.synchronous = "FULL";
+  const SqliteOptions full = FullSync();
   const Outcome out = RunWriters(dir.File("g.db"), full, 1, 40);
   EXPECT_EQ(out.not_durable, 0);
   EXPECT_GE(out.syncs, 44u);  // 36 units of work + 4 x 2 autocommit writes
@@ -377,8 +382,7 @@ TEST(GroupCommitTest, TheSpyCatchesUnsyncedCommits) {
 }
 
 TEST(GroupCommitTest, NotForMemoryOrNormal) {
-  SqliteOptions full;
-  full.synchronous = "FULL";
+  const SqliteOptions full = FullSync();
   EXPECT_FALSE(SqliteGroupCommitActive(*OpenSqlite(":memory:", full)));
   TempDir dir;
   EXPECT_FALSE(SqliteGroupCommitActive(*OpenSqlite(dir.File("n.db"), SqliteOptions{})));
@@ -390,8 +394,7 @@ TEST(GroupCommitTest, NotForMemoryOrNormal) {
 // busy error would (kUnavailable, retryable) once its busy timeout passed.
 TEST(GroupCommitTest, AQueuedWriterTimesOutAsBusy) {
   TempDir dir;
-  SqliteOptions options;
-  options.synchronous = "FULL";
+  SqliteOptions options = FullSync();
   options.busy_timeout_ms = 50;
   auto a = OpenSqlite(dir.File("q.db"), options);
   auto b = OpenSqlite(dir.File("q.db"), options);
@@ -418,8 +421,7 @@ TEST(GroupCommitTest, AQueuedWriterTimesOutAsBusy) {
 // commits once, and a's Commit returns only after b's row is in the file.
 TEST(GroupCommitTest, QueuedUnitsOfWorkShareOneTransaction) {
   TempDir dir;
-  SqliteOptions full;
-  full.synchronous = "FULL";
+  const SqliteOptions full = FullSync();
   const std::string file = dir.File("s.db");
   auto a = OpenSqlite(file, full);
   auto b = OpenSqlite(file, full);
@@ -469,8 +471,7 @@ TEST(GroupCommitTest, QueuedUnitsOfWorkShareOneTransaction) {
 // transaction would otherwise fail every unit of its batch.
 TEST(GroupCommitTest, ADeferredForeignKeyFailsOnlyItsOwnUnitOfWork) {
   TempDir dir;
-  SqliteOptions full;
-  full.synchronous = "FULL";
+  const SqliteOptions full = FullSync();
   const std::string file = dir.File("fk.db");
   auto a = OpenSqlite(file, full);
   auto b = OpenSqlite(file, full);

@@ -139,9 +139,6 @@ class GroupSync {
     const int rc = shared_->barrier.WaitDurable(seq, [this] { return SyncWal(db_); });
     if (rc != 0) throw SyncFailed(db_, rc);
   }
-  // A commit that failed after the hook ran (the transaction was rolled
-  // back): nothing to wait for.
-  void Forget() noexcept { pending_ = false; }
   // Syncs the WAL file now (after a write that bypassed the commit hook,
   // e.g. the online backup API); throws as AfterCall.
   void SyncNow() {
@@ -394,7 +391,9 @@ class SqliteConnection final : public Connection {
   // A COMMIT that fails (SQLITE_BUSY past the timeout, I/O) leaves the
   // transaction open in SQLite; it is rolled back here so that the unit of
   // work ends with the Commit call, as Connection promises. A merged unit
-  // of work returns once its batch is durable (MergedWriter).
+  // of work returns once its batch is durable (MergedWriter); a connection
+  // with group commit has every unit of work merged, so the plain path
+  // below never has a GroupSync to wait for.
   void CommitTransaction() override {
     if (unit_) return EndMergedUnit(/*commit=*/true);
     if (commit_ == nullptr) commit_ = PrepareRaw("COMMIT");
@@ -404,12 +403,10 @@ class SqliteConnection final : public Connection {
       RollbackTransaction();
       throw;
     }
-    if (group_) group_->AfterCall();
   }
   void RollbackTransaction() noexcept override {
     if (unit_) return EndMergedUnit(/*commit=*/false);
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (group_) group_->Forget();
   }
 
  protected:
@@ -683,7 +680,7 @@ class MergedWriter {
           shared_->barrier.WaitDurable(seq, [this] { return SyncWal(syncer_->handle()); });
       if (rc != 0) error = SyncFailed(syncer_->handle(), rc);
     }
-    {
+    if (units > 0 && !error) {
       std::lock_guard<std::mutex> lock(mutex_);
       ++stats_.transactions;
       stats_.units += static_cast<std::uint64_t>(units);
