@@ -1,28 +1,33 @@
 // Issue 15 item 9: a PostgreSQL restart must not end a CLI job. A backtest
 // and a loop of candle imports run while the server is restarted twice
-// (pg_ctl restart -m fast, then -m immediate: a crash and recovery); every
-// process exits 0, and the backtest's results equal those of the same
-// backtest run without interruption (its JSON and `report --json`, bot names
-// aside). `backtest --resume` of a finished session changes nothing.
+// (pg_ctl restart -m fast, then -m immediate: a crash and recovery) and then
+// one of its client backends is killed with SIGKILL, as the kernel's OOM
+// killer does (the postmaster then ends every other backend and recovers
+// from the WAL by itself); every process exits 0, and the backtest's results
+// equal those of the same backtest run without interruption (its JSON and
+// `report --json`, bot names aside). `backtest --resume` of a finished
+// session changes nothing.
 //
 // The restarts are placed by the backtest's progress (its committed steps,
 // read from the store), not by the clock, so that they land mid-run however
 // loaded the machine is: the first after a quarter of the reference run's
-// steps, the second after half. The server runs with the harness's
-// synchronous_commit=off, so the immediate restart can lose commits it had
-// acknowledged: the backtest must notice (its step precondition) and redo
-// them.
+// steps, the second after half, the kill after three quarters. The server
+// runs with the harness's synchronous_commit=off, so the immediate restart
+// can lose commits it had acknowledged: the backtest must notice (its step
+// precondition) and redo them.
 //
 // The server is private to this test (test_servers postgres start/stop with a
 // state file of its own): restarting the shared one would cut the other
 // tests off.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "reliability/reliability_util.h"
@@ -69,7 +74,9 @@ class PrivateServer {
     std::ifstream in(state_);
     in >> dir_ >> port_;
   }
-  ~PrivateServer() { RunProcess({TRADESTORE_TEST_SERVERS, "postgres", "stop", state_}, state_ + "-stop"); }
+  ~PrivateServer() {
+    RunProcess({TRADESTORE_TEST_SERVERS, "postgres", "stop", state_}, state_ + "-stop");
+  }
   bool ok() const { return !dir_.empty(); }
   std::string Url() const {
     return "postgresql:///postgres?host=" + dir_ + "&port=" + std::to_string(port_) +
@@ -93,6 +100,34 @@ class PrivateServer {
     if (geteuid() == 0) args.insert(args.begin(), {"/usr/sbin/runuser", "-u", "postgres", "--"});
     return RunProcess(args, state_ + "-restart-" + mode);
   }
+  // Kills one client backend (a "postgres: USER DB [local]" child of the
+  // postmaster) with SIGKILL; returns its pid, or 0 when none was found.
+  pid_t KillClientBackend() const {
+    std::ifstream pid_file(dir_ + "/data/postmaster.pid");
+    pid_t postmaster = 0;
+    pid_file >> postmaster;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      // /proc/PID/stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces.
+      const std::string stat = testing::ReadWhole((e.path() / "stat").string());
+      const std::size_t close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(stat.substr(close + 1));
+      std::string state;
+      pid_t parent = 0;
+      rest >> state >> parent;
+      if (postmaster == 0 || parent != postmaster) continue;
+      const std::string cmdline = testing::ReadWhole((e.path() / "cmdline").string());
+      if (cmdline.find("[local]") == std::string::npos) continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(name));
+      if (kill(pid, SIGKILL) == 0) return pid;
+    }
+    return 0;
+  }
+  // The server's log since the first restart (pg_ctl -l).
+  std::string Log() const { return testing::ReadWhole(dir_ + "/server.log"); }
 
  private:
   std::string state_;
@@ -120,7 +155,7 @@ bool WaitForSteps(const std::string& url, const std::string& bot, std::size_t st
   return false;
 }
 
-TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
+TEST(PostgresRestart, ImportAndBacktestSurviveRestartsAndAKilledBackend) {
   ScratchDir dir;
   PrivateServer server(dir);
   ASSERT_TRUE(server.ok()) << testing::ReadWhole(dir.Sub("pg-start.err"));
@@ -136,7 +171,7 @@ TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
   ASSERT_EQ(reference.code, 0) << reference.Describe();
 
   // The cut-off run: a backtest and imports in a loop while the server
-  // restarts twice.
+  // restarts twice and then loses a backend to SIGKILL.
   std::atomic<bool> restarts_done = false;
   ProcessRun cut;
   std::thread backtester([&] { cut = backtest("cut", "cut"); });
@@ -155,10 +190,16 @@ TEST(PostgresRestart, ImportAndBacktestSurviveFastAndImmediateRestarts) {
   const ProcessRun fast = server.Restart("fast");
   const bool half = WaitForSteps(url, "cut", steps / 2);
   const ProcessRun immediate = server.Restart("immediate");
+  const bool three_quarters = WaitForSteps(url, "cut", steps * 3 / 4);
+  const pid_t killed = server.KillClientBackend();
   restarts_done = true;
-  EXPECT_TRUE(quarter && half) << "the backtest did not get to a quarter / half of its steps";
+  EXPECT_TRUE(quarter && half && three_quarters)
+      << "the backtest did not get to a quarter / half / three quarters of its steps";
+  EXPECT_NE(killed, 0) << "no client backend to kill";
   backtester.join();
   importer.join();
+  // The postmaster saw the kill and recovered (restart_after_crash).
+  EXPECT_NE(server.Log().find("terminated by signal 9"), std::string::npos) << server.Log();
   EXPECT_EQ(fast.code, 0) << fast.Describe();
   EXPECT_EQ(immediate.code, 0) << immediate.Describe();
   ASSERT_EQ(cut.code, 0) << cut.Describe();
