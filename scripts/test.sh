@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: installs what is missing, builds everything with
 # warnings as errors, runs every test (ctest), then the short fuzzing run
-# and the core and io unit tests under ASan and UBSan (scripts/fuzz.sh).
+# and the unit tests of the layers below the CLI, on every backend, under
+# ASan and UBSan (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
