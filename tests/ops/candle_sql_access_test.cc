@@ -18,6 +18,7 @@
 #include "ops/ops_test_util.h"
 #include "store/candle_series.h"
 #include "store/store_impl.h"
+#include "support/citus_store.h"
 #include "support/pg_harness.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -275,8 +276,14 @@ std::vector<Candle> PgCandles(Store& s, const std::string& sql) {
 
 std::string Iso(Timestamp t) { return "'" + t.ToIso() + "'"; }
 
-TEST(CandleSqlAccess, PostgresFunctionAndViewReadEveryCandleAsTheStoreDoes) {
-  const std::string url = PgServer::Get().CreateDatabase();
+// On one PostgreSQL server and on a store distributed on the test Citus
+// cluster (market.candle_chunks sharded by instrument: the function runs on
+// the workers, where `candles sql-functions` has Citus create it too).
+class CandleSqlFunctions : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CandleSqlFunctions, FunctionAndViewReadEveryCandleAsTheStoreDoes) {
+  const std::string url =
+      GetParam() == "citus" ? testing::FreshCitusStoreUrl() : PgServer::Get().CreateDatabase();
   const Stored stored = Fill(url);
   // Created by the CLI (the module found beside it), then again: idempotent.
   for (int i = 0; i < 2; ++i) {
@@ -311,6 +318,22 @@ TEST(CandleSqlAccess, PostgresFunctionAndViewReadEveryCandleAsTheStoreDoes) {
                                "'1m'\" -c \"SELECT count(*) FROM market.all_candles\"");
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(out, "4996\n5296\n");
+  if (GetParam() == "citus") {
+    // The chunks are sharded, and every worker has the function that reads
+    // its shards (Citus propagated the CREATE FUNCTION).
+    const auto [dist, dist_rc] =
+        Shell("psql -X -A -t -d '" + url +
+              "' -c \"SELECT partmethod FROM pg_dist_partition WHERE logicalrelid = "
+              "'market.candle_chunks'::regclass\"");
+    EXPECT_EQ(dist, "h\n") << dist;
+    auto& cluster = testing::CitusCluster::Get();
+    for (int i = 0; i < testing::CitusCluster::kWorkers; ++i) {
+      const auto [fn, fn_rc] = Shell(
+          "psql -X -A -t -d '" + cluster.WorkerUrl(i, testing::CitusCluster::DatabaseOf(url)) +
+          "' -c \"SELECT count(*) FROM pg_proc WHERE proname = 'candle_chunk_rows'\"");
+      EXPECT_EQ(fn, "1\n") << "worker " << i << ": " << fn;
+    }
+  }
 
   // A corrupt chunk is an error naming the decoder's finding.
   detail::ImplOf(s)
@@ -326,6 +349,9 @@ TEST(CandleSqlAccess, PostgresFunctionAndViewReadEveryCandleAsTheStoreDoes) {
         << e.what();
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, CandleSqlFunctions, ::testing::Values("postgres", "citus"),
+                         [](const auto& info) { return info.param; });
 
 TEST(CandleSqlAccess, PostgresRefusesBadModulesAndSqlite) {
   OpsTempDir dir;
