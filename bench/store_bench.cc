@@ -44,6 +44,7 @@
 #include "fill_plan.h"
 #include "store/fill_statements.h"
 #include "store/schema_row.h"
+#include "store/store_impl.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -116,13 +117,16 @@ void Exec(sqlite3* db, const std::string& sql) {
   }
 }
 
-// Opens `path` with the pragmas tradestore's driver sets.
-sqlite3* OpenRaw(const std::string& path, std::string_view synchronous) {
+// Opens `path` (a new file) with the pragmas tradestore's driver sets:
+// `page_size` bytes per page, as the store gives its trading.db
+// (detail::kTradingPageSize), or SQLite's default when 0.
+sqlite3* OpenRaw(const std::string& path, std::string_view synchronous, int page_size = 0) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Check(db, rc, "open");
   sqlite3_busy_timeout(db, 5000);
+  if (page_size != 0) Exec(db, "PRAGMA page_size=" + std::to_string(page_size));
   Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + std::string(synchronous) +
                "; PRAGMA foreign_keys=ON");
   return db;
@@ -376,7 +380,7 @@ FillResult OursFills(Scratch& scratch, int n, std::string_view synchronous) {
 FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   const std::vector<RawFillValues> plan = PlanRawFills(n);
   const std::string dir = scratch.Fresh("raw-fills");
-  sqlite3* db = OpenRaw(dir + "/trading.db", synchronous);
+  sqlite3* db = OpenRaw(dir + "/trading.db", synchronous, tradestore::detail::kTradingPageSize);
   Exec(db, Migration("trading"));
   Exec(db,
        "INSERT INTO bots (name, mode, created_at) VALUES ('bench', 'paper', 0); "

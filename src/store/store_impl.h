@@ -24,6 +24,11 @@
 
 namespace tradestore::detail {
 
+// The page size of a new trading.db in a directory store, in bytes
+// (market.db and analytics.db keep SQLite's 4096): docs/storage.md, "Page
+// size".
+inline constexpr int kTradingPageSize = 2048;
+
 class StoreImpl {
  public:
   StoreImpl() = default;

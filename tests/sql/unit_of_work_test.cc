@@ -295,6 +295,86 @@ TEST(SqliteErrors, SnapshotOfALockedFileIsUnavailableAndRetryable) {
             ErrorKind::kStorage);
 }
 
+// ---- SQLite: the page size of a new file ---------------------------------------
+
+std::int64_t PageSize(Connection& c) {
+  auto& st = c.Prepare("PRAGMA page_size");
+  EXPECT_TRUE(st.Step());
+  const std::int64_t size = st.GetInt64(0);
+  st.Reset();
+  return size;
+}
+
+TEST(SqlitePageSize, ANewFileTakesItAnExistingOneKeepsItsOwn) {
+  TempDir dir;
+  SqliteOptions small;
+  small.page_size = 2048;
+  {
+    auto created = OpenSqlite(dir.File("new.db"), small);
+    created->ExecuteScript("CREATE TABLE t (x INTEGER)");
+    EXPECT_EQ(PageSize(*created), 2048);
+  }
+  {
+    auto old = OpenSqlite(dir.File("old.db"), SqliteOptions{});
+    old->ExecuteScript("CREATE TABLE t (x INTEGER)");
+    EXPECT_EQ(PageSize(*old), 4096);
+  }
+  EXPECT_EQ(PageSize(*OpenSqlite(dir.File("old.db"), small)), 4096);  // WAL: cannot change
+  EXPECT_EQ(PageSize(*OpenSqlite(dir.File("new.db"), SqliteOptions{})), 2048);
+  for (const int bad : {100, 3000, 131072}) {
+    SqliteOptions o;
+    o.page_size = bad;
+    const Error e = ErrorOf([&] { OpenSqlite(dir.File("bad.db"), o); });
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::to_string(bad)), std::string::npos) << e.what();
+  }
+}
+
+// Restore copies a file of another page size (a backup of a store made
+// before trading.db had 2048-byte pages) into a WAL file, which SQLite's
+// backup cannot do in WAL mode: the target takes the source's page size and
+// is in WAL mode again afterwards.
+TEST(SqlitePageSize, RestoreIntoAFileOfAnotherPageSize) {
+  TempDir dir;
+  SqliteOptions small;
+  small.page_size = 2048;
+  for (const bool to_smaller : {false, true}) {
+    const std::string tag = to_smaller ? "down" : "up";
+    const std::string source = dir.File(tag + "-source.db");
+    const std::string target = dir.File(tag + "-target.db");
+    {
+      auto src = OpenSqlite(source, to_smaller ? small : SqliteOptions{});
+      src->ExecuteScript("CREATE TABLE t (x INTEGER, pad TEXT)");
+      src->Begin();
+      for (int i = 0; i < 2000; ++i) {
+        src->Prepare("INSERT INTO t (x, pad) VALUES (?, ?)")
+            .Bind(1, i)
+            .Bind(2, std::string(200, 'p'))
+            .Execute();
+      }
+      src->Commit();
+    }
+    auto dst = OpenSqlite(target, to_smaller ? SqliteOptions{} : small);
+    dst->ExecuteScript("CREATE TABLE old (y INTEGER); INSERT INTO old VALUES (1)");
+    SqliteRestoreInto(*dst, source, target);
+    EXPECT_EQ(PageSize(*dst), to_smaller ? 2048 : 4096) << tag;
+    auto& mode = dst->Prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode.Step());
+    EXPECT_EQ(mode.GetText(0), "wal") << tag;
+    mode.Reset();
+    auto& sum = dst->Prepare("SELECT count(*), sum(x) FROM t");
+    ASSERT_TRUE(sum.Step());
+    EXPECT_EQ(sum.GetInt64(0), 2000) << tag;
+    EXPECT_EQ(sum.GetInt64(1), 1999 * 2000 / 2) << tag;
+    sum.Reset();
+    auto& integrity = dst->Prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(integrity.Step());
+    EXPECT_EQ(integrity.GetText(0), "ok") << tag;
+    integrity.Reset();
+    EXPECT_THROW(dst->Prepare("SELECT y FROM old").Step(), Error) << tag;  // replaced whole
+  }
+}
+
 // ---- PostgreSQL: timeouts are kUnavailable; a lost COMMIT is kInDoubt -----
 
 class PgErrorsTest : public ::testing::Test {

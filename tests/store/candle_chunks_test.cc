@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "store/candle_series.h"
@@ -205,6 +207,40 @@ TEST_P(CandleChunks, AWriterThatCompactsWritesChunksWithoutRows) {
   EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
   // The same as rows compacted afterwards, candle for candle.
   EXPECT_EQ(candles().Compact(id(), Timeframe::k1m, At(4500)).candles, 0);
+}
+
+// Two writers that compact, on one series at once, their ranges
+// overlapping: the second waits for the first (SQLite: the file's write
+// lock; PostgreSQL: the series lock, taken before the first chunk), then
+// upserts over what the first wrote, rewriting its chunks. Both land, every
+// candle in chunks that check accepts.
+TEST_P(CandleChunks, TwoCompactingWritersOfOneSeriesBothLand) {
+  TempDir dir;  // SQLite: two stores need a file, not ":memory:"
+  std::optional<Seeded> on_disk;
+  if (GetParam() == Backend::kSqlite) on_disk.emplace("sqlite:" + dir.Sub("store"));
+  Seeded& s = on_disk ? *on_disk : s_;
+  Store other = Store::Open(s.store.url());
+  CandleWriterOptions everything;
+  everything.compact_before = Timestamp(std::numeric_limits<std::int64_t>::max());
+  std::vector<Candle> want = Series(0, 4500);
+  CandleWriter first = s.store.candles().OpenWriter(s.instrument.id, Timeframe::k1m, everything);
+  for (int i = 0; i < 3000; ++i) first.Add(want[i]);
+  for (int i = 1500; i < 4500; ++i) want[i].close = want[i].low;  // the second's values
+  std::jthread second([&] {                                       // joined however the test ends
+    CandleWriter w = other.candles().OpenWriter(s.instrument.id, Timeframe::k1m, everything);
+    for (int i = 1500; i < 4500; ++i) w.Add(want[i]);
+    EXPECT_NO_THROW(w.Commit());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the second waits
+  first.Commit();
+  second.join();
+  ExpectSame(want, s.store.candles().Range(s.instrument.id, Timeframe::k1m));
+  detail::StoreImpl& impl = detail::ImplOf(s.store);
+  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].chunk_candles, 4500);
+  EXPECT_EQ(series[0].row_candles, 0);
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
 }
 
 TEST_P(CandleChunks, AWriterThatCompactsKeepsUpsertRulesOutOfOrder) {

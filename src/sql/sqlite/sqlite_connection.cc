@@ -317,16 +317,15 @@ class SqliteConnection final : public Connection {
     sqlite3_close_v2(db_);
   }
 
-  // Syncs this connection's writes in autocommit with the file's barrier
-  // (GroupSync; the caller has set synchronous=NORMAL). Called by
-  // OpenSqlite before any statement is prepared.
-  void Coordinate(std::shared_ptr<SharedFile> shared) {
+  // Group commit, set by OpenSqlite before any statement is prepared (the
+  // caller has set synchronous=NORMAL): this connection's writes in
+  // autocommit are synced with the file's barrier (GroupSync), and its
+  // units of work run in the file's shared transactions (MergedWriter):
+  // while one is open, every statement goes to the writer's connection.
+  void JoinGroupCommit(std::shared_ptr<SharedFile> shared, std::shared_ptr<MergedWriter> merged) {
     group_ = std::make_unique<GroupSync>(db_, std::move(shared));
+    merged_ = std::move(merged);
   }
-  // Runs this connection's units of work in the file's shared transactions
-  // (MergedWriter): while a unit of work is open, every statement goes to
-  // the writer's connection.
-  void Merge(std::shared_ptr<MergedWriter> merged) { merged_ = std::move(merged); }
   bool group_commit_active() const { return group_ != nullptr; }
   SqliteGroupCommitStats merged_stats() const;
   GroupSync* group() { return group_.get(); }
@@ -537,6 +536,7 @@ class MergedWriter {
  public:
   static constexpr int kMaxUnits = 64;
   static constexpr std::chrono::microseconds kMaxAge{10'000};
+  static constexpr std::chrono::milliseconds kOrphanCheck{250};
 
   // `connection` and `syncer`: two connections of their own to the file,
   // at synchronous=NORMAL; `syncer` has read the file (its WAL is open).
@@ -557,6 +557,12 @@ class MergedWriter {
   // SQLite's busy error) and starts a unit; throws with nothing held.
   MergedUnit BeginUnit(std::chrono::microseconds timeout) {
     if (!shared_->writers.Acquire(timeout)) {
+      // The open batch may have been handed to this unit (see Wait).
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++gave_up_;
+      }
+      done_.notify_all();
       throw Error(ErrorKind::kUnavailable,
                   std::string("exec: database is locked (another writer of this process held '") +
                       sqlite3_db_filename(connection_->handle(), "main") +
@@ -708,11 +714,15 @@ class MergedWriter {
 
   // Returns once `batch` has ended, or throws its error. A batch handed to
   // a unit that then gave up waiting for the queue (busy timeout) has no
-  // one left to end it: a waiter that finds the queue free takes it and
-  // commits the batch itself.
+  // one left to end it: that unit wakes the members (BeginUnit), and one
+  // that finds the queue free takes it and commits the batch itself. The
+  // timed wake (kOrphanCheck) is a safety net only.
   void Wait(const std::shared_ptr<MergedBatch>& batch) {
     std::unique_lock<std::mutex> lock(mutex_);
-    while (!done_.wait_for(lock, std::chrono::milliseconds(5), [&] { return batch->done; })) {
+    while (!batch->done) {
+      const std::uint64_t seen = gave_up_;
+      done_.wait_for(lock, kOrphanCheck, [&] { return batch->done || gave_up_ != seen; });
+      if (batch->done) break;
       lock.unlock();
       if (shared_->writers.Acquire(std::chrono::microseconds(0))) {
         if (open_ == batch) {
@@ -736,6 +746,7 @@ class MergedWriter {
   // Guarded by mutex_:
   std::mutex mutex_;
   std::condition_variable done_;
+  std::uint64_t gave_up_ = 0;  // units that gave up waiting for the queue
   SqliteGroupCommitStats stats_;
 };
 
@@ -853,6 +864,17 @@ bool JournalModeIsWal(sqlite3* db) {
   return wal;
 }
 
+// PRAGMA `name` of `db`'s main database as an integer (-1 on error).
+std::int64_t PragmaInt(sqlite3* db, const char* name) {
+  sqlite3_stmt* st = nullptr;
+  const std::string sql = std::string("PRAGMA ") + name;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return -1;
+  const std::int64_t value = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return value;
+}
+std::int64_t PageCount(sqlite3* db) { return PragmaInt(db, "page_count"); }
+
 }  // namespace
 
 void SqliteSnapshotFiles(const std::vector<std::string>& sources,
@@ -922,11 +944,21 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
   if (sync != "NORMAL" && sync != "FULL" && sync != "OFF" && sync != "EXTRA") {
     throw InvalidArgument("synchronous must be NORMAL or FULL, got '" + sync + "'");
   }
+  if (options.page_size != 0 && (options.page_size < 512 || options.page_size > 65536 ||
+                                 (options.page_size & (options.page_size - 1)) != 0)) {
+    throw InvalidArgument("page_size must be a power of two from 512 to 65536, got " +
+                          std::to_string(options.page_size));
+  }
   try {
     // Reading the header proves the file is a database before we change it.
     conn->ExecuteScript("PRAGMA schema_version");
     bool wal = false;
     if (!options.read_only && path != ":memory:") {
+      // Before anything writes the new file's header (switching to WAL
+      // does).
+      if (options.page_size != 0 && PageCount(db) == 0) {
+        conn->ExecuteScript("PRAGMA page_size=" + std::to_string(options.page_size));
+      }
       conn->ExecuteScript("PRAGMA journal_mode=WAL");
       wal = JournalModeIsWal(db);
     }
@@ -939,18 +971,18 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
       std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
       if (ec) canonical = file;
       std::shared_ptr<SharedFile> shared = SharedFileFor(canonical.string());
-      conn->Coordinate(shared);
       effective_sync = "NORMAL";  // the WAL sync comes after each commit
       // Units of work run in shared transactions on a connection of their
       // own at synchronous=FULL (MergedWriter).
-      conn->Merge(MergedWriterFor(canonical.string(), shared, [&] {
-        SqliteOptions own = options;
-        own.group_commit = false;
-        own.synchronous = "NORMAL";  // the barrier syncs after each batch
-        std::unique_ptr<Connection> c = OpenSqlite(path, own);
-        c->ExecuteScript("SELECT count(*) FROM sqlite_master");  // opens the WAL
-        return std::unique_ptr<SqliteConnection>(static_cast<SqliteConnection*>(c.release()));
-      }));
+      conn->JoinGroupCommit(
+          shared, MergedWriterFor(canonical.string(), shared, [&] {
+            SqliteOptions own = options;
+            own.group_commit = false;
+            own.synchronous = "NORMAL";  // the barrier syncs after each batch
+            std::unique_ptr<Connection> c = OpenSqlite(path, own);
+            c->ExecuteScript("SELECT count(*) FROM sqlite_master");  // opens the WAL
+            return std::unique_ptr<SqliteConnection>(static_cast<SqliteConnection*>(c.release()));
+          }));
     }
     conn->ExecuteScript("PRAGMA synchronous=" + effective_sync + "; PRAGMA foreign_keys=ON");
     if (options.temp_store_memory) conn->ExecuteScript("PRAGMA temp_store=MEMORY");
@@ -980,15 +1012,29 @@ void SqliteRestoreInto(Connection& target, const std::string& source_path,
   }
   Handle src;
   src.Open(source_path, SQLITE_OPEN_READONLY, "restore: cannot open");
-  sqlite3_backup* b = sqlite3_backup_init(dst->handle(), "main", src.db, "main");
-  if (b == nullptr) {
-    Throw(dst->handle(), sqlite3_errcode(dst->handle()),
-          "restore: copying " + source_path + " into " + target_path);
+  // SQLite's backup cannot change the page size of a WAL database: a file
+  // of another page size (a backup of an older store, whose trading.db had
+  // 4096-byte pages) is copied with the target in rollback mode, which
+  // takes the source's page size, and the target goes back to WAL after.
+  sqlite3* db = dst->handle();
+  const bool resize =
+      PragmaInt(src.db, "page_size") != PragmaInt(db, "page_size") && JournalModeIsWal(db);
+  if (resize) {
+    dst->ExecuteScript("PRAGMA journal_mode=DELETE");
+    if (JournalModeIsWal(db)) {
+      throw Error(ErrorKind::kConflict, "restore: '" + target_path +
+                                            "' is open elsewhere: its journal mode cannot "
+                                            "change for a copy of another page size");
+    }
   }
-  const int rc = sqlite3_backup_step(b, -1);
-  sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE)
-    Throw(dst->handle(), rc, "restore: copying " + source_path + " into " + target_path);
+  sqlite3_backup* b = sqlite3_backup_init(db, "main", src.db, "main");
+  int rc = b == nullptr ? sqlite3_errcode(db) : sqlite3_backup_step(b, -1);
+  if (b != nullptr) sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    if (resize) sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    Throw(db, rc, "restore: copying " + source_path + " into " + target_path);
+  }
+  if (resize) dst->ExecuteScript("PRAGMA journal_mode=WAL");
   // The backup API commits without the commit hook: under group commit the
   // restored pages are synced here, as synchronous=FULL would have.
   if (dst->group() != nullptr) dst->group()->SyncNow();

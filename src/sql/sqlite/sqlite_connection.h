@@ -22,6 +22,12 @@ struct SqliteOptions {
   // pages); wrong for bulk upserts inside a savepoint (market.db), whose
   // journal can grow as large as the data they rewrite.
   bool temp_store_memory = false;
+  // The page size (bytes, a power of two from 512 to 65536) of a database
+  // file this call creates; 0 keeps SQLite's default (4096). An existing
+  // file keeps its own: in WAL mode SQLite cannot change it. Smaller pages
+  // suit a file of many small writes (trading.db): a commit writes each page
+  // it touched whole, to the WAL and again at the checkpoint.
+  int page_size = 0;
   // With synchronous "FULL" on a WAL file: group commit (docs/storage.md,
   // "Group commit"). The units of work of this process on the file queue
   // in-process (WriterQueue in file_coordinator.h, waited for up to
