@@ -129,10 +129,8 @@ void AddGaps(CLI::App& candles, GlobalOptions& global, std::function<int()>& run
 
 }  // namespace
 
-std::optional<Timestamp> CompactCutoff(const std::string& text, const std::string& option) {
-  if (text == "all") return std::nullopt;
-  if (text.empty()) return FloorToTimeframe(Timestamp::Now(), Timeframe::k1d);
-  if (auto t = Timestamp::TryParse(text)) return *t;
+std::optional<Micros> ParseAge(const std::string& text) {
+  if (text.size() < 2) return std::nullopt;
   std::int64_t n = 0;
   const char* end = text.data() + text.size() - 1;
   const auto r = std::from_chars(text.data(), end, n);
@@ -153,11 +151,33 @@ std::optional<Timestamp> CompactCutoff(const std::string& text, const std::strin
     default:
       break;
   }
-  if (text.size() < 2 || r.ec != std::errc() || r.ptr != end || unit == 0 || n < 0 || n > 100'000) {
+  if (r.ec != std::errc() || r.ptr != end || unit == 0 || n < 0 || n > 100'000) {
+    return std::nullopt;
+  }
+  return n * unit;
+}
+
+std::string FormatAge(Micros age) {
+  if (age == 0) return "all";
+  for (const auto& [unit, name] : {std::pair<Micros, char>{7 * kMicrosPerDay, 'w'},
+                                   {kMicrosPerDay, 'd'},
+                                   {3600 * kMicrosPerSecond, 'h'},
+                                   {60 * kMicrosPerSecond, 'm'}}) {
+    if (age % unit == 0) return std::to_string(age / unit) + name;
+  }
+  return std::to_string(age) + "us";
+}
+
+std::optional<Timestamp> CompactCutoff(const std::string& text, const std::string& option) {
+  if (text == "all") return std::nullopt;
+  if (text.empty()) return FloorToTimeframe(Timestamp::Now(), Timeframe::k1d);
+  if (auto t = Timestamp::TryParse(text)) return *t;
+  const std::optional<Micros> age = ParseAge(text);
+  if (!age) {
     throw InvalidArgument(option + " '" + text +
                           "': expected all, an ISO-8601 time or an age like 30m, 12h, 7d, 2w");
   }
-  return Timestamp(Timestamp::Now().micros() - n * unit);
+  return Timestamp(Timestamp::Now().micros() - *age);
 }
 
 namespace {
@@ -198,6 +218,75 @@ void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& 
       std::cout << fmt::format(
           "compacted {} candles of {} series into {} chunks, {} bytes ({:.2f} bytes/candle)\n",
           done.candles, done.series, done.chunks, done.bytes, per_candle);
+      return 0;
+    };
+  });
+}
+
+void AddPolicy(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
+  auto* sub = candles.add_subcommand(
+      "policy",
+      "Show or set the compaction policy of imports, kept in the store (docs/storage.md "
+      "\"Compaction policy\"): every import of a series stores its candles older than the "
+      "age as chunks");
+  struct PolicyArgs {
+    std::string timeframe, older_than;
+    bool clear = false;
+  };
+  auto args = std::make_shared<PolicyArgs>();
+  sub->add_option("--timeframe", args->timeframe,
+                  "The timeframe whose policy to set or clear (default: the default policy, for "
+                  "every timeframe without its own)");
+  auto* set = sub->add_option("--compact-older-than", args->older_than,
+                              "Set the policy: candles older than this age (30m, 12h, 7d, 2w) at "
+                              "the time of an import go into chunks; all: every candle");
+  sub->add_flag("--clear", args->clear, "Remove the policy (imports then write rows)")
+      ->excludes(set);
+  AddCommonOptions(*sub, global);
+  sub->callback([&global, &run, args] {
+    run = [&global, args]() {
+      std::optional<Timeframe> tf;
+      if (!args->timeframe.empty()) tf = ParseTimeframe(args->timeframe);
+      std::optional<Micros> age;
+      if (!args->older_than.empty()) {
+        age = args->older_than == "all" ? std::optional<Micros>(0) : ParseAge(args->older_than);
+        if (!age) {
+          throw InvalidArgument("--compact-older-than '" + args->older_than +
+                                "': expected all or an age like 30m, 12h, 7d, 2w");
+        }
+      }
+      Store store = Store::Open(global.ResolvedUrl());
+      bool cleared = false;
+      if (age) store.candles().SetCompactionPolicy(tf, *age);
+      if (args->clear) cleared = store.candles().ClearCompactionPolicy(tf);
+      const std::vector<CandleCompactionPolicy> policies = store.candles().CompactionPolicies();
+      const auto name = [](const CandleCompactionPolicy& p) {
+        return p.timeframe ? std::string(ToString(*p.timeframe)) : std::string("default");
+      };
+      if (global.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const CandleCompactionPolicy& p : policies) {
+          list.push_back({{"timeframe", name(p)},
+                          {"older_than", FormatAge(p.older_than)},
+                          {"older_than_us", p.older_than},
+                          {"updated_at", p.updated_at.ToIso()}});
+        }
+        nlohmann::json out = {{"policies", list}};
+        if (args->clear) out["cleared"] = cleared;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
+      if (args->clear && !cleared) {
+        std::cout << "no " << (tf ? std::string(ToString(*tf)) : std::string("default"))
+                  << " policy was set\n";
+      }
+      if (policies.empty()) {
+        std::cout << "no compaction policy: imports write rows (candles compact compacts them)\n";
+      }
+      for (const CandleCompactionPolicy& p : policies) {
+        std::cout << fmt::format("{:<8} imports compact candles older than {} (set {})\n", name(p),
+                                 FormatAge(p.older_than), p.updated_at.ToIso());
+      }
       return 0;
     };
   });
@@ -545,6 +634,7 @@ void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()
   AddCoverage(*candles, global, run);
   AddGaps(*candles, global, run);
   AddCompact(*candles, global, run);
+  AddPolicy(*candles, global, run);
   AddSqlFunctions(*candles, global, run);
   AddResample(*candles, global, run);
   AddIndicators(*candles, global, run);

@@ -31,7 +31,7 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
     std::string on_duplicate = "refuse";
     std::optional<double> price_divisor;
     int price_precision = -1, size_precision = -1;
-    bool bar_end_times = false, allow_missing_volume = false, compact = false;
+    bool bar_end_times = false, allow_missing_volume = false, compact = false, no_compact = false;
     std::string compact_older_than;
   };
   auto args = std::make_shared<Args>();
@@ -64,6 +64,9 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
   candles->add_option("--compact-older-than", args->compact_older_than,
                       "With compaction, the cutoff instead: all, an ISO-8601 time, or an age "
                       "(30m, 12h, 7d, 2w); implies --compact");
+  candles->add_flag("--no-compact", args->no_compact,
+                    "Write rows only, whatever the store's compaction policy says (candles "
+                    "policy)");
   candles->add_option("--base", args->base, "Base asset (default: from the symbol)");
   candles->add_option("--quote", args->quote, "Quote asset (default: from the symbol)");
   candles->add_option("--price-precision", args->price_precision, "Price decimals (default 8)");
@@ -94,6 +97,12 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
       if (!args->quote.empty()) o.quote_asset = args->quote;
       if (args->price_precision >= 0) o.price_precision = args->price_precision;
       if (args->size_precision >= 0) o.size_precision = args->size_precision;
+      if (args->no_compact && (args->compact || !args->compact_older_than.empty())) {
+        throw InvalidArgument(
+            "import candles: --no-compact excludes --compact and "
+            "--compact-older-than");
+      }
+      o.apply_compaction_policy = !args->no_compact;
       if (args->compact || !args->compact_older_than.empty()) {
         // "all" compacts everything: the cutoff is then past every candle.
         o.compact_before = CompactCutoff(args->compact_older_than, "--compact-older-than")
@@ -119,25 +128,31 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
         return t ? t->ToIso() : std::string();
       };
       if (global.json) {
-        nlohmann::json j = {{"file", s.file},
-                            {"layout", s.layout},
-                            {"symbol", s.instrument.symbol},
-                            {"venue", s.instrument.venue},
-                            {"instrument_id", s.instrument.id},
-                            {"timeframe", std::string(ToString(o.timeframe))},
-                            {"rows_read", s.rows_read},
-                            {"rows_rejected", s.rows_rejected},
-                            {"rows_in_store", s.rows_in_store},
-                            {"identical_duplicates", s.identical_duplicates},
-                            {"conflicting_duplicates", s.conflicting_duplicates},
-                            {"on_duplicate", args->on_duplicate},
-                            {"first", s.first ? nlohmann::json(iso(s.first)) : nlohmann::json()},
-                            {"last", s.last ? nlohmann::json(iso(s.last)) : nlohmann::json()},
-                            {"newest_first", s.newest_first},
-                            {"price_divisor", s.price_divisor},
-                            {"candles_compacted", s.candles_compacted},
-                            {"chunks_written", s.chunks_written},
-                            {"seconds", s.seconds}};
+        nlohmann::json j = {
+            {"file", s.file},
+            {"layout", s.layout},
+            {"symbol", s.instrument.symbol},
+            {"venue", s.instrument.venue},
+            {"instrument_id", s.instrument.id},
+            {"timeframe", std::string(ToString(o.timeframe))},
+            {"rows_read", s.rows_read},
+            {"rows_rejected", s.rows_rejected},
+            {"rows_in_store", s.rows_in_store},
+            {"identical_duplicates", s.identical_duplicates},
+            {"conflicting_duplicates", s.conflicting_duplicates},
+            {"on_duplicate", args->on_duplicate},
+            {"first", s.first ? nlohmann::json(iso(s.first)) : nlohmann::json()},
+            {"last", s.last ? nlohmann::json(iso(s.last)) : nlohmann::json()},
+            {"newest_first", s.newest_first},
+            {"price_divisor", s.price_divisor},
+            // "all": a cutoff past every representable time (--compact-older-than all).
+            {"compact_before", !s.compact_before ? nlohmann::json()
+                               : s.compact_before->micros() > Timestamp::kMaxMicros
+                                   ? nlohmann::json("all")
+                                   : nlohmann::json(iso(s.compact_before))},
+            {"candles_compacted", s.candles_compacted},
+            {"chunks_written", s.chunks_written},
+            {"seconds", s.seconds}};
         std::cout << j.dump(2) << "\n";
       } else {
         std::cout << fmt::format(
@@ -158,9 +173,10 @@ void AddImportCommand(CLI::App& app, GlobalOptions& global, std::function<int()>
             args->on_duplicate == "refuse" ? "refused" : "kept the " + args->on_duplicate,
             iso(s.first), iso(s.last), s.rows_in_store, s.seconds,
             s.seconds > 0 ? s.rows_read / s.seconds : 0.0);
-        if (o.compact_before) {
-          std::cout << fmt::format("  compacted      {} candles into {} chunks\n",
-                                   s.candles_compacted, s.chunks_written);
+        if (s.compact_before) {
+          std::cout << fmt::format("  compacted      {} candles into {} chunks{}\n",
+                                   s.candles_compacted, s.chunks_written,
+                                   o.compact_before ? "" : " (the store's compaction policy)");
         }
       }
       return 0;

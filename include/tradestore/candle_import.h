@@ -56,8 +56,12 @@ struct CandleImportOptions {
   // import and the compaction commit or fail together. Ascending runs of
   // the file go straight into chunks (CandleWriterOptions), the rest via
   // rows. Typically the start of the current UTC day: complete days
-  // become chunks, today's candles stay rows. Unset: rows only.
+  // become chunks, today's candles stay rows. Unset: the store's
+  // compaction policy for the timeframe
+  // (CandleRepository::SetCompactionPolicy: now minus its age), or rows
+  // only when there is none or apply_compaction_policy is false.
   std::optional<Timestamp> compact_before;
+  bool apply_compaction_policy = true;
   // Called every few thousand rows with (bytes read, file size).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
@@ -79,9 +83,12 @@ struct CandleImportSummary {
   bool newest_first = false;       // the file was in descending time order
   double price_divisor = 1;        // the divisor applied to the file's prices
   double seconds = 0;              // wall time of the import
-  // With CandleImportOptions::compact_before: candles stored in chunks
-  // (written there straight from the file, or moved from rows), and the
-  // chunks written (rewritten ones included).
+  // The compaction cutoff the import applied (CandleImportOptions::
+  // compact_before, or the store's policy's); unset: rows only.
+  std::optional<Timestamp> compact_before;
+  // With a cutoff: candles stored in chunks (written there straight from
+  // the file, or moved from rows), and the chunks written (rewritten ones
+  // included).
   std::int64_t candles_compacted = 0;
   std::int64_t chunks_written = 0;
 };

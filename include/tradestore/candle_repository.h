@@ -38,6 +38,13 @@ struct CandleWriterOptions {
   std::optional<Timestamp> compact_before;
 };
 
+// A compaction policy of imports (CandleRepository::SetCompactionPolicy).
+struct CandleCompactionPolicy {
+  std::optional<Timeframe> timeframe;  // nullopt: the default, for every other timeframe
+  Micros older_than = 0;               // µs; 0: every candle
+  Timestamp updated_at;                // when set (µs UTC)
+};
+
 // What a CandleWriter compacted (meaningful after Commit).
 struct CandleCompaction {
   std::int64_t series = 0;   // series that had candles to compact
@@ -147,6 +154,29 @@ class CandleRepository {
   CandleCompaction Compact(std::optional<InstrumentId> instrument = std::nullopt,
                            std::optional<Timeframe> tf = std::nullopt,
                            std::optional<Timestamp> before = std::nullopt);
+
+  // The compaction policy of imports (docs/storage.md, "Compaction
+  // policy"), kept in the store (market.candle_compaction_policy) so that
+  // every import of it applies the same one: ImportCandles (the CLI's
+  // `import candles`, Python's import_candles) of a series of timeframe
+  // `tf` stores its candles older than `older_than` µs at the time of the
+  // import as chunks, in the import's unit of work, unless the import sets
+  // its own CandleImportOptions::compact_before or opts out
+  // (apply_compaction_policy). `tf` nullopt is the default, for every
+  // timeframe without a policy of its own. `older_than` 0 compacts every
+  // candle opened before the import; a day (86,400,000,000) leaves the last
+  // day's candles as rows.
+  // SetCompactionPolicy replaces the timeframe's policy; throws
+  // kInvalidArgument for a negative age (naming it).
+  void SetCompactionPolicy(std::optional<Timeframe> tf, Micros older_than);
+  // Removes the timeframe's policy (the default when nullopt); false when
+  // there was none.
+  bool ClearCompactionPolicy(std::optional<Timeframe> tf);
+  // Every policy, the default first, then by timeframe name.
+  std::vector<CandleCompactionPolicy> CompactionPolicies();
+  // The policy an import of timeframe `tf` applies: its own, else the
+  // default; nullopt when neither is set.
+  std::optional<CandleCompactionPolicy> CompactionPolicyFor(Timeframe tf);
 
   // SQL access to compacted candles on PostgreSQL (docs/storage.md,
   // "Reading compacted candles with SQL"): creates or replaces the function

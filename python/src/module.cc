@@ -1246,7 +1246,42 @@ void BindRepositories(py::module_& m) {
             return Run(*r.h, [&](Store& s) { return s.candles().Gaps(id, tf, limit); });
           },
           "Gaps of a series, oldest first (at most limit when > 0).", arg("instrument_id"),
-          arg("timeframe"), arg("limit") = 0);
+          arg("timeframe"), arg("limit") = 0)
+      .def(
+          "set_compaction_policy",
+          [](Candles& r, Micros older_than, std::optional<Timeframe> tf) {
+            Run(*r.h, [&](Store& s) { s.candles().SetCompactionPolicy(tf, older_than); });
+          },
+          "Sets the compaction policy of imports (docs/storage.md, \"Compaction policy\"): "
+          "imports of a series of `timeframe` (None: the default, for every timeframe without "
+          "its own) store its candles older than `older_than` microseconds (0: every candle) "
+          "as chunks. InvalidArgument for a negative age.",
+          arg("older_than"), arg("timeframe") = py::none())
+      .def(
+          "clear_compaction_policy",
+          [](Candles& r, std::optional<Timeframe> tf) {
+            return Run(*r.h, [&](Store& s) { return s.candles().ClearCompactionPolicy(tf); });
+          },
+          "Removes the policy of `timeframe` (None: the default); False when there was none.",
+          arg("timeframe") = py::none())
+      .def(
+          "compaction_policies",
+          [](Candles& r) {
+            const auto policies =
+                Run(*r.h, [&](Store& s) { return s.candles().CompactionPolicies(); });
+            py::list out;
+            for (const CandleCompactionPolicy& p : policies) {
+              py::dict d;
+              d["timeframe"] =
+                  p.timeframe ? py::cast(std::string(ToString(*p.timeframe))) : py::none();
+              d["older_than"] = p.older_than;
+              d["updated_at"] = p.updated_at;
+              out.append(d);
+            }
+            return out;
+          },
+          "Every policy as a dict (timeframe: str or None for the default, older_than: int "
+          "microseconds, updated_at: UTC datetime), the default first.");
 
   py::class_<Bots>(m, "Bots", "store.bots: the bot registry.")
       .def(
@@ -2378,8 +2413,9 @@ void BindStore(py::module_& m) {
            std::optional<std::string> base, std::optional<std::string> quote,
            std::optional<int> price_precision, std::optional<int> size_precision,
            bool allow_missing_volume, const std::string& on_duplicate,
-           std::optional<Timestamp> compact_before, bool compact_all) {
+           std::optional<Timestamp> compact_before, bool compact_all, bool apply_policy) {
           CandleImportOptions o;
+          o.apply_compaction_policy = apply_policy;
           if (compact_all) {
             o.compact_before = Timestamp(std::numeric_limits<std::int64_t>::max());
           } else {
@@ -2418,6 +2454,11 @@ void BindStore(py::module_& m) {
           d["last"] = r.last;
           d["newest_first"] = r.newest_first;
           d["seconds"] = r.seconds;
+          if (r.compact_before && r.compact_before->micros() > Timestamp::kMaxMicros) {
+            d["compact_before"] = "all";  // past every representable time
+          } else {
+            d["compact_before"] = r.compact_before;
+          }
           d["candles_compacted"] = r.candles_compacted;
           d["chunks_written"] = r.chunks_written;
           return d;

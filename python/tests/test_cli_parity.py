@@ -103,6 +103,7 @@ def test_import_candles_compacted_reads_the_same(tmp_path):
     with tradestore.open(f"sqlite:{tmp_path / 'all'}") as store:
         summary = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
                                        compact_before="all")
+        assert summary["compact_before"] == "all"
         assert summary["candles_compacted"] == summary["rows_in_store"] == len(rows)
         assert summary["chunks_written"] == -(-len(rows) // 2048)
         assert store.candles("BTCUSDC", "1h").equals(rows)
@@ -118,3 +119,40 @@ def test_import_candles_compacted_reads_the_same(tmp_path):
         with pytest.raises((tradestore.InvalidArgument, TypeError)):
             store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
                                  compact_before=datetime(2023, 2, 1))  # naive
+
+
+def test_import_candles_applies_the_stores_compaction_policy(cli, tmp_path):
+    url = f"sqlite:{tmp_path / 'policy'}"
+    run_cli(cli, url, "candles", "policy", "--compact-older-than", "all")
+    with tradestore.open(url) as store:
+        rows_only = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken",
+                                         apply_compaction_policy=False)
+        assert rows_only["compact_before"] is None
+        assert rows_only["candles_compacted"] == 0
+        summary = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken")
+        assert summary["compact_before"] is not None
+        assert summary["compact_before"].tzinfo is not None
+        assert summary["candles_compacted"] == summary["rows_in_store"] > 2000
+
+
+def test_compaction_policies_from_python(tmp_path):
+    day = 86_400_000_000  # durations are int microseconds
+    with tradestore.open(f"sqlite:{tmp_path / 'policies'}") as store:
+        repo = store.candles_repo
+        assert repo.compaction_policies() == []
+        repo.set_compaction_policy(7 * day)
+        repo.set_compaction_policy(0, timeframe="1h")
+        policies = repo.compaction_policies()
+        assert [p["timeframe"] for p in policies] == [None, "1h"]
+        assert policies[0]["older_than"] == 7 * day
+        assert policies[1]["older_than"] == 0
+        assert policies[0]["updated_at"].tzinfo is not None
+        with pytest.raises(tradestore.InvalidArgument, match="must not be negative"):
+            repo.set_compaction_policy(-day)
+        with pytest.raises(TypeError):
+            repo.set_compaction_policy("7d")
+        summary = store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken")
+        assert summary["candles_compacted"] == summary["rows_in_store"]
+        assert repo.clear_compaction_policy("1h") is True
+        assert repo.clear_compaction_policy("1h") is False
+        assert [p["timeframe"] for p in repo.compaction_policies()] == [None]

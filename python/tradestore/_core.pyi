@@ -227,6 +227,15 @@ class Candles:
     def gaps(self, instrument_id: int, timeframe: str, limit: int = 0) -> List[CandleGap]:
         """Gaps of a series, oldest first (at most limit when > 0)."""
         ...
+    def set_compaction_policy(self, older_than: int, timeframe: Optional[str] = None) -> None:
+        """Sets the compaction policy of imports (docs/storage.md, "Compaction policy"): imports of a series of `timeframe` (None: the default, for every timeframe without its own) store its candles older than `older_than` microseconds (0: every candle) as chunks. InvalidArgument for a negative age."""
+        ...
+    def clear_compaction_policy(self, timeframe: Optional[str] = None) -> bool:
+        """Removes the policy of `timeframe` (None: the default); False when there was none."""
+        ...
+    def compaction_policies(self) -> list:
+        """Every policy as a dict (timeframe: str or None for the default, older_than: int microseconds, updated_at: UTC datetime), the default first."""
+        ...
 
 class ChangeBatch:
     """Events after a cursor, and the cursor to continue from."""

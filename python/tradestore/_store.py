@@ -128,7 +128,8 @@ class Store(_core.Store):
                        base: Optional[str] = None, quote: Optional[str] = None,
                        price_precision: Optional[int] = None, size_precision: Optional[int] = None,
                        allow_missing_volume: bool = False,
-                       on_duplicate: str = "refuse", compact_before=None) -> dict:
+                       on_duplicate: str = "refuse", compact_before=None,
+                       apply_compaction_policy: bool = True) -> dict:
         """Imports a candle file (the CLI's ``import candles``: layouts of
         docs/candle-import.md) in one unit of work; returns a summary dict
         (file, layout, instrument, rows_read, rows_in_store,
@@ -142,7 +143,11 @@ class Store(_core.Store):
         ``compact_before``: a timezone-aware datetime, or "all": the series'
         candles opening before it are stored compacted (docs/storage.md,
         "Candle chunks"), in the same unit of work; the file's candles go
-        straight into chunks. The dict then counts ``candles_compacted`` and
+        straight into chunks. None: the store's compaction policy for the
+        timeframe (``tradestore candles policy``; docs/storage.md,
+        "Compaction policy"), unless ``apply_compaction_policy`` is False
+        (rows only). The dict names the cutoff applied (``compact_before``, a
+        UTC datetime, "all", or None) and counts ``candles_compacted`` and
         ``chunks_written`` (0 without)."""
         compact_all = isinstance(compact_before, str)
         if compact_all and compact_before != "all":
@@ -151,7 +156,8 @@ class Store(_core.Store):
         return _core._import_candles(self, str(path), symbol, timeframe, venue, format,
                                      price_divisor, base, quote, price_precision,
                                      size_precision, allow_missing_volume, on_duplicate,
-                                     None if compact_all else compact_before, compact_all)
+                                     None if compact_all else compact_before, compact_all,
+                                     apply_compaction_policy)
 
     def export(self, entity: str, path: str, format: Optional[str] = None, *, bot=None,
                symbol=None, venue=None, timeframe=None, strategy=None, start=None, end=None,

@@ -195,6 +195,16 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   // read; the rest become rows that the writer compacts at Commit.
   CandleWriterOptions writer_options;
   writer_options.compact_before = options.compact_before;
+  if (!writer_options.compact_before && options.apply_compaction_policy) {
+    // The store's policy (CandleRepository::SetCompactionPolicy), read in
+    // the import's unit of work.
+    if (const auto policy = store.candles().CompactionPolicyFor(options.timeframe)) {
+      const Timestamp now = Timestamp::Now();
+      writer_options.compact_before = policy->older_than >= now.micros() - Timestamp::kMinMicros
+                                          ? Timestamp(Timestamp::kMinMicros)
+                                          : now - policy->older_than;
+    }
+  }
   CandleWriter writer =
       store.candles().OpenWriter(instrument.id, options.timeframe, writer_options);
   {
@@ -263,6 +273,7 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     coverage.updated_at = Timestamp::Now();
     store.candles().SaveCoverage(coverage);
   }
+  summary.compact_before = writer_options.compact_before;
   summary.candles_compacted = writer.compaction().candles;
   summary.chunks_written = writer.compaction().chunks;
   uow.Commit();

@@ -102,7 +102,8 @@ std::string_view PlacementName(Placement placement) {
 }
 
 Placement PlacementOf(const schema::Table& t) {
-  for (const schema::Table& r : {tables::kBots, tables::kInstruments, tables::kStrategies}) {
+  for (const schema::Table& r : {tables::kBots, tables::kInstruments, tables::kStrategies,
+                                 tables::kCandleCompactionPolicy}) {
     if (Is(t, r)) return Placement::kReference;
   }
   for (const schema::Table& m : {tables::kCandles, tables::kCandleChunks, tables::kCandleCoverage,

@@ -1,4 +1,5 @@
 // Instruments and candles: the market database.
+#include <algorithm>
 #include <string>
 
 #include "sql/text_check.h"
@@ -336,6 +337,86 @@ void CandleRepository::CreateSqlRowAccess(const std::string& module_path) {
       "r.volume, r.trades FROM market.candle_chunks c "
       "CROSS JOIN LATERAL market.candle_chunk_rows(c.data) r;");
   tx.Commit();
+}
+
+namespace {
+
+// The key of a policy: the timeframe's name, or "*" for the default.
+std::string PolicyKey(std::optional<Timeframe> tf) {
+  return tf ? std::string(ToString(*tf)) : std::string("*");
+}
+
+CandleCompactionPolicy ReadPolicy(sql::Statement& st) {
+  CandleCompactionPolicy p;
+  const std::string key = st.GetText(0);
+  if (key != "*") p.timeframe = ParseTimeframe(key);
+  p.older_than = st.GetInt64(1);
+  p.updated_at = st.GetTimestamp(2);
+  return p;
+}
+
+}  // namespace
+
+void CandleRepository::SetCompactionPolicy(std::optional<Timeframe> tf, Micros older_than) {
+  if (older_than < 0) {
+    throw InvalidArgument("compaction policy: field 'older_than' value " +
+                          std::to_string(older_than) + " µs must not be negative");
+  }
+  impl_->connection(Database::kMarket)
+      .Prepare(
+          "INSERT INTO market.candle_compaction_policy (timeframe, older_than, updated_at) "
+          "VALUES (?, ?, ?) ON CONFLICT (timeframe) DO UPDATE SET older_than = "
+          "excluded.older_than, updated_at = excluded.updated_at")
+      .Bind(1, PolicyKey(tf))
+      .Bind(2, older_than)
+      .Bind(3, Timestamp::Now())
+      .Execute();
+}
+
+bool CandleRepository::ClearCompactionPolicy(std::optional<Timeframe> tf) {
+  auto& c = impl_->connection(Database::kMarket);
+  sql::Transaction tx(c);
+  auto& find =
+      c.Prepare("SELECT count(*) FROM market.candle_compaction_policy WHERE timeframe = ?");
+  find.Bind(1, PolicyKey(tf));
+  find.Step();
+  const bool found = find.GetInt64(0) > 0;
+  find.Reset();
+  c.Prepare("DELETE FROM market.candle_compaction_policy WHERE timeframe = ?")
+      .Bind(1, PolicyKey(tf))
+      .Execute();
+  tx.Commit();
+  return found;
+}
+
+std::vector<CandleCompactionPolicy> CandleRepository::CompactionPolicies() {
+  auto& st = impl_->connection(Database::kMarket)
+                 .Prepare(
+                     "SELECT timeframe, older_than, updated_at FROM "
+                     "market.candle_compaction_policy");
+  std::vector<CandleCompactionPolicy> out;
+  while (st.Step()) out.push_back(ReadPolicy(st));
+  // The default first, then the shorter timeframes (the same on every
+  // backend, whatever the database's collation).
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (!a.timeframe || !b.timeframe) return !a.timeframe && b.timeframe;
+    return Duration(*a.timeframe) < Duration(*b.timeframe);
+  });
+  return out;
+}
+
+std::optional<CandleCompactionPolicy> CandleRepository::CompactionPolicyFor(Timeframe tf) {
+  auto& st = impl_->connection(Database::kMarket)
+                 .Prepare(
+                     "SELECT timeframe, older_than, updated_at FROM "
+                     "market.candle_compaction_policy WHERE timeframe IN (?, '*')");
+  st.Bind(1, std::string(ToString(tf)));
+  std::optional<CandleCompactionPolicy> out;
+  while (st.Step()) {
+    CandleCompactionPolicy p = ReadPolicy(st);
+    if (!out || p.timeframe) out = std::move(p);  // its own beats the default
+  }
+  return out;
 }
 
 CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {

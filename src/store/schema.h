@@ -148,6 +148,17 @@ inline constexpr std::string_view kCandleCoverageKey[] = {"instrument_id", "time
 inline constexpr Table kCandleCoverage{"market", "candle_coverage", Database::kMarket, kCandleCoverageColumns,
     kCandleCoverageKey, "", Role::kCopied};
 
+// market.candle_compaction_policy: the compaction policy of imports
+// (CandleRepository::SetCompactionPolicy); timeframe '*' is the default.
+inline constexpr Column kCandleCompactionPolicyColumns[] = {
+    {"timeframe", T::kText, kNotNull},
+    {"older_than", T::kInteger, kNotNull},
+    {"updated_at", T::kTimestamp, kNotNull},
+};
+inline constexpr std::string_view kCandleCompactionPolicyKey[] = {"timeframe"};
+inline constexpr Table kCandleCompactionPolicy{"market", "candle_compaction_policy", Database::kMarket,
+    kCandleCompactionPolicyColumns, kCandleCompactionPolicyKey, "", Role::kCopied};
+
 // market.indicator_cache
 inline constexpr Column kIndicatorCacheColumns[] = {
     {"instrument_id", T::kInteger, kNotNull},
@@ -886,6 +897,7 @@ inline constexpr Table kAll[] = {
     kCandles,
     kCandleChunks,
     kCandleCoverage,
+    kCandleCompactionPolicy,
     kIndicatorCache,
     kBots,
     kAccounts,

@@ -151,6 +151,7 @@ TEST(CompactedCli, ImportCompactsInTheSameUnitOfWork) {
   out = Cli("import candles " + file + " --compact-older-than all --json" + compacted, &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(json::parse(out)["rows_in_store"], summary["rows_read"]) << out;
+  EXPECT_EQ(json::parse(out)["compact_before"], "all") << out;
   EXPECT_EQ(hourly(compacted), hourly(plain));
   out = Cli("check" + compacted, &code);
   EXPECT_EQ(code, 0) << out;
@@ -161,6 +162,79 @@ TEST(CompactedCli, ImportCompactsInTheSameUnitOfWork) {
   EXPECT_NE(code, 0) << out;
   out = Cli("candles coverage --json" + fresh, &code);
   EXPECT_TRUE(code != 0 || json::parse(out).empty()) << out;
+}
+
+// The compaction policy kept in the store (`candles policy`): imports apply
+// it without a flag, --no-compact opts one out, a timeframe's own policy
+// beats the default, and bad ages are refused naming the value.
+TEST(CompactedCli, ImportsApplyTheStoresCompactionPolicy) {
+  testing::TempDir dir;
+  const std::string file = std::string(TRADESTORE_SOURCE_DIR) +
+                           "/examples/data/ohlcv/kraken/BTC_USDC/XBTUSDC_60.csv --symbol "
+                           "BTCUSDC --venue kraken --timeframe 1h";
+  const std::string store = " --store sqlite:" + dir.Sub("store");
+  int code = 0;
+  std::string out = Cli("candles policy --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(json::parse(out)["policies"].empty()) << out;
+  // A default of a week: the sample ended long ago, so every candle.
+  out = Cli("candles policy --compact-older-than 1w --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  ASSERT_EQ(json::parse(out)["policies"].size(), 1u) << out;
+  EXPECT_EQ(json::parse(out)["policies"][0]["timeframe"], "default") << out;
+  EXPECT_EQ(json::parse(out)["policies"][0]["older_than_us"], 7 * kMicrosPerDay) << out;
+
+  // --no-compact: rows, whatever the policy.
+  out = Cli("import candles " + file + " --no-compact --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(json::parse(out)["compact_before"].is_null()) << out;
+  EXPECT_EQ(json::parse(out)["candles_compacted"], 0) << out;
+  // Without a flag: the policy, the stored rows moved into chunks too.
+  out = Cli("import candles " + file + " --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  json summary = json::parse(out);
+  EXPECT_FALSE(summary["compact_before"].is_null()) << out;
+  EXPECT_EQ(summary["candles_compacted"], summary["rows_read"]) << out;
+  out = Cli("status --json" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(json::parse(out)["candle_series"][0]["row_candles"], 0) << out;
+
+  // A timeframe's own policy beats the default: 1h candles younger than
+  // 100,000 weeks (all of them) stay rows.
+  out = Cli("candles policy --timeframe 1h --compact-older-than 100000w" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  const std::string other = " --store sqlite:" + dir.Sub("other");
+  out = Cli("candles policy --compact-older-than all" + other, &code);
+  ASSERT_EQ(code, 0) << out;
+  out = Cli("candles policy --timeframe 1h --compact-older-than 100000w" + other, &code);
+  ASSERT_EQ(code, 0) << out;
+  out = Cli("import candles " + file + " --json" + other, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(json::parse(out)["candles_compacted"], 0) << out;
+  // Cleared: the default applies again.
+  out = Cli("candles policy --timeframe 1h --clear --json" + other, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(json::parse(out)["cleared"], true) << out;
+  EXPECT_EQ(json::parse(out)["policies"].size(), 1u) << out;
+  out = Cli("import candles " + file + " --json" + other, &code);
+  ASSERT_EQ(code, 0) << out;
+  summary = json::parse(out);
+  EXPECT_EQ(summary["candles_compacted"], summary["rows_read"]) << out;
+  out = Cli("check" + other, &code);
+  EXPECT_EQ(code, 0) << out;
+
+  // Refused: a bad age, --clear with a new age, --no-compact with --compact.
+  for (const std::string& bad : {std::string("candles policy --compact-older-than 3x"),
+                                 std::string("candles policy --compact-older-than=-1d"),
+                                 std::string("candles policy --clear --compact-older-than 1d"),
+                                 "import candles " + file + " --no-compact --compact"}) {
+    out = Cli(bad + other, &code);
+    EXPECT_EQ(code, 2) << bad << ": " << out;
+  }
+  out = Cli("candles policy --json" + other, &code);
+  ASSERT_EQ(code, 0) << out;
+  ASSERT_EQ(json::parse(out)["policies"].size(), 1u) << out;
+  EXPECT_EQ(json::parse(out)["policies"][0]["older_than_us"], 0) << out;
 }
 
 }  // namespace

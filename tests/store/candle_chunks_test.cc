@@ -378,6 +378,42 @@ TEST(CandleChunksSqlite, ACompactionDuringAReadDoesNotChangeIt) {
   ExpectSame(all, reader.store.candles().Range(reader.instrument.id, Timeframe::k1m));
 }
 
+// The compaction policy of imports, kept in the store: a timeframe's own
+// beats the default; setting replaces; clearing says whether there was one.
+TEST_P(CandleChunks, CompactionPoliciesAreKeptPerTimeframeWithADefault) {
+  CandleRepository& c = candles();
+  EXPECT_TRUE(c.CompactionPolicies().empty());
+  EXPECT_FALSE(c.CompactionPolicyFor(Timeframe::k1m));
+  c.SetCompactionPolicy(std::nullopt, kMicrosPerDay);
+  c.SetCompactionPolicy(Timeframe::k1h, 0);
+  c.SetCompactionPolicy(Timeframe::k1m, 7 * kMicrosPerDay);
+  c.SetCompactionPolicy(Timeframe::k1m, 2 * kMicrosPerDay);  // replaces
+  const std::vector<CandleCompactionPolicy> all = c.CompactionPolicies();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_FALSE(all[0].timeframe);  // the default first, then by duration
+  EXPECT_EQ(all[0].older_than, kMicrosPerDay);
+  EXPECT_EQ(all[1].timeframe, Timeframe::k1m);
+  EXPECT_EQ(all[1].older_than, 2 * kMicrosPerDay);
+  EXPECT_EQ(all[2].timeframe, Timeframe::k1h);
+  EXPECT_EQ(all[2].older_than, 0);
+  EXPECT_GT(all[0].updated_at, Timestamp());
+  EXPECT_EQ(c.CompactionPolicyFor(Timeframe::k1m)->older_than, 2 * kMicrosPerDay);
+  EXPECT_EQ(c.CompactionPolicyFor(Timeframe::k5m)->older_than, kMicrosPerDay);  // the default
+  EXPECT_FALSE(c.CompactionPolicyFor(Timeframe::k5m)->timeframe);
+  try {
+    c.SetCompactionPolicy(Timeframe::k5m, -1);
+    ADD_FAILURE() << "a negative age was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("-1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(c.CompactionPolicies().size(), 3u);  // nothing changed
+  EXPECT_TRUE(c.ClearCompactionPolicy(std::nullopt));
+  EXPECT_FALSE(c.ClearCompactionPolicy(std::nullopt));
+  EXPECT_FALSE(c.CompactionPolicyFor(Timeframe::k5m));
+  EXPECT_EQ(c.CompactionPolicyFor(Timeframe::k1h)->older_than, 0);
+}
+
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
   EXPECT_EQ(candles().Compact().candles, 0);
   EXPECT_THROW(candles().Compact(id() + 100), Error);
