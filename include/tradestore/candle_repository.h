@@ -172,7 +172,7 @@ class CandleRepository {
   // Removes the timeframe's policy (the default when nullopt); false when
   // there was none.
   bool ClearCompactionPolicy(std::optional<Timeframe> tf);
-  // Every policy, the default first, then by timeframe name.
+  // Every policy, the default first, then by timeframe duration.
   std::vector<CandleCompactionPolicy> CompactionPolicies();
   // The policy an import of timeframe `tf` applies: its own, else the
   // default; nullopt when neither is set.

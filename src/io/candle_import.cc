@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -199,10 +200,8 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
     // The store's policy (CandleRepository::SetCompactionPolicy), read in
     // the import's unit of work.
     if (const auto policy = store.candles().CompactionPolicyFor(options.timeframe)) {
-      const Timestamp now = Timestamp::Now();
-      writer_options.compact_before = policy->older_than >= now.micros() - Timestamp::kMinMicros
-                                          ? Timestamp(Timestamp::kMinMicros)
-                                          : now - policy->older_than;
+      writer_options.compact_before = Timestamp(
+          std::max(Timestamp::Now().micros() - policy->older_than, Timestamp::kMinMicros));
     }
   }
   CandleWriter writer =

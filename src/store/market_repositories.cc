@@ -374,18 +374,13 @@ void CandleRepository::SetCompactionPolicy(std::optional<Timeframe> tf, Micros o
 }
 
 bool CandleRepository::ClearCompactionPolicy(std::optional<Timeframe> tf) {
-  auto& c = impl_->connection(Database::kMarket);
-  sql::Transaction tx(c);
-  auto& find =
-      c.Prepare("SELECT count(*) FROM market.candle_compaction_policy WHERE timeframe = ?");
-  find.Bind(1, PolicyKey(tf));
-  find.Step();
-  const bool found = find.GetInt64(0) > 0;
-  find.Reset();
-  c.Prepare("DELETE FROM market.candle_compaction_policy WHERE timeframe = ?")
-      .Bind(1, PolicyKey(tf))
-      .Execute();
-  tx.Commit();
+  auto& st = impl_->connection(Database::kMarket)
+                 .Prepare(
+                     "DELETE FROM market.candle_compaction_policy WHERE timeframe = ? "
+                     "RETURNING timeframe");
+  st.Bind(1, PolicyKey(tf));
+  const bool found = st.Step();
+  st.Reset();
   return found;
 }
 

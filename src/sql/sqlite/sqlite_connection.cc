@@ -873,7 +873,6 @@ std::int64_t PragmaInt(sqlite3* db, const char* name) {
   sqlite3_finalize(st);
   return value;
 }
-std::int64_t PageCount(sqlite3* db) { return PragmaInt(db, "page_count"); }
 
 }  // namespace
 
@@ -956,7 +955,7 @@ std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOpti
     if (!options.read_only && path != ":memory:") {
       // Before anything writes the new file's header (switching to WAL
       // does).
-      if (options.page_size != 0 && PageCount(db) == 0) {
+      if (options.page_size != 0 && PragmaInt(db, "page_count") == 0) {
         conn->ExecuteScript("PRAGMA page_size=" + std::to_string(options.page_size));
       }
       conn->ExecuteScript("PRAGMA journal_mode=WAL");
