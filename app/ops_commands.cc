@@ -236,8 +236,8 @@ void AddOpsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& 
           std::cout << fmt::format("{:<34} {:<17} {}\n", t.table, t.placement,
                                    t.changed ? "placed now" : "already");
         }
-        for (const std::string& t : r.dropped_triggers) {
-          std::cout << "dropped trigger " << t << " (no change feed on Citus)\n";
+        for (const std::string& t : r.change_feed_triggers) {
+          std::cout << "change feed trigger " << t << " (Citus functions: no NOTIFY)\n";
         }
         std::cout << fmt::format(
             "{} on {} workers: {}\n", r.url, r.workers,

@@ -30,8 +30,9 @@
 // (or ChangeBatch::cursor) and After() returns exactly the events committed
 // after it: none lost, none twice. "" is the beginning (the oldest event
 // still kept). Today "t<id>.m<id>" on SQLite (positions in the trading and
-// market databases' logs) and "x<xid>.<id>" on PostgreSQL; a cursor of one
-// backend is malformed on the other.
+// market databases' logs), "x<xid>.<id>" on PostgreSQL and
+// "c_<group>.<xid>.<id>..." (a position per Citus node group) on a store
+// distributed by Citus; a cursor of one layout is malformed on another.
 //
 // Order: commit order. On PostgreSQL across all kinds (one log, read in
 // (transaction id, id) order, handing out only rows of transactions older
@@ -41,7 +42,11 @@
 // unit of work — therefore delays, never loses, the events committed after
 // it began). On SQLite commit order within each database file; the trading
 // and market logs are merged by the time each event was recorded
-// (millisecond resolution).
+// (millisecond resolution). On Citus commit order per node (the same
+// (transaction id, id) rule, with each worker's own transaction ids; a
+// bot's events are all written on the node of its shards), the nodes'
+// events merged by the time each was recorded (µs). See docs/scale-out.md,
+// "The change feed on Citus".
 //
 // Retention: `tradestore prune --what change-log --before T` (prune.h)
 // deletes events recorded before T (but the newest of each log, so that an
@@ -54,12 +59,19 @@
 // PostgreSQL: the triggers NOTIFY tradestore_changes at commit and the feed
 // LISTENs on a session of its own (not behind PgBouncer in transaction mode).
 // SQLite has no notifications: it polls the logs' last ids every
-// kSqlitePollInterval (two indexed reads).
+// kSqlitePollInterval (two indexed reads). Citus cannot NOTIFY from a
+// worker's prepared transaction: the feed polls the logs' newest
+// transaction ids every kCitusPollInterval (one index read per shard); a
+// commit that does not raise them (a transaction that took its xid before
+// the newest one, or the end of a transaction that held events back) is
+// seen at the latest when the caller's timeout passes.
 //
 // Call the feed outside a unit of work (Error(kConflict) otherwise: it
 // would see the unit's own uncommitted events). Units: times are µs UTC.
-// Errors: Error(kInvalidArgument) for a malformed cursor (naming it);
-// kUnavailable when the database stays locked or the server is unreachable.
+// Errors: Error(kInvalidArgument) for a malformed cursor (naming it), or a
+// Citus store distributed by a tradestore older than the feed on Citus
+// (run `tradestore distribute` again); kUnavailable when the database stays
+// locked or a server (on Citus: any node) is unreachable.
 // Thread safety: as the Store (one per thread). A server with many clients
 // should read with one feed and fan the events out, rather than poll with a
 // feed per client.
@@ -112,6 +124,7 @@ struct ChangeBatch {
 class ChangeFeed {
  public:
   static constexpr std::chrono::milliseconds kSqlitePollInterval{10};
+  static constexpr std::chrono::milliseconds kCitusPollInterval{100};
 
   ChangeFeed();
   ~ChangeFeed();

@@ -10,11 +10,14 @@
 //                     reads and writes are single-shard (router) queries;
 //   by instrument     market.candles, candle_coverage, indicator_cache,
 //                     distributed by instrument_id, co-located together;
+//                     market.market_change_log (the change feed's
+//                     candles-imported events) by its row_id, the
+//                     instrument;
 //   coordinator       the system-wide logs and caches without a bot
 //                     (audit.system_events, audit.error_log,
-//                     analytics.pattern_cache, analytics.ml_results) and
-//                     the change feed's logs: local tables of the
-//                     coordinator.
+//                     analytics.pattern_cache, analytics.ml_results): local
+//                     tables of the coordinator.
+// audit.change_log (the change feed's per-bot events) is a per-bot table.
 // Foreign keys stay: co-located between per-bot tables, and from
 // distributed or coordinator tables to reference tables.
 //
@@ -38,14 +41,17 @@ struct DistributeResult {
   std::string url;  // credentials redacted
   int workers = 0;  // active worker nodes
   std::vector<DistributedTable> tables;
-  // Triggers dropped: the change feed's (see docs/scale-out.md; its NOTIFY
-  // cannot run inside Citus' two-phase commits).
-  std::vector<std::string> dropped_triggers;
+  // The change feed's triggers ("table: trigger"), set up now for Citus:
+  // functions without NOTIFY (which Citus' two-phase commit cannot
+  // prepare), writing the distributed change logs on the shard's node
+  // (docs/scale-out.md, "The change feed on Citus"). Empty when they were
+  // already in place.
+  std::vector<std::string> change_feed_triggers;
   bool changed() const {
     for (const DistributedTable& t : tables) {
       if (t.changed) return true;
     }
-    return false;
+    return !change_feed_triggers.empty();
   }
 };
 

@@ -31,7 +31,7 @@ std::string DistributeToJson(const DistributeResult& result) {
   for (const DistributedTable& t : result.tables) {
     j["tables"].push_back({{"table", t.table}, {"placement", t.placement}, {"changed", t.changed}});
   }
-  j["dropped_triggers"] = result.dropped_triggers;
+  j["change_feed_triggers"] = result.change_feed_triggers;
   return j.dump(2);
 }
 

@@ -149,8 +149,8 @@ void AddEventRoutes(httplib::Server& http, ServerState& state) {
     std::string start;
     WithStore(state, [&](Store& store) {
       if (bot_name) bot = ResolveBot(store, *bot_name).id;
-      // Head first: a store without a feed (distributed by Citus) is
-      // refused as such, whatever the cursor.
+      // Head first: a store without a feed (distributed by Citus with an
+      // older tradestore) is refused as such, whatever the cursor.
       start = store.changes().Head();
       if (cursor) {
         try {

@@ -23,6 +23,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "sql/postgres/pg_connection.h"
@@ -100,45 +103,34 @@ ChangeEvent ReadEvent(const detail::schema::RowReader<kChangeLog>& r) {
 // Rows of one log between two positions, oldest first: (log position, event).
 using Rows = std::vector<std::pair<std::int64_t, ChangeEvent>>;
 
-// A store distributed by Citus has no change log triggers (`distribute`
-// drops them: docs/scale-out.md): a feed there would report no changes,
-// so it is refused instead.
-void RefuseOnCitus(sql::Connection& c) {
+// How the store's PostgreSQL database is laid out, for the feed.
+enum class Layout { kPlain, kCitus };
+
+// kCitus when the store is distributed by Citus (`tradestore distribute`).
+// A store distributed before the change feed ran on Citus has local change
+// logs and no triggers: it is refused until distribute runs again.
+Layout LayoutOf(sql::Connection& c) {
   sql::Statement& citus = c.Prepare("SELECT 1 FROM pg_extension WHERE extname = 'citus'");
   const bool has_citus = citus.Step();
   citus.Reset();
-  if (!has_citus) return;
-  sql::Statement& st =
-      c.Prepare("SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'trading.fills'::regclass");
-  const bool distributed = st.Step();
+  if (!has_citus) return Layout::kPlain;
+  sql::Statement& st = c.Prepare(
+      "SELECT count(*) FILTER (WHERE logicalrelid = 'trading.fills'::regclass), "
+      "count(*) FILTER (WHERE logicalrelid = 'audit.change_log'::regclass) "
+      "FROM pg_dist_partition WHERE partmethod = 'h'");
+  st.Step();
+  const bool distributed = st.GetInt64(0) > 0;
+  const bool feed = st.GetInt64(1) > 0;
   st.Reset();
-  if (distributed) {
+  if (!distributed) return Layout::kPlain;
+  if (!feed) {
     throw InvalidArgument(
-        "the change feed is not available on a store distributed by Citus: `tradestore "
-        "distribute` removes the change log's triggers, which Citus cannot run (docs/scale-out.md, "
-        "\"What differs on Citus\"); poll the lists instead (e.g. GET /api/v1/fills?from=...)");
+        "the change feed of this Citus store is not installed: it was distributed by an older "
+        "tradestore, which removed the change log's triggers; run `tradestore distribute` "
+        "again to install them (docs/scale-out.md, \"The change feed on Citus\")");
   }
+  return Layout::kCitus;
 }
-
-}  // namespace
-
-struct ChangeFeed::State {
-  std::optional<LogPos> seen;  // SQLite: the bound at the last call
-  std::unique_ptr<sql::PgListener> listener;
-  bool distribution_checked = false;
-
-  // PostgreSQL: RefuseOnCitus, once per feed.
-  void CheckDistribution(sql::Connection& c) {
-    if (distribution_checked) return;
-    RefuseOnCitus(c);
-    distribution_checked = true;
-  }
-};
-
-ChangeFeed::ChangeFeed() : state_(std::make_unique<State>()) {}
-ChangeFeed::~ChangeFeed() = default;
-
-namespace {
 
 sql::Connection& Outside(detail::StoreImpl& impl, Database db) {
   sql::Connection& c = impl.connection(db);
@@ -199,12 +191,270 @@ std::optional<LogPos> PgBound(sql::Connection& c) {
   return out;
 }
 
+// Citus (docs/scale-out.md, "The change feed on Citus"). The logs are
+// distributed (audit.change_log by bot_id, market.market_change_log by
+// row_id, the instrument) and written by the triggers on the shards, in the
+// worker's own transaction: each row's xid is the worker's, and its id comes
+// from the worker's range of the sequence (Citus starts a worker's range at
+// its node group << 48), so id >> 48 names the node that wrote the row (its
+// "group"), even after the row's shard has moved to another node.
+// Transaction ids are comparable only within one node, so the position of
+// a cursor is kept per group: "c" followed by "_<group>.<xid>.<id>" per
+// group ("c" alone is the beginning, as "" is). A group's rows are handed
+// out in (xid, id) order, only those whose xid is below that node's
+// snapshot xmin (read on every node first: run_command_on_all_nodes); the
+// groups are merged by the time each event was recorded. A group whose
+// node has left the cluster has no transaction running: all its rows are
+// handed out.
+using GroupPos = std::map<std::int64_t, LogPos>;
+
+constexpr int kGroupShift = 48;
+
+std::string FormatCitus(const GroupPos& groups) {
+  std::string out = "c";
+  for (const auto& [g, p] : groups) out += fmt::format("_{}.{}.{}", g, p.t, p.m);
+  return out;
+}
+
+GroupPos ParseCitus(std::string_view cursor) {
+  GroupPos out;
+  if (cursor.empty()) return out;
+  std::string_view s = cursor;
+  bool ok = s.starts_with('c');
+  if (ok) s.remove_prefix(1);
+  while (ok && !s.empty()) {
+    std::int64_t g = 0;
+    LogPos p;
+    ok = Take(s, "_", g) && Take(s, ".", p.t) && Take(s, ".", p.m) && out.emplace(g, p).second;
+  }
+  if (!ok) {
+    throw InvalidArgument("malformed change feed cursor '" + std::string(cursor) +
+                          "' (expected c_<group>.<xid>.<id>... from this store's Head() or an "
+                          "event, or \"\")");
+  }
+  return out;
+}
+
+// The snapshot xmin of every primary node, by node group: transactions of
+// that node with a lower xid have ended.
+std::map<std::int64_t, std::int64_t> NodeXmins(sql::Connection& c) {
+  sql::Statement& st = c.Prepare(
+      "SELECT n.groupid, r.success, r.result FROM run_command_on_all_nodes("
+      "'SELECT pg_snapshot_xmin(pg_current_snapshot())') r "
+      "JOIN pg_dist_node n ON n.nodeid = r.nodeid WHERE n.noderole = 'primary' ORDER BY 1");
+  std::map<std::int64_t, std::int64_t> out;
+  std::string failed;
+  while (st.Step()) {
+    if (!st.GetBool(1)) {
+      failed = fmt::format("node group {}: {}", st.GetInt64(0), st.GetText(2));
+      continue;
+    }
+    out[st.GetInt64(0)] = std::stoll(st.GetText(2));
+  }
+  st.Reset();
+  if (!failed.empty()) {
+    throw Error(ErrorKind::kUnavailable,
+                "the change feed cannot read a Citus node's transactions: " + failed, {}, true);
+  }
+  return out;
+}
+
+// The groups (id >> 48) of every row in the logs: where a feed starts from
+// the beginning, rows written by nodes that have since left.
+std::vector<std::int64_t> LoggedGroups(sql::Connection& c) {
+  sql::Statement& st = c.Prepare(
+      fmt::format("SELECT DISTINCT id >> {0} FROM audit.change_log UNION SELECT DISTINCT id >> {0} "
+                  "FROM market.market_change_log",
+                  kGroupShift));
+  std::vector<std::int64_t> out;
+  while (st.Step()) out.push_back(st.GetInt64(0));
+  st.Reset();
+  return out;
+}
+
+// Rows of `table` written by group `g` after `from`, whose xid is below
+// `xmin` (if set), in (xid, id) order: (position, event).
+std::vector<std::pair<LogPos, ChangeEvent>> CitusRows(sql::Connection& c, const char* table,
+                                                      std::int64_t g, LogPos from,
+                                                      std::optional<std::int64_t> xmin,
+                                                      std::size_t limit, std::optional<BotId> bot) {
+  std::vector<std::pair<LogPos, ChangeEvent>> out;
+  if (limit == 0) return out;
+  sql::Statement& st =
+      c.Prepare("SELECT " + kPgEventColumns.List() + " FROM " + table +
+                " WHERE id >= ? AND id < ? AND (xid, id) > (?, ?)" + (xmin ? " AND xid < ?" : "") +
+                (bot ? " AND bot_id = ?" : "") + " ORDER BY xid, id LIMIT ?");
+  int i = 1;
+  st.Bind(i++, g << kGroupShift);
+  st.Bind(i++, (g + 1) << kGroupShift);
+  st.Bind(i++, from.t);
+  st.Bind(i++, from.m);
+  if (xmin) st.Bind(i++, *xmin);
+  if (bot) st.Bind(i++, *bot);
+  st.Bind(i, static_cast<std::int64_t>(limit));
+  while (st.Step()) {
+    const detail::schema::RowReader<kChangeLog> r(st, kPgEventColumns);
+    out.emplace_back(LogPos{r.Get<std::int64_t>("xid"), r.Get<std::int64_t>("id")}, ReadEvent(r));
+  }
+  st.Reset();
+  return out;
+}
+
+// The newest position of group `g` that may be handed out: the largest
+// (xid, id) of its rows in both logs below `xmin` (all of them for a group
+// whose node has left), or nullopt when there is none.
+std::optional<LogPos> CitusBound(sql::Connection& c, std::int64_t g,
+                                 std::optional<std::int64_t> xmin) {
+  std::optional<LogPos> out;
+  for (const char* table : {"audit.change_log", "market.market_change_log"}) {
+    sql::Statement& st =
+        c.Prepare(std::string("SELECT xid, id FROM ") + table + " WHERE id >= ? AND id < ?" +
+                  (xmin ? " AND xid < ?" : "") + " ORDER BY xid DESC, id DESC LIMIT 1");
+    st.Bind(1, g << kGroupShift);
+    st.Bind(2, (g + 1) << kGroupShift);
+    if (xmin) st.Bind(3, *xmin);
+    if (st.Step()) {
+      const LogPos p{st.GetInt64(0), st.GetInt64(1)};
+      if (!out || *out < p) out = p;
+    }
+    st.Reset();
+  }
+  return out;
+}
+
+std::string CitusHead(sql::Connection& c, const std::map<std::int64_t, std::int64_t>& xmins) {
+  GroupPos groups;
+  for (const auto& [g, xmin] : xmins) {
+    if (const auto bound = CitusBound(c, g, xmin)) groups[g] = *bound;
+  }
+  return FormatCitus(groups);
+}
+
+ChangeBatch CitusAfter(sql::Connection& c, std::string_view cursor, std::size_t limit,
+                       std::optional<BotId> bot,
+                       const std::map<std::int64_t, std::int64_t>& xmins) {
+  GroupPos at = ParseCitus(cursor);
+  // Every group of a live node is read (one missing from the cursor had no
+  // row to hand out when the cursor was made: from its first row); a group
+  // of the cursor whose node has left is read without a bound; from the
+  // beginning, also the groups of nodes gone.
+  std::set<std::int64_t> groups;
+  for (const auto& [g, xmin] : xmins) groups.insert(g);
+  for (const auto& [g, p] : at) groups.insert(g);
+  if (at.empty()) {
+    for (std::int64_t g : LoggedGroups(c)) groups.insert(g);
+  }
+  struct Group {
+    std::int64_t id;
+    std::optional<std::int64_t> xmin;
+    std::vector<std::pair<LogPos, ChangeEvent>> rows;  // both logs, (xid, id) order
+    std::size_t next = 0;
+    bool complete = false;  // rows hold every row (of the bot) below the bound
+  };
+  std::vector<Group> read;
+  for (std::int64_t g : groups) {
+    Group gr{g, std::nullopt, {}, 0, false};
+    if (const auto x = xmins.find(g); x != xmins.end()) gr.xmin = x->second;
+    const auto known = at.find(g);
+    const LogPos from = known == at.end() ? LogPos{} : known->second;
+    auto t = CitusRows(c, "audit.change_log", g, from, gr.xmin, limit, bot);
+    // Market events belong to no bot.
+    auto m = bot ? decltype(t){}
+                 : CitusRows(c, "market.market_change_log", g, from, gr.xmin, limit, bot);
+    gr.complete = t.size() < limit && m.size() < limit;
+    gr.rows.reserve(t.size() + m.size());
+    std::merge(std::make_move_iterator(t.begin()), std::make_move_iterator(t.end()),
+               std::make_move_iterator(m.begin()), std::make_move_iterator(m.end()),
+               std::back_inserter(gr.rows),
+               [](const auto& a, const auto& b) { return a.first < b.first; });
+    read.push_back(std::move(gr));
+  }
+  ChangeBatch batch;
+  while (batch.events.size() < limit) {
+    // The group whose next event was recorded first (lowest group on a tie).
+    Group* pick = nullptr;
+    for (Group& gr : read) {
+      if (gr.next < gr.rows.size() &&
+          (!pick || gr.rows[gr.next].second.time < pick->rows[pick->next].second.time)) {
+        pick = &gr;
+      }
+    }
+    if (!pick) break;
+    auto& [pos, event] = pick->rows[pick->next++];
+    at[pick->id] = pos;
+    batch.events.push_back(std::move(event));
+    batch.events.back().cursor = FormatCitus(at);
+  }
+  // With a bot filter, a group whose rows were all handed out moves on to
+  // its bound, past the other bots' events. (Without one, its last row is
+  // its bound.)
+  if (bot) {
+    for (const Group& gr : read) {
+      if (gr.next < gr.rows.size() || !gr.complete) continue;
+      if (const auto bound = CitusBound(c, gr.id, gr.xmin)) {
+        const auto known = at.find(gr.id);
+        if (known == at.end() || known->second < *bound) at[gr.id] = *bound;
+      }
+    }
+  }
+  batch.cursor = FormatCitus(at);
+  return batch;
+}
+
+// What changes when a transaction that wrote events commits: the number of
+// rows in each log written by transactions at or after `marks` (per group,
+// the node's xmin when the marks were taken; a group above them, a node
+// that joined since, counts whole). Rows of transactions that began before
+// the marks ended before them, so only recent rows are counted.
+using XidMarks = std::map<std::int64_t, std::int64_t>;
+std::pair<std::int64_t, std::int64_t> CitusRecentRows(sql::Connection& c, const XidMarks& marks) {
+  std::string where;
+  for (const auto& [g, xmin] : marks) {
+    where += fmt::format("(id >= {} AND id < {} AND xid >= {}) OR ", g << kGroupShift,
+                         (g + 1) << kGroupShift, xmin);
+  }
+  const std::int64_t above = marks.empty() ? 0 : marks.rbegin()->first + 1;
+  where += fmt::format("id >= {}", above << kGroupShift);
+  sql::Statement& st =
+      c.Prepare("SELECT (SELECT count(*) FROM audit.change_log WHERE " + where +
+                "), (SELECT count(*) FROM market.market_change_log WHERE " + where + ")");
+  std::pair<std::int64_t, std::int64_t> out{0, 0};
+  if (st.Step()) out = {st.GetInt64(0), st.GetInt64(1)};
+  st.Reset();
+  return out;
+}
+
 }  // namespace
+
+struct ChangeFeed::State {
+  std::optional<LogPos> seen;  // SQLite: the bound at the last call
+  std::unique_ptr<sql::PgListener> listener;
+  std::optional<Layout> layout;  // PostgreSQL: read once per feed
+  // Citus: the nodes' xmins and the recent rows counted at the last call.
+  XidMarks citus_marks;
+  std::optional<std::pair<std::int64_t, std::int64_t>> citus_seen;
+
+  Layout LayoutFor(sql::Connection& c) {
+    if (!layout) layout = LayoutOf(c);
+    return *layout;
+  }
+  // Citus: the nodes' xmins now, remembered with the rows counted after
+  // them, so that WaitForChange wakes on commits from here on.
+  XidMarks CitusMark(sql::Connection& c) {
+    citus_marks = NodeXmins(c);
+    citus_seen = CitusRecentRows(c, citus_marks);
+    return citus_marks;
+  }
+};
+
+ChangeFeed::ChangeFeed() : state_(std::make_unique<State>()) {}
+ChangeFeed::~ChangeFeed() = default;
 
 std::string ChangeFeed::Head() {
   const sql::Dialect d = impl_->dialect();
   if (d == sql::Dialect::kPostgres) {
-    state_->CheckDistribution(Outside(*impl_, Database::kTrading));
+    sql::Connection& c = Outside(*impl_, Database::kTrading);
+    if (state_->LayoutFor(c) == Layout::kCitus) return CitusHead(c, state_->CitusMark(c));
     if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
     return Format(d, PgBound(Outside(*impl_, Database::kTrading)).value_or(LogPos{}));
   }
@@ -215,10 +465,14 @@ std::string ChangeFeed::Head() {
 ChangeBatch ChangeFeed::After(std::string_view cursor, std::size_t limit,
                               std::optional<BotId> bot) {
   const sql::Dialect d = impl_->dialect();
+  if (d == sql::Dialect::kPostgres &&
+      state_->LayoutFor(Outside(*impl_, Database::kTrading)) == Layout::kCitus) {
+    sql::Connection& c = Outside(*impl_, Database::kTrading);
+    return CitusAfter(c, cursor, limit, bot, state_->CitusMark(c));
+  }
   const LogPos from = Parse(d, cursor);
   ChangeBatch batch;
   if (d == sql::Dialect::kPostgres) {
-    state_->CheckDistribution(Outside(*impl_, Database::kTrading));
     // LISTEN before reading, so that a commit after this read wakes the
     // next WaitForChange.
     if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
@@ -283,11 +537,31 @@ ChangeBatch ChangeFeed::After(std::string_view cursor, std::size_t limit,
 }
 
 bool ChangeFeed::WaitForChange(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto sleep_until_next = [&](std::chrono::milliseconds interval) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, interval));
+    return true;
+  };
+  if (impl_->dialect() == sql::Dialect::kPostgres &&
+      state_->LayoutFor(Outside(*impl_, Database::kTrading)) == Layout::kCitus) {
+    sql::Connection& c = Outside(*impl_, Database::kTrading);
+    if (!state_->citus_seen) state_->CitusMark(c);
+    for (;;) {
+      if (CitusRecentRows(c, state_->citus_marks) != *state_->citus_seen) {
+        // New marks before returning: what commits after them wakes the
+        // next call, and the caller's read comes after them.
+        state_->CitusMark(c);
+        return true;
+      }
+      if (!sleep_until_next(kCitusPollInterval)) return false;
+    }
+  }
   if (impl_->dialect() == sql::Dialect::kPostgres) {
     if (!state_->listener) state_->listener = sql::ListenPostgres(impl_->url(), kChannel);
     return state_->listener->Wait(timeout);
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!state_->seen) state_->seen = SqliteBound(*impl_);
   for (;;) {
     const LogPos now = SqliteBound(*impl_);
@@ -295,10 +569,7 @@ bool ChangeFeed::WaitForChange(std::chrono::milliseconds timeout) {
       state_->seen = now;
       return true;
     }
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) return false;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(left, kSqlitePollInterval));
+    if (!sleep_until_next(kSqlitePollInterval)) return false;
   }
 }
 

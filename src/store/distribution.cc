@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -44,7 +46,8 @@ std::map<std::string, Current> CurrentPlacements(sql::Connection& c) {
 
 // True if `current` is what `placement` wants; throws kConflict when the
 // table is placed otherwise and cannot just be placed as wanted.
-bool IsPlaced(const std::string& table, Placement placement, const Current& current) {
+bool IsPlaced(const std::string& table, Placement placement, std::string_view column,
+              const Current& current) {
   const auto conflict = [&] {
     return Conflict(fmt::format(
         "distribute: {} is already a {} table{} on this cluster, but the layout places it {} "
@@ -52,7 +55,7 @@ bool IsPlaced(const std::string& table, Placement placement, const Current& curr
         "nothing was changed",
         table, current.type,
         current.column.empty() || current.column == "<none>" ? "" : " by " + current.column,
-        PlacementName(placement)));
+        column.empty() ? std::string(PlacementName(placement)) : "by " + std::string(column)));
   };
   switch (placement) {
     case Placement::kCoordinator:
@@ -64,7 +67,6 @@ bool IsPlaced(const std::string& table, Placement placement, const Current& curr
       return false;
     case Placement::kByBot:
     case Placement::kByInstrument: {
-      const std::string column = placement == Placement::kByBot ? "bot_id" : "instrument_id";
       if (current.type == "distributed") {
         if (current.column == column) return true;
         throw conflict();
@@ -84,6 +86,138 @@ std::int64_t Int(sql::Connection& c, const std::string& query) {
 }
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// The change feed's triggers (postgres/all/0007_change_log.sql), which
+// `distribute` keeps on Citus with functions of its own.
+struct FeedTrigger {
+  const char* name;
+  const char* table;
+  const char* when;  // the events, as in CREATE TRIGGER
+  const char* function;
+};
+constexpr FeedTrigger kFeedTriggers[] = {
+    {"change_log_orders", "trading.orders", "INSERT OR UPDATE OF status, filled_quantity",
+     "audit.change_log_order"},
+    {"change_log_fills", "trading.fills", "INSERT", "audit.change_log_fill"},
+    {"change_log_positions", "trading.positions", "INSERT OR UPDATE", "audit.change_log_position"},
+    {"change_log_trades", "trading.trades", "INSERT", "audit.change_log_trade"},
+    {"change_log_balances", "trading.balances", "INSERT OR UPDATE", "audit.change_log_balance"},
+    {"change_log_risk_events", "audit.risk_events", "INSERT", "audit.change_log_risk_event"},
+    {"change_log_bots_heartbeat", "trading.bots", "UPDATE OF last_heartbeat_at",
+     "audit.change_log_heartbeat"},
+    {"change_log_candle_coverage", "market.candle_coverage", "INSERT OR UPDATE",
+     "market.change_log_coverage"},
+};
+
+// True when the trigger `t` is on its table and its function is the Citus
+// one (without NOTIFY).
+bool HasCitusTrigger(sql::Connection& c, const FeedTrigger& t) {
+  sql::Statement& st = c.Prepare(
+      "SELECT f.prosrc NOT LIKE '%pg_notify%' FROM pg_trigger g JOIN pg_proc f ON f.oid = g.tgfoid "
+      "WHERE g.tgname = ? AND g.tgrelid = ?::regclass");
+  st.Bind(1, std::string(t.name));
+  st.Bind(2, std::string(t.table));
+  const bool ready = st.Step() && st.GetBool(0);
+  st.Reset();
+  return ready;
+}
+
+// True when every trigger of the feed is there and runs the Citus
+// functions (a store distributed by an older tradestore has none).
+bool ChangeFeedTriggersReady(sql::Connection& c) {
+  return std::all_of(std::begin(kFeedTriggers), std::end(kFeedTriggers),
+                     [&](const FeedTrigger& t) { return HasCitusTrigger(c, t); });
+}
+
+// The feed's trigger functions on Citus. They run on the shard's node, in
+// that worker's transaction, and write the co-located shard of the log on
+// the same node (as the per-bot counters do), so each row records the
+// worker's transaction id and takes its id from the worker's range of the
+// sequence: what the feed reads by (src/store/change_feed.cc). Without
+// NOTIFY: Citus cannot prepare a transaction that notified. trading.bots is
+// a reference table, whose trigger runs on every node: only the node that
+// holds the bot's shard of the log writes the heartbeat.
+void ReplaceChangeFeedFunctions(sql::Connection& c) {
+  c.ExecuteScript(R"sql(
+CREATE OR REPLACE FUNCTION audit.change_log_order() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status
+     OR OLD.filled_quantity IS DISTINCT FROM NEW.filled_quantity THEN
+    INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
+      VALUES ('order', NEW.bot_id, 'orders', NEW.id);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION audit.change_log_fill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
+    VALUES ('fill', NEW.bot_id, 'fills', NEW.id);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION audit.change_log_position() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.quantity IS NOT DISTINCT FROM OLD.quantity
+     AND NEW.stop_loss IS NOT DISTINCT FROM OLD.stop_loss
+     AND NEW.take_profit IS NOT DISTINCT FROM OLD.take_profit THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO audit.change_log (kind, bot_id, entity, row_id, sub_key)
+    VALUES ('position', NEW.bot_id, 'positions', NEW.account_id, NEW.instrument_id::text);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION audit.change_log_trade() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
+    VALUES ('trade-closed', NEW.bot_id, 'trades', NEW.id);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION audit.change_log_balance() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit.change_log (kind, bot_id, entity, row_id, sub_key)
+    VALUES ('balance', NEW.bot_id, 'balances', NEW.account_id, NEW.currency);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION audit.change_log_risk_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
+    VALUES ('risk-event', NEW.bot_id, 'risk-events', NEW.id);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION audit.change_log_heartbeat() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.last_heartbeat_at IS DISTINCT FROM NEW.last_heartbeat_at AND EXISTS (
+      SELECT 1 FROM pg_catalog.pg_dist_placement p
+       WHERE p.shardid = pg_catalog.get_shard_id_for_distribution_column(
+                           'audit.change_log', NEW.id)
+         AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)) THEN
+    INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
+      VALUES ('bot-heartbeat', NEW.id, 'bots', NEW.id);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION market.change_log_coverage() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO market.market_change_log (kind, entity, row_id, sub_key)
+    VALUES ('candles-imported', 'candle-coverage', NEW.instrument_id, NEW.timeframe);
+  RETURN NULL;
+END $$;
+)sql");
+}
+
+// Creates the feed's triggers that are missing (on a store distributed by
+// an older tradestore, all of them); returns "table: trigger" of each.
+std::vector<std::string> CreateChangeFeedTriggers(sql::Connection& c) {
+  std::vector<std::string> created;
+  for (const FeedTrigger& t : kFeedTriggers) {
+    if (!HasCitusTrigger(c, t)) {
+      c.ExecuteScript(
+          fmt::format("CREATE TRIGGER {} AFTER {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()", t.name,
+                      t.when, t.table, t.function));
+    }
+    created.push_back(std::string(t.table) + ": " + t.name);
+  }
+  return created;
+}
 
 }  // namespace
 
@@ -107,15 +241,29 @@ Placement PlacementOf(const schema::Table& t) {
     if (Is(t, r)) return Placement::kReference;
   }
   for (const schema::Table& m : {tables::kCandles, tables::kCandleChunks, tables::kCandleCoverage,
-                                 tables::kIndicatorCache}) {
+                                 tables::kIndicatorCache, tables::kMarketChangeLog}) {
     if (Is(t, m)) return Placement::kByInstrument;
   }
   for (const schema::Table& l :
-       {tables::kSystemEvents, tables::kErrorLog, tables::kPatternCache, tables::kMlResults,
-        tables::kChangeLog, tables::kMarketChangeLog}) {
+       {tables::kSystemEvents, tables::kErrorLog, tables::kPatternCache, tables::kMlResults}) {
     if (Is(t, l)) return Placement::kCoordinator;
   }
   return Placement::kByBot;
+}
+
+std::string_view DistributionColumn(const schema::Table& t) {
+  switch (PlacementOf(t)) {
+    case Placement::kByBot:
+      return "bot_id";
+    case Placement::kByInstrument:
+      // The market change log's instrument is its row_id (candles-imported
+      // events name the coverage row's instrument there).
+      return Is(t, tables::kMarketChangeLog) ? "row_id" : "instrument_id";
+    case Placement::kReference:
+    case Placement::kCoordinator:
+      break;
+  }
+  return "";
 }
 
 DistributeResult DistributeStore(StoreImpl& store) {
@@ -166,34 +314,28 @@ DistributeResult DistributeStore(StoreImpl& store) {
     const std::string name = NameOf(t);
     const Placement p = PlacementOf(t);
     const auto it = current.find(name);
-    const bool placed = IsPlaced(name, p, it == current.end() ? Current{} : it->second);
-    result.tables.push_back({name, std::string(PlacementName(p)), !placed});
+    const bool placed =
+        IsPlaced(name, p, DistributionColumn(t), it == current.end() ? Current{} : it->second);
+    const std::string_view column = DistributionColumn(t);
+    result.tables.push_back(
+        {name, column.empty() ? std::string(PlacementName(p)) : "by " + std::string(column),
+         !placed});
     if (!placed) pending.emplace_back(&t, p);
   }
-  if (pending.empty()) return result;  // nothing to do: already distributed
+  const bool feed_ready = ChangeFeedTriggersReady(c);
+  if (pending.empty() && feed_ready) return result;  // nothing to do: already distributed
 
   // Triggers on distributed and reference tables run on the shards, inside
   // Citus' two-phase commit: the per-bot counters' triggers write their
-  // co-located shard; the change feed's NOTIFY cannot be prepared, so its
-  // triggers go (docs/scale-out.md).
+  // co-located shard, and so do the change feed's, without NOTIFY (which
+  // cannot be prepared): see InstallChangeFeedTriggers.
   c.ExecuteScript(
       "SET LOCAL citus.enable_unsafe_triggers = on;"
       "SET LOCAL citus.multi_shard_modify_mode = 'sequential';"
       "SET LOCAL client_min_messages = warning");
-  {
-    std::vector<std::pair<std::string, std::string>> triggers;
-    sql::Statement& st = c.Prepare(
-        "SELECT g.tgname, g.tgrelid::regclass::text FROM pg_trigger g "
-        "JOIN pg_proc f ON f.oid = g.tgfoid JOIN pg_namespace n ON n.oid = f.pronamespace "
-        "WHERE NOT g.tgisinternal AND n.nspname IN ('audit', 'market') "
-        "AND f.proname LIKE 'change\\_log\\_%' ORDER BY 2, 1");
-    while (st.Step()) triggers.emplace_back(st.GetText(0), st.GetText(1));
-    st.Reset();
-    for (const auto& [trigger, table] : triggers) {
-      c.ExecuteScript("DROP TRIGGER " + trigger + " ON " + table);
-      result.dropped_triggers.push_back(table + ": " + trigger);
-    }
-  }
+  if (!feed_ready) ReplaceChangeFeedFunctions(c);
+  // (Shards of tables already placed have keys of their own, which Citus
+  // keeps: only the tables' keys are listed.)
   // A table referenced by a foreign key cannot change placement alone (a
   // reference table pulls every table that references it into Citus' local
   // table mode, which cannot then be co-located): the store's foreign keys
@@ -207,7 +349,7 @@ DistributeResult DistributeStore(StoreImpl& store) {
     sql::Statement& st = c.Prepare(
         "SELECT k.conrelid::regclass::text, k.conname, pg_get_constraintdef(k.oid) "
         "FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace "
-        "WHERE k.contype = 'f' "
+        "WHERE k.contype = 'f' AND NOT pg_catalog.relation_is_a_known_shard(k.conrelid) "
         "AND n.nspname IN ('trading', 'market', 'analytics', 'config', 'audit') ORDER BY 1, 2");
     while (st.Step()) keys.push_back({st.GetText(0), st.GetText(1), st.GetText(2)});
     st.Reset();
@@ -235,7 +377,7 @@ DistributeResult DistributeStore(StoreImpl& store) {
         // The anchor comes first in schema order (checked by the test), and
         // starts its own co-location group.
         c.ExecuteScript(fmt::format("SELECT create_distributed_table({}, {}, colocate_with => {})",
-                                    Quoted(name), Quoted(by_bot ? "bot_id" : "instrument_id"),
+                                    Quoted(name), Quoted(DistributionColumn(*table)),
                                     Quoted(name == anchor ? "none" : anchor)));
         break;
       }
@@ -246,6 +388,7 @@ DistributeResult DistributeStore(StoreImpl& store) {
   for (const ForeignKey& k : keys) {
     c.ExecuteScript("ALTER TABLE " + k.table + " ADD CONSTRAINT " + k.name + " " + k.definition);
   }
+  if (!feed_ready) result.change_feed_triggers = CreateChangeFeedTriggers(c);
   for (const auto& [table, placement] : pending) {
     if (placement != Placement::kCoordinator) {
       c.ExecuteScript("ALTER TABLE " + NameOf(*table) + " ENABLE TRIGGER USER");

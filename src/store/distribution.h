@@ -23,6 +23,11 @@ std::string_view PlacementName(Placement placement);
 // its PostgreSQL primary key, as Citus requires.
 Placement PlacementOf(const schema::Table& table);
 
+// The column a distributed table is distributed by: "bot_id",
+// "instrument_id", or "row_id" (market.market_change_log, whose row_id is
+// the instrument); "" for reference and coordinator tables.
+std::string_view DistributionColumn(const schema::Table& table);
+
 // Applies the layout to the store's PostgreSQL database (see Distribute()).
 DistributeResult DistributeStore(StoreImpl& store);
 

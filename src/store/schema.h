@@ -65,10 +65,11 @@ struct Table {
   // identity column, which Citus cannot distribute (migration 0009).
   std::string_view identity;
   Role role;
-  // On PostgreSQL the primary key is (bot_id, primary_key...), so that the
-  // table can be distributed by bot_id (Citus); on SQLite it is
-  // primary_key alone.
-  bool postgres_key_has_bot_id = false;
+  // On PostgreSQL the primary key is (postgres_key_prefix, primary_key...)
+  // when this is set, so that the table can be distributed by that column
+  // (Citus: "bot_id" for the per-bot tables, "row_id" for the market change
+  // log); on SQLite it is primary_key alone.
+  std::string_view postgres_key_prefix = {};
 
   // The index of `column` in `columns`, or -1.
   constexpr int IndexOf(std::string_view column) const {
@@ -82,7 +83,7 @@ struct Table {
 namespace tables {
 using T = Type;
 constexpr Dialects kPostgresOnly = Dialects::kPostgresOnly;
-constexpr bool kBotKeyed = true;
+constexpr std::string_view kBotKeyed = "bot_id";
 
 // clang-format off
 // market.instruments
@@ -857,7 +858,7 @@ inline constexpr Column kChangeLogColumns[] = {
     {"id", T::kInteger, kNotNull},
     {"xid", T::kInteger, kNotNull, kPostgresOnly},
     {"kind", T::kText, kNotNull},
-    {"bot_id", T::kInteger, kNull},
+    {"bot_id", T::kInteger, kNotNull},
     {"entity", T::kText, kNotNull},
     {"row_id", T::kInteger, kNotNull},
     {"sub_key", T::kText, kNotNull},
@@ -865,7 +866,7 @@ inline constexpr Column kChangeLogColumns[] = {
 };
 inline constexpr std::string_view kChangeLogKey[] = {"id"};
 inline constexpr Table kChangeLog{"audit", "change_log", Database::kTrading, kChangeLogColumns,
-    kChangeLogKey, "", Role::kTransient};
+    kChangeLogKey, "", Role::kTransient, kBotKeyed};
 
 // market.market_change_log
 inline constexpr Column kMarketChangeLogColumns[] = {
@@ -879,8 +880,10 @@ inline constexpr Column kMarketChangeLogColumns[] = {
     {"time", T::kTimestamp, kNotNull},
 };
 inline constexpr std::string_view kMarketChangeLogKey[] = {"id"};
+// On PostgreSQL keyed by (row_id, id): row_id is the instrument of every
+// event here (candles-imported), the log's distribution column on Citus.
 inline constexpr Table kMarketChangeLog{"market", "market_change_log", Database::kMarket, kMarketChangeLogColumns,
-    kMarketChangeLogKey, "", Role::kTransient};
+    kMarketChangeLogKey, "", Role::kTransient, "row_id"};
 
 // trading.bot_counters
 inline constexpr Column kBotCountersColumns[] = {

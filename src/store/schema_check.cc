@@ -208,7 +208,9 @@ void CompareTable(const schema::Table& t, const FoundTable& found, sql::Dialect 
     out.push_back(fmt::format("table {}: the columns are in another order in the database", table));
   }
   std::vector<std::string> key;
-  if (dialect == sql::Dialect::kPostgres && t.postgres_key_has_bot_id) key.emplace_back("bot_id");
+  if (dialect == sql::Dialect::kPostgres && !t.postgres_key_prefix.empty()) {
+    key.emplace_back(t.postgres_key_prefix);
+  }
   key.insert(key.end(), t.primary_key.begin(), t.primary_key.end());
   if (key != found.primary_key) {
     out.push_back(

@@ -1,7 +1,7 @@
-// The live event stream (Server-Sent Events) over a real socket, on SQLite
-// and PostgreSQL: events of writes through the server, of another process
-// (the CLI), resume with Last-Event-ID (nothing lost, nothing repeated), the
-// bot and kind filters, bad cursors, and shutdown ending the stream.
+// The live event stream (Server-Sent Events) over a real socket, on SQLite,
+// PostgreSQL and a store distributed by Citus: events of writes through the server, of another
+// process (the CLI), resume with Last-Event-ID (nothing lost, nothing repeated), the bot and kind
+// filters, bad cursors, and shutdown ending the stream.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "support/citus_store.h"
 #include "support/pg_harness.h"
 #include "tradestore/server.h"
 #include "tradestore/store.h"
@@ -68,6 +69,8 @@ class Events : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (GetParam() == "postgres") {
       url_ = testing::PgServer::Get().CreateDatabase();
+    } else if (GetParam() == "citus") {
+      url_ = testing::FreshCitusStoreUrl();  // distributed by bot
     } else {
       dir_ = fs::temp_directory_path() / ("ts-events-" + std::to_string(std::random_device{}()));
       url_ = "sqlite:" + dir_.string();
@@ -238,7 +241,7 @@ TEST_P(Events, StopEndsOpenStreams) {
   EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(), 5000);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Events, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(Backends, Events, ::testing::Values("sqlite", "postgres", "citus"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -1,10 +1,12 @@
-// The change feed (change_feed.h) on both backends: every kind from the
-// library calls that make it, exact resumption from any cursor, nothing
-// from a rolled-back unit of work, commits of another process, the bot
-// filter, waiting, and (PostgreSQL) a transaction that took its ids first
-// but commits last.
+// The change feed (change_feed.h) on SQLite, PostgreSQL and a store
+// distributed by Citus: every kind from the library calls that make it,
+// exact resumption from any cursor, nothing from a rolled-back unit of work,
+// commits of another process, the bot filter, waiting, a transaction that
+// took its ids first but commits last (PostgreSQL and Citus), and (Citus) a
+// bot's shards moving to another node between its events.
 #include "tradestore/change_feed.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,7 +16,10 @@
 #include <set>
 #include <thread>
 
+#include "sql/connection.h"
+#include "store/store_impl.h"
 #include "store/store_test_util.h"
+#include "support/citus_harness.h"
 #include "tradestore/error.h"
 #include "tradestore/risk.h"
 
@@ -117,7 +122,13 @@ class ChangeFeedTest : public ::testing::TestWithParam<Backend> {
 
   Seeded s_;
 };
-TRADESTORE_ON_BOTH_BACKENDS(ChangeFeedTest);
+// Not through PgBouncer: the feed needs a session of its own (LISTEN),
+// refused there (pgbouncer_test.cc).
+#define TRADESTORE_ON_FEED_BACKENDS(suite)                                                       \
+  INSTANTIATE_TEST_SUITE_P(                                                                      \
+      Backends, suite, ::testing::Values(Backend::kSqlite, Backend::kPostgres, Backend::kCitus), \
+      ::tradestore::testing::BackendName)
+TRADESTORE_ON_FEED_BACKENDS(ChangeFeedTest);
 
 TEST_P(ChangeFeedTest, EveryKindComesFromTheLibraryCallsWithItsBotAndRow) {
   std::string cursor = feed().Head();
@@ -346,7 +357,7 @@ class SharedChangeFeed : public ::testing::TestWithParam<Backend> {
   }
   TempDir dir_;
 };
-TRADESTORE_ON_BOTH_BACKENDS(SharedChangeFeed);
+TRADESTORE_ON_FEED_BACKENDS(SharedChangeFeed);
 
 TEST_P(SharedChangeFeed, CommitsOfAnotherProcessAppear) {
   const std::string url = Url();
@@ -431,6 +442,133 @@ TEST(ChangeFeedPostgres, ATransactionWithALowerIdCommittingLaterIsNotSkipped) {
   auto id_of = [](const std::string& c) { return std::stoll(c.substr(c.find('.') + 1)); };
   EXPECT_LT(id_of(events[0].cursor), id_of(events[1].cursor));
   EXPECT_TRUE(feed.After(cursor, 100).events.empty());
+}
+
+// Citus helpers: the node group of a bot's shards, and a query's integer.
+std::int64_t IntOf(Store& store, const std::string& query) {
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  sql::Statement& st = c.Prepare(query);
+  const std::int64_t v = st.Step() ? st.GetInt64(0) : -1;
+  st.Reset();
+  return v;
+}
+
+std::string ShardOf(BotId bot) {
+  return "get_shard_id_for_distribution_column('audit.change_log', " + std::to_string(bot) + ")";
+}
+
+std::int64_t GroupOf(Store& store, BotId bot) {
+  return IntOf(store, "SELECT groupid FROM pg_dist_placement WHERE shardid = " + ShardOf(bot));
+}
+
+// A risk event of `bot` (a per-bot table: written on the bot's worker).
+void RecordRisk(Store& store, BotId bot, std::int64_t minute) {
+  RiskEvent risk;
+  risk.bot_id = bot;
+  risk.time = T(minute);
+  risk.limit = RiskLimitKind::kMaxDailyLoss;
+  risk.value = "120"_d;
+  risk.threshold = "100"_d;
+  risk.action = "halt_trading";
+  store.risk().RecordEvent(risk);
+}
+
+// The same on Citus, where transaction ids are per node: two bots whose
+// shards are on the same worker, so that both events are written there.
+// Risk events rather than heartbeats: Citus serialises writes to a
+// reference table (trading.bots), so B's heartbeat would wait for A.
+TEST(ChangeFeedCitus, ATransactionWithALowerIdCommittingLaterIsNotSkipped) {
+  const std::string url = testing::FreshStoreUrl(Backend::kCitus);
+  Store reader = Store::Open(url);
+  Store a = Store::Open(url);
+  Store b = Store::Open(url);
+  Bot ba;
+  ba.name = "a";
+  const BotId bot_a = a.bots().Create(ba).id;
+  BotId bot_b = 0;
+  for (int i = 0; i < 32 && bot_b == 0; ++i) {
+    Bot bb;
+    bb.name = "b" + std::to_string(i);
+    const BotId id = b.bots().Create(bb).id;
+    if (GroupOf(reader, id) == GroupOf(reader, bot_a)) bot_b = id;
+  }
+  ASSERT_NE(bot_b, 0) << "no second bot on the first one's worker";
+  ChangeFeed& feed = reader.changes();
+  std::string cursor = feed.Head();
+
+  UnitOfWork ua = a.BeginTrading();
+  RecordRisk(a, bot_a, 1);  // the lower xid on that worker
+  {
+    UnitOfWork ub = b.BeginTrading();
+    RecordRisk(b, bot_b, 2);
+    ub.Commit();
+  }
+  const ChangeBatch early = feed.After(cursor, 100);
+  EXPECT_TRUE(early.events.empty()) << Describe(early.events);
+  cursor = early.cursor;
+  ua.Commit();
+
+  const auto events = ReadUntil(feed, cursor, [&](const ChangeEvent& e) {
+    return e.kind == "risk-event" && e.bot == std::optional<BotId>(bot_b);
+  });
+  ASSERT_EQ(events.size(), 2u) << Describe(events);
+  EXPECT_EQ(events[0].bot, std::optional<BotId>(bot_a));
+  EXPECT_EQ(events[1].bot, std::optional<BotId>(bot_b));
+  EXPECT_TRUE(feed.After(cursor, 100).events.empty());
+}
+
+// A bot's shards move to the other worker between its events (as the
+// rebalancer does): the rows written before keep the node group of the
+// worker that wrote them (id >> 48), the later ones take the new worker's,
+// and the feed hands out each event once, in order, from any cursor.
+TEST(ChangeFeedCitus, EventsBeforeAndAfterAShardMoveComeOnceInOrder) {
+  const std::string url = testing::FreshStoreUrl(Backend::kCitus);
+  Store store = Store::Open(url);
+  Bot b;
+  b.name = "mover";
+  const BotId bot = store.bots().Create(b).id;
+  ChangeFeed& feed = store.changes();
+  const std::string start = feed.Head();
+  for (int i = 1; i <= 3; ++i) store.bots().Heartbeat(bot, T(i), "running");
+
+  const std::int64_t from_group = GroupOf(store, bot);
+  const std::string move = fmt::format(
+      "SELECT citus_move_shard_placement({}, s.nodename, s.nodeport, t.nodename, t.nodeport, "
+      "shard_transfer_mode => 'block_writes') FROM pg_dist_node s, pg_dist_node t "
+      "WHERE s.groupid = {} AND t.groupid <> {} AND t.groupid <> 0 AND t.noderole = 'primary' "
+      "LIMIT 1",
+      ShardOf(bot), from_group, from_group);
+  detail::ImplOf(store).connection(detail::Database::kTrading).ExecuteScript(move);
+  const std::int64_t to_group = GroupOf(store, bot);
+  ASSERT_NE(to_group, from_group);
+  for (int i = 4; i <= 6; ++i) store.bots().Heartbeat(bot, T(i), "running");
+
+  std::string cursor = start;
+  int seen = 0;
+  const auto events = ReadUntil(
+      feed, cursor, [&](const ChangeEvent& e) { return e.kind == "bot-heartbeat" && ++seen == 6; });
+  SCOPED_TRACE(Describe(events));
+  ASSERT_EQ(events.size(), 6u);
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    EXPECT_LT(events[i - 1].time, events[i].time) << i;
+  }
+  // The cursor names both groups; from each event's cursor, the rest.
+  EXPECT_NE(cursor.find("_" + std::to_string(from_group) + "."), std::string::npos) << cursor;
+  EXPECT_NE(cursor.find("_" + std::to_string(to_group) + "."), std::string::npos) << cursor;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const ChangeBatch rest = feed.After(events[i].cursor, 100);
+    ASSERT_EQ(rest.events.size(), events.size() - i - 1) << events[i].cursor;
+    for (std::size_t k = 0; k < rest.events.size(); ++k) {
+      EXPECT_EQ(rest.events[k].cursor, events[i + 1 + k].cursor);
+    }
+  }
+  // From the beginning: all six; from Head: none.
+  int from_beginning = 0;
+  for (const ChangeEvent& e : feed.After("", 1000).events) {
+    from_beginning += e.kind == "bot-heartbeat" && e.bot == std::optional<BotId>(bot);
+  }
+  EXPECT_EQ(from_beginning, 6);
+  EXPECT_TRUE(feed.After(feed.Head(), 100).events.empty());
 }
 
 }  // namespace

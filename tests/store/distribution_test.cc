@@ -46,14 +46,17 @@ TEST(Distribution, LayoutFollowsCitusRules) {
     const Placement p = detail::PlacementOf(t);
     if (p == Placement::kByBot) {
       ++by_bot;
-      bool key_has_bot = t.postgres_key_has_bot_id;
+      bool key_has_bot = t.postgres_key_prefix == "bot_id";
       for (std::string_view k : t.primary_key) key_has_bot = key_has_bot || k == "bot_id";
       EXPECT_TRUE(key_has_bot) << name << " is distributed by bot_id but its key lacks it";
       EXPECT_TRUE(seen_bot_anchor || name == "trading.accounts") << name << " before the anchor";
       seen_bot_anchor = true;
     }
     if (p == Placement::kByInstrument) {
-      EXPECT_EQ(t.primary_key.front(), "instrument_id") << name;
+      // The PostgreSQL key starts with the distribution column.
+      const std::string_view first =
+          t.postgres_key_prefix.empty() ? t.primary_key.front() : t.postgres_key_prefix;
+      EXPECT_EQ(first, detail::DistributionColumn(t)) << name;
       EXPECT_TRUE(seen_instrument_anchor || name == "market.candles") << name;
       seen_instrument_anchor = true;
     }
@@ -79,7 +82,7 @@ TEST(Distribution, AppliesTheLayoutToAStoreWithRowsAndIsIdempotent) {
   const DistributeResult first = detail::DistributeStore(impl);
   EXPECT_TRUE(first.changed());
   EXPECT_EQ(first.workers, 2);
-  EXPECT_FALSE(first.dropped_triggers.empty());
+  EXPECT_EQ(first.change_feed_triggers.size(), 8u);
   sql::Connection& c = impl.connection(detail::Database::kTrading);
   const std::map<std::string, std::string> placed = Placements(c);
   const std::string orders = placed.at("trading.orders");
@@ -97,11 +100,15 @@ TEST(Distribution, AppliesTheLayoutToAStoreWithRowsAndIsIdempotent) {
         EXPECT_EQ(it->second.substr(0, 19), "distributed:bot_id:") << name;
         bot_groups.insert(it->second);
         break;
-      case Placement::kByInstrument:
+      case Placement::kByInstrument: {
         ASSERT_NE(it, placed.end()) << name;
-        EXPECT_EQ(it->second.substr(0, 26), "distributed:instrument_id:") << name;
-        EXPECT_NE(it->second.substr(26), orders.substr(19)) << name << ": own co-location group";
+        const std::string prefix =
+            "distributed:" + std::string(detail::DistributionColumn(t)) + ":";
+        EXPECT_EQ(it->second.substr(0, prefix.size()), prefix) << name;
+        EXPECT_NE(it->second.substr(prefix.size()), orders.substr(19))
+            << name << ": own co-location group";
         break;
+      }
       case Placement::kCoordinator:
         if (it != placed.end()) {
           EXPECT_EQ(it->second.substr(0, 6), "local:") << name;
@@ -123,7 +130,7 @@ TEST(Distribution, AppliesTheLayoutToAStoreWithRowsAndIsIdempotent) {
   // Again: nothing to do, nothing changed.
   const DistributeResult second = detail::DistributeStore(impl);
   EXPECT_FALSE(second.changed());
-  EXPECT_TRUE(second.dropped_triggers.empty());
+  EXPECT_TRUE(second.change_feed_triggers.empty());
   EXPECT_EQ(Placements(c), placed);
 }
 
@@ -159,25 +166,58 @@ TEST(Distribution, FreshCitusStoresAreDistributed) {
   EXPECT_FALSE(detail::DistributeStore(detail::ImplOf(store)).changed());
 }
 
-// A distributed store has no change log triggers: its feed would report no
-// changes, so it is refused, saying why and what to do instead. The same
-// store on plain PostgreSQL has one (change_feed_test.cc).
-TEST(Distribution, TheChangeFeedIsRefusedOnADistributedStore) {
-  Store store = Store::Open(testing::FreshCitusStoreUrl());
-  for (int call = 0; call < 2; ++call) {
+// A store distributed by a tradestore from before the change feed ran on
+// Citus has local change logs and no feed triggers: its feed is refused,
+// saying what to do, and `distribute` run again installs it. (The feed
+// itself on Citus: change_feed_test.cc.)
+TEST(Distribution, DistributeAgainInstallsTheChangeFeedOfAnOlderDistributedStore) {
+  testing::Seeded seeded(testing::FreshCitusStoreUrl());
+  detail::StoreImpl& impl = detail::ImplOf(seeded.store);
+  sql::Connection& c = impl.connection(detail::Database::kTrading);
+  // What the older `distribute` left: the logs local, their triggers gone.
+  for (const char* statement : {
+           "SET client_min_messages = warning",
+           "SET citus.enable_unsafe_triggers = on",
+           "SELECT undistribute_table('audit.change_log')",
+           "SELECT undistribute_table('market.market_change_log')",
+           "DROP TRIGGER change_log_orders ON trading.orders",
+           "DROP TRIGGER change_log_fills ON trading.fills",
+           "DROP TRIGGER change_log_positions ON trading.positions",
+           "DROP TRIGGER change_log_trades ON trading.trades",
+           "DROP TRIGGER change_log_balances ON trading.balances",
+           "DROP TRIGGER change_log_risk_events ON audit.risk_events",
+           "DROP TRIGGER change_log_bots_heartbeat ON trading.bots",
+           "DROP TRIGGER change_log_candle_coverage ON market.candle_coverage",
+           "RESET citus.enable_unsafe_triggers",
+           "RESET client_min_messages",
+       }) {
+    c.ExecuteScript(statement);
+  }
+  {
+    Store other = Store::Open(impl.url());
     try {
-      if (call == 0) {
-        (void)store.changes().Head();
-      } else {
-        (void)store.changes().After("x0.0", 10);
-      }
-      ADD_FAILURE() << "the change feed of a distributed store answered (call " << call << ")";
+      (void)other.changes().Head();
+      ADD_FAILURE() << "the feed of a store without its triggers answered";
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
-      EXPECT_NE(std::string(e.what()).find("distributed by Citus"), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("poll"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("run `tradestore distribute` again"), std::string::npos)
+          << e.what();
     }
   }
+  const DistributeResult again = detail::DistributeStore(impl);
+  EXPECT_TRUE(again.changed());
+  EXPECT_EQ(again.change_feed_triggers.size(), 8u);
+  EXPECT_EQ(Placements(c).at("audit.change_log").substr(0, 19), "distributed:bot_id:");
+  EXPECT_EQ(Placements(c).at("market.market_change_log").substr(0, 19), "distributed:row_id:");
+
+  Store store = Store::Open(impl.url());
+  std::string cursor = store.changes().Head();
+  store.bots().Heartbeat(seeded.bot.id, Timestamp(kMicrosPerMinute), "running");
+  const ChangeBatch b = store.changes().After(cursor, 10);
+  ASSERT_EQ(b.events.size(), 1u);
+  EXPECT_EQ(b.events[0].kind, "bot-heartbeat");
+  EXPECT_EQ(b.events[0].bot, std::optional<BotId>(seeded.bot.id));
+  EXPECT_FALSE(detail::DistributeStore(impl).changed());
 }
 
 }  // namespace

@@ -138,8 +138,9 @@ TEST(Schema, DescriptionIsConsistent) {
     for (std::string_view k : t.primary_key) {
       EXPECT_GE(t.IndexOf(k), 0) << name << ": key column " << k << " is not a column";
     }
-    if (t.postgres_key_has_bot_id) {
-      EXPECT_GE(t.IndexOf("bot_id"), 0) << name << " is keyed by bot_id but has none";
+    if (!t.postgres_key_prefix.empty()) {
+      EXPECT_GE(t.IndexOf(t.postgres_key_prefix), 0)
+          << name << " is keyed by " << t.postgres_key_prefix << " but has none";
     }
     if (!t.identity.empty()) {
       EXPECT_GE(t.IndexOf(t.identity), 0) << name;
