@@ -2,6 +2,7 @@
 errors, on SQLite and PostgreSQL."""
 import decimal
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -191,7 +192,14 @@ def test_change_feed(store):
     head = store.changes.head()
     bot, account, instrument = setup_bot(store)
     buy_then_sell(store, bot, account, instrument)
+    # On a PostgreSQL server shared with other tests, a transaction of
+    # another test may hold the events back for a moment (the feed hands
+    # out only rows older than every running transaction): wait for them.
+    deadline = time.monotonic() + 20
     batch = store.changes.after(head)
+    while not any(e.kind == "trade-closed" for e in batch.events) and time.monotonic() < deadline:
+        store.changes.wait_for_change(0.05)
+        batch = store.changes.after(head)
     kinds = [e.kind for e in batch.events]
     assert "fill" in kinds and "trade-closed" in kinds and "position" in kinds
     assert all(e.bot == bot.id for e in batch.events)
