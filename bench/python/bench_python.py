@@ -11,14 +11,16 @@ one run (docs/benchmarks.md, "Python"):
   2. candles out: N candles from the store into a DataFrame (store.candles)
      vs pandas.read_sql of the same SQLite table into the same shape;
   3. candles in: a DataFrame of N candles into the store (store.write_candles)
-     vs DataFrame.to_sql;
+     vs DataFrame.to_sql: repeated into one series (an upsert over the
+     candles of the previous repetition), and into a new store each time
+     (as to_sql replaces its table), as rows and compacted;
   4. memory: the peak traced allocation of store.candles against the size of
      the DataFrame it returns.
 
 Usage (from the repository root, after building build/test):
   PYTHONPATH=build/test/python python3 bench/python/bench_python.py \
       [--candles 1000000] [--fills 3000] [--orm-fills 1000] [--reps 3] \
-      [--cpp-bench build/test/bench/tradestore_bench]
+      [--cpp-bench build/test/bench/tradestore_bench] [--skip-fills]
 Not a test: nothing here is asserted; the targets are printed beside the ratios.
 """
 import argparse
@@ -280,6 +282,7 @@ def main():
     ap.add_argument("--orm-fills", type=int, default=1000)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--cpp-bench", default="build/test/bench/tradestore_bench")
+    ap.add_argument("--skip-fills", action="store_true", help="only the candle workloads")
     a = ap.parse_args()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="ts-pybench-"))
     print(f"python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}; "
@@ -288,6 +291,12 @@ def main():
     print(f"{'workload':<44} | {'tradestore':>17} | {'baseline':>17} | {'ratio':>6} | target | ok?")
 
     # 1. fills
+    if not a.skip_fills:
+        fills(a, tmp)
+    candles(a, tmp)
+
+
+def fills(a, tmp):
     ours, ours_balance, ours_trades = [], None, None
     orm, cpp = [], []
     for rep in range(a.reps):
@@ -307,6 +316,8 @@ def main():
     print(f"  end states: tradestore {ours_trades} trades, balance {ours_balance} after "
           f"{a.fills} fills; ORM {orm_trades} trades after {a.orm_fills} fills")
 
+
+def candles(a, tmp):
     # 2-3. candles
     df = candle_frame(a.candles)
     url = f"sqlite:{tmp / 'candles'}"
@@ -322,6 +333,22 @@ def main():
             "rows/s", ">=5")
         row("candles in: write_candles vs DataFrame.to_sql", a.candles / write, a.candles / tosql,
             "rows/s", ">=5")
+        # 3b. Each repetition into a new store, as to_sql replaces its table:
+        # as rows, and compacted (compact_before="all", what a store with the
+        # compaction policy "all" does; docs/storage.md, "Compaction policy").
+        for kind in ("rows", "chunks"):
+            times = []
+            for rep in range(a.reps):
+                with tradestore.open(f"sqlite:{tmp / f'in-{kind}-{rep}'}") as fresh:
+                    start = time.perf_counter()
+                    fresh.write_candles(df, "BTCUSDC", "1m", venue="bench",
+                                        compact_before="all" if kind == "chunks" else None,
+                                        apply_compaction_policy=False)
+                    times.append(time.perf_counter() - start)
+                    if rep == 0:
+                        assert fresh.candles("BTCUSDC", "1m").equals(df), "the frames differ"
+            row(f"candles in, new store: write_candles ({kind}) vs to_sql",
+                a.candles / statistics.median(times), a.candles / tosql, "rows/s", ">=5")
 
         # 4. memory
         del ours_df, theirs_df

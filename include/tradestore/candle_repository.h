@@ -177,6 +177,11 @@ class CandleRepository {
   // The policy an import of timeframe `tf` applies: its own, else the
   // default; nullopt when neither is set.
   std::optional<CandleCompactionPolicy> CompactionPolicyFor(Timeframe tf);
+  // The CandleWriterOptions::compact_before that the policy of `tf` gives a
+  // write at `now` (µs UTC): now minus the policy's age (clamped to the
+  // oldest representable time); nullopt when no policy applies. What
+  // ImportCandles and Python's write_candles use.
+  std::optional<Timestamp> CompactionCutoffFor(Timeframe tf, Timestamp now = Timestamp::Now());
 
   // SQL access to compacted candles on PostgreSQL (docs/storage.md,
   // "Reading compacted candles with SQL"): creates or replaces the function

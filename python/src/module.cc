@@ -553,7 +553,8 @@ std::int64_t WriteCandles(
     py::array_t<double, py::array::c_style> low, py::array_t<double, py::array::c_style> close,
     py::array_t<double, py::array::c_style> volume,
     py::array_t<std::int64_t, py::array::c_style> trades, const std::optional<std::string>& base,
-    const std::optional<std::string>& quote) {
+    const std::optional<std::string>& quote, std::optional<Timestamp> compact_before,
+    bool compact_all, bool apply_policy) {
   const auto n = static_cast<std::size_t>(times.size());
   for (const auto* a : {&open, &high, &low, &close, &volume}) {
     if (static_cast<std::size_t>(a->size()) != n) throw InvalidArgument("columns differ in length");
@@ -607,7 +608,17 @@ std::int64_t WriteCandles(
     bool increasing = true;
     for (std::size_t i = 1; i < n && increasing; ++i) increasing = t[i] > t[i - 1];
     const bool fresh = increasing && n > 0 && s.candles().Info(instrument->id, tf).count == 0;
-    CandleWriter w = s.candles().OpenWriter(instrument->id, tf);
+    // Compaction as import_candles: the cutoff given, else the store's
+    // policy for the timeframe (read in this unit of work) unless opted out.
+    CandleWriterOptions options;
+    if (compact_all) {
+      options.compact_before = Timestamp(std::numeric_limits<std::int64_t>::max());
+    } else if (compact_before) {
+      options.compact_before = compact_before;
+    } else if (apply_policy) {
+      options.compact_before = s.candles().CompactionCutoffFor(tf);
+    }
+    CandleWriter w = s.candles().OpenWriter(instrument->id, tf, options);
     for (std::size_t i = 0; i < n; ++i) {
       Candle candle;
       candle.open_time = Timestamp(t[i]);

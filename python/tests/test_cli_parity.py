@@ -121,6 +121,35 @@ def test_import_candles_compacted_reads_the_same(tmp_path):
                                  compact_before=datetime(2023, 2, 1))  # naive
 
 
+def stored_as(directory):
+    """(rows, chunks) in the market.db of a SQLite directory store."""
+    import sqlite3
+    with sqlite3.connect(f"file:{directory / 'market.db'}?mode=ro", uri=True) as db:
+        return (db.execute("SELECT count(*) FROM candles").fetchone()[0],
+                db.execute("SELECT count(*) FROM candle_chunks").fetchone()[0])
+
+
+def test_write_candles_compacts_as_imports_do(tmp_path):
+    with tradestore.open(f"sqlite:{tmp_path / 'source'}") as store:
+        store.import_candles(KRAKEN_1H, "BTCUSDC", "1h", venue="kraken")
+        rows = store.candles("BTCUSDC", "1h")
+    chunks = -(-len(rows) // 2048)
+    with tradestore.open(f"sqlite:{tmp_path / 'all'}") as store:
+        assert store.write_candles(rows, "BTCUSDC", "1h", venue="kraken",
+                                   compact_before="all") == len(rows)
+        assert store.candles("BTCUSDC", "1h").equals(rows)
+    assert stored_as(tmp_path / "all") == (0, chunks)
+    with tradestore.open(f"sqlite:{tmp_path / 'policy'}") as store:
+        store.candles_repo.set_compaction_policy(0)
+        store.write_candles(rows, "BTCUSDC", "1h", venue="kraken", apply_compaction_policy=False)
+        store.write_candles(rows.iloc[:10], "ETHUSDC", "1h", venue="kraken")
+        with pytest.raises(tradestore.InvalidArgument, match="compact_before: 'some'"):
+            store.write_candles(rows, "BTCUSDC", "1h", venue="kraken", compact_before="some")
+        assert store.candles("BTCUSDC", "1h").equals(rows)
+    # The opted-out write stayed rows; the other followed the policy.
+    assert stored_as(tmp_path / "policy") == (len(rows), 1)
+
+
 def test_import_candles_applies_the_stores_compaction_policy(cli, tmp_path):
     url = f"sqlite:{tmp_path / 'policy'}"
     run_cli(cli, url, "candles", "policy", "--compact-older-than", "all")

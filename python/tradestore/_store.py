@@ -11,6 +11,16 @@ from tradestore import _core
 _CANDLE_COLUMNS = ["open", "high", "low", "close", "volume"]
 
 
+def _compact_all(what: str, compact_before) -> bool:
+    """True for compact_before="all"; InvalidArgument for any other string."""
+    if not isinstance(compact_before, str):
+        return False
+    if compact_before != "all":
+        raise _core.InvalidArgument(
+            f"{what}: compact_before: '{compact_before}' is not a datetime or 'all'")
+    return True
+
+
 def _pd():
     import pandas as pd  # imported on first use: the records work without pandas
     return pd
@@ -91,7 +101,8 @@ class Store(_core.Store):
         return pd.concat([prices, counts], axis=1, copy=False)
 
     def write_candles(self, df, symbol: str, timeframe: str, venue: str = "",
-                      base: Optional[str] = None, quote: Optional[str] = None) -> int:
+                      base: Optional[str] = None, quote: Optional[str] = None,
+                      compact_before=None, apply_compaction_policy: bool = True) -> int:
         """Upserts the candles of a DataFrame into one series; returns the count.
 
         ``df``: indexed by a timezone-aware DatetimeIndex of open times (or
@@ -102,7 +113,14 @@ class Store(_core.Store):
         Every row is checked first (aligned to the timeframe, finite, low <=
         open, close <= high, volume >= 0): InvalidArgument naming the row,
         and nothing is written. TypeError for naive times.
+
+        ``compact_before`` and ``apply_compaction_policy`` as in
+        :meth:`import_candles`: candles opening before the cutoff (a
+        timezone-aware datetime, or "all"; else the store's compaction policy
+        for the timeframe unless ``apply_compaction_policy`` is False) are
+        stored compacted, a new series' straight into chunks.
         """
+        compact_all = _compact_all("write_candles", compact_before)
         pd = _pd()
         times = df.index if "open_time" not in df.columns else pd.DatetimeIndex(df["open_time"])
         if not isinstance(times, pd.DatetimeIndex):
@@ -121,7 +139,9 @@ class Store(_core.Store):
             trades = np.ascontiguousarray(df["trades"].to_numpy(dtype="int64"))
         else:
             trades = np.full(len(df), -1, dtype="int64")
-        return _core._write_candles(self, symbol, timeframe, venue, us, *cols, trades, base, quote)
+        return _core._write_candles(self, symbol, timeframe, venue, us, *cols, trades, base, quote,
+                                    None if compact_all else compact_before, compact_all,
+                                    apply_compaction_policy)
 
     def import_candles(self, path: str, symbol: str, timeframe: str, venue: str = "",
                        format: Optional[str] = None, price_divisor: float = 1.0,
@@ -149,10 +169,7 @@ class Store(_core.Store):
         (rows only). The dict names the cutoff applied (``compact_before``, a
         UTC datetime, "all", or None) and counts ``candles_compacted`` and
         ``chunks_written`` (0 without)."""
-        compact_all = isinstance(compact_before, str)
-        if compact_all and compact_before != "all":
-            raise _core.InvalidArgument(
-                f"import_candles: compact_before: '{compact_before}' is not a datetime or 'all'")
+        compact_all = _compact_all("import_candles", compact_before)
         return _core._import_candles(self, str(path), symbol, timeframe, venue, format,
                                      price_divisor, base, quote, price_precision,
                                      size_precision, allow_missing_volume, on_duplicate,

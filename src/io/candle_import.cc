@@ -199,10 +199,7 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   if (!writer_options.compact_before && options.apply_compaction_policy) {
     // The store's policy (CandleRepository::SetCompactionPolicy), read in
     // the import's unit of work.
-    if (const auto policy = store.candles().CompactionPolicyFor(options.timeframe)) {
-      writer_options.compact_before = Timestamp(
-          std::max(Timestamp::Now().micros() - policy->older_than, Timestamp::kMinMicros));
-    }
+    writer_options.compact_before = store.candles().CompactionCutoffFor(options.timeframe);
   }
   CandleWriter writer =
       store.candles().OpenWriter(instrument.id, options.timeframe, writer_options);

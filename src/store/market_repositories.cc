@@ -414,6 +414,14 @@ std::optional<CandleCompactionPolicy> CandleRepository::CompactionPolicyFor(Time
   return out;
 }
 
+std::optional<Timestamp> CandleRepository::CompactionCutoffFor(Timeframe tf, Timestamp now) {
+  const auto policy = CompactionPolicyFor(tf);
+  if (!policy) return std::nullopt;
+  // now minus a non-negative age cannot overflow; it may pass the oldest
+  // representable time.
+  return Timestamp(std::max(now.micros() - policy->older_than, Timestamp::kMinMicros));
+}
+
 CandleRangeInfo CandleRepository::Info(InstrumentId instrument, Timeframe tf) {
   auto& st = impl_->connection(Database::kMarket)
                  .Prepare(
