@@ -40,6 +40,9 @@ void AddCandlesCommand(CLI::App& app, GlobalOptions& global, std::function<int()
 // ISO-8601 time, or an age "<N>m|h|d|w" before now; "" is the start of the
 // current UTC day (complete days only). kInvalidArgument otherwise.
 std::optional<Timestamp> CompactCutoff(const std::string& text, const std::string& option);
+// An age of a compaction policy as `candles policy` shows it: "all" for 0,
+// else the largest whole unit ("7d", "12h", "2w", "30m"; µs as "<N>us").
+std::string FormatAge(Micros age);
 void AddCopyCommand(CLI::App& app, GlobalOptions& global, std::function<int()>& run);
 // refresh-views, and views daily|summary.
 void AddViewsCommands(CLI::App& app, GlobalOptions& global, std::function<int()>& run);

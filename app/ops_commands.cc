@@ -84,6 +84,12 @@ void PrintStatus(const StoreStatus& s) {
         c.chunk_candles, c.chunks,
         c.bytes_per_candle ? fmt::format("{:.1f}", *c.bytes_per_candle) : std::string("-"));
   }
+  for (const CandleCompactionPolicy& p : s.compaction_policies) {
+    std::cout << fmt::format(
+        "  compaction policy: {} imports compact candles older than {}\n",
+        p.timeframe ? std::string(ToString(*p.timeframe)) + " (timeframe)" : "default",
+        FormatAge(p.older_than));
+  }
 }
 
 const char* Mark(const std::string& status) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tradestore/candle_repository.h"
 #include "tradestore/timestamp.h"
 
 namespace tradestore {
@@ -107,6 +108,10 @@ struct StoreStatus {
   // primary); lag alone does not count against ok().
   std::optional<ReplicaStatus> replica;
   std::vector<CandleSeriesStatus> candle_series;  // by instrument id, then timeframe
+  // The compaction policy of imports (CandleRepository::CompactionPolicies:
+  // the default first, then by timeframe duration); empty when none is set
+  // or the store predates it.
+  std::vector<CandleCompactionPolicy> compaction_policies;
   // All well: connected, no pending migration, no newer schema, every table
   // readable.
   bool ok() const;
@@ -123,7 +128,9 @@ StoreStatus GetStatus(const std::string& url);
 // system status), "databases": [...], "tables": [...], "candle_series":
 // [{"instrument_id", "symbol", "venue", "timeframe", "row_candles",
 // "chunk_candles", "chunks", "chunk_bytes", "bytes_per_candle",
-// "chunk_bytes_per_candle"}]}.
+// "chunk_bytes_per_candle"}], "compaction_policies": [{"timeframe"
+// ("default" or "1m", ...), "older_than_us" (µs; 0 = every candle),
+// "updated_at"}]}.
 std::string StatusToJson(const StoreStatus& status);
 
 }  // namespace tradestore

@@ -171,10 +171,12 @@ StoreStatus GetStatus(const std::string& url) {
     }
     try {
       FillCandleSeries(impl, *store, status.candle_series);
+      status.compaction_policies = store->candles().CompactionPolicies();
     } catch (const Error&) {
-      // A store older than candle chunks: its tables above say what is
-      // missing; there is no series to report.
+      // A store older than candle chunks or the compaction policy: its
+      // tables above say what is missing; there is nothing to report.
       status.candle_series.clear();
+      status.compaction_policies.clear();
     }
     status.connected = true;
   } catch (const Error& e) {
@@ -267,6 +269,13 @@ std::string StatusToJson(const StoreStatus& s) {
                                   {"chunk_bytes", c.chunk_bytes},
                                   {"bytes_per_candle", Opt(c.bytes_per_candle)},
                                   {"chunk_bytes_per_candle", Opt(c.chunk_bytes_per_candle)}});
+  }
+  j["compaction_policies"] = json::array();
+  for (const CandleCompactionPolicy& p : s.compaction_policies) {
+    j["compaction_policies"].push_back(
+        {{"timeframe", p.timeframe ? std::string(ToString(*p.timeframe)) : "default"},
+         {"older_than_us", p.older_than},
+         {"updated_at", p.updated_at.ToIso()}});
   }
   return j.dump(2);
 }

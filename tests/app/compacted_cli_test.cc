@@ -198,6 +198,15 @@ TEST(CompactedCli, ImportsApplyTheStoresCompactionPolicy) {
   out = Cli("status --json" + store, &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(json::parse(out)["candle_series"][0]["row_candles"], 0) << out;
+  // status shows the policy too.
+  ASSERT_EQ(json::parse(out)["compaction_policies"].size(), 1u) << out;
+  EXPECT_EQ(json::parse(out)["compaction_policies"][0]["timeframe"], "default") << out;
+  EXPECT_EQ(json::parse(out)["compaction_policies"][0]["older_than_us"], 7 * kMicrosPerDay) << out;
+  out = Cli("status" + store, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("compaction policy: default imports compact candles older than 1w"),
+            std::string::npos)
+      << out;
 
   // A timeframe's own policy beats the default: 1h candles younger than
   // 100,000 weeks (all of them) stay rows.
