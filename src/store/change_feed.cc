@@ -408,16 +408,26 @@ ChangeBatch CitusAfter(sql::Connection& c, std::string_view cursor, std::size_t 
 // the marks ended before them, so only recent rows are counted.
 using XidMarks = std::map<std::int64_t, std::int64_t>;
 std::pair<std::int64_t, std::int64_t> CitusRecentRows(sql::Connection& c, const XidMarks& marks) {
+  // Bound values, not literals: the statement's text depends only on the
+  // number of groups, so the connection's statement cache stays small.
   std::string where;
-  for (const auto& [g, xmin] : marks) {
-    where += fmt::format("(id >= {} AND id < {} AND xid >= {}) OR ", g << kGroupShift,
-                         (g + 1) << kGroupShift, xmin);
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    where += "(id >= ? AND id < ? AND xid >= ?) OR ";
   }
-  const std::int64_t above = marks.empty() ? 0 : marks.rbegin()->first + 1;
-  where += fmt::format("id >= {}", above << kGroupShift);
+  where += "id >= ?";
   sql::Statement& st =
       c.Prepare("SELECT (SELECT count(*) FROM audit.change_log WHERE " + where +
                 "), (SELECT count(*) FROM market.market_change_log WHERE " + where + ")");
+  const std::int64_t above = marks.empty() ? 0 : marks.rbegin()->first + 1;
+  int i = 1;
+  for (int table = 0; table < 2; ++table) {
+    for (const auto& [g, xmin] : marks) {
+      st.Bind(i++, g << kGroupShift);
+      st.Bind(i++, (g + 1) << kGroupShift);
+      st.Bind(i++, xmin);
+    }
+    st.Bind(i++, above << kGroupShift);
+  }
   std::pair<std::int64_t, std::int64_t> out{0, 0};
   if (st.Step()) out = {st.GetInt64(0), st.GetInt64(1)};
   st.Reset();
