@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "sql/migrations.h"
 #include "sql/postgres/pg_connection.h"
+#include "sql/sqlite/sqlite_connection.h"
 #include "store/schema_check.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -123,6 +125,54 @@ TEST(Schema, Migration9ConvertsAnExistingPostgresStoreInPlace) {
   b.name = "new";
   b.mode = RunMode::kPaper;
   EXPECT_EQ(store.bots().Create(b).id, 41);
+}
+
+// SQLite trading migration 0006 makes the change log's bot_id NOT NULL by
+// building the table again: the rows stay (those without a bot go), and so
+// does the AUTOINCREMENT counter, so no id is handed out twice.
+TEST(Schema, SqliteTradingMigration6KeepsTheChangeLogsRowsAndCounter) {
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  // A store of today, whose trading.db is then made again at version 5.
+  { Store fresh = Store::Open("sqlite:" + path); }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + "/trading.db" + suffix);
+  }
+  {
+    auto c = sql::OpenSqlite(path + "/trading.db", sql::SqliteOptions{});
+    c->ExecuteScript(
+        "CREATE TABLE schema_migrations (database TEXT NOT NULL, version INTEGER NOT NULL, "
+        "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version))");
+    for (const sql::EmbeddedMigration& m : sql::MigrationsFor("sqlite", "trading")) {
+      if (m.version >= 6) break;
+      c->ExecuteScript(m.sql);
+      c->ExecuteScript("INSERT INTO schema_migrations VALUES ('trading', " +
+                       std::to_string(m.version) + ", 'v', 0)");
+    }
+    c->ExecuteScript(
+        "INSERT INTO change_log (kind, bot_id, entity, row_id, time) VALUES "
+        "('fill', NULL, 'fills', 1, 1000), ('fill', 7, 'fills', 2, 2000), "
+        "('order', 7, 'orders', 3, 3000), ('fill', 7, 'fills', 4, 4000);"
+        "DELETE FROM change_log WHERE id = 4");  // the counter stays at 4
+  }
+  Store store = Store::Open("sqlite:" + path);
+  ExpectMatches(store);
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kTrading);
+  auto ids = [&] {
+    std::vector<std::int64_t> out;
+    sql::Statement& st = c.Prepare("SELECT id FROM audit.change_log ORDER BY id");
+    while (st.Step()) out.push_back(st.GetInt64(0));
+    st.Reset();
+    return out;
+  };
+  EXPECT_EQ(ids(), (std::vector<std::int64_t>{2, 3}));
+  c.ExecuteScript(
+      "INSERT INTO audit.change_log (kind, bot_id, entity, row_id, time) "
+      "VALUES ('fill', 7, 'fills', 5, 5000)");
+  EXPECT_EQ(ids(), (std::vector<std::int64_t>{2, 3, 5}));
+  EXPECT_THROW(c.ExecuteScript("INSERT INTO audit.change_log (kind, bot_id, entity, row_id, "
+                               "time) VALUES ('fill', NULL, 'fills', 6, 6000)"),
+               Error);
 }
 
 TEST(Schema, DescriptionIsConsistent) {
