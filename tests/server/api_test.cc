@@ -352,6 +352,13 @@ TEST_P(Api, BotRecordsItsLifeOverHttp) {
   }
   EXPECT_EQ(Get("/api/v1/trades?bot=alpha").body["data"].size(), 1u);
   EXPECT_EQ(Get("/api/v1/overview").body["bots"][0]["trades"], 1);
+  // The trade closed today (the fills took the server's time): today's
+  // count and net P&L are that trade's, to the last digit.
+  const json closed = Get("/api/v1/trades?bot=alpha").body["data"][0];
+  const json alpha = Get("/api/v1/overview").body["bots"][0];
+  EXPECT_EQ(alpha["today_trades"], 1) << alpha;
+  EXPECT_EQ(alpha["today_net_pnl"], closed["net_pnl"]) << alpha << closed;
+  EXPECT_NE(closed["net_pnl"], "0") << closed;
   EXPECT_EQ(Get("/api/v1/bots/alpha/equity").status, 200);
   EXPECT_EQ(Get("/api/v1/portfolio").status, 200);
   EXPECT_EQ(Get("/api/v1/status").status, 200);
