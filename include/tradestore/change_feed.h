@@ -45,8 +45,11 @@
 // (millisecond resolution). On Citus commit order per node (the same
 // (transaction id, id) rule, with each worker's own transaction ids; a
 // bot's events are all written on the node of its shards), the nodes'
-// events merged by the time each was recorded (µs). See docs/scale-out.md,
-// "The change feed on Citus".
+// events merged by the time each was recorded (µs) among those that can be
+// handed out when read: a resumed read gives exactly the same events, each
+// node's in the same order, but two nodes' events may interleave otherwise
+// than in the first read (a node's rows wait while a transaction older than
+// them runs there). See docs/scale-out.md, "The change feed on Citus".
 //
 // Retention: `tradestore prune --what change-log --before T` (prune.h)
 // deletes events recorded before T (but the newest of each log, so that an

@@ -797,10 +797,12 @@ class PgConnection final : public Connection {
         if (note_write) NoteWriteLsn(s);
         return res;
       }
-      if (attempt == 0 && transaction_depth() == 0 && !s.ok() && st.text().starts_with("SELECT")) {
+      if (attempt < kReadRetries && transaction_depth() == 0 && (!s.ok() || FromLibpq(res)) &&
+          st.text().starts_with("SELECT")) {
         // An autocommit read on a session that died since its last use
         // (the check at lease time can miss a goodbye still in flight):
-        // safe to run again on a new session.
+        // safe to run again on a new session. After a server restart every
+        // idle session of the pool is dead, hence more than one try.
         PQclear(res);
         ReleaseSession();
         Acquire();
@@ -834,7 +836,11 @@ class PgConnection final : public Connection {
       PQclear(res);
     }
     if (message.empty()) message = OneLine(PQerrorMessage(s.conn));
-    if (!s.ok()) {
+    // No SQLSTATE: libpq made the error itself (the server always sends
+    // one), e.g. "server closed the connection unexpectedly" while the
+    // session's status still says CONNECTION_OK: the connection is treated
+    // as lost (Release rolls back or drops the session).
+    if (!s.ok() || sqlstate.empty()) {
       if (sqlstate.empty()) sqlstate = "08006";
       if (in_transaction) {
         // The server rolled the unit of work back with its session: nothing
@@ -901,6 +907,14 @@ class PgConnection final : public Connection {
     PgConnection& c_;
     bool owned_ = false;
   };
+
+  // Autocommit reads run again on a new session at most this many times.
+  static constexpr int kReadRetries = 3;
+
+  // True for an error result that libpq made itself (no SQLSTATE).
+  static bool FromLibpq(const PGresult* res) {
+    return res == nullptr || PQresultErrorField(res, PG_DIAG_SQLSTATE) == nullptr;
+  }
 
   Error LostError(const std::string& detail) const {
     return Error(ErrorKind::kUnavailable,
