@@ -41,6 +41,8 @@
 #include <vector>
 
 #include "fill_plan.h"
+#include "raw_fill_loop.h"
+#include "sql/postgres/pg_connection.h"
 #include "support/pg_harness.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/error.h"
@@ -340,7 +342,157 @@ LifecycleResult OursLifecycles(Databases& dbs, int n) {
   return Outcome(url, ids, s);
 }
 
-LifecycleResult RawLifecycles(Databases& dbs, int n) {
+// The raw loops' driver (raw_fill_loop.h) over libpq: each statement
+// prepared once (PQprepare, server-inferred types, text parameters). Run
+// one at a time, every statement waits for its result (PQexecPrepared); in
+// pipeline mode (libpq 14+) statements are only sent, and the loop waits
+// (PQpipelineSync) where it needs a result: an inserted row's id, and
+// COMMIT.
+class PgRaw {
+ public:
+  struct Statement {
+    std::string name;
+    std::vector<std::string> values;
+    std::vector<char> is_null;
+  };
+  using Stmt = Statement*;
+
+  PgRaw(PGconn* c, bool pipeline) : c_(c), pipeline_(pipeline) {}
+  ~PgRaw() {
+    if (PQpipelineStatus(c_) != PQ_PIPELINE_OFF) PQexitPipelineMode(c_);
+  }
+  PgRaw(const PgRaw&) = delete;
+  PgRaw& operator=(const PgRaw&) = delete;
+
+  Stmt Prepare(const std::string& sql) {
+    const tradestore::sql::NumberedSql numbered = tradestore::sql::NumberPlaceholders(sql);
+    auto st = std::make_unique<Statement>();
+    st->name = "raw" + std::to_string(statements_.size());
+    st->values.resize(static_cast<std::size_t>(numbered.parameters));
+    st->is_null.assign(static_cast<std::size_t>(numbered.parameters), 1);
+    PQclear(Check(c_, PQprepare(c_, st->name.c_str(), numbered.text.c_str(), 0, nullptr),
+                  numbered.text));
+    statements_.push_back(std::move(st));
+    return statements_.back().get();
+  }
+  void Int(Stmt st, int i, std::int64_t v) { Set(st, i, std::to_string(v)); }
+  void Text(Stmt st, int i, std::string_view v) { Set(st, i, std::string(v)); }
+  void Null(Stmt st, int i) { st->is_null[static_cast<std::size_t>(i - 1)] = 1; }
+  void Double(Stmt st, int i, double v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    Set(st, i, std::string(buf, r.ptr));
+  }
+  void Time(Stmt st, int i, std::int64_t micros) { Set(st, i, Timestamp(micros).ToIso()); }
+
+  void Run(Stmt st) {
+    if (pipeline_) {
+      Send(st);
+    } else {
+      PQclear(ExecPrepared(st));
+    }
+  }
+  std::int64_t RunForId(Stmt st) {
+    PGresult* r = nullptr;
+    if (pipeline_) {
+      Send(st);
+      r = Sync();
+    } else {
+      r = ExecPrepared(st);
+    }
+    std::int64_t id = 0;
+    if (PQntuples(r) > 0) {
+      const char* text = PQgetvalue(r, 0, 0);
+      std::from_chars(text, text + PQgetlength(r, 0, 0), id);
+    }
+    PQclear(r);
+    if (id == 0) throw std::runtime_error(st->name + " returned no id");
+    return id;
+  }
+  void Begin() { Simple("BEGIN"); }
+  void Commit() {
+    Simple("COMMIT");
+    if (pipeline_) PQclear(Sync());
+  }
+
+ private:
+  void Set(Stmt st, int i, std::string v) {
+    st->values[static_cast<std::size_t>(i - 1)] = std::move(v);
+    st->is_null[static_cast<std::size_t>(i - 1)] = 0;
+  }
+  std::vector<const char*> Params(const Statement& st) const {
+    std::vector<const char*> p(st.values.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      p[i] = st.is_null[i] != 0 ? nullptr : st.values[i].c_str();
+    }
+    return p;
+  }
+  PGresult* ExecPrepared(Stmt st) {
+    const std::vector<const char*> p = Params(*st);
+    return Check(c_,
+                 PQexecPrepared(c_, st->name.c_str(), static_cast<int>(p.size()),
+                                p.empty() ? nullptr : p.data(), nullptr, nullptr, 0),
+                 st->name);
+  }
+  // Pipeline mode: queues `st` (libpq copies the parameters now).
+  void Send(Stmt st) {
+    EnterPipeline();
+    const std::vector<const char*> p = Params(*st);
+    if (PQsendQueryPrepared(c_, st->name.c_str(), static_cast<int>(p.size()),
+                            p.empty() ? nullptr : p.data(), nullptr, nullptr, 0) != 1) {
+      throw std::runtime_error(st->name + ": " + PQerrorMessage(c_));
+    }
+    ++pending_;
+  }
+  void Simple(const char* sql) {
+    if (!pipeline_) {
+      Exec(c_, sql);
+      return;
+    }
+    EnterPipeline();
+    if (PQsendQueryParams(c_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      throw std::runtime_error(std::string(sql) + ": " + PQerrorMessage(c_));
+    }
+    ++pending_;
+  }
+  void EnterPipeline() {
+    if (PQpipelineStatus(c_) == PQ_PIPELINE_OFF && PQenterPipelineMode(c_) != 1) {
+      throw std::runtime_error(std::string("pipeline mode: ") + PQerrorMessage(c_));
+    }
+  }
+  // Ends the queued batch with a sync point and reads every result; returns
+  // the last statement's (the caller clears it), throws on any error.
+  PGresult* Sync() {
+    if (PQpipelineSync(c_) != 1) throw std::runtime_error(PQerrorMessage(c_));
+    PGresult* last = nullptr;
+    std::string error;
+    for (; pending_ > 0; --pending_) {
+      while (PGresult* r = PQgetResult(c_)) {
+        const ExecStatusType s = PQresultStatus(r);
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && error.empty()) {
+          error = s == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(r);
+        }
+        PQclear(last);
+        last = r;
+      }
+    }
+    PGresult* sync = PQgetResult(c_);
+    const bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!error.empty() || !synced) {
+      PQclear(last);
+      throw std::runtime_error("pipeline: " + (error.empty() ? "no sync result" : error));
+    }
+    return last;
+  }
+
+  PGconn* c_;
+  bool pipeline_;
+  int pending_ = 0;
+  std::vector<std::unique_ptr<Statement>> statements_;
+};
+
+LifecycleResult RawLifecycles(Databases& dbs, int n, bool pipeline) {
   const std::vector<RawFillValues> plan = PlanRawFills(n);
   const std::string url = dbs.Create();
   Ids ids;
@@ -348,131 +500,20 @@ LifecycleResult RawLifecycles(Databases& dbs, int n) {
     auto store = tradestore::Store::Open(url);
     ids = Seed(store);
   }
-  std::vector<std::string> times(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) times[static_cast<std::size_t>(i)] = TimeOf(i).ToIso();
+  if (ids.bot != 1 || ids.account != 1 || ids.instrument != 1) {
+    throw std::runtime_error("the raw loop expects bot, account and instrument 1");
+  }
   PGconn* c = Connect(url);
-  const std::string bot = std::to_string(ids.bot), account = std::to_string(ids.account),
-                    instrument = std::to_string(ids.instrument);
-  Prepared ins_order(
-      c, "ins_order",
-      "INSERT INTO trading.orders (bot_id, account_id, instrument_id, client_order_id, "
-      "venue_order_id, signal_id, strategy, side, type, time_in_force, quantity, limit_price, "
-      "stop_price, status, filled_quantity, average_fill_price, reason, exit_reason, mode, "
-      "is_test, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-      "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id");
-  Prepared ins_event(c, "ins_event",
-                     "INSERT INTO trading.order_events (bot_id, order_id, time, from_status, "
-                     "to_status, reason) VALUES ($1, $2, $3, $4, $5, $6)");
-  Prepared upd_status(c, "upd_status",
-                      "UPDATE trading.orders SET status = $1, updated_at = $2, reason = $3 "
-                      "WHERE bot_id = $4 AND id = $5");
-  Prepared ins_fill(c, "ins_fill",
-                    "INSERT INTO trading.fills (bot_id, order_id, account_id, instrument_id, "
-                    "venue, venue_fill_id, side, quantity, price, fee, fee_currency, liquidity, "
-                    "time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-                    "RETURNING id");
-  Prepared upd_filled(c, "upd_filled",
-                      "UPDATE trading.orders SET filled_quantity = $1, average_fill_price = $2, "
-                      "status = $3, updated_at = $4 WHERE bot_id = $5 AND id = $6");
-  Prepared ins_trade(
-      c, "ins_trade",
-      "INSERT INTO trading.trades (bot_id, account_id, instrument_id, strategy, side, "
-      "entry_time, exit_time, entry_price, exit_price, quantity, gross_pnl, fees, net_pnl, mae, "
-      "mfe, exit_reason, signal_id, mode, is_test) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id");
-  Prepared upsert_position(
-      c, "upsert_position",
-      "INSERT INTO trading.positions (bot_id, account_id, instrument_id, quantity, "
-      "average_entry_price, realized_pnl, fees, opened_at, updated_at, trade_max_quantity, "
-      "trade_exit_quantity, trade_exit_notional, trade_gross_pnl, trade_fees, trade_high, "
-      "trade_low, trade_signal_id, trade_strategy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-      "$10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (bot_id, account_id, "
-      "instrument_id) DO UPDATE SET quantity = excluded.quantity, average_entry_price = "
-      "excluded.average_entry_price, realized_pnl = excluded.realized_pnl, fees = excluded.fees, "
-      "opened_at = excluded.opened_at, updated_at = excluded.updated_at, trade_max_quantity = "
-      "excluded.trade_max_quantity, trade_exit_quantity = excluded.trade_exit_quantity, "
-      "trade_exit_notional = excluded.trade_exit_notional, trade_gross_pnl = "
-      "excluded.trade_gross_pnl, trade_fees = excluded.trade_fees, trade_high = "
-      "excluded.trade_high, trade_low = excluded.trade_low, trade_signal_id = "
-      "excluded.trade_signal_id, trade_strategy = excluded.trade_strategy");
-  Prepared upsert_balance(
-      c, "upsert_balance",
-      "INSERT INTO trading.balances (bot_id, account_id, currency, amount, updated_at) VALUES "
-      "($1, $2, $3, $4, $5) ON CONFLICT (bot_id, account_id, currency) DO UPDATE SET amount = "
-      "excluded.amount, updated_at = excluded.updated_at");
-  Prepared ins_ledger(c, "ins_ledger",
-                      "INSERT INTO trading.ledger_entries (id, bot_id, account_id, time, type, "
-                      "currency, amount, balance_after, order_id, fill_id, trade_id, "
-                      "description, journal_id) SELECT n.m, $1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                      "$10, $11, n.m FROM (SELECT nextval(pg_get_serial_sequence("
-                      "'trading.ledger_entries', 'id')) AS m) n");
-  const std::string quantity = kQuantity.ToString();
-  const std::string fee = kFee.ToString();
-  const std::string neg_fee = (-kFee).ToString();
-
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const RawFillValues& v = plan[static_cast<std::size_t>(i)];
-    const char* t = times[static_cast<std::size_t>(i)].c_str();
-    const std::string opened = Timestamp(v.opened_at).ToIso();
-    Exec(c, "BEGIN");
-    const std::string order = std::to_string(ins_order.Run({bot.c_str(),
-                                                            account.c_str(),
-                                                            instrument.c_str(),
-                                                            v.client_order_id.c_str(),
-                                                            "",
-                                                            nullptr,
-                                                            "bench",
-                                                            v.side.c_str(),
-                                                            "market",
-                                                            "gtc",
-                                                            quantity.c_str(),
-                                                            nullptr,
-                                                            nullptr,
-                                                            "new",
-                                                            "0",
-                                                            nullptr,
-                                                            "",
-                                                            "",
-                                                            "paper",
-                                                            "0",
-                                                            t,
-                                                            t}));
-    ins_event.Run({bot.c_str(), order.c_str(), t, nullptr, "new", "created"});
-    upd_status.Run({"accepted", t, "", bot.c_str(), order.c_str()});
-    ins_event.Run({bot.c_str(), order.c_str(), t, "new", "accepted", ""});
-    const std::string fill = std::to_string(
-        ins_fill.Run({bot.c_str(), order.c_str(), account.c_str(), instrument.c_str(), "paper",
-                      v.fill_id.c_str(), v.side.c_str(), quantity.c_str(), v.price.c_str(),
-                      fee.c_str(), "USDC", "taker", t}));
-    upd_filled.Run({quantity.c_str(), v.price.c_str(), "filled", t, bot.c_str(), order.c_str()});
-    ins_event.Run(
-        {bot.c_str(), order.c_str(), t, "accepted", "filled", v.fill_event_reason.c_str()});
-    std::string trade;
-    if (v.closes) {
-      trade = std::to_string(
-          ins_trade.Run({bot.c_str(), account.c_str(), instrument.c_str(), "bench", "buy",
-                         opened.c_str(), t, v.entry_price.c_str(), v.price.c_str(),
-                         quantity.c_str(), v.gross.c_str(), v.fees.c_str(), v.net.c_str(),
-                         v.mae.c_str(), v.mfe.c_str(), "signal", nullptr, "paper", "0"}));
-    }
-    upsert_position.Run({bot.c_str(), account.c_str(), instrument.c_str(), v.pos_quantity.c_str(),
-                         v.pos_avg.c_str(), v.pos_realized.c_str(), v.pos_fees.c_str(),
-                         opened.c_str(), t, v.trade_max.c_str(), v.trade_exit_qty.c_str(),
-                         v.trade_exit_notional.c_str(), v.trade_gross.c_str(), v.trade_fees.c_str(),
-                         v.closes ? nullptr : v.trade_high.c_str(),
-                         v.closes ? nullptr : v.trade_low.c_str(), nullptr, "bench"});
-    upsert_balance.Run({bot.c_str(), account.c_str(), "USDC", v.fee_balance.c_str(), t});
-    ins_ledger.Run({bot.c_str(), account.c_str(), t, "fee", "USDC", neg_fee.c_str(),
-                    v.fee_balance.c_str(), order.c_str(), fill.c_str(), nullptr,
-                    v.fee_description.c_str()});
-    if (v.closes) {
-      upsert_balance.Run({bot.c_str(), account.c_str(), "USDC", v.pnl_balance.c_str(), t});
-      ins_ledger.Run({bot.c_str(), account.c_str(), t, "realized_pnl", "USDC", v.pnl.c_str(),
-                      v.pnl_balance.c_str(), order.c_str(), fill.c_str(), trade.c_str(),
-                      v.pnl_description.c_str()});
-    }
-    Exec(c, "COMMIT");
+  // The system accounts the journals balance against (2 and 3), which
+  // tradestore creates at its first fill.
+  Exec(c,
+       "INSERT INTO trading.accounts (bot_id, name, created_at, kind) VALUES (1, 'system:fees', "
+       "now(), 'system'), (1, 'system:pnl', now(), 'system')");
+  std::chrono::steady_clock::time_point start;
+  {
+    PgRaw raw(c, pipeline);
+    tradestore::bench::RunRawFills(raw, tradestore::sql::Dialect::kPostgres, plan,
+                                   [&] { start = std::chrono::steady_clock::now(); });
   }
   const double s = Seconds(start);
   PQfinish(c);
@@ -571,37 +612,52 @@ int main(int argc, char** argv) {
                     Median(ratios)});
     fs::remove(csv);
 
-    ours.clear();
-    base.clear();
-    ratios.clear();
+    // Three sides per repetition (tradestore, the libpq loop one statement
+    // at a time, the same loop pipelined), rotating which goes first.
+    std::vector<double> ours_tx, loop_tx, pipe_tx, loop_ratios, pipe_ratios;
     for (int r = 0; r < opt.reps; ++r) {
-      LifecycleResult o, w;
-      if (r % 2 == 0) {
-        o = OursLifecycles(dbs, opt.orders);
-        w = RawLifecycles(dbs, opt.orders);
-      } else {
-        w = RawLifecycles(dbs, opt.orders);
-        o = OursLifecycles(dbs, opt.orders);
+      LifecycleResult o, w, p;
+      for (int k = 0; k < 3; ++k) {
+        switch ((r + k) % 3) {
+          case 0:
+            o = OursLifecycles(dbs, opt.orders);
+            break;
+          case 1:
+            w = RawLifecycles(dbs, opt.orders, /*pipeline=*/false);
+            break;
+          default:
+            p = RawLifecycles(dbs, opt.orders, /*pipeline=*/true);
+            break;
+        }
       }
-      if (o.trades != w.trades || o.balance != w.balance) {
-        throw std::runtime_error("lifecycles differ: tradestore " + std::to_string(o.trades) +
-                                 " trades, balance " + o.balance + "; libpq " +
-                                 std::to_string(w.trades) + " trades, balance " + w.balance);
+      for (const LifecycleResult* raw : {&w, &p}) {
+        if (o.trades != raw->trades || o.balance != raw->balance) {
+          throw std::runtime_error("lifecycles differ: tradestore " + std::to_string(o.trades) +
+                                   " trades, balance " + o.balance + "; libpq " +
+                                   std::to_string(raw->trades) + " trades, balance " +
+                                   raw->balance);
+        }
       }
-      ours.push_back(opt.orders / o.seconds);
-      base.push_back(opt.orders / w.seconds);
-      ratios.push_back(w.seconds / o.seconds);
-      std::printf("  lifecycles rep %d (%d): tradestore %.1f ms, libpq %.1f ms\n", r + 1,
-                  opt.orders, o.seconds * 1e3, w.seconds * 1e3);
+      ours_tx.push_back(opt.orders / o.seconds);
+      loop_tx.push_back(opt.orders / w.seconds);
+      pipe_tx.push_back(opt.orders / p.seconds);
+      loop_ratios.push_back(w.seconds / o.seconds);
+      pipe_ratios.push_back(p.seconds / o.seconds);
+      std::printf(
+          "  lifecycles rep %d (%d): tradestore %.1f ms, libpq loop %.1f ms, libpq pipeline "
+          "%.1f ms\n",
+          r + 1, opt.orders, o.seconds * 1e3, w.seconds * 1e3, p.seconds * 1e3);
     }
-    rows.push_back({"order lifecycle (1 tx each)", "tx/s", "libpq loop", Median(ours), Median(base),
-                    Median(ratios)});
+    rows.push_back({"order lifecycle (1 tx each)", "tx/s", "libpq loop", Median(ours_tx),
+                    Median(loop_tx), Median(loop_ratios)});
+    rows.push_back({"order lifecycle (1 tx each)", "tx/s", "libpq pipeline", Median(ours_tx),
+                    Median(pipe_tx), Median(pipe_ratios)});
 
-    std::printf("\n%-30s | %-18s | %-18s | %-12s | %s\n", "workload", "tradestore", "baseline",
+    std::printf("\n%-30s | %-18s | %-18s | %-15s | %s\n", "workload", "tradestore", "baseline",
                 "baseline is", "ratio");
-    std::printf("%s\n", std::string(92, '-').c_str());
+    std::printf("%s\n", std::string(96, '-').c_str());
     for (const Row& row : rows) {
-      std::printf("%-30s | %-18s | %-18s | %-12s | %5.2f\n", row.workload.c_str(),
+      std::printf("%-30s | %-18s | %-18s | %-15s | %5.2f\n", row.workload.c_str(),
                   Rate(row.ours, row.unit).c_str(), Rate(row.base, row.unit).c_str(),
                   row.baseline.c_str(), row.ratio);
     }

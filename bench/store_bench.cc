@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "fill_plan.h"
+#include "raw_fill_loop.h"
 #include "store/fill_statements.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -58,6 +59,7 @@ using tradestore::Decimal;
 using tradestore::Timestamp;
 using tradestore::bench::kFee;
 using tradestore::bench::kQuantity;
+using tradestore::bench::P;
 using tradestore::bench::PlanRawFills;
 using tradestore::bench::PriceOf;
 using tradestore::bench::RawFillValues;
@@ -195,12 +197,6 @@ std::string Unqualified(std::string sql) {
     }
   }
   return sql;
-}
-
-// The 1-based parameter of `column` in a statement of `columns`.
-template <const schema::Table& kTable>
-int P(schema::Columns<kTable> columns, std::type_identity_t<schema::Col<kTable>> column) {
-  return columns.Position(column.index) + 1;
 }
 
 // A fresh, empty directory under the work directory.
@@ -377,6 +373,46 @@ FillResult OursFills(Scratch& scratch, int n, std::string_view synchronous) {
   return r;
 }
 
+// The raw loop's driver (raw_fill_loop.h): sqlite3 itself, on one file.
+class SqliteRaw {
+ public:
+  using Stmt = sqlite3_stmt*;
+  explicit SqliteRaw(sqlite3* db) : db_(db) {
+    begin_ = PrepareRaw(db_, "BEGIN IMMEDIATE");
+    commit_ = PrepareRaw(db_, "COMMIT");
+  }
+  ~SqliteRaw() {
+    for (sqlite3_stmt* st : statements_) sqlite3_finalize(st);
+    sqlite3_finalize(begin_);
+    sqlite3_finalize(commit_);
+  }
+  SqliteRaw(const SqliteRaw&) = delete;
+  SqliteRaw& operator=(const SqliteRaw&) = delete;
+
+  Stmt Prepare(const std::string& sql) {
+    statements_.push_back(PrepareRaw(db_, Unqualified(sql)));
+    return statements_.back();
+  }
+  void Int(Stmt st, int i, std::int64_t v) { sqlite3_bind_int64(st, i, v); }
+  void Text(Stmt st, int i, std::string_view v) { BindText(st, i, v); }
+  void Null(Stmt st, int i) { sqlite3_bind_null(st, i); }
+  void Double(Stmt st, int i, double v) { sqlite3_bind_double(st, i, v); }
+  void Time(Stmt st, int i, std::int64_t micros) { sqlite3_bind_int64(st, i, micros); }
+  void Run(Stmt st) { ::Run(db_, st); }
+  std::int64_t RunForId(Stmt st) {
+    ::Run(db_, st);
+    return sqlite3_last_insert_rowid(db_);
+  }
+  void Begin() { ::Run(db_, begin_); }
+  void Commit() { ::Run(db_, commit_); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  std::vector<sqlite3_stmt*> statements_;
+};
+
 FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
   const std::vector<RawFillValues> plan = PlanRawFills(n);
   const std::string dir = scratch.Fresh("raw-fills");
@@ -389,350 +425,13 @@ FillResult RawFills(Scratch& scratch, int n, std::string_view synchronous) {
        "'system'); "
        "INSERT INTO accounts (bot_id, name, created_at, kind) VALUES (1, 'system:pnl', 0, "
        "'system')");
-  const std::int64_t bot = 1, account = 1, instrument = 1;
-  const std::int64_t system_fees = 2, system_pnl = 3;
-  std::int64_t entry_order = 0;  // the order that opened the current trade
-
-  // The fill path's statements as tradestore runs them (store/fill_statements.h).
-  using statements::kBalanceAmount;
-  using statements::kFillInsert;
-  using statements::kLedgerLeg;
-  using statements::kLedgerSystemLeg;
-  using statements::kOrderEventInsert;
-  using statements::kOrderFillUpdate;
-  using statements::kOrderInsert;
-  using statements::kOrderStatusUpdate;
-  using statements::kPositionEventInsert;
-  using statements::kPositionRow;
-  using statements::kTradeInsert;
-  sqlite3_stmt* ins_order =
-      PrepareRaw(db, Unqualified(statements::OrderInsertSql(tradestore::sql::Dialect::kSqlite)));
-  sqlite3_stmt* ins_event = PrepareRaw(db, Unqualified(statements::OrderEventInsertSql()));
-  sqlite3_stmt* upd_status = PrepareRaw(db, Unqualified(statements::OrderStatusUpdateSql()));
-  sqlite3_stmt* ins_fill = PrepareRaw(db, Unqualified(statements::FillInsertSql()));
-  sqlite3_stmt* upd_filled = PrepareRaw(db, Unqualified(statements::OrderFillUpdateSql()));
-  sqlite3_stmt* ins_trade = PrepareRaw(db, Unqualified(statements::TradeInsertSql()));
-  sqlite3_stmt* upsert_position = PrepareRaw(db, Unqualified(statements::PositionUpsertSql()));
-  sqlite3_stmt* upsert_balance = PrepareRaw(db, Unqualified(statements::BalanceAmountUpsertSql()));
-  // The bot account's leg starts each journal; the system account's leg
-  // (its id cached, as the store does on SQLite) balances it.
-  sqlite3_stmt* ins_ledger =
-      PrepareRaw(db, Unqualified(statements::LedgerFirstLegSql(tradestore::sql::Dialect::kSqlite)));
-  sqlite3_stmt* ins_system_leg = PrepareRaw(db, Unqualified(statements::LedgerSystemLegSql()));
-  sqlite3_stmt* ins_position_event =
-      PrepareRaw(db, Unqualified(statements::PositionEventInsertSql()));
-  sqlite3_stmt* begin = PrepareRaw(db, "BEGIN IMMEDIATE");
-  sqlite3_stmt* commit = PrepareRaw(db, "COMMIT");
-  const std::string quantity = kQuantity.ToString();
-  const std::string fee = kFee.ToString();
-  const std::string neg_fee = (-kFee).ToString();
-
-  auto event = [&](std::int64_t order, std::int64_t t, const char* from, const char* to,
-                   std::string_view reason) {
-    const auto c = kOrderEventInsert;
-    sqlite3_stmt* st = ins_event;
-    sqlite3_bind_int64(st, P(c, "bot_id"), bot);
-    sqlite3_bind_int64(st, P(c, "order_id"), order);
-    sqlite3_bind_int64(st, P(c, "time"), t);
-    if (from != nullptr) {
-      BindText(st, P(c, "from_status"), from);
-      sqlite3_bind_null(st, P(c, "quantity"));
-    } else {
-      sqlite3_bind_null(st, P(c, "from_status"));
-      BindText(st, P(c, "quantity"), quantity);  // the creation event records the terms
-    }
-    BindText(st, P(c, "to_status"), to);
-    BindText(st, P(c, "reason"), reason);
-    BindText(st, P(c, "kind"), "status");
-    sqlite3_bind_null(st, P(c, "limit_price"));
-    sqlite3_bind_null(st, P(c, "stop_price"));
-    BindText(st, P(c, "mode"), "paper");
-    sqlite3_bind_int64(st, P(c, "is_test"), 0);
-    Run(db, st);
-  };
-  // A balance's new amount (detail::WriteBalance).
-  auto balance_of = [&](std::int64_t t, const std::string& balance, std::int64_t leg_account) {
-    const auto c = kBalanceAmount;
-    sqlite3_stmt* st = upsert_balance;
-    sqlite3_bind_int64(st, P(c, "account_id"), leg_account);
-    BindText(st, P(c, "currency"), "USDC");
-    BindText(st, P(c, "amount"), balance);
-    sqlite3_bind_int64(st, P(c, "updated_at"), t);
-    sqlite3_bind_int64(st, c.size() + 1, bot);  // WHERE id = ? (the bot's row)
-    Run(db, st);
-  };
-  // One journal: the bot account's leg (its balance written first, its id
-  // the journal's), then the system account's leg and its balance, as
-  // detail::PostValidatedLedgerEntry does on SQLite. Returns the journal id.
-  auto ledger = [&](std::int64_t t, const char* type, const std::string& amount,
-                    const std::string& balance, const std::string& neg_amount,
-                    const std::string& system_balance, std::int64_t order, std::int64_t fill,
-                    std::optional<std::int64_t> trade, const std::string& description,
-                    std::int64_t system_account, const char* system_name) {
-    // The values both legs share, bound by name.
-    auto bind_leg = [&](sqlite3_stmt* st, auto c, const std::string& leg_amount,
-                        const std::string& leg_balance) {
-      sqlite3_bind_int64(st, P(c, "time"), t);
-      BindText(st, P(c, "type"), type);
-      BindText(st, P(c, "currency"), "USDC");
-      BindText(st, P(c, "amount"), leg_amount);
-      BindText(st, P(c, "balance_after"), leg_balance);
-      sqlite3_bind_int64(st, P(c, "order_id"), order);
-      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
-      if (trade) {
-        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
-      } else {
-        sqlite3_bind_null(st, P(c, "trade_id"));
-      }
-      BindText(st, P(c, "description"), description);
-    };
-    balance_of(t, balance, account);
-    bind_leg(ins_ledger, kLedgerLeg, amount, balance);
-    sqlite3_bind_int64(ins_ledger, P(kLedgerLeg, "account_id"), account);
-    sqlite3_bind_int64(ins_ledger, kLedgerLeg.size() + 1, bot);  // WHERE b.id = ?
-    Run(db, ins_ledger);
-    const std::int64_t journal = sqlite3_last_insert_rowid(db);
-    const auto c = kLedgerSystemLeg;
-    bind_leg(ins_system_leg, c, neg_amount, system_balance);
-    sqlite3_bind_int64(ins_system_leg, P(c, "journal_id"), journal);
-    // WHERE a.bot_id = ? AND a.id = ? AND a.name = ?
-    sqlite3_bind_int64(ins_system_leg, c.size() + 1, bot);
-    sqlite3_bind_int64(ins_system_leg, c.size() + 2, system_account);
-    BindText(ins_system_leg, c.size() + 3, system_name);
-    Run(db, ins_system_leg);
-    balance_of(t, system_balance, system_account);
-    return journal;
-  };
-
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const RawFillValues& v = plan[i];
-    const std::int64_t t = TimeOf(i).micros();
-    Run(db, begin);
-    // OrderRepository::Create: the order and its creation event.
-    sqlite3_stmt* st = ins_order;
-    {
-      const auto c = kOrderInsert;
-      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
-      sqlite3_bind_int64(st, P(c, "account_id"), account);
-      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
-      BindText(st, P(c, "client_order_id"), v.client_order_id);
-      BindText(st, P(c, "venue_order_id"), "");
-      sqlite3_bind_null(st, P(c, "signal_id"));
-      BindText(st, P(c, "strategy"), "bench");
-      BindText(st, P(c, "side"), v.side);
-      BindText(st, P(c, "type"), "market");
-      BindText(st, P(c, "time_in_force"), "gtc");
-      BindText(st, P(c, "quantity"), quantity);
-      sqlite3_bind_null(st, P(c, "limit_price"));
-      sqlite3_bind_null(st, P(c, "stop_price"));
-      BindText(st, P(c, "status"), "new");
-      BindText(st, P(c, "filled_quantity"), "0");
-      sqlite3_bind_null(st, P(c, "average_fill_price"));
-      BindText(st, P(c, "reason"), "");
-      BindText(st, P(c, "exit_reason"), "");
-      BindText(st, P(c, "mode"), "paper");
-      sqlite3_bind_int64(st, P(c, "is_test"), 0);
-      sqlite3_bind_int64(st, P(c, "created_at"), t);
-      sqlite3_bind_int64(st, P(c, "updated_at"), t);
-      sqlite3_bind_null(st, P(c, "expected_price"));
-      BindText(st, P(c, "strategy_version"), "");
-      BindText(st, P(c, "bot_version"), "");
-      sqlite3_bind_int64(st, c.size() + 1, bot);  // the bot_version default's bot id
-    }
-    Run(db, st);
-    const std::int64_t order = sqlite3_last_insert_rowid(db);
-    if (!v.closes) entry_order = order;
-    event(order, t, nullptr, "new", "created");
-    // OrderRepository::Transition to accepted.
-    {
-      const auto c = kOrderStatusUpdate;
-      BindText(upd_status, P(c, "status"), "accepted");
-      sqlite3_bind_int64(upd_status, P(c, "updated_at"), t);
-      BindText(upd_status, P(c, "reason"), "");
-      BindText(upd_status, P(c, "reserved"), "0");  // a market order reserves nothing
-      sqlite3_bind_int64(upd_status, c.size() + 1, bot);
-      sqlite3_bind_int64(upd_status, c.size() + 2, order);
-    }
-    Run(db, upd_status);
-    event(order, t, "new", "accepted", "");
-    // OrderRepository::RecordFill: fill, order, event, [trade], position,
-    // ledger.
-    st = ins_fill;
-    {
-      const auto c = kFillInsert;
-      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
-      sqlite3_bind_int64(st, P(c, "order_id"), order);
-      sqlite3_bind_int64(st, P(c, "account_id"), account);
-      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
-      BindText(st, P(c, "venue"), "paper");
-      BindText(st, P(c, "venue_fill_id"), v.fill_id);
-      BindText(st, P(c, "side"), v.side);
-      BindText(st, P(c, "quantity"), quantity);
-      BindText(st, P(c, "price"), v.price);
-      BindText(st, P(c, "fee"), fee);
-      BindText(st, P(c, "fee_currency"), "USDC");
-      BindText(st, P(c, "liquidity"), "taker");
-      sqlite3_bind_int64(st, P(c, "time"), t);
-      BindText(st, P(c, "mode"), "paper");
-      sqlite3_bind_int64(st, P(c, "is_test"), 0);
-    }
-    Run(db, st);
-    const std::int64_t fill = sqlite3_last_insert_rowid(db);
-    event(order, t, "accepted", "filled", v.fill_event_reason);
-    std::optional<std::int64_t> trade;
-    if (v.closes) {
-      st = ins_trade;
-      const auto c = kTradeInsert;
-      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
-      sqlite3_bind_int64(st, P(c, "account_id"), account);
-      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
-      BindText(st, P(c, "strategy"), "bench");
-      BindText(st, P(c, "side"), "buy");
-      sqlite3_bind_int64(st, P(c, "entry_time"), v.opened_at);
-      sqlite3_bind_int64(st, P(c, "exit_time"), t);
-      BindText(st, P(c, "entry_price"), v.entry_price);
-      BindText(st, P(c, "exit_price"), v.price);
-      BindText(st, P(c, "quantity"), quantity);
-      BindText(st, P(c, "gross_pnl"), v.gross);
-      BindText(st, P(c, "fees"), v.fees);
-      BindText(st, P(c, "net_pnl"), v.net);
-      BindText(st, P(c, "mae"), v.mae);
-      BindText(st, P(c, "mfe"), v.mfe);
-      BindText(st, P(c, "exit_reason"), "signal");
-      sqlite3_bind_null(st, P(c, "signal_id"));
-      BindText(st, P(c, "mode"), "paper");
-      sqlite3_bind_int64(st, P(c, "is_test"), 0);
-      BindText(st, P(c, "strategy_version"), "");
-      BindText(st, P(c, "bot_version"), "");
-      sqlite3_bind_int64(st, P(c, "entry_order_id"), entry_order);
-      sqlite3_bind_int64(st, P(c, "exit_order_id"), order);
-      BindText(st, P(c, "entry_fees"), fee);
-      BindText(st, P(c, "exit_fees"), fee);
-      BindText(st, P(c, "entry_slippage"), "0");
-      BindText(st, P(c, "exit_slippage"), "0");
-      sqlite3_bind_double(st, P(c, "pnl_percent"), 0);
-      BindText(st, P(c, "outcome"), "win");
-      sqlite3_bind_null(st, P(c, "initial_stop"));
-      sqlite3_bind_null(st, P(c, "target"));
-      sqlite3_bind_null(st, P(c, "risk_amount"));
-      BindText(st, P(c, "position_size_rule"), "");
-      sqlite3_bind_null(st, P(c, "r_multiple"));
-      sqlite3_bind_null(st, P(c, "mae_r"));
-      sqlite3_bind_null(st, P(c, "mfe_r"));
-      BindText(st, P(c, "regime"), "");
-      sqlite3_bind_null(st, P(c, "volatility"));
-      sqlite3_bind_null(st, P(c, "atr"));
-      BindText(st, P(c, "session"), "");
-      BindText(st, P(c, "trend"), "");
-      BindText(st, P(c, "setup"), "");
-      Run(db, st);
-      trade = sqlite3_last_insert_rowid(db);
-    }
-    st = upsert_position;
-    {
-      const auto c = kPositionRow;
-      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
-      sqlite3_bind_int64(st, P(c, "account_id"), account);
-      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
-      BindText(st, P(c, "quantity"), v.pos_quantity);
-      BindText(st, P(c, "average_entry_price"), v.pos_avg);
-      BindText(st, P(c, "realized_pnl"), v.pos_realized);
-      BindText(st, P(c, "fees"), v.pos_fees);
-      sqlite3_bind_int64(st, P(c, "opened_at"), v.opened_at);
-      sqlite3_bind_int64(st, P(c, "updated_at"), t);
-      BindText(st, P(c, "trade_max_quantity"), v.trade_max);
-      BindText(st, P(c, "trade_exit_quantity"), v.trade_exit_qty);
-      BindText(st, P(c, "trade_exit_notional"), v.trade_exit_notional);
-      BindText(st, P(c, "trade_gross_pnl"), v.trade_gross);
-      BindText(st, P(c, "trade_fees"), v.trade_fees);
-      if (v.closes) {
-        sqlite3_bind_null(st, P(c, "trade_high"));
-        sqlite3_bind_null(st, P(c, "trade_low"));
-        sqlite3_bind_null(st, P(c, "trade_entry_order_id"));
-        BindText(st, P(c, "trade_entry_fees"), "0");
-      } else {
-        BindText(st, P(c, "trade_high"), v.trade_high);
-        BindText(st, P(c, "trade_low"), v.trade_low);
-        sqlite3_bind_int64(st, P(c, "trade_entry_order_id"), order);
-        BindText(st, P(c, "trade_entry_fees"), fee);
-      }
-      sqlite3_bind_null(st, P(c, "trade_signal_id"));
-      BindText(st, P(c, "trade_strategy"), "bench");
-      for (const char* name : {"stop_loss", "take_profit", "trailing_distance", "trailing_percent",
-                               "last_price", "last_price_at", "trade_initial_stop", "trade_target",
-                               "trade_risk_amount", "trade_volatility", "trade_atr"}) {
-        sqlite3_bind_null(st, kPositionRow.Position(schema::tables::kPositions.IndexOf(name)) + 1);
-      }
-      BindText(st, P(c, "unrealized_pnl"), "0");
-      BindText(st, P(c, "mode"), "paper");
-      sqlite3_bind_int64(st, P(c, "is_test"), 0);
-      BindText(st, P(c, "trade_entry_slippage"), "0");
-      BindText(st, P(c, "trade_exit_slippage"), "0");
-      for (const char* name : {"trade_strategy_version", "trade_position_size_rule", "trade_regime",
-                               "trade_session", "trade_trend", "trade_setup"}) {
-        BindText(st, kPositionRow.Position(schema::tables::kPositions.IndexOf(name)) + 1, "");
-      }
-      Run(db, st);
-    }
-    st = ins_position_event;
-    {
-      const auto c = kPositionEventInsert;
-      sqlite3_bind_int64(st, P(c, "bot_id"), bot);
-      sqlite3_bind_int64(st, P(c, "account_id"), account);
-      sqlite3_bind_int64(st, P(c, "instrument_id"), instrument);
-      sqlite3_bind_int64(st, P(c, "time"), t);
-      BindText(st, P(c, "type"), v.position_event);
-      BindText(st, P(c, "quantity_change"), v.quantity_change);
-      BindText(st, P(c, "quantity"), v.pos_quantity);
-      BindText(st, P(c, "price"), v.price);
-      BindText(st, P(c, "average_entry_price"), v.pos_avg);
-      BindText(st, P(c, "realized_pnl"), v.closes ? v.pnl : std::string("0"));
-      sqlite3_bind_null(st, P(c, "stop_loss"));
-      sqlite3_bind_null(st, P(c, "take_profit"));
-      sqlite3_bind_int64(st, P(c, "fill_id"), fill);
-      if (trade) {
-        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
-      } else {
-        sqlite3_bind_null(st, P(c, "trade_id"));
-      }
-      BindText(st, P(c, "message"), v.fill_event_reason);
-      BindText(st, P(c, "mode"), "paper");
-      sqlite3_bind_int64(st, P(c, "is_test"), 0);
-      Run(db, st);
-    }
-    // The order's fill state, once the trade's id is known.
-    st = upd_filled;
-    {
-      const auto c = kOrderFillUpdate;
-      BindText(st, P(c, "filled_quantity"), quantity);
-      BindText(st, P(c, "average_fill_price"), v.price);
-      BindText(st, P(c, "status"), "filled");
-      sqlite3_bind_int64(st, P(c, "updated_at"), t);
-      BindText(st, P(c, "reserved"), "0");
-      if (trade) {
-        sqlite3_bind_int64(st, P(c, "trade_id"), *trade);
-      } else {
-        sqlite3_bind_null(st, P(c, "trade_id"));
-      }
-      sqlite3_bind_int64(st, c.size() + 1, bot);
-      sqlite3_bind_int64(st, c.size() + 2, order);
-    }
-    Run(db, st);
-    ledger(t, "fee", neg_fee, v.fee_balance, fee, v.system_fees_balance, order, fill, std::nullopt,
-           v.fee_description, system_fees, "system:fees");
-    if (v.closes) {
-      ledger(t, "realized_pnl", v.pnl, v.pnl_balance, v.neg_pnl, v.system_pnl_balance, order, fill,
-             trade, v.pnl_description, system_pnl, "system:pnl");
-    }
-    Run(db, commit);
-  }
   FillResult r;
-  r.seconds = Seconds(start);
-  for (sqlite3_stmt* st :
-       {ins_order, ins_event, upd_status, ins_fill, upd_filled, ins_trade, upsert_position,
-        upsert_balance, ins_ledger, ins_system_leg, ins_position_event, begin, commit}) {
-    sqlite3_finalize(st);
+  {
+    SqliteRaw raw(db);
+    std::chrono::steady_clock::time_point start;
+    tradestore::bench::RunRawFills(raw, tradestore::sql::Dialect::kSqlite, plan,
+                                   [&] { start = std::chrono::steady_clock::now(); });
+    r.seconds = Seconds(start);
   }
   r.trades = CountRows(db, "trades");
   r.balance = QueryText(db, "SELECT amount FROM balances WHERE account_id = 1");
