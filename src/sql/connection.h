@@ -68,6 +68,15 @@ class Statement {
   virtual bool Step() = 0;
   // Runs to completion and returns the number of rows changed.
   virtual std::int64_t Execute() = 0;
+  // Runs the statement for its effect alone: the caller needs neither its
+  // rows nor its count of changed rows. Inside a unit of work a driver may
+  // send it without waiting for the server (PostgreSQL: pipeline mode, so
+  // that consecutive writes and the next read share one round trip). An
+  // error it raises is then thrown by the next statement run on this
+  // connection, or by the outermost Commit, naming this statement's text;
+  // the unit of work then rolls back as after any failed operation in it.
+  // Outside a unit of work, and on SQLite, it is Execute().
+  virtual void ExecuteDeferred() { Execute(); }
   // Clears the result so the statement can run again; keeps bindings.
   virtual void Reset() = 0;
 

@@ -406,7 +406,7 @@ void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& b
   using statements::kBalanceAmount;
   RowWriter<tables::kBalances> row(c.Prepare(statements::BalanceAmountUpsertSql()), kBalanceAmount);
   row.Set("account_id", entry.account_id).Set("currency", entry.currency);
-  row.Set("amount", balance).Set("updated_at", time).Where(entry.bot_id).Done().Execute();
+  row.Set("amount", balance).Set("updated_at", time).Where(entry.bot_id).Done().ExecuteDeferred();
 }
 
 LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
@@ -447,13 +447,19 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
 
 namespace {
 
-// The id of the bot's system account `name`, created on first use. Throws
-// Error(kNotFound) for an unknown bot.
-AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view name) {
+// The id of the bot's system account `name`, created on first use; with
+// `lock`, the account's row is locked by the same read (as LockAccount
+// would, without its round trip). Throws Error(kNotFound) for an unknown
+// bot.
+AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view name,
+                                    bool lock = false) {
   auto& c = impl.connection(Database::kTrading);
   static const std::string kFind =
       "SELECT id FROM trading.accounts WHERE bot_id = ? AND name = ? AND kind = 'system'";
-  auto& find = c.Prepare(kFind);
+  auto prepare_find = [&]() -> sql::Statement& {
+    return lock ? c.PrepareForUpdate(kFind) : c.Prepare(kFind);
+  };
+  auto& find = prepare_find();
   BindParams(find, bot, name);
   if (find.Step()) {
     const AccountId id = find.GetInt64(0);
@@ -466,7 +472,7 @@ AccountId FindOrCreateSystemAccount(StoreImpl& impl, BotId bot, std::string_view
   static const std::string kInsert = AccountInsertSql("system", "");
   RowWriter<tables::kAccounts> row(c.Prepare(kInsert), kAccountInsert);
   row.Set("name", name).Set("created_at", Timestamp::Now()).Where(bot).Done().Execute();
-  auto& again = c.Prepare(kFind);
+  auto& again = prepare_find();
   BindParams(again, bot, name);
   if (!again.Step()) {
     again.Reset();
@@ -510,9 +516,9 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry,
   if (impl.dialect() == sql::Dialect::kPostgres) {
     // Where writers are not serialized by the database (PostgreSQL), the
     // system account's lock orders the read-modify-write of its balance;
-    // the lock's read is needed anyway, so the id is not cached.
-    leg.account_id = FindOrCreateSystemAccount(impl, entry.bot_id, name);
-    LockAccount(impl, leg.bot_id, leg.account_id);
+    // the lock's read is needed anyway (it finds the id too), so the id is
+    // not cached.
+    leg.account_id = FindOrCreateSystemAccount(impl, entry.bot_id, name, /*lock=*/true);
     InsertLeg(impl, leg, out.journal_id);
     return out;
   }

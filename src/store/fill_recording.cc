@@ -166,7 +166,7 @@ FillOutcome OrderRepository::RecordFill(const Fill& fill) {
         c.Prepare(detail::statements::OrderFillUpdateSql()), kOrderFillUpdate);
     row.Set("filled_quantity", o.filled_quantity).Set("average_fill_price", o.average_fill_price);
     row.Set("status", ToString(o.status)).Set("updated_at", time).Set("reserved", o.reserved);
-    row.Set("trade_id", o.trade_id).Where(o.bot_id, o.id).Done().Execute();
+    row.Set("trade_id", o.trade_id).Where(o.bot_id, o.id).Done().ExecuteDeferred();
   }
 
   // The ledger: the fee and the realized P&L, each with its balancing leg.

@@ -135,7 +135,7 @@ void InsertOrderEvent(sql::Connection& c, const Order& o, std::optional<OrderSta
   } else {
     row.SetNull("quantity").SetNull("limit_price").SetNull("stop_price");
   }
-  row.Set("mode", ToString(o.mode)).Set("is_test", o.is_test).Done().Execute();
+  row.Set("mode", ToString(o.mode)).Set("is_test", o.is_test).Done().ExecuteDeferred();
 }
 
 std::string OrdersByBotTimeSql() {
@@ -252,7 +252,7 @@ Order OrderRepository::Transition(BotId bot, OrderId id, OrderStatus to, Timesta
     RowWriter<kOrders> row(c.Prepare(detail::statements::OrderStatusUpdateSql()),
                            kOrderStatusUpdate);
     row.Set("status", ToString(to)).Set("updated_at", time).Set("reason", o.reason);
-    row.Set("reserved", o.reserved).Where(bot, id).Done().Execute();
+    row.Set("reserved", o.reserved).Where(bot, id).Done().ExecuteDeferred();
   }
   InsertOrderEvent(c, o, from, to, time, reason);
   tx.Commit();

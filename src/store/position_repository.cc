@@ -172,7 +172,7 @@ void SavePositionRow(sql::Connection& c, const PositionRow& r) {
   w.Set("trade_regime", r.context.regime).Set("trade_volatility", r.context.volatility);
   w.Set("trade_atr", r.context.atr).Set("trade_session", r.context.session);
   w.Set("trade_trend", r.context.trend).Set("trade_setup", r.context.setup);
-  w.Done().Execute();
+  w.Done().ExecuteDeferred();
 }
 
 void InsertPositionEvent(sql::Connection& c, const PositionEvent& e) {
@@ -185,7 +185,7 @@ void InsertPositionEvent(sql::Connection& c, const PositionEvent& e) {
   w.Set("realized_pnl", e.realized_pnl).Set("stop_loss", e.stop_loss);
   w.Set("take_profit", e.take_profit).Set("fill_id", e.fill_id).Set("trade_id", e.trade_id);
   w.Set("message", e.message).Set("mode", ToString(e.mode)).Set("is_test", e.is_test);
-  w.Done().Execute();
+  w.Done().ExecuteDeferred();
 }
 
 }  // namespace detail

@@ -55,11 +55,13 @@ class TempDir {
   fs::path path_;
 };
 
-// Parameter: true for PostgreSQL.
-class UnitOfWorkTest : public ::testing::TestWithParam<bool> {
+// Parameter: 0 SQLite, 1 PostgreSQL, 2 PostgreSQL with unnamed statements
+// (prepared_statements=off, as behind PgBouncer).
+class UnitOfWorkTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
-    url_ = GetParam() ? PgServer::Get().CreateDatabase() : dir_.File("uow.db");
+    url_ = GetParam() != 0 ? PgServer::Get().CreateDatabase() : dir_.File("uow.db");
+    if (GetParam() == 2) url_ += "&prepared_statements=off";
     c_ = Open();
     // A deferred foreign key is checked by COMMIT itself: the one failure
     // both databases report at COMMIT, not at a statement.
@@ -69,7 +71,7 @@ class UnitOfWorkTest : public ::testing::TestWithParam<bool> {
         "DEFERRABLE INITIALLY DEFERRED)");
   }
   std::unique_ptr<Connection> Open(int busy_timeout_ms = 5000) {
-    if (GetParam()) return OpenPostgres(url_);
+    if (GetParam() != 0) return OpenPostgres(url_);
     SqliteOptions options;
     options.busy_timeout_ms = busy_timeout_ms;
     return OpenSqlite(url_, options);
@@ -238,8 +240,92 @@ TEST_P(UnitOfWorkTest, BulkWriterRowShapeIsCheckedTheSameOnBothDrivers) {
   EXPECT_EQ(Count(), 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, UnitOfWorkTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Postgres" : "Sqlite"; });
+// Statement::ExecuteDeferred: writes whose results nobody reads. On
+// PostgreSQL inside a unit of work they are pipelined and their errors come
+// later (the next statement, or Commit); on SQLite and outside a unit of
+// work at once. Either way the same rules hold: reads see them in order, an
+// error names the failing statement and leaves nothing written, a rollback
+// drops them, and the connection serves the next unit of work.
+TEST_P(UnitOfWorkTest, DeferredWritesKeepTheirOrderAndAnErrorWritesNothing) {
+  auto defer = [&](const char* name) {
+    c_->Prepare("INSERT INTO items (name, parent_id) VALUES (?, NULL)")
+        .Bind(1, name)
+        .ExecuteDeferred();
+  };
+  auto names_in_a_statement = [](const Error& e) {
+    return std::string(e.what()).find("INSERT INTO items") != std::string::npos;
+  };
+  // Outside a unit of work: written at once, seen by another connection.
+  defer("now");
+  {
+    auto other = Open();
+    auto& st = other->Prepare("SELECT count(*) FROM items WHERE name = 'now'");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.GetInt64(0), 1);
+    st.Reset();
+  }
+  // Reads in the unit of work see the deferred writes before them.
+  {
+    Transaction tx(*c_);
+    defer("a");
+    defer("b");
+    EXPECT_EQ(Count(), 3);
+    defer("c");
+    tx.Commit();
+  }
+  EXPECT_EQ(Count(), 4);
+  // An error found by the next statement: it names the deferred statement,
+  // poisons the unit of work, and nothing of it is written.
+  {
+    Transaction outer(*c_);
+    defer("d");
+    const Error e = ErrorOf([&] {
+      Transaction inner(*c_);
+      defer("a");  // taken
+      Count();
+      inner.Commit();
+    });
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict) << e.what();
+    EXPECT_TRUE(names_in_a_statement(e)) << e.what();
+    const Error refused = ErrorOf([&] { outer.Commit(); });
+    EXPECT_EQ(refused.kind(), ErrorKind::kConflict) << refused.what();
+    EXPECT_NE(std::string(refused.what()).find("an operation inside it failed"), std::string::npos)
+        << refused.what();
+  }
+  EXPECT_EQ(Count(), 4);
+  // An error found by Commit.
+  {
+    Transaction tx(*c_);
+    const Error e = ErrorOf([&] {
+      defer("e");
+      defer("b");  // taken
+      tx.Commit();
+    });
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict) << e.what();
+    EXPECT_TRUE(names_in_a_statement(e)) << e.what();
+  }
+  EXPECT_EQ(c_->transaction_depth(), 0);
+  EXPECT_EQ(Count(), 4);
+  // A rollback drops what was deferred.
+  {
+    Transaction tx(*c_);
+    defer("f");
+  }  // no Commit: rolled back
+  EXPECT_EQ(Count(), 4);
+  // The connection serves the next unit of work, deferred writes and all.
+  {
+    Transaction tx(*c_);
+    defer("g");
+    Insert("h");
+    defer("i");
+    tx.Commit();
+  }
+  EXPECT_EQ(Count(), 7);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, UnitOfWorkTest, ::testing::Values(0, 1, 2), [](const auto& info) {
+  return info.param == 0 ? "Sqlite" : info.param == 1 ? "Postgres" : "PostgresUnnamedStatements";
+});
 
 // ---- SQLite: SQLITE_BUSY is kUnavailable, retryable, on every path --------
 
@@ -416,6 +502,48 @@ TEST_F(PgErrorsTest, StatementTimeoutIsUnavailableAndRetryable) {
   EXPECT_EQ(e.kind(), ErrorKind::kUnavailable) << e.what();
   EXPECT_EQ(e.native_code(), "57014");
   EXPECT_TRUE(e.retryable());
+}
+
+// A session lost while deferred writes are in flight (a trigger of one of
+// them terminates its backend): the next statement reports the unit of
+// work lost and safe to run again, Commit refuses, nothing is written, and
+// the connection goes on with a new session.
+TEST_F(PgErrorsTest, ASessionLostUnderDeferredWritesLosesTheUnitOfWorkSafely) {
+  c_->ExecuteScript(
+      "CREATE TABLE fatal (x INTEGER);"
+      "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(10); RETURN NULL; "
+      "END $$;"
+      "CREATE TRIGGER die AFTER INSERT ON fatal FOR EACH ROW EXECUTE FUNCTION die()");
+  {
+    Transaction tx(*c_);
+    c_->Prepare("UPDATE t SET n = 5 WHERE id = ?").Bind(1, 1).ExecuteDeferred();
+    c_->Prepare("INSERT INTO fatal VALUES (?)").Bind(1, 1).ExecuteDeferred();
+    // Found by the next use of the session: here preparing a new statement.
+    const Error lost = ErrorOf([&] {
+      c_->Prepare("UPDATE t SET n = 6 WHERE id = ?").Bind(1, 1).ExecuteDeferred();
+      c_->Prepare("SELECT n FROM t WHERE id = 1").Step();
+    });
+    EXPECT_EQ(lost.kind(), ErrorKind::kUnavailable) << lost.what();
+    EXPECT_TRUE(lost.retryable()) << lost.what();
+    EXPECT_NE(std::string(lost.what()).find("safe to run it again"), std::string::npos)
+        << lost.what();
+    const Error refused = ErrorOf([&] { tx.Commit(); });
+    EXPECT_EQ(refused.kind(), ErrorKind::kUnavailable) << refused.what();
+    EXPECT_EQ(c_->transaction_depth(), 0);
+  }
+  auto& st = c_->Prepare("SELECT n FROM t WHERE id = 1");
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetInt64(0), 0);
+  st.Reset();
+  {
+    Transaction tx(*c_);
+    c_->Prepare("UPDATE t SET n = 7 WHERE id = ?").Bind(1, 1).ExecuteDeferred();
+    tx.Commit();
+  }
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetInt64(0), 7);
+  st.Reset();
 }
 
 // A deterministic lost COMMIT: a deferred constraint trigger runs inside

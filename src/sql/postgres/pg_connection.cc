@@ -217,6 +217,7 @@ class PgStatement final : public Statement {
     row_ = rows_;
     return n;
   }
+  void ExecuteDeferred() override;
   void Reset() override { ClearResult(); }
   void ResetAndClear() {
     ClearResult();
@@ -683,6 +684,7 @@ class PgConnection final : public Connection {
   // held until the unit of work ends (nesting and poisoning: Connection).
   void BeginTransaction() override {
     lost_ = false;
+    pending_.clear();
     Acquire();
     if (!TryExec(*session_, "BEGIN")) {
       // Nothing was done yet: a session that died since its last use is
@@ -702,6 +704,12 @@ class PgConnection final : public Connection {
       throw Error(ErrorKind::kInternal, "commit with an unfinished bulk write: rolled back");
     }
     PgSession& s = *session_;
+    try {
+      Drain(s);  // a deferred write's error: nothing was committed
+    } catch (...) {
+      ReleaseSession();
+      throw;
+    }
     PGresult* res = PQexec(s.conn, "COMMIT");
     const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok && !s.ok()) {
@@ -740,6 +748,12 @@ class PgConnection final : public Connection {
   void RollbackTransaction() noexcept override {
     lost_ = false;
     AbortCopy();
+    if (session_ && !pending_.empty()) {
+      try {
+        Drain(*session_);  // the deferred writes are rolled back with the rest
+      } catch (...) {
+      }
+    }
     if (session_ && session_->ok()) PQclear(PQexec(session_->conn, "ROLLBACK"));
     ReleaseSession();
   }
@@ -772,7 +786,19 @@ class PgConnection final : public Connection {
     if (read_pool_ && autocommit_read) {
       if (PGresult* res = RunOnReplica(st, params, &note_write)) return res;
     }
-    Lease lease(*this);
+    Lease lease(*this, /*drain=*/false);
+    if (!pending_.empty()) {
+      // Deferred writes are queued: this statement joins them and one round
+      // trip reads every result (PREPARE cannot run in pipeline mode, so a
+      // statement new to this session waits for them first).
+      PgSession& s = lease.session();
+      if (pool_->settings().prepared_statements && !IsPrepared(s, st)) {
+        Drain(s);
+      } else {
+        Send(s, st, params.empty() ? nullptr : params.data());
+        return Drain(s, /*keep_last=*/true);
+      }
+    }
     for (int attempt = 0;; ++attempt) {
       PgSession& s = lease.session();
       PGresult* res = nullptr;
@@ -819,7 +845,31 @@ class PgConnection final : public Connection {
       throw Error(ErrorKind::kInternal, "a bulk write needs a unit of work (Begin)");
     }
     if (lost_) throw LostError("");
+    Drain(*session_);
     return *session_;
+  }
+
+  // Statement::ExecuteDeferred: inside a unit of work the statement is sent
+  // in pipeline mode and its result read by the next statement (Run) or at
+  // Commit (Drain); outside one it runs as Execute does.
+  void Defer(PgStatement& st, const std::vector<std::string>& values,
+             const std::vector<bool>& is_null) {
+    if (transaction_depth() == 0) {
+      PQclear(Run(st, values, is_null));
+      return;
+    }
+    CheckNoCopy(st.text());
+    Lease lease(*this, /*drain=*/false);
+    PgSession& s = lease.session();
+    if (pool_->settings().prepared_statements && !IsPrepared(s, st)) {
+      Drain(s);  // PREPARE cannot run in pipeline mode
+      EnsurePrepared(s, st);
+    }
+    std::vector<const char*> params(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      params[i] = is_null[i] ? nullptr : values[i].c_str();
+    }
+    Send(s, st, params.empty() ? nullptr : params.data());
   }
 
   [[noreturn]] void ThrowResult(PgSession& s, PGresult* res, const std::string& context,
@@ -888,9 +938,12 @@ class PgConnection final : public Connection {
   // autocommit statement and returned at the end of the scope.
   class Lease {
    public:
-    explicit Lease(PgConnection& c) : c_(c) {
+    // `drain`: inside a unit of work, the results of deferred writes are
+    // read first (every use of the session but Run and Defer needs that).
+    explicit Lease(PgConnection& c, bool drain = true) : c_(c) {
       if (c_.transaction_depth() > 0) {
         if (c_.lost_) throw c_.LostError("");
+        if (drain) c_.Drain(*c_.session_);
         return;
       }
       c_.Acquire();
@@ -1054,6 +1107,79 @@ class PgConnection final : public Connection {
   // The name of `st` in session `s`, prepared there on first use; nullptr
   // if the session died before a unit of work used it (the caller may
   // replace the session and try again).
+  bool IsPrepared(const PgSession& s, const PgStatement& st) const {
+    return st.serial == s.serial || s.prepared.contains(st.text());
+  }
+
+  // Queues `st` on `s` in pipeline mode (entered if need be); the statement
+  // must be prepared on `s` when prepared statements are on. libpq copies
+  // the parameters now.
+  void Send(PgSession& s, PgStatement& st, const char* const* params) {
+    if (PQpipelineStatus(s.conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(s.conn) != 1) {
+      ThrowResult(s, nullptr, st.text(), /*in_transaction=*/true);
+    }
+    int sent = 0;
+    if (pool_->settings().prepared_statements) {
+      sent = PQsendQueryPrepared(s.conn, EnsurePrepared(s, st)->c_str(), st.parameters(), params,
+                                 nullptr, nullptr, 0);
+    } else {
+      sent = PQsendQueryParams(s.conn, st.text().c_str(), st.parameters(), nullptr, params, nullptr,
+                               nullptr, 0);
+    }
+    if (sent != 1) ThrowResult(s, nullptr, st.text(), /*in_transaction=*/true);
+    pending_.push_back(&st.text());
+  }
+
+  // Ends the pipeline of queued statements: a sync point, then every
+  // result read in order, and pipeline mode left. Throws the first error,
+  // naming the statement that raised it (the statements after it were not
+  // run); a connection lost meanwhile is a lost unit of work. With
+  // `keep_last`, returns the last queued statement's result (the caller
+  // clears it); otherwise nullptr.
+  PGresult* Drain(PgSession& s, bool keep_last = false) {
+    if (pending_.empty()) return nullptr;
+    const std::vector<const std::string*> pending = std::move(pending_);
+    pending_.clear();
+    PGresult* last = nullptr;
+    PGresult* error = nullptr;
+    const std::string* failed = nullptr;
+    bool broken = PQpipelineSync(s.conn) != 1;
+    for (std::size_t i = 0; i < pending.size() && !broken; ++i) {
+      PGresult* r = PQgetResult(s.conn);
+      if (r == nullptr) {
+        broken = true;
+        break;
+      }
+      while (PGresult* more = PQgetResult(s.conn)) PQclear(more);  // up to the NULL after each
+      const ExecStatusType status = PQresultStatus(r);
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        if (keep_last && i + 1 == pending.size()) {
+          last = r;
+        } else {
+          PQclear(r);
+        }
+      } else if (status == PGRES_PIPELINE_ABORTED || error != nullptr) {
+        PQclear(r);  // not run: an earlier statement failed
+      } else {
+        error = r;
+        failed = pending[i];
+        if (!s.ok()) broken = true;
+      }
+    }
+    if (!broken) {
+      PGresult* sync = PQgetResult(s.conn);
+      broken = PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
+      PQclear(sync);
+      if (!broken) broken = PQexitPipelineMode(s.conn) != 1;
+    }
+    if (error != nullptr || broken) {
+      PQclear(last);
+      if (error == nullptr) ThrowResult(s, nullptr, "pipeline", /*in_transaction=*/true);
+      ThrowResult(s, error, *failed, /*in_transaction=*/true);
+    }
+    return last;
+  }
+
   const std::string* EnsurePrepared(PgSession& s, PgStatement& st) {
     if (st.serial == s.serial) return &st.name;
     if (auto it = s.prepared.find(st.text()); it != s.prepared.end()) {
@@ -1088,6 +1214,9 @@ class PgConnection final : public Connection {
   bool replica_behind_ = false;
   std::unique_ptr<PgSession> session_;  // leased: in a unit of work or a statement
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
+  // The texts of deferred statements sent on the unit of work's session in
+  // pipeline mode whose results are not read yet (Defer, Drain).
+  std::vector<const std::string*> pending_;
   bool lost_ = false;         // the unit of work lost its session
   bool copy_active_ = false;  // a PgBulkWriter is inside COPY FROM STDIN
   int next_staging_ = 0;      // names the staging tables of bulk writers
@@ -1267,6 +1396,11 @@ void PgStatement::Run() {
   result_ = owner_.Run(*this, values_, is_null_);
   rows_ = PQntuples(result_);
   row_ = -1;
+}
+
+void PgStatement::ExecuteDeferred() {
+  ClearResult();
+  owner_.Defer(*this, values_, is_null_);
 }
 
 }  // namespace
