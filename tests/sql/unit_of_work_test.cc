@@ -559,18 +559,26 @@ TEST_F(PgErrorsTest, ConnectionLostDuringCommitIsInDoubt) {
       "END $$;"
       "CREATE CONSTRAINT TRIGGER die AFTER INSERT ON doomed DEFERRABLE INITIALLY DEFERRED "
       "FOR EACH ROW EXECUTE FUNCTION die_at_commit()");
-  Error e(ErrorKind::kInternal, "none");
-  {
-    Transaction tx(*c_);
-    c_->ExecuteScript("INSERT INTO doomed VALUES (1)");
-    e = ErrorOf([&] { tx.Commit(); });
-    EXPECT_EQ(c_->transaction_depth(), 0);
+  // Twice: COMMIT alone, and COMMIT sent in one round trip after a
+  // deferred write (Statement::ExecuteDeferred).
+  for (const bool deferred : {false, true}) {
+    Error e(ErrorKind::kInternal, "none");
+    {
+      Transaction tx(*c_);
+      if (deferred) {
+        c_->Prepare("INSERT INTO doomed VALUES (?)").Bind(1, 1).ExecuteDeferred();
+      } else {
+        c_->ExecuteScript("INSERT INTO doomed VALUES (1)");
+      }
+      e = ErrorOf([&] { tx.Commit(); });
+      EXPECT_EQ(c_->transaction_depth(), 0);
+    }
+    EXPECT_EQ(e.kind(), ErrorKind::kInDoubt) << deferred << ": " << e.what();
+    EXPECT_FALSE(e.retryable());
+    EXPECT_EQ(e.native_code(), "08007");
+    EXPECT_EQ(ToString(e.kind()), "in_doubt");
+    EXPECT_EQ(ExitCode(e.kind()), 7);
   }
-  EXPECT_EQ(e.kind(), ErrorKind::kInDoubt) << e.what();
-  EXPECT_FALSE(e.retryable());
-  EXPECT_EQ(e.native_code(), "08007");
-  EXPECT_EQ(ToString(e.kind()), "in_doubt");
-  EXPECT_EQ(ExitCode(e.kind()), 7);
   // The connection goes on with a new session.
   auto& st = c_->Prepare("SELECT count(*) FROM t");
   ASSERT_TRUE(st.Step());

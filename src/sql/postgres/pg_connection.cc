@@ -704,13 +704,8 @@ class PgConnection final : public Connection {
       throw Error(ErrorKind::kInternal, "commit with an unfinished bulk write: rolled back");
     }
     PgSession& s = *session_;
-    try {
-      Drain(s);  // a deferred write's error: nothing was committed
-    } catch (...) {
-      ReleaseSession();
-      throw;
-    }
-    PGresult* res = PQexec(s.conn, "COMMIT");
+    // Deferred writes still queued go with COMMIT in one round trip.
+    PGresult* res = pending_.empty() ? PQexec(s.conn, "COMMIT") : PipelinedCommit(s);
     const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok && !s.ok()) {
       // The session died with COMMIT in flight: whether the unit of work
@@ -718,12 +713,7 @@ class PgConnection final : public Connection {
       const std::string message = OneLine(PQerrorMessage(s.conn));
       PQclear(res);
       ReleaseSession();
-      throw Error(ErrorKind::kInDoubt,
-                  "the connection to PostgreSQL was lost while COMMIT was in flight: whether the "
-                  "unit of work was committed is unknown (not retryable; check before running "
-                  "it again): " +
-                      message,
-                  "08007", /*retryable=*/false);
+      throw InDoubtError(message);
     }
     if (!ok) {
       try {
@@ -757,6 +747,37 @@ class PgConnection final : public Connection {
     if (session_ && session_->ok()) PQclear(PQexec(session_->conn, "ROLLBACK"));
     ReleaseSession();
   }
+  // COMMIT sent after the queued deferred writes, and every result read:
+  // returns COMMIT's. A deferred write's error is thrown as it is (COMMIT
+  // did not run: nothing was committed); a session lost after COMMIT may
+  // have reached the server is kInDoubt. Releases the session on throw.
+  PGresult* PipelinedCommit(PgSession& s) {
+    static const std::string kCommit = "COMMIT";
+    try {
+      if (PQsendQueryParams(s.conn, kCommit.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+          1) {
+        // Not sent whole, so not run; the queued writes die with the session.
+        ThrowResult(s, nullptr, kCommit, /*in_transaction=*/true);
+      }
+      pending_.push_back(&kCommit);
+      return Drain(s, /*keep_last=*/true);
+    } catch (const Error& e) {
+      const bool commit_unknown = lost_ && (drain_failed_ == nullptr || drain_failed_ == &kCommit);
+      ReleaseSession();
+      if (commit_unknown) throw InDoubtError(e.what());
+      throw;
+    }
+  }
+
+  static Error InDoubtError(const std::string& message) {
+    return Error(ErrorKind::kInDoubt,
+                 "the connection to PostgreSQL was lost while COMMIT was in flight: whether the "
+                 "unit of work was committed is unknown (not retryable; check before running "
+                 "it again): " +
+                     message,
+                 "08007", /*retryable=*/false);
+  }
+
   // A poisoned unit of work whose session was lost, or whose bulk write was
   // left streaming, says so rather than "an operation inside it failed".
   Error RefusedCommit() const override {
@@ -1143,6 +1164,7 @@ class PgConnection final : public Connection {
     PGresult* last = nullptr;
     PGresult* error = nullptr;
     const std::string* failed = nullptr;
+    drain_failed_ = nullptr;
     bool broken = PQpipelineSync(s.conn) != 1;
     for (std::size_t i = 0; i < pending.size() && !broken; ++i) {
       PGresult* r = PQgetResult(s.conn);
@@ -1174,6 +1196,7 @@ class PgConnection final : public Connection {
     }
     if (error != nullptr || broken) {
       PQclear(last);
+      drain_failed_ = failed;
       if (error == nullptr) ThrowResult(s, nullptr, "pipeline", /*in_transaction=*/true);
       ThrowResult(s, error, *failed, /*in_transaction=*/true);
     }
@@ -1217,6 +1240,9 @@ class PgConnection final : public Connection {
   // The texts of deferred statements sent on the unit of work's session in
   // pipeline mode whose results are not read yet (Defer, Drain).
   std::vector<const std::string*> pending_;
+  // The statement whose error the last failed Drain threw; nullptr when the
+  // session broke without one.
+  const std::string* drain_failed_ = nullptr;
   bool lost_ = false;         // the unit of work lost its session
   bool copy_active_ = false;  // a PgBulkWriter is inside COPY FROM STDIN
   int next_staging_ = 0;      // names the staging tables of bulk writers
