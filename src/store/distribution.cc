@@ -88,7 +88,8 @@ std::int64_t Int(sql::Connection& c, const std::string& query) {
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 // The change feed's triggers (postgres/all/0007_change_log.sql), which
-// `distribute` keeps on Citus with functions of its own.
+// `distribute` keeps on Citus, with the Citus versions of their two hooks
+// (0014_change_log_hooks.sql).
 struct FeedTrigger {
   const char* name;
   const char* table;
@@ -109,99 +110,34 @@ constexpr FeedTrigger kFeedTriggers[] = {
      "market.change_log_coverage"},
 };
 
-// True when the trigger `t` is on its table and its function is the Citus
-// one (without NOTIFY).
-bool HasCitusTrigger(sql::Connection& c, const FeedTrigger& t) {
-  sql::Statement& st = c.Prepare(
-      "SELECT f.prosrc NOT LIKE '%pg_notify%' FROM pg_trigger g JOIN pg_proc f ON f.oid = g.tgfoid "
-      "WHERE g.tgname = ? AND g.tgrelid = ?::regclass");
+// True when the trigger `t` is on its table.
+bool HasFeedTrigger(sql::Connection& c, const FeedTrigger& t) {
+  sql::Statement& st =
+      c.Prepare("SELECT 1 FROM pg_trigger WHERE tgname = ? AND tgrelid = ?::regclass");
   st.Bind(1, std::string(t.name));
   st.Bind(2, std::string(t.table));
-  const bool ready = st.Step() && st.GetBool(0);
+  const bool found = st.Step();
   st.Reset();
-  return ready;
+  return found;
 }
 
-// True when every trigger of the feed is there and runs the Citus
-// functions (a store distributed by an older tradestore has none).
+// True when the feed's wake hook is the Citus one (no NOTIFY). Looked up by
+// name: a cached plan would keep the oid of a function since replaced.
+bool HasCitusHooks(sql::Connection& c) {
+  sql::Statement& st = c.Prepare(
+      "SELECT prosrc NOT LIKE '%pg_notify%' FROM pg_proc "
+      "WHERE proname = 'change_log_wake' AND pronamespace = 'audit'::regnamespace");
+  const bool citus = st.Step() && st.GetBool(0);
+  st.Reset();
+  return citus;
+}
+
+// True when every trigger of the feed is there and its hooks are Citus'
+// (a store distributed by an older tradestore has no triggers).
 bool ChangeFeedTriggersReady(sql::Connection& c) {
-  return std::all_of(std::begin(kFeedTriggers), std::end(kFeedTriggers),
-                     [&](const FeedTrigger& t) { return HasCitusTrigger(c, t); });
-}
-
-// The feed's trigger functions on Citus. They run on the shard's node, in
-// that worker's transaction, and write the co-located shard of the log on
-// the same node (as the per-bot counters do), so each row records the
-// worker's transaction id and takes its id from the worker's range of the
-// sequence: what the feed reads by (src/store/change_feed.cc). Without
-// NOTIFY: Citus cannot prepare a transaction that notified. trading.bots is
-// a reference table, whose trigger runs on every node: only the node that
-// holds the bot's shard of the log writes the heartbeat.
-void ReplaceChangeFeedFunctions(sql::Connection& c) {
-  c.ExecuteScript(R"sql(
-CREATE OR REPLACE FUNCTION audit.change_log_order() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status
-     OR OLD.filled_quantity IS DISTINCT FROM NEW.filled_quantity THEN
-    INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
-      VALUES ('order', NEW.bot_id, 'orders', NEW.id);
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION audit.change_log_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
-    VALUES ('fill', NEW.bot_id, 'fills', NEW.id);
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION audit.change_log_position() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.quantity IS NOT DISTINCT FROM OLD.quantity
-     AND NEW.stop_loss IS NOT DISTINCT FROM OLD.stop_loss
-     AND NEW.take_profit IS NOT DISTINCT FROM OLD.take_profit THEN
-    RETURN NULL;
-  END IF;
-  INSERT INTO audit.change_log (kind, bot_id, entity, row_id, sub_key)
-    VALUES ('position', NEW.bot_id, 'positions', NEW.account_id, NEW.instrument_id::text);
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION audit.change_log_trade() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
-    VALUES ('trade-closed', NEW.bot_id, 'trades', NEW.id);
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION audit.change_log_balance() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO audit.change_log (kind, bot_id, entity, row_id, sub_key)
-    VALUES ('balance', NEW.bot_id, 'balances', NEW.account_id, NEW.currency);
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION audit.change_log_risk_event() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
-    VALUES ('risk-event', NEW.bot_id, 'risk-events', NEW.id);
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION audit.change_log_heartbeat() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF OLD.last_heartbeat_at IS DISTINCT FROM NEW.last_heartbeat_at AND EXISTS (
-      SELECT 1 FROM pg_catalog.pg_dist_placement p
-       WHERE p.shardid = pg_catalog.get_shard_id_for_distribution_column(
-                           'audit.change_log', NEW.id)
-         AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)) THEN
-    INSERT INTO audit.change_log (kind, bot_id, entity, row_id)
-      VALUES ('bot-heartbeat', NEW.id, 'bots', NEW.id);
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION market.change_log_coverage() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO market.market_change_log (kind, entity, row_id, sub_key)
-    VALUES ('candles-imported', 'candle-coverage', NEW.instrument_id, NEW.timeframe);
-  RETURN NULL;
-END $$;
-)sql");
+  return HasCitusHooks(c) &&
+         std::all_of(std::begin(kFeedTriggers), std::end(kFeedTriggers),
+                     [&](const FeedTrigger& t) { return HasFeedTrigger(c, t); });
 }
 
 // Creates the feed's triggers that are missing (on a store distributed by
@@ -209,7 +145,7 @@ END $$;
 std::vector<std::string> CreateChangeFeedTriggers(sql::Connection& c) {
   std::vector<std::string> created;
   for (const FeedTrigger& t : kFeedTriggers) {
-    if (!HasCitusTrigger(c, t)) {
+    if (!HasFeedTrigger(c, t)) {
       c.ExecuteScript(
           fmt::format("CREATE TRIGGER {} AFTER {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()", t.name,
                       t.when, t.table, t.function));
@@ -328,12 +264,19 @@ DistributeResult DistributeStore(StoreImpl& store) {
   // Triggers on distributed and reference tables run on the shards, inside
   // Citus' two-phase commit: the per-bot counters' triggers write their
   // co-located shard, and so do the change feed's, without NOTIFY (which
-  // cannot be prepared): see InstallChangeFeedTriggers.
+  // cannot be prepared): see below.
   c.ExecuteScript(
       "SET LOCAL citus.enable_unsafe_triggers = on;"
       "SET LOCAL citus.multi_shard_modify_mode = 'sequential';"
       "SET LOCAL client_min_messages = warning");
-  if (!feed_ready) ReplaceChangeFeedFunctions(c);
+  // The feed's triggers run on the shard's node, in that worker's
+  // transaction, and write the co-located shard of the log on the same node
+  // (as the per-bot counters do), so each row records the worker's
+  // transaction id and takes its id from the worker's range of the
+  // sequence: what the feed reads by (src/store/change_feed.cc). Their
+  // hooks become Citus' (0014_change_log_hooks.sql): no NOTIFY, and the
+  // heartbeat written only by the node holding the bot's shard of the log.
+  if (!feed_ready) c.ExecuteScript("SELECT audit.change_log_use_citus_hooks()");
   // (Shards of tables already placed have keys of their own, which Citus
   // keeps: only the tables' keys are listed.)
   // A table referenced by a foreign key cannot change placement alone (a

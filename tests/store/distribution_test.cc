@@ -220,5 +220,41 @@ TEST(Distribution, DistributeAgainInstallsTheChangeFeedOfAnOlderDistributedStore
   EXPECT_FALSE(detail::DistributeStore(impl).changed());
 }
 
+// A store that `distribute` placed before PostgreSQL migration 0014 (the
+// feed's hooks) gets the Citus hooks from the migration itself: its writes
+// never NOTIFY on a worker, and a heartbeat is written once, by the node of
+// the bot's shard of the log.
+TEST(Distribution, MigrationOfTheFeedsHooksKeepsADistributedStoreOnCitusHooks) {
+  testing::Seeded seeded(testing::FreshCitusStoreUrl());
+  detail::StoreImpl& impl = detail::ImplOf(seeded.store);
+  sql::Connection& c = impl.connection(detail::Database::kTrading);
+  auto citus_hooks = [&] {
+    return Int(c,
+               "SELECT (prosrc NOT LIKE '%pg_notify%')::int FROM pg_proc "
+               "WHERE proname = 'change_log_wake' AND pronamespace = 'audit'::regnamespace") == 1;
+  };
+  ASSERT_TRUE(citus_hooks());
+  // Back to before 0014: its functions gone, its version not applied.
+  for (const char* statement : {
+           "SET client_min_messages = warning",
+           "DROP FUNCTION audit.change_log_use_citus_hooks()",
+           "DROP FUNCTION audit.change_log_wake()",
+           "DROP FUNCTION audit.change_log_is_local(bigint)",
+           "DELETE FROM public.schema_migrations WHERE database = 'all' AND version = 14",
+           "RESET client_min_messages",
+       }) {
+    c.ExecuteScript(statement);
+  }
+  ASSERT_EQ(Int(c, "SELECT count(*) FROM pg_proc WHERE proname = 'change_log_wake'"), 0);
+  Store store = Store::Open(impl.url());  // runs 0014 again
+  EXPECT_TRUE(citus_hooks());
+  const std::string cursor = store.changes().Head();
+  store.bots().Heartbeat(seeded.bot.id, Timestamp(kMicrosPerMinute), "running");
+  const ChangeBatch b = store.changes().After(cursor, 10);
+  ASSERT_EQ(b.events.size(), 1u);
+  EXPECT_EQ(b.events[0].kind, "bot-heartbeat");
+  EXPECT_FALSE(detail::DistributeStore(impl).changed());
+}
+
 }  // namespace
 }  // namespace tradestore
