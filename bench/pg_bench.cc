@@ -1,5 +1,6 @@
-// PostgreSQL throughput of tradestore's two hot write paths, each beside the
-// plainest way to do the same work, in the same run on the same server:
+// PostgreSQL throughput of tradestore's hot write paths and its candle reads,
+// each beside the plainest way to do the same work, in the same run on the
+// same server:
 //
 //   1. candle import: ImportCandles() of a CSV file into a fresh PostgreSQL
 //      store (parsing, COPY into a staging table, INSERT ... ON CONFLICT into
@@ -13,7 +14,11 @@
 //      API (OrderRepository::Create, Transition to accepted, RecordFill),
 //      versus a plain libpq loop running the same INSERT and UPDATE
 //      statements (prepared once, text parameters) inside one
-//      BEGIN..COMMIT per lifecycle.
+//      BEGIN..COMMIT per lifecycle, and the same loop in libpq's pipeline
+//      mode;
+//   3. range reads of 1,000 candles: CandleRepository::Range on a store
+//      holding the file's candles as rows, versus a libpq loop running the
+//      store's statement for those rows, text results parsed into Candles.
 //
 // The server is a throwaway one started by the test harness (initdb into a
 // temporary directory, unix socket, fsync off) unless --url names one.
@@ -23,7 +28,8 @@
 // See docs/benchmarks.md.
 //
 // Usage: tradestore_pg_bench [--candles FILE] [--reps N] [--orders N]
-//                            [--url postgresql://...] [--psql PATH]
+//                            [--range-reads N] [--url postgresql://...]
+//                            [--psql PATH]
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -69,6 +75,7 @@ struct Options {
   std::string psql;
   int reps = 5;
   int orders = 2000;
+  int range_reads = 500;
 };
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -269,6 +276,133 @@ double PsqlImport(Databases& dbs, const Options& opt, const std::string& csv, st
   *rows = QueryInt(c, "SELECT count(*) FROM market.candles_raw");
   PQfinish(c);
   return s;
+}
+
+// ---- 3. candle range reads -------------------------------------------------
+
+constexpr int kRangeCandles = 1000;
+
+// The start of read k: spread over the series (a 1m series from `first`
+// holding `count` candles), the same for both sides.
+Timestamp RangeStart(Timestamp first, std::int64_t count, int k) {
+  const std::int64_t slots = count - kRangeCandles;
+  return Timestamp(first.micros() + (std::int64_t{k} * 7919 % slots) * 60'000'000);
+}
+
+// "YYYY-MM-DD HH:MM:SS[.ffffff]+00" (timestamptz as text, TimeZone UTC) in
+// microseconds.
+std::int64_t ParseUtcText(std::string_view t) {
+  auto num = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    std::from_chars(t.data() + at, t.data() + at + n, v);
+    return v;
+  };
+  const std::chrono::sys_days day = std::chrono::year(num(0, 4)) /
+                                    std::chrono::month(static_cast<unsigned>(num(5, 2))) /
+                                    std::chrono::day(static_cast<unsigned>(num(8, 2)));
+  std::int64_t micros =
+      std::int64_t{day.time_since_epoch().count()} * 86'400'000'000 +
+      (std::int64_t{num(11, 2)} * 3600 + num(14, 2) * 60 + num(17, 2)) * 1'000'000;
+  if (t.size() > 19 && t[19] == '.') {
+    std::size_t end = 20;
+    std::int64_t fraction = 0;
+    int digits = 0;
+    for (; end < t.size() && t[end] >= '0' && t[end] <= '9'; ++end, ++digits) {
+      fraction = fraction * 10 + (t[end] - '0');
+    }
+    for (; digits < 6; ++digits) fraction *= 10;
+    micros += fraction;
+  }
+  return micros;
+}
+
+struct RangeTimes {
+  double ours = 0, raw = 0;  // seconds for all the reads
+};
+
+// `reads` range reads of 1,000 candles from a store holding the file's
+// candles as rows: CandleRepository::Range, then the same reads by a raw
+// libpq loop: tradestore's statement for the rows (the same columns,
+// filter and order), prepared once, text results parsed into Candles.
+// Both must return the same candles.
+RangeTimes RangeReads(const std::string& url, tradestore::InstrumentId instrument, Timestamp first,
+                      std::int64_t count, int reads, bool ours_first) {
+  RangeTimes t;
+  std::vector<tradestore::Candle> ours_last, raw_last;
+  auto ours = [&] {
+    auto store = tradestore::Store::Open(url);
+    auto& candles = store.candles();
+    (void)candles.Range(instrument, tradestore::Timeframe::k1m,
+                        {RangeStart(first, count, 0), std::nullopt});  // warm: prepared
+    const auto start = std::chrono::steady_clock::now();
+    for (int k = 0; k < reads; ++k) {
+      const Timestamp from = RangeStart(first, count, k);
+      ours_last = candles.Range(
+          instrument, tradestore::Timeframe::k1m,
+          {from, Timestamp(from.micros() + std::int64_t{kRangeCandles} * 60'000'000)});
+      if (ours_last.size() != static_cast<std::size_t>(kRangeCandles)) {
+        throw std::runtime_error("tradestore read " + std::to_string(ours_last.size()) +
+                                 " candles");
+      }
+    }
+    t.ours = Seconds(start);
+  };
+  auto raw = [&] {
+    PGconn* c = Connect(url);
+    PQclear(Check(c,
+                  PQprepare(c, "range",
+                            "SELECT open_time, open, high, low, close, volume, trades FROM "
+                            "market.candles WHERE instrument_id = $1 AND timeframe = $2 AND "
+                            "open_time >= $3 AND open_time < $4 ORDER BY open_time",
+                            0, nullptr),
+                  "prepare range"));
+    const std::string id = std::to_string(instrument);
+    const auto start = std::chrono::steady_clock::now();
+    for (int k = 0; k < reads; ++k) {
+      const Timestamp from = RangeStart(first, count, k);
+      const std::string lo = from.ToIso();
+      const std::string hi =
+          Timestamp(from.micros() + std::int64_t{kRangeCandles} * 60'000'000).ToIso();
+      const char* params[] = {id.c_str(), "1m", lo.c_str(), hi.c_str()};
+      PGresult* r =
+          Check(c, PQexecPrepared(c, "range", 4, params, nullptr, nullptr, 0), "range read");
+      const int n = PQntuples(r);
+      raw_last.clear();
+      raw_last.reserve(static_cast<std::size_t>(n));
+      for (int row = 0; row < n; ++row) {
+        tradestore::Candle candle;
+        candle.open_time = Timestamp(ParseUtcText(PQgetvalue(r, row, 0)));
+        double* fields[] = {&candle.open, &candle.high, &candle.low, &candle.close, &candle.volume};
+        for (int col = 1; col <= 5; ++col) {
+          const char* v = PQgetvalue(r, row, col);
+          std::from_chars(v, v + PQgetlength(r, row, col), *fields[col - 1]);
+        }
+        if (!PQgetisnull(r, row, 6)) {
+          const char* v = PQgetvalue(r, row, 6);
+          std::from_chars(v, v + PQgetlength(r, row, 6), candle.trades);
+        }
+        raw_last.push_back(candle);
+      }
+      PQclear(r);
+    }
+    t.raw = Seconds(start);
+    PQfinish(c);
+  };
+  if (ours_first) {
+    ours();
+    raw();
+  } else {
+    raw();
+    ours();
+  }
+  const auto same = [](const tradestore::Candle& a, const tradestore::Candle& b) {
+    return a.open_time == b.open_time && a.open == b.open && a.high == b.high && a.low == b.low &&
+           a.close == b.close && a.volume == b.volume && a.trades == b.trades;
+  };
+  if (!std::equal(ours_last.begin(), ours_last.end(), raw_last.begin(), raw_last.end(), same)) {
+    throw std::runtime_error("the range reads differ between tradestore and libpq");
+  }
+  return t;
 }
 
 // ---- 2. order lifecycles ----------------------------------------------------
@@ -535,7 +669,8 @@ std::string Rate(double v, const std::string& unit) {
 
 int Usage(const char* argv0) {
   std::fprintf(stderr,
-               "usage: %s [--candles FILE] [--reps N] [--orders N] [--url URL] [--psql PATH]\n",
+               "usage: %s [--candles FILE] [--reps N] [--orders N] [--range-reads N] [--url URL] "
+               "[--psql PATH]\n",
                argv0);
   return 2;
 }
@@ -555,6 +690,8 @@ int main(int argc, char** argv) {
         opt.reps = std::stoi(value);
       } else if (a == "--orders") {
         opt.orders = std::stoi(value);
+      } else if (a == "--range-reads") {
+        opt.range_reads = std::stoi(value);
       } else if (a == "--url") {
         opt.url = value;
       } else if (a == "--psql") {
@@ -566,7 +703,7 @@ int main(int argc, char** argv) {
       return Usage(argv[0]);
     }
   }
-  if (opt.reps < 1 || opt.orders < 2) return Usage(argv[0]);
+  if (opt.reps < 1 || opt.orders < 2 || opt.range_reads < 1) return Usage(argv[0]);
   if (opt.psql.empty()) opt.psql = FindPsql();
   int rc = 0;
   try {
@@ -652,6 +789,33 @@ int main(int argc, char** argv) {
                     Median(loop_tx), Median(loop_ratios)});
     rows.push_back({"order lifecycle (1 tx each)", "tx/s", "libpq pipeline", Median(ours_tx),
                     Median(pipe_tx), Median(pipe_ratios)});
+
+    // Range reads of 1,000 candles, on one store holding the file as rows.
+    {
+      const std::string url = dbs.Create();
+      auto store = tradestore::Store::Open(url);
+      tradestore::CandleImportOptions options = ImportOptions();
+      options.apply_compaction_policy = false;
+      const auto summary = tradestore::ImportCandles(store, opt.candles, options);
+      const auto info = store.candles().Info(summary.instrument.id, tradestore::Timeframe::k1m);
+      if (info.count < 2 * kRangeCandles || !info.first) {
+        throw std::runtime_error("the candle file is too short for range reads");
+      }
+      std::vector<double> ours_reads, raw_reads, read_ratios;
+      for (int r = 0; r < opt.reps; ++r) {
+        const RangeTimes t = RangeReads(url, summary.instrument.id, *info.first, info.count,
+                                        opt.range_reads, r % 2 == 0);
+        ours_reads.push_back(opt.range_reads / t.ours);
+        raw_reads.push_back(opt.range_reads / t.raw);
+        read_ratios.push_back(t.raw / t.ours);
+        std::printf(
+            "  range reads rep %d (%d of %d candles): tradestore %.1f us, libpq %.1f us each\n",
+            r + 1, opt.range_reads, kRangeCandles, t.ours * 1e6 / opt.range_reads,
+            t.raw * 1e6 / opt.range_reads);
+      }
+      rows.push_back({"range read, 1000 candles", "reads/s", "libpq loop", Median(ours_reads),
+                      Median(raw_reads), Median(read_ratios)});
+    }
 
     std::printf("\n%-30s | %-18s | %-18s | %-15s | %s\n", "workload", "tradestore", "baseline",
                 "baseline is", "ratio");
