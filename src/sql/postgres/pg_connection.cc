@@ -1125,9 +1125,8 @@ class PgConnection final : public Connection {
     return sql.size() <= 200 ? sql : sql.substr(0, 200) + "...";
   }
 
-  // The name of `st` in session `s`, prepared there on first use; nullptr
-  // if the session died before a unit of work used it (the caller may
-  // replace the session and try again).
+  // True when `st` is prepared in session `s` (EnsurePrepared would not
+  // PREPARE it).
   bool IsPrepared(const PgSession& s, const PgStatement& st) const {
     return st.serial == s.serial || s.prepared.contains(st.text());
   }
@@ -1203,6 +1202,9 @@ class PgConnection final : public Connection {
     return last;
   }
 
+  // The name of `st` in session `s`, prepared there on first use; nullptr
+  // if the session died before a unit of work used it (the caller may
+  // replace the session and try again).
   const std::string* EnsurePrepared(PgSession& s, PgStatement& st) {
     if (st.serial == s.serial) return &st.name;
     if (auto it = s.prepared.find(st.text()); it != s.prepared.end()) {
