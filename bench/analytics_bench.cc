@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "result_line.h"
 #include "tradestore/error.h"
 #include "tradestore/performance_report.h"
 #include "tradestore/resample.h"
@@ -252,6 +253,10 @@ void ResampleRow(const char* label, const std::vector<Candle>& candles, tradesto
   const double n = static_cast<double>(candles.size());
   std::printf("%-34s %10zu %14.1f %14.1f %8.1fx\n", label, candles.size(), n / p.ours / 1e6,
               n / p.floor / 1e6, p.ratio);
+  tradestore::bench::PrintResultLine(
+      std::string("resample ") + label, tradestore::bench::Fixed(n / p.ours / 1e6, 1, "M/s"),
+      tradestore::bench::Fixed(n / p.floor / 1e6, 1, "M/s") + " (one plain pass)",
+      tradestore::bench::Fixed(1 / p.ratio, 2), "", "");
 }
 
 }  // namespace
@@ -317,6 +322,14 @@ int main(int argc, char** argv) {
                 full.floor * 1e3, full.ratio);
     std::printf("%-44s %12.1f %12.1f %7.1fx\n", "trade statistics (SummarizeTrades)",
                 trades_only.ours * 1e3, trades_only.floor * 1e3, trades_only.ratio);
+    for (const auto& [label, p] :
+         {std::pair<const char*, const Paired&>{"statistics, full suite", full},
+          std::pair<const char*, const Paired&>{"statistics, trades alone", trades_only}}) {
+      tradestore::bench::PrintResultLine(
+          label, tradestore::bench::Fixed(p.ours * 1e3, 1, "ms"),
+          tradestore::bench::Fixed(p.floor * 1e3, 1, "ms") + " (one plain pass)",
+          tradestore::bench::Fixed(1 / p.ratio, 2), "", "");
+    }
     std::printf("%-44s %12.3f\n", "equity statistics alone (SummarizeEquity)", equity_only * 1e3);
     std::printf("(%zu breakdown rows; the floor is one pass summing every number read)\n\n", rows);
 

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "result_line.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/store.h"
 
@@ -250,6 +251,33 @@ int main(int argc, char** argv) {
                 r.name.c_str(), r.storage.c_str(), static_cast<long long>(r.candles),
                 r.bytes_per_candle, r.range_p50_us, r.range_warm_p50_us, r.foreach_per_s / 1e6,
                 r.import_per_s / 1e6);
+  }
+  // Issue 12's targets for compacted storage, each beside the same series
+  // stored as rows (results come in pairs: rows, then chunks).
+  using tradestore::bench::Fixed;
+  using tradestore::bench::Met;
+  using tradestore::bench::PrintResultLine;
+  for (std::size_t i = 0; i + 1 < results.size(); i += 2) {
+    const Result& rows = results[i];
+    const Result& chunks = results[i + 1];
+    const std::string series = " (" + chunks.name + ", compacted)";
+    PrintResultLine("bytes per candle" + series, Fixed(chunks.bytes_per_candle, 2),
+                    Fixed(rows.bytes_per_candle, 2) + " (rows)",
+                    Fixed(rows.bytes_per_candle / chunks.bytes_per_candle, 2), "<= 12",
+                    Met(chunks.bytes_per_candle <= 12));
+    PrintResultLine("range read of 1000, p50, uncached" + series,
+                    Fixed(chunks.range_p50_us, 1, "us"),
+                    Fixed(rows.range_p50_us, 1, "us") + " (rows)",
+                    Fixed(rows.range_p50_us / chunks.range_p50_us, 2), "<= 25 us",
+                    Met(chunks.range_p50_us <= 25));
+    PrintResultLine("ForEach scan" + series, Fixed(chunks.foreach_per_s / 1e6, 2, "M/s"),
+                    Fixed(rows.foreach_per_s / 1e6, 2, "M/s") + " (rows)",
+                    Fixed(chunks.foreach_per_s / rows.foreach_per_s, 2), ">= 20 M/s",
+                    Met(chunks.foreach_per_s >= 20e6));
+    PrintResultLine("import into storage" + series, Fixed(chunks.import_per_s / 1e6, 3, "M/s"),
+                    Fixed(rows.import_per_s / 1e6, 3, "M/s") + " (rows)",
+                    Fixed(chunks.import_per_s / rows.import_per_s, 2), ">= 1 M/s",
+                    Met(chunks.import_per_s >= 1e6));
   }
   return 0;
 }

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "result_line.h"
 #include "tradestore/server.h"
 #include "tradestore/store.h"
 
@@ -65,9 +66,13 @@ double Percentile(std::vector<double> v, double p) {
 
 void Row(const char* workload, const Result& r, double target_ms) {
   const double p99 = Percentile(r.latencies_ms, 0.99);
+  const bool met = p99 <= target_ms && !r.latencies_ms.empty();
   std::printf("%-36s %7zu %9.2f %9.2f %9.2f %9.0f %5s\n", workload, r.latencies_ms.size(),
               Percentile(r.latencies_ms, 0.5), p99, Percentile(r.latencies_ms, 1.0), target_ms,
-              p99 <= target_ms && !r.latencies_ms.empty() ? "yes" : "NO");
+              met ? "yes" : "NO");
+  tradestore::bench::PrintResultLine(
+      std::string(workload) + ", p99", tradestore::bench::Fixed(p99, 2, "ms"), "", "",
+      "<= " + tradestore::bench::Fixed(target_ms, 0, "ms"), tradestore::bench::Met(met));
 }
 
 }  // namespace

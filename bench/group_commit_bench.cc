@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "bot_fills.h"
+#include "result_line.h"
 
 namespace {
 
@@ -133,6 +134,11 @@ int main(int argc, char** argv) {
                               (w.threads == 1 ? " thread" : " threads");
     std::printf("%-34s | %8.0f fills/s | %6.0f fills/s | %5.2f | %-11s | %s\n", label.c_str(), on_m,
                 off_m, ratio, w.target_text.c_str(), has_target ? (met ? "yes" : "NO") : "-");
+    tradestore::bench::PrintResultLine(
+        label + " (group commit)", tradestore::bench::Fixed(on_m, 0, "fills/s"),
+        tradestore::bench::Fixed(off_m, 0, "fills/s") + " (group_commit=off)",
+        tradestore::bench::Fixed(ratio, 2), has_target ? w.target_text : "",
+        has_target ? tradestore::bench::Met(met) : "");
     std::fflush(stdout);
   }
   fs::remove_all(root);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bot_fills.h"
+#include "result_line.h"
 #include "support/citus_store.h"
 #include "support/pg_harness.h"
 
@@ -92,6 +93,10 @@ int main(int argc, char** argv) {
     const std::string label = "fills, " + std::to_string(n) + (n == 1 ? " bot" : " bots at once");
     std::printf("%-28s | %8.0f fills/s | %8.0f fills/s | %.2f\n", label.c_str(), p, c,
                 Median(ratios));
+    tradestore::bench::PrintResultLine(label + " (Citus)",
+                                       tradestore::bench::Fixed(c, 0, "fills/s"),
+                                       tradestore::bench::Fixed(p, 0, "fills/s") + " (PostgreSQL)",
+                                       tradestore::bench::Fixed(Median(ratios), 2), "", "");
     if (n == 1) {
       std::printf("%-28s | %11.2f ms | %11.2f ms | +%.2f ms per fill on the router path\n",
                   "  time per fill, 1 bot", 1000 / p, 1000 / c, 1000 / c - 1000 / p);

@@ -52,6 +52,7 @@
 #include <thread>
 #include <vector>
 
+#include "result_line.h"
 #include "tradestore/ledger.h"
 #include "tradestore/portfolio.h"
 #include "tradestore/store.h"
@@ -631,6 +632,8 @@ int main(int argc, char** argv) {
       std::printf("%-*s | %-*s | %-*s | %s\n", static_cast<int>(w0), r.workload.c_str(),
                   static_cast<int>(w1), r.measured.c_str(), static_cast<int>(w2), r.target.c_str(),
                   r.met ? "yes" : "NO");
+      tradestore::bench::PrintResultLine("serve: " + r.workload, r.measured, "", "", r.target,
+                                         tradestore::bench::Met(r.met));
       all = all && r.met;
     }
     return all ? 0 : 1;

@@ -43,6 +43,7 @@
 
 #include "fill_plan.h"
 #include "raw_fill_loop.h"
+#include "result_line.h"
 #include "store/fill_statements.h"
 #include "store/schema_row.h"
 #include "store/store_impl.h"
@@ -465,6 +466,10 @@ void PrintTable(const std::vector<Row>& rows) {
     std::printf("%-34s | %-18s | %-18s | %5.2f | >=%.2f | %s\n", r.workload.c_str(),
                 Rate(r.ours, r.unit).c_str(), Rate(r.raw, r.unit).c_str(), ratio, r.target,
                 ratio >= r.target ? "yes" : "NO");
+    tradestore::bench::PrintResultLine(
+        r.workload, Rate(r.ours, r.unit), Rate(r.raw, r.unit) + " (raw sqlite3)",
+        tradestore::bench::Fixed(ratio, 2), ">= " + tradestore::bench::Fixed(r.target, 2),
+        tradestore::bench::Met(ratio >= r.target));
   }
 }
 

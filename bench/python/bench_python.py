@@ -271,8 +271,13 @@ def timed(f, reps):
 
 def row(name, ours, theirs, unit, target):
     ratio = ours / theirs
+    met = "yes" if ratio >= float(target.lstrip(">=")) else "NO"
     print(f"{name:<44} | {ours:>12,.0f} {unit} | {theirs:>12,.0f} {unit} | {ratio:6.2f} | "
-          f"{target:>6} | {'yes' if ratio >= float(target.lstrip('>=')) else 'NO'}")
+          f"{target:>6} | {met}")
+    # The line bench/run-all collects (bench/result_line.h).
+    baseline = name.partition(" vs ")[2]
+    print(f"RESULT\tPython {name}\t{ours:.0f} {unit}\t{theirs:.0f} {unit} ({baseline})"
+          f"\t{ratio:.2f}\t{target.replace('>=', '>= ')}\t{met}", flush=True)
 
 
 def main():
