@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "sql/connection.h"
+#include "store/change_feed_test_util.h"
 #include "store/store_impl.h"
 #include "store/store_test_util.h"
 #include "support/citus_harness.h"
@@ -31,41 +32,13 @@ namespace {
 
 using literals::operator""_d;
 using testing::Backend;
+using testing::HeartbeatOf;
+using testing::ReadUntil;
 using testing::Seeded;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
 Timestamp T(std::int64_t minutes) { return Timestamp(minutes * kMicrosPerMinute); }
-
-// Reads from `cursor` until `done` holds for an event (or 20 s pass, a
-// failure): on PostgreSQL a transaction of another test on the shared
-// server may hold events back for a moment. Returns every event read;
-// `cursor` moves past them.
-std::vector<ChangeEvent> ReadUntil(ChangeFeed& feed, std::string& cursor,
-                                   const std::function<bool(const ChangeEvent&)>& done,
-                                   std::size_t limit = 1000, std::optional<BotId> bot = {}) {
-  std::vector<ChangeEvent> out;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  for (;;) {
-    ChangeBatch b = feed.After(cursor, limit, bot);
-    cursor = b.cursor;
-    bool found = false;
-    for (ChangeEvent& e : b.events) {
-      found = found || done(e);
-      out.push_back(std::move(e));
-    }
-    if (found) return out;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ADD_FAILURE() << "the awaited event did not come; " << out.size() << " events read";
-      return out;
-    }
-    if (b.events.empty()) feed.WaitForChange(50ms);
-  }
-}
-
-std::function<bool(const ChangeEvent&)> HeartbeatOf(BotId bot) {
-  return [bot](const ChangeEvent& e) { return e.kind == "bot-heartbeat" && e.bot == bot; };
-}
 
 std::string Describe(const std::vector<ChangeEvent>& events) {
   std::string s;
