@@ -167,33 +167,6 @@ std::int64_t QueryInt(PGconn* c, const std::string& sql) {
   return v;
 }
 
-// A statement prepared once; Run binds text parameters (nullptr = NULL).
-class Prepared {
- public:
-  Prepared(PGconn* c, std::string name, const std::string& sql) : c_(c), name_(std::move(name)) {
-    PQclear(Check(c, PQprepare(c, name_.c_str(), sql.c_str(), 0, nullptr), sql));
-  }
-  // Returns the first column of the first row (RETURNING id), or 0.
-  std::int64_t Run(std::initializer_list<const char*> params) {
-    const std::vector<const char*> p(params);
-    PGresult* r = Check(c_,
-                        PQexecPrepared(c_, name_.c_str(), static_cast<int>(p.size()), p.data(),
-                                       nullptr, nullptr, 0),
-                        name_);
-    std::int64_t v = 0;
-    if (PQntuples(r) > 0) {
-      const char* text = PQgetvalue(r, 0, 0);
-      std::from_chars(text, text + PQgetlength(r, 0, 0), v);
-    }
-    PQclear(r);
-    return v;
-  }
-
- private:
-  PGconn* c_;
-  std::string name_;
-};
-
 // ---- 1. candle import -------------------------------------------------------
 
 tradestore::CandleImportOptions ImportOptions() {

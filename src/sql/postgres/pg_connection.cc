@@ -147,6 +147,16 @@ std::string DoubleText(double value) {
 
 class PgConnection;
 
+// libpq's parameter array for bound values: nullptr for NULL.
+std::vector<const char*> ParamPointers(const std::vector<std::string>& values,
+                                       const std::vector<bool>& is_null) {
+  std::vector<const char*> params(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    params[i] = is_null[i] ? nullptr : values[i].c_str();
+  }
+  return params;
+}
+
 class PgStatement final : public Statement {
  public:
   PgStatement(PgConnection& owner, NumberedSql sql)
@@ -793,10 +803,7 @@ class PgConnection final : public Connection {
   PGresult* Run(PgStatement& st, const std::vector<std::string>& values,
                 const std::vector<bool>& is_null) {
     CheckNoCopy(st.text());
-    std::vector<const char*> params(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      params[i] = is_null[i] ? nullptr : values[i].c_str();
-    }
+    const std::vector<const char*> params = ParamPointers(values, is_null);
     // A WITH may hold a data-modifying part: the replica refuses it and it
     // runs on the primary, noted as a write (below).
     const bool autocommit_read = transaction_depth() == 0 &&
@@ -886,10 +893,7 @@ class PgConnection final : public Connection {
       Drain(s);  // PREPARE cannot run in pipeline mode
       EnsurePrepared(s, st);
     }
-    std::vector<const char*> params(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      params[i] = is_null[i] ? nullptr : values[i].c_str();
-    }
+    const std::vector<const char*> params = ParamPointers(values, is_null);
     Send(s, st, params.empty() ? nullptr : params.data());
   }
 
