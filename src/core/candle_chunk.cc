@@ -53,7 +53,11 @@ void PutU64(std::string& out, std::uint64_t v) {
 }
 std::uint64_t LoadU64(const unsigned char* p) {
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, sizeof v);
+  } else {
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  }
   return v;
 }
 
@@ -63,23 +67,23 @@ class Reader {
   Reader(const unsigned char* p, const unsigned char* end, const char* part)
       : p_(p), end_(end), part_(part) {}
   std::uint64_t Varint() {
-    if (end_ - p_ >= 10) {  // fast path: no bounds check per byte
-      std::uint64_t v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        const std::uint8_t b = *p_++;
-        v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-        if (b < 0x80) return v;
+    if (end_ - p_ >= 8) {
+      // Fast path for varints of up to 8 bytes (every value below 2^56),
+      // without a branch per byte: the length is the first byte whose top
+      // bit is clear, and the 7-bit groups are gathered from one load.
+      const std::uint64_t word = LoadU64(p_);
+      const std::uint64_t stops = ~word & 0x8080808080808080ULL;
+      if (stops != 0) {
+        const int bits = std::countr_zero(stops) + 1;  // 8 * length
+        const std::uint64_t x = bits == 64 ? word : word & ((std::uint64_t{1} << bits) - 1);
+        p_ += bits / 8;
+        return (x & 0x7F) | ((x >> 1) & (0x7FULL << 7)) | ((x >> 2) & (0x7FULL << 14)) |
+               ((x >> 3) & (0x7FULL << 21)) | ((x >> 4) & (0x7FULL << 28)) |
+               ((x >> 5) & (0x7FULL << 35)) | ((x >> 6) & (0x7FULL << 42)) |
+               ((x >> 7) & (0x7FULL << 49));
       }
-      Corrupt(std::string("varint too long in ") + part_);
     }
-    std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p_ == end_) Corrupt(std::string("truncated ") + part_);
-      const std::uint8_t b = *p_++;
-      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-      if (b < 0x80) return v;
-    }
-    Corrupt(std::string("varint too long in ") + part_);
+    return VarintNearTheEnd();
   }
   std::int64_t Zz() { return UnZigZag(Varint()); }
   std::uint8_t Byte() {
@@ -96,6 +100,19 @@ class Reader {
   bool done() const { return p_ == end_; }
 
  private:
+  // Varints within 8 bytes of the end, and those longer than 8 bytes: one
+  // byte at a time, bounds-checked.
+  [[gnu::noinline]] std::uint64_t VarintNearTheEnd() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ == end_) Corrupt(std::string("truncated ") + part_);
+      const std::uint8_t b = *p_++;
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (b < 0x80) return v;
+    }
+    Corrupt(std::string("varint too long in ") + part_);
+  }
+
   const unsigned char* p_;
   const unsigned char* end_;
   const char* part_;
@@ -430,7 +447,7 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
 
 }  // namespace
 
-void DecodeAppend(std::string_view bytes, std::vector<Candle>& out) {
+ChunkHeader DecodeAppend(std::string_view bytes, std::vector<Candle>& out) {
   const Parsed parsed = Parse(bytes);
   const std::size_t base = out.size();
   try {
@@ -439,6 +456,7 @@ void DecodeAppend(std::string_view bytes, std::vector<Candle>& out) {
     out.resize(base);  // nothing of a corrupt chunk is handed out
     throw;
   }
+  return parsed.header;
 }
 
 std::vector<Candle> Decode(std::string_view bytes) {

@@ -79,10 +79,12 @@ std::string Encode(std::span<const Candle> candles, const EncodeOptions& options
 // any input.
 ChunkHeader ReadHeader(std::string_view bytes);
 
-// Decodes a whole chunk (ReadHeader's checks first), appending to `out`.
-// Errors as ReadHeader; also a payload that does not decode to exactly
-// `count` candles, or whose times do not match the header.
-void DecodeAppend(std::string_view bytes, std::vector<Candle>& out);
+// Decodes a whole chunk (ReadHeader's checks first), appending to `out`,
+// and returns its header (the checksum is computed once, not again by a
+// ReadHeader call). Errors as ReadHeader; also a payload that does not
+// decode to exactly `count` candles, or whose times do not match the
+// header. On an error nothing is appended.
+ChunkHeader DecodeAppend(std::string_view bytes, std::vector<Candle>& out);
 std::vector<Candle> Decode(std::string_view bytes);
 
 // The 64-bit checksum of the trailer (a word-at-a-time multiply-rotate hash

@@ -258,10 +258,8 @@ DecodedChunkCache::Candles ChunkCandles(
   auto decoded = std::make_shared<std::vector<Candle>>();
   decoded->reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(key.count, 0, 1 << 20)));
   std::uint64_t checksum = 0;
-  with_bytes([&](std::string_view bytes) {
-    chunk::DecodeAppend(bytes, *decoded);
-    checksum = chunk::ReadHeader(bytes).checksum;
-  });
+  with_bytes(
+      [&](std::string_view bytes) { checksum = chunk::DecodeAppend(bytes, *decoded).checksum; });
   if (checksum == key.checksum) cache.Insert(key, decoded);
   return decoded;
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -102,6 +103,30 @@ TEST(CandleChunk, GapsAndIrregularTimes) {
   // Times at both ends of the int64 range (wrapping deltas are still exact).
   RoundTrip({C(std::numeric_limits<std::int64_t>::min(), 1, 1, 1, 1, 0), C(-1, 1, 1, 1, 1, 0),
              C(std::numeric_limits<std::int64_t>::max(), 1, 1, 1, 1, 0)});
+}
+
+// The decoder reads varints of up to 8 bytes from one 8-byte load and the
+// rest (longer ones, and those near the payload's end) a byte at a time:
+// deltas of every length from 1 to 10 bytes, at the start, middle and end
+// of each column (trades is the last column before the exceptions).
+TEST(CandleChunk, VarintsOfEveryLengthAnywhereInThePayload) {
+  std::vector<Candle> candles;
+  std::int64_t t = 0;
+  for (int bits = 0; bits <= 63; bits += 7) {
+    for (int sign = 0; sign < 2; ++sign) {
+      const std::int64_t magnitude = std::int64_t{1} << std::min(bits, 62);
+      const std::int64_t n = sign == 0 ? magnitude : -magnitude - 1;
+      // Times step by a delta of the same length; prices and volume in
+      // cents up to 2^52 (the largest exact), trades the full int64 range.
+      t += 1 + (magnitude >> 8);
+      const double price = static_cast<double>(std::min<std::int64_t>(magnitude, 1LL << 52)) / 100;
+      candles.push_back(C(t, price, price, price, price, price, n));
+    }
+  }
+  RoundTrip(candles);
+  std::reverse(candles.begin(), candles.end());
+  for (std::size_t i = 0; i < candles.size(); ++i) candles[i].open_time = Timestamp(i * kMinute);
+  RoundTrip(candles);
 }
 
 TEST(CandleChunk, NonRepresentableValuesAreExceptions) {
