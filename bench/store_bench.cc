@@ -81,8 +81,11 @@ struct Options {
   int full_fills = 200;
   bool full = true;
   // "import" or "fills": run one workload; "fills-ours" or "fills-raw": one
-  // side of it, unchecked (for profiling).
+  // side of it, unchecked (for profiling); "import-raw": the raw import loop
+  // alone on `rows` synthetic candles (the row-storage ceiling that
+  // bench/python/bench_python.py prints beside DataFrame writes).
   std::string only;
+  std::int64_t rows = 1'000'000;
 };
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -315,6 +318,35 @@ double RawImport(Scratch& scratch, const std::vector<RawCandle>& candles, std::i
   return s;
 }
 
+// `n` one-minute candles of a random walk in cents from 2000-01-01, for the
+// raw loop alone (--only import-raw): the shape of the Python bench's frame.
+std::vector<RawCandle> SyntheticCandles(std::int64_t n) {
+  std::vector<RawCandle> out;
+  out.reserve(static_cast<std::size_t>(n));
+  std::uint64_t state = 88172645463325252ULL;  // xorshift64
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::int64_t cents = 2'000'000;
+  const std::int64_t t0 = DaysFromCivil(2000, 1, 1) * 86'400'000'000LL;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t open = cents;
+    cents += static_cast<std::int64_t>(next() % 1001) - 500;
+    RawCandle c;
+    c.open_time = t0 + i * 60'000'000LL;
+    c.open = static_cast<double>(open) / 100;
+    c.close = static_cast<double>(cents) / 100;
+    c.high = std::max(c.open, c.close) + static_cast<double>(next() % 100) / 100;
+    c.low = std::min(c.open, c.close) - static_cast<double>(next() % 100) / 100;
+    c.volume = static_cast<double>(next() % 1'000'000) / 1e5;
+    out.push_back(c);
+  }
+  return out;
+}
+
 // ---- 2. fills -----------------------------------------------------------------
 
 struct FillResult {
@@ -476,7 +508,7 @@ void PrintTable(const std::vector<Row>& rows) {
 int Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--candles FILE] [--dir DIR] [--reps N] [--fills N] "
-               "[--full-fills N] [--no-full] [--only import|fills]\n",
+               "[--full-fills N] [--no-full] [--only import|fills|import-raw] [--rows N]\n",
                argv0);
   return 2;
 }
@@ -504,6 +536,8 @@ int main(int argc, char** argv) {
         opt.full_fills = std::stoi(value());
       } else if (a == "--only") {
         opt.only = value();
+      } else if (a == "--rows") {
+        opt.rows = std::stoll(value());
       } else if (a == "--no-full") {
         opt.full = false;
       } else if (!a.starts_with("-")) {
@@ -516,7 +550,7 @@ int main(int argc, char** argv) {
       return Usage(argv[0]);
     }
   }
-  if (opt.reps < 1 || opt.fills < 2 || opt.full_fills < 2) return Usage(argv[0]);
+  if (opt.reps < 1 || opt.fills < 2 || opt.full_fills < 2 || opt.rows < 1) return Usage(argv[0]);
   if (opt.dir.empty()) {
     opt.dir = (fs::current_path() / ("tradestore-bench-" + std::to_string(getpid()))).string();
   }
@@ -526,6 +560,21 @@ int main(int argc, char** argv) {
     std::printf("tradestore_bench: sqlite %s, %d repetitions (median), scratch %s\n",
                 sqlite3_libversion(), opt.reps, opt.dir.c_str());
     std::vector<Row> rows;
+
+    // The raw import loop alone, on synthetic candles: its median rate.
+    if (opt.only == "import-raw") {
+      const std::vector<RawCandle> candles = SyntheticCandles(opt.rows);
+      std::vector<double> rates;
+      for (int r = 0; r < opt.reps; ++r) {
+        std::int64_t stored = 0;
+        const double s = RawImport(scratch, candles, &stored);
+        if (stored != opt.rows) throw std::runtime_error("the raw import lost rows");
+        rates.push_back(static_cast<double>(stored) / s);
+      }
+      std::printf("import-raw: %.0f rows/s (%lld rows, median of %d)\n", Median(rates),
+                  static_cast<long long>(opt.rows), opt.reps);
+      return 0;
+    }
 
     // 1. Candle import.
     std::vector<double> ours, raw, ratios;
