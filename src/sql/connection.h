@@ -117,6 +117,15 @@ struct BulkUpsertSpec {
   // the same statement as without it. A conflict that happens nonetheless
   // fails the write (kConflict) instead of updating.
   bool insert_only = false;
+  // PostgreSQL: send the rows in COPY's binary format (no text to format on
+  // this side, none to parse on the server) when every column is bigint,
+  // integer, smallint, boolean, double precision, text, varchar,
+  // timestamptz or bytea; otherwise, and on SQLite, nothing changes. The
+  // caller then adds each column's own C++ type (an int64 for an integer
+  // or boolean column, a double for double precision, a Timestamp for
+  // timestamptz, text for text, a Blob for bytea); another type throws
+  // Error(kInternal) naming the table and the column.
+  bool binary = false;
 };
 
 // A streaming bulk write, obtained from Connection::BeginBulkUpsert inside a

@@ -189,6 +189,7 @@ void CandleWriter::AddRow(const Candle& candle) {
   if (!bulk_) {
     sql::BulkUpsertSpec spec = kCandleRow.BulkUpsert(kCandleKey);
     spec.insert_only = row_path_ == RowPath::kDirect;
+    spec.binary = true;  // PostgreSQL: COPY in binary, no text formatted or parsed
     bulk_ = c.BeginBulkUpsert(std::move(spec));
   }
   detail::schema::BulkRow<kCandles>(*bulk_, kCandleRow)

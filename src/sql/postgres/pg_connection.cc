@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -1274,16 +1276,48 @@ class PgBulkWriter final : public BulkWriter {
  protected:
   void PutNull(int column) override {
     Field(column);
+    if (binary_) {
+      AppendBe<std::int32_t>(-1);
+      return;
+    }
     buffer_ += "\\N";
   }
   void Put(int column, std::int64_t value) override {
     Field(column);
+    if (binary_) {
+      switch (TypeOf(column)) {
+        case kInt8:
+          return AppendField<std::int64_t>(value);
+        case kInt4:
+          if (value >= INT32_MIN && value <= INT32_MAX) {
+            return AppendField<std::int32_t>(static_cast<std::int32_t>(value));
+          }
+          break;
+        case kInt2:
+          if (value >= INT16_MIN && value <= INT16_MAX) {
+            return AppendField<std::int16_t>(static_cast<std::int16_t>(value));
+          }
+          break;
+        case kBool:
+          if (value == 0 || value == 1) {
+            return AppendField<std::uint8_t>(static_cast<std::uint8_t>(value));
+          }
+          break;
+        default:
+          break;
+      }
+      Mismatch(column, "the integer " + std::to_string(value));
+    }
     char text[24];
     const auto r = std::to_chars(text, text + sizeof(text), value);
     buffer_.append(text, r.ptr);
   }
   void Put(int column, double value) override {
     Field(column);
+    if (binary_) {
+      if (TypeOf(column) != kFloat8) Mismatch(column, "a double");
+      return AppendField<std::uint64_t>(std::bit_cast<std::uint64_t>(value));
+    }
     if (!std::isfinite(value)) {
       buffer_ += DoubleText(value);
       return;
@@ -1294,18 +1328,34 @@ class PgBulkWriter final : public BulkWriter {
   }
   void Put(int column, std::string_view value) override {
     Field(column);
+    if (binary_) {
+      const Oid type = TypeOf(column);
+      if (type != kText && type != kVarchar) Mismatch(column, "text");
+      return AppendBytes(value);
+    }
     AppendCopyText(buffer_, value);
   }
   void Put(int column, const Decimal& value) override {
     Field(column);
+    if (binary_) Mismatch(column, "a decimal");
     buffer_ += value.ToString();  // canonical: digits, '-', '.'
   }
   void Put(int column, Timestamp value) override {
     Field(column);
+    if (binary_) {
+      if (TypeOf(column) != kTimestamptz) Mismatch(column, "a time");
+      // µs since 2000-01-01 UTC, PostgreSQL's epoch (in range: the writer
+      // checked 0001-01-01 to 9999-12-31).
+      return AppendField<std::int64_t>(value.micros() - kPostgresEpochMicros);
+    }
     buffer_ += value.ToIso();  // ISO-8601 with 'Z'
   }
   void PutBlob(int column, std::string_view bytes) override {
     Field(column);
+    if (binary_) {
+      if (TypeOf(column) != kBytea) Mismatch(column, "bytes");
+      return AppendBytes(bytes);
+    }
     // bytea's hex form "\x..."; COPY's text format escapes the backslash.
     static constexpr char kHex[] = "0123456789abcdef";
     buffer_ += "\\\\x";
@@ -1315,6 +1365,12 @@ class PgBulkWriter final : public BulkWriter {
     }
   }
   void WriteRow() override {
+    if (binary_) {
+      if (!spec_.insert_only) AppendField<std::int64_t>(row_number_);
+      ++row_number_;
+      if (buffer_.size() >= kChunkBytes) Flush();
+      return;
+    }
     if (!spec_.insert_only) {
       // The row's position, so that the last of equal keys wins.
       buffer_ += '\t';
@@ -1329,6 +1385,7 @@ class PgBulkWriter final : public BulkWriter {
 
   void FinishRows() override {
     if (!started_) return;
+    if (binary_) AppendBe<std::int16_t>(-1);  // the trailer
     Flush();
     PgSession& s = c_.TransactionSession();
     c_.copy_active_ = false;
@@ -1375,30 +1432,127 @@ class PgBulkWriter final : public BulkWriter {
     return out;
   }
 
-  // Before each value: starts the COPY on the first, and separates fields.
+  // Before each value: starts the COPY on the first, and separates fields
+  // (text), or begins the row with its field count (binary).
   void Field(int column) {
     if (!started_) Start();
+    if (binary_) {
+      if (column == 1) {
+        AppendBe<std::int16_t>(static_cast<std::int16_t>(types_.size()));
+      }
+      return;
+    }
     if (column > 1) buffer_ += '\t';
+  }
+
+  // COPY's binary format: big-endian integers, a field as its length and
+  // its bytes (PostgreSQL's "COPY", "Binary Format").
+  template <typename T>
+  void AppendBe(T value) {
+    auto bits = static_cast<std::make_unsigned_t<T>>(value);
+    char out[sizeof(T)];
+    for (std::size_t i = sizeof(T); i-- > 0;) {
+      out[i] = static_cast<char>(bits & 0xFF);
+      if constexpr (sizeof(T) > 1) bits >>= 8;
+    }
+    buffer_.append(out, sizeof(T));
+  }
+  template <typename T>
+  void AppendField(T value) {
+    AppendBe<std::int32_t>(sizeof(T));
+    AppendBe<T>(value);
+  }
+  void AppendBytes(std::string_view bytes) {
+    if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
+      throw InvalidArgument("copy into " + spec_.table + ": a value of " +
+                            std::to_string(bytes.size()) + " bytes is too large");
+    }
+    AppendBe<std::int32_t>(static_cast<std::int32_t>(bytes.size()));
+    buffer_.append(bytes);
+  }
+
+  // Type OIDs of pg_type (fixed in every PostgreSQL).
+  using Oid = unsigned int;
+  static constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
+                       kFloat8 = 701, kVarchar = 1043, kTimestamptz = 1184;
+  static constexpr std::int64_t kPostgresEpochMicros = 946'684'800'000'000;
+
+  Oid TypeOf(int column) const { return types_[static_cast<std::size_t>(column - 1)]; }
+  [[noreturn]] void Mismatch(int column, const std::string& what) const {
+    throw Error(ErrorKind::kInternal, "copy into " + spec_.table + ": column " +
+                                          spec_.columns[static_cast<std::size_t>(column - 1)] +
+                                          " of type oid " + std::to_string(TypeOf(column)) +
+                                          " cannot take " + what + " in COPY's binary format");
+  }
+
+  // The types of spec_.columns in the table, when every one is a type the
+  // binary format is written for here; otherwise empty.
+  std::vector<Oid> BinaryTypes(PgSession& s) {
+    const std::string sql =
+        "SELECT attname, atttypid FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND "
+        "attnum > 0 AND NOT attisdropped";
+    const char* values[] = {spec_.table.c_str()};
+    PGresult* res = PQexecParams(s.conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) c_.ThrowResult(s, res, sql, true);
+    std::unordered_map<std::string, Oid> by_name;
+    for (int i = 0; i < PQntuples(res); ++i) {
+      by_name.emplace(PQgetvalue(res, i, 0),
+                      static_cast<Oid>(std::strtoul(PQgetvalue(res, i, 1), nullptr, 10)));
+    }
+    PQclear(res);
+    std::vector<Oid> types;
+    for (const std::string& column : spec_.columns) {
+      const auto it = by_name.find(column);
+      if (it == by_name.end()) return {};
+      switch (it->second) {
+        case kBool:
+        case kBytea:
+        case kInt8:
+        case kInt2:
+        case kInt4:
+        case kText:
+        case kFloat8:
+        case kVarchar:
+        case kTimestamptz:
+          types.push_back(it->second);
+          break;
+        default:
+          return {};
+      }
+    }
+    if (!spec_.insert_only) types.push_back(kInt8);  // ts_bulk_row
+    return types;
   }
 
   void Start() {
     c_.CheckNoCopy("COPY");
     PgSession& s = c_.TransactionSession();
     const std::string columns = ColumnList();
+    if (spec_.binary) {
+      types_ = BinaryTypes(s);
+      binary_ = !types_.empty();
+    }
+    const std::string format = binary_ ? " (FORMAT binary)" : "";
     std::string copy;
     if (spec_.insert_only) {
-      copy = "COPY " + spec_.table + " (" + columns + ") FROM STDIN";
+      copy = "COPY " + spec_.table + " (" + columns + ") FROM STDIN" + format;
     } else {
       staging_ = "pg_temp.tradestore_bulk_" + std::to_string(++c_.next_staging_);
       c_.Exec(s, "CREATE TEMP TABLE " + staging_.substr(8) + " ON COMMIT DROP AS SELECT " +
                      columns + ", 0::bigint AS ts_bulk_row FROM " + spec_.table + " WITH NO DATA");
-      copy = "COPY " + staging_ + " (" + columns + ", ts_bulk_row) FROM STDIN";
+      copy = "COPY " + staging_ + " (" + columns + ", ts_bulk_row) FROM STDIN" + format;
     }
     PGresult* res = PQexec(s.conn, copy.c_str());
     if (PQresultStatus(res) != PGRES_COPY_IN) c_.ThrowResult(s, res, copy, true);
     PQclear(res);
     c_.copy_active_ = true;
     started_ = true;
+    if (binary_) {
+      // The header: signature, flags, header extension length.
+      buffer_.append("PGCOPY\n\377\r\n\0", 11);
+      AppendBe<std::int32_t>(0);
+      AppendBe<std::int32_t>(0);
+    }
   }
 
   void Flush() {
@@ -1417,6 +1571,8 @@ class PgBulkWriter final : public BulkWriter {
   std::string buffer_;
   std::int64_t row_number_ = 0;  // rows buffered so far: the ts_bulk_row of the next
   bool started_ = false;
+  bool binary_ = false;     // COPY's binary format (spec_.binary, and types_ allow it)
+  std::vector<Oid> types_;  // binary: each field's type, ts_bulk_row last when staged
 };
 
 std::unique_ptr<BulkWriter> PgConnection::OpenBulkWriter(BulkUpsertSpec spec) {
