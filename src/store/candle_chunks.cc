@@ -280,27 +280,46 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
   // empty index ends its snapshot, and a compaction committed before the
   // rows are read would hide the candles it moved.) PostgreSQL reads each
   // statement at READ COMMITTED.
-  auto& rows = c.Prepare(kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
-                         RangeSql("open_time", range) + " ORDER BY open_time");
+  // The statements' text, built once per shape (bounds present or not, the
+  // dialect): a range read is a hot path.
+  struct Shapes {
+    std::string rows[4];
+    std::string chunks[2][4];
+  };
+  static const Shapes kShapes = [] {
+    Shapes out;
+    for (int shape = 0; shape < 4; ++shape) {
+      TimeRange bounds;
+      if ((shape & 1) != 0) bounds.from = Timestamp(0);
+      if ((shape & 2) != 0) bounds.to = Timestamp(0);
+      out.rows[shape] = kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
+                        RangeSql("open_time", bounds) + " ORDER BY open_time";
+      // The chunk index, without the chunks' bytes on SQLite (a row's blob
+      // is read only where it is used; PostgreSQL sends it with the row).
+      std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
+      // The lower bound seeks on the primary key: the chunk that may hold
+      // `from` is the last one starting at or before it.
+      if (bounds.from) {
+        tail +=
+            " AND first_open_time >= COALESCE((SELECT MAX(first_open_time) FROM "
+            "market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND first_open_time "
+            "<= ?), ?) AND last_open_time >= ?";
+      }
+      if (bounds.to) tail += " AND first_open_time < ?";
+      tail += " ORDER BY first_open_time";
+      for (const bool with_data : {false, true}) {
+        out.chunks[with_data ? 1 : 0][shape] =
+            std::string("SELECT first_open_time, last_open_time, count, checksum") +
+            (with_data ? ", data" : "") + " FROM market.candle_chunks" + tail;
+      }
+    }
+    return out;
+  }();
+  const int shape = (range.from ? 1 : 0) | (range.to ? 2 : 0);
+  auto& rows = c.Prepare(kShapes.rows[shape]);
   BindRange(rows, BindParams(rows, instrument, tf), range);
   bool has_row = rows.Step();
-  // The chunk index, without the chunks' bytes on SQLite (a row's blob is
-  // read only where it is used; PostgreSQL sends it with the row).
-  std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
-  // The lower bound seeks on the primary key: the chunk that may hold
-  // `from` is the last one starting at or before it.
-  if (range.from) {
-    tail +=
-        " AND first_open_time >= COALESCE((SELECT MAX(first_open_time) FROM "
-        "market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND first_open_time <= "
-        "?), ?) AND last_open_time >= ?";
-  }
-  if (range.to) tail += " AND first_open_time < ?";
-  tail += " ORDER BY first_open_time";
-  static const std::string kIndexColumns =
-      "SELECT first_open_time, last_open_time, count, checksum";
-  auto& chunks =
-      c.Prepare(kIndexColumns + (pg ? ", data" : "") + " FROM market.candle_chunks" + tail);
+  auto& chunks = c.Prepare(kShapes.chunks[pg ? 1 : 0][shape]);
   int index = BindParams(chunks, instrument, tf);
   if (range.from) {
     chunks.Bind(index++, instrument);
