@@ -21,7 +21,10 @@ std::string Join(const std::vector<std::string>& names) {
 }  // namespace
 
 std::string BulkUpsertSql(const BulkUpsertSpec& spec, std::string_view source) {
-  std::string sql = "INSERT INTO " + spec.table + " (" + Join(spec.columns) + ") ";
+  // The stored row is "t" where only_changes compares it (PostgreSQL finds
+  // a bare column name ambiguous there).
+  std::string sql = "INSERT INTO " + spec.table + (spec.only_changes ? " AS t" : "") + " (" +
+                    Join(spec.columns) + ") ";
   if (source.empty()) {
     sql += "VALUES (";
     for (std::size_t i = 0; i < spec.columns.size(); ++i) sql += i == 0 ? "?" : ", ?";
@@ -38,6 +41,17 @@ std::string BulkUpsertSql(const BulkUpsertSpec& spec, std::string_view source) {
       for (std::size_t i = 0; i < spec.update_columns.size(); ++i) {
         if (i > 0) sql += ", ";
         sql += spec.update_columns[i] + " = excluded." + spec.update_columns[i];
+      }
+      if (spec.only_changes) {
+        sql += " WHERE ";
+        for (std::size_t i = 0; i < spec.update_columns.size(); ++i) {
+          if (i > 0) sql += " OR ";
+          sql += "t." + spec.update_columns[i] + " IS DISTINCT FROM excluded." +
+                 spec.update_columns[i];
+        }
+        for (const std::string& column : spec.zero_is_change) {
+          sql += " OR excluded." + column + " = 0";
+        }
       }
     }
   }

@@ -126,6 +126,14 @@ struct BulkUpsertSpec {
   // timestamptz, text for text, a Blob for bytea); another type throws
   // Error(kInternal) naming the table and the column.
   bool binary = false;
+  // The conflict update runs only for a row in which some update column
+  // changes (`IS DISTINCT FROM` the stored value): rows written again as
+  // they are stored write nothing (no page or WAL frame on SQLite, no new
+  // row version on PostgreSQL). 0.0 and -0.0 compare equal, so a new value
+  // of 0 in a column of `zero_is_change` (double columns) always counts as
+  // a change, and the stored zero takes the new one's sign.
+  bool only_changes = false;
+  std::vector<std::string> zero_is_change = {};
 };
 
 // A streaming bulk write, obtained from Connection::BeginBulkUpsert inside a

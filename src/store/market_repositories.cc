@@ -190,6 +190,10 @@ void CandleWriter::AddRow(const Candle& candle) {
     sql::BulkUpsertSpec spec = kCandleRow.BulkUpsert(kCandleKey);
     spec.insert_only = row_path_ == RowPath::kDirect;
     spec.binary = true;  // PostgreSQL: COPY in binary, no text formatted or parsed
+    // Candles written again as they are stored (a re-import, a backfill
+    // over what is there) write nothing.
+    spec.only_changes = true;
+    spec.zero_is_change = {"open", "high", "low", "close", "volume"};
     bulk_ = c.BeginBulkUpsert(std::move(spec));
   }
   detail::schema::BulkRow<kCandles>(*bulk_, kCandleRow)

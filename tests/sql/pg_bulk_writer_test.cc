@@ -160,6 +160,80 @@ TEST_P(BulkWriterTest, AbandonedOrFailedWriteWritesNothing) {
   EXPECT_THROW(c->BeginBulkUpsert(Spec()), Error);
 }
 
+// BulkUpsertSpec::only_changes: a row written again as it is stored is not
+// written (SQLite counts no change; PostgreSQL makes no new row version);
+// a changed row is, and a new value of 0 in a zero_is_change column always
+// counts as a change, so a stored 0.0 takes the sign of a new -0.0.
+TEST_P(BulkWriterTest, OnlyChangesLeavesRowsWrittenAgainAsTheyAre) {
+  auto c = Open();
+  CreateTable(*c);
+  const bool pg = c->dialect() == Dialect::kPostgres;
+  BulkUpsertSpec spec = Spec();  // updates label and ratio
+  spec.only_changes = true;
+  spec.zero_is_change = {"ratio"};
+  const auto write = [&](const std::function<void(BulkWriter&)>& rows) {
+    Transaction t(*c);
+    auto w = c->BeginBulkUpsert(spec);
+    rows(*w);
+    w->Finish();
+    t.Commit();
+  };
+  // A row's version: PostgreSQL's xmin (the transaction that wrote it);
+  // SQLite keeps none, so its changes are counted instead.
+  const auto versions = [&] {
+    std::vector<std::string> out;
+    if (!pg) return out;
+    auto& st = c->Prepare("SELECT xmin::text FROM bulk_items ORDER BY id");
+    while (st.Step()) out.push_back(st.GetText(0));
+    return out;
+  };
+  const auto changes = [&] {
+    if (pg) return std::int64_t{0};
+    auto& st = c->Prepare("SELECT total_changes()");
+    EXPECT_TRUE(st.Step());
+    const std::int64_t n = st.GetInt64(0);
+    st.Reset();
+    return n;
+  };
+  write([](BulkWriter& w) {
+    w.AddRow(1, "one", Decimal::Parse("1"), 1.5, Timestamp(1));
+    w.AddRow(2, "two", Decimal::Parse("2"), 0.0, Timestamp(2));
+    w.AddRow(3, "three", Decimal::Parse("3"), 3.0, Timestamp(3));
+  });
+  const std::vector<std::string> before = versions();
+  const std::int64_t changes_before = changes();
+  write([](BulkWriter& w) {
+    w.AddRow(1, "one", Decimal::Parse("1"), 1.5, Timestamp(1));    // as stored
+    w.AddRow(2, "two", Decimal::Parse("2"), -0.0, Timestamp(2));   // a new zero
+    w.AddRow(3, "THREE", Decimal::Parse("3"), 3.0, Timestamp(3));  // changed
+    w.AddRow(4, "four", Decimal::Parse("4"), 4.0, Timestamp(4));   // new
+  });
+  auto& st = c->Prepare("SELECT id, label, ratio FROM bulk_items ORDER BY id");
+  const std::vector<std::pair<std::string, double>> want = {
+      {"one", 1.5}, {"two", -0.0}, {"THREE", 3.0}, {"four", 4.0}};
+  for (const auto& [label, ratio] : want) {
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.GetText(1), label);
+    EXPECT_EQ(st.GetDouble(2), ratio);
+  }
+  EXPECT_FALSE(st.Step());
+  st.Reset();
+  if (pg) {
+    const std::vector<std::string> after = versions();
+    ASSERT_EQ(after.size(), 4u);
+    EXPECT_EQ(after[0], before[0]) << "a row written again as it is got a new version";
+    EXPECT_NE(after[1], before[1]) << "a new -0.0 over 0.0 was not written";
+    EXPECT_NE(after[2], before[2]) << "a changed row was not written";
+    auto& sign = c->Prepare("SELECT ratio FROM bulk_items WHERE id = 2");
+    ASSERT_TRUE(sign.Step());
+    EXPECT_TRUE(std::signbit(sign.GetDouble(0)));  // SQLite stores 0.0 for -0.0 anyway
+    sign.Reset();
+  } else {
+    // Rows 2 (its zero), 3 (changed) and 4 (new); not row 1.
+    EXPECT_EQ(changes() - changes_before, 3);
+  }
+}
+
 TEST(PgBulkWriter, BadValueIsATypedErrorAndTheUnitOfWorkRollsBack) {
   auto c = OpenPostgres(PgServer::Get().CreateDatabase());
   CreateTable(*c);
