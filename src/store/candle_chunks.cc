@@ -2,6 +2,7 @@
 #include "store/candle_chunks.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <list>
 #include <memory>
@@ -266,37 +267,30 @@ DecodedChunkCache::Candles ChunkCandles(
 
 }  // namespace
 
-void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                      const TimeRange& range,
-                      const std::function<bool(std::span<const Candle>)>& visit) {
-  const bool pg = c.dialect() == sql::Dialect::kPostgres;
-  // One snapshot for both streams. On SQLite, statements of a connection
-  // outside a transaction share the read transaction that the first active
-  // one opened. The rows are stepped first: while they have a row they
-  // stay active, and the chunk index below is read in their snapshot; when
-  // there is none in range, a compaction that commits before the index is
-  // read cannot have moved rows of this range (there were none), so a
-  // later index adds only newer candles. (Index first would be wrong: an
-  // empty index ends its snapshot, and a compaction committed before the
-  // rows are read would hide the candles it moved.) PostgreSQL reads each
-  // statement at READ COMMITTED.
-  // The statements' text, built once per shape (bounds present or not, the
-  // dialect): a range read is a hot path.
-  struct Shapes {
-    std::string rows[4];
-    std::string chunks[2][4];
-  };
-  static const Shapes kShapes = [] {
-    Shapes out;
+namespace {
+
+// The text of a range read's statements, built once per shape (bounds
+// present or not): a range read is a hot path.
+struct RangeReadSql {
+  std::string rows;             // the series' rows in range, by time
+  std::string chunk_tail;       // WHERE ... ORDER BY of the chunk index
+  std::string chunk_index;      // SQLite: the index without the bytes
+  std::string rows_and_chunks;  // PostgreSQL: rows, then chunks, one statement
+};
+
+const RangeReadSql& RangeReadSqlFor(const TimeRange& range) {
+  static const std::array<RangeReadSql, 4> kShapes = [] {
+    std::array<RangeReadSql, 4> out;
     for (int shape = 0; shape < 4; ++shape) {
       TimeRange bounds;
       if ((shape & 1) != 0) bounds.from = Timestamp(0);
       if ((shape & 2) != 0) bounds.to = Timestamp(0);
-      out.rows[shape] = kCandleRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ?") +
-                        RangeSql("open_time", bounds) + " ORDER BY open_time";
-      // The chunk index, without the chunks' bytes on SQLite (a row's blob
-      // is read only where it is used; PostgreSQL sends it with the row).
-      std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
+      RangeReadSql& sql = out[static_cast<std::size_t>(shape)];
+      const std::string rows_where =
+          " WHERE instrument_id = ? AND timeframe = ?" + RangeSql("open_time", bounds);
+      sql.rows = kCandleRead.SelectSql(rows_where) + " ORDER BY open_time";
+      std::string& tail = sql.chunk_tail;
+      tail = " WHERE instrument_id = ? AND timeframe = ?";
       // The lower bound seeks on the primary key: the chunk that may hold
       // `from` is the last one starting at or before it.
       if (bounds.from) {
@@ -306,27 +300,136 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
             "<= ?), ?) AND last_open_time >= ?";
       }
       if (bounds.to) tail += " AND first_open_time < ?";
-      tail += " ORDER BY first_open_time";
-      for (const bool with_data : {false, true}) {
-        out.chunks[with_data ? 1 : 0][shape] =
-            std::string("SELECT first_open_time, last_open_time, count, checksum") +
-            (with_data ? ", data" : "") + " FROM market.candle_chunks" + tail;
-      }
+      sql.chunk_index =
+          "SELECT first_open_time, last_open_time, count, checksum FROM "
+          "market.candle_chunks" +
+          tail + " ORDER BY first_open_time";
+      // Each part in its own order (each an index scan, no sort); the
+      // reader merges them. A chunk's line has its last open time (column
+      // 7) set; a row's does not.
+      sql.rows_and_chunks =
+          "(SELECT " + kCandleRead.List() +
+          ", NULL::timestamptz, NULL::bigint, NULL::bigint, NULL::bytea FROM market.candles" +
+          rows_where +
+          " ORDER BY open_time) UNION ALL (SELECT first_open_time, NULL, NULL, NULL, NULL, NULL, "
+          "NULL, last_open_time, count, checksum, data FROM market.candle_chunks" +
+          tail + " ORDER BY first_open_time)";
     }
     return out;
   }();
-  const int shape = (range.from ? 1 : 0) | (range.to ? 2 : 0);
-  auto& rows = c.Prepare(kShapes.rows[shape]);
+  return kShapes[static_cast<std::size_t>((range.from ? 1 : 0) | (range.to ? 2 : 0))];
+}
+
+// Binds the chunk index's parameters (RangeReadSql::chunk_tail) from `index`.
+int BindChunkRange(sql::Statement& st, int index, InstrumentId instrument, const std::string& tf,
+                   const TimeRange& range) {
+  st.Bind(index++, instrument);
+  st.Bind(index++, tf);
+  if (range.from) {
+    st.Bind(index++, instrument);
+    st.Bind(index++, tf);
+    for (int i = 0; i < 3; ++i) st.Bind(index++, *range.from);
+  }
+  if (range.to) st.Bind(index++, *range.to);
+  return index;
+}
+
+// The part of a chunk's candles in `range`.
+std::span<const Candle> InRange(const std::vector<Candle>& candles,
+                                const DecodedChunkCache::Key& key, const TimeRange& range) {
+  const auto before = [](const Candle& a, Timestamp t) { return a.open_time < t; };
+  auto begin = candles.begin();
+  auto end = candles.end();
+  if (range.from && key.first < range.from->micros()) {
+    begin = std::lower_bound(begin, end, *range.from, before);
+  }
+  if (range.to && key.last >= range.to->micros()) {
+    end = std::lower_bound(begin, end, *range.to, before);
+  }
+  return {candles.data() + (begin - candles.begin()), static_cast<std::size_t>(end - begin)};
+}
+
+// PostgreSQL: rows and chunks in one statement, so in one snapshot and one
+// round trip. Rows and chunks never overlap (candle_chunks.h); each part is
+// put in time order here (a UNION's order is the server's to choose), then
+// the two are merged.
+void ForEachCandleRunPostgres(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                              const TimeRange& range,
+                              const std::function<bool(std::span<const Candle>)>& visit) {
+  auto& st = c.Prepare(RangeReadSqlFor(range).rows_and_chunks);
+  BindChunkRange(st, BindRange(st, BindParams(st, instrument, tf), range), instrument, tf, range);
+  struct Chunk {
+    DecodedChunkCache::Key key;
+    DecodedChunkCache::Candles candles;
+  };
+  std::vector<Candle> rows;
+  std::vector<Chunk> chunks;
+  try {
+    while (st.Step()) {
+      if (st.IsNull(7)) {
+        rows.push_back(ReadCandle(st));
+        continue;
+      }
+      Chunk& chunk = chunks.emplace_back();
+      chunk.key.first = st.GetTimestamp(0).micros();
+      chunk.key.last = st.GetTimestamp(7).micros();
+      chunk.key.count = st.GetInt64(8);
+      chunk.key.checksum = static_cast<std::uint64_t>(st.GetInt64(9));
+      chunk.candles = ChunkCandles(chunk.key, [&](const auto& decode) { decode(st.GetBlob(10)); });
+    }
+  } catch (...) {
+    st.Reset();
+    throw;
+  }
+  st.Reset();
+  const auto by_time = [](const Candle& a, const Candle& b) { return a.open_time < b.open_time; };
+  if (!std::is_sorted(rows.begin(), rows.end(), by_time)) {
+    std::sort(rows.begin(), rows.end(), by_time);
+  }
+  const auto by_first = [](const Chunk& a, const Chunk& b) { return a.key.first < b.key.first; };
+  if (!std::is_sorted(chunks.begin(), chunks.end(), by_first)) {
+    std::sort(chunks.begin(), chunks.end(), by_first);
+  }
+  std::size_t row = 0;
+  bool go_on = true;
+  for (const Chunk& chunk : chunks) {
+    // The rows before this chunk, as one run, then its candles in range.
+    std::size_t end = row;
+    while (end < rows.size() && rows[end].open_time.micros() < chunk.key.first) ++end;
+    if (end > row) go_on = visit(std::span<const Candle>(rows.data() + row, end - row));
+    row = end;
+    if (!go_on) return;
+    const std::span<const Candle> part = InRange(*chunk.candles, chunk.key, range);
+    if (!part.empty() && !visit(part)) return;
+  }
+  if (row < rows.size()) visit(std::span<const Candle>(rows.data() + row, rows.size() - row));
+}
+
+}  // namespace
+
+void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                      const TimeRange& range,
+                      const std::function<bool(std::span<const Candle>)>& visit) {
+  if (c.dialect() == sql::Dialect::kPostgres) {
+    ForEachCandleRunPostgres(c, instrument, tf, range, visit);
+    return;
+  }
+  // SQLite: one snapshot for both streams. Statements of a connection
+  // outside a transaction share the read transaction that the first active
+  // one opened. The rows are stepped first: while they have a row they
+  // stay active, and the chunk index below is read in their snapshot; when
+  // there is none in range, a compaction that commits before the index is
+  // read cannot have moved rows of this range (there were none), so a
+  // later index adds only newer candles. (Index first would be wrong: an
+  // empty index ends its snapshot, and a compaction committed before the
+  // rows are read would hide the candles it moved.) The index comes
+  // without the chunks' bytes: a chunk's blob is read only where it is used.
+  const RangeReadSql& sql = RangeReadSqlFor(range);
+  auto& rows = c.Prepare(sql.rows);
   BindRange(rows, BindParams(rows, instrument, tf), range);
   bool has_row = rows.Step();
-  auto& chunks = c.Prepare(kShapes.chunks[pg ? 1 : 0][shape]);
-  int index = BindParams(chunks, instrument, tf);
-  if (range.from) {
-    chunks.Bind(index++, instrument);
-    chunks.Bind(index++, tf);
-    for (int i = 0; i < 3; ++i) chunks.Bind(index++, *range.from);
-  }
-  if (range.to) chunks.Bind(index++, *range.to);
+  auto& chunks = c.Prepare(sql.chunk_index);
+  BindChunkRange(chunks, 1, instrument, tf, range);
   bool has_chunk = false;
   try {
     has_chunk = chunks.Step();
@@ -338,7 +441,6 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
     chunks.Reset();
     rows.Reset();
   };
-  const auto before = [](const Candle& a, Timestamp t) { return a.open_time < t; };
   try {
     bool go_on = true;
     while (go_on && has_chunk) {
@@ -357,7 +459,6 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
       }
       if (!go_on) break;
       const DecodedChunkCache::Candles candles = ChunkCandles(key, [&](const auto& decode) {
-        if (pg) return decode(chunks.GetBlob(4));
         auto& data = c.Prepare(
             "SELECT data FROM market.candle_chunks WHERE instrument_id = ? AND timeframe = ? AND "
             "first_open_time = ?");
@@ -375,15 +476,8 @@ void ForEachCandleRun(sql::Connection& c, InstrumentId instrument, const std::st
         }
         data.Reset();
       });
-      auto begin = candles->begin();
-      auto end = candles->end();
-      if (range.from && key.first < range.from->micros()) {
-        begin = std::lower_bound(begin, end, *range.from, before);
-      }
-      if (range.to && key.last >= range.to->micros()) {
-        end = std::lower_bound(begin, end, *range.to, before);
-      }
-      if (begin != end) go_on = visit(std::span<const Candle>(&*begin, end - begin));
+      const std::span<const Candle> part = InRange(*candles, key, range);
+      if (!part.empty()) go_on = visit(part);
       has_chunk = go_on && chunks.Step();
     }
     while (go_on && has_row) {
