@@ -358,9 +358,12 @@ void ForEachCandleRunPostgres(sql::Connection& c, InstrumentId instrument, const
                               const std::function<bool(std::span<const Candle>)>& visit) {
   auto& st = c.Prepare(RangeReadSqlFor(range).rows_and_chunks);
   BindChunkRange(st, BindRange(st, BindParams(st, instrument, tf), range), instrument, tf, range);
+  // A chunk's bytes are kept, not its candles: it is decoded (or found in
+  // the cache) only when its turn comes, so a long scan holds one decoded
+  // chunk at a time, as on SQLite.
   struct Chunk {
     DecodedChunkCache::Key key;
-    DecodedChunkCache::Candles candles;
+    std::string data;
   };
   std::vector<Candle> rows;
   std::vector<Chunk> chunks;
@@ -375,7 +378,7 @@ void ForEachCandleRunPostgres(sql::Connection& c, InstrumentId instrument, const
       chunk.key.last = st.GetTimestamp(7).micros();
       chunk.key.count = st.GetInt64(8);
       chunk.key.checksum = static_cast<std::uint64_t>(st.GetInt64(9));
-      chunk.candles = ChunkCandles(chunk.key, [&](const auto& decode) { decode(st.GetBlob(10)); });
+      chunk.data = st.GetBlob(10);
     }
   } catch (...) {
     st.Reset();
@@ -399,7 +402,9 @@ void ForEachCandleRunPostgres(sql::Connection& c, InstrumentId instrument, const
     if (end > row) go_on = visit(std::span<const Candle>(rows.data() + row, end - row));
     row = end;
     if (!go_on) return;
-    const std::span<const Candle> part = InRange(*chunk.candles, chunk.key, range);
+    const DecodedChunkCache::Candles candles =
+        ChunkCandles(chunk.key, [&](const auto& decode) { decode(chunk.data); });
+    const std::span<const Candle> part = InRange(*candles, chunk.key, range);
     if (!part.empty() && !visit(part)) return;
   }
   if (row < rows.size()) visit(std::span<const Candle>(rows.data() + row, rows.size() - row));

@@ -359,6 +359,25 @@ TEST(PgBulkWriter, BinaryCopyFallsBackToTextForOtherTypes) {
   st.Reset();
 }
 
+// A decimal into a text column is its canonical text, in binary as in text.
+TEST(PgBulkWriter, BinaryCopyWritesADecimalIntoTextAsItsCanonicalText) {
+  auto c = OpenPostgres(PgServer::Get().CreateDatabase());
+  c->ExecuteScript("CREATE TABLE notes (id BIGINT PRIMARY KEY, note TEXT)");
+  {
+    Transaction t(*c);
+    BulkUpsertSpec spec{"notes", {"id", "note"}, {"id"}, {"note"}};
+    spec.binary = true;
+    auto w = c->BeginBulkUpsert(spec);
+    w->AddRow(1, Decimal::Parse("-0012.3400"));
+    EXPECT_EQ(w->Finish(), 1);
+    t.Commit();
+  }
+  auto& st = c->Prepare("SELECT note FROM notes");
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.GetText(0), Decimal::Parse("-12.34").ToString());
+  st.Reset();
+}
+
 // In binary a value must be its column's own type: anything else is a
 // programming error named by table and column, and nothing is written.
 TEST(PgBulkWriter, BinaryCopyRefusesAValueOfAnotherTypeNamingTheColumn) {

@@ -1337,7 +1337,11 @@ class PgBulkWriter final : public BulkWriter {
   }
   void Put(int column, const Decimal& value) override {
     Field(column);
-    if (binary_) Mismatch(column, "a decimal");
+    if (binary_) {
+      const Oid type = TypeOf(column);
+      if (type != kText && type != kVarchar) Mismatch(column, "a decimal");
+      return AppendBytes(value.ToString());  // canonical text, as the text format sends
+    }
     buffer_ += value.ToString();  // canonical: digits, '-', '.'
   }
   void Put(int column, Timestamp value) override {
