@@ -273,7 +273,6 @@ namespace {
 // present or not): a range read is a hot path.
 struct RangeReadSql {
   std::string rows;             // the series' rows in range, by time
-  std::string chunk_tail;       // WHERE ... ORDER BY of the chunk index
   std::string chunk_index;      // SQLite: the index without the bytes
   std::string rows_and_chunks;  // PostgreSQL: rows, then chunks, one statement
 };
@@ -289,8 +288,8 @@ const RangeReadSql& RangeReadSqlFor(const TimeRange& range) {
       const std::string rows_where =
           " WHERE instrument_id = ? AND timeframe = ?" + RangeSql("open_time", bounds);
       sql.rows = kCandleRead.SelectSql(rows_where) + " ORDER BY open_time";
-      std::string& tail = sql.chunk_tail;
-      tail = " WHERE instrument_id = ? AND timeframe = ?";
+      // The chunk index's WHERE clause (its parameters: BindChunkRange).
+      std::string tail = " WHERE instrument_id = ? AND timeframe = ?";
       // The lower bound seeks on the primary key: the chunk that may hold
       // `from` is the last one starting at or before it.
       if (bounds.from) {
@@ -320,7 +319,8 @@ const RangeReadSql& RangeReadSqlFor(const TimeRange& range) {
   return kShapes[static_cast<std::size_t>((range.from ? 1 : 0) | (range.to ? 2 : 0))];
 }
 
-// Binds the chunk index's parameters (RangeReadSql::chunk_tail) from `index`.
+// Binds the chunk index's parameters (its WHERE clause in RangeReadSqlFor)
+// from `index`.
 int BindChunkRange(sql::Statement& st, int index, InstrumentId instrument, const std::string& tf,
                    const TimeRange& range) {
   st.Bind(index++, instrument);
