@@ -170,6 +170,7 @@ struct ZstdContexts {
   ZSTD_CCtx* c = ZSTD_createCCtx();
   ZSTD_DCtx* d = ZSTD_createDCtx();
   std::string scratch;
+  std::vector<std::int64_t> ints;  // Encode's and DecodeInto's scaled prices
   ~ZstdContexts() {
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);
@@ -241,25 +242,40 @@ std::string Encode(std::span<const Candle> candles, const EncodeOptions& options
     PutZz(payload, static_cast<std::int64_t>(d - prev_delta));
     prev_delta = d;
   }
-  // Prices.
-  std::int64_t prev_close = 0;
+  // Prices: the scaled integers first (recording exceptions), then one
+  // column after another.
+  std::vector<std::int64_t>& ints = Contexts().ints;
+  ints.resize(4 * n);
+  std::int64_t* const opens = ints.data();
+  std::int64_t* const highs = opens + n;
+  std::int64_t* const lows = highs + n;
+  std::int64_t* const closes = lows + n;
   for (std::size_t i = 0; i < n; ++i) {
     const Candle& c = candles[i];
     const std::uint64_t slot = i * kColumns;
-    const std::int64_t o = ToScaled(c.open, price_scale, slot + 0, exceptions);
-    const std::int64_t h = ToScaled(c.high, price_scale, slot + 1, exceptions);
-    const std::int64_t l = ToScaled(c.low, price_scale, slot + 2, exceptions);
-    const std::int64_t cl = ToScaled(c.close, price_scale, slot + 3, exceptions);
-    PutZz(payload, cl - prev_close);
-    PutZz(payload, o - prev_close);
-    PutZz(payload, h - std::max(o, cl));
-    PutZz(payload, std::min(o, cl) - l);
-    prev_close = cl;
+    opens[i] = ToScaled(c.open, price_scale, slot + 0, exceptions);
+    highs[i] = ToScaled(c.high, price_scale, slot + 1, exceptions);
+    lows[i] = ToScaled(c.low, price_scale, slot + 2, exceptions);
+    closes[i] = ToScaled(c.close, price_scale, slot + 3, exceptions);
+  }
+  for (std::size_t i = 0; i < n; ++i) PutZz(payload, closes[i] - (i ? closes[i - 1] : 0));
+  for (std::size_t i = 0; i < n; ++i) PutZz(payload, opens[i] - (i ? closes[i - 1] : 0));
+  // Unsigned: a high below max(open, close) is legal here, but rare (ten
+  // bytes, its two's complement); so is a low above min(open, close).
+  for (std::size_t i = 0; i < n; ++i) {
+    PutVarint(payload, static_cast<std::uint64_t>(highs[i]) -
+                           static_cast<std::uint64_t>(std::max(opens[i], closes[i])));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    PutVarint(payload, static_cast<std::uint64_t>(std::min(opens[i], closes[i])) -
+                           static_cast<std::uint64_t>(lows[i]));
   }
   // ToScaled recorded price exceptions in slot order per candle; volume's
-  // come after, so sort once at the end.
+  // come after, so sort once at the end. A volume is unsigned like the
+  // offsets (a negative one is legal and costs ten bytes).
   for (std::size_t i = 0; i < n; ++i) {
-    PutZz(payload, ToScaled(candles[i].volume, volume_scale, i * kColumns + 4, exceptions));
+    PutVarint(payload, static_cast<std::uint64_t>(ToScaled(candles[i].volume, volume_scale,
+                                                           i * kColumns + 4, exceptions)));
   }
   std::uint64_t prev_trades = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -317,9 +333,9 @@ Parsed Parse(std::string_view bytes) {
     Corrupt("truncated: " + std::to_string(bytes.size()) + " bytes");
   }
   if (begin[0] != kMagic) Corrupt("not a candle chunk (bad magic byte)");
-  if (begin[1] != kFormatVersion) {
+  if (begin[1] != kFormatVersion && begin[1] != kFormatVersion1) {
     Corrupt("format version " + std::to_string(begin[1]) + " is not known to this build (knows " +
-            std::to_string(kFormatVersion) + ")");
+            std::to_string(kFormatVersion1) + " to " + std::to_string(kFormatVersion) + ")");
   }
   const unsigned char* trailer = begin + bytes.size() - 8;
   const std::uint64_t stored = LoadU64(trailer);
@@ -388,27 +404,57 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
     if (static_cast<std::int64_t>(t) != h.last.micros()) Corrupt("last open time differs");
   }
   const double price_div = kPow10[h.price_scale];
-  std::int64_t prev_close = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    // Wrapping arithmetic: corrupt input must not be undefined behaviour.
-    const auto add = [](std::int64_t a, std::int64_t b) {
-      return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) +
-                                       static_cast<std::uint64_t>(b));
-    };
-    const std::int64_t cl = add(prev_close, r.Zz());
-    const std::int64_t o = add(prev_close, r.Zz());
-    const std::int64_t hi = add(std::max(o, cl), r.Zz());
-    const std::int64_t lo = static_cast<std::int64_t>(static_cast<std::uint64_t>(std::min(o, cl)) -
-                                                      static_cast<std::uint64_t>(r.Zz()));
-    c[i].open = static_cast<double>(o) / price_div;
-    c[i].high = static_cast<double>(hi) / price_div;
-    c[i].low = static_cast<double>(lo) / price_div;
-    c[i].close = static_cast<double>(cl) / price_div;
-    prev_close = cl;
-  }
+  // Wrapping arithmetic: corrupt input must not be undefined behaviour.
+  const auto add = [](std::int64_t a, std::uint64_t b) {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + b);
+  };
+  const auto sub = [](std::int64_t a, std::uint64_t b) {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - b);
+  };
+  const auto zz = [](std::uint64_t v) { return static_cast<std::uint64_t>(UnZigZag(v)); };
   const double volume_div = kPow10[h.volume_scale];
-  for (std::size_t i = 0; i < n; ++i) {
-    c[i].volume = static_cast<double>(r.Zz()) / volume_div;
+  if (h.version == kFormatVersion1) {
+    // Version 1: the four prices of each candle together; the offsets of
+    // high and low and the volume zigzag-mapped.
+    std::int64_t prev_close = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t cl = add(prev_close, zz(r.Varint()));
+      const std::int64_t o = add(prev_close, zz(r.Varint()));
+      const std::int64_t hi = add(std::max(o, cl), zz(r.Varint()));
+      const std::int64_t lo = sub(std::min(o, cl), zz(r.Varint()));
+      c[i].open = static_cast<double>(o) / price_div;
+      c[i].high = static_cast<double>(hi) / price_div;
+      c[i].low = static_cast<double>(lo) / price_div;
+      c[i].close = static_cast<double>(cl) / price_div;
+      prev_close = cl;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      c[i].volume = static_cast<double>(r.Zz()) / volume_div;
+    }
+  } else {
+    // One column after another: closes, opens, highs, lows.
+    std::vector<std::int64_t>& ints = z.ints;
+    ints.resize(2 * n);
+    std::int64_t* const closes = ints.data();
+    std::int64_t* const opens = closes + n;
+    std::int64_t prev_close = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      prev_close = closes[i] = add(prev_close, zz(r.Varint()));
+      c[i].close = static_cast<double>(closes[i]) / price_div;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      opens[i] = add(i ? closes[i - 1] : 0, zz(r.Varint()));
+      c[i].open = static_cast<double>(opens[i]) / price_div;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      c[i].high = static_cast<double>(add(std::max(opens[i], closes[i]), r.Varint())) / price_div;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      c[i].low = static_cast<double>(sub(std::min(opens[i], closes[i]), r.Varint())) / price_div;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      c[i].volume = static_cast<double>(static_cast<std::int64_t>(r.Varint())) / volume_div;
+    }
   }
   std::uint64_t trades = 0;
   for (std::size_t i = 0; i < n; ++i) {

@@ -6,10 +6,11 @@
 // Lossless: Decode(Encode(c)) gives every field of every candle back
 // bit-identical (open_time, the five doubles' bit patterns, trades).
 //
-// Layout, version 1 (all integers little-endian; varint = LEB128,
-// zz = zigzag-mapped signed varint):
+// Layout, version 2 (all integers little-endian; varint = LEB128,
+// zz = zigzag-mapped signed varint, u = a signed value's two's complement as
+// an unsigned varint):
 //   u8   magic 0xC5
-//   u8   format version (1)
+//   u8   format version (2; version 1 is still read)
 //   varint count
 //   zz   first open_time (µs);  varint last - first
 //   u8   price scale s (0..15): prices are stored as integers p with
@@ -18,13 +19,15 @@
 //   varint size of the payload before compression
 //   ...  the payload, one zstd frame
 //   u64  checksum (Checksum()) of every byte before it
-// Payload, column by column (each column of all candles, then the next):
+// Payload, column by column (each column of all candles, then the next),
+// on the scaled integers:
 //   times:  zz(d_i - d_{i-1}) for i >= 1, d_i = t_i - t_{i-1}, d_0 = 0
 //           (delta of delta: a regular series is all zeros)
-//   prices: per candle zz(close - prev close), zz(open - prev close),
-//           zz(high - max(open, close)), zz(min(open, close) - low) on the
-//           scaled integers (prev close starts at 0)
-//   volume: zz(v) of the scaled integer
+//   closes: zz(close - prev close) (prev close starts at 0)
+//   opens:  zz(open - prev close)
+//   highs:  u(high - max(open, close))
+//   lows:   u(min(open, close) - low)
+//   volume: u(v)
 //   trades: zz(trades - prev trades) (prev starts at 0; -1 = unknown)
 //   exceptions: varint n, then n times varint (gap to the previous
 //           exception's slot) and the value's 8 raw bytes. A slot is
@@ -33,6 +36,11 @@
 //           (more decimals, NaN, ±inf, -0.0, beyond 2^53 units) is stored
 //           here whole; its integer in the column above is its rounded
 //           neighbour (or 0), so deltas stay small.
+// Version 1 differs only in the prices and volume: per candle zz(close -
+// prev close), zz(open - prev close), zz(high - max(open, close)),
+// zz(min(open, close) - low), then the volumes as zz(v). Version 2 keeps
+// each price column together and needs no sign bit where values are
+// almost never negative: about 0.3-1 byte less per candle (docs/storage.md).
 // The scales are chosen per chunk as the smallest ones at which every
 // value that can be exact is (so a series with 2 decimals is stored in
 // cents whatever the instrument's precision says).
@@ -51,7 +59,8 @@
 namespace tradestore::internal::candle_chunk {
 
 inline constexpr std::uint8_t kMagic = 0xC5;
-inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::uint8_t kFormatVersion = 2;   // what Encode writes
+inline constexpr std::uint8_t kFormatVersion1 = 1;  // still read
 inline constexpr int kMaxScale = 15;
 
 struct EncodeOptions {

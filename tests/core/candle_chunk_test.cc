@@ -191,10 +191,44 @@ TEST(CandleChunk, EveryFlippedBitIsCaught) {
   EXPECT_EQ(ErrorOf(bad), "candle chunk: checksum mismatch (truncated or corrupt)");
 }
 
+// Chunks written by builds before format version 2 stay readable: these
+// bytes are what the version 1 encoder wrote for the candles below (a gap,
+// an exception of each kind, unknown trades).
+TEST(CandleChunk, ReadsFormatVersion1) {
+  static constexpr char kVersion1[] =
+      "\xc5\x01\x05\x80\x80\xea\xc0\x90\xca\xf8\x05\x80\xd4\xd4\xab\x01"
+      "\x02\x08\x5e\x28\xb5\x2f\xfd\x20\x5e\xf1\x02\x00\x80\x9c\x9c\x39"
+      "\x00\x80\xb8\xb8\x72\xff\xb7\xb8\x72\xd4\xd8\xc9\x01\xba\xed\xc9"
+      "\x01\x00\x00\xbc\x0b\x00\xb4\x10\xe2\x13\xbd\x2e\x00\x00\x34\xb5"
+      "\x07\x95\xb5\xc9\x01\xcc\x08\x93\xa5\xc9\x01\xd1\x93\x01\x00\x64"
+      "\xca\x01\xf6\xc5\xae\x01\x80\xc6\x86\x8f\x01\x00\x00\x80\xa0\xd7"
+      "\xfd\x5b\x04\x0a\x0d\x01\x52\x02\x0f\x34\x33\x33\x33\x33\x33\xd3"
+      "\x3f\x04\x00\x00\x00\x00\x00\x00\xf8\x7f\x7e\x15\x77\x84\x6f\x01"
+      "\x1d\x25";
+  const std::string bytes(kVersion1, sizeof kVersion1 - 1);
+  const ChunkHeader h = ReadHeader(bytes);
+  EXPECT_EQ(h.version, kFormatVersion1);
+  EXPECT_EQ(h.price_scale, 2);
+  EXPECT_EQ(h.volume_scale, 8);
+  constexpr std::int64_t t0 = 1'672'531'200'000'000;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ExpectBitIdentical({C(t0, 16535.97, 16535.97, 16522.66, 16522.66, 0.01429883, 2),
+                      C(t0 + kMinute, 16522.66, 16540.5, 16510.01, 16530.0, 1.5, 7),
+                      C(t0 + 2 * kMinute, 16530.0, 16530.0, 16499.99, 16500.25, 0.0, 0),
+                      C(t0 + 5 * kMinute, 0.1 + 0.2, 16501, 16490, 16495.5, nan, -1),
+                      C(t0 + 6 * kMinute, 16495.5, 16496, 16400, 16401.01, 123.456, 40)},
+                     Decode(bytes));
+  // Written again, they are version 2 and read back the same.
+  const std::string again = Encode(Decode(bytes));
+  EXPECT_EQ(ReadHeader(again).version, kFormatVersion);
+  ExpectBitIdentical(Decode(bytes), Decode(again));
+}
+
 TEST(CandleChunk, VersionAndMagic) {
   std::string bytes = Encode(Sample());
-  bytes[1] = 2;
-  EXPECT_EQ(ErrorOf(bytes), "candle chunk: format version 2 is not known to this build (knows 1)");
+  bytes[1] = 3;
+  EXPECT_EQ(ErrorOf(bytes),
+            "candle chunk: format version 3 is not known to this build (knows 1 to 2)");
   bytes[0] = 'x';
   EXPECT_EQ(ErrorOf(bytes), "candle chunk: not a candle chunk (bad magic byte)");
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/candle_chunk.h"
 #include "sql/migrations.h"
 #include "sql/postgres/pg_connection.h"
 #include "sql/sqlite/sqlite_connection.h"
@@ -21,6 +22,7 @@
 #include "store/store_impl.h"
 #include "store/store_test_util.h"
 #include "store/table_io.h"
+#include "tradestore/candle_repository.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
 
@@ -172,6 +174,79 @@ TEST(Schema, SqliteTradingMigration6KeepsTheChangeLogsRowsAndCounter) {
   EXPECT_EQ(ids(), (std::vector<std::int64_t>{2, 3, 5}));
   EXPECT_THROW(c.ExecuteScript("INSERT INTO audit.change_log (kind, bot_id, entity, row_id, "
                                "time) VALUES ('fill', NULL, 'fills', 6, 6000)"),
+               Error);
+}
+
+// SQLite market migration 0007 builds candle_chunks again as a rowid table
+// (0005 made it WITHOUT ROWID, whose rows overflow a quarter-page): the
+// chunks stay byte for byte, and so does the primary key.
+TEST(Schema, SqliteMarketMigration7KeepsTheChunksAndTheirKey) {
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  { Store fresh = Store::Open("sqlite:" + path); }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + "/market.db" + suffix);
+  }
+  std::vector<Candle> candles;
+  for (int i = 0; i < 3000; ++i) {
+    const double close = 100 + (i % 17) * 0.25;
+    candles.push_back(Candle{Timestamp(1'700'000'040'000'000 + i * 60'000'000LL), close - 0.5,
+                             close + 1, close - 1, close, i * 0.001, i});
+  }
+  const std::string first = internal::candle_chunk::Encode(std::span(candles).first(2048));
+  const std::string second = internal::candle_chunk::Encode(std::span(candles).subspan(2048));
+  {
+    auto c = sql::OpenSqlite(path + "/market.db", sql::SqliteOptions{});
+    c->ExecuteScript(
+        "CREATE TABLE schema_migrations (database TEXT NOT NULL, version INTEGER NOT NULL, "
+        "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version))");
+    for (const sql::EmbeddedMigration& m : sql::MigrationsFor("sqlite", "market")) {
+      if (m.version >= 7) break;
+      c->ExecuteScript(m.sql);
+      c->ExecuteScript("INSERT INTO schema_migrations VALUES ('market', " +
+                       std::to_string(m.version) + ", 'v', 0)");
+    }
+    c->ExecuteScript(
+        "INSERT INTO instruments (id, venue, symbol, price_precision, size_precision, "
+        "created_at) VALUES (1, 'kraken', 'XBTUSDC', 2, 8, 0)");
+    for (const std::string* bytes : {&first, &second}) {
+      const auto h = internal::candle_chunk::ReadHeader(*bytes);
+      c->Prepare(
+           "INSERT INTO candle_chunks (instrument_id, timeframe, first_open_time, "
+           "last_open_time, count, checksum, data) VALUES (1, '1m', ?, ?, ?, ?, ?)")
+          .Bind(1, h.first.micros())
+          .Bind(2, h.last.micros())
+          .Bind(3, h.count)
+          .Bind(4, static_cast<std::int64_t>(h.checksum))
+          .BindBlob(5, *bytes)
+          .Execute();
+    }
+  }
+  Store store = Store::Open("sqlite:" + path);
+  ExpectMatches(store);
+  const std::vector<Candle> got = store.candles().Range(1, Timeframe::k1m);
+  ASSERT_EQ(got.size(), candles.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].open_time, candles[i].open_time) << i;
+    ASSERT_EQ(got[i].close, candles[i].close) << i;
+    ASSERT_EQ(got[i].trades, candles[i].trades) << i;
+  }
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kMarket);
+  sql::Statement& ddl = c.Prepare(
+      "SELECT sql FROM market.sqlite_schema WHERE type = 'table' AND name = 'candle_chunks'");
+  ASSERT_TRUE(ddl.Step());
+  EXPECT_EQ(ddl.GetText(0).find("WITHOUT ROWID"), std::string::npos) << ddl.GetText(0);
+  ddl.Reset();
+  sql::Statement& bytes =
+      c.Prepare("SELECT data FROM market.candle_chunks ORDER BY first_open_time");
+  ASSERT_TRUE(bytes.Step());
+  EXPECT_EQ(bytes.GetBlob(0), first);
+  ASSERT_TRUE(bytes.Step());
+  EXPECT_EQ(bytes.GetBlob(0), second);
+  bytes.Reset();
+  // The key still refuses a second chunk at the same start.
+  EXPECT_THROW(c.ExecuteScript("INSERT INTO market.candle_chunks SELECT * FROM "
+                               "market.candle_chunks LIMIT 1"),
                Error);
 }
 
