@@ -60,17 +60,21 @@ class PrefetchingReader {
   }
 
  private:
+  static constexpr std::size_t kFirstBatchRows = 128;
   static constexpr std::size_t kBatchRows = 2048;
   static constexpr std::size_t kMaxBatches = 4;  // bounds the memory ahead
 
   void Work() {
     bool done = false;
+    // The first batches are small, so that the writer starts soon; then
+    // they double up to kBatchRows.
+    std::size_t batch_rows = kFirstBatchRows;
     while (!done) {
       Batch b;
-      b.rows.reserve(kBatchRows);
+      b.rows.reserve(batch_rows);
       try {
         io::CandleRow row;
-        while (b.rows.size() < kBatchRows) {
+        while (b.rows.size() < batch_rows) {
           if (!reader_.Next(row)) {
             b.last = done = true;
             break;
@@ -84,6 +88,7 @@ class PrefetchingReader {
         b.error = std::current_exception();
         b.last = done = true;
       }
+      batch_rows = std::min(batch_rows * 2, kBatchRows);
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [this] { return stop_ || ready_.size() < kMaxBatches; });
       if (stop_) return;
@@ -157,6 +162,8 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   summary.layout = reader.layout_name();
   summary.price_divisor = reader.price_divisor();
 
+  // Parsing starts now, beside the store's setup below.
+  PrefetchingReader rows(reader, static_cast<bool>(options.progress));
   UnitOfWork uow = store.BeginMarket();
   Instrument instrument;
   if (auto existing = store.instruments().Find(options.venue, options.symbol)) {
@@ -204,7 +211,6 @@ CandleImportSummary ImportCandles(Store& store, const std::string& path,
   CandleWriter writer =
       store.candles().OpenWriter(instrument.id, options.timeframe, writer_options);
   {
-    PrefetchingReader rows(reader, static_cast<bool>(options.progress));
     for (bool last = false; !last;) {
       PrefetchingReader::Batch batch = rows.Next();
       auto progress = batch.progress.begin();
