@@ -922,7 +922,26 @@ void SqliteSnapshotFiles(const std::vector<std::string>& sources,
   src.Exec("COMMIT", "snapshot");
 }
 
+namespace {
+
+// Process-wide SQLite settings, made once before the library's first use
+// here. Without memory statistics (which tradestore never reads: no
+// sqlite3_memory_used, no soft heap limit), SQLite's allocations take no
+// global mutex. sqlite3_config refuses (SQLITE_MISUSE) once SQLite is
+// initialized, e.g. by a host program that used it first: then the host's
+// settings stay, and nothing else changes.
+void ConfigureSqliteOnce() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 std::unique_ptr<Connection> OpenSqlite(const std::string& path, const SqliteOptions& options) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
