@@ -129,28 +129,36 @@ TEST(Schema, Migration9ConvertsAnExistingPostgresStoreInPlace) {
   EXPECT_EQ(store.bots().Create(b).id, 41);
 }
 
+// A directory store of today whose `database` file is then made again with
+// only its migrations before `version`; returns a connection to that file
+// for the caller to add the rows an older build would have written.
+std::unique_ptr<sql::Connection> StoreWithFileAtVersion(const std::string& path,
+                                                        const std::string& database, int version) {
+  { Store fresh = Store::Open("sqlite:" + path); }
+  const std::string file = path + "/" + database + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+  auto c = sql::OpenSqlite(file, sql::SqliteOptions{});
+  c->ExecuteScript(
+      "CREATE TABLE schema_migrations (database TEXT NOT NULL, version INTEGER NOT NULL, "
+      "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version))");
+  for (const sql::EmbeddedMigration& m : sql::MigrationsFor("sqlite", database)) {
+    if (m.version >= version) break;
+    c->ExecuteScript(m.sql);
+    c->ExecuteScript("INSERT INTO schema_migrations VALUES ('" + database + "', " +
+                     std::to_string(m.version) + ", 'v', 0)");
+  }
+  return c;
+}
+
 // SQLite trading migration 0006 makes the change log's bot_id NOT NULL by
 // building the table again: the rows stay (those without a bot go), and so
 // does the AUTOINCREMENT counter, so no id is handed out twice.
 TEST(Schema, SqliteTradingMigration6KeepsTheChangeLogsRowsAndCounter) {
   TempDir dir;
   const std::string path = dir.Sub("store");
-  // A store of today, whose trading.db is then made again at version 5.
-  { Store fresh = Store::Open("sqlite:" + path); }
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + "/trading.db" + suffix);
-  }
   {
-    auto c = sql::OpenSqlite(path + "/trading.db", sql::SqliteOptions{});
-    c->ExecuteScript(
-        "CREATE TABLE schema_migrations (database TEXT NOT NULL, version INTEGER NOT NULL, "
-        "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version))");
-    for (const sql::EmbeddedMigration& m : sql::MigrationsFor("sqlite", "trading")) {
-      if (m.version >= 6) break;
-      c->ExecuteScript(m.sql);
-      c->ExecuteScript("INSERT INTO schema_migrations VALUES ('trading', " +
-                       std::to_string(m.version) + ", 'v', 0)");
-    }
+    // trading.db at version 5.
+    auto c = StoreWithFileAtVersion(path, "trading", 6);
     c->ExecuteScript(
         "INSERT INTO change_log (kind, bot_id, entity, row_id, time) VALUES "
         "('fill', NULL, 'fills', 1, 1000), ('fill', 7, 'fills', 2, 2000), "
@@ -183,10 +191,6 @@ TEST(Schema, SqliteTradingMigration6KeepsTheChangeLogsRowsAndCounter) {
 TEST(Schema, SqliteMarketMigration7KeepsTheChunksAndTheirKey) {
   TempDir dir;
   const std::string path = dir.Sub("store");
-  { Store fresh = Store::Open("sqlite:" + path); }
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + "/market.db" + suffix);
-  }
   std::vector<Candle> candles;
   for (int i = 0; i < 3000; ++i) {
     const double close = 100 + (i % 17) * 0.25;
@@ -196,16 +200,8 @@ TEST(Schema, SqliteMarketMigration7KeepsTheChunksAndTheirKey) {
   const std::string first = internal::candle_chunk::Encode(std::span(candles).first(2048));
   const std::string second = internal::candle_chunk::Encode(std::span(candles).subspan(2048));
   {
-    auto c = sql::OpenSqlite(path + "/market.db", sql::SqliteOptions{});
-    c->ExecuteScript(
-        "CREATE TABLE schema_migrations (database TEXT NOT NULL, version INTEGER NOT NULL, "
-        "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (database, version))");
-    for (const sql::EmbeddedMigration& m : sql::MigrationsFor("sqlite", "market")) {
-      if (m.version >= 7) break;
-      c->ExecuteScript(m.sql);
-      c->ExecuteScript("INSERT INTO schema_migrations VALUES ('market', " +
-                       std::to_string(m.version) + ", 'v', 0)");
-    }
+    // market.db at version 6.
+    auto c = StoreWithFileAtVersion(path, "market", 7);
     c->ExecuteScript(
         "INSERT INTO instruments (id, venue, symbol, price_precision, size_precision, "
         "created_at) VALUES (1, 'kraken', 'XBTUSDC', 2, 8, 0)");
