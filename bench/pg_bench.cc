@@ -18,7 +18,9 @@
 //      mode;
 //   3. range reads of 1,000 candles: CandleRepository::Range on a store
 //      holding the file's candles as rows, versus a libpq loop running the
-//      store's statement for those rows, text results parsed into Candles.
+//      store's statement for those rows, text results parsed into Candles,
+//      and the same loop with binary results (tradestore asks for binary
+//      results; this row has no target).
 //
 // The server is a throwaway one started by the test harness (initdb into a
 // temporary directory, unix socket, fsync off) unless --url names one.
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -292,13 +295,26 @@ std::int64_t ParseUtcText(std::string_view t) {
 
 struct RangeTimes {
   double ours = 0, raw = 0;  // seconds for all the reads
+  double raw_binary = 0;     // the loop with binary results
 };
+
+// A big-endian value of a binary result.
+template <typename T>
+T BigEndianAt(const PGresult* r, int row, int col) {
+  T v = 0;
+  const char* p = PQgetvalue(r, row, col);
+  for (int i = 0; i < PQgetlength(r, row, col); ++i) {
+    v = static_cast<T>(v << 8 | static_cast<unsigned char>(p[i]));
+  }
+  return v;
+}
 
 // `reads` range reads of 1,000 candles from a store holding the file's
 // candles as rows: CandleRepository::Range, then the same reads by a raw
 // libpq loop: tradestore's statement for the rows (the same columns,
-// filter and order), prepared once, text results parsed into Candles.
-// Both must return the same candles.
+// filter and order), prepared once, text results parsed into Candles; then
+// the loop again with binary results (as tradestore asks for), decoded
+// into Candles. All must return the same candles.
 RangeTimes RangeReads(const std::string& url, tradestore::InstrumentId instrument, Timestamp first,
                       std::int64_t count, int reads, bool ours_first) {
   RangeTimes t;
@@ -321,7 +337,8 @@ RangeTimes RangeReads(const std::string& url, tradestore::InstrumentId instrumen
     }
     t.ours = Seconds(start);
   };
-  auto raw = [&] {
+  std::vector<tradestore::Candle> binary_last;
+  auto raw = [&](bool binary) {
     PGconn* c = Connect(url);
     PQclear(Check(c,
                   PQprepare(c, "range",
@@ -338,12 +355,27 @@ RangeTimes RangeReads(const std::string& url, tradestore::InstrumentId instrumen
       const std::string hi =
           Timestamp(from.micros() + std::int64_t{kRangeCandles} * 60'000'000).ToIso();
       const char* params[] = {id.c_str(), "1m", lo.c_str(), hi.c_str()};
-      PGresult* r =
-          Check(c, PQexecPrepared(c, "range", 4, params, nullptr, nullptr, 0), "range read");
+      PGresult* r = Check(
+          c, PQexecPrepared(c, "range", 4, params, nullptr, nullptr, binary ? 1 : 0), "range read");
       const int n = PQntuples(r);
-      raw_last.clear();
-      raw_last.reserve(static_cast<std::size_t>(n));
-      for (int row = 0; row < n; ++row) {
+      std::vector<tradestore::Candle>& out = binary ? binary_last : raw_last;
+      out.clear();
+      out.reserve(static_cast<std::size_t>(n));
+      for (int row = 0; row < n && binary; ++row) {
+        // timestamptz: µs since 2000-01-01; float8: IEEE bits; int8.
+        tradestore::Candle candle;
+        candle.open_time = Timestamp(
+            static_cast<std::int64_t>(BigEndianAt<std::uint64_t>(r, row, 0)) + 946'684'800'000'000);
+        double* fields[] = {&candle.open, &candle.high, &candle.low, &candle.close, &candle.volume};
+        for (int col = 1; col <= 5; ++col) {
+          *fields[col - 1] = std::bit_cast<double>(BigEndianAt<std::uint64_t>(r, row, col));
+        }
+        if (!PQgetisnull(r, row, 6)) {
+          candle.trades = static_cast<std::int64_t>(BigEndianAt<std::uint64_t>(r, row, 6));
+        }
+        out.push_back(candle);
+      }
+      for (int row = 0; row < n && !binary; ++row) {
         tradestore::Candle candle;
         candle.open_time = Timestamp(ParseUtcText(PQgetvalue(r, row, 0)));
         double* fields[] = {&candle.open, &candle.high, &candle.low, &candle.close, &candle.volume};
@@ -355,25 +387,29 @@ RangeTimes RangeReads(const std::string& url, tradestore::InstrumentId instrumen
           const char* v = PQgetvalue(r, row, 6);
           std::from_chars(v, v + PQgetlength(r, row, 6), candle.trades);
         }
-        raw_last.push_back(candle);
+        out.push_back(candle);
       }
       PQclear(r);
     }
-    t.raw = Seconds(start);
+    (binary ? t.raw_binary : t.raw) = Seconds(start);
     PQfinish(c);
   };
   if (ours_first) {
     ours();
-    raw();
+    raw(false);
+    raw(true);
   } else {
-    raw();
+    raw(true);
+    raw(false);
     ours();
   }
   const auto same = [](const tradestore::Candle& a, const tradestore::Candle& b) {
     return a.open_time == b.open_time && a.open == b.open && a.high == b.high && a.low == b.low &&
            a.close == b.close && a.volume == b.volume && a.trades == b.trades;
   };
-  if (!std::equal(ours_last.begin(), ours_last.end(), raw_last.begin(), raw_last.end(), same)) {
+  if (!std::equal(ours_last.begin(), ours_last.end(), raw_last.begin(), raw_last.end(), same) ||
+      !std::equal(ours_last.begin(), ours_last.end(), binary_last.begin(), binary_last.end(),
+                  same)) {
     throw std::runtime_error("the range reads differ between tradestore and libpq");
   }
   return t;
@@ -777,21 +813,26 @@ int main(int argc, char** argv) {
       if (info.count < 2 * kRangeCandles || !info.first) {
         throw std::runtime_error("the candle file is too short for range reads");
       }
-      std::vector<double> ours_reads, raw_reads, read_ratios;
+      std::vector<double> ours_reads, raw_reads, read_ratios, binary_reads, binary_ratios;
       for (int r = 0; r < opt.reps; ++r) {
         const RangeTimes t = RangeReads(url, summary.instrument.id, *info.first, info.count,
                                         opt.range_reads, r % 2 == 0);
         ours_reads.push_back(opt.range_reads / t.ours);
         raw_reads.push_back(opt.range_reads / t.raw);
         read_ratios.push_back(t.raw / t.ours);
+        binary_reads.push_back(opt.range_reads / t.raw_binary);
+        binary_ratios.push_back(t.raw_binary / t.ours);
         std::printf(
-            "  range reads rep %d (%d of %d candles): tradestore %.1f us, libpq %.1f us each\n",
+            "  range reads rep %d (%d of %d candles): tradestore %.1f us, libpq %.1f us, libpq "
+            "binary %.1f us each\n",
             r + 1, opt.range_reads, kRangeCandles, t.ours * 1e6 / opt.range_reads,
-            t.raw * 1e6 / opt.range_reads);
+            t.raw * 1e6 / opt.range_reads, t.raw_binary * 1e6 / opt.range_reads);
       }
       // At most 1.2 times the loop's time: at least 1/1.2 of its rate.
       rows.push_back({"range read, 1000 candles", "reads/s", "libpq loop", Median(ours_reads),
                       Median(raw_reads), Median(read_ratios), 1 / 1.2});
+      rows.push_back({"range read, 1000 candles", "reads/s", "libpq binary loop",
+                      Median(ours_reads), Median(binary_reads), Median(binary_ratios), 0});
     }
 
     std::printf("\n%-30s | %-18s | %-18s | %-15s | %s\n", "workload", "tradestore", "baseline",

@@ -79,6 +79,18 @@ class Statement {
   virtual void ExecuteDeferred() { Execute(); }
   // Clears the result so the statement can run again; keeps bindings.
   virtual void Reset() = 0;
+  // Asks that the rows of this statement's runs come in the driver's
+  // binary form where it has one, for hot reads: PostgreSQL's binary
+  // result format, so that neither the server nor the client formats or
+  // parses numbers and times, and bytea arrives as its bytes. The getters
+  // read the same values either way: integers from int2/int4/int8/bool,
+  // doubles from float8 (bit for bit), float4 (the float's exact value)
+  // and the integers, text from text/varchar/char/name, blobs from bytea,
+  // timestamps from timestamptz/timestamp and int8 (µs); other types
+  // (numeric, say) and infinite times throw Error(kInternal) naming the
+  // column. The choice stays with the cached statement of this text.
+  // SQLite: nothing changes. Returns *this.
+  virtual Statement& PreferBinaryResults() { return *this; }
 
   virtual bool IsNull(int column) const = 0;
   virtual std::int64_t GetInt64(int column) const = 0;

@@ -75,6 +75,7 @@ std::vector<StoredChunk> LoadChunks(sql::Connection& c, InstrumentId instrument,
   tail += " ORDER BY first_open_time";
   const std::string sql = kChunkRead.SelectSql(tail);
   sql::Statement& st = for_update ? c.PrepareForUpdate(sql) : c.Prepare(sql);
+  st.PreferBinaryResults();  // PostgreSQL: the chunks' bytes as they are, not in hex
   int index = BindParams(st, instrument, tf);
   if (from) {
     st.Bind(index, instrument);
@@ -356,7 +357,9 @@ std::span<const Candle> InRange(const std::vector<Candle>& candles,
 void ForEachCandleRunPostgres(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                               const TimeRange& range,
                               const std::function<bool(std::span<const Candle>)>& visit) {
-  auto& st = c.Prepare(RangeReadSqlFor(range).rows_and_chunks);
+  // Binary results: no doubles or times formatted by the server and parsed
+  // here, and the chunks' bytes as they are.
+  auto& st = c.Prepare(RangeReadSqlFor(range).rows_and_chunks).PreferBinaryResults();
   BindChunkRange(st, BindRange(st, BindParams(st, instrument, tf), range), instrument, tf, range);
   // A chunk's bytes are kept, not its candles: it is decoded (or found in
   // the cache) only when its turn comes, so a long scan holds one decoded
@@ -711,7 +714,7 @@ std::int64_t CountChunked(sql::Connection& c, InstrumentId instrument, const std
   std::string sql =
       kChunkRead.SelectSql(" WHERE instrument_id = ? AND timeframe = ? AND (" + straddles[0] +
                            (straddles.size() > 1 ? " OR " + straddles[1] : "") + ")");
-  sql::Statement& st = c.Prepare(sql);
+  sql::Statement& st = c.Prepare(sql).PreferBinaryResults();
   int index = BindParams(st, instrument, tf);
   for (const std::optional<Timestamp>& bound : {range.from, range.to}) {
     if (!bound) continue;

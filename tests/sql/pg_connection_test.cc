@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -181,6 +182,92 @@ TEST_F(PgConnectionTest, RoundTripsEveryType) {
   ASSERT_TRUE(empty.Step());
   EXPECT_FALSE(empty.IsNull(0));
   EXPECT_EQ(empty.GetText(0), "");
+}
+
+// Binary results (Statement::PreferBinaryResults) read every value the
+// getters decode exactly as text results do, and refuse a type they do not
+// decode by name.
+TEST_F(PgConnectionTest, BinaryResultsReadWhatTextResultsRead) {
+  const double nan_with_payload = std::bit_cast<double>(std::uint64_t{0x7FF8'0000'DEAD'BEEF});
+  const std::string blob("\x00\xff\x80 bytes \x01", 11);
+  const std::string sql =
+      "SELECT ?::bigint, ?::integer, ?::smallint, ?::boolean, ?::double precision, "
+      "?::real, ?::double precision, ?::text, ?::varchar, ?::timestamptz, "
+      "?::timestamp, ?::bytea, NULL::bigint, NULL::double precision, NULL::timestamptz, "
+      "NULL::bytea, NULL::text, ?::bigint, ?::double precision";
+  const Timestamp times[] = {Timestamp::Parse("2023-03-01T12:34:56.123456Z"), Timestamp(-1),
+                             Timestamp::Parse("1900-02-28T01:02:03.5Z"), Timestamp()};
+  for (const Timestamp& at : times) {
+    SCOPED_TRACE(at.ToIso());
+    // The same statement text twice: one cached statement per text, so the
+    // text form comes from a second spelling.
+    auto& text = c_->Prepare(sql);
+    auto& binary = c_->Prepare(sql + " ").PreferBinaryResults();
+    for (Statement* st : {&text, &binary}) {
+      st->Bind(1, std::int64_t{-9'007'199'254'740'993}).Bind(2, -2'000'000'000).Bind(3, -300);
+      st->Bind(4, true).Bind(5, -0.0).Bind(6, 0.1).Bind(7, 1e-310).Bind(8, "ünïcode");
+      st->Bind(9, "v").Bind(10, at).Bind(11, at).BindBlob(12, blob);
+      st->Bind(13, std::int64_t{1'700'000'000'000'000}).Bind(14, nan_with_payload);
+      ASSERT_TRUE(st->Step());
+    }
+    for (int column = 0; column < 3; ++column) {
+      EXPECT_EQ(binary.GetInt64(column), text.GetInt64(column)) << column;
+    }
+    EXPECT_EQ(binary.GetInt64(3), 1);
+    EXPECT_EQ(binary.GetBool(3), text.GetBool(3));
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(binary.GetDouble(4)),
+              std::bit_cast<std::uint64_t>(-0.0));
+    // A real is the float's own value (its text, "0.1", would parse as
+    // the nearest double instead).
+    EXPECT_EQ(binary.GetDouble(5), static_cast<double>(0.1f));
+    EXPECT_EQ(binary.GetDouble(6), 1e-310);
+    EXPECT_EQ(binary.GetDouble(0), static_cast<double>(text.GetInt64(0)));
+    EXPECT_EQ(binary.GetText(7), "ünïcode");
+    EXPECT_EQ(binary.GetText(8), "v");
+    EXPECT_EQ(binary.GetTimestamp(9), at);
+    EXPECT_EQ(binary.GetTimestamp(10), at);
+    EXPECT_EQ(binary.GetTimestamp(9), text.GetTimestamp(9));
+    EXPECT_EQ(binary.GetBlob(11), blob);
+    EXPECT_EQ(std::string(text.GetBlob(11)), blob);
+    for (int column = 12; column <= 16; ++column) {
+      EXPECT_TRUE(binary.IsNull(column)) << column;
+    }
+    EXPECT_EQ(binary.GetInt64(12), 0);
+    EXPECT_EQ(binary.GetOptionalInt64(12), std::nullopt);
+    EXPECT_EQ(binary.GetDouble(13), 0);
+    EXPECT_EQ(binary.GetTimestamp(14), Timestamp());
+    EXPECT_EQ(binary.GetBlob(15), "");
+    EXPECT_EQ(binary.GetText(16), "");
+    // An integer column holding µs reads as a timestamp, as in text.
+    EXPECT_EQ(binary.GetTimestamp(17), text.GetTimestamp(17));
+    // A NaN is bound as text ("NaN"), so its payload stays here.
+    EXPECT_TRUE(std::isnan(binary.GetDouble(18)));
+    EXPECT_TRUE(std::isnan(text.GetDouble(18)));
+    EXPECT_FALSE(binary.Step());
+    EXPECT_FALSE(text.Step());
+    binary.Reset();
+    text.Reset();
+  }
+  // Types the binary getters do not decode, and infinite times.
+  auto& other = c_->Prepare(
+                      "SELECT 1.5::numeric, 'infinity'::timestamptz, '-infinity'::timestamptz, "
+                      "42::bigint")
+                    .PreferBinaryResults();
+  ASSERT_TRUE(other.Step());
+  try {
+    other.GetDecimal(0);
+    ADD_FAILURE() << "a binary numeric was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInternal);
+    EXPECT_NE(std::string(e.what()).find("has type oid 1700"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(KindOf([&] { other.GetInt64(0); }), ErrorKind::kInternal);
+  EXPECT_EQ(KindOf([&] { other.GetTimestamp(1); }), ErrorKind::kInternal);
+  EXPECT_EQ(KindOf([&] { other.GetTimestamp(2); }), ErrorKind::kInternal);
+  EXPECT_EQ(KindOf([&] { other.GetText(3); }), ErrorKind::kInternal);
+  EXPECT_EQ(KindOf([&] { other.GetBlob(3); }), ErrorKind::kInternal);
+  EXPECT_EQ(other.GetInt64(3), 42);
+  other.Reset();
 }
 
 TEST_F(PgConnectionTest, ParsesTimestampsInAnyZone) {

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -159,6 +160,15 @@ std::vector<const char*> ParamPointers(const std::vector<std::string>& values,
   return params;
 }
 
+// Type OIDs of pg_type (fixed in every PostgreSQL) and the epoch of its
+// binary times (µs since 2000-01-01 UTC), for COPY's binary format and
+// binary results.
+using Oid = unsigned int;
+constexpr Oid kBoolOid = 16, kByteaOid = 17, kNameOid = 19, kInt8Oid = 20, kInt2Oid = 21,
+              kInt4Oid = 23, kTextOid = 25, kFloat4Oid = 700, kFloat8Oid = 701, kBpcharOid = 1042,
+              kVarcharOid = 1043, kTimestampOid = 1114, kTimestamptzOid = 1184;
+constexpr std::int64_t kPostgresEpochMicros = 946'684'800'000'000;
+
 class PgStatement final : public Statement {
  public:
   PgStatement(PgConnection& owner, NumberedSql sql)
@@ -236,11 +246,18 @@ class PgStatement final : public Statement {
     for (std::size_t i = 0; i < is_null_.size(); ++i) is_null_[i] = true;
   }
 
+  Statement& PreferBinaryResults() override {
+    binary_results_ = true;
+    return *this;
+  }
+  int result_format() const { return binary_results_ ? 1 : 0; }
+
   bool IsNull(int column) const override {
     CheckRow(column);
     return PQgetisnull(result_, row_, column) != 0;
   }
   std::int64_t GetInt64(int column) const override {
+    if (Binary(column)) return BinaryInteger(column);
     const std::string_view text = Text(column);
     if (text.empty()) return 0;  // NULL
     if (text == "t") return 1;   // a boolean expression
@@ -254,6 +271,18 @@ class PgStatement final : public Statement {
     return value;
   }
   double GetDouble(int column) const override {
+    if (Binary(column)) {
+      const std::string_view bytes = Text(column);
+      if (bytes.empty()) return 0;  // NULL
+      switch (PQftype(result_, column)) {
+        case kFloat8Oid:
+          return std::bit_cast<double>(BigEndian<std::uint64_t>(column, bytes));
+        case kFloat4Oid:
+          return std::bit_cast<float>(BigEndian<std::uint32_t>(column, bytes));
+        default:
+          return static_cast<double>(BinaryInteger(column));
+      }
+    }
     const std::string_view text = Text(column);
     if (text.empty()) return 0;
     double value = 0;
@@ -264,10 +293,17 @@ class PgStatement final : public Statement {
     }
     return value;
   }
-  std::string GetText(int column) const override { return std::string(Text(column)); }
+  std::string GetText(int column) const override {
+    if (Binary(column)) BinaryTextual(column, "text");
+    return std::string(Text(column));
+  }
   // bytea arrives in its hex output form (bytea_output = hex, the default
-  // since PostgreSQL 9.0).
+  // since PostgreSQL 9.0), or as its bytes in binary results.
   std::string_view GetBlob(int column) const override {
+    if (Binary(column)) {
+      if (PQftype(result_, column) != kByteaOid) BinaryTextual(column, "a blob");
+      return Text(column);
+    }
     const std::string_view text = Text(column);
     if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) {
       if (text.empty()) return {};
@@ -287,11 +323,30 @@ class PgStatement final : public Statement {
     return blob_;
   }
   Decimal GetDecimal(int column) const override {
+    if (Binary(column)) BinaryTextual(column, "a decimal");
     const std::string_view text = Text(column);
     if (text.empty()) return Decimal();
     return Decimal::Parse(text);
   }
   Timestamp GetTimestamp(int column) const override {
+    if (Binary(column)) {
+      const std::string_view bytes = Text(column);
+      if (bytes.empty()) return Timestamp();  // NULL
+      const Oid type = PQftype(result_, column);
+      if (type != kTimestamptzOid && type != kTimestampOid) {
+        return Timestamp(BinaryInteger(column));  // an integer column holding µs
+      }
+      // µs since 2000-01-01 UTC; ±infinity are the int64 extremes.
+      const auto since_2000 = static_cast<std::int64_t>(BigEndian<std::uint64_t>(column, bytes));
+      std::int64_t micros = 0;
+      if (since_2000 == std::numeric_limits<std::int64_t>::max() ||
+          since_2000 == std::numeric_limits<std::int64_t>::min() ||
+          __builtin_add_overflow(since_2000, kPostgresEpochMicros, &micros)) {
+        throw Error(ErrorKind::kInternal, "column " + std::to_string(column) + " of '" + sql_.text +
+                                              "' is not a finite timestamp");
+      }
+      return Timestamp(micros);
+    }
     const std::string_view text = Text(column);
     if (text.empty()) return Timestamp();
     if (auto t = ParseTimestampText(text)) return *t;
@@ -327,6 +382,58 @@ class PgStatement final : public Statement {
                                             " to read from '" + sql_.text + "'");
     }
   }
+  bool Binary(int column) const {
+    CheckRow(column);
+    return PQfformat(result_, column) == 1;
+  }
+  [[noreturn]] void NotDecoded(int column, const char* as) const {
+    throw Error(ErrorKind::kInternal, "column " + std::to_string(column) + " of '" + sql_.text +
+                                          "' has type oid " +
+                                          std::to_string(PQftype(result_, column)) +
+                                          ", which binary results do not decode as " + as);
+  }
+  // Binary text columns are their bytes; anything else is refused.
+  void BinaryTextual(int column, const char* as) const {
+    switch (PQftype(result_, column)) {
+      case kTextOid:
+      case kVarcharOid:
+      case kBpcharOid:
+      case kNameOid:
+        return;
+      default:
+        NotDecoded(column, as);
+    }
+  }
+  // A big-endian value of exactly sizeof(T) bytes.
+  template <typename T>
+  T BigEndian(int column, std::string_view bytes) const {
+    if (bytes.size() != sizeof(T)) {
+      throw Error(ErrorKind::kInternal, "column " + std::to_string(column) + " of '" + sql_.text +
+                                            "': " + std::to_string(bytes.size()) +
+                                            " bytes of binary data, expected " +
+                                            std::to_string(sizeof(T)));
+    }
+    T value = 0;
+    for (const char b : bytes) value = static_cast<T>(value << 8 | static_cast<unsigned char>(b));
+    return value;
+  }
+  std::int64_t BinaryInteger(int column) const {
+    const std::string_view bytes = Text(column);
+    if (bytes.empty()) return 0;  // NULL
+    switch (PQftype(result_, column)) {
+      case kInt8Oid:
+        return static_cast<std::int64_t>(BigEndian<std::uint64_t>(column, bytes));
+      case kInt4Oid:
+        return static_cast<std::int32_t>(BigEndian<std::uint32_t>(column, bytes));
+      case kInt2Oid:
+        return static_cast<std::int16_t>(BigEndian<std::uint16_t>(column, bytes));
+      case kBoolOid:
+        return BigEndian<std::uint8_t>(column, bytes) != 0 ? 1 : 0;
+      default:
+        NotDecoded(column, "an integer");
+    }
+  }
+
   std::string_view Text(int column) const {
     CheckRow(column);
     if (PQgetisnull(result_, row_, column)) return {};
@@ -349,6 +456,7 @@ class PgStatement final : public Statement {
   int row_ = -1;
   int rows_ = 0;
   mutable std::string blob_;  // GetBlob's decoded bytes
+  bool binary_results_ = false;
 };
 
 void NoticeProcessor(void*, const char*) {}  // "relation already exists, skipping" etc.
@@ -843,10 +951,12 @@ class PgConnection final : public Connection {
           continue;
         }
         res = PQexecPrepared(s.conn, name->c_str(), st.parameters(),
-                             params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
+                             params.empty() ? nullptr : params.data(), nullptr, nullptr,
+                             st.result_format());
       } else {
         res = PQexecParams(s.conn, st.text().c_str(), st.parameters(), nullptr,
-                           params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
+                           params.empty() ? nullptr : params.data(), nullptr, nullptr,
+                           st.result_format());
       }
       const ExecStatusType status = PQresultStatus(res);
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
@@ -1080,7 +1190,8 @@ class PgConnection final : public Connection {
     }
     replica_behind_ = false;
     PGresult* res = PQexecParams(s->conn, st.text().c_str(), st.parameters(), nullptr,
-                                 params.empty() ? nullptr : params.data(), nullptr, nullptr, 0);
+                                 params.empty() ? nullptr : params.data(), nullptr, nullptr,
+                                 st.result_format());
     const bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
     read_pool_->Release(std::move(s));
     if (!ok) {
@@ -1147,10 +1258,10 @@ class PgConnection final : public Connection {
     int sent = 0;
     if (pool_->settings().prepared_statements) {
       sent = PQsendQueryPrepared(s.conn, EnsurePrepared(s, st)->c_str(), st.parameters(), params,
-                                 nullptr, nullptr, 0);
+                                 nullptr, nullptr, st.result_format());
     } else {
       sent = PQsendQueryParams(s.conn, st.text().c_str(), st.parameters(), nullptr, params, nullptr,
-                               nullptr, 0);
+                               nullptr, st.result_format());
     }
     if (sent != 1) ThrowResult(s, nullptr, st.text(), /*in_transaction=*/true);
     pending_.push_back(&st.text());
@@ -1286,19 +1397,19 @@ class PgBulkWriter final : public BulkWriter {
     Field(column);
     if (binary_) {
       switch (TypeOf(column)) {
-        case kInt8:
+        case kInt8Oid:
           return AppendField<std::int64_t>(value);
-        case kInt4:
+        case kInt4Oid:
           if (value >= INT32_MIN && value <= INT32_MAX) {
             return AppendField<std::int32_t>(static_cast<std::int32_t>(value));
           }
           break;
-        case kInt2:
+        case kInt2Oid:
           if (value >= INT16_MIN && value <= INT16_MAX) {
             return AppendField<std::int16_t>(static_cast<std::int16_t>(value));
           }
           break;
-        case kBool:
+        case kBoolOid:
           if (value == 0 || value == 1) {
             return AppendField<std::uint8_t>(static_cast<std::uint8_t>(value));
           }
@@ -1315,7 +1426,7 @@ class PgBulkWriter final : public BulkWriter {
   void Put(int column, double value) override {
     Field(column);
     if (binary_) {
-      if (TypeOf(column) != kFloat8) Mismatch(column, "a double");
+      if (TypeOf(column) != kFloat8Oid) Mismatch(column, "a double");
       return AppendField<std::uint64_t>(std::bit_cast<std::uint64_t>(value));
     }
     if (!std::isfinite(value)) {
@@ -1330,7 +1441,7 @@ class PgBulkWriter final : public BulkWriter {
     Field(column);
     if (binary_) {
       const Oid type = TypeOf(column);
-      if (type != kText && type != kVarchar) Mismatch(column, "text");
+      if (type != kTextOid && type != kVarcharOid) Mismatch(column, "text");
       return AppendBytes(value);
     }
     AppendCopyText(buffer_, value);
@@ -1339,7 +1450,7 @@ class PgBulkWriter final : public BulkWriter {
     Field(column);
     if (binary_) {
       const Oid type = TypeOf(column);
-      if (type != kText && type != kVarchar) Mismatch(column, "a decimal");
+      if (type != kTextOid && type != kVarcharOid) Mismatch(column, "a decimal");
       return AppendBytes(value.ToString());  // canonical text, as the text format sends
     }
     buffer_ += value.ToString();  // canonical: digits, '-', '.'
@@ -1347,7 +1458,7 @@ class PgBulkWriter final : public BulkWriter {
   void Put(int column, Timestamp value) override {
     Field(column);
     if (binary_) {
-      if (TypeOf(column) != kTimestamptz) Mismatch(column, "a time");
+      if (TypeOf(column) != kTimestamptzOid) Mismatch(column, "a time");
       // µs since 2000-01-01 UTC, PostgreSQL's epoch (in range: the writer
       // checked 0001-01-01 to 9999-12-31).
       return AppendField<std::int64_t>(value.micros() - kPostgresEpochMicros);
@@ -1357,7 +1468,7 @@ class PgBulkWriter final : public BulkWriter {
   void PutBlob(int column, std::string_view bytes) override {
     Field(column);
     if (binary_) {
-      if (TypeOf(column) != kBytea) Mismatch(column, "bytes");
+      if (TypeOf(column) != kByteaOid) Mismatch(column, "bytes");
       return AppendBytes(bytes);
     }
     // bytea's hex form "\x..."; COPY's text format escapes the backslash.
@@ -1475,12 +1586,6 @@ class PgBulkWriter final : public BulkWriter {
     buffer_.append(bytes);
   }
 
-  // Type OIDs of pg_type (fixed in every PostgreSQL).
-  using Oid = unsigned int;
-  static constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
-                       kFloat8 = 701, kVarchar = 1043, kTimestamptz = 1184;
-  static constexpr std::int64_t kPostgresEpochMicros = 946'684'800'000'000;
-
   Oid TypeOf(int column) const { return types_[static_cast<std::size_t>(column - 1)]; }
   [[noreturn]] void Mismatch(int column, const std::string& what) const {
     throw Error(ErrorKind::kInternal, "copy into " + spec_.table + ": column " +
@@ -1509,22 +1614,22 @@ class PgBulkWriter final : public BulkWriter {
       const auto it = by_name.find(column);
       if (it == by_name.end()) return {};
       switch (it->second) {
-        case kBool:
-        case kBytea:
-        case kInt8:
-        case kInt2:
-        case kInt4:
-        case kText:
-        case kFloat8:
-        case kVarchar:
-        case kTimestamptz:
+        case kBoolOid:
+        case kByteaOid:
+        case kInt8Oid:
+        case kInt2Oid:
+        case kInt4Oid:
+        case kTextOid:
+        case kFloat8Oid:
+        case kVarcharOid:
+        case kTimestamptzOid:
           types.push_back(it->second);
           break;
         default:
           return {};
       }
     }
-    if (!spec_.insert_only) types.push_back(kInt8);  // ts_bulk_row
+    if (!spec_.insert_only) types.push_back(kInt8Oid);  // ts_bulk_row
     return types;
   }
 
