@@ -327,6 +327,47 @@ INSTANTIATE_TEST_SUITE_P(Drivers, UnitOfWorkTest, ::testing::Values(0, 1, 2), []
   return info.param == 0 ? "Sqlite" : info.param == 1 ? "Postgres" : "PostgresUnnamedStatements";
 });
 
+// ---- SQLite: a bulk writer binds a repeated value once -------------------
+
+// The SQLite bulk writer leaves a value bound when the next row repeats it
+// (sqlite3_reset keeps bindings). Every row must still be written with its
+// own values: across nulls, integers and text that repeat and change, after
+// another statement of the same text bound other values in between, and
+// with two writers of the same text taking turns.
+TEST(SqliteBulkWriter, RepeatedValuesAreBoundOnceAndEveryRowKeepsItsOwn) {
+  TempDir dir;
+  auto c = OpenSqlite(dir.File("bulk.db"), SqliteOptions{});
+  c->ExecuteScript("CREATE TABLE pairs (name TEXT PRIMARY KEY, tag TEXT, n INTEGER)");
+  const BulkUpsertSpec spec{"pairs", {"name", "tag", "n"}, {"name"}, {"tag", "n"}};
+  using N = std::optional<std::int64_t>;
+  c->Begin();
+  auto first = c->BeginBulkUpsert(spec);
+  first->AddRow("a", "x", N(1));
+  first->AddRow("b", "x", N(1));
+  first->AddRow("c", "x", N());
+  first->AddRow("d", "y", N());
+  first->AddRow("e", "y", N(1));
+  // The same statement text, bound and run by someone else.
+  c->Prepare(BulkUpsertSql(spec)).Bind(1, "f").Bind(2, "z").Bind(3, std::int64_t{2}).Execute();
+  first->AddRow("g", "y", N(1));
+  auto second = c->BeginBulkUpsert(spec);  // the same cached statement
+  second->AddRow("h", "w", N(3));
+  first->AddRow("i", "y", N(1));
+  second->AddRow("j", "w", N(3));
+  first->AddRow("b", "y", N(1));  // the later row wins
+  EXPECT_EQ(first->Finish(), 8);
+  EXPECT_EQ(second->Finish(), 2);
+  c->Commit();
+
+  std::string rows;
+  auto& st = c->Prepare("SELECT name, tag, n FROM pairs ORDER BY name");
+  while (st.Step()) {
+    rows += st.GetText(0) + "," + st.GetText(1) + "," +
+            (st.IsNull(2) ? std::string("null") : std::to_string(st.GetInt64(2))) + ";";
+  }
+  EXPECT_EQ(rows, "a,x,1;b,y,1;c,x,null;d,y,null;e,y,1;f,z,2;g,y,1;h,w,3;i,y,1;j,w,3;");
+}
+
 // ---- SQLite: SQLITE_BUSY is kUnavailable, retryable, on every path --------
 
 TEST(SqliteErrors, BusyFromAnotherWriterIsUnavailableAndRetryable) {

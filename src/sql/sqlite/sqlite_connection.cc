@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -166,18 +167,22 @@ class SqliteStatement final : public Statement {
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
   Statement& BindNull(int index) override {
+    bound_by_ = nullptr;
     Check(sqlite3_bind_null(stmt_, index));
     return *this;
   }
   Statement& Bind(int index, std::int64_t value) override {
+    bound_by_ = nullptr;
     Check(sqlite3_bind_int64(stmt_, index, value));
     return *this;
   }
   Statement& Bind(int index, double value) override {
+    bound_by_ = nullptr;
     Check(sqlite3_bind_double(stmt_, index, value));
     return *this;
   }
   Statement& Bind(int index, std::string_view value) override {
+    bound_by_ = nullptr;
     CheckBoundText(sqlite3_sql(stmt_), index, value);
     // An empty view may have a null data(), which SQLite would store as NULL.
     const char* data = value.data() != nullptr ? value.data() : "";
@@ -188,6 +193,7 @@ class SqliteStatement final : public Statement {
     return Bind(index, std::string_view(value.ToString()));
   }
   Statement& BindBlob(int index, std::string_view bytes) override {
+    bound_by_ = nullptr;
     // A zero-length blob, not NULL, for empty bytes.
     Check(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? "" : bytes.data(), bytes.size(),
                               SQLITE_TRANSIENT));
@@ -233,6 +239,7 @@ class SqliteStatement final : public Statement {
     if (group_ != nullptr) group_->AfterCall();
   }
   void ResetAndClear() {
+    bound_by_ = nullptr;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
     stepped_ = false;
@@ -266,6 +273,10 @@ class SqliteStatement final : public Statement {
 
   sqlite3* db() const { return db_; }
   sqlite3_stmt* handle() const { return stmt_; }
+  // Who bound the parameters now bound: a bulk writer (which then skips
+  // values it bound already), or null after any other bind or a reset.
+  const void* bound_by() const { return bound_by_; }
+  void set_bound_by(const void* writer) { bound_by_ = writer; }
 
  private:
   void Check(int rc) {
@@ -276,6 +287,7 @@ class SqliteStatement final : public Statement {
   const RetryPolicy* retry_;
   GroupSync* group_;
   bool stepped_ = false;  // stepped since the last reset
+  const void* bound_by_ = nullptr;
 };
 
 // Hash and equality that let the statement cache be searched with a
@@ -454,28 +466,57 @@ class SqliteConnection final : public Connection {
 // bound straight through the sqlite3 API and stepped once per row, in the
 // caller's transaction (one write transaction is the fastest SQLite gets;
 // there is no COPY).
+// Rows are upserted one statement step each. sqlite3_reset keeps the
+// parameters bound, so a null, integer or text value equal to the one the
+// previous row bound in its column (an import's instrument and timeframe)
+// is not bound again: binding text copies it into SQLite's memory, under
+// the connection's mutex.
 class SqliteBulkWriter final : public BulkWriter {
  public:
   SqliteBulkWriter(SqliteStatement& statement, const BulkUpsertSpec& spec)
-      : BulkWriter(spec.table, spec.columns), db_(statement.db()), stmt_(statement.handle()) {
+      : BulkWriter(spec.table, spec.columns),
+        statement_(statement),
+        db_(statement.db()),
+        stmt_(statement.handle()),
+        bound_(spec.columns.size()) {
     sqlite3_reset(stmt_);
   }
 
  protected:
-  void PutNull(int column) override { Check(sqlite3_bind_null(stmt_, column)); }
-  void Put(int column, std::int64_t value) override {
-    Check(sqlite3_bind_int64(stmt_, column, value));
+  void PutNull(int column) override {
+    Bound& b = Slot(column);
+    if (b.kind == Bound::kNull) return;
+    b.kind = Bound::kUnknown;
+    Check(sqlite3_bind_null(stmt_, column));
+    b.kind = Bound::kNull;
   }
-  void Put(int column, double value) override { Check(sqlite3_bind_double(stmt_, column, value)); }
+  void Put(int column, std::int64_t value) override {
+    Bound& b = Slot(column);
+    if (b.kind == Bound::kInteger && b.integer == value) return;
+    b.kind = Bound::kUnknown;
+    Check(sqlite3_bind_int64(stmt_, column, value));
+    b.kind = Bound::kInteger;
+    b.integer = value;
+  }
+  void Put(int column, double value) override {
+    Slot(column).kind = Bound::kUnknown;
+    Check(sqlite3_bind_double(stmt_, column, value));
+  }
   void Put(int column, std::string_view value) override {
+    Bound& b = Slot(column);
+    if (b.kind == Bound::kText && b.text == value) return;
     const char* data = value.data() != nullptr ? value.data() : "";
+    b.kind = Bound::kUnknown;
     Check(sqlite3_bind_text(stmt_, column, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    b.kind = Bound::kText;
+    b.text.assign(value);
   }
   void Put(int column, const Decimal& value) override {
     Put(column, std::string_view(value.ToString()));
   }
   void Put(int column, Timestamp value) override { Put(column, value.micros()); }
   void PutBlob(int column, std::string_view bytes) override {
+    Slot(column).kind = Bound::kUnknown;
     Check(sqlite3_bind_blob64(stmt_, column, bytes.empty() ? "" : bytes.data(), bytes.size(),
                               SQLITE_TRANSIENT));
   }
@@ -487,12 +528,31 @@ class SqliteBulkWriter final : public BulkWriter {
   void FinishRows() override {}  // every row was written by its EndRow
 
  private:
+  // The value a column has bound since this writer's last row.
+  struct Bound {
+    enum Kind : std::uint8_t { kUnknown, kNull, kInteger, kText } kind = kUnknown;
+    std::int64_t integer = 0;
+    std::string text;
+  };
+  // The column's record. When another user of the cached statement
+  // (another writer, a Prepare of the same text) bound or ran it since,
+  // forgets every record and resets the statement.
+  Bound& Slot(int column) {
+    if (statement_.bound_by() != this) {
+      sqlite3_reset(stmt_);
+      for (Bound& b : bound_) b.kind = Bound::kUnknown;
+      statement_.set_bound_by(this);
+    }
+    return bound_[static_cast<std::size_t>(column - 1)];
+  }
   void Check(int rc) {
     if (rc != SQLITE_OK) Throw(db_, rc, "bind");
   }
 
+  SqliteStatement& statement_;
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  std::vector<Bound> bound_;  // by column - 1
 };
 
 std::unique_ptr<BulkWriter> SqliteConnection::OpenBulkWriter(BulkUpsertSpec spec) {
