@@ -182,6 +182,31 @@ ZstdContexts& Contexts() {
   return contexts;
 }
 
+// The position after `count` varints from `p`: counts the bytes whose top
+// bit is clear (each ends a varint), eight at a time. Throws if the bytes
+// end first. Says nothing about a varint's length, which its reader checks.
+const unsigned char* SkipVarints(const unsigned char* p, const unsigned char* end,
+                                 std::size_t count) {
+  while (count > 0 && end - p >= 8) {
+    std::uint64_t stops = ~LoadU64(p) & 0x8080808080808080ULL;
+    // The number of stops: one bit per byte, summed into the top byte by
+    // a multiply (std::popcount is a library call on baseline x86-64).
+    const auto here = static_cast<std::size_t>(((stops >> 7) * 0x0101010101010101ULL) >> 56);
+    if (here < count) {
+      count -= here;
+      p += 8;
+      continue;
+    }
+    for (; count > 1; --count) stops &= stops - 1;  // drop all stops but the count-th
+    return p + std::countr_zero(stops) / 8 + 1;
+  }
+  for (; count > 0; ++p) {
+    if (p == end) Corrupt("truncated payload");
+    if (*p < 0x80) --count;
+  }
+  return p;
+}
+
 }  // namespace
 
 std::uint64_t Checksum(std::string_view bytes) {
@@ -385,25 +410,11 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
   const auto n = static_cast<std::size_t>(h.count);
   const std::size_t base = out.size();
   out.resize(base + n);
-  Candle* c = out.data() + base;
+  Candle* const c = out.data() + base;
   const auto* p = reinterpret_cast<const unsigned char*>(payload.data());
-  Reader r(p, p + payload.size(), "payload");
-  if (n > 0) {
-    std::uint64_t t = static_cast<std::uint64_t>(h.first.micros());
-    std::uint64_t delta = 0;
-    c[0].open_time = h.first;
-    for (std::size_t i = 1; i < n; ++i) {
-      delta += static_cast<std::uint64_t>(r.Zz());
-      const std::uint64_t next = t + delta;
-      if (static_cast<std::int64_t>(next) <= static_cast<std::int64_t>(t)) {
-        Corrupt("open times not ascending at candle " + std::to_string(i));
-      }
-      t = next;
-      c[i].open_time = Timestamp(static_cast<std::int64_t>(t));
-    }
-    if (static_cast<std::int64_t>(t) != h.last.micros()) Corrupt("last open time differs");
-  }
+  const unsigned char* const end = p + payload.size();
   const double price_div = kPow10[h.price_scale];
+  const double volume_div = kPow10[h.volume_scale];
   // Wrapping arithmetic: corrupt input must not be undefined behaviour.
   const auto add = [](std::int64_t a, std::uint64_t b) {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + b);
@@ -411,17 +422,34 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
   const auto sub = [](std::int64_t a, std::uint64_t b) {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - b);
   };
-  const auto zz = [](std::uint64_t v) { return static_cast<std::uint64_t>(UnZigZag(v)); };
-  const double volume_div = kPow10[h.volume_scale];
+  const auto ascending = [](std::uint64_t t, std::uint64_t next, std::size_t i) {
+    if (static_cast<std::int64_t>(next) <= static_cast<std::int64_t>(t)) {
+      Corrupt("open times not ascending at candle " + std::to_string(i));
+    }
+  };
+  Reader r(p, end, "payload");  // version 2: what follows the columns
   if (h.version == kFormatVersion1) {
-    // Version 1: the four prices of each candle together; the offsets of
-    // high and low and the volume zigzag-mapped.
+    // Version 1: the times, then the four prices of each candle together
+    // (the offsets of high and low zigzag-mapped), then the volumes
+    // (zigzag-mapped) and the trades.
+    if (n > 0) {
+      std::uint64_t t = static_cast<std::uint64_t>(h.first.micros());
+      std::uint64_t delta = 0;
+      c[0].open_time = h.first;
+      for (std::size_t i = 1; i < n; ++i) {
+        delta += static_cast<std::uint64_t>(r.Zz());
+        ascending(t, t + delta, i);
+        t += delta;
+        c[i].open_time = Timestamp(static_cast<std::int64_t>(t));
+      }
+      if (static_cast<std::int64_t>(t) != h.last.micros()) Corrupt("last open time differs");
+    }
     std::int64_t prev_close = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::int64_t cl = add(prev_close, zz(r.Varint()));
-      const std::int64_t o = add(prev_close, zz(r.Varint()));
-      const std::int64_t hi = add(std::max(o, cl), zz(r.Varint()));
-      const std::int64_t lo = sub(std::min(o, cl), zz(r.Varint()));
+      const std::int64_t cl = add(prev_close, static_cast<std::uint64_t>(r.Zz()));
+      const std::int64_t o = add(prev_close, static_cast<std::uint64_t>(r.Zz()));
+      const std::int64_t hi = add(std::max(o, cl), static_cast<std::uint64_t>(r.Zz()));
+      const std::int64_t lo = sub(std::min(o, cl), static_cast<std::uint64_t>(r.Zz()));
       c[i].open = static_cast<double>(o) / price_div;
       c[i].high = static_cast<double>(hi) / price_div;
       c[i].low = static_cast<double>(lo) / price_div;
@@ -431,35 +459,63 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
     for (std::size_t i = 0; i < n; ++i) {
       c[i].volume = static_cast<double>(r.Zz()) / volume_div;
     }
-  } else {
-    // One column after another: closes, opens, highs, lows.
-    std::vector<std::int64_t>& ints = z.ints;
-    ints.resize(2 * n);
-    std::int64_t* const closes = ints.data();
-    std::int64_t* const opens = closes + n;
+    std::uint64_t trades = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      trades += static_cast<std::uint64_t>(r.Zz());
+      c[i].trades = static_cast<std::int64_t>(trades);
+    }
+  } else if (n > 0) {
+    // Version 2: one column after another (time deltas, closes, opens, high
+    // and low offsets, volumes, trades). Each column's start is found first
+    // by counting varint ends, and then all columns are read side by side
+    // in one pass: a varint's position depends on the one before it in its
+    // column, so one column read at a time waits on that chain, while
+    // seven columns read together overlap theirs (about twice as fast).
+    const unsigned char* starts[8];
+    starts[0] = p;
+    starts[1] = SkipVarints(starts[0], end, n - 1);
+    for (int k = 2; k < 8; ++k) starts[k] = SkipVarints(starts[k - 1], end, n);
+    Reader times(starts[0], end, "payload");
+    Reader closes(starts[1], end, "payload");
+    Reader opens(starts[2], end, "payload");
+    Reader highs(starts[3], end, "payload");
+    Reader lows(starts[4], end, "payload");
+    Reader volumes(starts[5], end, "payload");
+    Reader trades(starts[6], end, "payload");
+    std::uint64_t t = static_cast<std::uint64_t>(h.first.micros());
+    std::uint64_t delta = 0;
     std::int64_t prev_close = 0;
+    std::uint64_t trade_count = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      prev_close = closes[i] = add(prev_close, zz(r.Varint()));
-      c[i].close = static_cast<double>(closes[i]) / price_div;
+      if (i > 0) {
+        delta += static_cast<std::uint64_t>(times.Zz());
+        ascending(t, t + delta, i);
+        t += delta;
+      }
+      const std::int64_t cl = add(prev_close, static_cast<std::uint64_t>(closes.Zz()));
+      const std::int64_t o = add(prev_close, static_cast<std::uint64_t>(opens.Zz()));
+      const std::int64_t hi = add(std::max(o, cl), highs.Varint());
+      const std::int64_t lo = sub(std::min(o, cl), lows.Varint());
+      const auto volume = static_cast<std::int64_t>(volumes.Varint());
+      trade_count += static_cast<std::uint64_t>(trades.Zz());
+      Candle& k = c[i];
+      k.open_time = Timestamp(static_cast<std::int64_t>(t));
+      k.open = static_cast<double>(o) / price_div;
+      k.high = static_cast<double>(hi) / price_div;
+      k.low = static_cast<double>(lo) / price_div;
+      k.close = static_cast<double>(cl) / price_div;
+      k.volume = static_cast<double>(volume) / volume_div;
+      k.trades = static_cast<std::int64_t>(trade_count);
+      prev_close = cl;
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      opens[i] = add(i ? closes[i - 1] : 0, zz(r.Varint()));
-      c[i].open = static_cast<double>(opens[i]) / price_div;
+    if (static_cast<std::int64_t>(t) != h.last.micros()) Corrupt("last open time differs");
+    // Each column must end where the next was found to start (a varint
+    // longer than ten bytes was counted as one there, and refused here).
+    const Reader* readers[7] = {&times, &closes, &opens, &highs, &lows, &volumes, &trades};
+    for (int k = 0; k < 7; ++k) {
+      if (readers[k]->pos() != starts[k + 1]) Corrupt("a column does not end where it should");
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      c[i].high = static_cast<double>(add(std::max(opens[i], closes[i]), r.Varint())) / price_div;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      c[i].low = static_cast<double>(sub(std::min(opens[i], closes[i]), r.Varint())) / price_div;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      c[i].volume = static_cast<double>(static_cast<std::int64_t>(r.Varint())) / volume_div;
-    }
-  }
-  std::uint64_t trades = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    trades += static_cast<std::uint64_t>(r.Zz());
-    c[i].trades = static_cast<std::int64_t>(trades);
+    r = Reader(starts[7], end, "payload");
   }
   const std::uint64_t exceptions = r.Varint();
   if (exceptions > n * kColumns) Corrupt("too many exceptions");

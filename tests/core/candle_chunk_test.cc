@@ -4,6 +4,7 @@
 #include "core/candle_chunk.h"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <bit>
@@ -263,6 +264,71 @@ TEST(CandleChunk, ForgedChunksWithValidChecksum) {
   }
   std::vector<Candle> out = {C(0, 1, 1, 1, 1, 0)};
   EXPECT_THROW(DecodeAppend(reseal(huge), out), Error);
+  EXPECT_EQ(out.size(), 1u) << "nothing of a corrupt chunk is appended";
+}
+
+// A version-2 chunk around a payload written by hand (times from 0, scales
+// 0): the header, the payload compressed, the checksum.
+std::string ForgeVersion2(std::uint64_t count, std::uint64_t span, const std::string& payload) {
+  const auto varint = [](std::string& out, std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7)
+      out.push_back(static_cast<char>(static_cast<std::uint8_t>(v) | 0x80));
+    out.push_back(static_cast<char>(v));
+  };
+  std::string out = {static_cast<char>(kMagic), static_cast<char>(kFormatVersion)};
+  varint(out, count);
+  varint(out, 0);  // first open time, zigzag
+  varint(out, span);
+  out.push_back(0);  // price scale
+  out.push_back(0);  // volume scale
+  varint(out, payload.size());
+  std::string frame(ZSTD_compressBound(payload.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), payload.data(), payload.size(), 3));
+  out += frame;
+  const std::uint64_t sum = Checksum(out);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(sum >> (8 * i)));
+  return out;
+}
+
+// Version 2 reads its seven columns side by side, each from where the one
+// before it ends. A payload written by hand decodes to what it says, and a
+// column that is short, long, or holds a varint of more than ten bytes is a
+// clear error, with nothing appended.
+TEST(CandleChunk, Version2ColumnsThatDoNotAddUpAreRefused) {
+  const auto bytes = [](std::initializer_list<int> values) {
+    std::string out;
+    for (int v : values) out.push_back(static_cast<char>(v));
+    return out;
+  };
+  // Two candles, a minute apart. Columns: one time delta (zigzag 2 * 60e6
+  // as a varint), closes zz (5, +2), opens zz (4, -1 from the first close),
+  // high offsets (1, 0), low offsets (2, 1), volumes (7, 9), trades zz (3,
+  // +1); then no exceptions.
+  const std::string times = bytes({0x80, 0x9C, 0x9C, 0x39});
+  const std::string closes = bytes({0x0A, 0x04});
+  const std::string rest =
+      bytes({0x08, 0x01, 0x01, 0x00, 0x02, 0x01, 0x07, 0x09, 0x06, 0x02, 0x00});
+  const std::string good = times + closes + rest;
+  const std::vector<Candle> want = {C(0, 4, 6, 2, 5, 7, 3), C(kMinute, 4, 7, 3, 7, 9, 4)};
+  ExpectBitIdentical(want, Decode(ForgeVersion2(2, kMinute, good)));
+
+  // A column one varint short: every later column starts one early, and
+  // the payload runs out.
+  const std::string short_column = times + bytes({0x0A}) + rest;
+  EXPECT_EQ(ErrorOf(ForgeVersion2(2, kMinute, short_column)), "candle chunk: truncated payload");
+  // A varint of eleven bytes among the closes: counted as one varint when
+  // the columns are found, refused when it is read.
+  const std::string too_long = times + std::string(10, '\x80') + bytes({0x0A, 0x04}) + rest;
+  EXPECT_NE(ErrorOf(ForgeVersion2(2, kMinute, too_long)).find("varint too long"),
+            std::string::npos);
+  // Bytes after the exceptions.
+  EXPECT_EQ(ErrorOf(ForgeVersion2(2, kMinute, good + bytes({0x05}))),
+            "candle chunk: trailing bytes after the payload");
+  // Times that do not end at the header's last open time.
+  EXPECT_EQ(ErrorOf(ForgeVersion2(2, 2 * kMinute, good)), "candle chunk: last open time differs");
+
+  std::vector<Candle> out = {C(0, 1, 1, 1, 1, 0)};
+  EXPECT_THROW(DecodeAppend(ForgeVersion2(2, kMinute, short_column), out), Error);
   EXPECT_EQ(out.size(), 1u) << "nothing of a corrupt chunk is appended";
 }
 
