@@ -262,6 +262,13 @@ TEST_F(PgConnectionTest, BinaryResultsReadWhatTextResultsRead) {
     EXPECT_NE(std::string(e.what()).find("has type oid 1700"), std::string::npos) << e.what();
   }
   EXPECT_EQ(KindOf([&] { other.GetInt64(0); }), ErrorKind::kInternal);
+  try {
+    other.GetDouble(0);
+    ADD_FAILURE() << "a binary numeric was read as a double";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("do not decode as a double"), std::string::npos)
+        << e.what();
+  }
   EXPECT_EQ(KindOf([&] { other.GetTimestamp(1); }), ErrorKind::kInternal);
   EXPECT_EQ(KindOf([&] { other.GetTimestamp(2); }), ErrorKind::kInternal);
   EXPECT_EQ(KindOf([&] { other.GetText(3); }), ErrorKind::kInternal);

@@ -257,8 +257,9 @@ class PgStatement final : public Statement {
     return PQgetisnull(result_, row_, column) != 0;
   }
   std::int64_t GetInt64(int column) const override {
-    if (Binary(column)) return BinaryInteger(column);
-    const std::string_view text = Text(column);
+    const Field f = Value(column);
+    if (f.binary) return BinaryInteger(column, f.bytes, "an integer");
+    const std::string_view text = f.bytes;
     if (text.empty()) return 0;  // NULL
     if (text == "t") return 1;   // a boolean expression
     if (text == "f") return 0;
@@ -271,19 +272,19 @@ class PgStatement final : public Statement {
     return value;
   }
   double GetDouble(int column) const override {
-    if (Binary(column)) {
-      const std::string_view bytes = Text(column);
-      if (bytes.empty()) return 0;  // NULL
+    const Field f = Value(column);
+    if (f.binary) {
+      if (f.bytes.empty()) return 0;  // NULL
       switch (PQftype(result_, column)) {
         case kFloat8Oid:
-          return std::bit_cast<double>(BigEndian<std::uint64_t>(column, bytes));
+          return std::bit_cast<double>(BigEndian<std::uint64_t>(column, f.bytes));
         case kFloat4Oid:
-          return std::bit_cast<float>(BigEndian<std::uint32_t>(column, bytes));
+          return std::bit_cast<float>(BigEndian<std::uint32_t>(column, f.bytes));
         default:
-          return static_cast<double>(BinaryInteger(column));
+          return static_cast<double>(BinaryInteger(column, f.bytes, "a double"));
       }
     }
-    const std::string_view text = Text(column);
+    const std::string_view text = f.bytes;
     if (text.empty()) return 0;
     double value = 0;
     const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -294,17 +295,19 @@ class PgStatement final : public Statement {
     return value;
   }
   std::string GetText(int column) const override {
-    if (Binary(column)) BinaryTextual(column, "text");
-    return std::string(Text(column));
+    const Field f = Value(column);
+    if (f.binary) BinaryTextual(column, "text");
+    return std::string(f.bytes);
   }
   // bytea arrives in its hex output form (bytea_output = hex, the default
   // since PostgreSQL 9.0), or as its bytes in binary results.
   std::string_view GetBlob(int column) const override {
-    if (Binary(column)) {
+    const Field f = Value(column);
+    if (f.binary) {
       if (PQftype(result_, column) != kByteaOid) BinaryTextual(column, "a blob");
-      return Text(column);
+      return f.bytes;
     }
-    const std::string_view text = Text(column);
+    const std::string_view text = f.bytes;
     if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) {
       if (text.empty()) return {};
       throw Error(ErrorKind::kInternal, "column " + std::to_string(column) + " of '" + sql_.text +
@@ -323,18 +326,21 @@ class PgStatement final : public Statement {
     return blob_;
   }
   Decimal GetDecimal(int column) const override {
-    if (Binary(column)) BinaryTextual(column, "a decimal");
-    const std::string_view text = Text(column);
+    const Field f = Value(column);
+    if (f.binary) BinaryTextual(column, "a decimal");
+    const std::string_view text = f.bytes;
     if (text.empty()) return Decimal();
     return Decimal::Parse(text);
   }
   Timestamp GetTimestamp(int column) const override {
-    if (Binary(column)) {
-      const std::string_view bytes = Text(column);
+    const Field f = Value(column);
+    if (f.binary) {
+      const std::string_view bytes = f.bytes;
       if (bytes.empty()) return Timestamp();  // NULL
       const Oid type = PQftype(result_, column);
       if (type != kTimestamptzOid && type != kTimestampOid) {
-        return Timestamp(BinaryInteger(column));  // an integer column holding µs
+        // An integer column holding µs.
+        return Timestamp(BinaryInteger(column, bytes, "a timestamp"));
       }
       // µs since 2000-01-01 UTC; ±infinity are the int64 extremes.
       const auto since_2000 = static_cast<std::int64_t>(BigEndian<std::uint64_t>(column, bytes));
@@ -347,7 +353,7 @@ class PgStatement final : public Statement {
       }
       return Timestamp(micros);
     }
-    const std::string_view text = Text(column);
+    const std::string_view text = f.bytes;
     if (text.empty()) return Timestamp();
     if (auto t = ParseTimestampText(text)) return *t;
     std::int64_t micros = 0;  // an integer column holding microseconds
@@ -382,9 +388,21 @@ class PgStatement final : public Statement {
                                             " to read from '" + sql_.text + "'");
     }
   }
-  bool Binary(int column) const {
+  // A column of the current row: its bytes (empty for NULL), and whether
+  // they are in binary format.
+  struct Field {
+    std::string_view bytes;
+    bool binary = false;
+  };
+  Field Value(int column) const {
     CheckRow(column);
-    return PQfformat(result_, column) == 1;
+    Field f;
+    f.binary = PQfformat(result_, column) == 1;
+    if (!PQgetisnull(result_, row_, column)) {
+      f.bytes = std::string_view(PQgetvalue(result_, row_, column),
+                                 static_cast<std::size_t>(PQgetlength(result_, row_, column)));
+    }
+    return f;
   }
   [[noreturn]] void NotDecoded(int column, const char* as) const {
     throw Error(ErrorKind::kInternal, "column " + std::to_string(column) + " of '" + sql_.text +
@@ -417,8 +435,9 @@ class PgStatement final : public Statement {
     for (const char b : bytes) value = static_cast<T>(value << 8 | static_cast<unsigned char>(b));
     return value;
   }
-  std::int64_t BinaryInteger(int column) const {
-    const std::string_view bytes = Text(column);
+  // An integer or boolean column's binary value; `as` names what the
+  // caller reads in the error for any other type.
+  std::int64_t BinaryInteger(int column, std::string_view bytes, const char* as) const {
     if (bytes.empty()) return 0;  // NULL
     switch (PQftype(result_, column)) {
       case kInt8Oid:
@@ -430,15 +449,8 @@ class PgStatement final : public Statement {
       case kBoolOid:
         return BigEndian<std::uint8_t>(column, bytes) != 0 ? 1 : 0;
       default:
-        NotDecoded(column, "an integer");
+        NotDecoded(column, as);
     }
-  }
-
-  std::string_view Text(int column) const {
-    CheckRow(column);
-    if (PQgetisnull(result_, row_, column)) return {};
-    return std::string_view(PQgetvalue(result_, row_, column),
-                            static_cast<std::size_t>(PQgetlength(result_, row_, column)));
   }
   void ClearResult() {
     if (result_ != nullptr) PQclear(result_);
