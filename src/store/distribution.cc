@@ -85,7 +85,16 @@ std::int64_t Int(sql::Connection& c, const std::string& query) {
   return v;
 }
 
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quoted(std::string_view s) {
+  // Appended piece by piece: GCC 12 reports a false -Wrestrict for
+  // "'" + std::string(s) + "'" in release builds.
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '\'';
+  out += s;
+  out += '\'';
+  return out;
+}
 
 // The change feed's triggers (postgres/all/0007_change_log.sql), which
 // `distribute` keeps on Citus, with the Citus versions of their two hooks
