@@ -106,19 +106,8 @@ std::uint64_t DurabilityBarrier::syncs() {
 }
 
 std::shared_ptr<SharedFile> SharedFileFor(const std::string& canonical_path) {
-  static std::mutex mutex;
-  static std::unordered_map<std::string, std::weak_ptr<SharedFile>> files;
-  std::lock_guard<std::mutex> lock(mutex);
-  std::weak_ptr<SharedFile>& slot = files[canonical_path];
-  if (auto shared = slot.lock()) return shared;
-  auto shared = std::make_shared<SharedFile>();
-  slot = shared;
-  // Forget files no connection holds any more (the map stays as small as
-  // the set of open files).
-  for (auto it = files.begin(); it != files.end();) {
-    it = it->second.expired() ? files.erase(it) : std::next(it);
-  }
-  return shared;
+  static PerFile<SharedFile> files;
+  return files.Get(canonical_path, [] { return std::make_shared<SharedFile>(); });
 }
 
 }  // namespace tradestore::sql

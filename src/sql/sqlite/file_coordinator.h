@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace tradestore::sql {
 
@@ -104,9 +105,34 @@ struct SharedFile {
   DurabilityBarrier barrier;
 };
 
-// The SharedFile of the database file at `canonical_path` (symbolic links
-// resolved, so that two spellings of one file share it), created on first
-// use and kept while any connection holds it.
+// One object per database file for the whole process: the one for
+// `canonical_path` (symbolic links resolved, so that two spellings of one
+// file share it), made by `make` on first use and kept while anyone holds
+// it. The registry keeps weak pointers only, and forgets the files nobody
+// holds when it makes a new object (it stays as small as the set of open
+// files). Thread-safe; `make` runs under the registry's lock.
+template <typename T>
+class PerFile {
+ public:
+  std::shared_ptr<T> Get(const std::string& canonical_path,
+                         const std::function<std::shared_ptr<T>()>& make) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::weak_ptr<T>& slot = objects_[canonical_path];
+    if (auto found = slot.lock()) return found;
+    std::shared_ptr<T> made = make();
+    slot = made;
+    for (auto it = objects_.begin(); it != objects_.end();) {
+      it = it->second.expired() ? objects_.erase(it) : std::next(it);
+    }
+    return made;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<T>> objects_;
+};
+
+// The SharedFile of the database file at `canonical_path` (PerFile).
 std::shared_ptr<SharedFile> SharedFileFor(const std::string& canonical_path);
 
 }  // namespace tradestore::sql

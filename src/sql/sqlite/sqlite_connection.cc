@@ -833,16 +833,9 @@ void SqliteConnection::EndMergedUnit(bool commit) {
 std::shared_ptr<MergedWriter> MergedWriterFor(
     const std::string& canonical_path, const std::shared_ptr<SharedFile>& shared,
     const std::function<std::unique_ptr<SqliteConnection>()>& open) {
-  static std::mutex mutex;
-  static std::unordered_map<std::string, std::weak_ptr<MergedWriter>> writers;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto found = writers[canonical_path].lock()) return found;
-  auto writer = std::make_shared<MergedWriter>(open(), open(), shared);
-  writers[canonical_path] = writer;
-  for (auto it = writers.begin(); it != writers.end();) {
-    it = it->second.expired() ? writers.erase(it) : std::next(it);
-  }
-  return writer;
+  static PerFile<MergedWriter> writers;
+  return writers.Get(canonical_path,
+                     [&] { return std::make_shared<MergedWriter>(open(), open(), shared); });
 }
 
 }  // namespace
