@@ -291,9 +291,10 @@ std::string ForgeVersion2(std::uint64_t count, std::uint64_t span, const std::st
 }
 
 // Version 2 reads its seven columns side by side, each from where the one
-// before it ends. A payload written by hand decodes to what it says, and a
-// column that is short, long, or holds a varint of more than ten bytes is a
-// clear error, with nothing appended.
+// before it ends. A payload written by hand decodes to what it says; one
+// whose columns do not add up (a column short by a varint, a varint of more
+// than ten bytes, bytes after the exceptions, times that end elsewhere than
+// the header says) is a clear error, with nothing appended.
 TEST(CandleChunk, Version2ColumnsThatDoNotAddUpAreRefused) {
   const auto bytes = [](std::initializer_list<int> values) {
     std::string out;
