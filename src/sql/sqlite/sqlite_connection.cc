@@ -465,12 +465,10 @@ class SqliteConnection final : public Connection {
 // The bulk upsert on SQLite: the cached prepared INSERT ... ON CONFLICT,
 // bound straight through the sqlite3 API and stepped once per row, in the
 // caller's transaction (one write transaction is the fastest SQLite gets;
-// there is no COPY).
-// Rows are upserted one statement step each. sqlite3_reset keeps the
-// parameters bound, so a null, integer or text value equal to the one the
-// previous row bound in its column (an import's instrument and timeframe)
-// is not bound again: binding text copies it into SQLite's memory, under
-// the connection's mutex.
+// there is no COPY). sqlite3_reset keeps the parameters bound, so a null,
+// integer or text value equal to the one the previous row bound in its
+// column (an import's instrument and timeframe) is not bound again: binding
+// text copies it into SQLite's memory, under the connection's mutex.
 class SqliteBulkWriter final : public BulkWriter {
  public:
   SqliteBulkWriter(SqliteStatement& statement, const BulkUpsertSpec& spec)
