@@ -225,7 +225,7 @@ Order OrderRepository::Create(const Order& order) {
         .Set("reserved", out.reserved)
         .Where(out.bot_id, out.id)
         .Done()
-        .Execute();
+        .ExecuteDeferred();
   }
   tx.Commit();
   return out;
@@ -272,7 +272,7 @@ Order OrderRepository::Accept(BotId bot, OrderId id, Timestamp time,
         .Set("venue_order_id", o.venue_order_id)
         .Where(bot, id)
         .Done()
-        .Execute();
+        .ExecuteDeferred();
     InsertOrderEvent(c, o, o.status, o.status, time, "venue order id " + o.venue_order_id,
                      OrderEventKind::kVenueId);
   }
@@ -357,7 +357,7 @@ Order OrderRepository::Amend(BotId bot, OrderId id, const OrderAmendment& amendm
       .Set("updated_at", time)
       .Where(bot, id)
       .Done()
-      .Execute();
+      .ExecuteDeferred();
   InsertOrderEvent(c, o, o.status, o.status, time, summary, OrderEventKind::kAmend);
   tx.Commit();
   return o;
@@ -385,7 +385,7 @@ Order OrderRepository::RecordRetry(BotId bot, OrderId id, Timestamp time, std::s
       .Set("updated_at", time)
       .Where(bot, id)
       .Done()
-      .Execute();
+      .ExecuteDeferred();
   InsertOrderEvent(c, o, o.status, o.status, time, error, OrderEventKind::kRetry);
   tx.Commit();
   return o;
@@ -420,7 +420,7 @@ Order OrderRepository::MarkTriggered(BotId bot, OrderId id, Timestamp time) {
       .Set("updated_at", time)
       .Where(bot, id)
       .Done()
-      .Execute();
+      .ExecuteDeferred();
   tx.Commit();
   return o;
 }
