@@ -557,7 +557,7 @@ void AdjustLocked(StoreImpl& impl, BotId bot, AccountId account, std::string_vie
   RowWriter<tables::kBalances> row(c.Prepare(statements::BalanceLockedUpsertSql()),
                                    statements::kBalanceLocked);
   row.Set("account_id", account).Set("currency", currency).Set("updated_at", time);
-  row.Set("locked", locked).Where(bot).Done().Execute();
+  row.Set("locked", locked).Where(bot).Done().ExecuteDeferred();
 }
 
 std::string LedgerByBotTimeSql() {

@@ -235,7 +235,7 @@ void PositionRepository::Mark(BotId bot, AccountId account, InstrumentId instrum
       .Set("trade_low", row->trade_low)
       .Where(bot, account, instrument)
       .Done()
-      .Execute();
+      .ExecuteDeferred();
   tx.Commit();
 }
 

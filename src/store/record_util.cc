@@ -88,7 +88,7 @@ std::int64_t StartNextVersion(sql::Connection& c, std::string_view table, BotId 
   auto& close = c.Prepare("UPDATE " + std::string(table) +
                           " SET effective_to = ? WHERE bot_id = ? AND id = ?");
   BindParams(close, effective_from, bot, previous->id);
-  close.Execute();
+  close.ExecuteDeferred();
   return version;
 }
 

@@ -145,7 +145,7 @@ Signal SignalRepository::Record(const Signal& signal) {
       w.Set("bot_id", out.bot_id).Set("signal_id", out.id).Set("name", k.name);
       w.Set("signal", ToString(k.signal)).Set("confidence", k.confidence);
       w.Set("weight", k.weight).Set("mode", ToString(out.mode)).Set("is_test", out.is_test);
-      w.Done().Execute();
+      w.Done().ExecuteDeferred();
       comp.Reset();
     }
   }
