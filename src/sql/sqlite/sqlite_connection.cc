@@ -474,7 +474,6 @@ class SqliteBulkWriter final : public BulkWriter {
   SqliteBulkWriter(SqliteStatement& statement, const BulkUpsertSpec& spec)
       : BulkWriter(spec.table, spec.columns),
         statement_(statement),
-        db_(statement.db()),
         stmt_(statement.handle()),
         bound_(spec.columns.size()) {
     sqlite3_reset(stmt_);
@@ -521,7 +520,7 @@ class SqliteBulkWriter final : public BulkWriter {
   void WriteRow() override {
     const int rc = sqlite3_step(stmt_);
     sqlite3_reset(stmt_);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) Throw(db_, rc, sqlite3_sql(stmt_));
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) Throw(statement_.db(), rc, sqlite3_sql(stmt_));
   }
   void FinishRows() override {}  // every row was written by its EndRow
 
@@ -544,12 +543,11 @@ class SqliteBulkWriter final : public BulkWriter {
     return bound_[static_cast<std::size_t>(column - 1)];
   }
   void Check(int rc) {
-    if (rc != SQLITE_OK) Throw(db_, rc, "bind");
+    if (rc != SQLITE_OK) Throw(statement_.db(), rc, "bind");
   }
 
   SqliteStatement& statement_;
-  sqlite3* db_;
-  sqlite3_stmt* stmt_;
+  sqlite3_stmt* const stmt_;  // statement_.handle()
   std::vector<Bound> bound_;  // by column - 1
 };
 
