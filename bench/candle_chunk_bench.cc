@@ -8,8 +8,13 @@
 //   - the rate of a full CandleRepository::ForEach scan (cache off);
 //   - the import rate, candles/s: rows only (ImportCandles or a
 //     CandleWriter), or straight into chunks (compact_before).
+//   - the chunk codec alone (src/core/candle_chunk.h, no database): each
+//     series cut into chunks of 2,048 as the store cuts them, encoded in
+//     format version 3 (what the store writes) and version 2 (the format
+//     before it), bytes per candle of the chunks and the best decode time
+//     per candle of each, the two decoded alternately in one run.
 // Every compacted store must read back the same candles as its row store,
-// or the program fails.
+// and both formats the candles they were given, or the program fails.
 //
 // Usage: tradestore_chunk_bench [--dir DIR] [--synthetic N] [--reads N]
 #include <sqlite3.h>
@@ -22,9 +27,11 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/candle_chunk.h"
 #include "result_line.h"
 #include "tradestore/candle_import.h"
 #include "tradestore/store.h"
@@ -57,7 +64,58 @@ struct Result {
   double range_warm_p50_us = 0;  // the same range read a second time (cache on)
   double foreach_per_s = 0;
   double import_per_s = 0;
+  // The codec alone, format version 3 and version 2 (chunks only, no database).
+  double codec_bytes_per_candle[2] = {0, 0};
+  double decode_ns_per_candle[2] = {0, 0};
 };
+
+bool Same(const std::vector<Candle>& a, const std::vector<Candle>& b);
+
+// Fills r.codec_* and r.decode_* from `candles` (see the file comment).
+void MeasureCodec(const std::vector<Candle>& candles, Result& r) {
+  namespace chunk = tradestore::internal::candle_chunk;
+  std::vector<std::string> encoded[2];
+  for (int v = 0; v < 2; ++v) {
+    chunk::EncodeOptions options;
+    options.version = v == 0 ? chunk::kFormatVersion : chunk::kFormatVersion2;
+    std::size_t bytes = 0;
+    for (std::size_t at = 0; at < candles.size(); at += 2048) {
+      const std::size_t n = std::min<std::size_t>(2048, candles.size() - at);
+      encoded[v].push_back(chunk::Encode(std::span(candles).subspan(at, n), options));
+      bytes += encoded[v].back().size();
+    }
+    r.codec_bytes_per_candle[v] = static_cast<double>(bytes) / static_cast<double>(candles.size());
+  }
+  std::vector<Candle> out;
+  for (int v = 0; v < 2; ++v) {
+    out.clear();
+    for (const std::string& bytes : encoded[v]) chunk::DecodeAppend(bytes, out);
+    if (!Same(out, candles)) {
+      std::fprintf(stderr, "%s: format %d does not decode to its candles\n", r.name.c_str(),
+                   v == 0 ? 3 : 2);
+      std::exit(1);
+    }
+  }
+  // The best of at least 5 decodes of the whole series in each format, and
+  // of more (up to 50) until a second has been spent.
+  double best[2] = {1e99, 1e99};
+  double spent = 0;
+  for (int rep = 0; rep < 5 || (rep < 50 && spent < 1.0); ++rep) {
+    for (int v = 0; v < 2; ++v) {
+      const auto start = Clock::now();
+      for (const std::string& bytes : encoded[v]) {
+        out.clear();
+        chunk::DecodeAppend(bytes, out);
+      }
+      const double seconds = Seconds(start);
+      best[v] = std::min(best[v], seconds);
+      spent += seconds;
+    }
+  }
+  for (int v = 0; v < 2; ++v) {
+    r.decode_ns_per_candle[v] = best[v] * 1e9 / static_cast<double>(candles.size());
+  }
+}
 
 std::vector<Candle> Synthetic(std::int64_t n) {
   std::vector<Candle> out;
@@ -157,6 +215,7 @@ Result Measure(const Series& s, const std::vector<Candle>& synthetic, const std:
     }
     r.candles = static_cast<std::int64_t>(got.size());
     r.import_per_s = static_cast<double>(r.candles) / load_s;
+    if (compact) MeasureCodec(got, r);
     // 1,000-candle ranges at random places: with the decoded-chunk cache
     // off (every read decodes its chunks), then each range read twice with
     // the cache on and the second read timed.
@@ -280,6 +339,16 @@ int main(int argc, char** argv) {
                     Fixed(rows.foreach_per_s / 1e6, 2, "M/s") + " (rows)",
                     Fixed(chunks.foreach_per_s / rows.foreach_per_s, 2), ">= 20 M/s",
                     Met(chunks.foreach_per_s >= 20e6));
+    PrintResultLine("chunk decode, format 3 vs 2" + series.substr(0, series.find(',')) + ")",
+                    Fixed(chunks.decode_ns_per_candle[0], 1, "ns/candle"),
+                    Fixed(chunks.decode_ns_per_candle[1], 1, "ns/candle") + " (format 2)",
+                    Fixed(chunks.decode_ns_per_candle[1] / chunks.decode_ns_per_candle[0], 2), "-",
+                    "-");
+    PrintResultLine(
+        "chunk bytes per candle, format 3 vs 2" + series.substr(0, series.find(',')) + ")",
+        Fixed(chunks.codec_bytes_per_candle[0], 2),
+        Fixed(chunks.codec_bytes_per_candle[1], 2) + " (format 2)",
+        Fixed(chunks.codec_bytes_per_candle[1] / chunks.codec_bytes_per_candle[0], 2), "-", "-");
     PrintResultLine("import into storage" + series, Fixed(chunks.import_per_s / 1e6, 3, "M/s"),
                     Fixed(rows.import_per_s / 1e6, 3, "M/s") + " (rows)",
                     Fixed(chunks.import_per_s / rows.import_per_s, 2), ">= 1 M/s",

@@ -23,6 +23,15 @@ constexpr int kColumns = 5;  // open, high, low, close, volume: exception slots
 // anything is allocated for it.
 constexpr std::uint64_t kMinPayloadPerCandle = 6;
 constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 30;
+// Version 3 packs each column in blocks of this many values.
+constexpr std::size_t kBlock = 128;
+// The fewest payload bytes of a version-3 chunk of `count` candles: every
+// block at least its minimum and its width (two bytes), and the exceptions'
+// count.
+std::uint64_t MinPayloadVersion3(std::uint64_t count) {
+  const auto blocks = [](std::uint64_t values) { return (values + kBlock - 1) / kBlock; };
+  return count == 0 ? 1 : 2 * (blocks(count - 1) + 6 * blocks(count)) + 1;
+}
 
 [[noreturn]] void Corrupt(const std::string& what) {
   throw Error(ErrorKind::kStorage, "candle chunk: " + what);
@@ -50,6 +59,13 @@ void PutU64(std::string& out, std::uint64_t v) {
   char buf[8];
   for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
   out.append(buf, 8);
+}
+void StoreU64(unsigned char* p, std::uint64_t v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(p, &v, sizeof v);
+  } else {
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+  }
 }
 std::uint64_t LoadU64(const unsigned char* p) {
   std::uint64_t v = 0;
@@ -170,7 +186,8 @@ struct ZstdContexts {
   ZSTD_CCtx* c = ZSTD_createCCtx();
   ZSTD_DCtx* d = ZSTD_createDCtx();
   std::string scratch;
-  std::vector<std::int64_t> ints;  // Encode's and DecodeInto's scaled prices
+  std::vector<std::int64_t> ints;      // Encode's scaled prices
+  std::vector<std::uint64_t> columns;  // Encode's and DecodeInto's columns
   ~ZstdContexts() {
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);
@@ -207,6 +224,35 @@ const unsigned char* SkipVarints(const unsigned char* p, const unsigned char* en
   return p;
 }
 
+// Version 3: `values` in blocks of kBlock, each its minimum (varint), its
+// bit width (a byte, a multiple of 4 up to 64) and each value less the
+// minimum in that many bits, least significant bit first.
+void PutPacked(std::string& out, const std::uint64_t* values, std::size_t n) {
+  for (std::size_t b = 0; b < n; b += kBlock) {
+    const std::uint64_t* v = values + b;
+    const std::size_t k = std::min(kBlock, n - b);
+    const std::uint64_t base = *std::min_element(v, v + k);
+    std::uint64_t spread = 0;
+    for (std::size_t i = 0; i < k; ++i) spread |= v[i] - base;
+    const int width = (std::bit_width(spread) + 3) & ~3;
+    PutVarint(out, base);
+    out.push_back(static_cast<char>(width));
+    if (width == 0) continue;
+    const std::size_t bytes = (k * static_cast<std::size_t>(width) + 7) / 8;
+    const std::size_t at = out.size();
+    out.resize(at + bytes + 8);  // 8 bytes of room: each value is or-ed in by one 8-byte store
+    auto* p = reinterpret_cast<unsigned char*>(out.data() + at);
+    for (std::size_t i = 0; i < k; ++i) {
+      // A value starts at bit 0 or 4 of its byte, and one that starts at 4
+      // has at most 60 bits: it fits the 8 bytes from its first byte.
+      const std::size_t bit = i * static_cast<std::size_t>(width);
+      unsigned char* const q = p + bit / 8;
+      StoreU64(q, LoadU64(q) | ((v[i] - base) << (bit % 8)));
+    }
+    out.resize(at + bytes);
+  }
+}
+
 }  // namespace
 
 std::uint64_t Checksum(std::string_view bytes) {
@@ -234,6 +280,12 @@ std::uint64_t Checksum(std::string_view bytes) {
 }
 
 std::string Encode(std::span<const Candle> candles, const EncodeOptions& options) {
+  if (options.version != kFormatVersion && options.version != kFormatVersion2) {
+    throw InvalidArgument("candle chunk: cannot write format version " +
+                          std::to_string(options.version) + " (writes " +
+                          std::to_string(kFormatVersion2) + " and " +
+                          std::to_string(kFormatVersion) + ")");
+  }
   const std::size_t n = candles.size();
   for (std::size_t i = 1; i < n; ++i) {
     if (candles[i].open_time <= candles[i - 1].open_time) {
@@ -256,19 +308,25 @@ std::string Encode(std::span<const Candle> candles, const EncodeOptions& options
   });
   const int volume_scale = ChooseScale(n, [&](std::size_t i) { return candles[i].volume; });
 
-  std::string payload;
-  payload.reserve(n * 12 + 16);
-  std::vector<Exception> exceptions;
-  // Times: delta of delta, wrapping (lossless for any int64).
-  std::uint64_t prev_delta = 0;
+  // The seven columns as unsigned integers (two's complement where a
+  // value is signed and not zigzag-mapped): the times' deltas (n - 1 of
+  // them), closes, opens, high and low offsets, volumes, trades.
+  std::vector<std::uint64_t>& columns = Contexts().columns;
+  columns.resize(7 * n);
+  std::uint64_t* const time_deltas = columns.data();  // n - 1 used
+  std::uint64_t* const close_col = time_deltas + n;
+  std::uint64_t* const open_col = close_col + n;
+  std::uint64_t* const high_col = open_col + n;
+  std::uint64_t* const low_col = high_col + n;
+  std::uint64_t* const volume_col = low_col + n;
+  std::uint64_t* const trade_col = volume_col + n;
   for (std::size_t i = 1; i < n; ++i) {
-    const std::uint64_t d = static_cast<std::uint64_t>(candles[i].open_time.micros()) -
-                            static_cast<std::uint64_t>(candles[i - 1].open_time.micros());
-    PutZz(payload, static_cast<std::int64_t>(d - prev_delta));
-    prev_delta = d;
+    time_deltas[i - 1] = static_cast<std::uint64_t>(candles[i].open_time.micros()) -
+                         static_cast<std::uint64_t>(candles[i - 1].open_time.micros());
   }
-  // Prices: the scaled integers first (recording exceptions), then one
-  // column after another.
+  // Prices: the scaled integers first (recording exceptions), then their
+  // columns.
+  std::vector<Exception> exceptions;
   std::vector<std::int64_t>& ints = Contexts().ints;
   ints.resize(4 * n);
   std::int64_t* const opens = ints.data();
@@ -283,30 +341,41 @@ std::string Encode(std::span<const Candle> candles, const EncodeOptions& options
     lows[i] = ToScaled(c.low, price_scale, slot + 2, exceptions);
     closes[i] = ToScaled(c.close, price_scale, slot + 3, exceptions);
   }
-  for (std::size_t i = 0; i < n; ++i) PutZz(payload, closes[i] - (i ? closes[i - 1] : 0));
-  for (std::size_t i = 0; i < n; ++i) PutZz(payload, opens[i] - (i ? closes[i - 1] : 0));
-  // Unsigned: a high below max(open, close) is legal here, but rare (ten
-  // bytes, its two's complement); so is a low above min(open, close).
-  for (std::size_t i = 0; i < n; ++i) {
-    PutVarint(payload, static_cast<std::uint64_t>(highs[i]) -
-                           static_cast<std::uint64_t>(std::max(opens[i], closes[i])));
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    PutVarint(payload, static_cast<std::uint64_t>(std::min(opens[i], closes[i])) -
-                           static_cast<std::uint64_t>(lows[i]));
-  }
-  // ToScaled recorded price exceptions in slot order per candle; volume's
-  // come after, so sort once at the end. A volume is unsigned like the
-  // offsets (a negative one is legal and costs ten bytes).
-  for (std::size_t i = 0; i < n; ++i) {
-    PutVarint(payload, static_cast<std::uint64_t>(ToScaled(candles[i].volume, volume_scale,
-                                                           i * kColumns + 4, exceptions)));
-  }
   std::uint64_t prev_trades = 0;
   for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t prev_close = i ? closes[i - 1] : 0;
+    close_col[i] = ZigZag(closes[i] - prev_close);
+    open_col[i] = ZigZag(opens[i] - prev_close);
+    // Unsigned: a high below max(open, close) is legal here, but rare (its
+    // two's complement: ten bytes in version 2, a wide block in version 3);
+    // so is a low above min(open, close).
+    high_col[i] = static_cast<std::uint64_t>(highs[i]) -
+                  static_cast<std::uint64_t>(std::max(opens[i], closes[i]));
+    low_col[i] = static_cast<std::uint64_t>(std::min(opens[i], closes[i])) -
+                 static_cast<std::uint64_t>(lows[i]);
+    // ToScaled recorded price exceptions in slot order per candle; volume's
+    // come after, so they are sorted once at the end. A negative volume is
+    // legal, as its two's complement.
+    volume_col[i] = static_cast<std::uint64_t>(
+        ToScaled(candles[i].volume, volume_scale, i * kColumns + 4, exceptions));
     const auto t = static_cast<std::uint64_t>(candles[i].trades);
-    PutZz(payload, static_cast<std::int64_t>(t - prev_trades));
+    trade_col[i] = ZigZag(static_cast<std::int64_t>(t - prev_trades));
     prev_trades = t;
+  }
+
+  std::string payload;
+  if (options.version == kFormatVersion2) {
+    payload.reserve(n * 12 + 16);
+    std::uint64_t prev_delta = 0;  // times: zigzag delta of delta
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      PutZz(payload, static_cast<std::int64_t>(time_deltas[i] - prev_delta));
+      prev_delta = time_deltas[i];
+    }
+    for (std::size_t i = n; i < 7 * n; ++i) PutVarint(payload, columns[i]);
+  } else {
+    payload.reserve(n * 10 + 64);
+    PutPacked(payload, time_deltas, n ? n - 1 : 0);
+    for (int k = 1; k < 7; ++k) PutPacked(payload, columns.data() + k * n, n);
   }
   std::sort(exceptions.begin(), exceptions.end(),
             [](const Exception& a, const Exception& b) { return a.slot < b.slot; });
@@ -320,7 +389,7 @@ std::string Encode(std::span<const Candle> candles, const EncodeOptions& options
 
   std::string out;
   out.push_back(static_cast<char>(kMagic));
-  out.push_back(static_cast<char>(kFormatVersion));
+  out.push_back(static_cast<char>(options.version));
   PutVarint(out, n);
   const std::int64_t first = n ? candles.front().open_time.micros() : 0;
   const std::int64_t last = n ? candles.back().open_time.micros() : 0;
@@ -358,7 +427,7 @@ Parsed Parse(std::string_view bytes) {
     Corrupt("truncated: " + std::to_string(bytes.size()) + " bytes");
   }
   if (begin[0] != kMagic) Corrupt("not a candle chunk (bad magic byte)");
-  if (begin[1] != kFormatVersion && begin[1] != kFormatVersion1) {
+  if (begin[1] < kFormatVersion1 || begin[1] > kFormatVersion) {
     Corrupt("format version " + std::to_string(begin[1]) + " is not known to this build (knows " +
             std::to_string(kFormatVersion1) + " to " + std::to_string(kFormatVersion) + ")");
   }
@@ -379,7 +448,10 @@ Parsed Parse(std::string_view bytes) {
   h.volume_scale = r.Byte();
   if (h.price_scale > kMaxScale || h.volume_scale > kMaxScale) Corrupt("bad scale");
   parsed.payload_size = r.Varint();
-  if (parsed.payload_size > kMaxPayload || count > parsed.payload_size / kMinPayloadPerCandle) {
+  const bool fits = h.version == kFormatVersion
+                        ? count <= kMaxPayload && MinPayloadVersion3(count) <= parsed.payload_size
+                        : count <= parsed.payload_size / kMinPayloadPerCandle;
+  if (parsed.payload_size > kMaxPayload || !fits) {
     Corrupt("count " + std::to_string(count) + " does not fit a payload of " +
             std::to_string(parsed.payload_size) + " bytes");
   }
@@ -397,13 +469,45 @@ ChunkHeader ReadHeader(std::string_view bytes) { return Parse(bytes).header; }
 
 namespace {
 
+// Version 3: reads the blocks of a column of `n` values (PutPacked) from
+// `r` into `out` and returns the reader after them. `end` is the payload's
+// end, followed by 8 readable bytes. A width that is not a multiple of 4 up
+// to 64, or a block that runs past the payload, is corrupt.
+Reader UnpackColumn(Reader r, const unsigned char* end, std::uint64_t* out, std::size_t n) {
+  for (std::size_t b = 0; b < n; b += kBlock) {
+    const std::size_t k = std::min(kBlock, n - b);
+    const std::uint64_t base = r.Varint();
+    const int width = r.Byte();
+    std::uint64_t* const v = out + b;
+    if (width == 0) {
+      std::fill(v, v + k, base);
+      continue;
+    }
+    if (width > 64 || width % 4 != 0) Corrupt("bad bit width " + std::to_string(width));
+    const std::size_t bytes = (k * static_cast<std::size_t>(width) + 7) / 8;
+    const unsigned char* const p = r.pos();
+    if (static_cast<std::size_t>(end - p) < bytes) Corrupt("truncated payload");
+    const std::uint64_t mask = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::size_t bit = i * static_cast<std::size_t>(width);
+      v[i] = base + ((LoadU64(p + bit / 8) >> (bit % 8)) & mask);
+    }
+    r = Reader(p + bytes, end, "payload");
+  }
+  return r;
+}
+
 void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
   const ChunkHeader& h = parsed.header;
   ZstdContexts& z = Contexts();
   std::string& payload = z.scratch;
-  payload.resize(parsed.payload_size);
-  const std::size_t got =
-      ZSTD_decompressDCtx(z.d, payload.data(), payload.size(), parsed.frame, parsed.frame_size);
+  // Eight bytes after the payload (zeros, though the bits read from them
+  // are masked off): version 3 reads each value with an 8-byte load from
+  // its first byte.
+  payload.resize(parsed.payload_size + 8);
+  std::memset(payload.data() + parsed.payload_size, 0, 8);
+  const std::size_t got = ZSTD_decompressDCtx(z.d, payload.data(), parsed.payload_size,
+                                              parsed.frame, parsed.frame_size);
   if (ZSTD_isError(got)) Corrupt(std::string("zstd: ") + ZSTD_getErrorName(got));
   if (got != parsed.payload_size) Corrupt("payload size differs from the header");
 
@@ -412,7 +516,7 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
   out.resize(base + n);
   Candle* const c = out.data() + base;
   const auto* p = reinterpret_cast<const unsigned char*>(payload.data());
-  const unsigned char* const end = p + payload.size();
+  const unsigned char* const end = p + parsed.payload_size;
   const double price_div = kPow10[h.price_scale];
   const double volume_div = kPow10[h.volume_scale];
   // Wrapping arithmetic: corrupt input must not be undefined behaviour.
@@ -463,6 +567,48 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
     for (std::size_t i = 0; i < n; ++i) {
       trades += static_cast<std::uint64_t>(r.Zz());
       c[i].trades = static_cast<std::int64_t>(trades);
+    }
+  } else if (h.version == kFormatVersion) {
+    // Version 3: each column unpacked whole (its blocks checked against
+    // the payload's end first), then the candles rebuilt from the columns.
+    std::vector<std::uint64_t>& columns = z.columns;
+    columns.resize(7 * n);
+    std::uint64_t* const time_deltas = columns.data();
+    const std::uint64_t* const close_col = time_deltas + n;
+    const std::uint64_t* const open_col = close_col + n;
+    const std::uint64_t* const high_col = open_col + n;
+    const std::uint64_t* const low_col = high_col + n;
+    const std::uint64_t* const volume_col = low_col + n;
+    const std::uint64_t* const trade_col = volume_col + n;
+    if (n > 0) {
+      r = UnpackColumn(r, end, time_deltas, n - 1);
+      for (std::size_t k = 1; k < 7; ++k) r = UnpackColumn(r, end, columns.data() + k * n, n);
+    }
+    std::uint64_t t = static_cast<std::uint64_t>(h.first.micros());
+    std::int64_t prev_close = 0;
+    std::uint64_t trade_count = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i > 0) {
+        ascending(t, t + time_deltas[i - 1], i);
+        t += time_deltas[i - 1];
+      }
+      const std::int64_t cl = add(prev_close, static_cast<std::uint64_t>(UnZigZag(close_col[i])));
+      const std::int64_t o = add(prev_close, static_cast<std::uint64_t>(UnZigZag(open_col[i])));
+      const std::int64_t hi = add(std::max(o, cl), high_col[i]);
+      const std::int64_t lo = sub(std::min(o, cl), low_col[i]);
+      trade_count += static_cast<std::uint64_t>(UnZigZag(trade_col[i]));
+      Candle& k = c[i];
+      k.open_time = Timestamp(static_cast<std::int64_t>(t));
+      k.open = static_cast<double>(o) / price_div;
+      k.high = static_cast<double>(hi) / price_div;
+      k.low = static_cast<double>(lo) / price_div;
+      k.close = static_cast<double>(cl) / price_div;
+      k.volume = static_cast<double>(static_cast<std::int64_t>(volume_col[i])) / volume_div;
+      k.trades = static_cast<std::int64_t>(trade_count);
+      prev_close = cl;
+    }
+    if (n > 0 && static_cast<std::int64_t>(t) != h.last.micros()) {
+      Corrupt("last open time differs");
     }
   } else if (n > 0) {
     // Version 2: one column after another (time deltas, closes, opens, high

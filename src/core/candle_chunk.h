@@ -6,13 +6,13 @@
 // Lossless: Decode(Encode(c)) gives every field of every candle back
 // bit-identical (open_time, the five doubles' bit patterns, trades).
 //
-// Layout, version 2 (all integers little-endian; varint = LEB128,
-// zz = zigzag-mapped signed varint, u = a signed value's two's complement as
-// an unsigned varint):
+// Layout, version 3 (all integers little-endian; varint = LEB128,
+// zz = zigzag-mapped signed integer, u = a signed value's two's complement
+// as an unsigned integer):
 //   u8   magic 0xC5
-//   u8   format version (2; version 1 is still read)
+//   u8   format version (3; versions 1 and 2 are still read)
 //   varint count
-//   zz   first open_time (µs);  varint last - first
+//   zz   first open_time (µs, as a varint);  varint last - first
 //   u8   price scale s (0..15): prices are stored as integers p with
 //        double(p) / 10^s == value bit for bit
 //   u8   volume scale (same, for volume)
@@ -21,8 +21,7 @@
 //   u64  checksum (Checksum()) of every byte before it
 // Payload, column by column (each column of all candles, then the next),
 // on the scaled integers:
-//   times:  zz(d_i - d_{i-1}) for i >= 1, d_i = t_i - t_{i-1}, d_0 = 0
-//           (delta of delta: a regular series is all zeros)
+//   times:  d_i = t_i - t_{i-1} for i >= 1 (n - 1 values)
 //   closes: zz(close - prev close) (prev close starts at 0)
 //   opens:  zz(open - prev close)
 //   highs:  u(high - max(open, close))
@@ -36,11 +35,21 @@
 //           (more decimals, NaN, ±inf, -0.0, beyond 2^53 units) is stored
 //           here whole; its integer in the column above is its rounded
 //           neighbour (or 0), so deltas stay small.
-// Version 1 differs only in the prices and volume: per candle zz(close -
-// prev close), zz(open - prev close), zz(high - max(open, close)),
-// zz(min(open, close) - low), then the volumes as zz(v). Version 2 keeps
-// each price column together and needs no sign bit where values are
-// almost never negative: about 0.3-1 byte less per candle (docs/storage.md).
+// Each column is bit-packed in blocks of 128 values (the last block holds
+// the rest): varint the block's minimum m, u8 the width w in bits (a
+// multiple of 4, 0..64; 0 when every value is m), then each value - m in w
+// bits, least significant bit first, ceil(128 * w / 8) bytes in all (a
+// regular series' times are one block header per 128 candles). Frame of
+// reference bit packing as in Lemire and Boytsov, "Decoding billions of
+// integers per second through vectorization" (2015); widths in nibbles
+// keep zstd's byte-wise matching useful.
+// Version 2 differs in the columns only: every value a varint, and the
+// times zz(d_i - d_{i-1}) (delta of delta). Decoding it took 45-52 ns a
+// candle on the sample files where version 3 takes 26-35, at about the
+// same size (docs/benchmarks.md, "Format version 3").
+// Version 1 differs from version 2 only in the prices and volume: per
+// candle zz(close - prev close), zz(open - prev close), zz(high - max(open,
+// close)), zz(min(open, close) - low), then the volumes as zz(v).
 // The scales are chosen per chunk as the smallest ones at which every
 // value that can be exact is (so a series with 2 decimals is stored in
 // cents whatever the instrument's precision says).
@@ -59,12 +68,16 @@
 namespace tradestore::internal::candle_chunk {
 
 inline constexpr std::uint8_t kMagic = 0xC5;
-inline constexpr std::uint8_t kFormatVersion = 2;   // what Encode writes
+inline constexpr std::uint8_t kFormatVersion = 3;   // what Encode writes
+inline constexpr std::uint8_t kFormatVersion2 = 2;  // still read, and written on request
 inline constexpr std::uint8_t kFormatVersion1 = 1;  // still read
 inline constexpr int kMaxScale = 15;
 
 struct EncodeOptions {
   int zstd_level = 3;
+  // kFormatVersion or kFormatVersion2 (chunks an older build can read);
+  // anything else is Error(kInvalidArgument).
+  int version = kFormatVersion;
 };
 
 // What a chunk says about itself, read without decompressing it.

@@ -43,17 +43,25 @@ void ExpectBitIdentical(const std::vector<Candle>& want, const std::vector<Candl
   }
 }
 
+// In the format Encode writes (version 3), and in version 2, which it still
+// writes on request.
 std::vector<Candle> RoundTrip(const std::vector<Candle>& candles) {
-  const std::string bytes = Encode(candles);
-  const ChunkHeader h = ReadHeader(bytes);
-  EXPECT_EQ(h.version, kFormatVersion);
-  EXPECT_EQ(h.count, static_cast<std::int64_t>(candles.size()));
-  if (!candles.empty()) {
-    EXPECT_EQ(h.first, candles.front().open_time);
-    EXPECT_EQ(h.last, candles.back().open_time);
+  std::vector<Candle> out;
+  for (const int version : {int{kFormatVersion}, int{kFormatVersion2}}) {
+    SCOPED_TRACE("format version " + std::to_string(version));
+    EncodeOptions options;
+    options.version = version;
+    const std::string bytes = Encode(candles, options);
+    const ChunkHeader h = ReadHeader(bytes);
+    EXPECT_EQ(h.version, version);
+    EXPECT_EQ(h.count, static_cast<std::int64_t>(candles.size()));
+    if (!candles.empty()) {
+      EXPECT_EQ(h.first, candles.front().open_time);
+      EXPECT_EQ(h.last, candles.back().open_time);
+    }
+    out = Decode(bytes);
+    ExpectBitIdentical(candles, out);
   }
-  std::vector<Candle> out = Decode(bytes);
-  ExpectBitIdentical(candles, out);
   return out;
 }
 
@@ -219,7 +227,7 @@ TEST(CandleChunk, ReadsFormatVersion1) {
                       C(t0 + 5 * kMinute, 0.1 + 0.2, 16501, 16490, 16495.5, nan, -1),
                       C(t0 + 6 * kMinute, 16495.5, 16496, 16400, 16401.01, 123.456, 40)},
                      Decode(bytes));
-  // Written again, they are version 2 and read back the same.
+  // Written again, they are version 3 and read back the same.
   const std::string again = Encode(Decode(bytes));
   EXPECT_EQ(ReadHeader(again).version, kFormatVersion);
   ExpectBitIdentical(Decode(bytes), Decode(again));
@@ -227,9 +235,12 @@ TEST(CandleChunk, ReadsFormatVersion1) {
 
 TEST(CandleChunk, VersionAndMagic) {
   std::string bytes = Encode(Sample());
-  bytes[1] = 3;
+  bytes[1] = 4;
   EXPECT_EQ(ErrorOf(bytes),
-            "candle chunk: format version 3 is not known to this build (knows 1 to 2)");
+            "candle chunk: format version 4 is not known to this build (knows 1 to 3)");
+  bytes[1] = 0;
+  EXPECT_EQ(ErrorOf(bytes),
+            "candle chunk: format version 0 is not known to this build (knows 1 to 3)");
   bytes[0] = 'x';
   EXPECT_EQ(ErrorOf(bytes), "candle chunk: not a candle chunk (bad magic byte)");
 }
@@ -267,15 +278,16 @@ TEST(CandleChunk, ForgedChunksWithValidChecksum) {
   EXPECT_EQ(out.size(), 1u) << "nothing of a corrupt chunk is appended";
 }
 
-// A version-2 chunk around a payload written by hand (times from 0, scales
-// 0): the header, the payload compressed, the checksum.
-std::string ForgeVersion2(std::uint64_t count, std::uint64_t span, const std::string& payload) {
+// A chunk around a payload written by hand (times from 0, scales 0): the
+// header, the payload compressed, the checksum.
+std::string Forge(int version, std::uint64_t count, std::uint64_t span,
+                  const std::string& payload) {
   const auto varint = [](std::string& out, std::uint64_t v) {
     for (; v >= 0x80; v >>= 7)
       out.push_back(static_cast<char>(static_cast<std::uint8_t>(v) | 0x80));
     out.push_back(static_cast<char>(v));
   };
-  std::string out = {static_cast<char>(kMagic), static_cast<char>(kFormatVersion)};
+  std::string out = {static_cast<char>(kMagic), static_cast<char>(version)};
   varint(out, count);
   varint(out, 0);  // first open time, zigzag
   varint(out, span);
@@ -311,25 +323,120 @@ TEST(CandleChunk, Version2ColumnsThatDoNotAddUpAreRefused) {
       bytes({0x08, 0x01, 0x01, 0x00, 0x02, 0x01, 0x07, 0x09, 0x06, 0x02, 0x00});
   const std::string good = times + closes + rest;
   const std::vector<Candle> want = {C(0, 4, 6, 2, 5, 7, 3), C(kMinute, 4, 7, 3, 7, 9, 4)};
-  ExpectBitIdentical(want, Decode(ForgeVersion2(2, kMinute, good)));
+  ExpectBitIdentical(want, Decode(Forge(kFormatVersion2, 2, kMinute, good)));
 
   // A column one varint short: every later column starts one early, and
   // the payload runs out.
   const std::string short_column = times + bytes({0x0A}) + rest;
-  EXPECT_EQ(ErrorOf(ForgeVersion2(2, kMinute, short_column)), "candle chunk: truncated payload");
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion2, 2, kMinute, short_column)),
+            "candle chunk: truncated payload");
   // A varint of eleven bytes among the closes: counted as one varint when
   // the columns are found, refused when it is read.
   const std::string too_long = times + std::string(10, '\x80') + bytes({0x0A, 0x04}) + rest;
-  EXPECT_NE(ErrorOf(ForgeVersion2(2, kMinute, too_long)).find("varint too long"),
+  EXPECT_NE(ErrorOf(Forge(kFormatVersion2, 2, kMinute, too_long)).find("varint too long"),
             std::string::npos);
   // Bytes after the exceptions.
-  EXPECT_EQ(ErrorOf(ForgeVersion2(2, kMinute, good + bytes({0x05}))),
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion2, 2, kMinute, good + bytes({0x05}))),
             "candle chunk: trailing bytes after the payload");
   // Times that do not end at the header's last open time.
-  EXPECT_EQ(ErrorOf(ForgeVersion2(2, 2 * kMinute, good)), "candle chunk: last open time differs");
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion2, 2, 2 * kMinute, good)),
+            "candle chunk: last open time differs");
 
   std::vector<Candle> out = {C(0, 1, 1, 1, 1, 0)};
-  EXPECT_THROW(DecodeAppend(ForgeVersion2(2, kMinute, short_column), out), Error);
+  EXPECT_THROW(DecodeAppend(Forge(kFormatVersion2, 2, kMinute, short_column), out), Error);
+  EXPECT_EQ(out.size(), 1u) << "nothing of a corrupt chunk is appended";
+}
+
+// Version 3 packs each column in blocks of 128: values of every magnitude
+// from 0 to 64 bits (so every width, including a high below max(open,
+// close) as a 64-bit two's complement), one magnitude per block, and
+// chunks that end just before, at and after a block's end.
+TEST(CandleChunk, Version3BlocksOfEveryWidth) {
+  std::mt19937_64 rng(3);
+  std::vector<Candle> candles;
+  std::int64_t t = 0;
+  for (int bits = 0; bits <= 64; ++bits) {
+    const auto masked = [&](int b) {
+      const std::uint64_t r = rng();
+      return b >= 64 ? r : r & ((std::uint64_t{1} << b) - 1);
+    };
+    for (int i = 0; i < 128; ++i) {
+      t += 1 + static_cast<std::int64_t>(masked(std::min(bits, 40)));
+      const double price = static_cast<double>(masked(std::min(bits, 52))) / 100;
+      const double high = price - static_cast<double>(masked(std::min(bits, 20))) / 100;
+      const double low = price + static_cast<double>(masked(std::min(bits, 20))) / 100;
+      const double volume = static_cast<double>(masked(std::min(bits, 52))) / 1e8;
+      candles.push_back(
+          C(t, price, high, low, price, volume, static_cast<std::int64_t>(masked(bits))));
+    }
+  }
+  RoundTrip(candles);
+  for (const std::size_t n : {1, 2, 127, 128, 129, 255, 256, 257, 2048}) {
+    SCOPED_TRACE(std::to_string(n) + " candles");
+    RoundTrip(std::vector<Candle>(candles.end() - static_cast<std::ptrdiff_t>(n), candles.end()));
+  }
+}
+
+TEST(CandleChunk, EncodeWritesVersions2And3Only) {
+  EncodeOptions options;
+  options.version = kFormatVersion1;
+  try {
+    Encode(Sample(), options);
+    FAIL() << "version 1 written";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_STREQ(e.what(), "candle chunk: cannot write format version 1 (writes 2 and 3)");
+  }
+  options.version = 4;
+  EXPECT_THROW(Encode(Sample(), options), Error);
+}
+
+// A version-3 payload written by hand decodes to what it says; one whose
+// blocks do not add up (a width that is not a multiple of 4 or is above
+// 64, a block that runs past the payload, bytes after the exceptions, a
+// count the payload cannot hold, times that end elsewhere than the header
+// says) is a clear error, with nothing appended.
+TEST(CandleChunk, Version3BlocksThatDoNotAddUpAreRefused) {
+  const auto bytes = [](std::initializer_list<int> values) {
+    std::string out;
+    for (int v : values) out.push_back(static_cast<char>(v));
+    return out;
+  };
+  // Two candles, a minute apart, the values of the version 2 test above.
+  // Each column one block: its minimum, its width, the values less the
+  // minimum in nibbles (first value in the low nibble). Times: one delta
+  // of 60e6 (width 0); closes zz (10, 4) = 4 + (6, 0); opens zz (8, 1) =
+  // 1 + (7, 0); high offsets (1, 0); low offsets (2, 1) = 1 + (1, 0);
+  // volumes (7, 9) = 7 + (0, 2); trades zz (6, 2) = 2 + (4, 0); then no
+  // exceptions.
+  const std::string times = bytes({0x80, 0x8E, 0xCE, 0x1C, 0x00});
+  const std::string rest = bytes({0x01, 0x04, 0x07, 0x00, 0x04, 0x01, 0x01, 0x04, 0x01, 0x07, 0x04,
+                                  0x20, 0x02, 0x04, 0x04, 0x00});
+  const std::string good = times + bytes({0x04, 0x04, 0x06}) + rest;
+  const std::vector<Candle> want = {C(0, 4, 6, 2, 5, 7, 3), C(kMinute, 4, 7, 3, 7, 9, 4)};
+  ExpectBitIdentical(want, Decode(Forge(kFormatVersion, 2, kMinute, good)));
+
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, kMinute, times + bytes({0x04, 0x05, 0x06}) + rest)),
+            "candle chunk: bad bit width 5");
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, kMinute, times + bytes({0x04, 0x44, 0x06}) + rest)),
+            "candle chunk: bad bit width 68");
+  // Trades at width 64: two values need 16 bytes, and the payload ends
+  // first.
+  const std::string wide_trades = good.substr(0, good.size() - 4) + bytes({0x02, 0x40, 0x04, 0x00});
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, kMinute, wide_trades)),
+            "candle chunk: truncated payload");
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, kMinute, good + bytes({0x05}))),
+            "candle chunk: trailing bytes after the payload");
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, 2 * kMinute, good)),
+            "candle chunk: last open time differs");
+  // Three candles: the blocks are read with other boundaries, and the
+  // payload runs out or ends otherwise; never a crash.
+  EXPECT_NE(ErrorOf(Forge(kFormatVersion, 3, kMinute, good)), "no error");
+  EXPECT_NE(ErrorOf(Forge(kFormatVersion, 100'000, kMinute, good)).find("does not fit"),
+            std::string::npos);
+
+  std::vector<Candle> out = {C(0, 1, 1, 1, 1, 0)};
+  EXPECT_THROW(DecodeAppend(Forge(kFormatVersion, 2, kMinute, good + bytes({0x05})), out), Error);
   EXPECT_EQ(out.size(), 1u) << "nothing of a corrupt chunk is appended";
 }
 

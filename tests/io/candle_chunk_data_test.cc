@@ -120,22 +120,30 @@ TEST(CandleChunkData, EverySampleFileRoundTripsBitIdentical) {
       options.allow_missing_volume = it->second.allow_missing_volume;
       const std::vector<Candle> candles = StoredForm(entry.path().string(), options);
       ASSERT_FALSE(candles.empty());
-      // Chunks of at most 4,096 candles, as the store cuts them.
-      std::size_t bytes = 0;
-      for (std::size_t begin = 0; begin < candles.size(); begin += 4096) {
-        const std::size_t end = std::min(candles.size(), begin + 4096);
-        const std::vector<Candle> part(candles.begin() + static_cast<std::ptrdiff_t>(begin),
-                                       candles.begin() + static_cast<std::ptrdiff_t>(end));
-        const std::string encoded = chunk::Encode(part);
-        bytes += encoded.size();
-        const std::vector<Candle> decoded = chunk::Decode(encoded);
-        ASSERT_EQ(decoded.size(), part.size());
-        for (std::size_t i = 0; i < part.size(); ++i) {
-          ASSERT_TRUE(BitIdentical(part[i], decoded[i])) << "candle " << begin + i;
+      // Chunks of at most 2,048 candles, as the store cuts them, in the
+      // format the store writes (version 3) and in version 2.
+      std::size_t bytes[2] = {0, 0};
+      for (const int version : {3, 2}) {
+        SCOPED_TRACE("format version " + std::to_string(version));
+        chunk::EncodeOptions encode;
+        encode.version = version;
+        for (std::size_t begin = 0; begin < candles.size(); begin += 2048) {
+          const std::size_t end = std::min(candles.size(), begin + 2048);
+          const std::vector<Candle> part(candles.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         candles.begin() + static_cast<std::ptrdiff_t>(end));
+          const std::string encoded = chunk::Encode(part, encode);
+          bytes[version - 2] += encoded.size();
+          const std::vector<Candle> decoded = chunk::Decode(encoded);
+          ASSERT_EQ(decoded.size(), part.size());
+          for (std::size_t i = 0; i < part.size(); ++i) {
+            ASSERT_TRUE(BitIdentical(part[i], decoded[i])) << "candle " << begin + i;
+          }
         }
       }
-      std::printf("%-70s %-4s %7zu candles %6.2f bytes/candle\n", relative.c_str(), prefix.c_str(),
-                  candles.size(), static_cast<double>(bytes) / static_cast<double>(candles.size()));
+      const auto n = static_cast<double>(candles.size());
+      std::printf("%-62s %-4s %7zu candles %6.2f bytes/candle (version 2: %.2f)\n",
+                  relative.c_str(), prefix.c_str(), candles.size(),
+                  static_cast<double>(bytes[1]) / n, static_cast<double>(bytes[0]) / n);
     }
   }
   EXPECT_EQ(files, static_cast<int>(Cases().size()));
