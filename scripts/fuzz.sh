@@ -62,7 +62,7 @@ stop_servers
 trap - EXIT
 
 targets=(fuzz_candle_file fuzz_trade_file fuzz_entity_import fuzz_trade_list fuzz_values
-         fuzz_legacy_import fuzz_manifests)
+         fuzz_legacy_import fuzz_manifests fuzz_candle_chunk)
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"

@@ -22,7 +22,10 @@ constexpr int kColumns = 5;  // open, high, low, close, volume: exception slots
 // volume and trades, one byte each at least), which bounds `count` before
 // anything is allocated for it.
 constexpr std::uint64_t kMinPayloadPerCandle = 6;
-constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 30;
+// A payload above this is corrupt (the store's chunks of 2,048 candles take
+// well under 1 MiB; 64 MiB holds half a million candles of any content), so
+// a forged header cannot make a reader allocate more.
+constexpr std::uint64_t kMaxPayload = std::uint64_t{64} << 20;
 // Version 3 packs each column in blocks of this many values.
 constexpr std::size_t kBlock = 128;
 // The fewest payload bytes of a version-3 chunk of `count` candles: every
@@ -500,6 +503,11 @@ Reader UnpackColumn(Reader r, const unsigned char* end, std::uint64_t* out, std:
 void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
   const ChunkHeader& h = parsed.header;
   ZstdContexts& z = Contexts();
+  // The frame states its content size (Encode's one-shot compression
+  // writes it): checked before anything is allocated for the payload.
+  const unsigned long long content = ZSTD_getFrameContentSize(parsed.frame, parsed.frame_size);
+  if (content == ZSTD_CONTENTSIZE_ERROR) Corrupt("zstd: not a zstd frame");
+  if (content != parsed.payload_size) Corrupt("payload size differs from the header");
   std::string& payload = z.scratch;
   // Eight bytes after the payload (zeros, though the bits read from them
   // are masked off): version 3 reads each value with an 8-byte load from

@@ -280,8 +280,8 @@ TEST(CandleChunk, ForgedChunksWithValidChecksum) {
 
 // A chunk around a payload written by hand (times from 0, scales 0): the
 // header, the payload compressed, the checksum.
-std::string Forge(int version, std::uint64_t count, std::uint64_t span,
-                  const std::string& payload) {
+std::string Forge(int version, std::uint64_t count, std::uint64_t span, const std::string& payload,
+                  std::uint64_t claimed_size = 0) {
   const auto varint = [](std::string& out, std::uint64_t v) {
     for (; v >= 0x80; v >>= 7)
       out.push_back(static_cast<char>(static_cast<std::uint8_t>(v) | 0x80));
@@ -293,7 +293,7 @@ std::string Forge(int version, std::uint64_t count, std::uint64_t span,
   varint(out, span);
   out.push_back(0);  // price scale
   out.push_back(0);  // volume scale
-  varint(out, payload.size());
+  varint(out, claimed_size ? claimed_size : payload.size());
   std::string frame(ZSTD_compressBound(payload.size()), '\0');
   frame.resize(ZSTD_compress(frame.data(), frame.size(), payload.data(), payload.size(), 3));
   out += frame;
@@ -434,6 +434,12 @@ TEST(CandleChunk, Version3BlocksThatDoNotAddUpAreRefused) {
   EXPECT_NE(ErrorOf(Forge(kFormatVersion, 3, kMinute, good)), "no error");
   EXPECT_NE(ErrorOf(Forge(kFormatVersion, 100'000, kMinute, good)).find("does not fit"),
             std::string::npos);
+  // A header whose payload size is not the zstd frame's content size: refused
+  // before the payload is allocated; above 64 MiB, before the frame is read.
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, kMinute, good, std::uint64_t{60} << 20)),
+            "candle chunk: payload size differs from the header");
+  EXPECT_EQ(ErrorOf(Forge(kFormatVersion, 2, kMinute, good, (std::uint64_t{64} << 20) + 1)),
+            "candle chunk: count 2 does not fit a payload of 67108865 bytes");
 
   std::vector<Candle> out = {C(0, 1, 1, 1, 1, 0)};
   EXPECT_THROW(DecodeAppend(Forge(kFormatVersion, 2, kMinute, good + bytes({0x05})), out), Error);
