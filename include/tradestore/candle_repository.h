@@ -53,6 +53,15 @@ struct CandleCompaction {
   std::int64_t bytes = 0;    // their encoded size
 };
 
+// What CandleRepository::UpgradeChunks rewrote.
+struct CandleChunkUpgrade {
+  std::int64_t series = 0;        // series that had a chunk of an older format
+  std::int64_t chunks = 0;        // chunks rewritten
+  std::int64_t candles = 0;       // the candles in them
+  std::int64_t bytes_before = 0;  // their encoded size before
+  std::int64_t bytes_after = 0;   // and after
+};
+
 // Streams candles into the store inside the caller's unit of work (or its
 // own, committed by Commit()). Duplicates of an existing key are replaced
 // (upsert); of two candles added with the same open_time the later wins.
@@ -154,6 +163,18 @@ class CandleRepository {
   CandleCompaction Compact(std::optional<InstrumentId> instrument = std::nullopt,
                            std::optional<Timeframe> tf = std::nullopt,
                            std::optional<Timestamp> before = std::nullopt);
+
+  // Rewrites the chunks written in an older chunk format (docs/storage.md
+  // "Candle chunks": versions 1 and 2, by builds before format version 3)
+  // in the current one, which decodes faster; of one instrument or all, one
+  // timeframe or all; each series is one unit of work. The candles read
+  // back bit-identical; chunks already in the current format are left as
+  // they are. A store never needs this (old chunks stay readable, and a
+  // chunk is written in the current format whenever it is rewritten).
+  // Throws kNotFound for an unknown instrument, kStorage for a corrupt
+  // chunk (nothing of its series is changed).
+  CandleChunkUpgrade UpgradeChunks(std::optional<InstrumentId> instrument = std::nullopt,
+                                   std::optional<Timeframe> tf = std::nullopt);
 
   // The compaction policy of imports (docs/storage.md, "Compaction
   // policy"), kept in the store (market.candle_compaction_policy) so that

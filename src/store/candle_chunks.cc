@@ -647,6 +647,26 @@ CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const st
   return stats;
 }
 
+UpgradeStats UpgradeSeriesChunks(sql::Connection& c, InstrumentId instrument,
+                                 const std::string& tf) {
+  sql::Transaction tx(c);
+  UpgradeStats stats;
+  for (const StoredChunk& k :
+       LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true)) {
+    if (chunk::ReadHeader(k.data).version == chunk::kFormatVersion) continue;
+    const std::vector<Candle> candles = chunk::Decode(k.data);
+    CompactStats written;
+    DeleteChunk(c, instrument, tf, k.first);
+    InsertChunks(c, instrument, tf, candles, &written);
+    ++stats.chunks;
+    stats.candles += written.candles;
+    stats.bytes_before += static_cast<std::int64_t>(k.data.size());
+    stats.bytes_after += written.bytes;
+  }
+  tx.Commit();
+  return stats;
+}
+
 std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection& c) {
   std::vector<std::pair<InstrumentId, std::string>> out;
   sql::Statement& st =

@@ -122,6 +122,21 @@ std::optional<std::int64_t> CandleRowBytes(sql::Connection& c);
 CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                            std::optional<Timestamp> before);
 
+// What UpgradeSeriesChunks rewrote: chunks and candles, and their encoded
+// bytes before and after.
+struct UpgradeStats {
+  std::int64_t chunks = 0;
+  std::int64_t candles = 0;
+  std::int64_t bytes_before = 0;
+  std::int64_t bytes_after = 0;
+};
+
+// Rewrites the series' chunks of an older format version
+// (candle_chunk::kFormatVersion1, 2) in the current one, candles unchanged,
+// inside the caller's unit of work (or its own).
+UpgradeStats UpgradeSeriesChunks(sql::Connection& c, InstrumentId instrument,
+                                 const std::string& tf);
+
 // The series (instrument, timeframe) that have rows, or chunks.
 std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection& c);
 

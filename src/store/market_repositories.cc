@@ -311,6 +311,25 @@ CandleCompaction CandleRepository::Compact(std::optional<InstrumentId> instrumen
   return out;
 }
 
+CandleChunkUpgrade CandleRepository::UpgradeChunks(std::optional<InstrumentId> instrument,
+                                                   std::optional<Timeframe> tf) {
+  if (instrument) impl_->instruments.Get(*instrument);  // kNotFound for an unknown id
+  auto& c = impl_->connection(Database::kMarket);
+  CandleChunkUpgrade out;
+  for (const auto& [id, timeframe] : detail::SeriesWithChunks(c)) {
+    if (instrument && id != *instrument) continue;
+    if (tf && timeframe != ToString(*tf)) continue;
+    const detail::UpgradeStats s = detail::UpgradeSeriesChunks(c, id, timeframe);
+    if (s.chunks == 0) continue;
+    ++out.series;
+    out.chunks += s.chunks;
+    out.candles += s.candles;
+    out.bytes_before += s.bytes_before;
+    out.bytes_after += s.bytes_after;
+  }
+  return out;
+}
+
 void CandleRepository::CreateSqlRowAccess(const std::string& module_path) {
   if (impl_->dialect() != sql::Dialect::kPostgres) {
     throw InvalidArgument(

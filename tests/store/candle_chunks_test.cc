@@ -10,9 +10,12 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "core/candle_chunk.h"
 #include "store/candle_series.h"
 #include "store/ops_queries.h"
 #include "store/store_impl.h"
@@ -417,8 +420,71 @@ TEST_P(CandleChunks, CompactionPoliciesAreKeptPerTimeframeWithADefault) {
   EXPECT_EQ(c.CompactionPolicyFor(Timeframe::k1h)->older_than, 0);
 }
 
+// Chunks written by builds before format version 3 (here: format 2, as
+// those builds wrote them, beside one chunk in the current format) are
+// rewritten by UpgradeChunks, and only they; the candles do not change, and
+// a second run finds nothing to do.
+TEST_P(CandleChunks, UpgradeChunksRewritesOlderFormatsOnly) {
+  namespace chunk = internal::candle_chunk;
+  const std::vector<Candle> all = Series(0, 5000, {10, 3000});
+  candles().Upsert(id(), Timeframe::k1m, std::vector<Candle>(all.begin() + 4096, all.end()));
+  candles().Compact(id(), Timeframe::k1m);  // the current format: candles 4,096..4,997
+  sql::Connection& c = detail::ImplOf(s_.store).connection(detail::Database::kMarket);
+  chunk::EncodeOptions version2;
+  version2.version = chunk::kFormatVersion2;
+  for (const std::size_t at : {std::size_t{0}, std::size_t{2048}}) {
+    const std::string bytes = chunk::Encode(std::span(all).subspan(at, 2048), version2);
+    const chunk::ChunkHeader h = chunk::ReadHeader(bytes);
+    c.Prepare(
+         "INSERT INTO market.candle_chunks (instrument_id, timeframe, first_open_time, "
+         "last_open_time, count, checksum, data) VALUES (?, '1m', ?, ?, ?, ?, ?)")
+        .Bind(1, id())
+        .Bind(2, h.first)
+        .Bind(3, h.last)
+        .Bind(4, h.count)
+        .Bind(5, static_cast<std::int64_t>(h.checksum))
+        .BindBlob(6, bytes)
+        .Execute();
+  }
+  const auto chunk_bytes = [&] {
+    std::vector<std::string> out;
+    sql::Statement& st = c.Prepare(
+        "SELECT data FROM market.candle_chunks WHERE instrument_id = ? ORDER BY first_open_time");
+    st.PreferBinaryResults();
+    st.Bind(1, id());
+    while (st.Step()) out.emplace_back(st.GetBlob(0));
+    st.Reset();
+    return out;
+  };
+  const std::vector<std::string> before = chunk_bytes();
+  ASSERT_EQ(before.size(), 3u);
+  EXPECT_EQ(chunk::ReadHeader(before[0]).version, chunk::kFormatVersion2);
+  EXPECT_EQ(chunk::ReadHeader(before[2]).version, chunk::kFormatVersion);
+  ExpectSame(all, candles().Range(id(), Timeframe::k1m));
+
+  EXPECT_THROW(candles().UpgradeChunks(id() + 100), Error);
+  EXPECT_EQ(candles().UpgradeChunks(id(), Timeframe::k5m).chunks, 0);
+  const CandleChunkUpgrade done = candles().UpgradeChunks();
+  EXPECT_EQ(done.series, 1);
+  EXPECT_EQ(done.chunks, 2);
+  EXPECT_EQ(done.candles, 4096);
+  EXPECT_EQ(done.bytes_before, static_cast<std::int64_t>(before[0].size() + before[1].size()));
+  EXPECT_GT(done.bytes_after, 0);
+
+  const std::vector<std::string> after = chunk_bytes();
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(chunk::ReadHeader(after[0]).version, chunk::kFormatVersion);
+  EXPECT_EQ(chunk::ReadHeader(after[1]).version, chunk::kFormatVersion);
+  EXPECT_EQ(after[2], before[2]) << "a chunk of the current format is left as it is";
+  EXPECT_EQ(static_cast<std::int64_t>(after[0].size() + after[1].size()), done.bytes_after);
+  ExpectSame(all, candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(detail::ImplOf(s_.store)).empty());
+  EXPECT_EQ(candles().UpgradeChunks().chunks, 0);
+}
+
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
   EXPECT_EQ(candles().Compact().candles, 0);
+  EXPECT_EQ(candles().UpgradeChunks().chunks, 0);
   EXPECT_THROW(candles().Compact(id() + 100), Error);
   EXPECT_TRUE(candles().Range(id(), Timeframe::k1m).empty());
 }
