@@ -589,6 +589,11 @@ void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::
 CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                            std::optional<Timestamp> before) {
   sql::Transaction tx(c);
+  // PostgreSQL: after the series' writers (LockCandleSeries). A writer
+  // folds its rows into the chunks it finds at its commit; a chunk this
+  // rewrites meanwhile (deleted, inserted again) would be one it cannot see,
+  // and its rows would stay inside the chunk's range.
+  LockCandleSeries(c, instrument, tf);
   CompactStats stats;
   TimeRange range;
   range.to = before;
@@ -650,6 +655,7 @@ CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const st
 UpgradeStats UpgradeSeriesChunks(sql::Connection& c, InstrumentId instrument,
                                  const std::string& tf) {
   sql::Transaction tx(c);
+  LockCandleSeries(c, instrument, tf);  // after the series' writers, as CompactSeries
   UpgradeStats stats;
   for (const StoredChunk& k :
        LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true)) {

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <span>
@@ -242,6 +244,51 @@ TEST_P(CandleChunks, TwoCompactingWritersOfOneSeriesBothLand) {
   const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
   ASSERT_EQ(series.size(), 1u);
   EXPECT_EQ(series[0].chunk_candles, 4500);
+  EXPECT_EQ(series[0].row_candles, 0);
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
+// Compact and UpgradeChunks rewrite chunks, and a writer folds its rows
+// into the chunks it finds when it commits: they wait for an open writer of
+// the series (SQLite: the write lock; PostgreSQL: the series lock), so that
+// no row is left inside a chunk's range and no candle is read twice.
+TEST_P(CandleChunks, CompactAndUpgradeWaitForAnOpenWriterOfTheSeries) {
+  TempDir dir;  // SQLite: two stores need a file, not ":memory:"
+  std::optional<Seeded> on_disk;
+  if (GetParam() == Backend::kSqlite) on_disk.emplace("sqlite:" + dir.Sub("store"));
+  Seeded& s = on_disk ? *on_disk : s_;
+  std::vector<Candle> want = Series(0, 3000);
+  s.store.candles().Upsert(s.instrument.id, Timeframe::k1m, want);
+  s.store.candles().Compact(s.instrument.id, Timeframe::k1m, At(1000));  // one partial chunk
+  Store other = Store::Open(s.store.url());
+  // A writer changes a candle inside the chunk (folded into it at its
+  // commit) while `rewrite` runs on the other store.
+  const auto expect_waits = [&](const char* what, std::int64_t minute,
+                                const std::function<void()>& rewrite) {
+    SCOPED_TRACE(what);
+    CandleWriter writer = s.store.candles().OpenWriter(s.instrument.id, Timeframe::k1m);
+    want[minute].close = want[minute].low;
+    writer.Add(want[minute]);
+    std::atomic<bool> done = false;
+    std::jthread maintenance([&] {  // joined however the test ends
+      rewrite();
+      done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(done) << what << " did not wait for the open writer";
+    writer.Commit();
+    maintenance.join();
+    ExpectSame(want, s.store.candles().Range(s.instrument.id, Timeframe::k1m));
+  };
+  expect_waits("Compact", 100, [&] {
+    EXPECT_EQ(other.candles().Compact(s.instrument.id, Timeframe::k1m).candles, 2000);
+  });
+  expect_waits("UpgradeChunks", 200,
+               [&] { other.candles().UpgradeChunks(s.instrument.id, Timeframe::k1m); });
+  detail::StoreImpl& impl = detail::ImplOf(s.store);
+  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].chunk_candles, 3000);
   EXPECT_EQ(series[0].row_candles, 0);
   EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
 }
