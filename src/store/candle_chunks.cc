@@ -548,6 +548,10 @@ bool AnyChunks(sql::Connection& c) {
 void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                         Timestamp from, Timestamp to,
                         const std::function<void(Timestamp)>& on_replace) {
+  // PostgreSQL: the series lock before the chunks' row locks, as Compact
+  // and UpgradeChunks take it (a CandleWriter holds it already; an entity
+  // import of candles takes it here).
+  LockCandleSeries(c, instrument, tf);
   const std::vector<StoredChunk> chunks =
       LoadChunks(c, instrument, tf, from, to, /*for_update=*/true);
   for (const StoredChunk& k : chunks) {
