@@ -539,7 +539,20 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
       Corrupt("open times not ascending at candle " + std::to_string(i));
     }
   };
-  Reader r(p, end, "payload");  // version 2: what follows the columns
+  // A candle of versions 2 and 3 from its scaled integers (Encode checked
+  // that each value reads back bit-identical this way).
+  const auto put = [price_div, volume_div](Candle& k, std::uint64_t t, std::int64_t o,
+                                           std::int64_t hi, std::int64_t lo, std::int64_t cl,
+                                           std::int64_t volume, std::uint64_t trades) {
+    k.open_time = Timestamp(static_cast<std::int64_t>(t));
+    k.open = static_cast<double>(o) / price_div;
+    k.high = static_cast<double>(hi) / price_div;
+    k.low = static_cast<double>(lo) / price_div;
+    k.close = static_cast<double>(cl) / price_div;
+    k.volume = static_cast<double>(volume) / volume_div;
+    k.trades = static_cast<std::int64_t>(trades);
+  };
+  Reader r(p, end, "payload");  // versions 2 and 3: what follows the columns
   if (h.version == kFormatVersion1) {
     // Version 1: the times, then the four prices of each candle together
     // (the offsets of high and low zigzag-mapped), then the volumes
@@ -605,14 +618,7 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
       const std::int64_t hi = add(std::max(o, cl), high_col[i]);
       const std::int64_t lo = sub(std::min(o, cl), low_col[i]);
       trade_count += static_cast<std::uint64_t>(UnZigZag(trade_col[i]));
-      Candle& k = c[i];
-      k.open_time = Timestamp(static_cast<std::int64_t>(t));
-      k.open = static_cast<double>(o) / price_div;
-      k.high = static_cast<double>(hi) / price_div;
-      k.low = static_cast<double>(lo) / price_div;
-      k.close = static_cast<double>(cl) / price_div;
-      k.volume = static_cast<double>(static_cast<std::int64_t>(volume_col[i])) / volume_div;
-      k.trades = static_cast<std::int64_t>(trade_count);
+      put(c[i], t, o, hi, lo, cl, static_cast<std::int64_t>(volume_col[i]), trade_count);
       prev_close = cl;
     }
     if (n > 0 && static_cast<std::int64_t>(t) != h.last.micros()) {
@@ -653,14 +659,7 @@ void DecodeInto(const Parsed& parsed, std::vector<Candle>& out) {
       const std::int64_t lo = sub(std::min(o, cl), lows.Varint());
       const auto volume = static_cast<std::int64_t>(volumes.Varint());
       trade_count += static_cast<std::uint64_t>(trades.Zz());
-      Candle& k = c[i];
-      k.open_time = Timestamp(static_cast<std::int64_t>(t));
-      k.open = static_cast<double>(o) / price_div;
-      k.high = static_cast<double>(hi) / price_div;
-      k.low = static_cast<double>(lo) / price_div;
-      k.close = static_cast<double>(cl) / price_div;
-      k.volume = static_cast<double>(volume) / volume_div;
-      k.trades = static_cast<std::int64_t>(trade_count);
+      put(c[i], t, o, hi, lo, cl, volume, trade_count);
       prev_close = cl;
     }
     if (static_cast<std::int64_t>(t) != h.last.micros()) Corrupt("last open time differs");

@@ -8,7 +8,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <map>
 
+#include "core/candle_chunk.h"
 #include "store/ops_queries.h"
 #include "store/store_impl.h"
 #include "tradestore/check.h"
@@ -284,6 +286,29 @@ void Gaps(Store* store, const std::string&, const CheckOptions&, CheckOutcome& o
   out.note = fmt::format("{} gaps in {} series (informational: markets close)", total, series);
 }
 
+// RowCheck's, and a note of the chunks per format version: those of older
+// formats read as they are, and `candles compact --upgrade-chunks` rewrites
+// them in the current one.
+void CandleChunks(Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
+  std::map<int, std::int64_t> formats;
+  AddRows(out, detail::CandleChunkFindings(detail::ImplOf(*store), &formats));
+  std::int64_t total = 0;
+  std::int64_t older = 0;
+  std::string versions;
+  for (const auto& [version, n] : formats) {
+    total += n;
+    if (version < internal::candle_chunk::kFormatVersion) older += n;
+    versions += fmt::format("{}{} in format {}", versions.empty() ? "" : ", ", n, version);
+  }
+  out.note = total == 0 ? "no chunks" : fmt::format("{} chunks: {}", total, versions);
+  if (older > 0) {
+    out.note += fmt::format(
+        "; `tradestore candles compact --upgrade-chunks` rewrites the {} of older formats in "
+        "format {}, which decodes faster",
+        older, internal::candle_chunk::kFormatVersion);
+  }
+}
+
 std::vector<CheckDefinition> Build() {
   std::vector<CheckDefinition> c;
   c.push_back({"integrity", "SQLite PRAGMA integrity_check of every file", true, SqliteIntegrity});
@@ -341,12 +366,11 @@ std::vector<CheckDefinition> Build() {
                        "no two candles for one instrument, timeframe and bucket (and every candle "
                        "starts a bucket)",
                        detail::DuplicateCandles));
-  c.push_back(
-      RowCheck("candle-chunks",
+  c.push_back({"candle-chunks",
                "every compacted candle chunk decodes (format, checksum) to the count and "
                "open-time range its row states, every compacted candle starts a bucket of its "
                "timeframe, and no candle row lies inside a chunk",
-               detail::CandleChunkFindings));
+               false, CandleChunks});
   c.push_back({"candle-coverage",
                "coverage rows match the candles (rebuilt from the candles by --repair)", false,
                Coverage});

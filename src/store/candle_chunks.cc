@@ -5,6 +5,7 @@
 #include <array>
 #include <bit>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -689,6 +690,7 @@ std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection
 std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
                                  Timestamp before) {
   sql::Transaction tx(c);
+  LockCandleSeries(c, instrument, tf);  // it may rewrite a chunk, as CompactSeries
   // Whole chunks before the cut-off go by their rows, undecoded; the one
   // chunk that may straddle it is decoded and written again with the rest.
   std::int64_t deleted = 0;
@@ -837,7 +839,8 @@ std::optional<std::int64_t> CandleRowBytes(sql::Connection& c) {
   }
 }
 
-std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
+std::vector<RowFinding> CandleChunkFindings(StoreImpl& store,
+                                            std::map<int, std::int64_t>* formats) {
   sql::Connection& c = store.connection(Database::kMarket);
   std::vector<RowFinding> out;
   static const std::string kSql =
@@ -874,6 +877,7 @@ std::vector<RowFinding> CandleChunkFindings(StoreImpl& store) {
       const std::string_view data = r.GetBlobView("data");
       const chunk::ChunkHeader h = chunk::ReadHeader(data);
       const std::vector<Candle> candles = chunk::Decode(data);
+      if (formats != nullptr) ++(*formats)[h.version];
       if (h.checksum != checksum) problem("checksum differs from the chunk's own");
       if (static_cast<std::int64_t>(candles.size()) != count) {
         problem("decodes to " + std::to_string(candles.size()) + " candles, the row says " +

@@ -67,9 +67,9 @@ bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& t
 // writer takes it before its first write (a row or a chunk), so that one
 // that found the series empty (CandleSeriesIsEmpty) may COPY into it without
 // meeting another writer's rows, and CanWriteNewChunk's answer holds until
-// it commits. CompactSeries and UpgradeSeriesChunks take it too: they
-// rewrite chunks that a writer's commit folds rows into. Does nothing on
-// SQLite, whose writers are serial.
+// it commits. CompactSeries, UpgradeSeriesChunks, DeleteChunkedBefore and
+// FoldRowsIntoChunks take it too: they rewrite chunks that a writer's
+// commit folds rows into. Does nothing on SQLite, whose writers are serial.
 void LockCandleSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf);
 // Whether the series holds no candle, as rows or in chunks.
 bool CandleSeriesIsEmpty(sql::Connection& c, InstrumentId instrument, const std::string& tf);

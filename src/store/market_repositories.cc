@@ -292,15 +292,27 @@ void CandleRepository::ForEach(InstrumentId instrument, Timeframe tf, const Time
                         range, visit);
 }
 
+namespace {
+
+// The series of `all` of one instrument or all, one timeframe or all.
+std::vector<std::pair<InstrumentId, std::string>> Selected(
+    std::vector<std::pair<InstrumentId, std::string>> all, std::optional<InstrumentId> instrument,
+    std::optional<Timeframe> tf) {
+  std::erase_if(all, [&](const auto& series) {
+    return (instrument && series.first != *instrument) || (tf && series.second != ToString(*tf));
+  });
+  return all;
+}
+
+}  // namespace
+
 CandleCompaction CandleRepository::Compact(std::optional<InstrumentId> instrument,
                                            std::optional<Timeframe> tf,
                                            std::optional<Timestamp> before) {
   if (instrument) impl_->instruments.Get(*instrument);  // kNotFound for an unknown id
   auto& c = impl_->connection(Database::kMarket);
   CandleCompaction out;
-  for (const auto& [id, timeframe] : detail::SeriesWithRows(c)) {
-    if (instrument && id != *instrument) continue;
-    if (tf && timeframe != ToString(*tf)) continue;
+  for (const auto& [id, timeframe] : Selected(detail::SeriesWithRows(c), instrument, tf)) {
     const detail::CompactStats s = detail::CompactSeries(c, id, timeframe, before);
     if (s.candles == 0) continue;
     ++out.series;
@@ -316,9 +328,7 @@ CandleChunkUpgrade CandleRepository::UpgradeChunks(std::optional<InstrumentId> i
   if (instrument) impl_->instruments.Get(*instrument);  // kNotFound for an unknown id
   auto& c = impl_->connection(Database::kMarket);
   CandleChunkUpgrade out;
-  for (const auto& [id, timeframe] : detail::SeriesWithChunks(c)) {
-    if (instrument && id != *instrument) continue;
-    if (tf && timeframe != ToString(*tf)) continue;
+  for (const auto& [id, timeframe] : Selected(detail::SeriesWithChunks(c), instrument, tf)) {
     const detail::UpgradeStats s = detail::UpgradeSeriesChunks(c, id, timeframe);
     if (s.chunks == 0) continue;
     ++out.series;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -239,8 +240,10 @@ std::vector<RowFinding> DuplicateCandles(StoreImpl& store);
 // Every chunk of market.candle_chunks decodes (checksum, format), and its
 // count, first and last open time and checksum equal its row's; no candle
 // row lies within a chunk's range and no two chunks of a series overlap
-// (src/store/candle_chunks.cc).
-std::vector<RowFinding> CandleChunkFindings(StoreImpl& store);
+// (src/store/candle_chunks.cc). `formats`, when given, receives how many
+// chunks decode as each format version (a corrupt chunk counts nowhere).
+std::vector<RowFinding> CandleChunkFindings(StoreImpl& store,
+                                            std::map<int, std::int64_t>* formats = nullptr);
 // Every (instrument, timeframe) with candles or a coverage row.
 struct CandleSeriesKey {
   std::int64_t instrument_id = 0;

@@ -10,10 +10,12 @@
 #include <bit>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/candle_chunk.h"
 #include "ops/ops_test_util.h"
 #include "store/candle_series.h"
 #include "store/ops_queries.h"
@@ -211,6 +213,47 @@ TEST_P(CompactedOps, EntityImportIntoACompactedRangeFoldsIntoTheChunk) {
   }
   ExpectSame(all, s.candles().Range(in.id, Timeframe::k1m));
   ExpectChunksClean(s);
+}
+
+// check's candle-chunks counts the chunks per format version, and names the
+// upgrade when some are of an older format (here a chunk written in format 2,
+// as builds before format 3 wrote it).
+TEST_P(CompactedOps, CheckCountsChunksPerFormatAndNamesTheUpgrade) {
+  namespace chunk = internal::candle_chunk;
+  Store s = Store::Open(url_);
+  const Instrument in = AddSeriesInstrument(s);
+  const std::vector<Candle> all = Series(0, 3000);
+  s.candles().Upsert(in.id, Timeframe::k1m, all);
+  s.candles().Compact(in.id, Timeframe::k1m);  // chunks of 2,048 and 952
+  chunk::EncodeOptions version2;
+  version2.version = chunk::kFormatVersion2;
+  const std::string old = chunk::Encode(std::span(all).subspan(2048), version2);
+  detail::ImplOf(s)
+      .connection(detail::Database::kMarket)
+      .Prepare(
+          "UPDATE market.candle_chunks SET data = ?, checksum = ? WHERE instrument_id = ? AND "
+          "first_open_time = ?")
+      .BindBlob(1, old)
+      .Bind(2, static_cast<std::int64_t>(chunk::ReadHeader(old).checksum))
+      .Bind(3, in.id)
+      .Bind(4, all[2048].open_time)
+      .Execute();
+  const auto note = [&] {
+    for (const CheckOutcome& c : CheckStore(url_).checks) {
+      if (c.name != "candle-chunks") continue;
+      EXPECT_EQ(c.status, "passed") << c.note;
+      return c.note;
+    }
+    ADD_FAILURE() << "no candle-chunks check";
+    return std::string();
+  };
+  EXPECT_EQ(note(),
+            "2 chunks: 1 in format 2, 1 in format 3; `tradestore candles compact "
+            "--upgrade-chunks` rewrites the 1 of older formats in format 3, which decodes "
+            "faster");
+  EXPECT_EQ(s.candles().UpgradeChunks().chunks, 1);
+  EXPECT_EQ(note(), "2 chunks: 2 in format 3");
+  ExpectSame(all, s.candles().Range(in.id, Timeframe::k1m));
 }
 
 TEST_P(CompactedOps, StatusShowsCandlesInRowsAndChunksPerSeries) {

@@ -33,7 +33,16 @@ class CandleChunks : public ::testing::TestWithParam<Backend> {
   CandleChunks() : s_(FreshStoreUrl(GetParam())) {}
   CandleRepository& candles() { return s_.store.candles(); }
   InstrumentId id() const { return s_.instrument.id; }
+  // A seeded store that a second Store can open too (SQLite: a file, not
+  // ":memory:").
+  Seeded& Shared() {
+    if (GetParam() != Backend::kSqlite) return s_;
+    if (!on_disk_) on_disk_.emplace("sqlite:" + dir_.Sub("store"));
+    return *on_disk_;
+  }
   Seeded s_;
+  TempDir dir_;
+  std::optional<Seeded> on_disk_;
 };
 
 TEST_P(CandleChunks, CompactedReadsEqualRowReads) {
@@ -220,10 +229,7 @@ TEST_P(CandleChunks, AWriterThatCompactsWritesChunksWithoutRows) {
 // upserts over what the first wrote, rewriting its chunks. Both land, every
 // candle in chunks that check accepts.
 TEST_P(CandleChunks, TwoCompactingWritersOfOneSeriesBothLand) {
-  TempDir dir;  // SQLite: two stores need a file, not ":memory:"
-  std::optional<Seeded> on_disk;
-  if (GetParam() == Backend::kSqlite) on_disk.emplace("sqlite:" + dir.Sub("store"));
-  Seeded& s = on_disk ? *on_disk : s_;
+  Seeded& s = Shared();
   Store other = Store::Open(s.store.url());
   CandleWriterOptions everything;
   everything.compact_before = Timestamp(std::numeric_limits<std::int64_t>::max());
@@ -253,10 +259,7 @@ TEST_P(CandleChunks, TwoCompactingWritersOfOneSeriesBothLand) {
 // the series (SQLite: the write lock; PostgreSQL: the series lock), so that
 // no row is left inside a chunk's range and no candle is read twice.
 TEST_P(CandleChunks, CompactAndUpgradeWaitForAnOpenWriterOfTheSeries) {
-  TempDir dir;  // SQLite: two stores need a file, not ":memory:"
-  std::optional<Seeded> on_disk;
-  if (GetParam() == Backend::kSqlite) on_disk.emplace("sqlite:" + dir.Sub("store"));
-  Seeded& s = on_disk ? *on_disk : s_;
+  Seeded& s = Shared();
   std::vector<Candle> want = Series(0, 3000);
   s.store.candles().Upsert(s.instrument.id, Timeframe::k1m, want);
   s.store.candles().Compact(s.instrument.id, Timeframe::k1m, At(1000));  // one partial chunk
