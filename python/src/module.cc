@@ -1292,7 +1292,45 @@ void BindRepositories(py::module_& m) {
             return out;
           },
           "Every policy as a dict (timeframe: str or None for the default, older_than: int "
-          "microseconds, updated_at: UTC datetime), the default first.");
+          "microseconds, updated_at: UTC datetime), the default first.")
+      .def(
+          "compact",
+          [](Candles& r, std::optional<InstrumentId> id, std::optional<Timeframe> tf,
+             std::optional<Timestamp> before) {
+            const CandleCompaction c =
+                Run(*r.h, [&](Store& s) { return s.candles().Compact(id, tf, before); });
+            py::dict d;
+            d["series"] = c.series;
+            d["candles"] = c.candles;
+            d["chunks"] = c.chunks;
+            d["bytes"] = c.bytes;
+            return d;
+          },
+          "Moves the candles stored as rows opening before `before` (None: every row) into "
+          "compressed chunks (docs/storage.md, \"Candle chunks\"), of one instrument or all, "
+          "one timeframe or all, each series one unit of work; reads see no difference. "
+          "Returns a dict: series, candles (moved), chunks (written), bytes (their size). "
+          "NotFound for an unknown instrument.",
+          arg("instrument_id") = py::none(), arg("timeframe") = py::none(),
+          arg("before") = py::none())
+      .def(
+          "upgrade_chunks",
+          [](Candles& r, std::optional<InstrumentId> id, std::optional<Timeframe> tf) {
+            const CandleChunkUpgrade u =
+                Run(*r.h, [&](Store& s) { return s.candles().UpgradeChunks(id, tf); });
+            py::dict d;
+            d["series"] = u.series;
+            d["chunks"] = u.chunks;
+            d["candles"] = u.candles;
+            d["bytes_before"] = u.bytes_before;
+            d["bytes_after"] = u.bytes_after;
+            return d;
+          },
+          "Rewrites the chunks of older chunk formats (written by builds before format 3) in "
+          "the current one, which decodes faster; candles unchanged, current chunks left as "
+          "they are, each series one unit of work. Returns a dict: series, chunks, candles, "
+          "bytes_before, bytes_after. NotFound for an unknown instrument.",
+          arg("instrument_id") = py::none(), arg("timeframe") = py::none());
 
   py::class_<Bots>(m, "Bots", "store.bots: the bot registry.")
       .def(

@@ -389,6 +389,34 @@ def test_open_keywords_are_checked(tmp_path):
         tradestore.open(f"sqlite:{tmp_path / 'y'}", synchronous="sometimes")
 
 
+def test_compact_and_upgrade_chunks(store):
+    rng = np.random.default_rng(3)
+    n = 3000
+    index = pd.date_range("2021-01-01", periods=n, freq="1min", tz="UTC", name="open_time")
+    close = np.round(20000 + np.cumsum(rng.normal(0, 5, n)), 2)
+    df = pd.DataFrame({"open": close, "high": close + 1, "low": close - 1, "close": close,
+                       "volume": np.round(rng.random(n), 8), "trades": rng.integers(0, 99, n)},
+                      index=index)
+    store.write_candles(df, "SOLUSDC", "1m", venue="kraken", apply_compaction_policy=False)
+    sol = store.instruments.find("kraken", "SOLUSDC").id
+    repo = store.candles_repo
+    done = repo.compact(sol, "1m", before=index[2500])
+    assert done == {"series": 1, "candles": 2500, "chunks": 2, "bytes": done["bytes"]}
+    assert 0 < done["bytes"] < 12 * 2500
+    assert repo.compact()["candles"] == 500  # the rest, every series
+    # Every chunk is of the current format: nothing to rewrite.
+    assert repo.upgrade_chunks() == {"series": 0, "chunks": 0, "candles": 0, "bytes_before": 0,
+                                     "bytes_after": 0}
+    assert repo.upgrade_chunks(sol, "1m")["chunks"] == 0
+    back = store.candles("SOLUSDC", "1m", venue="kraken")
+    assert back.index.equals(df.index)
+    assert np.array_equal(back["close"].to_numpy(), df["close"].to_numpy())
+    with pytest.raises(tradestore.NotFound):
+        repo.compact(sol + 1000)
+    with pytest.raises(tradestore.NotFound):
+        repo.upgrade_chunks(sol + 1000)
+
+
 def test_candles_dataframe_round_trip(store):
     rng = np.random.default_rng(7)
     n = 5000

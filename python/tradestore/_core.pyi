@@ -236,6 +236,12 @@ class Candles:
     def compaction_policies(self) -> list:
         """Every policy as a dict (timeframe: str or None for the default, older_than: int microseconds, updated_at: UTC datetime), the default first."""
         ...
+    def compact(self, instrument_id: Optional[int] = None, timeframe: Optional[str] = None, before: Optional[datetime.datetime] = None) -> dict:
+        """Moves the candles stored as rows opening before `before` (None: every row) into compressed chunks (docs/storage.md, "Candle chunks"), of one instrument or all, one timeframe or all, each series one unit of work; reads see no difference. Returns a dict: series, candles (moved), chunks (written), bytes (their size). NotFound for an unknown instrument."""
+        ...
+    def upgrade_chunks(self, instrument_id: Optional[int] = None, timeframe: Optional[str] = None) -> dict:
+        """Rewrites the chunks of older chunk formats (written by builds before format 3) in the current one, which decodes faster; candles unchanged, current chunks left as they are, each series one unit of work. Returns a dict: series, chunks, candles, bytes_before, bytes_after. NotFound for an unknown instrument."""
+        ...
 
 class ChangeBatch:
     """Events after a cursor, and the cursor to continue from."""

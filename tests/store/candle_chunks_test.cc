@@ -28,6 +28,17 @@
 namespace tradestore::testing {
 namespace {
 
+// The store holds one series, all of its `candles` in chunks, and check's
+// candle-chunks finds nothing.
+void ExpectOneSeriesAllInChunks(Store& store, std::int64_t candles) {
+  detail::StoreImpl& impl = detail::ImplOf(store);
+  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].chunk_candles, candles);
+  EXPECT_EQ(series[0].row_candles, 0);
+  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+}
+
 class CandleChunks : public ::testing::TestWithParam<Backend> {
  protected:
   CandleChunks() : s_(FreshStoreUrl(GetParam())) {}
@@ -246,12 +257,7 @@ TEST_P(CandleChunks, TwoCompactingWritersOfOneSeriesBothLand) {
   first.Commit();
   second.join();
   ExpectSame(want, s.store.candles().Range(s.instrument.id, Timeframe::k1m));
-  detail::StoreImpl& impl = detail::ImplOf(s.store);
-  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
-  ASSERT_EQ(series.size(), 1u);
-  EXPECT_EQ(series[0].chunk_candles, 4500);
-  EXPECT_EQ(series[0].row_candles, 0);
-  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  ExpectOneSeriesAllInChunks(s.store, 4500);
 }
 
 // Compact and UpgradeChunks rewrite chunks, and a writer folds its rows
@@ -288,12 +294,7 @@ TEST_P(CandleChunks, CompactAndUpgradeWaitForAnOpenWriterOfTheSeries) {
   });
   expect_waits("UpgradeChunks", 200,
                [&] { other.candles().UpgradeChunks(s.instrument.id, Timeframe::k1m); });
-  detail::StoreImpl& impl = detail::ImplOf(s.store);
-  const auto series = detail::CandleStorageBySeries(impl.connection(detail::Database::kMarket));
-  ASSERT_EQ(series.size(), 1u);
-  EXPECT_EQ(series[0].chunk_candles, 3000);
-  EXPECT_EQ(series[0].row_candles, 0);
-  EXPECT_TRUE(detail::CandleChunkFindings(impl).empty());
+  ExpectOneSeriesAllInChunks(s.store, 3000);
 }
 
 TEST_P(CandleChunks, AWriterThatCompactsKeepsUpsertRulesOutOfOrder) {
