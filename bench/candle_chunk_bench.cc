@@ -69,54 +69,6 @@ struct Result {
   double decode_ns_per_candle[2] = {0, 0};
 };
 
-bool Same(const std::vector<Candle>& a, const std::vector<Candle>& b);
-
-// Fills r.codec_* and r.decode_* from `candles` (see the file comment).
-void MeasureCodec(const std::vector<Candle>& candles, Result& r) {
-  namespace chunk = tradestore::internal::candle_chunk;
-  std::vector<std::string> encoded[2];
-  for (int v = 0; v < 2; ++v) {
-    chunk::EncodeOptions options;
-    options.version = v == 0 ? chunk::kFormatVersion : chunk::kFormatVersion2;
-    std::size_t bytes = 0;
-    for (std::size_t at = 0; at < candles.size(); at += 2048) {
-      const std::size_t n = std::min<std::size_t>(2048, candles.size() - at);
-      encoded[v].push_back(chunk::Encode(std::span(candles).subspan(at, n), options));
-      bytes += encoded[v].back().size();
-    }
-    r.codec_bytes_per_candle[v] = static_cast<double>(bytes) / static_cast<double>(candles.size());
-  }
-  std::vector<Candle> out;
-  for (int v = 0; v < 2; ++v) {
-    out.clear();
-    for (const std::string& bytes : encoded[v]) chunk::DecodeAppend(bytes, out);
-    if (!Same(out, candles)) {
-      std::fprintf(stderr, "%s: format %d does not decode to its candles\n", r.name.c_str(),
-                   v == 0 ? 3 : 2);
-      std::exit(1);
-    }
-  }
-  // The best of at least 5 decodes of the whole series in each format, and
-  // of more (up to 50) until a second has been spent.
-  double best[2] = {1e99, 1e99};
-  double spent = 0;
-  for (int rep = 0; rep < 5 || (rep < 50 && spent < 1.0); ++rep) {
-    for (int v = 0; v < 2; ++v) {
-      const auto start = Clock::now();
-      for (const std::string& bytes : encoded[v]) {
-        out.clear();
-        chunk::DecodeAppend(bytes, out);
-      }
-      const double seconds = Seconds(start);
-      best[v] = std::min(best[v], seconds);
-      spent += seconds;
-    }
-  }
-  for (int v = 0; v < 2; ++v) {
-    r.decode_ns_per_candle[v] = best[v] * 1e9 / static_cast<double>(candles.size());
-  }
-}
-
 std::vector<Candle> Synthetic(std::int64_t n) {
   std::vector<Candle> out;
   out.reserve(static_cast<std::size_t>(n));
@@ -194,6 +146,52 @@ bool Same(const std::vector<Candle>& a, const std::vector<Candle>& b) {
     }
   }
   return true;
+}
+
+// Fills r.codec_* and r.decode_* from `candles` (see the file comment).
+void MeasureCodec(const std::vector<Candle>& candles, Result& r) {
+  namespace chunk = tradestore::internal::candle_chunk;
+  std::vector<std::string> encoded[2];
+  for (int v = 0; v < 2; ++v) {
+    chunk::EncodeOptions options;
+    options.version = v == 0 ? chunk::kFormatVersion : chunk::kFormatVersion2;
+    std::size_t bytes = 0;
+    for (std::size_t at = 0; at < candles.size(); at += 2048) {
+      const std::size_t n = std::min<std::size_t>(2048, candles.size() - at);
+      encoded[v].push_back(chunk::Encode(std::span(candles).subspan(at, n), options));
+      bytes += encoded[v].back().size();
+    }
+    r.codec_bytes_per_candle[v] = static_cast<double>(bytes) / static_cast<double>(candles.size());
+  }
+  std::vector<Candle> out;
+  for (int v = 0; v < 2; ++v) {
+    out.clear();
+    for (const std::string& bytes : encoded[v]) chunk::DecodeAppend(bytes, out);
+    if (!Same(out, candles)) {
+      std::fprintf(stderr, "%s: format %d does not decode to its candles\n", r.name.c_str(),
+                   v == 0 ? 3 : 2);
+      std::exit(1);
+    }
+  }
+  // The best of at least 5 decodes of the whole series in each format, and
+  // of more (up to 50) until a second has been spent.
+  double best[2] = {1e99, 1e99};
+  double spent = 0;
+  for (int rep = 0; rep < 5 || (rep < 50 && spent < 1.0); ++rep) {
+    for (int v = 0; v < 2; ++v) {
+      const auto start = Clock::now();
+      for (const std::string& bytes : encoded[v]) {
+        out.clear();
+        chunk::DecodeAppend(bytes, out);
+      }
+      const double seconds = Seconds(start);
+      best[v] = std::min(best[v], seconds);
+      spent += seconds;
+    }
+  }
+  for (int v = 0; v < 2; ++v) {
+    r.decode_ns_per_candle[v] = best[v] * 1e9 / static_cast<double>(candles.size());
+  }
 }
 
 Result Measure(const Series& s, const std::vector<Candle>& synthetic, const std::string& dir,

@@ -875,8 +875,8 @@ std::vector<RowFinding> CandleChunkFindings(StoreImpl& store,
     ranges.push_back({id, tf, first, last});
     try {
       const std::string_view data = r.GetBlobView("data");
-      const chunk::ChunkHeader h = chunk::ReadHeader(data);
-      const std::vector<Candle> candles = chunk::Decode(data);
+      std::vector<Candle> candles;
+      const chunk::ChunkHeader h = chunk::DecodeAppend(data, candles);  // one checksum pass
       if (formats != nullptr) ++(*formats)[h.version];
       if (h.checksum != checksum) problem("checksum differs from the chunk's own");
       if (static_cast<std::int64_t>(candles.size()) != count) {
