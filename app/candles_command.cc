@@ -54,6 +54,7 @@ struct Args {
   std::int64_t limit = 0;
   bool include_partial = false, skip_zero_volume = false;
   bool upgrade_chunks = false;  // compact --upgrade-chunks
+  int chunk_format = 0;         // compact --chunk-format (0: the store's)
 };
 
 void AddCoverage(CLI::App& candles, GlobalOptions& global, std::function<int()>& run) {
@@ -198,17 +199,25 @@ void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& 
   sub->add_flag("--upgrade-chunks", args->upgrade_chunks,
                 "Also rewrite the chunks that builds before chunk format 3 wrote (they stay "
                 "readable as they are; format 3 decodes faster)");
+  sub->add_option(
+         "--chunk-format", args->chunk_format,
+         "Write chunks in this format version and rewrite every other chunk in it: 3 "
+         "(current), or 2 before going back to a build older than format 3 (docs/storage.md "
+         "\"Chunk format versions\"); implies --upgrade-chunks")
+      ->check(CLI::IsMember({2, 3}));
   AddCommonOptions(*sub, global);
   sub->callback([&global, &run, args] {
     run = [&global, args]() {
       const std::optional<Timestamp> before = CompactCutoff(args->from, "--older-than");
-      Store store = Store::Open(global.ResolvedUrl());
+      StoreOptions options;
+      if (args->chunk_format != 0) options.chunk_format = args->chunk_format;
+      Store store = Store::Open(global.ResolvedUrl(), options);
       std::optional<InstrumentId> id;
       if (!args->symbol.empty()) id = FindInstrument(store, args->symbol, args->venue).id;
       std::optional<Timeframe> tf;
       if (!args->timeframe.empty()) tf = ParseTimeframe(args->timeframe);
       const CandleCompaction done = store.candles().Compact(id, tf, before);
-      const bool upgrade = args->upgrade_chunks;
+      const bool upgrade = args->upgrade_chunks || args->chunk_format != 0;
       const CandleChunkUpgrade upgraded =
           upgrade ? store.candles().UpgradeChunks(id, tf) : CandleChunkUpgrade{};
       const double per_candle =
@@ -234,7 +243,7 @@ void AddCompact(CLI::App& candles, GlobalOptions& global, std::function<int()>& 
           done.candles, done.series, done.chunks, done.bytes, per_candle);
       if (upgrade) {
         std::cout << fmt::format(
-            "rewrote {} chunks of an older format ({} candles of {} series), {} -> {} bytes\n",
+            "rewrote {} chunks of another format ({} candles of {} series), {} -> {} bytes\n",
             upgraded.chunks, upgraded.candles, upgraded.series, upgraded.bytes_before,
             upgraded.bytes_after);
       }

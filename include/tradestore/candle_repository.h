@@ -164,15 +164,19 @@ class CandleRepository {
                            std::optional<Timeframe> tf = std::nullopt,
                            std::optional<Timestamp> before = std::nullopt);
 
-  // Rewrites the chunks written in an older chunk format (docs/storage.md
-  // "Candle chunks": versions 1 and 2, by builds before format version 3)
-  // in the current one, which decodes faster; of one instrument or all, one
-  // timeframe or all; each series is one unit of work. The candles read
-  // back bit-identical; chunks already in the current format are left as
-  // they are. A store never needs this (old chunks stay readable, and a
-  // chunk is written in the current format whenever it is rewritten).
-  // Throws kNotFound for an unknown instrument, kStorage for a corrupt
-  // chunk (nothing of its series is changed).
+  // Rewrites every chunk of another format version than the store writes
+  // (StoreOptions::chunk_format: 3 unless the store was opened with 2) in
+  // that one, of one instrument or all, one timeframe or all; each series is
+  // one unit of work. By default this upgrades the chunks of builds before
+  // format version 3 (versions 1 and 2; format 3 decodes faster); on a store
+  // opened with chunk_format=2 it rewrites format 3 chunks in format 2, so
+  // that a build before format 3 can read the store (docs/storage.md,
+  // "Chunk format versions"). The candles read back bit-identical; chunks
+  // already in the format are left as they are. A store never needs the
+  // upgrade (old chunks stay readable, and a chunk is written in the store's
+  // format whenever it is rewritten). Throws kNotFound for an unknown
+  // instrument, kStorage for a corrupt chunk (nothing of its series is
+  // changed).
   CandleChunkUpgrade UpgradeChunks(std::optional<InstrumentId> instrument = std::nullopt,
                                    std::optional<Timeframe> tf = std::nullopt);
 

@@ -14,7 +14,8 @@
 //                     ends in .db, .sqlite or .sqlite3);
 //   sqlite::memory:   a private in-memory store (tests).
 // Query parameters: ?synchronous=normal|full (default normal), ?busy_timeout_ms=N (default
-// 5000), ?retry_ms=N (default 30000), ?group_commit=on|off (default on).
+// 5000), ?retry_ms=N (default 30000), ?group_commit=on|off (default on), ?chunk_format=2|3
+// (default 3; StoreOptions::chunk_format). A PostgreSQL URL takes chunk_format too.
 //
 // Busy stores (docs/storage.md, "Waiting for a busy store"): a unit of work that cannot start
 // because another writer holds the SQLite write lock waits busy_timeout_ms (polling with short
@@ -139,6 +140,16 @@ struct StoreOptions {
   // every write, run on the primary. For read-mostly work: reports,
   // analysis, exports. Ignored on SQLite and without read_host.
   bool read_replica = false;
+  // The format version of the candle chunks this store writes
+  // (docs/storage.md, "Chunk format versions"): 3, the current one, or 2,
+  // which builds before format 3 read. Every chunk the store writes
+  // (compaction, an import's direct chunks, an upsert into a chunk, a
+  // prune) is in it, and CandleRepository::UpgradeChunks rewrites every
+  // chunk into it. 2 is for a rolling upgrade of bots sharing a PostgreSQL
+  // database, and for going back to an older build (with UpgradeChunks
+  // first). Both read either format. Overrides the URL's chunk_format=2|3;
+  // another value throws kInvalidArgument at Open.
+  std::optional<int> chunk_format;
 };
 
 // A group of calls committed together; see Store.

@@ -288,20 +288,33 @@ void Gaps(Store* store, const std::string&, const CheckOptions&, CheckOutcome& o
 
 // RowCheck's, and a note of the chunks per format version: those of older
 // formats read as they are, and `candles compact --upgrade-chunks` rewrites
-// them in the current one.
+// them in the current one (or in format 2, on a store opened with
+// chunk_format=2).
 void CandleChunks(Store* store, const std::string&, const CheckOptions&, CheckOutcome& out) {
   std::map<int, std::int64_t> formats;
   AddRows(out, detail::CandleChunkFindings(detail::ImplOf(*store), &formats));
+  // A store opened with chunk_format=2 (for a build before format 3)
+  // writes format 2: the chunks of other formats are the ones to rewrite.
+  const int wanted = detail::ImplOf(*store).chunk_format();
   std::int64_t total = 0;
   std::int64_t older = 0;
+  std::int64_t other = 0;
   std::string versions;
   for (const auto& [version, n] : formats) {
     total += n;
     if (version < internal::candle_chunk::kFormatVersion) older += n;
+    if (version != wanted) other += n;
     versions += fmt::format("{}{} in format {}", versions.empty() ? "" : ", ", n, version);
   }
   out.note = total == 0 ? "no chunks" : fmt::format("{} chunks: {}", total, versions);
-  if (older > 0) {
+  if (wanted != internal::candle_chunk::kFormatVersion) {
+    if (other > 0) {
+      out.note += fmt::format(
+          "; this store writes format {0} (chunk_format={0}): `tradestore candles compact "
+          "--chunk-format {0}` rewrites the {1} of other formats in it",
+          wanted, other);
+    }
+  } else if (older > 0) {
     out.note += fmt::format(
         "; `tradestore candles compact --upgrade-chunks` rewrites the {} of older formats in "
         "format {}, which decodes faster",

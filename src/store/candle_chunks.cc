@@ -102,8 +102,8 @@ std::vector<StoredChunk> LoadChunks(sql::Connection& c, InstrumentId instrument,
 }
 
 void InsertChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                 std::span<const Candle> candles, CompactStats* stats) {
-  const std::string bytes = chunk::Encode(candles);
+                 std::span<const Candle> candles, CompactStats* stats, int format) {
+  const std::string bytes = chunk::Encode(candles, {.version = format});
   const chunk::ChunkHeader h = chunk::ReadHeader(bytes);
   static const std::string kSql = kChunkRow.InsertSql();
   RowWriter<kCandleChunks> row(c.Prepare(kSql), kChunkRow);
@@ -129,10 +129,10 @@ void DeleteChunk(sql::Connection& c, InstrumentId instrument, const std::string&
 
 // Writes `candles` (ascending) as chunks of at most kChunkCandles.
 void InsertChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                  std::span<const Candle> candles, CompactStats* stats) {
+                  std::span<const Candle> candles, CompactStats* stats, int format) {
   for (std::size_t at = 0; at < candles.size(); at += kChunkCandles) {
     const std::size_t n = std::min<std::size_t>(kChunkCandles, candles.size() - at);
-    InsertChunk(c, instrument, tf, candles.subspan(at, n), stats);
+    InsertChunk(c, instrument, tf, candles.subspan(at, n), stats, format);
   }
 }
 
@@ -535,8 +535,8 @@ bool CanWriteNewChunk(sql::Connection& c, InstrumentId instrument, const std::st
 }
 
 void WriteChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                std::span<const Candle> candles, CompactStats& stats) {
-  InsertChunk(c, instrument, tf, candles, &stats);
+                std::span<const Candle> candles, CompactStats& stats, int format) {
+  InsertChunk(c, instrument, tf, candles, &stats, format);
 }
 
 bool AnyChunks(sql::Connection& c) {
@@ -547,7 +547,7 @@ bool AnyChunks(sql::Connection& c) {
 }
 
 void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                        Timestamp from, Timestamp to,
+                        Timestamp from, Timestamp to, int format,
                         const std::function<void(Timestamp)>& on_replace) {
   // PostgreSQL: the series lock before the chunks' row locks, as Compact
   // and UpgradeChunks take it (a CandleWriter holds it already; an entity
@@ -582,7 +582,7 @@ void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::
       }
     }
     DeleteChunk(c, instrument, tf, k.first);
-    InsertChunks(c, instrument, tf, merged, nullptr);
+    InsertChunks(c, instrument, tf, merged, nullptr, format);
     auto& del = c.Prepare(
         "DELETE FROM market.candles WHERE instrument_id = ? AND timeframe = ? AND open_time >= ? "
         "AND open_time <= ?");
@@ -592,7 +592,7 @@ void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::
 }
 
 CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                           std::optional<Timestamp> before) {
+                           std::optional<Timestamp> before, int format) {
   sql::Transaction tx(c);
   // PostgreSQL: after the series' writers (LockCandleSeries). A writer
   // folds its rows into the chunks it finds at its commit; a chunk this
@@ -640,7 +640,7 @@ CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const st
     const std::size_t carried = run.size();
     run.insert(run.end(), rows.begin() + static_cast<std::ptrdiff_t>(begin),
                rows.begin() + static_cast<std::ptrdiff_t>(end));
-    InsertChunks(c, instrument, tf, run, &stats);
+    InsertChunks(c, instrument, tf, run, &stats, format);
     stats.candles -= static_cast<std::int64_t>(carried);  // were compacted already
     begin = end;
   }
@@ -657,18 +657,18 @@ CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const st
   return stats;
 }
 
-UpgradeStats UpgradeSeriesChunks(sql::Connection& c, InstrumentId instrument,
-                                 const std::string& tf) {
+UpgradeStats RewriteSeriesChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                                 int format) {
   sql::Transaction tx(c);
   LockCandleSeries(c, instrument, tf);  // after the series' writers, as CompactSeries
   UpgradeStats stats;
   for (const StoredChunk& k :
        LoadChunks(c, instrument, tf, std::nullopt, std::nullopt, /*for_update=*/true)) {
-    if (chunk::ReadHeader(k.data).version == chunk::kFormatVersion) continue;
+    if (chunk::ReadHeader(k.data).version == format) continue;
     const std::vector<Candle> candles = chunk::Decode(k.data);
     CompactStats written;
     DeleteChunk(c, instrument, tf, k.first);
-    InsertChunks(c, instrument, tf, candles, &written);
+    InsertChunks(c, instrument, tf, candles, &written, format);
     ++stats.chunks;
     stats.candles += written.candles;
     stats.bytes_before += static_cast<std::int64_t>(k.data.size());
@@ -688,7 +688,7 @@ std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection
 }
 
 std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                                 Timestamp before) {
+                                 Timestamp before, int format) {
   sql::Transaction tx(c);
   LockCandleSeries(c, instrument, tf);  // it may rewrite a chunk, as CompactSeries
   // Whole chunks before the cut-off go by their rows, undecoded; the one
@@ -717,7 +717,8 @@ std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, co
     deleted += keep - rest.begin();
     DeleteChunk(c, instrument, tf, k.first);
     if (keep != rest.end()) {
-      InsertChunk(c, instrument, tf, std::span<const Candle>(&*keep, rest.end() - keep), nullptr);
+      InsertChunk(c, instrument, tf, std::span<const Candle>(&*keep, rest.end() - keep), nullptr,
+                  format);
     }
   }
   tx.Commit();

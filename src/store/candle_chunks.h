@@ -26,6 +26,11 @@ namespace tradestore::detail {
 // this many; an upsert into a chunk may grow it beyond).
 inline constexpr std::int64_t kChunkCandles = 2048;
 
+// Every function below that writes a chunk takes `format`, the chunk
+// format version to encode it in (candle_chunk::EncodeOptions::version:
+// kFormatVersion, or kFormatVersion2 for builds before format 3 to read):
+// the store's StoreOptions::chunk_format (StoreImpl::chunk_format()).
+
 struct CompactStats {
   std::int64_t candles = 0;  // candles stored in chunks
   std::int64_t chunks = 0;   // chunks written
@@ -57,7 +62,7 @@ bool CanWriteNewChunk(sql::Connection& c, InstrumentId instrument, const std::st
 // `stats`. The caller has made sure it may (CanWriteNewChunk), inside its
 // unit of work.
 void WriteChunk(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                std::span<const Candle> candles, CompactStats& stats);
+                std::span<const Candle> candles, CompactStats& stats, int format);
 
 // Whether the series has any chunk.
 bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf);
@@ -67,7 +72,7 @@ bool HasChunks(sql::Connection& c, InstrumentId instrument, const std::string& t
 // writer takes it before its first write (a row or a chunk), so that one
 // that found the series empty (CandleSeriesIsEmpty) may COPY into it without
 // meeting another writer's rows, and CanWriteNewChunk's answer holds until
-// it commits. CompactSeries, UpgradeSeriesChunks, DeleteChunkedBefore and
+// it commits. CompactSeries, RewriteSeriesChunks, DeleteChunkedBefore and
 // FoldRowsIntoChunks take it too: they rewrite chunks that a writer's
 // commit folds rows into. Does nothing on SQLite, whose writers are serial.
 void LockCandleSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf);
@@ -85,7 +90,7 @@ bool AnyChunks(sql::Connection& c);
 // given, is called with the open time of each chunk candle a row replaces
 // (an insert-only import throws from it, and the unit of work rolls back).
 void FoldRowsIntoChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                        Timestamp from, Timestamp to,
+                        Timestamp from, Timestamp to, int format,
                         const std::function<void(Timestamp)>& on_replace = {});
 
 // How many of the series' compacted candles open in `range`: the chunks
@@ -122,9 +127,9 @@ std::optional<std::int64_t> CandleRowBytes(sql::Connection& c);
 // into new chunks of at most kChunkCandles, never across an existing chunk;
 // inside the caller's unit of work (or its own).
 CompactStats CompactSeries(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                           std::optional<Timestamp> before);
+                           std::optional<Timestamp> before, int format);
 
-// What UpgradeSeriesChunks rewrote: chunks and candles, and their encoded
+// What RewriteSeriesChunks rewrote: chunks and candles, and their encoded
 // bytes before and after.
 struct UpgradeStats {
   std::int64_t chunks = 0;
@@ -133,11 +138,12 @@ struct UpgradeStats {
   std::int64_t bytes_after = 0;
 };
 
-// Rewrites the series' chunks of an older format version
-// (candle_chunk::kFormatVersion1, 2) in the current one, candles unchanged,
-// inside the caller's unit of work (or its own).
-UpgradeStats UpgradeSeriesChunks(sql::Connection& c, InstrumentId instrument,
-                                 const std::string& tf);
+// Rewrites the series' chunks of any other format version than `format`
+// in `format`, candles unchanged, inside the caller's unit of work (or its
+// own): older chunks into the current format, or, for a store that builds
+// before format 3 must read, format 3 chunks into format 2.
+UpgradeStats RewriteSeriesChunks(sql::Connection& c, InstrumentId instrument, const std::string& tf,
+                                 int format);
 
 // The series (instrument, timeframe) that have rows, or chunks.
 std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection& c);
@@ -146,6 +152,6 @@ std::vector<std::pair<InstrumentId, std::string>> SeriesWithRows(sql::Connection
 // (whole chunks, and a chunk straddling `before` re-encoded with the rest);
 // returns the number of candles deleted.
 std::int64_t DeleteChunkedBefore(sql::Connection& c, InstrumentId instrument, const std::string& tf,
-                                 Timestamp before);
+                                 Timestamp before, int format);
 
 }  // namespace tradestore::detail

@@ -191,8 +191,8 @@ std::vector<Row> ReadMergedCandles(StoreImpl& store, const TableInfo& table,
 
 // Candles an import inserted as rows into the range of a chunk are folded
 // into it; one already in the chunk is refused like a duplicate row.
-void FoldImportedCandles(sql::Connection& c, const std::vector<std::string>& columns,
-                         const std::vector<Row>& rows,
+void FoldImportedCandles(sql::Connection& c, int chunk_format,
+                         const std::vector<std::string>& columns, const std::vector<Row>& rows,
                          const std::function<std::string(std::size_t)>& where) {
   const auto index = [&columns](std::string_view name) {
     const auto it = std::find(columns.begin(), columns.end(), name);
@@ -219,23 +219,24 @@ void FoldImportedCandles(sql::Connection& c, const std::vector<std::string>& col
     const auto& series = entry.first;
     const auto& span = entry.second;
     if (!HasChunks(c, series.first, series.second)) continue;
-    FoldRowsIntoChunks(c, series.first, series.second, span.first, span.second, [&](Timestamp t) {
-      std::size_t i = 0;
-      while (i + 1 < rows.size()) {
-        const Row& r = rows[i];
-        const auto* id = std::get_if<std::int64_t>(&r[id_at]);
-        const auto* tf = std::get_if<std::string>(&r[tf_at]);
-        const auto* at = std::get_if<Timestamp>(&r[time_at]);
-        if (id && tf && at && *id == series.first && *tf == series.second && *at == t) {
-          break;
-        }
-        ++i;
-      }
-      throw Conflict(
-          fmt::format("{}: the candle of instrument_id={}, timeframe={}, open_time={} "
-                      "is already stored (compacted)",
-                      where(i), series.first, series.second, t.ToIso()));
-    });
+    FoldRowsIntoChunks(
+        c, series.first, series.second, span.first, span.second, chunk_format, [&](Timestamp t) {
+          std::size_t i = 0;
+          while (i + 1 < rows.size()) {
+            const Row& r = rows[i];
+            const auto* id = std::get_if<std::int64_t>(&r[id_at]);
+            const auto* tf = std::get_if<std::string>(&r[tf_at]);
+            const auto* at = std::get_if<Timestamp>(&r[time_at]);
+            if (id && tf && at && *id == series.first && *tf == series.second && *at == t) {
+              break;
+            }
+            ++i;
+          }
+          throw Conflict(
+              fmt::format("{}: the candle of instrument_id={}, timeframe={}, open_time={} "
+                          "is already stored (compacted)",
+                          where(i), series.first, series.second, t.ToIso()));
+        });
   }
 }
 
@@ -514,7 +515,7 @@ void InsertEntityRows(StoreImpl& store, const TableInfo& table,
       }
       if (progress && (i + 1) % 1000 == 0) progress(i + 1);
     }
-    if (IsCandles(table)) FoldImportedCandles(c, columns, rows, where);
+    if (IsCandles(table)) FoldImportedCandles(c, store.chunk_format(), columns, rows, where);
     if (before_commit) before_commit();
     tx.Commit();
   }

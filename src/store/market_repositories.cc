@@ -224,7 +224,7 @@ void CandleWriter::FlushRun() {
   if (detail::CanWriteNewChunk(c, instrument_id_, timeframe_, run_.front().open_time,
                                run_.back().open_time)) {
     detail::CompactStats stats;
-    detail::WriteChunk(c, instrument_id_, timeframe_, run_, stats);
+    detail::WriteChunk(c, instrument_id_, timeframe_, run_, stats, impl_->chunk_format());
     compaction_.candles += stats.candles;
     compaction_.chunks += stats.chunks;
     compaction_.bytes += stats.bytes;
@@ -246,13 +246,14 @@ void CandleWriter::Commit() {
   // Rows written into the range of a chunk are folded into it, in this
   // unit of work (candle_chunks.h).
   if (rows_ > 0 && detail::HasChunks(c, instrument_id_, timeframe_)) {
-    detail::FoldRowsIntoChunks(c, instrument_id_, timeframe_, min_time_, max_time_);
+    detail::FoldRowsIntoChunks(c, instrument_id_, timeframe_, min_time_, max_time_,
+                               impl_->chunk_format());
   }
   // Rows before the cut-off, the writer's and any stored before, are moved
   // into chunks as Compact would.
   if (options_.compact_before) {
-    const detail::CompactStats s =
-        detail::CompactSeries(c, instrument_id_, timeframe_, options_.compact_before);
+    const detail::CompactStats s = detail::CompactSeries(
+        c, instrument_id_, timeframe_, options_.compact_before, impl_->chunk_format());
     compaction_.candles += s.candles;
     compaction_.chunks += s.chunks;
     compaction_.bytes += s.bytes;
@@ -313,7 +314,8 @@ CandleCompaction CandleRepository::Compact(std::optional<InstrumentId> instrumen
   auto& c = impl_->connection(Database::kMarket);
   CandleCompaction out;
   for (const auto& [id, timeframe] : Selected(detail::SeriesWithRows(c), instrument, tf)) {
-    const detail::CompactStats s = detail::CompactSeries(c, id, timeframe, before);
+    const detail::CompactStats s =
+        detail::CompactSeries(c, id, timeframe, before, impl_->chunk_format());
     if (s.candles == 0) continue;
     ++out.series;
     out.candles += s.candles;
@@ -329,7 +331,8 @@ CandleChunkUpgrade CandleRepository::UpgradeChunks(std::optional<InstrumentId> i
   auto& c = impl_->connection(Database::kMarket);
   CandleChunkUpgrade out;
   for (const auto& [id, timeframe] : Selected(detail::SeriesWithChunks(c), instrument, tf)) {
-    const detail::UpgradeStats s = detail::UpgradeSeriesChunks(c, id, timeframe);
+    const detail::UpgradeStats s =
+        detail::RewriteSeriesChunks(c, id, timeframe, impl_->chunk_format());
     if (s.chunks == 0) continue;
     ++out.series;
     out.chunks += s.chunks;

@@ -734,7 +734,8 @@ std::int64_t PruneChunkedCandles(StoreImpl& store, const CandleSeriesKey& series
                                  Timestamp before) {
   sql::Connection& c = store.connection(Database::kMarket);
   sql::Transaction tx(c);
-  const std::int64_t n = DeleteChunkedBefore(c, series.instrument_id, series.timeframe, before);
+  const std::int64_t n =
+      DeleteChunkedBefore(c, series.instrument_id, series.timeframe, before, store.chunk_format());
   if (const auto tf = TryParseTimeframe(series.timeframe)) {
     store.candles.RefreshCoverage(series.instrument_id, *tf);  // joins this unit of work
   }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,18 @@ std::string ParseSynchronous(const std::string& where, const std::string& value)
   return upper;
 }
 
+// A chunk format version a store may write: 3 (the current one) or 2 (what
+// builds before format 3 read); `where` names the source in the error.
+int ParseChunkFormat(const std::string& where, const std::string& value) {
+  if (value == "2" || value == "3") return value[0] - '0';
+  throw InvalidArgument(where + ": chunk_format must be 2 or 3, got '" + value + "'");
+}
+
+// StoreOptions::chunk_format, checked as the URL's parameter is.
+int ChunkFormatOption(int format) {
+  return ParseChunkFormat("StoreOptions", std::to_string(format));
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -85,6 +98,7 @@ struct ParsedUrl {
   std::string path;
   sql::SqliteOptions options;
   int retry_ms = kDefaultRetryMs;
+  int chunk_format = internal::candle_chunk::kFormatVersion;
 };
 
 ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
@@ -118,6 +132,8 @@ ParsedUrl ParseSqliteUrl(std::string_view url, const StoreOptions& overrides) {
                               "': group_commit must be on or off, got '" + value + "'");
       }
       parsed.options.group_commit = v == "on";
+    } else if (key == "chunk_format") {
+      parsed.chunk_format = ParseChunkFormat("store URL '" + std::string(url) + "'", value);
     } else {
       throw InvalidArgument("store URL '" + std::string(url) + "': unknown parameter '" + key +
                             "'");
@@ -140,6 +156,9 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
     // One connection serves the three databases (one PostgreSQL database
     // with real schemas); a connection pool comes later.
     dialect_ = sql::Dialect::kPostgres;
+    // chunk_format=2|3 in the URL: the driver checks it and leaves it to us.
+    chunk_format_ = sql::PostgresChunkFormat(url_).value_or(chunk_format_);
+    if (options.chunk_format) chunk_format_ = ChunkFormatOption(*options.chunk_format);
     connections_[0] = sql::OpenPostgres(url_, sql::PgOpenOptions{options.read_replica});
     // A server restarting: units of work wait for it (store.h, retry_ms).
     connections_[0]->set_begin_retry(BeginRetry(options.retry_ms.value_or(kDefaultRetryMs)));
@@ -153,6 +172,8 @@ void StoreImpl::Open(std::string_view url, const StoreOptions& options) {
                           "sqlite:tradestore-data)");
   }
   ParsedUrl parsed = ParseSqliteUrl(url, options);
+  chunk_format_ =
+      options.chunk_format ? ChunkFormatOption(*options.chunk_format) : parsed.chunk_format;
   namespace fs = std::filesystem;
   const std::string& path = parsed.path;
   if (path == ":memory:") {

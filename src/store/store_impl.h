@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/candle_chunk.h"
 #include "sql/connection.h"
 #include "store/database.h"
 #include "tradestore/audit.h"
@@ -45,6 +46,9 @@ class StoreImpl {
   // PostgreSQL, whose one connection serves all three).
   std::string path(Database db) const;
   bool single_file() const { return single_file_; }
+  // The chunk format version this store writes candle chunks in
+  // (StoreOptions::chunk_format; candle_chunk::kFormatVersion by default).
+  int chunk_format() const { return chunk_format_; }
 
   // The quote asset of an instrument, cached: it never changes once set
   // (InstrumentRepository::Upsert refuses to change it). "" if unknown.
@@ -82,6 +86,7 @@ class StoreImpl {
   std::string url_;
   sql::Dialect dialect_ = sql::Dialect::kSqlite;
   bool single_file_ = false;
+  int chunk_format_ = internal::candle_chunk::kFormatVersion;
   std::string paths_[3];
   std::unique_ptr<sql::Connection> connections_[3];
 };

@@ -233,6 +233,36 @@ TEST(CandleChunk, ReadsFormatVersion1) {
   ExpectBitIdentical(Decode(bytes), Decode(again));
 }
 
+// Format 2 exactly as builds before format 3 wrote it (these bytes came
+// from the stop-30 encoder): a store opened with chunk_format=2 writes
+// chunks those builds read (docs/storage.md, "Chunk format versions").
+TEST(CandleChunk, WritesFormatVersion2AsBuildsBeforeFormat3Did) {
+  static constexpr char kVersion2[] =
+      "\xc5\x02\x05\x80\x80\xea\xc0\x90\xca\xf8\x05\x80\xd4\xd4\xab\x01"
+      "\x02\x08\x61\x28\xb5\x2f\xfd\x20\x61\x09\x03\x00\x80\x9c\x9c\x39"
+      "\x00\x80\xb8\xb8\x72\xff\xb7\xb8\x72\xd4\xd8\xc9\x01\xbc\x0b\xbd"
+      "\x2e\xb5\x07\xd1\x93\x01\xba\xed\xc9\x01\x00\x00\x95\xb5\xc9\x01"
+      "\x00\x00\x9a\x08\x00\xa6\x04\x32\x00\xf1\x09\x1a\xb6\xad\x9b\xff"
+      "\xff\xff\xff\xff\xff\x01\x65\xfb\xa2\x57\x80\xa3\xc3\x47\x00\x00"
+      "\x80\xd0\xeb\xfe\x2d\x04\x0a\x0d\x01\x52\x02\x0f\x34\x33\x33\x33"
+      "\x33\x33\xd3\x3f\x04\x00\x00\x00\x00\x00\x00\xf8\x7f\xf0\xa6\xa0"
+      "\x9c\x6e\x3e\xfa\x15";
+  const std::string golden(kVersion2, sizeof kVersion2 - 1);
+  constexpr std::int64_t t0 = 1'672'531'200'000'000;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<Candle> candles = {
+      C(t0, 16535.97, 16535.97, 16522.66, 16522.66, 0.01429883, 2),
+      C(t0 + kMinute, 16522.66, 16540.5, 16510.01, 16530.0, 1.5, 7),
+      C(t0 + 2 * kMinute, 16530.0, 16530.0, 16499.99, 16500.25, 0.0, 0),
+      C(t0 + 5 * kMinute, 0.1 + 0.2, 16501, 16490, 16495.5, nan, -1),
+      C(t0 + 6 * kMinute, 16495.5, 16496, 16400, 16401.01, 123.456, 40)};
+  EncodeOptions version2;
+  version2.version = kFormatVersion2;
+  EXPECT_EQ(Encode(candles, version2), golden);
+  EXPECT_EQ(ReadHeader(golden).version, kFormatVersion2);
+  ExpectBitIdentical(candles, Decode(golden));
+}
+
 TEST(CandleChunk, VersionAndMagic) {
   std::string bytes = Encode(Sample());
   bytes[1] = 4;

@@ -254,6 +254,26 @@ TEST_P(CompactedOps, CheckCountsChunksPerFormatAndNamesTheUpgrade) {
   EXPECT_EQ(s.candles().UpgradeChunks().chunks, 1);
   EXPECT_EQ(note(), "2 chunks: 2 in format 3");
   ExpectSame(all, s.candles().Range(in.id, Timeframe::k1m));
+
+  // A store opened for a build before format 3 names the other way.
+  const std::string url2 =
+      url_ + (url_.find('?') == std::string::npos ? "?" : "&") + "chunk_format=2";
+  const auto note2 = [&] {
+    for (const CheckOutcome& c : CheckStore(url2).checks) {
+      if (c.name == "candle-chunks") return c.note;
+    }
+    return std::string("no candle-chunks check");
+  };
+  EXPECT_EQ(note2(),
+            "2 chunks: 2 in format 3; this store writes format 2 (chunk_format=2): `tradestore "
+            "candles compact --chunk-format 2` rewrites the 2 of other formats in it");
+  Store s2 = Store::Open(url2);
+  EXPECT_EQ(s2.candles().UpgradeChunks().chunks, 2);
+  EXPECT_EQ(note2(), "2 chunks: 2 in format 2");
+  EXPECT_EQ(note(),
+            "2 chunks: 2 in format 2; `tradestore candles compact --upgrade-chunks` rewrites "
+            "the 2 of older formats in format 3, which decodes faster");
+  ExpectSame(all, s.candles().Range(in.id, Timeframe::k1m));
 }
 
 TEST_P(CompactedOps, StatusShowsCandlesInRowsAndChunksPerSeries) {

@@ -533,6 +533,99 @@ TEST_P(CandleChunks, UpgradeChunksRewritesOlderFormatsOnly) {
   EXPECT_EQ(candles().UpgradeChunks().chunks, 0);
 }
 
+// The format version of each chunk of the instrument, oldest first.
+std::vector<int> ChunkVersions(Store& store, InstrumentId id) {
+  sql::Connection& c = detail::ImplOf(store).connection(detail::Database::kMarket);
+  sql::Statement& st = c.Prepare(
+      "SELECT data FROM market.candle_chunks WHERE instrument_id = ? ORDER BY first_open_time");
+  st.PreferBinaryResults();
+  st.Bind(1, id);
+  std::vector<int> out;
+  while (st.Step()) out.push_back(internal::candle_chunk::ReadHeader(st.GetBlob(0)).version);
+  st.Reset();
+  return out;
+}
+
+// A store opened with chunk_format=2 writes every chunk in format 2 (a
+// compaction, an upsert folded into a chunk, a prune that re-encodes the
+// chunk it cuts) and UpgradeChunks rewrites the format 3 chunks in it, so
+// that a build before format 3 can read the store; opened again without
+// it, UpgradeChunks brings them back. The candles never change.
+TEST_P(CandleChunks, AStoreOpenedWithChunkFormat2WritesAndRewritesFormat2) {
+  namespace chunk = internal::candle_chunk;
+  Seeded& shared = Shared();
+  const std::vector<Candle> all = Series(0, 5000, {10, 3000});
+  shared.store.candles().Upsert(id(), Timeframe::k1m, all);
+  shared.store.candles().Compact(id(), Timeframe::k1m);
+  EXPECT_EQ(ChunkVersions(shared.store, id()), std::vector<int>(3, chunk::kFormatVersion));
+
+  const std::string url = shared.store.url();
+  const std::string join = url.find('?') == std::string::npos ? "?" : "&";
+  Store old = Store::Open(url + join + "chunk_format=2");
+  const CandleChunkUpgrade down = old.candles().UpgradeChunks();
+  EXPECT_EQ(down.series, 1);
+  EXPECT_EQ(down.chunks, 3);
+  EXPECT_EQ(down.candles, 4998);
+  EXPECT_EQ(ChunkVersions(old, id()), std::vector<int>(3, chunk::kFormatVersion2));
+  ExpectSame(all, old.candles().Range(id(), Timeframe::k1m));
+  EXPECT_EQ(old.candles().UpgradeChunks().chunks, 0) << "nothing left to rewrite";
+
+  // Writes through it stay in format 2: an upsert into a chunk's range and
+  // a compaction of new candles; the same through StoreOptions.
+  std::vector<Candle> want = all;
+  Candle changed = want[100];
+  changed.close += 1;
+  want[100] = changed;
+  old.candles().Upsert(id(), Timeframe::k1m, std::vector<Candle>{changed});
+  const std::vector<Candle> more = Series(5000, 100);
+  want.insert(want.end(), more.begin(), more.end());
+  StoreOptions options;
+  options.chunk_format = 2;
+  Store old2 = Store::Open(url, options);
+  old2.candles().Upsert(id(), Timeframe::k1m, more);
+  EXPECT_EQ(old2.candles().Compact(id(), Timeframe::k1m).candles, 100);
+  // A prune cutting the first chunk re-encodes what it keeps.
+  const Timestamp cut = At(1000);
+  EXPECT_EQ(detail::PruneChunkedCandles(detail::ImplOf(old2), {id(), "1m"}, cut), 999);
+  want.erase(want.begin(), want.begin() + 999);
+  EXPECT_EQ(ChunkVersions(old2, id()), std::vector<int>(3, chunk::kFormatVersion2));
+  ExpectSame(want, old2.candles().Range(id(), Timeframe::k1m));
+  EXPECT_TRUE(detail::CandleChunkFindings(detail::ImplOf(old2)).empty());
+
+  // Opened as usual, the store upgrades them again.
+  Store current = Store::Open(url);
+  EXPECT_EQ(current.candles().UpgradeChunks().chunks, 3);
+  EXPECT_EQ(ChunkVersions(current, id()), std::vector<int>(3, chunk::kFormatVersion));
+  ExpectSame(want, current.candles().Range(id(), Timeframe::k1m));
+}
+
+TEST_P(CandleChunks, AChunkFormatOtherThan2Or3IsRefusedByName) {
+  const std::string url = Shared().store.url();
+  const std::string join = url.find('?') == std::string::npos ? "?" : "&";
+  for (const std::string bad : {"4", "1", "", "three"}) {
+    try {
+      Store::Open(url + join + "chunk_format=" + bad);
+      ADD_FAILURE() << "chunk_format=" << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("chunk_format must be 2 or 3, got '" + bad + "'"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  StoreOptions options;
+  options.chunk_format = 1;
+  try {
+    Store::Open(url, options);
+    ADD_FAILURE() << "StoreOptions::chunk_format 1 was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("StoreOptions: chunk_format must be 2 or 3, got '1'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_P(CandleChunks, UnknownInstrumentAndEmptyStore) {
   EXPECT_EQ(candles().Compact().candles, 0);
   EXPECT_EQ(candles().UpgradeChunks().chunks, 0);

@@ -5,11 +5,13 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "sql/postgres/pg_connection.h"
+#include "store/store_impl.h"
 #include "store/store_test_util.h"
 #include "tradestore/error.h"
 #include "tradestore/store.h"
@@ -154,6 +156,14 @@ TEST(PostgresPool, OwnParametersAreCheckedAndNotGivenToLibpq) {
             ErrorKind::kInvalidArgument);
   Store store = Store::Open(url + "&pool_size=3&prepared_statements=on");
   EXPECT_EQ(sql::PostgresPoolStats(url + "&pool_size=3")->size, 3);
+  // The store's chunk_format passes through the driver, whichever part of
+  // it reads the URL (the store, the change feed's LISTEN connection).
+  EXPECT_EQ(KindOf([&] { Store::Open(url + "&chunk_format=4"); }), ErrorKind::kInvalidArgument);
+  EXPECT_EQ(sql::PostgresChunkFormat(url + "&chunk_format=2"), 2);
+  EXPECT_EQ(sql::PostgresChunkFormat(url), std::nullopt);
+  Store old = Store::Open(url + "&chunk_format=2");
+  EXPECT_EQ(detail::ImplOf(old).chunk_format(), 2);
+  EXPECT_NO_THROW(sql::ListenPostgres(url + "&chunk_format=2", "tradestore_test"));
 }
 
 TEST(PostgresReconnect, SessionKilledBetweenUnitsOfWorkReconnects) {

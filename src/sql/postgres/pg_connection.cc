@@ -485,6 +485,8 @@ struct PgSettings {
   std::string read_host;
   std::string read_port;
   int read_wait_ms = 2000;
+  // chunk_format: the store's, not the driver's (PostgresChunkFormat).
+  std::optional<int> chunk_format;
   // Set on the replica's pool: libpq's host and port, overriding the
   // string's.
   std::string host_override;
@@ -1836,7 +1838,7 @@ namespace {
 
 bool IsOwnParameter(std::string_view key) {
   return key == "pool_size" || key == "prepared_statements" || key == "read_host" ||
-         key == "read_port" || key == "read_wait_ms";
+         key == "read_port" || key == "read_wait_ms" || key == "chunk_format";
 }
 
 // A decimal integer in [low, high]; throws naming the parameter.
@@ -1862,6 +1864,12 @@ void ApplyOwnParameter(PgSettings& s, std::string_view key, std::string_view val
     s.read_port = std::to_string(OwnInteger(key, value, 1, 65535));
   } else if (key == "read_wait_ms") {
     s.read_wait_ms = OwnInteger(key, value, 0, 600000);
+  } else if (key == "chunk_format") {
+    if (value != "2" && value != "3") {
+      throw Error(ErrorKind::kInvalidArgument,
+                  "PostgreSQL URL: chunk_format must be 2 or 3, got '" + std::string(value) + "'");
+    }
+    s.chunk_format = value[0] - '0';
   } else if (key == "pool_size") {
     int n = 0;
     const auto r = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -2035,6 +2043,10 @@ class PgListenerImpl final : public PgListener {
 }  // namespace
 
 void CheckPostgresUrl(const std::string& conninfo) { ParsePgSettings(conninfo); }
+
+std::optional<int> PostgresChunkFormat(const std::string& conninfo) {
+  return ParsePgSettings(conninfo).chunk_format;
+}
 
 std::unique_ptr<Connection> OpenPostgres(const std::string& conninfo,
                                          const PgOpenOptions& options) {

@@ -70,6 +70,13 @@ namespace tradestore::sql {
 // checking a URL before a long job.
 void CheckPostgresUrl(const std::string& conninfo);
 
+// The store's own parameter chunk_format=2|3 (the candle chunk format it
+// writes, StoreOptions::chunk_format) in `conninfo`, a URL or key=value
+// string; nullopt when absent. The driver accepts the parameter and keeps
+// it from libpq; another value throws Error(kInvalidArgument) naming it,
+// here and at OpenPostgres.
+std::optional<int> PostgresChunkFormat(const std::string& conninfo);
+
 struct PgOpenOptions {
   bool route_reads = false;  // autocommit reads to read_host (above)
 };
