@@ -2317,26 +2317,28 @@ void BindStore(py::module_& m) {
       .def("__exit__", &PyUnitOfWork::Exit);
 
   py::class_<StoreHandle, Handle>(m, "Store", "An open store (see tradestore.open).")
-      .def(
-          py::init([](const std::optional<std::string>& url, std::optional<std::string> synchronous,
-                      std::optional<int> busy_timeout_ms, bool migrate, std::optional<int> retry_ms,
-                      std::optional<bool> group_commit, bool read_replica) {
-            auto h = std::make_shared<StoreHandle>();
-            StoreOptions options;
-            options.synchronous = std::move(synchronous);
-            options.busy_timeout_ms = busy_timeout_ms;
-            options.migrate = migrate;
-            options.retry_ms = retry_ms;
-            options.group_commit = group_commit;
-            options.read_replica = read_replica;
-            py::gil_scoped_release release;
-            h->url = url ? *url : Store::DefaultUrl();
-            h->store.emplace(Store::Open(h->url, options));
-            return h;
-          }),
-          arg("url") = py::none(), arg("synchronous") = py::none(),
-          arg("busy_timeout_ms") = py::none(), arg("migrate") = true, arg("retry_ms") = py::none(),
-          arg("group_commit") = py::none(), arg("read_replica") = false)
+      .def(py::init([](const std::optional<std::string>& url,
+                       std::optional<std::string> synchronous, std::optional<int> busy_timeout_ms,
+                       bool migrate, std::optional<int> retry_ms, std::optional<bool> group_commit,
+                       bool read_replica, std::optional<int> chunk_format) {
+             auto h = std::make_shared<StoreHandle>();
+             StoreOptions options;
+             options.synchronous = std::move(synchronous);
+             options.busy_timeout_ms = busy_timeout_ms;
+             options.migrate = migrate;
+             options.retry_ms = retry_ms;
+             options.group_commit = group_commit;
+             options.read_replica = read_replica;
+             options.chunk_format = chunk_format;
+             py::gil_scoped_release release;
+             h->url = url ? *url : Store::DefaultUrl();
+             h->store.emplace(Store::Open(h->url, options));
+             return h;
+           }),
+           arg("url") = py::none(), arg("synchronous") = py::none(),
+           arg("busy_timeout_ms") = py::none(), arg("migrate") = true, arg("retry_ms") = py::none(),
+           arg("group_commit") = py::none(), arg("read_replica") = false,
+           arg("chunk_format") = py::none())
       .def_property_readonly(
           "url", [](StoreHandle& h) { return h.url; }, "The store's URL.")
       .def_property_readonly("closed", [](StoreHandle& h) { return !h.store.has_value(); })

@@ -417,6 +417,28 @@ def test_compact_and_upgrade_chunks(store):
         repo.upgrade_chunks(sol + 1000)
 
 
+def test_chunk_format_2_rewrites_for_older_builds_and_back(store_url):
+    n = 2500
+    index = pd.date_range("2021-01-01", periods=n, freq="1min", tz="UTC", name="open_time")
+    close = np.round(20000 + np.arange(n) * 0.25, 2)
+    df = pd.DataFrame({"open": close, "high": close + 1, "low": close - 1, "close": close,
+                       "volume": np.full(n, 0.5), "trades": np.full(n, 3)}, index=index)
+    with tradestore.open(store_url) as s:
+        s.write_candles(df, "SOLUSDC", "1m", venue="kraken", apply_compaction_policy=False)
+        assert s.candles_repo.compact()["chunks"] == 2
+    with tradestore.open(store_url, chunk_format=2) as old:
+        assert old.candles_repo.upgrade_chunks()["chunks"] == 2  # format 3 -> 2
+        assert old.candles_repo.upgrade_chunks()["chunks"] == 0
+        back = old.candles("SOLUSDC", "1m", venue="kraken")
+        assert np.array_equal(back["close"].to_numpy(), close)
+    with tradestore.open(store_url) as s:
+        assert s.candles_repo.upgrade_chunks()["chunks"] == 2  # and back to 3
+    with pytest.raises(tradestore.InvalidArgument, match="chunk_format must be 2 or 3, got '4'"):
+        tradestore.open(store_url, chunk_format=4)
+    with pytest.raises(TypeError, match="chunk_format"):
+        tradestore.open(store_url, chunk_format="2")
+
+
 def test_candles_dataframe_round_trip(store):
     rng = np.random.default_rng(7)
     n = 5000

@@ -244,7 +244,7 @@ class Store(_core.Store):
 def open(url: Optional[str] = None, *, synchronous: Optional[str] = None,
          busy_timeout_ms: Optional[int] = None, migrate: bool = True,
          retry_ms: Optional[int] = None, group_commit: Optional[bool] = None,
-         read_replica: bool = False) -> Store:
+         read_replica: bool = False, chunk_format: Optional[int] = None) -> Store:
     """Opens (creating or migrating) the store at ``url``: ``sqlite:DIR``,
     ``sqlite:FILE.db``, ``sqlite::memory:`` or ``postgresql://...``; the
     default is $TRADESTORE_URL, else ``sqlite:tradestore-data``, as for the
@@ -260,7 +260,15 @@ def open(url: Optional[str] = None, *, synchronous: Optional[str] = None,
     call returning once its own work is durable; docs/storage.md, "Group
     commit"); ``read_replica`` True sends reads outside a unit of work
     to the PostgreSQL replica named by the URL's read_host (docs/scale-out.md).
+    ``chunk_format`` 2 or 3 (default 3): the format version of the candle
+    chunks the store writes and ``candles_repo.upgrade_chunks()`` rewrites
+    every chunk in; 2 is what builds before format 3 read (docs/storage.md,
+    "Chunk format versions"); another value is InvalidArgument.
     ``migrate`` False opens without applying pending migrations."""
     if group_commit is not None and not isinstance(group_commit, bool):
         raise TypeError("group_commit must be True, False or None, got " + repr(group_commit))
-    return Store(url, synchronous, busy_timeout_ms, migrate, retry_ms, group_commit, read_replica)
+    if chunk_format is not None and (isinstance(chunk_format, bool)
+                                     or not isinstance(chunk_format, int)):
+        raise TypeError("chunk_format must be 2, 3 or None, got " + repr(chunk_format))
+    return Store(url, synchronous, busy_timeout_ms, migrate, retry_ms, group_commit, read_replica,
+                 chunk_format)
