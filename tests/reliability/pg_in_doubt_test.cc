@@ -172,5 +172,51 @@ TEST_F(InDoubtCommit, ResentFillIsRecordedOnce) {
   EXPECT_EQ(check.code, 0) << check.Describe();
 }
 
+// A unit of work that ends with deferred writes sends COMMIT in their
+// pipeline (docs/storage.md, "Pipelined writes"); its connection cut while
+// that COMMIT is in flight is in doubt too. libpq pins the lost connection
+// on the first result it was waiting for, a deferred write here: that once
+// read as "the unit of work was lost, nothing of it was written; it is safe
+// to run it again", also where the server had committed it, and RunRetrying
+// would have run the work a second time.
+TEST_F(InDoubtCommit, APipelinedCommitCutIsInDoubt) {
+  Store store = Store::Open(proxied_);
+  Bot b;
+  b.name = "pipelined";
+  const Bot bot = store.bots().Create(b);
+  const Account account = store.accounts().Create(bot.id, "main");
+  const Instrument instrument = *store.instruments().Find("", "BTCUSDC");
+  for (const PgFaultProxy::Fault fault :
+       {PgFaultProxy::Fault::kAfterCommit, PgFaultProxy::Fault::kBeforeCommit}) {
+    const bool after = fault == PgFaultProxy::Fault::kAfterCommit;
+    SCOPED_TRACE(after ? "cut after COMMIT" : "cut before COMMIT");
+    Order o;
+    o.bot_id = bot.id;
+    o.account_id = account.id;
+    o.instrument_id = instrument.id;
+    o.side = Side::kBuy;
+    o.quantity = Decimal::Parse("0.5");
+    o.created_at = Timestamp::Now();
+    const Order order = store.orders().Create(o);
+    // Transition reads the order, then defers its update and its event.
+    proxy_->Arm(1, fault, "INSERT INTO trading.order_events");
+    const long broken = proxy_->broken();
+    try {
+      UnitOfWork uow = store.BeginTrading();
+      store.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, o.created_at);
+      uow.Commit();
+      ADD_FAILURE() << "the COMMIT was cut, yet Commit returned";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInDoubt) << e.what();
+      EXPECT_FALSE(e.retryable()) << e.what();
+    }
+    proxy_->Arm(0, fault);
+    EXPECT_EQ(proxy_->broken(), broken + 1);
+    EXPECT_EQ(store.orders().Get(bot.id, order.id).status,
+              after ? OrderStatus::kAccepted : OrderStatus::kNew);
+    EXPECT_EQ(store.orders().Events(bot.id, order.id).size(), after ? 2u : 1u);
+  }
+}
+
 }  // namespace
 }  // namespace tradestore

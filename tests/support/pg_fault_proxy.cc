@@ -64,6 +64,16 @@ bool ReadMessage(int fd, std::string& message) {
   return ReadFull(fd, message.data() + 5, length - 4);
 }
 
+// A typed message of `type` with `body` (its length prefixed).
+std::string TypedMessage(char type, const std::string& body) {
+  const std::uint32_t length = 4 + static_cast<std::uint32_t>(body.size());
+  std::string message(1, type);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    message += static_cast<char>((length >> shift) & 0xff);
+  }
+  return message + body;
+}
+
 }  // namespace
 
 struct PgFaultProxy::Session {
@@ -173,7 +183,25 @@ void PgFaultProxy::ClientToServer(const std::shared_ptr<Session>& s) {
     const char* body = message.data() + 5;
     if (message[0] == 'P') {
       const std::string name = body;
-      s->statements[name] = body + name.size() + 1;
+      const std::string text = body + name.size() + 1;
+      s->statements[name] = text;
+      // The driver's pipelined COMMIT (after deferred writes, in the same
+      // pipeline): an unnamed Parse of "COMMIT", then Bind, Execute, Sync.
+      if (text == "COMMIT" || text == "ROLLBACK") {
+        const bool counted = text == "COMMIT" && (match.empty() || s->matched);
+        s->matched = false;
+        if (counted && ++commits_ == armed_commit_.load()) {
+          ++broken_;
+          const int fault = armed_fault_.load();
+          if (fault == static_cast<int>(Fault::kBeforeCommit)) return s->Close();
+          if (fault == static_cast<int>(Fault::kAfterCommit)) s->swallow = true;
+          if (fault == static_cast<int>(Fault::kAcknowledgedButLost)) {
+            s->fake_commit = true;
+            message = TypedMessage('P', name + '\0' + "ROLLBACK" + '\0' +
+                                            message.substr(5 + name.size() + 1 + text.size() + 1));
+          }
+        }
+      }
     } else if (message[0] == 'B') {
       const std::string portal = body;
       const std::string name = body + portal.size() + 1;
@@ -199,13 +227,7 @@ void PgFaultProxy::ClientToServer(const std::shared_ptr<Session>& s) {
           if (fault == static_cast<int>(Fault::kAfterCommit)) s->swallow = true;
           if (fault == static_cast<int>(Fault::kAcknowledgedButLost)) {
             s->fake_commit = true;
-            static const char kRollback[] = "ROLLBACK";
-            const std::uint32_t length = 4 + sizeof(kRollback);
-            message.assign(1, 'Q');
-            for (int shift = 24; shift >= 0; shift -= 8) {
-              message += static_cast<char>((length >> shift) & 0xff);
-            }
-            message.append(kRollback, sizeof(kRollback));
+            message = TypedMessage('Q', std::string("ROLLBACK") + '\0');
           }
         }
       }
@@ -226,14 +248,11 @@ void PgFaultProxy::ServerToClient(const std::shared_ptr<Session>& s) {
       if (message[0] == 'Z') return s->Close();
       continue;
     }
-    if (s->fake_commit && message[0] == 'C') {
-      static const char kCommit[] = "COMMIT";
-      const std::uint32_t length = 4 + sizeof(kCommit);
-      message.assign(1, 'C');
-      for (int shift = 24; shift >= 0; shift -= 8) {
-        message += static_cast<char>((length >> shift) & 0xff);
-      }
-      message.append(kCommit, sizeof(kCommit));
+    // The ROLLBACK's tag alone (in a pipeline, the deferred writes before
+    // it have tags of their own).
+    if (s->fake_commit && message[0] == 'C' &&
+        std::string_view(message).substr(5) == std::string_view("ROLLBACK\0", 9)) {
+      message = TypedMessage('C', std::string("COMMIT") + '\0');
     }
     if (message[0] == 'Z') s->fake_commit = false;
     if (!WriteFull(s->client, message.data(), message.size())) return s->Close();

@@ -20,8 +20,11 @@
 //     believes the transaction committed; the store does not hold it.
 // All other traffic passes unchanged.
 //
-// Only the simple-query COMMIT ('Q' "COMMIT") is recognised, which is how
-// the tradestore driver commits. Unix sockets only (no TLS negotiation: an
+// The driver commits in one of two ways, and both are recognised: a
+// simple-query COMMIT ('Q' "COMMIT"), or, after deferred writes, a COMMIT
+// in their pipeline (an unnamed Parse of "COMMIT", then Bind, Execute and
+// Sync); kAcknowledgedButLost then rewrites that Parse and only the
+// ROLLBACK's tag among the pipeline's answers. Unix sockets only (no TLS negotiation: an
 // SSL or GSS request is answered 'N').
 //
 // Thread safety: Arm and the counters may be called from any thread.

@@ -895,10 +895,14 @@ class PgConnection final : public Connection {
       }
       pending_.push_back(&kCommit);
       return Drain(s, /*keep_last=*/true);
-    } catch (const Error& e) {
+    } catch (const Error&) {
+      // Lost before the server refused a statement of the pipeline: COMMIT
+      // may have run (drain_failed_ names only a statement the server
+      // refused, after which it ran nothing).
       const bool commit_unknown = lost_ && (drain_failed_ == nullptr || drain_failed_ == &kCommit);
+      const std::string message = OneLine(PQerrorMessage(s.conn));
       ReleaseSession();
-      if (commit_unknown) throw InDoubtError(e.what());
+      if (commit_unknown) throw InDoubtError(message);
       throw;
     }
   }
@@ -1293,7 +1297,8 @@ class PgConnection final : public Connection {
     pending_.clear();
     PGresult* last = nullptr;
     PGresult* error = nullptr;
-    const std::string* failed = nullptr;
+    const std::string* failed = nullptr;   // the statement the server refused
+    const std::string* context = nullptr;  // the statement an error is named after
     drain_failed_ = nullptr;
     bool broken = PQpipelineSync(s.conn) != 1;
     for (std::size_t i = 0; i < pending.size() && !broken; ++i) {
@@ -1314,7 +1319,17 @@ class PgConnection final : public Connection {
         PQclear(r);  // not run: an earlier statement failed
       } else {
         error = r;
-        failed = pending[i];
+        context = pending[i];
+        // An error the server sent has a SQLSTATE: this statement failed,
+        // and the pipeline's later statements (COMMIT among them) did not
+        // run. One libpq made itself (the connection lost) has none, and
+        // libpq pins it on the first result it was waiting for: the server
+        // may have run this statement and every later one, COMMIT too.
+        if (PQresultErrorField(r, PG_DIAG_SQLSTATE) != nullptr) {
+          failed = pending[i];
+        } else {
+          broken = true;
+        }
         if (!s.ok()) broken = true;
       }
     }
@@ -1328,7 +1343,7 @@ class PgConnection final : public Connection {
       PQclear(last);
       drain_failed_ = failed;
       if (error == nullptr) ThrowResult(s, nullptr, "pipeline", /*in_transaction=*/true);
-      ThrowResult(s, error, *failed, /*in_transaction=*/true);
+      ThrowResult(s, error, *context, /*in_transaction=*/true);
     }
     return last;
   }
@@ -1373,8 +1388,10 @@ class PgConnection final : public Connection {
   // The texts of deferred statements sent on the unit of work's session in
   // pipeline mode whose results are not read yet (Defer, Drain).
   std::vector<const std::string*> pending_;
-  // The statement whose error the last failed Drain threw; nullptr when the
-  // session broke without one.
+  // The statement the server refused in the last failed Drain (it ran none
+  // of the pipeline's later statements); nullptr when the session broke
+  // without such an answer (libpq's own error: the server may have run
+  // every statement sent, COMMIT too).
   const std::string* drain_failed_ = nullptr;
   bool lost_ = false;         // the unit of work lost its session
   bool copy_active_ = false;  // a PgBulkWriter is inside COPY FROM STDIN
