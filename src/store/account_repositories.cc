@@ -409,6 +409,36 @@ void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& b
   row.Set("amount", balance).Set("updated_at", time).Where(entry.bot_id).Done().ExecuteDeferred();
 }
 
+namespace {
+
+// Sets the columns every leg has from `entry`, at `time` with the balance
+// after it.
+void SetLeg(RowWriter<tables::kLedgerEntries>& row, const LedgerEntry& entry, Timestamp time,
+            const Decimal& balance) {
+  row.Set("account_id", entry.account_id).Set("time", time).Set("type", ToString(entry.type));
+  row.Set("currency", entry.currency).Set("amount", entry.amount).Set("balance_after", balance);
+  row.Set("order_id", entry.order_id).Set("fill_id", entry.fill_id);
+  row.Set("trade_id", entry.trade_id).Set("description", entry.description);
+}
+
+// The balancing leg of journal `journal_id`, whose first leg has just gone
+// in (so the bot exists), and its balance: nothing of either is read back,
+// so both are sent without waiting (Statement::ExecuteDeferred: on
+// PostgreSQL in the pipeline, read with the next statement or at Commit).
+// The caller holds the account's lock.
+void InsertBalancingLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
+  auto& c = impl.connection(Database::kTrading);
+  const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
+  const Decimal balance = BalanceAfter(c, entry);
+  WriteBalance(c, entry, balance, time);
+  RowWriter<tables::kLedgerEntries> row(c.Prepare(statements::LedgerNextLegSql()),
+                                        statements::kLedgerNextLeg);
+  SetLeg(row, entry, time, balance);
+  row.Set("journal_id", journal_id).Where(entry.bot_id).Done().ExecuteDeferred();
+}
+
+}  // namespace
+
 LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
   auto& c = impl.connection(Database::kTrading);
   const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
@@ -423,10 +453,7 @@ LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t jo
       c.Prepare(first ? statements::LedgerFirstLegSql(impl.dialect())
                       : statements::LedgerNextLegSql()),
       columns);
-  row.Set("account_id", entry.account_id).Set("time", time).Set("type", ToString(entry.type));
-  row.Set("currency", entry.currency).Set("amount", entry.amount).Set("balance_after", balance);
-  row.Set("order_id", entry.order_id).Set("fill_id", entry.fill_id);
-  row.Set("trade_id", entry.trade_id).Set("description", entry.description);
+  SetLeg(row, entry, time, balance);
   if (!first) row.Set("journal_id", journal_id);
   sql::Statement& st = row.Where(entry.bot_id).Done();
   if (!st.Step()) {
@@ -519,7 +546,7 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry,
     // the lock's read is needed anyway (it finds the id too), so the id is
     // not cached.
     leg.account_id = FindOrCreateSystemAccount(impl, entry.bot_id, name, /*lock=*/true);
-    InsertLeg(impl, leg, out.journal_id);
+    InsertBalancingLeg(impl, leg, out.journal_id);
     return out;
   }
   // SQLite (writers serialized): the id from the cache, checked by the
