@@ -841,7 +841,9 @@ class PgConnection final : public Connection {
     // Deferred writes still queued go with COMMIT in one round trip.
     PGresult* res = pending_.empty() ? PQexec(s.conn, "COMMIT") : PipelinedCommit(s);
     const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok && !s.ok()) {
+    // An error without a SQLSTATE is libpq's own (the connection lost; its
+    // status may still read CONNECTION_OK): the server never answered.
+    if (!ok && (!s.ok() || PQresultErrorField(res, PG_DIAG_SQLSTATE) == nullptr)) {
       // The session died with COMMIT in flight: whether the unit of work
       // committed is unknown, so it is not safe to run it again.
       const std::string message = OneLine(PQerrorMessage(s.conn));
