@@ -51,6 +51,17 @@ class InDoubtCommit : public ::testing::Test {
                 "--fast", "5", "--slow", "15", "--bot", bot},
                "backtest-" + bot);
   }
+  // A new market buy of 0.5 BTCUSDC on `account`, created now.
+  static Order NewOrder(Store& store, const Account& account) {
+    Order o;
+    o.bot_id = account.bot_id;
+    o.account_id = account.id;
+    o.instrument_id = store.instruments().Find("", "BTCUSDC")->id;
+    o.side = Side::kBuy;
+    o.quantity = Decimal::Parse("0.5");
+    o.created_at = Timestamp::Now();
+    return store.orders().Create(o);
+  }
   nlohmann::json Report(const std::string& bot) {
     const ProcessRun r = Cli({"report", "--json", "--store", url_, "--bot", bot}, "report-" + bot);
     EXPECT_EQ(r.code, 0) << r.Describe();
@@ -134,25 +145,17 @@ TEST_F(InDoubtCommit, ResentFillIsRecordedOnce) {
     b.name = after ? "after" : "before";
     const Bot bot = store.bots().Create(b);
     const Account account = store.accounts().Create(bot.id, "main");
-    const Instrument instrument = *store.instruments().Find("", "BTCUSDC");
-    Order o;
-    o.bot_id = bot.id;
-    o.account_id = account.id;
-    o.instrument_id = instrument.id;
-    o.side = Side::kBuy;
-    o.quantity = Decimal::Parse("0.5");
-    o.created_at = Timestamp::Now();
-    const Order order = store.orders().Create(o);
-    store.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, o.created_at);
+    const Order order = NewOrder(store, account);
+    store.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, order.created_at);
     Fill f;
     f.bot_id = bot.id;
     f.order_id = order.id;
     f.venue = "venue";
     f.venue_fill_id = "v-1";
-    f.quantity = o.quantity;
+    f.quantity = order.quantity;
     f.price = Decimal::Parse("20000.5");
     f.fee = Decimal::Parse("0.01");
-    f.time = o.created_at;
+    f.time = order.created_at;
     proxy_->Arm(1, fault, "INSERT INTO trading.fills");
     try {
       store.orders().RecordFill(f);
@@ -185,25 +188,17 @@ TEST_F(InDoubtCommit, APipelinedCommitCutIsInDoubt) {
   b.name = "pipelined";
   const Bot bot = store.bots().Create(b);
   const Account account = store.accounts().Create(bot.id, "main");
-  const Instrument instrument = *store.instruments().Find("", "BTCUSDC");
   for (const PgFaultProxy::Fault fault :
        {PgFaultProxy::Fault::kAfterCommit, PgFaultProxy::Fault::kBeforeCommit}) {
     const bool after = fault == PgFaultProxy::Fault::kAfterCommit;
     SCOPED_TRACE(after ? "cut after COMMIT" : "cut before COMMIT");
-    Order o;
-    o.bot_id = bot.id;
-    o.account_id = account.id;
-    o.instrument_id = instrument.id;
-    o.side = Side::kBuy;
-    o.quantity = Decimal::Parse("0.5");
-    o.created_at = Timestamp::Now();
-    const Order order = store.orders().Create(o);
+    const Order order = NewOrder(store, account);
     // Transition reads the order, then defers its update and its event.
     proxy_->Arm(1, fault, "INSERT INTO trading.order_events");
     const long broken = proxy_->broken();
     try {
       UnitOfWork uow = store.BeginTrading();
-      store.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, o.created_at);
+      store.orders().Transition(bot.id, order.id, OrderStatus::kAccepted, order.created_at);
       uow.Commit();
       ADD_FAILURE() << "the COMMIT was cut, yet Commit returned";
     } catch (const Error& e) {

@@ -179,6 +179,24 @@ void PgFaultProxy::ClientToServer(const std::shared_ptr<Session>& s) {
       std::lock_guard lock(mu_);
       match = match_;
     }
+    // The end of a transaction: a COMMIT (counted when the transaction ran
+    // the match, if any) or a ROLLBACK. Breaks the session at the armed
+    // COMMIT: false when it is closed; for kAcknowledgedButLost the
+    // message becomes `rollback`.
+    const auto end_transaction = [&](bool commit, const std::string& rollback) {
+      const bool counted = commit && (match.empty() || s->matched);
+      s->matched = false;
+      if (!counted || ++commits_ != armed_commit_.load()) return true;
+      ++broken_;
+      const int fault = armed_fault_.load();
+      if (fault == static_cast<int>(Fault::kBeforeCommit)) return false;
+      if (fault == static_cast<int>(Fault::kAfterCommit)) s->swallow = true;
+      if (fault == static_cast<int>(Fault::kAcknowledgedButLost)) {
+        s->fake_commit = true;
+        message = rollback;
+      }
+      return true;
+    };
     // Parse: name, text. Bind: portal, statement name.
     const char* body = message.data() + 5;
     if (message[0] == 'P') {
@@ -187,20 +205,12 @@ void PgFaultProxy::ClientToServer(const std::shared_ptr<Session>& s) {
       s->statements[name] = text;
       // The driver's pipelined COMMIT (after deferred writes, in the same
       // pipeline): an unnamed Parse of "COMMIT", then Bind, Execute, Sync.
-      if (text == "COMMIT" || text == "ROLLBACK") {
-        const bool counted = text == "COMMIT" && (match.empty() || s->matched);
-        s->matched = false;
-        if (counted && ++commits_ == armed_commit_.load()) {
-          ++broken_;
-          const int fault = armed_fault_.load();
-          if (fault == static_cast<int>(Fault::kBeforeCommit)) return s->Close();
-          if (fault == static_cast<int>(Fault::kAfterCommit)) s->swallow = true;
-          if (fault == static_cast<int>(Fault::kAcknowledgedButLost)) {
-            s->fake_commit = true;
-            message = TypedMessage('P', name + '\0' + "ROLLBACK" + '\0' +
-                                            message.substr(5 + name.size() + 1 + text.size() + 1));
-          }
-        }
+      if ((text == "COMMIT" || text == "ROLLBACK") &&
+          !end_transaction(
+              text == "COMMIT",
+              TypedMessage('P', name + '\0' + "ROLLBACK" + '\0' +
+                                    message.substr(5 + name.size() + 1 + text.size() + 1)))) {
+        return s->Close();
       }
     } else if (message[0] == 'B') {
       const std::string portal = body;
@@ -215,21 +225,9 @@ void PgFaultProxy::ClientToServer(const std::shared_ptr<Session>& s) {
       while (!query.empty() && (query.back() == '\0' || query.back() == ';'))
         query.remove_suffix(1);
       if (!match.empty() && query.find(match) != std::string_view::npos) s->matched = true;
-      const bool end = query == "COMMIT" || query == "ROLLBACK";
-      const bool counted = query == "COMMIT" && (match.empty() || s->matched);
-      if (end) s->matched = false;
-      if (counted) {
-        const long n = ++commits_;
-        if (n == armed_commit_.load()) {
-          ++broken_;
-          const int fault = armed_fault_.load();
-          if (fault == static_cast<int>(Fault::kBeforeCommit)) return s->Close();
-          if (fault == static_cast<int>(Fault::kAfterCommit)) s->swallow = true;
-          if (fault == static_cast<int>(Fault::kAcknowledgedButLost)) {
-            s->fake_commit = true;
-            message = TypedMessage('Q', std::string("ROLLBACK") + '\0');
-          }
-        }
+      if ((query == "COMMIT" || query == "ROLLBACK") &&
+          !end_transaction(query == "COMMIT", TypedMessage('Q', std::string("ROLLBACK") + '\0'))) {
+        return s->Close();
       }
     }
     if (!WriteFull(s->server, message.data(), message.size())) return s->Close();
