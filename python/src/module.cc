@@ -1326,10 +1326,12 @@ void BindRepositories(py::module_& m) {
             d["bytes_after"] = u.bytes_after;
             return d;
           },
-          "Rewrites the chunks of older chunk formats (written by builds before format 3) in "
-          "the current one, which decodes faster; candles unchanged, current chunks left as "
-          "they are, each series one unit of work. Returns a dict: series, chunks, candles, "
-          "bytes_before, bytes_after. NotFound for an unknown instrument.",
+          "Rewrites every chunk of another format than the store writes (3, which decodes "
+          "faster; 2 on a store opened with chunk_format=2, for builds before format 3; "
+          "docs/storage.md, \"Chunk format versions\") in that one; candles unchanged, chunks "
+          "already in it left as they are, each series one unit of work. Returns a dict: "
+          "series, chunks, candles, bytes_before, bytes_after. NotFound for an unknown "
+          "instrument.",
           arg("instrument_id") = py::none(), arg("timeframe") = py::none());
 
   py::class_<Bots>(m, "Bots", "store.bots: the bot registry.")

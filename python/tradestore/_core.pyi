@@ -240,7 +240,7 @@ class Candles:
         """Moves the candles stored as rows opening before `before` (None: every row) into compressed chunks (docs/storage.md, "Candle chunks"), of one instrument or all, one timeframe or all, each series one unit of work; reads see no difference. Returns a dict: series, candles (moved), chunks (written), bytes (their size). NotFound for an unknown instrument."""
         ...
     def upgrade_chunks(self, instrument_id: Optional[int] = None, timeframe: Optional[str] = None) -> dict:
-        """Rewrites the chunks of older chunk formats (written by builds before format 3) in the current one, which decodes faster; candles unchanged, current chunks left as they are, each series one unit of work. Returns a dict: series, chunks, candles, bytes_before, bytes_after. NotFound for an unknown instrument."""
+        """Rewrites every chunk of another format than the store writes (3, which decodes faster; 2 on a store opened with chunk_format=2, for builds before format 3; docs/storage.md, "Chunk format versions") in that one; candles unchanged, chunks already in it left as they are, each series one unit of work. Returns a dict: series, chunks, candles, bytes_before, bytes_after. NotFound for an unknown instrument."""
         ...
 
 class ChangeBatch:

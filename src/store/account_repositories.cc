@@ -380,9 +380,6 @@ void ValidateLedgerEntry(const LedgerEntry& entry) {
   }
 }
 
-// Inserts one leg and updates its account's balance. journal_id 0 = this
-// leg starts a journal (its id becomes the journal id). The caller holds the
-// account's lock.
 namespace {
 
 // The balance of the account after `entry`: the read of a read-modify-write,
@@ -411,6 +408,22 @@ void WriteBalance(sql::Connection& c, const LedgerEntry& entry, const Decimal& b
 
 namespace {
 
+// A leg's time (now when the entry has none) and the balance it leaves its
+// account with.
+struct LegBalance {
+  Timestamp time;
+  Decimal balance;
+};
+
+// Reads and writes the balance `entry` moves (the write deferred); the
+// caller then inserts the leg. The caller holds the account's lock.
+LegBalance MoveBalance(sql::Connection& c, const LedgerEntry& entry) {
+  const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
+  const Decimal balance = BalanceAfter(c, entry);
+  WriteBalance(c, entry, balance, time);
+  return {time, balance};
+}
+
 // Sets the columns every leg has from `entry`, at `time` with the balance
 // after it.
 void SetLeg(RowWriter<tables::kLedgerEntries>& row, const LedgerEntry& entry, Timestamp time,
@@ -428,9 +441,7 @@ void SetLeg(RowWriter<tables::kLedgerEntries>& row, const LedgerEntry& entry, Ti
 // The caller holds the account's lock.
 void InsertBalancingLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
   auto& c = impl.connection(Database::kTrading);
-  const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
-  const Decimal balance = BalanceAfter(c, entry);
-  WriteBalance(c, entry, balance, time);
+  const auto [time, balance] = MoveBalance(c, entry);
   RowWriter<tables::kLedgerEntries> row(c.Prepare(statements::LedgerNextLegSql()),
                                         statements::kLedgerNextLeg);
   SetLeg(row, entry, time, balance);
@@ -441,9 +452,7 @@ void InsertBalancingLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t 
 
 LedgerEntry InsertLeg(StoreImpl& impl, const LedgerEntry& entry, std::int64_t journal_id) {
   auto& c = impl.connection(Database::kTrading);
-  const Timestamp time = entry.time == Timestamp() ? Timestamp::Now() : entry.time;
-  const Decimal balance = BalanceAfter(c, entry);
-  WriteBalance(c, entry, balance, time);
+  const auto [time, balance] = MoveBalance(c, entry);
   // The first leg of a journal takes its own id as the journal id: the id
   // is drawn before the insert (the next rowid under SQLite's serialized
   // writers, the identity sequence on PostgreSQL) so that no UPDATE follows.
@@ -560,7 +569,7 @@ LedgerEntry PostValidatedLedgerEntry(StoreImpl& impl, const LedgerEntry& entry,
     impl.system_account_ids.erase(cached);
   }
   leg.account_id = FindOrCreateSystemAccount(impl, entry.bot_id, name);
-  InsertLeg(impl, leg, out.journal_id);
+  InsertBalancingLeg(impl, leg, out.journal_id);
   impl.system_account_ids[key] = leg.account_id;
   return out;
 }
